@@ -1,0 +1,15 @@
+//! SeaORM entities: one module per table. Relations are resolved by explicit queries in `service`,
+//! so only the columns live here.
+
+pub mod audit_log;
+pub mod contact;
+pub mod contact_email;
+pub mod contact_group;
+pub mod contact_group_member;
+pub mod contact_phone;
+pub mod contact_tag;
+pub mod refresh_token;
+pub mod setting;
+pub mod tag;
+pub mod user;
+pub mod user_pref;

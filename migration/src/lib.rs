@@ -1,0 +1,30 @@
+//! Database migrations. Each migration is plain SQL written twice, once for SQLite and once for
+//! PostgreSQL, because the search index differs (FTS5 trigram vs tsvector + pg_trgm).
+
+pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+mod m20261125_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial::Migration)]
+    }
+}
+
+/// Runs the statements of `sqlite` or `postgres` (separated by `-- split`) for the connected backend.
+pub(crate) async fn run_sql(manager: &SchemaManager<'_>, sqlite: &str, postgres: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let script = match manager.get_database_backend() {
+        DatabaseBackend::Sqlite => sqlite,
+        DatabaseBackend::Postgres => postgres,
+        other => return Err(DbErr::Migration(format!("unsupported database backend {other:?}"))),
+    };
+    for statement in script.split("-- split").map(str::trim).filter(|s| !s.is_empty()) {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
