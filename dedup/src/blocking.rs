@@ -1,0 +1,408 @@
+//! Blocking: only contacts that share a key are ever compared.
+//!
+//! Each key is a string meant for an indexed equality lookup in the database (`blocking_keys`);
+//! batch mode uses the same keys hashed to 64 bits and grouped by sorting, and skips blocks that
+//! are too big to be informative (a block of n members makes n·(n−1)/2 pairs).
+//!
+//! | prefix | key                                    | strength |
+//! |--------|----------------------------------------|----------|
+//! | `e:`   | e-mail key (OCR-folded)                | strong   |
+//! | `p:`   | E.164 phone                            | strong (batch uses `p7:`, which implies it) |
+//! | `p7:`  | last 7 digits of a phone               | strong   |
+//! | `t:`   | sorted first + last name keys          | medium   |
+//! | `n:`   | surname + first initial                | weak     |
+//! | `c:`   | company + first name                   | weak     |
+//! | `w:`   | sorted first + last name + org domain  | strong   |
+//! | `d:`   | organisation domain                    | weak (check-on-create only) |
+
+use crate::{Normalized, Settings};
+use rayon::prelude::*;
+
+/// Kinds of blocking key, in the order above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum KeyKind {
+    Email = 1,
+    Phone = 2,
+    Phone7 = 3,
+    Tokens = 4,
+    NameInitial = 5,
+    CompanyFirst = 6,
+    Domain = 7,
+    NameDomain = 8,
+}
+
+impl KeyKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Email => "e",
+            KeyKind::Phone => "p",
+            KeyKind::Phone7 => "p7",
+            KeyKind::Tokens => "t",
+            KeyKind::NameInitial => "n",
+            KeyKind::CompanyFirst => "c",
+            KeyKind::Domain => "d",
+            KeyKind::NameDomain => "w",
+        }
+    }
+    fn from_u8(v: u8) -> Option<KeyKind> {
+        Some(match v {
+            1 => KeyKind::Email,
+            2 => KeyKind::Phone,
+            3 => KeyKind::Phone7,
+            4 => KeyKind::Tokens,
+            5 => KeyKind::NameInitial,
+            6 => KeyKind::CompanyFirst,
+            7 => KeyKind::Domain,
+            8 => KeyKind::NameDomain,
+            _ => return None,
+        })
+    }
+    pub fn from_prefix(p: &str) -> Option<KeyKind> {
+        (1..=8).filter_map(KeyKind::from_u8).find(|k| k.prefix() == p)
+    }
+    fn bit(self) -> u32 {
+        1 << (self as u8)
+    }
+    /// Weak kinds get the stricter block cap.
+    pub fn is_weak(self) -> bool {
+        matches!(self, KeyKind::NameInitial | KeyKind::CompanyFirst | KeyKind::Domain)
+    }
+}
+
+/// Calls `f(kind, parts)` for every key of a contact; a key's text is the parts joined by `|`.
+pub fn for_each_key(n: &Normalized, mut f: impl FnMut(KeyKind, &[&str])) {
+    for e in &n.emails {
+        f(KeyKind::Email, &[e]);
+    }
+    for p in &n.phones {
+        if p.starts_with('+') {
+            f(KeyKind::Phone, &[p]);
+        }
+    }
+    for (i, p) in n.phones.iter().enumerate() {
+        let d = p.trim_start_matches('+');
+        if d.len() >= 7 {
+            let k = &d[d.len() - 7..];
+            // two numbers of one contact may end alike
+            if !n.phones[..i].iter().any(|q| q.ends_with(k)) {
+                f(KeyKind::Phone7, &[k]);
+            }
+        }
+    }
+    if !n.first.is_empty() && !n.last.is_empty() {
+        let (x, y) = if n.first <= n.last { (&n.first, &n.last) } else { (&n.last, &n.first) };
+        f(KeyKind::Tokens, &[x, y]);
+        for d in &n.domains {
+            f(KeyKind::NameDomain, &[x, y, d]);
+        }
+        f(KeyKind::NameInitial, &[&n.last, initial(&n.first)]);
+        if n.name_order_uncertain && n.first != n.last {
+            f(KeyKind::NameInitial, &[&n.first, initial(&n.last)]);
+        }
+    }
+    if !n.company.is_empty() {
+        if !n.first.is_empty() {
+            f(KeyKind::CompanyFirst, &[&n.company, &n.first]);
+        }
+        if n.name_order_uncertain && !n.last.is_empty() && n.last != n.first {
+            f(KeyKind::CompanyFirst, &[&n.company, &n.last]);
+        }
+    }
+    for d in &n.domains {
+        f(KeyKind::Domain, &[d]);
+    }
+}
+
+/// First character (not byte: names in other scripts are kept as written).
+fn initial(s: &str) -> &str {
+    &s[..s.chars().next().map_or(0, char::len_utf8)]
+}
+
+/// Kind of a key string from [`blocking_keys`] (`"p7:1234567"` → `Phone7`).
+pub fn key_kind(key: &str) -> Option<KeyKind> {
+    KeyKind::from_prefix(key.split_once(':')?.0)
+}
+
+/// How many rows check-on-create should fetch for a key (`LIMIT` of its lookup).
+pub fn lookup_limit(key: &str, s: &Settings) -> usize {
+    match key_kind(key) {
+        Some(k) if k.is_weak() => s.lookup_limit_weak,
+        _ => s.lookup_limit,
+    }
+}
+
+/// Blocking keys of a contact, e.g. `e:anna.petrova@aeme.eom` (folded), `p:+79161234567`,
+/// `p7:1234567`, `t:anna petrova`, `w:anna|petrova|acme.com`, `n:petrova|a`, `c:acme|anna`,
+/// `d:acme.com`.
+/// Store them in an indexed column; contacts sharing any key are candidates. On check-on-create
+/// look every key up with `LIMIT` [`lookup_limit`] and pass the rows to
+/// [`candidates`](crate::candidates).
+pub fn blocking_keys(n: &Normalized) -> Vec<String> {
+    let mut out = Vec::with_capacity(8);
+    for_each_key(n, |kind, parts| {
+        let k = format!("{}:{}", kind.prefix(), parts.join(if kind == KeyKind::Tokens { " " } else { "|" }));
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    });
+    out
+}
+
+/// Flag on a batch entry's contact index: the contact has an organisation domain.
+const HAS_DOMAIN: u32 = 1 << 31;
+const KIND_SHIFT: u32 = 59;
+const HASH_MASK: u64 = (1u64 << KIND_SHIFT) - 1;
+
+/// 64-bit key: kind in the top 5 bits, a hash of the parts below.
+pub fn key_hash(kind: KeyKind, parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (kind as u64);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h = mix(h, 0x7c);
+        }
+        let b = p.as_bytes();
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            h = mix(h, u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        let rem = chunks.remainder();
+        let mut last = [0u8; 8];
+        last[..rem.len()].copy_from_slice(rem);
+        h = mix(h, u64::from_le_bytes(last) ^ ((rem.len() as u64) << 56));
+    }
+    // final avalanche (splitmix64)
+    let mut z = h;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    ((kind as u64) << KIND_SHIFT) | (z & HASH_MASK)
+}
+
+#[inline]
+fn mix(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29)
+}
+
+/// Kind of a hashed key.
+pub fn hash_kind(h: u64) -> Option<KeyKind> {
+    KeyKind::from_u8((h >> KIND_SHIFT) as u8)
+}
+
+/// Bit set of the key kinds batch mode uses (`Settings::batch_keys`).
+pub fn batch_kind_mask(s: &Settings) -> u32 {
+    s.batch_keys.iter().filter_map(|p| KeyKind::from_prefix(p)).fold(0, |m, k| m | k.bit())
+}
+
+/// Hashed batch keys of one contact (deduplicated), of the kinds in `mask`.
+pub fn batch_key_hashes(n: &Normalized, mask: u32, out: &mut Vec<u64>) {
+    out.clear();
+    for_each_key(n, |kind, parts| {
+        if mask & kind.bit() != 0 {
+            let h = key_hash(kind, parts);
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+    });
+}
+
+/// What blocking did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct BlockStats {
+    /// (key, contact) entries.
+    pub keys: usize,
+    /// Blocks with at least two members.
+    pub blocks: usize,
+    /// Blocks skipped for being bigger than the cap, and their members.
+    pub skipped_blocks: usize,
+    pub skipped_members: usize,
+    /// Largest block that was used.
+    pub largest_block: usize,
+    /// Pairs emitted by blocks (with repeats across keys) and distinct candidate pairs.
+    pub raw_pairs: usize,
+    pub candidate_pairs: usize,
+}
+
+/// Candidate pairs (indices into `norm`, `i < j`), distinct, sorted. Never all pairs: only
+/// members of the same block, blocks over the cap skipped.
+pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, BlockStats) {
+    assert!(norm.len() < HAS_DOMAIN as usize, "too many contacts for one batch");
+    let mask = batch_kind_mask(s);
+    let mut entries: Vec<(u64, u32)> = norm
+        .par_iter()
+        .enumerate()
+        .fold(
+            || (Vec::new(), Vec::with_capacity(8)),
+            |(mut acc, mut buf): (Vec<(u64, u32)>, Vec<u64>), (i, n)| {
+                batch_key_hashes(n, mask, &mut buf);
+                let flag = if n.domains.is_empty() { 0 } else { HAS_DOMAIN };
+                acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));
+                (acc, buf)
+            },
+        )
+        .map(|(acc, _)| acc)
+        .reduce(Vec::new, |mut a, mut b| {
+            if a.len() < b.len() {
+                std::mem::swap(&mut a, &mut b);
+            }
+            a.extend_from_slice(&b);
+            a
+        });
+    entries.par_sort_unstable();
+    entries.dedup();
+
+    let mut stats = BlockStats { keys: entries.len(), ..Default::default() };
+    // block boundaries
+    let mut blocks: Vec<(u32, u32)> = Vec::new(); // (start, len) of blocks with ≥ 2 members
+    let mut i = 0;
+    while i < entries.len() {
+        let k = entries[i].0;
+        let mut j = i + 1;
+        while j < entries.len() && entries[j].0 == k {
+            j += 1;
+        }
+        let len = j - i;
+        if len >= 2 {
+            stats.blocks += 1;
+            let cap = match hash_kind(k) {
+                Some(kind) if kind.is_weak() => s.max_block_weak,
+                _ => s.max_block,
+            };
+            if len > cap {
+                stats.skipped_blocks += 1;
+                stats.skipped_members += len;
+            } else {
+                stats.largest_block = stats.largest_block.max(len);
+                blocks.push((i as u32, len as u32));
+            }
+        }
+        i = j;
+    }
+
+    let mut pairs: Vec<u64> = blocks
+        .par_iter()
+        .fold(Vec::new, |mut acc: Vec<u64>, &(start, len)| {
+            let members = &entries[start as usize..(start + len) as usize];
+            // Name-only blocks (`t:`) pair a contact only with those that could not meet it in
+            // a name + domain block (`w:`): at least one of the two has no organisation domain.
+            // Two same-named people at different organisations are left out, which keeps the
+            // common-name blocks from dominating at a million contacts.
+            let name_only = hash_kind(members[0].0) == Some(KeyKind::Tokens) && mask & KeyKind::NameDomain.bit() != 0;
+            for x in 0..members.len() {
+                for y in x + 1..members.len() {
+                    if name_only && members[x].1 & members[y].1 & HAS_DOMAIN != 0 {
+                        continue;
+                    }
+                    let (p, q) = (members[x].1 & !HAS_DOMAIN, members[y].1 & !HAS_DOMAIN);
+                    let (p, q) = if p < q { (p, q) } else { (q, p) };
+                    acc.push(((p as u64) << 32) | q as u64);
+                }
+            }
+            acc
+        })
+        .reduce(Vec::new, |mut a, mut b| {
+            if a.len() < b.len() {
+                std::mem::swap(&mut a, &mut b);
+            }
+            a.extend_from_slice(&b);
+            a
+        });
+    drop(entries);
+    stats.raw_pairs = pairs.len();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    stats.candidate_pairs = pairs.len();
+    let out = pairs.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
+    (out, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{normalize, ContactInput};
+
+    #[test]
+    fn keys_of_a_contact() {
+        let s = Settings::default();
+        let c = ContactInput {
+            id: 1,
+            first_name: "Анна".into(),
+            last_name: "Петрова".into(),
+            company: "ООО «Ромашка»".into(),
+            emails: vec!["Anna.Petrova@romashka.ru".into()],
+            phones: vec!["+7 916 123-45-67".into()],
+            website: "https://www.romashka.ru".into(),
+            ..Default::default()
+        };
+        let k = blocking_keys(&normalize(&c, &s));
+        assert!(k.contains(&"p:+79161234567".to_string()), "{k:?}");
+        assert!(k.contains(&"p7:1234567".to_string()));
+        assert!(k.contains(&"t:ana petrova".to_string()), "{k:?}");
+        assert!(k.contains(&"n:petrova|a".to_string()));
+        assert!(k.contains(&"c:romashka|ana".to_string()));
+        assert!(k.contains(&"d:romashka.ru".to_string()));
+        assert!(k.contains(&"w:ana|petrova|romashka.ru".to_string()), "{k:?}");
+        assert!(k.iter().any(|x| x.starts_with("e:")));
+        // the transliterated and the nickname form share the name keys
+        let d = ContactInput { id: 2, first_name: "Anya".into(), last_name: "Petrova".into(), ..Default::default() };
+        let kd = blocking_keys(&normalize(&d, &s));
+        assert!(kd.contains(&"t:ana petrova".to_string()), "{kd:?}");
+    }
+
+    #[test]
+    fn blocks_pair_only_key_sharers_and_cap() {
+        let mut s = Settings::default();
+        let mk = |id: i64, last: &str, phone: &str| ContactInput {
+            id,
+            first_name: "Ivan".into(),
+            last_name: last.into(),
+            phones: vec![phone.into()],
+            ..Default::default()
+        };
+        let cs = [mk(1, "Ivanov", "+79160000001"), mk(2, "Ivanov", "+79160000002"), mk(3, "Petrov", "+79160000001")];
+        let norm: Vec<_> = cs.iter().map(|c| normalize(c, &s)).collect();
+        let (p, st) = candidate_pairs(&norm, &s);
+        assert_eq!(p, vec![(0, 1), (0, 2)]);
+        assert_eq!(st.candidate_pairs, 2);
+        // cap: a block of 2 is skipped with cap 1
+        s.max_block = 1;
+        s.max_block_weak = 1;
+        let (p, st) = candidate_pairs(&norm, &s);
+        assert!(p.is_empty());
+        assert!(st.skipped_blocks >= 2);
+    }
+
+    #[test]
+    fn name_only_blocks_skip_pairs_with_two_domains() {
+        let s = Settings::default();
+        let mk = |id: i64, site: &str| ContactInput {
+            id,
+            first_name: "Anna".into(),
+            last_name: "Petrova".into(),
+            website: site.into(),
+            ..Default::default()
+        };
+        let cs = [mk(1, "acme.com"), mk(2, "other.org"), mk(3, ""), mk(4, "acme.com")];
+        let norm: Vec<_> = cs.iter().map(|c| normalize(c, &s)).collect();
+        let (p, _) = candidate_pairs(&norm, &s);
+        // 1–4 share name + domain; 3 has no domain so meets everyone by name; 1–2, 2–4 do not meet
+        assert_eq!(p, vec![(0, 2), (0, 3), (1, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn keys_of_names_in_other_scripts() {
+        let s = Settings::default();
+        let c = ContactInput { id: 1, full_name: "Νίκος Παπαδόπουλος".into(), ..Default::default() };
+        let k = blocking_keys(&normalize(&c, &s));
+        assert!(k.contains(&"n:παπαδοπουλοσ|ν".to_string()), "{k:?}");
+        assert!(k.contains(&"n:νικοσ|π".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn hash_keeps_kind() {
+        let h = key_hash(KeyKind::Phone7, &["1234567"]);
+        assert_eq!(hash_kind(h), Some(KeyKind::Phone7));
+        assert_ne!(key_hash(KeyKind::Tokens, &["ab", "c"]), key_hash(KeyKind::Tokens, &["a", "bc"]));
+    }
+}

@@ -1,0 +1,428 @@
+//! Explainable pairwise scoring: each field gives a similarity and a log-odds weight
+//! (Fellegi–Sunter style); the score is the logistic of prior + Σ weights, i.e. a match probability.
+//!
+//! Correlated evidence is counted once: the e-mail user part is never compared fuzzily (it mostly
+//! repeats the name, and namesakes get `first.last2@`), the organisation domain only stands in for a
+//! missing company, and the phone counts once per pair however many numbers agree.
+
+use crate::{FieldScore, Match, Normalized, Settings, Weights};
+
+/// Explainable score of two normalised contacts.
+pub fn score(a: &Normalized, b: &Normalized, s: &Settings) -> Match {
+    let mut fields = Vec::with_capacity(8);
+    let total = evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, score, weight| {
+        fields.push(FieldScore { field: field.to_string(), score, weight })
+    });
+    Match { score: logistic(total), match_fields: fields }
+}
+
+/// Score only (no explanation, no allocation): the batch hot path. Pairs that cannot reach
+/// `cutoff` may stop early and return a lower value than their full score.
+pub(crate) fn score_value(a: &Normalized, b: &Normalized, s: &Settings, cutoff: f32) -> f32 {
+    let c = cutoff.clamp(1e-6, 1.0 - 1e-6);
+    let logit = (c / (1.0 - c)).ln();
+    logistic(evaluate(a, b, &s.weights, logit, &mut |_, _, _| {}))
+}
+
+fn logistic(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Similarity of two name keys: 1 exact, 0.9 for an initial that fits, else Jaro-Winkler.
+fn name_sim(a: &str, b: &str) -> Option<f32> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    if a == b {
+        return Some(1.0);
+    }
+    if (a.len() == 1 && b.starts_with(a)) || (b.len() == 1 && a.starts_with(b)) {
+        return Some(0.9);
+    }
+    Some(jaro_winkler(a, b))
+}
+
+/// (similarity shown, weight) for a first/last pair of similarities.
+fn name_weight(f: Option<f32>, l: Option<f32>, w: &Weights) -> (f32, f32) {
+    let t = w.name_similar_jw;
+    match (f, l) {
+        (Some(f), Some(l)) => {
+            let shown = (f + l) / 2.0;
+            let weight = if f >= 1.0 && l >= 1.0 {
+                w.name_exact
+            } else if f >= t && l >= t {
+                w.name_similar
+            } else if l >= t {
+                w.first_name_diff
+            } else {
+                w.last_name_diff
+            };
+            (shown, weight)
+        }
+        (None, Some(l)) => {
+            let weight = if l >= 1.0 {
+                w.name_similar * 0.5
+            } else if l >= t {
+                w.name_similar * 0.25
+            } else {
+                w.last_name_diff
+            };
+            (l, weight)
+        }
+        (Some(f), None) => (f, if f >= 1.0 { w.name_similar * 0.25 } else { w.first_name_diff }),
+        (None, None) => (0.0, 0.0),
+    }
+}
+
+fn evaluate(
+    a: &Normalized,
+    b: &Normalized,
+    w: &Weights,
+    reject_below: f32,
+    sink: &mut impl FnMut(&'static str, f32, f32),
+) -> f32 {
+    let mut total = w.prior;
+    // the most the fields after the phone can still add
+    let after_position = w.address_match.max(0.0);
+    let after_company = w.position_match.max(0.0) + after_position;
+    let after_phone = w.company_exact.max(w.company_similar).max(w.domain_match).max(0.0) + after_company;
+
+    // ---- name (also the swapped order: OCR and people put surnames first)
+    if a.has_name() && b.has_name() {
+        let straight = name_weight(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
+        let crossed = name_weight(name_sim(&a.first, &b.last), name_sim(&a.last, &b.first), w);
+        // a swap is only fully trusted when one side's order came from free text
+        let crossed = if a.name_order_uncertain || b.name_order_uncertain {
+            crossed
+        } else {
+            (crossed.0, crossed.1.min(w.name_similar))
+        };
+        let (sim, mut weight) = if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() {
+            crossed
+        } else {
+            straight
+        };
+        total += weight;
+        sink("name", sim, weight);
+        if !a.middle.is_empty() && !b.middle.is_empty() {
+            let (ma, mb) = (a.middle.split(' ').next().unwrap_or(""), b.middle.split(' ').next().unwrap_or(""));
+            let ok = ma == mb || (ma.len() == 1 && mb.starts_with(ma)) || (mb.len() == 1 && ma.starts_with(mb));
+            weight = if ok { 0.0 } else { w.middle_name_diff };
+            total += weight;
+            sink("middle_name", if ok { 1.0 } else { 0.0 }, weight);
+        }
+    }
+
+    // ---- e-mail: exact key or nothing
+    if !a.emails.is_empty() && !b.emails.is_empty() {
+        let hit = a.emails.iter().any(|x| b.emails.iter().any(|y| x == y));
+        let weight = if hit { w.email_match } else { w.email_diff };
+        total += weight;
+        sink("email", if hit { 1.0 } else { 0.0 }, weight);
+    }
+
+    // ---- phone
+    if !a.phones.is_empty() && !b.phones.is_empty() {
+        let mut best = 0u8; // 0 differ, 1 last 7, 2 same number
+        for x in a.phone_digits() {
+            for y in b.phone_digits() {
+                best = best.max(phone_level(x, y));
+            }
+        }
+        let (sim, weight) = match best {
+            2 => (1.0, w.phone_match),
+            1 => (0.7, w.phone_last7),
+            _ => (0.0, w.phone_diff),
+        };
+        total += weight;
+        sink("phone", sim, weight);
+    }
+
+    if total + after_phone < reject_below {
+        return total + after_phone - 1.0;
+    }
+
+    // ---- company (or, when one is missing, the organisation domain)
+    if !a.company.is_empty() && !b.company.is_empty() {
+        let (sim, weight) = if a.company == b.company {
+            (1.0, w.company_exact)
+        } else {
+            let jw = jaro_winkler(&a.company, &b.company);
+            if jw >= 0.92 || token_subset(&a.company, &b.company) {
+                (jw, w.company_similar)
+            } else {
+                (jw, w.company_diff)
+            }
+        };
+        total += weight;
+        sink("company", sim, weight);
+    } else if !a.domains.is_empty() && !b.domains.is_empty() {
+        let hit = a.domains.iter().any(|d| b.domains.contains(d));
+        let weight = if hit { w.domain_match } else { w.domain_diff };
+        total += weight;
+        sink("domain", if hit { 1.0 } else { 0.0 }, weight);
+    }
+
+    if total + after_company < reject_below {
+        return total + after_company - 1.0;
+    }
+
+    // ---- position
+    if !a.position.is_empty() && !b.position.is_empty() {
+        let jw = if a.position == b.position { 1.0 } else { jaro_winkler(&a.position, &b.position) };
+        let weight = if jw >= 0.95 { w.position_match } else { w.position_diff };
+        total += weight;
+        sink("position", jw, weight);
+    }
+
+    if total + after_position < reject_below {
+        return total + after_position - 1.0;
+    }
+
+    // ---- address
+    if !a.address.is_empty() && !b.address.is_empty() {
+        let j = if a.address == b.address { 1.0 } else { token_jaccard(&a.address, &b.address) };
+        let weight = if j >= 0.9 {
+            w.address_match
+        } else if j >= 0.6 {
+            w.address_similar
+        } else {
+            w.address_diff
+        };
+        total += weight;
+        sink("address", j, weight);
+    }
+    total
+}
+
+/// Jaro-Winkler similarity. Normalised fields are ASCII, so short strings take a byte-wise,
+/// allocation-free path that computes exactly what `strsim::jaro_winkler` does; anything else
+/// goes to `strsim`.
+pub fn jaro_winkler(a: &str, b: &str) -> f32 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
+        return strsim::jaro_winkler(a, b) as f32;
+    }
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let range = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut xf = [false; 64];
+    let mut yf = [false; 64];
+    let mut matches = 0usize;
+    for (i, &c) in x.iter().enumerate() {
+        let lo = i.saturating_sub(range);
+        let hi = (i + range + 1).min(y.len());
+        for j in lo..hi {
+            if !yf[j] && y[j] == c {
+                xf[i] = true;
+                yf[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, &c) in x.iter().enumerate() {
+        if xf[i] {
+            while !yf[j] {
+                j += 1;
+            }
+            if y[j] != c {
+                transpositions += 1;
+            }
+            j += 1;
+        }
+    }
+    let m = matches as f64;
+    let t = (transpositions / 2) as f64;
+    let jaro = (m / x.len() as f64 + m / y.len() as f64 + (m - t) / m) / 3.0;
+    let jw = if jaro > 0.7 {
+        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+    } else {
+        jaro
+    };
+    jw as f32
+}
+
+/// 2 = same number, 1 = same last 7 digits only, 0 = different.
+pub(crate) fn phone_level(x: &str, y: &str) -> u8 {
+    if x == y {
+        return 2;
+    }
+    let common = x.bytes().rev().zip(y.bytes().rev()).take_while(|(p, q)| p == q).count();
+    let shorter = x.len().min(y.len());
+    // ≥ 9 shared trailing digits: the same subscriber number written with and without country
+    // code / trunk prefix (+7 916 …, 8 916 …, 0 30 …, (212) …); a whole shorter number that is
+    // the tail of the longer one is the same number written locally.
+    if common >= 9 || (common == shorter && common >= 7) {
+        2
+    } else if common >= 7 {
+        1
+    } else {
+        0
+    }
+}
+
+/// "acme widgets" within "acme widgets europe": all (≥ 2) tokens of the shorter name in the
+/// longer. One shared word ("smith" in "walton wright smith") is not enough.
+fn token_subset(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.contains(' ') && short.split(' ').all(|t| long.split(' ').any(|u| u == t))
+}
+
+/// Jaccard overlap of the space-separated token sets (no allocation for short texts).
+pub(crate) fn token_jaccard(a: &str, b: &str) -> f32 {
+    let mut ta: [&str; 32] = [""; 32];
+    let mut tb: [&str; 32] = [""; 32];
+    let na = collect_tokens(a, &mut ta);
+    let nb = collect_tokens(b, &mut tb);
+    if na == 0 || nb == 0 {
+        return 0.0;
+    }
+    let inter = ta[..na].iter().filter(|t| tb[..nb].contains(t)).count();
+    inter as f32 / (na + nb - inter) as f32
+}
+
+fn collect_tokens<'s>(s: &'s str, buf: &mut [&'s str; 32]) -> usize {
+    let mut n = 0;
+    for t in s.split(' ') {
+        if t.is_empty() || buf[..n].contains(&t) {
+            continue;
+        }
+        if n == buf.len() {
+            break;
+        }
+        buf[n] = t;
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{normalize, ContactInput};
+
+    fn c(id: i64, first: &str, last: &str, company: &str, email: &str, phone: &str, addr: &str) -> ContactInput {
+        ContactInput {
+            id,
+            first_name: first.into(),
+            last_name: last.into(),
+            full_name: format!("{first} {last}"),
+            company: company.into(),
+            position: "Sales manager".into(),
+            emails: if email.is_empty() { vec![] } else { vec![email.into()] },
+            phones: if phone.is_empty() { vec![] } else { vec![phone.into()] },
+            website: String::new(),
+            address: addr.into(),
+            ..Default::default()
+        }
+    }
+
+    fn sc(x: &ContactInput, y: &ContactInput) -> Match {
+        let s = Settings::default();
+        score(&normalize(x, &s), &normalize(y, &s), &s)
+    }
+
+    const ADDR: &str = "ul. Tverskaya 7, Moscow, 125009";
+
+    #[test]
+    fn same_person_variants_score_high() {
+        let s = Settings::default();
+        let base = c(1, "Анна", "Петрова", "ООО «Ромашка»", "anna.petrova@romashka.ru", "+7 916 123-45-67", ADDR);
+        // transliterated, national phone, no e-mail
+        let v1 = c(2, "Anna", "Petrova", "Ромашка", "", "8 (916) 123-45-67", ADDR);
+        // OCR in surname and e-mail, no phone
+        let v2 = c(3, "Анна", "Пeтрова", "ООО «Ромашка»", "Anna.Pctr0va@romashka.ru", "", ADDR);
+        // nickname + swapped full name only
+        let mut v3 = c(4, "", "", "Romashka", "", "+79161234567", "");
+        v3.full_name = "Petrova Anya".into();
+        for v in [&v1, &v2, &v3] {
+            let m = sc(&base, v);
+            assert!(m.score >= s.threshold, "{:?} vs {:?}: {:?}", base.full_name, v.full_name, m);
+        }
+        let m = sc(&base, &v1);
+        let phone = m.match_fields.iter().find(|f| f.field == "phone").unwrap();
+        assert_eq!(phone.score, 1.0);
+        assert!(phone.weight > 0.0);
+        // two variants without any common e-mail/phone still match on name + company + address
+        assert!(sc(&v1, &v2).score >= s.threshold, "{:?}", sc(&v1, &v2));
+    }
+
+    #[test]
+    fn nickname_pair_matches() {
+        let a = c(1, "Robert", "Smith", "Acme Inc", "robert.smith@acme.com", "+1 212 555 0142", "");
+        let b = c(2, "Bob", "Smith", "Acme Inc.", "", "(212) 555-0142", "");
+        assert!(sc(&a, &b).score > 0.9, "{:?}", sc(&a, &b));
+    }
+
+    #[test]
+    fn namesakes_at_same_company_score_low() {
+        let s = Settings::default();
+        let a = c(1, "John", "Smith", "Acme Inc", "john.smith@acme.com", "+12125550142", "1 Main St, Springfield");
+        let b = c(2, "John", "Smith", "Acme Inc", "john.smith2@acme.com", "+12125550199", "9 Oak Ave, Shelbyville");
+        let m = sc(&a, &b);
+        assert!(m.score < s.threshold, "{m:?}");
+        // the numbered e-mail gives no credit
+        let e = m.match_fields.iter().find(|f| f.field == "email").unwrap();
+        assert!(e.weight < 0.0);
+        // colleague sharing surname and company
+        let c2 = c(3, "Mary", "Smith", "Acme Inc", "mary.smith@acme.com", "+12125550111", "1 Main St, Springfield");
+        assert!(sc(&a, &c2).score < s.threshold);
+        // even when one of them has no e-mail
+        let d = c(4, "John", "Smith", "Acme", "", "+12125550199", "9 Oak Ave, Shelbyville");
+        assert!(sc(&a, &d).score < s.threshold);
+    }
+
+    #[test]
+    fn explanation_lists_fields() {
+        let a = c(1, "Anna", "Petrova", "Acme", "anna@acme.com", "", "");
+        let m = sc(&a, &a.clone());
+        let names: Vec<&str> = m.match_fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, vec!["name", "email", "company", "position"]);
+        assert!(m.match_fields.iter().all(|f| f.score == 1.0 && f.weight > 0.0));
+    }
+
+    #[test]
+    fn phone_levels() {
+        assert_eq!(phone_level("79161234567", "89161234567"), 2);
+        assert_eq!(phone_level("494712037456", "04712037456"), 2);
+        assert_eq!(phone_level("13675447248", "3675447248"), 2);
+        assert_eq!(phone_level("12125550142", "5550142"), 2);
+        assert_eq!(phone_level("79161234567", "79251234567"), 1);
+        assert_eq!(phone_level("79161234567", "79161234568"), 0);
+    }
+
+    #[test]
+    fn jaro_winkler_equals_strsim() {
+        let words = [
+            "", "a", "ab", "martha", "marhta", "dixon", "dicksonx", "jellyfish", "smellyfish", "petrova", "petrov",
+            "ana", "anna", "aleksandr", "alexander", "yohnson", "johnson", "haase salz", "hase salz", "crate", "trace",
+            "dwayne", "duane", "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01", "mueller",
+        ];
+        for a in words {
+            for b in words {
+                let ours = jaro_winkler(a, b);
+                let theirs = strsim::jaro_winkler(a, b) as f32;
+                assert!((ours - theirs).abs() < 1e-6, "{a} {b}: {ours} vs {theirs}");
+            }
+        }
+        assert_eq!(jaro_winkler("Müller", "Müller"), 1.0);
+    }
+
+    #[test]
+    fn jaccard() {
+        assert_eq!(token_jaccard("a b c", "a b c"), 1.0);
+        assert_eq!(token_jaccard("a b", "c d"), 0.0);
+        assert!((token_jaccard("a b c", "a b d") - 0.5).abs() < 1e-6);
+    }
+}
