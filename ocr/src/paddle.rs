@@ -1,0 +1,529 @@
+//! PP-OCRv5 mobile pipeline on rten: DB text detection → rotated boxes (unclip) → page orientation
+//! (box axes + PP-LCNet 0/180° text-line classifier) → upright crops → CRNN recognition with CTC
+//! decoding against `ppocr_keys_v5.txt`.
+
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, RgbImage};
+use rten::Model;
+use rten_imageproc::{PointF, RotatedRect, Vec2};
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+
+use crate::geometry::{min_area_rect, sample_box, TextBox, V2};
+use crate::{Engine, Line, OcrError, FETCH_MODELS_COMMAND};
+
+/// The files `scripts/fetch-models.sh` installs and [`PaddleEngine::load`] needs.
+pub const MODEL_FILES: [&str; 4] = ["ppocrv5_det.onnx", "ppocrv5_rec.onnx", "ppocrv5_cls.onnx", "ppocr_keys_v5.txt"];
+
+/// Tunables of the PP-OCR pipeline (defaults follow PaddleOCR's PP-OCRv5 settings where they exist).
+#[derive(Debug, Clone)]
+pub struct PaddleOptions {
+    /// Longest side of the detector input (rounded to a multiple of 32).
+    pub det_max_side: u32,
+    /// Probability threshold of the DB binary map.
+    pub det_thresh: f32,
+    /// Minimum mean probability inside a box.
+    pub box_thresh: f32,
+    /// DB unclip ratio.
+    pub unclip_ratio: f32,
+    /// Recognition input height.
+    pub rec_height: u32,
+    /// Number of text lines the orientation classifier looks at.
+    pub cls_lines: usize,
+    /// Drop lines whose recognition confidence is below this.
+    pub min_line_confidence: f32,
+    /// Text lines per recogniser batch (a batch is padded to its widest line).
+    pub rec_batch: usize,
+}
+
+impl Default for PaddleOptions {
+    fn default() -> Self {
+        PaddleOptions {
+            det_max_side: 960,
+            det_thresh: 0.3,
+            box_thresh: 0.6,
+            unclip_ratio: 1.5,
+            rec_height: 48,
+            cls_lines: 3,
+            min_line_confidence: 0.5,
+            rec_batch: 1,
+        }
+    }
+}
+
+/// PP-OCRv5 mobile det + textline-orientation cls + rec.
+pub struct PaddleEngine {
+    det: Model,
+    rec: Model,
+    cls: Model,
+    keys: Vec<String>,
+    opts: PaddleOptions,
+}
+
+impl std::fmt::Debug for PaddleEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaddleEngine").field("keys", &self.keys.len()).field("opts", &self.opts).finish_non_exhaustive()
+    }
+}
+
+fn need(dir: &Path, name: &str) -> Result<PathBuf, OcrError> {
+    let p = dir.join(name);
+    if p.is_file() {
+        Ok(p)
+    } else {
+        Err(OcrError::ModelMissing { path: p.display().to_string(), cmd: FETCH_MODELS_COMMAND })
+    }
+}
+
+fn load_model(p: &Path) -> Result<Model, OcrError> {
+    let mut o = rten::ModelOptions::with_all_ops();
+    o.prepack_weights(true);
+    o.load_file(p).map_err(|e| OcrError::ModelLoad { path: p.display().to_string(), msg: e.to_string() })
+}
+
+impl PaddleEngine {
+    /// Load the models from `models_dir` (see [`MODEL_FILES`]). A missing file gives an error
+    /// naming `scripts/fetch-models.sh`.
+    pub fn load(models_dir: &Path) -> Result<Self, OcrError> {
+        Self::load_with(models_dir, PaddleOptions::default())
+    }
+
+    pub fn load_with(models_dir: &Path, opts: PaddleOptions) -> Result<Self, OcrError> {
+        let paths: Vec<PathBuf> = MODEL_FILES.iter().map(|f| need(models_dir, f)).collect::<Result<_, _>>()?;
+        let keys_text = std::fs::read_to_string(&paths[3])
+            .map_err(|e| OcrError::ModelLoad { path: paths[3].display().to_string(), msg: e.to_string() })?;
+        // Index-aligned: line 0 is the CTC blank, the last line a space.
+        let keys: Vec<String> = keys_text.lines().map(|l| l.to_string()).collect();
+        let det = load_model(&paths[0])?;
+        let rec = load_model(&paths[1])?;
+        let cls = load_model(&paths[2])?;
+        Ok(PaddleEngine { det, rec, cls, keys, opts })
+    }
+
+    pub fn options(&self) -> &PaddleOptions {
+        &self.opts
+    }
+
+    /// Text detection: rotated boxes in original-image coordinates (reading axis not yet decided).
+    fn detect(&self, img: &RgbImage) -> Result<Vec<TextBox>, OcrError> {
+        let (w0, h0) = img.dimensions();
+        let scale = (self.opts.det_max_side as f32 / w0.max(h0) as f32).min(1.0);
+        let rw = (((w0 as f32 * scale) / 32.0).round() as u32).max(1) * 32;
+        let rh = (((h0 as f32 * scale) / 32.0).round() as u32).max(1) * 32;
+        let resized = if rw < w0 && rh < h0 {
+            image::imageops::thumbnail(img, rw, rh)
+        } else {
+            image::imageops::resize(img, rw, rh, image::imageops::FilterType::Triangle)
+        };
+        let input = to_nchw(&resized, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+        let out = self.det.run_one(input.into(), None).map_err(|e| OcrError::Inference(e.to_string()))?;
+        let prob: NdTensor<f32, 4> = out.try_into().map_err(|e| OcrError::Inference(format!("det output: {e:?}")))?;
+        let [_, _, ph, pw] = prob.shape();
+        let prob = prob.to_vec();
+        let mask: Vec<bool> = prob.iter().map(|&p| p > self.opts.det_thresh).collect();
+        let contours = components(&mask, pw, ph);
+        let (fx, fy) = (w0 as f32 / pw as f32, h0 as f32 / ph as f32);
+        let mut boxes = Vec::new();
+        for pts in contours.iter() {
+            if pts.len() < 4 {
+                continue;
+            }
+            let Some((c, axis, rw_, rh_)) = min_area_rect(pts) else { continue };
+            if rw_.min(rh_) < 3.0 {
+                continue;
+            }
+            let rect = RotatedRect::new(PointF::from_yx(c.y, c.x), Vec2::from_xy(-axis.y, axis.x), rw_, rh_);
+            let score = box_score(&prob, pw, ph, &rect);
+            if score < self.opts.box_thresh {
+                continue;
+            }
+            // Unclip: offset the rectangle outwards by area * ratio / perimeter.
+            let d = rw_ * rh_ * self.opts.unclip_ratio / (2.0 * (rw_ + rh_));
+            let (ew, eh) = (rw_ + 2.0 * d, rh_ + 2.0 * d);
+            if ew.min(eh) < 5.0 {
+                continue;
+            }
+            let uax = axis;
+            let vax = V2::new(-axis.y, axis.x);
+            let c = V2::new(c.x + 0.5, c.y + 0.5); // pixel centres
+                                                   // Scale to original-image pixels (axes may stretch when fx != fy).
+            let center = V2::new(c.x * fx, c.y * fy);
+            let ua = V2::new(uax.x * fx, uax.y * fy);
+            let va = V2::new(vax.x * fx, vax.y * fy);
+            let (half_w, half_h) = (ew / 2.0 * ua.len(), eh / 2.0 * va.len());
+            boxes.push(TextBox { center, u: ua.norm(), v: va.norm(), half_w, half_h, score });
+        }
+        Ok(boxes)
+    }
+
+    /// Probability that a crop is upside down, per crop.
+    fn upside_down(&self, crops: &[RgbImage]) -> Result<Vec<f32>, OcrError> {
+        let mut out = Vec::with_capacity(crops.len());
+        for c in crops {
+            let r = image::imageops::resize(c, 160, 80, image::imageops::FilterType::Triangle);
+            let input = to_nchw(&r, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+            let o = self.cls.run_one(input.into(), None).map_err(|e| OcrError::Inference(e.to_string()))?;
+            let t: NdTensor<f32, 2> = o.try_into().map_err(|e| OcrError::Inference(format!("cls output: {e:?}")))?;
+            let v = t.to_vec();
+            let (a, b) = (v[0], v.get(1).copied().unwrap_or(0.0));
+            // The exported model ends in softmax; normalise anyway in case it does not.
+            let p = if (a + b - 1.0).abs() < 1e-3 && a >= 0.0 && b >= 0.0 {
+                b
+            } else {
+                let m = a.max(b);
+                let (ea, eb) = ((a - m).exp(), (b - m).exp());
+                eb / (ea + eb)
+            };
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    fn crop(&self, img: &RgbImage, b: &TextBox) -> RgbImage {
+        let h = self.opts.rec_height;
+        let ratio = (b.half_w / b.half_h.max(1e-3)).clamp(0.25, 40.0);
+        let w = ((h as f32 * ratio).ceil() as u32).clamp(8, h * 40);
+        sample_box(img, b, w, h)
+    }
+
+    /// Recognise crops of height `rec_height`; returns (text, confidence) per crop.
+    fn recognize_crops(&self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, OcrError> {
+        let mut results = vec![(String::new(), 0.0); crops.len()];
+        // Batch crops of similar width: sort by width, pad each batch to its widest crop.
+        let mut order: Vec<usize> = (0..crops.len()).collect();
+        order.sort_by_key(|&i| crops[i].width());
+        let batch = self.opts.rec_batch.max(1);
+        let h = self.opts.rec_height as usize;
+        for chunk in order.chunks(batch) {
+            let maxw = chunk.iter().map(|&i| crops[i].width() as usize).max().unwrap_or(8);
+            // Some blank margin on the right helps the last character (PaddleOCR pads to >= 320).
+            let padw = (maxw + h / 2).max(h * 2).div_ceil(8) * 8;
+            let n = chunk.len();
+            let mut data = vec![0f32; n * 3 * h * padw];
+            for (bi, &ci) in chunk.iter().enumerate() {
+                let c = &crops[ci];
+                let cw = c.width() as usize;
+                for y in 0..h {
+                    for x in 0..cw {
+                        let p = c.get_pixel(x as u32, y as u32).0;
+                        // BGR order, (x/255 - 0.5) / 0.5
+                        for (ch, &src) in [2usize, 1, 0].iter().enumerate() {
+                            data[((bi * 3 + ch) * h + y) * padw + x] = p[src] as f32 / 127.5 - 1.0;
+                        }
+                    }
+                }
+            }
+            let input = NdTensor::from_data([n, 3, h, padw], data);
+            let out = self.rec.run_one(input.into(), None).map_err(|e| OcrError::Inference(e.to_string()))?;
+            let probs: NdTensor<f32, 3> =
+                out.try_into().map_err(|e| OcrError::Inference(format!("rec output: {e:?}")))?;
+            let [_, t, classes] = probs.shape();
+            let flat = probs.to_vec();
+            for (bi, &ci) in chunk.iter().enumerate() {
+                // Only the time steps covering the real (unpadded) crop.
+                let steps = ((crops[ci].width() as usize * t).div_ceil(padw) + 1).min(t);
+                let seq = &flat[bi * t * classes..(bi + 1) * t * classes];
+                results[ci] = self.ctc_decode(seq, steps, classes);
+            }
+        }
+        Ok(results)
+    }
+
+    fn ctc_decode(&self, seq: &[f32], steps: usize, classes: usize) -> (String, f32) {
+        let mut text = String::new();
+        let mut confs = Vec::new();
+        let mut prev = 0usize;
+        for s in 0..steps {
+            let row = &seq[s * classes..(s + 1) * classes];
+            let (mut best, mut bp) = (0usize, f32::MIN);
+            for (i, &p) in row.iter().enumerate() {
+                if p > bp {
+                    bp = p;
+                    best = i;
+                }
+            }
+            if best != 0 && best != prev {
+                if let Some(k) = self.keys.get(best) {
+                    text.push_str(if k.is_empty() { " " } else { k });
+                    confs.push(bp);
+                }
+            }
+            prev = best;
+        }
+        let conf = if confs.is_empty() { 0.0 } else { confs.iter().sum::<f32>() / confs.len() as f32 };
+        (text.trim().to_string(), conf)
+    }
+}
+
+/// Connected components (8-neighbourhood) of the binary map; returns each component's boundary
+/// pixels (pixel centres), which is all `min_area_rect` needs.
+fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<V2>> {
+    let mut seen = vec![false; mask.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut boundary = Vec::new();
+        while let Some(i) = stack.pop() {
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            let mut edge = false;
+            for dy in -1isize..=1 {
+                for dx in -1isize..=1 {
+                    if dx == 0 && dy == 0 {
+                        continue;
+                    }
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                        edge = true;
+                        continue;
+                    }
+                    let j = ny as usize * w + nx as usize;
+                    if !mask[j] {
+                        edge = true;
+                    } else if !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+            if edge {
+                boundary.push(V2::new(x as f32, y as f32));
+            }
+        }
+        out.push(boundary);
+    }
+    out
+}
+
+/// Join boxes that are pieces of one text line (DB splits lines at wide word gaps, e.g. in large
+/// bold names): same baseline band, similar height, gap below ~0.8 × the text height.
+fn merge_line_boxes(boxes: Vec<TextBox>, right: V2, down: V2) -> Vec<TextBox> {
+    // Extents in the page frame.
+    let ext = |b: &TextBox| {
+        let q = b.quad();
+        let xs = q.map(|p| p.x * right.x + p.y * right.y);
+        let ys = q.map(|p| p.x * down.x + p.y * down.y);
+        [
+            xs.iter().cloned().fold(f32::MAX, f32::min),
+            xs.iter().cloned().fold(f32::MIN, f32::max),
+            ys.iter().cloned().fold(f32::MAX, f32::min),
+            ys.iter().cloned().fold(f32::MIN, f32::max),
+        ]
+    };
+    // (extent, members)
+    let mut items: Vec<([f32; 4], Vec<usize>)> = boxes.iter().enumerate().map(|(i, b)| (ext(b), vec![i])).collect();
+    items.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
+    let mut merged = true;
+    while merged {
+        merged = false;
+        'outer: for i in 0..items.len() {
+            for j in 0..items.len() {
+                if i == j {
+                    continue;
+                }
+                let (a, b) = (items[i].0, items[j].0);
+                if b[0] < a[0] {
+                    continue; // b must start right of a's start
+                }
+                let (ha, hb) = (a[3] - a[2], b[3] - b[2]);
+                let hmin = ha.min(hb);
+                let overlap = a[3].min(b[3]) - a[2].max(b[2]);
+                let gap = b[0] - a[1];
+                if ha.max(hb) <= 1.45 * hmin && overlap >= 0.6 * hmin && gap <= 0.8 * hmin {
+                    let members = items[j].1.clone();
+                    items[i].0 = [a[0].min(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].max(b[3])];
+                    items[i].1.extend(members);
+                    items.remove(j);
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    items
+        .into_iter()
+        .map(|(e, members)| {
+            if members.len() == 1 {
+                return boxes[members[0]];
+            }
+            // Axis: length-weighted mean of the pieces' axes; extent: all piece corners projected on it.
+            let mut u = V2::new(0.0, 0.0);
+            for &m in &members {
+                u = u.add(boxes[m].u.scale(boxes[m].half_w));
+            }
+            let u = if u.len() > 0.0 { u.norm() } else { right };
+            let v = V2::new(-u.y, u.x);
+            let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+            for &m in &members {
+                for p in boxes[m].quad() {
+                    let p = V2::new(p.x, p.y);
+                    x0 = x0.min(p.dot(u));
+                    x1 = x1.max(p.dot(u));
+                    y0 = y0.min(p.dot(v));
+                    y1 = y1.max(p.dot(v));
+                }
+            }
+            let _ = e;
+            let center = u.scale((x0 + x1) / 2.0).add(v.scale((y0 + y1) / 2.0));
+            let score = members.iter().map(|&m| boxes[m].score).fold(0.0, f32::max);
+            TextBox { center, u, v, half_w: (x1 - x0) / 2.0, half_h: (y1 - y0) / 2.0, score }
+        })
+        .collect()
+}
+
+/// Mean detector probability inside the rotated rectangle (in detector-map coordinates).
+fn box_score(prob: &[f32], pw: usize, ph: usize, rect: &rten_imageproc::RotatedRect) -> f32 {
+    let corners = rect.corners();
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for c in corners {
+        x0 = x0.min(c.x);
+        y0 = y0.min(c.y);
+        x1 = x1.max(c.x);
+        y1 = y1.max(c.y);
+    }
+    let xs = (x0.floor().max(0.0) as usize).min(pw - 1);
+    let xe = (x1.ceil().max(0.0) as usize).min(pw - 1);
+    let ys = (y0.floor().max(0.0) as usize).min(ph - 1);
+    let ye = (y1.ceil().max(0.0) as usize).min(ph - 1);
+    let (mut sum, mut n) = (0f32, 0usize);
+    for y in ys..=ye {
+        for x in xs..=xe {
+            if rect.contains(PointF::from_yx(y as f32, x as f32)) {
+                sum += prob[y * pw + x];
+                n += 1;
+            }
+        }
+    }
+    if n == 0 {
+        0.0
+    } else {
+        sum / n as f32
+    }
+}
+
+/// HWC RGB u8 → NCHW BGR f32 normalised with per-channel mean/std (in BGR order as PaddleOCR does).
+fn to_nchw(img: &RgbImage, mean: [f32; 3], std: [f32; 3]) -> NdTensor<f32, 4> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut data = vec![0f32; 3 * h * w];
+    let raw = img.as_raw();
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) * 3;
+            for ch in 0..3 {
+                let src = raw[i + 2 - ch]; // BGR
+                data[(ch * h + y) * w + x] = (src as f32 / 255.0 - mean[ch]) / std[ch];
+            }
+        }
+    }
+    NdTensor::from_data([1, 3, h, w], data)
+}
+
+impl Engine for PaddleEngine {
+    fn name(&self) -> &'static str {
+        "paddle"
+    }
+
+    fn recognize(&self, img: &DynamicImage) -> Result<Vec<Line>, OcrError> {
+        let t0 = std::time::Instant::now();
+        let owned;
+        let rgb: &RgbImage = match img.as_rgb8() {
+            Some(r) => r,
+            None => {
+                owned = img.to_rgb8();
+                &owned
+            }
+        };
+        let mut boxes = self.detect(rgb)?;
+        let t_det = t0.elapsed();
+        if boxes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Page orientation. 1) Are the text lines horizontal or vertical in the image?
+        let (mut horiz, mut vert) = (0f32, 0f32);
+        for b in &boxes {
+            let (long, short, axis) =
+                if b.half_w >= b.half_h { (b.half_w, b.half_h, b.u) } else { (b.half_h, b.half_w, b.v) };
+            if long >= 2.0 * short {
+                if axis.x.abs() >= axis.y.abs() {
+                    horiz += long;
+                } else {
+                    vert += long;
+                }
+            }
+        }
+        let (mut right, mut down) =
+            if vert > horiz { (V2::new(0.0, 1.0), V2::new(-1.0, 0.0)) } else { (V2::new(1.0, 0.0), V2::new(0.0, 1.0)) };
+        for b in boxes.iter_mut() {
+            b.orient(right, down);
+        }
+        // 2) Upside down? Ask the text-line classifier about the longest lines.
+        let mut by_len: Vec<usize> = (0..boxes.len()).collect();
+        by_len.sort_by(|&a, &b| boxes[b].half_w.total_cmp(&boxes[a].half_w));
+        let sample: Vec<RgbImage> = by_len
+            .iter()
+            .take(self.opts.cls_lines)
+            .filter(|&&i| boxes[i].half_w >= 1.5 * boxes[i].half_h)
+            .map(|&i| self.crop(rgb, &boxes[i]))
+            .collect();
+        if !sample.is_empty() {
+            let p = self.upside_down(&sample)?;
+            let flipped = p.iter().filter(|&&x| x > 0.5).count();
+            let mean = p.iter().sum::<f32>() / p.len() as f32;
+            if flipped * 2 > p.len() && mean > 0.5 {
+                right = right.scale(-1.0);
+                down = down.scale(-1.0);
+                for b in boxes.iter_mut() {
+                    b.orient(right, down);
+                }
+            }
+        }
+        // Deskew: the page's reading direction is the length-weighted mean of the boxes' axes.
+        let (mut sx, mut sy) = (0f32, 0f32);
+        for b in &boxes {
+            if b.half_w >= 1.5 * b.half_h {
+                sx += b.u.x * b.half_w;
+                sy += b.u.y * b.half_w;
+            }
+        }
+        let page_right = if sx * sx + sy * sy > 0.0 { V2::new(sx, sy).norm() } else { right };
+        let page_down = V2::new(-page_right.y, page_right.x);
+        let mut boxes = merge_line_boxes(boxes, page_right, page_down);
+        // Reading order in the deskewed upright frame: top to bottom, then left to right.
+        boxes.sort_by(|a, b| {
+            let (ya, yb) = (a.center.dot(page_down), b.center.dot(page_down));
+            let tol = a.half_h.min(b.half_h) * 0.6;
+            if (ya - yb).abs() <= tol {
+                a.center.dot(page_right).total_cmp(&b.center.dot(page_right))
+            } else {
+                ya.total_cmp(&yb)
+            }
+        });
+        let t_cls = t0.elapsed();
+        let crops: Vec<RgbImage> = boxes.iter().map(|b| self.crop(rgb, b)).collect();
+        let t_crop = t0.elapsed();
+        let texts = self.recognize_crops(&crops)?;
+        if std::env::var_os("OCR_TIMING").is_some() {
+            eprintln!(
+                "det {:?} cls {:?} crop {:?} rec {:?} ({} boxes)",
+                t_det,
+                t_cls - t_det,
+                t_crop - t_cls,
+                t0.elapsed() - t_crop,
+                boxes.len()
+            );
+        }
+        let mut lines = Vec::new();
+        for (b, (text, conf)) in boxes.iter().zip(texts) {
+            if text.is_empty() || conf < self.opts.min_line_confidence {
+                continue;
+            }
+            lines.push(Line { text, confidence: conf, quad: b.quad() });
+        }
+        Ok(lines)
+    }
+}

@@ -1,0 +1,2341 @@
+//! Card text → contact fields.
+//!
+//! The parser works on recognised lines with their boxes:
+//! 1. the reading frame is taken from the boxes (so a rotated card reads the same as an upright one),
+//! 2. contact lines are recognised by pattern: e-mails and URLs (tolerating the usual OCR confusions),
+//!    phones with their labels (EN/DE/FR/RU/ES/IT…, plus the Latin look-alikes PP-OCR writes for
+//!    Cyrillic labels), addresses (postcodes, street words, house numbers, labels),
+//! 3. the remaining text lines are assigned to name / position / department / company by keyword
+//!    lists (extendable by [`ParseHints`]), agreement with the e-mail user name and the web domain,
+//!    and layout (text height, vertical order, column).
+//!
+//! Every field records the indexes of the lines it came from.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use phonenumber::{country, Mode};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::Line;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParsedField {
+    pub value: String,
+    /// Indexes into the lines the card was parsed from.
+    pub blocks: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParsedPhone {
+    /// mobile | work | fax | home | other
+    pub kind: String,
+    /// As printed (cleaned of OCR confusions).
+    pub number: String,
+    pub e164: Option<String>,
+    pub blocks: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParsedCard {
+    pub prefix: Option<ParsedField>,
+    pub first_name: Option<ParsedField>,
+    pub middle_name: Option<ParsedField>,
+    pub last_name: Option<ParsedField>,
+    pub full_name: Option<ParsedField>,
+    pub position: Option<ParsedField>,
+    pub department: Option<ParsedField>,
+    pub company: Option<ParsedField>,
+    pub website: Option<ParsedField>,
+    pub address: Option<ParsedField>,
+    pub phones: Vec<ParsedPhone>,
+    pub emails: Vec<ParsedField>,
+}
+
+/// Knowledge that improves parsing; the service fills it from what users corrected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParseHints {
+    /// ISO 3166 region for national numbers when the card gives no clue ("US", "DE", …).
+    pub default_region: String,
+    /// Company names users saved before: a line equal to (or containing) one is the company.
+    pub known_companies: Vec<String>,
+    /// Extra job-title words (lower case) beyond the built-in lists.
+    pub title_words: Vec<String>,
+}
+
+impl Default for ParseHints {
+    fn default() -> Self {
+        ParseHints { default_region: "US".into(), known_companies: Vec::new(), title_words: Vec::new() }
+    }
+}
+
+fn field(value: impl Into<String>, blocks: Vec<usize>) -> Option<ParsedField> {
+    let value = value.into();
+    let value = value.trim();
+    if value.is_empty() {
+        None
+    } else {
+        Some(ParsedField { value: value.to_string(), blocks })
+    }
+}
+
+macro_rules! re {
+    ($name:ident, $pat:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).unwrap());
+    };
+}
+
+re!(RE_EMAIL, r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}");
+re!(
+    RE_URL,
+    r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|co|de|fr|ru|uk|es|it|nl|be|ch|at|eu|us|ca|au|info|biz|pro|ai|app|dev|tech|su|рф|by|kz|ua|pl|se|no|dk|fi|pt|ie|jp|cn|in|br|mx|ar|cz|online|site|store|shop|group|company)(?:\.[a-z]{2})?\b(?:/[^\s]*)?"
+);
+re!(RE_PHONE, r"(?:\+\s?\d|\(\s?\d|\d)[\d\s\-./()]{5,}\d");
+re!(RE_UK_POSTCODE, r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b");
+re!(RE_US_STATE_ZIP, r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b");
+re!(RE_POSTCODE5, r"\b\d{5}\b");
+re!(RE_POSTCODE6, r"\b\d{6}\b");
+re!(RE_HOUSE_STREET, r"^\d+[A-Za-z]?,?\s+\p{L}");
+re!(RE_ORDINAL_GLUE, r"\b(\d+(?:st|nd|rd|th))([A-Z])");
+re!(
+    RE_US_NO_COMMA,
+    r"^(.*\b(?:Ave|Avenue|St|Street|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Hwy|Highway)\.?(?:\s+(?:NE|NW|SE|SW|N|S|E|W))?)\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)*),\s*([A-Z]{2}\s+\d{5}(?:-\d{4})?)$"
+);
+re!(RE_SPACES, r"\s+");
+
+const PREFIXES: &[&str] = &[
+    "dr",
+    "dr.",
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "miss",
+    "prof",
+    "prof.",
+    "herr",
+    "frau",
+    "m.",
+    "mme",
+    "mme.",
+    "mlle",
+    "sr.",
+    "sra.",
+    "srta.",
+    "dott.",
+    "ing.",
+    "dipl.-ing.",
+    "г-н",
+    "г-жа",
+];
+
+const NAME_PARTICLES: &[&str] = &[
+    "de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "le", "la", "ten", "ter", "zu", "dos", "das",
+    "st.", "mac", "al", "el", "bin", "ibn",
+];
+
+/// Words that mark a company line.
+const COMPANY_WORDS: &[&str] = &[
+    "inc",
+    "inc.",
+    "llc",
+    "l.l.c.",
+    "ltd",
+    "ltd.",
+    "limited",
+    "plc",
+    "corp",
+    "corp.",
+    "corporation",
+    "company",
+    "co.",
+    "group",
+    "holding",
+    "holdings",
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "gbr",
+    "mbh",
+    "e.k.",
+    "ug",
+    "se",
+    "sa",
+    "s.a.",
+    "sas",
+    "s.a.s.",
+    "sarl",
+    "s.a.r.l.",
+    "sàrl",
+    "eurl",
+    "sci",
+    "snc",
+    "srl",
+    "s.r.l.",
+    "spa",
+    "s.p.a.",
+    "s.l.",
+    "bv",
+    "b.v.",
+    "nv",
+    "n.v.",
+    "ab",
+    "oy",
+    "as",
+    "a/s",
+    "pty",
+    "partners",
+    "associates",
+    "solutions",
+    "technologies",
+    "technology",
+    "systems",
+    "consulting",
+    "services",
+    "industries",
+    "labs",
+    "studio",
+    "bank",
+    "ооо",
+    "оао",
+    "зао",
+    "пао",
+    "ао",
+    "нпо",
+    "ип",
+    "гк",
+    "компания",
+    "группа",
+    "холдинг",
+    "фирма",
+    "завод",
+    "корпорация",
+    "банк",
+    "инк",
+    "лтд",
+    "and",
+    "und",
+    "et",
+    "&",
+    "fils",
+    "cie",
+    "cie.",
+    "&co",
+    "mcdonald",
+];
+
+/// Words that mark a department line.
+const DEPARTMENT_WORDS: &[&str] = &[
+    "department",
+    "dept",
+    "dept.",
+    "division",
+    "unit",
+    "team",
+    "office of",
+    "abteilung",
+    "bereich",
+    "département",
+    "departement",
+    "service",
+    "direction",
+    "departamento",
+    "división",
+    "отдел",
+    "департамент",
+    "управление",
+    "служба",
+    "дирекция",
+    "division,",
+    "department,",
+];
+
+/// Job-title words (lower case, matched as word prefixes).
+const TITLE_WORDS: &[&str] = &[
+    // en
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "cio",
+    "cmo",
+    "vp",
+    "svp",
+    "evp",
+    "president",
+    "vice",
+    "chief",
+    "director",
+    "manager",
+    "head",
+    "lead",
+    "senior",
+    "junior",
+    "principal",
+    "engineer",
+    "developer",
+    "programmer",
+    "architect",
+    "analyst",
+    "consultant",
+    "specialist",
+    "officer",
+    "executive",
+    "assistant",
+    "associate",
+    "administrator",
+    "coordinator",
+    "designer",
+    "researcher",
+    "scientist",
+    "technician",
+    "representative",
+    "agent",
+    "advisor",
+    "adviser",
+    "accountant",
+    "attorney",
+    "lawyer",
+    "partner",
+    "founder",
+    "co-founder",
+    "owner",
+    "sales",
+    "marketing",
+    "editor",
+    "writer",
+    "teacher",
+    "professor",
+    "lecturer",
+    "nurse",
+    "doctor",
+    "surgeon",
+    "therapist",
+    "pharmacist",
+    "chemist",
+    "biologist",
+    "physicist",
+    "geologist",
+    "surveyor",
+    "planner",
+    "producer",
+    "operator",
+    "inspector",
+    "supervisor",
+    "clerk",
+    "secretary",
+    "receptionist",
+    "buyer",
+    "broker",
+    "trader",
+    "economist",
+    "statistician",
+    "librarian",
+    "curator",
+    "psychologist",
+    "counsellor",
+    "counselor",
+    "paramedic",
+    "dentist",
+    "optometrist",
+    "radiographer",
+    "physiotherapist",
+    "solicitor",
+    "barrister",
+    "journalist",
+    "photographer",
+    "illustrator",
+    "animator",
+    "translator",
+    "interpreter",
+    "mechanic",
+    "electrician",
+    "plumber",
+    "builder",
+    "worker",
+    "intern",
+    "trainee",
+    "apprentice",
+    "chair",
+    "chairman",
+    "board",
+    "member",
+    "fellow",
+    "physician",
+    "veterinary",
+    "vet",
+    "midwife",
+    "warden",
+    "estimator",
+    "investigator",
+    "programme",
+    "program",
+    "product",
+    "project",
+    "account",
+    "recruiter",
+    // de
+    "geschäftsführer",
+    "geschäftsführerin",
+    "leiter",
+    "leiterin",
+    "ingenieur",
+    "ingenieurin",
+    "berater",
+    "beraterin",
+    "entwickler",
+    "entwicklerin",
+    "referent",
+    "referentin",
+    "sachbearbeiter",
+    "vertrieb",
+    "verkäufer",
+    "kaufmann",
+    "kauffrau",
+    "techniker",
+    "mechaniker",
+    "elektroniker",
+    "meister",
+    "inhaber",
+    "vorstand",
+    "prokurist",
+    "assistent",
+    "assistentin",
+    "mitarbeiter",
+    "fachkraft",
+    "arzt",
+    "ärztin",
+    "lehrer",
+    "lehrerin",
+    "koch",
+    "köchin",
+    "bäcker",
+    "maler",
+    "tischler",
+    "schreiner",
+    "gärtner",
+    "fachinformatiker",
+    "informatiker",
+    "kaufm",
+    "steuerberater",
+    "rechtsanwalt",
+    "rechtsanwältin",
+    "industriemechaniker",
+    "anlagenmechaniker",
+    "mechatroniker",
+    "friseur",
+    "friseurin",
+    "pfleger",
+    "krankenpfleger",
+    "erzieher",
+    "erzieherin",
+    "architekt",
+    "architektin",
+    "fahrer",
+    "tierarzt",
+    // fr
+    "directeur",
+    "directrice",
+    "gérant",
+    "gérante",
+    "responsable",
+    "ingénieur",
+    "ingénieure",
+    "chargé",
+    "chargée",
+    "chef",
+    "conseiller",
+    "conseillère",
+    "développeur",
+    "développeuse",
+    "commercial",
+    "commerciale",
+    "technicien",
+    "technicienne",
+    "assistant",
+    "assistante",
+    "comptable",
+    "consultante",
+    "avocat",
+    "avocate",
+    "médecin",
+    "infirmier",
+    "infirmière",
+    "professeur",
+    "enseignant",
+    "enseignante",
+    "agent",
+    "attaché",
+    "attachée",
+    "adjoint",
+    "adjointe",
+    "délégué",
+    "déléguée",
+    "secrétaire",
+    "vendeur",
+    "vendeuse",
+    "opérateur",
+    "opératrice",
+    "animateur",
+    "animatrice",
+    "administrateur",
+    "coordinateur",
+    "coordinatrice",
+    "gestionnaire",
+    "analyste",
+    "architecte",
+    "rédacteur",
+    "rédactrice",
+    "journaliste",
+    "pharmacien",
+    "boulanger",
+    "charcutier",
+    "cuisinier",
+    "éducateur",
+    "educateur",
+    "éducatrice",
+    "moniteur",
+    "monitrice",
+    "psychologue",
+    "orthophoniste",
+    "kinésithérapeute",
+    "vétérinaire",
+    "dessinateur",
+    "graphiste",
+    "contrôleur",
+    "contrôleuse",
+    "inspecteur",
+    "inspectrice",
+    "magasinier",
+    "ouvrier",
+    "ouvrière",
+    "employé",
+    "employée",
+    "cadre",
+    "officier",
+    "pilote",
+    "chauffeur",
+    "photographe",
+    "traducteur",
+    "interprète",
+    "économiste",
+    "juriste",
+    "notaire",
+    "huissier",
+    "expert",
+    "acheteur",
+    "acheteuse",
+    // es / it
+    "gerente",
+    "director",
+    "directora",
+    "jefe",
+    "jefa",
+    "ingeniero",
+    "ingeniera",
+    "asesor",
+    "asesora",
+    "desarrollador",
+    "técnico",
+    "tecnico",
+    "consultor",
+    "consultora",
+    "abogado",
+    "abogada",
+    "contador",
+    "direttore",
+    "responsabile",
+    "ingegnere",
+    "consulente",
+    "tecnico",
+    "amministratore",
+    // ru
+    "генеральный",
+    "директор",
+    "менеджер",
+    "руководитель",
+    "начальник",
+    "заместитель",
+    "инженер",
+    "специалист",
+    "консультант",
+    "бухгалтер",
+    "главный",
+    "ведущий",
+    "старший",
+    "младший",
+    "разработчик",
+    "программист",
+    "аналитик",
+    "архитектор",
+    "дизайнер",
+    "юрист",
+    "юрисконсульт",
+    "экономист",
+    "технолог",
+    "техник",
+    "мастер",
+    "оператор",
+    "администратор",
+    "ассистент",
+    "секретарь",
+    "референт",
+    "советник",
+    "эксперт",
+    "координатор",
+    "представитель",
+    "агент",
+    "врач",
+    "учитель",
+    "преподаватель",
+    "профессор",
+    "доцент",
+    "научный",
+    "сотрудник",
+    "исследователь",
+    "биолог",
+    "микробиолог",
+    "химик",
+    "физик",
+    "геолог",
+    "механик",
+    "электрик",
+    "слесарь",
+    "водитель",
+    "продавец",
+    "кассир",
+    "повар",
+    "официант",
+    "строитель",
+    "сварщик",
+    "токарь",
+    "фармацевт",
+    "провизор",
+    "медсестра",
+    "фельдшер",
+    "редактор",
+    "журналист",
+    "корреспондент",
+    "переводчик",
+    "психолог",
+    "логист",
+    "логистик",
+    "маркетолог",
+    "товаровед",
+    "кладовщик",
+    "плотник",
+    "столяр",
+    "маляр",
+    "штукатур",
+    "электромонтер",
+    "монтажник",
+    "наладчик",
+    "диспетчер",
+    "охранник",
+    "юрисконсульт",
+    "нотариус",
+    "адвокат",
+    "прокурор",
+    "судья",
+    "учёный",
+    "ученый",
+    "астроном",
+    "математик",
+    "статистик",
+    "архивариус",
+    "библиотекарь",
+    "художник",
+    "скульптор",
+    "музыкант",
+    "актер",
+    "актёр",
+    "режиссер",
+    "режиссёр",
+    "продюсер",
+    "фотограф",
+    "дизайнер",
+    "стилист",
+    "парикмахер",
+    "визажист",
+    "массажист",
+    "тренер",
+    "инструктор",
+    "воспитатель",
+    "няня",
+    "агроном",
+    "ветеринар",
+    "зоотехник",
+    "лесник",
+    "эколог",
+    "метеоролог",
+    "океанолог",
+    "гидролог",
+    "картограф",
+    "топограф",
+    "геодезист",
+    "землеустроитель",
+    "оценщик",
+    "аудитор",
+    "брокер",
+    "трейдер",
+    "риэлтор",
+    "риелтор",
+    "страховой",
+    "кредитный",
+    "финансовый",
+    "финансист",
+    "казначей",
+    "экспедитор",
+];
+
+const ADDRESS_WORDS: &[&str] = &[
+    // en
+    "street",
+    "st.",
+    "road",
+    "rd",
+    "rd.",
+    "avenue",
+    "ave",
+    "ave.",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "drive",
+    "dr.",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "square",
+    "sq",
+    "suite",
+    "ste",
+    "floor",
+    "fl",
+    "building",
+    "bldg",
+    "po",
+    "p.o.",
+    "box",
+    "apt",
+    "apt.",
+    "unit",
+    "way",
+    "highway",
+    "hwy",
+    "parkway",
+    "pkwy",
+    "terrace",
+    "close",
+    "crescent",
+    "gardens",
+    "park",
+    "row",
+    "hill",
+    "corners",
+    "crossing",
+    "mews",
+    "grove",
+    "walk",
+    "green",
+    "usns",
+    "uss",
+    "psc",
+    "fpo",
+    "apo",
+    "dpo",
+    // de
+    "straße",
+    "strasse",
+    "str.",
+    "weg",
+    "allee",
+    "platz",
+    "ring",
+    "gasse",
+    "damm",
+    "ufer",
+    "chaussee",
+    // fr
+    "rue",
+    "avenue",
+    "boulevard",
+    "bd",
+    "chemin",
+    "impasse",
+    "allée",
+    "place",
+    "quai",
+    "route",
+    "cedex",
+    "cours",
+    "voie",
+    "rond-point",
+    "faubourg",
+    "bp",
+    // es / it
+    "calle",
+    "avenida",
+    "plaza",
+    "paseo",
+    "via",
+    "viale",
+    "piazza",
+    "corso",
+    // ru
+    "ул.",
+    "ул",
+    "улица",
+    "пр.",
+    "пр-т",
+    "проспект",
+    "пер.",
+    "переулок",
+    "ш.",
+    "шоссе",
+    "наб.",
+    "набережная",
+    "пл.",
+    "площадь",
+    "б-р",
+    "бульвар",
+    "д.",
+    "дом",
+    "корп.",
+    "к.",
+    "стр.",
+    "строение",
+    "оф.",
+    "офис",
+    "кв.",
+    "г.",
+    "город",
+    "обл.",
+    "область",
+    "р-н",
+    "район",
+    "пос.",
+    "п.",
+    "с.",
+    "село",
+    "дер.",
+    "клх",
+    "ст.",
+    "алл.",
+    "аллея",
+    "пр-д",
+    "проезд",
+    "тупик",
+    "мкр.",
+    "микрорайон",
+    "туп.",
+];
+
+const ADDRESS_LABELS: &[&str] =
+    &["address", "addr", "adresse", "anschrift", "адрес", "dirección", "direccion", "indirizzo"];
+
+/// Phone label → kind. Matched case-insensitively as the word(s) just before the number.
+const PHONE_LABELS: &[(&str, &str)] = &[
+    // mobile
+    ("mobile", "mobile"),
+    ("mobil", "mobile"),
+    ("mob", "mobile"),
+    ("mob.", "mobile"),
+    ("m", "mobile"),
+    ("cell", "mobile"),
+    ("cellular", "mobile"),
+    ("cel", "mobile"),
+    ("cel.", "mobile"),
+    ("celular", "mobile"),
+    ("handy", "mobile"),
+    ("mobiltelefon", "mobile"),
+    ("portable", "mobile"),
+    ("port.", "mobile"),
+    ("port", "mobile"),
+    ("gsm", "mobile"),
+    ("móvil", "mobile"),
+    ("movil", "mobile"),
+    ("cellulare", "mobile"),
+    ("моб", "mobile"),
+    ("моб.", "mobile"),
+    ("мобильный", "mobile"),
+    ("мобильный телефон", "mobile"),
+    ("сот", "mobile"),
+    ("сот.", "mobile"),
+    ("сотовый", "mobile"),
+    ("mo6", "mobile"),
+    ("mo6.", "mobile"),
+    ("mo.", "mobile"),
+    ("mo", "mobile"),
+    ("m06", "mobile"),
+    ("mob:", "mobile"),
+    // fax
+    ("fax", "fax"),
+    ("f", "fax"),
+    ("telefax", "fax"),
+    ("fax.", "fax"),
+    ("téléc", "fax"),
+    ("télécopie", "fax"),
+    ("факс", "fax"),
+    ("oakc", "fax"),
+    ("фakc", "fax"),
+    ("φakc", "fax"),
+    ("dakc", "fax"),
+    ("pakc", "fax"),
+    // home
+    ("home", "home"),
+    ("privat", "home"),
+    ("domicile", "home"),
+    ("casa", "home"),
+    ("дом", "home"),
+    ("дом.", "home"),
+    ("h", "home"),
+    // work
+    ("tel", "work"),
+    ("tel.", "work"),
+    ("tél", "work"),
+    ("tél.", "work"),
+    ("tél", "work"),
+    ("téléphone", "work"),
+    ("telephone", "work"),
+    ("phone", "work"),
+    ("ph", "work"),
+    ("ph.", "work"),
+    ("office", "work"),
+    ("off.", "work"),
+    ("work", "work"),
+    ("direct", "work"),
+    ("dir", "work"),
+    ("t", "work"),
+    ("p", "work"),
+    ("o", "work"),
+    ("w", "work"),
+    ("telefon", "work"),
+    ("fon", "work"),
+    ("festnetz", "work"),
+    ("büro", "work"),
+    ("bureau", "work"),
+    ("fixe", "work"),
+    ("teléfono", "work"),
+    ("telefono", "work"),
+    ("tlf", "work"),
+    ("tfno", "work"),
+    ("oficina", "work"),
+    ("тел", "work"),
+    ("тел.", "work"),
+    ("телефон", "work"),
+    ("раб", "work"),
+    ("раб.", "work"),
+    ("рабочий", "work"),
+    ("ten", "work"),
+    ("ten.", "work"),
+    ("teл", "work"),
+    ("teл.", "work"),
+    ("tел.", "work"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Email,
+    Web,
+    Phone,
+    Address,
+}
+
+#[derive(Debug, Clone)]
+struct L {
+    idx: usize,
+    text: String,
+    x0: f32,
+    x1: f32,
+    y: f32,
+    h: f32,
+    kind: Kind,
+}
+
+/// Map Cyrillic and Greek look-alikes to Latin (for e-mails, URLs, labels in Latin).
+fn latinize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'а' => 'a',
+            'е' => 'e',
+            'о' => 'o',
+            'р' => 'p',
+            'с' => 'c',
+            'у' => 'y',
+            'х' => 'x',
+            'к' => 'k',
+            'м' => 'm',
+            'т' => 't',
+            'в' => 'b',
+            'н' => 'h',
+            'і' => 'i',
+            'ј' => 'j',
+            'ѕ' => 's',
+            'А' => 'A',
+            'В' => 'B',
+            'Е' => 'E',
+            'К' => 'K',
+            'М' => 'M',
+            'Н' => 'H',
+            'О' => 'O',
+            'Р' => 'P',
+            'С' => 'C',
+            'Т' => 'T',
+            'У' => 'Y',
+            'Х' => 'X',
+            'І' => 'I',
+            'ο' => 'o',
+            'α' => 'a',
+            'ν' => 'v',
+            'τ' => 't',
+            'ι' => 'i',
+            'κ' => 'k',
+            'ρ' => 'p',
+            '＠' => '@',
+            '．' => '.',
+            '，' => ',',
+            '：' => ':',
+            '（' => '(',
+            '）' => ')',
+            '－' => '-',
+            '—' => '-',
+            '–' => '-',
+            '·' => '.',
+            c => c,
+        })
+        .collect()
+}
+
+/// Transliterate Cyrillic to Latin for agreement checks (e-mail user names are usually transliterated).
+fn translit(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_lowercase().chars() {
+        let t = match c {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' => "e",
+            'ё' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' => "i",
+            'й' => "i",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'ц' => "c",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "sh",
+            'ъ' => "",
+            'ы' => "y",
+            'ь' => "",
+            'э' => "e",
+            'ю' => "yu",
+            'я' => "ya",
+            'ä' => "a",
+            'ö' => "o",
+            'ü' => "u",
+            'ß' => "ss",
+            'é' => "e",
+            'è' => "e",
+            'ê' => "e",
+            'ë' => "e",
+            'à' => "a",
+            'â' => "a",
+            'î' => "i",
+            'ï' => "i",
+            'ô' => "o",
+            'û' => "u",
+            'ù' => "u",
+            'ç' => "c",
+            'ñ' => "n",
+            'á' => "a",
+            'í' => "i",
+            'ó' => "o",
+            'ú' => "u",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => " ",
+        };
+        out.push_str(t);
+    }
+    out
+}
+
+fn letters_only(s: &str) -> String {
+    translit(s).chars().filter(|c| c.is_ascii_alphabetic()).collect()
+}
+
+fn words_lower(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || c == ',' || c == '/' || c == '|')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
+fn has_word(s: &str, list: &[&str]) -> bool {
+    let ws = words_lower(s);
+    ws.iter()
+        .any(|w| list.contains(&w.as_str()) || list.contains(&w.trim_end_matches(['.', ':', ';']).to_string().as_str()))
+        || list.iter().any(|k| k.contains(' ') && s.to_lowercase().contains(k))
+}
+
+fn count_digits(s: &str) -> usize {
+    s.chars().filter(|c| c.is_ascii_digit()).count()
+}
+
+fn count_letters(s: &str) -> usize {
+    s.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+/// Fix OCR confusions inside an e-mail or URL: look-alike scripts, O/0 and l/1 between letters,
+/// commas for dots, stray spaces.
+fn clean_contact(s: &str) -> String {
+    let s = latinize(s);
+    let mut s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    s = s.replace(",", ".").replace("..", ".");
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = if i > 0 { chars[i - 1] } else { ' ' };
+        let next = chars.get(i + 1).copied().unwrap_or(' ');
+        let between_letters = prev.is_ascii_alphabetic() && next.is_ascii_alphabetic();
+        let r = match c {
+            '0' if between_letters => 'o',
+            '1' if between_letters => 'l',
+            '|' => 'l',
+            c => c,
+        };
+        out.push(r);
+    }
+    out.to_lowercase()
+}
+
+/// Pick the spelling of `s` that agrees best with `anchors` among rn/m variants.
+fn resolve_rn_m(s: &str, anchors: &[String]) -> String {
+    if anchors.is_empty() {
+        return s.to_string();
+    }
+    let score = |cand: &str| -> usize {
+        anchors.iter().filter(|a| a.len() >= 3 && cand.contains(a.as_str())).map(|a| a.len()).sum()
+    };
+    let mut best = s.to_string();
+    let mut best_score = score(s);
+    for cand in [s.replace("rn", "m"), s.replace('m', "rn"), s.replace("cl", "d"), s.replace("vv", "w")] {
+        let sc = score(&cand);
+        if sc > best_score {
+            best = cand;
+            best_score = sc;
+        }
+    }
+    best
+}
+
+/// Find a phone label in `before` (the text preceding a number); returns the kind.
+fn label_kind(before: &str) -> Option<&'static str> {
+    let b = before.trim().trim_end_matches([':', '.', '-', '|', '/', ' ', '=']).trim();
+    if b.is_empty() {
+        return None;
+    }
+    let lower = b.to_lowercase();
+    // The last word (with and without a trailing dot), then the last two words.
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '|')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last = *words.last()?;
+    let cands = [
+        last.to_string(),
+        format!("{last}."),
+        last.trim_end_matches('.').to_string(),
+        latinize(last).to_lowercase(),
+        latinize(last).to_lowercase().trim_end_matches('.').to_string(),
+    ];
+    for c in &cands {
+        if let Some((_, k)) = PHONE_LABELS.iter().find(|(l, _)| l == c) {
+            return Some(k);
+        }
+    }
+    if words.len() >= 2 {
+        let two = format!("{} {}", words[words.len() - 2], last);
+        if let Some((_, k)) = PHONE_LABELS.iter().find(|(l, _)| *l == two) {
+            return Some(k);
+        }
+    }
+    // Long labels ("Mobiltelefon", "Telephone:"): prefix match on well-known stems.
+    let l = latinize(last).to_lowercase();
+    for (stem, k) in [
+        ("mob", "mobile"),
+        ("cell", "mobile"),
+        ("handy", "mobile"),
+        ("portab", "mobile"),
+        ("моб", "mobile"),
+        ("сот", "mobile"),
+        ("fax", "fax"),
+        ("факс", "fax"),
+        ("tel", "work"),
+        ("tél", "work"),
+        ("phon", "work"),
+        ("тел", "work"),
+        ("off", "work"),
+    ] {
+        if l.starts_with(stem) || last.starts_with(stem) {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// Region clues found on the card, most reliable first.
+fn region_clues(lines: &[L], hints: &ParseHints) -> Vec<country::Id> {
+    let mut out: Vec<country::Id> = Vec::new();
+    let mut push = |id: Option<country::Id>| {
+        if let Some(id) = id {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    };
+    // 1. Country codes of international numbers on the same card.
+    for l in lines {
+        for m in RE_PHONE.find_iter(&normalize_phone_text(&l.text)) {
+            let t = m.as_str();
+            if t.trim_start().starts_with('+') {
+                if let Ok(n) = phonenumber::parse(None, strip_trunk_zero(t)) {
+                    push(n.country().id().or_else(|| region_of_code(n.code().value())));
+                }
+            }
+        }
+    }
+    // 2. The address.
+    for l in lines.iter().filter(|l| l.kind == Kind::Address) {
+        push(address_region(&l.text));
+    }
+    push(hints.default_region.parse::<country::Id>().ok());
+    out
+}
+
+/// Main region of a calling code (+1 → US, +7 → RU, +44 → GB).
+fn region_of_code(code: u16) -> Option<country::Id> {
+    let regions = phonenumber::metadata::DATABASE.region(&code)?;
+    regions.first().and_then(|r| r.parse().ok())
+}
+
+fn domain_region(lines: &[L]) -> Vec<country::Id> {
+    let mut out = Vec::new();
+    for l in lines.iter().filter(|l| matches!(l.kind, Kind::Email | Kind::Web)) {
+        let t = l.text.to_lowercase();
+        let t = t.trim_end_matches('/');
+        let id = if t.contains(".co.uk") || t.ends_with(".uk") {
+            Some(country::Id::GB)
+        } else if t.ends_with(".de") {
+            Some(country::Id::DE)
+        } else if t.ends_with(".fr") {
+            Some(country::Id::FR)
+        } else if t.ends_with(".ru") || t.ends_with(".рф") {
+            Some(country::Id::RU)
+        } else if t.ends_with(".es") {
+            Some(country::Id::ES)
+        } else if t.ends_with(".it") {
+            Some(country::Id::IT)
+        } else {
+            None
+        };
+        if let Some(id) = id {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
+fn address_region(text: &str) -> Option<country::Id> {
+    let lower = text.to_lowercase();
+    let has_cyr = text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+    if lower.contains("россия")
+        || lower.contains("russia")
+        || lower.contains("москва")
+        || (has_cyr && RE_POSTCODE6.is_match(text))
+    {
+        return Some(country::Id::RU);
+    }
+    if has_cyr {
+        return Some(country::Id::RU);
+    }
+    if lower.contains("united kingdom")
+        || lower.contains("london")
+        || lower.contains(", uk")
+        || RE_UK_POSTCODE.is_match(text)
+    {
+        return Some(country::Id::GB);
+    }
+    if lower.contains("deutschland") || lower.contains("germany") {
+        return Some(country::Id::DE);
+    }
+    if lower.contains("france") {
+        return Some(country::Id::FR);
+    }
+    if lower.contains("españa") || lower.contains("spain") {
+        return Some(country::Id::ES);
+    }
+    if lower.contains("usa") || lower.contains("united states") || RE_US_STATE_ZIP.is_match(text) {
+        return Some(country::Id::US);
+    }
+    let ws = words_lower(text);
+    let de = ["straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "damm", "ufer"];
+    let de_street = ws.iter().any(|w| de.iter().any(|d| w.ends_with(d))) || ws.iter().any(|w| w.ends_with("ring"));
+    if de_street && RE_POSTCODE5.is_match(text) {
+        return Some(country::Id::DE);
+    }
+    let fr = ["rue", "avenue", "boulevard", "chemin", "impasse", "allée", "quai", "cedex", "place", "route"];
+    if ws.iter().any(|w| fr.contains(&w.as_str())) && RE_POSTCODE5.is_match(text) {
+        return Some(country::Id::FR);
+    }
+    None
+}
+
+/// The region a national number's own shape suggests.
+fn shape_region(raw: &str) -> Option<country::Id> {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    let t = raw.trim();
+    if digits.len() == 11
+        && digits.starts_with('8')
+        && (t.starts_with("8 (") || t.starts_with("8(") || t.starts_with("8-") || t.starts_with("8 9"))
+    {
+        return Some(country::Id::RU);
+    }
+    if digits.len() == 10 && digits.starts_with('0') {
+        // 0X XX XX XX XX
+        let groups: Vec<&str> = t.split([' ', '.', '-']).filter(|g| !g.is_empty()).collect();
+        if groups.len() == 5 && groups.iter().skip(1).all(|g| g.len() == 2) {
+            return Some(country::Id::FR);
+        }
+    }
+    if digits.len() == 10
+        && (t.starts_with('(') || t.contains('-'))
+        && !digits.starts_with('0')
+        && !digits.starts_with('1')
+    {
+        return Some(country::Id::US);
+    }
+    if digits.len() == 11 && digits.starts_with('0') {
+        // UK 0XX XXXX XXXX / 07XXX XXXXXX; Germany also uses 0 + 10 digits: decided by validity below.
+        return None;
+    }
+    None
+}
+
+/// Fix letters that OCR puts in numbers and unify dashes.
+fn normalize_phone_text(s: &str) -> String {
+    let s = latinize(s);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
+    let looks_digit = |c: char| c.is_ascii_digit() || matches!(c, 'O' | 'o' | 'l' | 'I' | '|');
+    for (i, &c) in chars.iter().enumerate() {
+        let n = out.len();
+        let back = (n >= 1 && out[n - 1].is_ascii_digit())
+            || (n >= 2 && out[n - 2].is_ascii_digit() && !out[n - 1].is_alphabetic());
+        let fwd = |k: usize| chars.get(i + k).copied().is_some_and(looks_digit);
+        let ahead = (fwd(1) && chars.get(i + 2).copied().is_some_and(|c| c.is_ascii_digit() || looks_digit(c)))
+            || (fwd(1) && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()))
+            || (chars.get(i + 1).is_some_and(|c| matches!(c, ' ' | '-' | ')'))
+                && chars.get(i + 2).is_some_and(|c| c.is_ascii_digit()));
+        let digit_ctx = back && ahead;
+        let r = match c {
+            'O' | 'o' if digit_ctx => '0',
+            'l' | 'I' | '|' if digit_ctx => '1',
+            'B' if digit_ctx => '8',
+            'S' if digit_ctx => '5',
+            c => c,
+        };
+        out.push(r);
+    }
+    out.into_iter().collect()
+}
+
+/// "+44 (0) 20 …" → "+44 20 …": the bracketed trunk prefix is not dialled internationally.
+fn strip_trunk_zero(s: &str) -> String {
+    let t = s.trim();
+    if t.starts_with('+') {
+        t.replace("(0)", " ").replace("( 0 )", " ").replace("(0 )", " ").replace("( 0)", " ")
+    } else {
+        t.to_string()
+    }
+}
+
+fn e164_for(raw: &str, clues: &[country::Id], domain: &[country::Id]) -> (Option<String>, Option<phonenumber::Type>) {
+    let cleaned = strip_trunk_zero(raw);
+    let fmt = |n: &phonenumber::PhoneNumber| n.format().mode(Mode::E164).to_string();
+    let ty = |n: &phonenumber::PhoneNumber| n.number_type(&phonenumber::metadata::DATABASE);
+    if cleaned.starts_with('+') {
+        if let Ok(n) = phonenumber::parse(None, &cleaned) {
+            return (Some(fmt(&n)), Some(ty(&n)));
+        }
+        return (None, None);
+    }
+    // International without '+': 00 prefix.
+    if let Some(rest) = cleaned.strip_prefix("00") {
+        if let Ok(n) = phonenumber::parse(None, format!("+{rest}")) {
+            if phonenumber::is_valid(&n) {
+                return (Some(fmt(&n)), Some(ty(&n)));
+            }
+        }
+    }
+    // Tier A: what the card itself says (other numbers' country codes, the address) and the
+    // number's own shape. Tier B: web domains and the configured default. Then common regions.
+    let shape = shape_region(&cleaned);
+    let (strong, default) = clues.split_at(clues.len().saturating_sub(1));
+    let mut tier_a: Vec<country::Id> = Vec::new();
+    for id in strong.iter().chain(shape.iter()) {
+        if !tier_a.contains(id) {
+            tier_a.push(*id);
+        }
+    }
+    let mut tier_b: Vec<country::Id> = Vec::new();
+    for id in domain.iter().chain(default.iter()) {
+        if !tier_a.contains(id) && !tier_b.contains(id) {
+            tier_b.push(*id);
+        }
+    }
+    let parse_in = |ids: &[country::Id]| -> Vec<phonenumber::PhoneNumber> {
+        ids.iter().filter_map(|id| phonenumber::parse(Some(*id), &cleaned).ok()).collect()
+    };
+    let plausible = |n: &phonenumber::PhoneNumber| (7..=12).contains(&n.national().value().to_string().len());
+    let a = parse_in(&tier_a);
+    if let Some(n) = a.iter().find(|n| phonenumber::is_valid(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    if let Some(n) = a.first().filter(|n| plausible(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    let b = parse_in(&tier_b);
+    if let Some(n) = b.iter().find(|n| phonenumber::is_valid(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    let commons: Vec<country::Id> =
+        [country::Id::US, country::Id::GB, country::Id::DE, country::Id::FR, country::Id::RU]
+            .into_iter()
+            .filter(|id| !tier_a.contains(id) && !tier_b.contains(id))
+            .collect();
+    let c = parse_in(&commons);
+    if let Some(n) = c.iter().find(|n| phonenumber::is_valid(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    if let Some(n) = b.first().filter(|n| plausible(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    (None, None)
+}
+
+fn clean_text(s: &str) -> String {
+    let s = RE_SPACES.replace_all(s.trim(), " ").to_string();
+    s.trim_matches(|c: char| c == '|' || c == '_' || c == '•' || c == '·' || c == '*').trim().to_string()
+}
+
+fn is_prefix(w: &str) -> bool {
+    PREFIXES.contains(&w.to_lowercase().as_str())
+}
+
+/// Does `text` look like a person's name?
+fn name_shape(text: &str) -> f32 {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let core: Vec<&str> = words.iter().copied().filter(|w| !is_prefix(w)).collect();
+    if core.is_empty() || core.len() > 5 {
+        return 0.0;
+    }
+    if count_digits(text) > 0 || text.contains('@') {
+        return 0.0;
+    }
+    let mut s = 1.0;
+    if core.len() == 1 {
+        s *= 0.3;
+    }
+    for w in &core {
+        let first = w.chars().next().unwrap_or(' ');
+        let lw = w.to_lowercase();
+        if NAME_PARTICLES.contains(&lw.as_str()) {
+            continue;
+        }
+        if !first.is_uppercase() {
+            s *= 0.4;
+        }
+        if w.ends_with(',') || w.contains('&') {
+            s *= 0.3;
+        }
+    }
+    if has_word(text, COMPANY_WORDS) {
+        s *= 0.3;
+    }
+    if words.len() != core.len() {
+        s *= 1.5;
+    }
+    s
+}
+
+fn title_score(text: &str, hints: &ParseHints) -> f32 {
+    let ws = words_lower(text);
+    let mut s = 0.0;
+    for w in &ws {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+        if w.len() < 2 {
+            continue;
+        }
+        if TITLE_WORDS.contains(&w) || hints.title_words.iter().any(|t| t.to_lowercase() == w) {
+            s += 1.0;
+        } else if w.chars().count() >= 5
+            && TITLE_WORDS.iter().any(|t| t.chars().count() >= 5 && (w.starts_with(t) || w.ends_with(t)))
+        {
+            s += 0.6;
+        }
+    }
+    let lower = text.to_lowercase();
+    for t in &hints.title_words {
+        if t.contains(' ') && lower.contains(&t.to_lowercase()) {
+            s += 1.0;
+        }
+    }
+    s
+}
+
+fn company_score(text: &str, hints: &ParseHints, domains: &[String]) -> f32 {
+    let mut s = 0.0;
+    let lower = text.to_lowercase();
+    for k in &hints.known_companies {
+        let k = k.trim().to_lowercase();
+        if !k.is_empty() && (lower == k || lower.contains(&k)) {
+            s += 3.0;
+        }
+    }
+    if has_word(text, COMPANY_WORDS) || text.contains('&') || text.contains('«') || text.contains('"') {
+        s += 1.0;
+    }
+    let letters = letters_only(text);
+    for d in domains {
+        if d.len() >= 4 && letters.len() >= 3 {
+            let n = d.len().min(letters.len()).min(14);
+            if n >= 4 && letters.starts_with(&d[..n.min(d.len())]) || (d.len() >= 5 && letters.contains(d.as_str())) {
+                s += 2.5;
+            } else if letters.len() >= 4 && d.starts_with(&letters[..letters.len().min(d.len())]) {
+                s += 2.0;
+            }
+        }
+    }
+    s
+}
+
+/// Overlap between a line's words and the e-mail user names (after transliteration).
+fn email_agreement(text: &str, users: &[Vec<String>]) -> f32 {
+    let words: Vec<String> =
+        text.split_whitespace().filter(|w| !is_prefix(w)).map(letters_only).filter(|w| w.len() >= 2).collect();
+    if words.is_empty() {
+        return 0.0;
+    }
+    let mut best: f32 = 0.0;
+    for parts in users {
+        let joined: String = parts.concat();
+        let mut hit = 0.0;
+        for w in &words {
+            let w5: String = w.chars().take(5).collect();
+            if parts
+                .iter()
+                .any(|p| p == w || (p.len() >= 3 && w.len() >= 3 && (p.starts_with(&w5) || w.starts_with(p.as_str()))))
+            {
+                hit += 1.0;
+            } else if w.len() >= 3 && joined.contains(w.as_str()) {
+                hit += 0.8;
+            } else if parts.iter().any(|p| p.len() == 1 && w.starts_with(p.as_str())) {
+                hit += 0.5; // initial: j.smith
+            }
+        }
+        best = best.max(hit / words.len() as f32 * (words.len().min(3) as f32));
+    }
+    best
+}
+
+/// Fix well-known recogniser confusions in free text fields (not names).
+fn fix_text_confusions(s: &str) -> String {
+    // "Al" (A + lower-case L) standing alone next to capitalised words is almost always "AI".
+    let words: Vec<&str> = s.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for w in &words {
+        if *w == "Al" && words.len() > 1 {
+            out.push("AI".to_string());
+        } else {
+            out.push(w.to_string());
+        }
+    }
+    out.join(" ")
+}
+
+fn split_name(full: &str, blocks: &[usize], card: &mut ParsedCard) {
+    let mut words: Vec<&str> = full.split_whitespace().collect();
+    let mut prefix = Vec::new();
+    while let Some(w) = words.first() {
+        if is_prefix(w) && words.len() > 1 {
+            prefix.push(*w);
+            words.remove(0);
+        } else {
+            break;
+        }
+    }
+    // Suffixes such as "PhD", "Jr." stay out of first/last.
+    while let Some(w) = words.last() {
+        let lw = w.to_lowercase();
+        if words.len() > 2
+            && ["phd", "ph.d.", "jr.", "jr", "sr", "mba", "md", "m.d.", "dipl.", "esq."]
+                .contains(&lw.trim_end_matches(','))
+        {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    let b = || blocks.to_vec();
+    if !prefix.is_empty() {
+        card.prefix = field(prefix.join(" "), b());
+    }
+    let full_clean = words.join(" ");
+    card.full_name = field(full_clean.clone(), b());
+    match words.len() {
+        0 => {}
+        1 => card.first_name = field(words[0], b()),
+        _ => {
+            let is_patronymic = |w: &str| {
+                let l = w.to_lowercase();
+                ["ович", "евич", "ьич", "овна", "евна", "ична", "инична"].iter().any(|s| l.ends_with(s))
+            };
+            if words.len() == 3 && is_patronymic(words[2]) {
+                card.last_name = field(words[0], b());
+                card.first_name = field(words[1], b());
+                card.middle_name = field(words[2], b());
+            } else if words.len() >= 3 && NAME_PARTICLES.contains(&words[1].to_lowercase().as_str()) {
+                card.first_name = field(words[0], b());
+                card.last_name = field(words[1..].join(" "), b());
+            } else {
+                card.first_name = field(words[0], b());
+                card.last_name = field(words[words.len() - 1], b());
+                if words.len() > 2 {
+                    card.middle_name = field(words[1..words.len() - 1].join(" "), b());
+                }
+            }
+        }
+    }
+}
+
+/// Parse recognised lines into contact fields.
+pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
+    let mut card = ParsedCard::default();
+    if lines.is_empty() {
+        return card;
+    }
+    // Reading frame from the boxes: mean top-edge direction weighted by width.
+    let (mut rx, mut ry) = (0f32, 0f32);
+    for l in lines {
+        rx += l.quad[1].x - l.quad[0].x;
+        ry += l.quad[1].y - l.quad[0].y;
+    }
+    let n = (rx * rx + ry * ry).sqrt();
+    let (rx, ry) = if n > 0.0 { (rx / n, ry / n) } else { (1.0, 0.0) };
+    let (dx, dy) = (-ry, rx);
+    let mut ls: Vec<L> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, l)| {
+            let text = clean_text(&l.text);
+            if text.is_empty() {
+                return None;
+            }
+            let xs: Vec<f32> = l.quad.iter().map(|p| p.x * rx + p.y * ry).collect();
+            let c = l.center();
+            Some(L {
+                idx,
+                text,
+                x0: xs.iter().cloned().fold(f32::MAX, f32::min),
+                x1: xs.iter().cloned().fold(f32::MIN, f32::max),
+                y: c.x * dx + c.y * dy,
+                h: l.height(),
+                kind: Kind::Text,
+            })
+        })
+        .collect();
+    ls.sort_by(|a, b| a.y.total_cmp(&b.y));
+    ls = split_mixed_lines(ls);
+
+    // --- contact lines -------------------------------------------------------------------------
+    let mut emails: Vec<(String, usize)> = Vec::new();
+    let mut webs: Vec<(String, usize)> = Vec::new();
+    for l in ls.iter_mut() {
+        let lat = latinize(&l.text);
+        let lower = lat.to_lowercase();
+        let at_fixed =
+            lower.replace("(at)", "@").replace("[at]", "@").replace(" @ ", "@").replace("@ ", "@").replace(" @", "@");
+        if at_fixed.contains('@') {
+            let cleaned = clean_contact(&at_fixed);
+            if let Some(m) = RE_EMAIL.find(&cleaned) {
+                emails.push((m.as_str().trim_matches('.').to_string(), l.idx));
+                l.kind = Kind::Email;
+                continue;
+            }
+        }
+        let digits = count_digits(&lat);
+        let letters = count_letters(&lat);
+        let web_label = ["web", "www", "url", "site", "internet", "сайт"].iter().any(|w| lower.starts_with(w));
+        if lower.contains("www")
+            || lower.contains("http")
+            || web_label
+            || (digits * 2 < letters && RE_URL.is_match(&clean_contact(&lat)) && !lat.contains(' '))
+        {
+            let stripped = if web_label && !lower.starts_with("www") {
+                lat.split_once([':', ' ']).map(|(_, r)| r.to_string()).unwrap_or(lat.clone())
+            } else {
+                lat.clone()
+            };
+            let cleaned = clean_contact(&stripped);
+            let mut cleaned =
+                cleaned.replace("http//", "http://").replace("https//", "https://").replace("www,", "www.");
+            // A trailing "/" is often read as l, 1 or I: "contoso.coml".
+            if RE_URL.find(&cleaned).is_none_or(|m| m.end() != cleaned.len()) && cleaned.ends_with(['l', '1', 'i', '|'])
+            {
+                let mut fixed = cleaned.clone();
+                fixed.pop();
+                fixed.push('/');
+                if RE_URL.find(&fixed).is_some_and(|m| m.end() == fixed.len()) {
+                    cleaned = fixed;
+                }
+            }
+            if let Some(m) = RE_URL.find(&cleaned) {
+                webs.push((m.as_str().to_string(), l.idx));
+                l.kind = Kind::Web;
+                continue;
+            }
+        }
+        let norm = normalize_phone_text(&l.text);
+        let phone_digits: usize = RE_PHONE.find_iter(&norm).map(|m| count_digits(m.as_str())).max().unwrap_or(0);
+        let labelled = RE_PHONE.find_iter(&norm).any(|m| label_kind(&norm[..m.start()]).is_some());
+        let non_label_letters = {
+            let mut t = norm.clone();
+            for m in RE_PHONE.find_iter(&norm) {
+                t = t.replace(m.as_str(), " ");
+            }
+            t.split_whitespace().filter(|w| label_kind(w).is_none()).map(count_letters).sum::<usize>()
+        };
+        if phone_digits >= 7 && (labelled || non_label_letters <= 3) && !has_word(&l.text, ADDRESS_LABELS) {
+            l.kind = Kind::Phone;
+            continue;
+        }
+        if is_address(&l.text) {
+            l.kind = Kind::Address;
+        }
+    }
+    // A street line directly above an address line in the same column ("2 Kingdom Street").
+    for i in 0..ls.len() {
+        if ls[i].kind == Kind::Text && RE_HOUSE_STREET.is_match(&ls[i].text) {
+            if let Some(j) = (i + 1..ls.len()).find(|&j| ls[j].kind != Kind::Text || overlaps(&ls[i], &ls[j])) {
+                if ls[j].kind == Kind::Address
+                    && overlaps(&ls[i], &ls[j])
+                    && ls[j].y - ls[i].y < 2.5 * ls[i].h.max(ls[j].h)
+                {
+                    ls[i].kind = Kind::Address;
+                }
+            }
+        }
+    }
+
+    // E-mails: resolve rn/m with the website domain as anchor.
+    let web_domains: Vec<String> = webs.iter().map(|(w, _)| domain_of(w)).collect();
+    for (e, idx) in &emails {
+        let (user, dom) = e.split_once('@').unwrap_or((e, ""));
+        let mut anchors: Vec<String> =
+            web_domains.iter().map(|d| d.split('.').next().unwrap_or("").to_string()).collect();
+        anchors.retain(|a| a.len() >= 3);
+        let dom = resolve_rn_m(dom, &anchors);
+        let addr = format!("{user}@{dom}");
+        if !card.emails.iter().any(|f| f.value == addr) {
+            card.emails.push(ParsedField { value: addr, blocks: vec![*idx] });
+        }
+    }
+    if let Some((w, idx)) = webs.first() {
+        // Agree with the e-mail domain on rn/m confusions.
+        let anchors: Vec<String> = card
+            .emails
+            .iter()
+            .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.split('.').next().unwrap_or("").to_string()))
+            .filter(|a| a.len() >= 3)
+            .collect();
+        let w = resolve_rn_m(w, &anchors);
+        card.website = field(w, vec![*idx]);
+    }
+
+    // --- phones --------------------------------------------------------------------------------
+    let clues = region_clues(&ls, hints);
+    let domain_clues = domain_region(&ls);
+    for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
+        let norm = normalize_phone_text(&l.text);
+        let mut last_kind: Option<&str> = None;
+        for m in RE_PHONE.find_iter(&norm) {
+            let raw = m.as_str().trim().trim_end_matches(['(', '-', '.', '/']).trim();
+            if count_digits(raw) < 7 {
+                continue;
+            }
+            let before = &norm[..m.start()];
+            // Only the text since the previous number counts as this number's label.
+            let prev_end =
+                RE_PHONE.find_iter(&norm).filter(|p| p.end() <= m.start()).map(|p| p.end()).last().unwrap_or(0);
+            let label = label_kind(&before[prev_end.min(before.len())..]);
+            let (e164, ty) = e164_for(raw, &clues, &domain_clues);
+            let kind = match (label, last_kind) {
+                (Some(k), _) => k,
+                (None, Some(k)) if prev_end > 0 => k, // "Tel: 123 / 456" shares the label
+                _ => match ty {
+                    Some(phonenumber::Type::Mobile) => "mobile",
+                    _ => "work",
+                },
+            };
+            last_kind = Some(kind);
+            if card.phones.iter().any(|p| p.e164.is_some() && p.e164 == e164) {
+                continue;
+            }
+            card.phones.push(ParsedPhone {
+                kind: kind.to_string(),
+                number: raw.to_string(),
+                e164,
+                blocks: vec![l.idx],
+            });
+        }
+    }
+
+    // --- address -------------------------------------------------------------------------------
+    let addr: Vec<&L> = ls.iter().filter(|l| l.kind == Kind::Address).collect();
+    if !addr.is_empty() {
+        let parts: Vec<String> =
+            addr.iter().map(|l| normalize_address(&strip_label(&l.text, ADDRESS_LABELS))).collect();
+        card.address = field(parts.join(", ").replace(",,", ","), addr.iter().map(|l| l.idx).collect());
+    }
+
+    // --- name / position / department / company -------------------------------------------------
+    let users: Vec<Vec<String>> = card
+        .emails
+        .iter()
+        .filter_map(|e| e.value.split_once('@').map(|(u, _)| u.to_string()))
+        .map(|u| {
+            u.split(['.', '_', '-'])
+                .filter(|p| !p.is_empty())
+                .map(|p| p.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .collect();
+    let mut domains: Vec<String> = Vec::new();
+    for d in card
+        .emails
+        .iter()
+        .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.to_string()))
+        .chain(card.website.iter().map(|w| domain_of(&w.value)))
+    {
+        let base = d.split('.').next().unwrap_or("").chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>();
+        if base.len() >= 3
+            && !["gmail", "yahoo", "hotmail", "outlook", "mail", "yandex", "icloud", "gmx", "web", "orange", "free"]
+                .contains(&base.as_str())
+            && !domains.contains(&base)
+        {
+            domains.push(base);
+        }
+    }
+    let text_idx: Vec<usize> =
+        (0..ls.len()).filter(|&i| ls[i].kind == Kind::Text && count_letters(&ls[i].text) >= 2).collect();
+    if text_idx.is_empty() {
+        return card;
+    }
+    let max_h = text_idx.iter().map(|&i| ls[i].h).fold(0.0, f32::max).max(1.0);
+    let mut used: HashSet<usize> = HashSet::new();
+
+    // Department lines first (keywords are specific).
+    let dept: Vec<usize> = text_idx.iter().copied().filter(|&i| has_word(&ls[i].text, DEPARTMENT_WORDS)).collect();
+
+    // Name: e-mail agreement, shape, size, prefix.
+    let mut best_name: Option<(usize, f32)> = None;
+    for &i in &text_idx {
+        if dept.contains(&i) {
+            continue;
+        }
+        let t = &ls[i].text;
+        let shape = name_shape(t);
+        if shape == 0.0 {
+            continue;
+        }
+        let agree = email_agreement(t, &users);
+        let title = title_score(t, hints);
+        let comp = company_score(t, hints, &domains);
+        let score = shape * (1.0 + ls[i].h / max_h) + 2.0 * agree - 0.8 * title - 0.8 * comp;
+        if best_name.is_none_or(|(_, s)| score > s) {
+            best_name = Some((i, score));
+        }
+    }
+    let name_i = best_name.filter(|(_, s)| *s > 0.5).map(|(i, _)| i);
+    if let Some(i) = name_i {
+        used.insert(i);
+        split_name(&ls[i].text, &[ls[i].idx], &mut card);
+    }
+
+    // Company: known names, legal forms, web-domain agreement; else by elimination below.
+    let mut best_comp: Option<(usize, f32)> = None;
+    for &i in &text_idx {
+        if used.contains(&i) || dept.contains(&i) {
+            continue;
+        }
+        let s = company_score(&ls[i].text, hints, &domains) - 0.5 * title_score(&ls[i].text, hints);
+        if s > 0.0 && best_comp.is_none_or(|(_, b)| s > b) {
+            best_comp = Some((i, s));
+        }
+    }
+    // Strong company evidence wins; weak evidence ("and" in a job title) may yield to the position rule.
+    let strong_comp = best_comp.filter(|(_, s)| *s >= 2.0).map(|(i, _)| i);
+    if let Some(i) = strong_comp {
+        used.insert(i);
+    }
+
+    // Position: title words, or the line right below the name in its column.
+    let below_name: Option<usize> = name_i.and_then(|ni| {
+        text_idx
+            .iter()
+            .copied()
+            .filter(|&i| !used.contains(&i) && !dept.contains(&i) && ls[i].y > ls[ni].y && overlaps(&ls[ni], &ls[i]))
+            .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
+            .filter(|&i| ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
+    });
+    let mut best_title: Option<(usize, f32)> = None;
+    for &i in &text_idx {
+        if used.contains(&i) || dept.contains(&i) {
+            continue;
+        }
+        let mut s = title_score(&ls[i].text, hints);
+        if Some(i) == below_name {
+            s += 1.2;
+        }
+        if let Some((ci, _)) = best_comp {
+            if ci == i {
+                s -= 0.7;
+            }
+        }
+        if s > 0.5 && best_title.is_none_or(|(_, b)| s > b) {
+            best_title = Some((i, s));
+        }
+    }
+    if let Some((i, _)) = best_title {
+        used.insert(i);
+        card.position = field(fix_case_confusions(&fix_text_confusions(&ls[i].text)), vec![ls[i].idx]);
+    }
+    if !dept.is_empty() {
+        let v: Vec<String> = dept.iter().map(|&i| fix_text_confusions(&ls[i].text)).collect();
+        card.department = field(v.join(", "), dept.iter().map(|&i| ls[i].idx).collect());
+        used.extend(dept.iter().copied());
+    }
+    let comp_i = strong_comp.or_else(|| best_comp.map(|(i, _)| i).filter(|i| !used.contains(i))).or_else(|| {
+        // By elimination: the remaining text line with the most weight (largest text, then most letters).
+        text_idx.iter().copied().filter(|i| !used.contains(i) && name_shape(&ls[*i].text) < 2.0).max_by(|&a, &b| {
+            (ls[a].h * (count_letters(&ls[a].text) as f32).sqrt())
+                .total_cmp(&(ls[b].h * (count_letters(&ls[b].text) as f32).sqrt()))
+        })
+    });
+    if let Some(i) = comp_i {
+        used.insert(i);
+        let mut c = fix_case_confusions(&fix_text_confusions(&ls[i].text));
+        // A logo in capitals that spells the web domain ("CONTOSO" / contoso.com) is the brand name.
+        let letters: String = c.chars().filter(|ch| ch.is_alphabetic()).collect();
+        if !c.contains(' ')
+            && letters.chars().count() >= 5
+            && letters.chars().all(|ch| ch.is_uppercase())
+            && domains.iter().any(|d| d.eq_ignore_ascii_case(&letters))
+        {
+            let lower = c.to_lowercase();
+            let mut it = lower.chars();
+            c = it.next().map(|f| f.to_uppercase().chain(it).collect()).unwrap_or_default();
+        }
+        card.company = field(c, vec![ls[i].idx]);
+    }
+    card
+}
+
+/// A detector box can span two columns ("Sales manager      jo@x.com"): split off free text that
+/// precedes an e-mail or web address (keeping labels such as "E-mail:" with the address).
+fn split_mixed_lines(ls: Vec<L>) -> Vec<L> {
+    let mut out = Vec::with_capacity(ls.len());
+    for l in ls {
+        let words: Vec<&str> = l.text.split_whitespace().collect();
+        let pos = words.iter().position(|w| {
+            w.contains('@') || w.to_lowercase().starts_with("www.") || w.to_lowercase().starts_with("http")
+        });
+        match pos {
+            Some(p) if p >= 1 => {
+                let mut head: Vec<&str> = words[..p].to_vec();
+                // Trailing label words stay with the address.
+                while let Some(w) = head.last() {
+                    let lw = w.to_lowercase();
+                    let lw = lw.trim_end_matches([':', '.']);
+                    if [
+                        "e-mail",
+                        "email",
+                        "mail",
+                        "e",
+                        "web",
+                        "www",
+                        "url",
+                        "site",
+                        "internet",
+                        "сайт",
+                        "почта",
+                        "courriel",
+                        "correo",
+                    ]
+                    .contains(&lw)
+                    {
+                        head.pop();
+                    } else {
+                        break;
+                    }
+                }
+                if head.iter().map(|w| count_letters(w)).sum::<usize>() >= 3 {
+                    let head_text = head.join(" ");
+                    let frac = head_text.chars().count() as f32 / l.text.chars().count().max(1) as f32;
+                    let split_x = l.x0 + (l.x1 - l.x0) * frac;
+                    let tail_text = words[head.len()..].join(" ");
+                    out.push(L { text: head_text, x1: split_x, ..l.clone() });
+                    out.push(L { text: tail_text, x0: split_x, ..l });
+                    continue;
+                }
+                out.push(l);
+            }
+            _ => out.push(l),
+        }
+    }
+    out
+}
+
+/// Printed addresses have a space after commas and between postcode and town; the town is capitalised.
+fn normalize_address(s: &str) -> String {
+    static COMMA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r",(\S)").unwrap());
+    static PC_TOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{5})(\p{Lu})").unwrap());
+    static STATE_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z]{2})(\d{5})\b").unwrap());
+    static PC_LOWER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{5}) (\p{Ll})").unwrap());
+    let t = COMMA.replace_all(s, ", $1");
+    let t = PC_TOWN.replace_all(&t, "$1 $2");
+    let t = STATE_ZIP.replace_all(&t, "$1 $2");
+    let t = PC_LOWER.replace_all(&t, |c: &regex::Captures| format!("{} {}", &c[1], c[2].to_uppercase()));
+    static ABBR_DIGIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\p{L}{2,}\.)(\d)").unwrap());
+    static SLASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d)\s*/\s+(\d)").unwrap());
+    // Russian abbreviations: "Д. 4" → "д. 4" (дом), "т. Город" → "г. Город" (г/т look alike).
+    static RU_HOUSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(^|, )Д\. (\d)").unwrap());
+    static RU_TOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(^|, )т\. (\p{Lu})").unwrap());
+    let t = ABBR_DIGIT.replace_all(&t, "$1 $2");
+    let t = SLASH.replace_all(&t, "$1/$2");
+    let t = RU_HOUSE.replace_all(&t, "${1}д. $2");
+    let t = RU_TOWN.replace_all(&t, "${1}г. $2");
+    let t = RE_ORDINAL_GLUE.replace_all(&t, "$1 $2").to_string();
+    RE_US_NO_COMMA.replace(&t, "$1, $2, $3").to_string()
+}
+
+/// Upper/lower-case look-alikes (c o p s u v w x y z) inside a lower-case word: "CopY" → "Copy".
+fn fix_case_confusions(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let cs: Vec<char> = w.chars().collect();
+            if cs.len() >= 3 && cs[0].is_uppercase() && cs[1..cs.len() - 1].iter().all(|c| c.is_lowercase()) {
+                let last = cs[cs.len() - 1];
+                if "COPSUVWXYZ".contains(last) {
+                    let mut t: String = cs[..cs.len() - 1].iter().collect();
+                    t.extend(last.to_lowercase());
+                    return t;
+                }
+            }
+            w.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn overlaps(a: &L, b: &L) -> bool {
+    let ov = a.x1.min(b.x1) - a.x0.max(b.x0);
+    ov > 0.0 || (a.x0 - b.x0).abs() < a.h.max(b.h)
+}
+
+fn strip_label(text: &str, labels: &[&str]) -> String {
+    let lower = text.to_lowercase();
+    for l in labels {
+        if lower.starts_with(l) {
+            let rest = &text[l.len().min(text.len())..];
+            if let Some(r) = rest.strip_prefix(':').or_else(|| rest.strip_prefix('.')).or(Some(rest)) {
+                if rest.len() < text.len() && (rest.starts_with(':') || rest.starts_with(' ') || rest.starts_with('.'))
+                {
+                    return r.trim().to_string();
+                }
+            }
+        }
+    }
+    text.to_string()
+}
+
+fn domain_of(url: &str) -> String {
+    let u = url.trim().to_lowercase();
+    let u = u.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+    u.split('/').next().unwrap_or("").to_string()
+}
+
+fn is_address(text: &str) -> bool {
+    if has_word(text, ADDRESS_LABELS) {
+        return true;
+    }
+    let digits = count_digits(text);
+    let letters = count_letters(text);
+    if letters < 3 {
+        return false;
+    }
+    let street = has_word(text, ADDRESS_WORDS)
+        || words_lower(text).iter().any(|w| {
+            ["straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "ring", "damm"]
+                .iter()
+                .any(|s| w.ends_with(s) && w.len() > s.len() + 2)
+        });
+    let postcode = RE_UK_POSTCODE.is_match(text)
+        || RE_US_STATE_ZIP.is_match(text)
+        || RE_POSTCODE5.is_match(text)
+        || RE_POSTCODE6.is_match(text);
+    (digits > 0 && street) || (postcode && (text.contains(',') || street || letters >= 4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Point;
+
+    fn line(text: &str, y: f32, h: f32) -> Line {
+        let w = 20.0 * text.chars().count() as f32;
+        Line {
+            text: text.into(),
+            confidence: 0.99,
+            quad: [
+                Point { x: 50.0, y },
+                Point { x: 50.0 + w, y },
+                Point { x: 50.0 + w, y: y + h },
+                Point { x: 50.0, y: y + h },
+            ],
+        }
+    }
+
+    fn card(texts: &[(&str, f32)]) -> Vec<Line> {
+        let mut y = 10.0;
+        texts
+            .iter()
+            .map(|(t, h)| {
+                let l = line(t, y, *h);
+                y += h * 1.4;
+                l
+            })
+            .collect()
+    }
+
+    fn v(f: &Option<ParsedField>) -> &str {
+        f.as_ref().map(|f| f.value.as_str()).unwrap_or("")
+    }
+
+    #[test]
+    fn english_card() {
+        let lines = card(&[
+            ("Bradshaw, Mcdonald and Alvarado", 36.0),
+            ("Bianca Lee", 52.0),
+            ("Engineer, site", 30.0),
+            ("Mobile: (917) 857-0839", 26.0),
+            ("Tel: (212) 555-0142", 26.0),
+            ("bianca.lee@bradshawmcdona.ru", 26.0),
+            ("www.bradshawmcdona.ru", 26.0),
+            ("3571 Lee Corners Suite 853, Hartmanbury, SC 53440", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(v(&c.full_name), "Bianca Lee");
+        assert_eq!(v(&c.first_name), "Bianca");
+        assert_eq!(v(&c.last_name), "Lee");
+        assert_eq!(v(&c.position), "Engineer, site");
+        assert_eq!(v(&c.company), "Bradshaw, Mcdonald and Alvarado");
+        assert_eq!(v(&c.website), "www.bradshawmcdona.ru");
+        assert_eq!(v(&c.address), "3571 Lee Corners Suite 853, Hartmanbury, SC 53440");
+        assert_eq!(c.emails[0].value, "bianca.lee@bradshawmcdona.ru");
+        assert_eq!(c.phones.len(), 2);
+        assert_eq!(c.phones[0].kind, "mobile");
+        assert_eq!(c.phones[0].e164.as_deref(), Some("+19178570839"));
+        assert_eq!(c.phones[1].kind, "work");
+        assert_eq!(c.full_name.as_ref().unwrap().blocks, vec![1]);
+    }
+
+    #[test]
+    fn german_labels_and_national_numbers() {
+        let lines = card(&[
+            ("Silke Gutknecht", 52.0),
+            ("Elektroniker", 30.0),
+            ("Mobil: 0151 1424974", 26.0),
+            ("Tel.: 030 28287270", 26.0),
+            ("Fax 030 28287271", 26.0),
+            ("silke.gutknecht@klemtagcokg.de", 26.0),
+            ("Klemt AG & Co. KG", 36.0),
+            ("Leszek-Seip-Ring 8445, 50936 Parchim", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(v(&c.full_name), "Silke Gutknecht");
+        assert_eq!(v(&c.position), "Elektroniker");
+        assert_eq!(v(&c.company), "Klemt AG & Co. KG");
+        assert_eq!(v(&c.address), "Leszek-Seip-Ring 8445, 50936 Parchim");
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+491511424974"), ("work", "+493028287270"), ("fax", "+493028287271")]);
+    }
+
+    #[test]
+    fn french_and_spanish_labels() {
+        let lines = card(&[
+            ("Julien Moreau", 52.0),
+            ("Directeur commercial", 30.0),
+            ("Portable : 06 12 34 56 78", 26.0),
+            ("Tél. 01 42 68 53 00", 26.0),
+            ("Móvil: +34 612 345 678", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+33612345678"), ("work", "+33142685300"), ("mobile", "+34612345678")]);
+        assert_eq!(v(&c.position), "Directeur commercial");
+    }
+
+    #[test]
+    fn russian_card() {
+        let lines = card(&[
+            ("Монетка", 36.0),
+            ("Василий Игнатьев", 52.0),
+            ("Микробиолог", 30.0),
+            ("Моб.: 8 (916) 434-78-19", 26.0),
+            ("Тел.: +7 (495) 123-45-67", 26.0),
+            ("Факс: 8 (495) 765-43-21", 26.0),
+            ("vasilii.ignatev@ignatev.ru", 26.0),
+            ("www.ignatev.ru", 26.0),
+            ("клх Губкин, алл. Ульянова, д. 17 стр. 825, 920713", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints { default_region: "US".into(), ..Default::default() });
+        assert_eq!(v(&c.first_name), "Василий");
+        assert_eq!(v(&c.last_name), "Игнатьев");
+        assert_eq!(v(&c.position), "Микробиолог");
+        assert_eq!(v(&c.company), "Монетка");
+        assert_eq!(v(&c.address), "клх Губкин, алл. Ульянова, д. 17 стр. 825, 920713");
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+79164347819"), ("work", "+74951234567"), ("fax", "+74957654321")]);
+    }
+
+    #[test]
+    fn ocr_confusions_in_email_and_url() {
+        let lines = card(&[
+            ("Emma Stone", 52.0),
+            ("Sales Manager", 30.0),
+            ("E-mail: emma.stone@c0ntoso,com", 26.0),
+            ("www.c0nt0so.com", 26.0),
+            ("Te1: +1 (2O2) 555-Ol42", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(c.emails[0].value, "emma.stone@contoso.com");
+        assert_eq!(v(&c.website), "www.contoso.com");
+        assert_eq!(c.phones[0].e164.as_deref(), Some("+12025550142"));
+        // rn/m: domain agrees with the website
+        let lines = card(&[("Jo Ann", 40.0), ("jo@systernatic.com", 20.0), ("https://www.systematic.coml", 20.0)]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(c.emails[0].value, "jo@systematic.com");
+        assert_eq!(v(&c.website), "https://www.systematic.com/");
+    }
+
+    #[test]
+    fn contoso_like_multiline_address_and_prefix() {
+        let lines = card(&[
+            ("avery.smith@contoso.com", 26.0),
+            ("https://www.contoso.com/", 26.0),
+            ("mob: +44 (0) 7911 123456", 26.0),
+            ("Dr. Avery Smith", 52.0),
+            ("tel: +44(0)20 98765432", 26.0),
+            ("fax: +44 (0)2067892345", 26.0),
+            ("Senior Researcher", 30.0),
+            ("Cloud & Al Department", 30.0),
+            ("Contoso", 60.0),
+            ("2 Kingdom Street", 26.0),
+            ("Paddington, London, W2 6BD", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(v(&c.prefix), "Dr.");
+        assert_eq!(v(&c.full_name), "Avery Smith");
+        assert_eq!(v(&c.position), "Senior Researcher");
+        assert_eq!(v(&c.department), "Cloud & AI Department");
+        assert_eq!(v(&c.company), "Contoso");
+        assert_eq!(v(&c.address), "2 Kingdom Street, Paddington, London, W2 6BD");
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+447911123456"), ("work", "+442098765432"), ("fax", "+442067892345")]);
+    }
+
+    #[test]
+    fn two_numbers_on_one_line_and_cell_label() {
+        let lines = card(&[("Chris Smith", 50.0), ("Cell: +1 (987) 123-4567  Fax: +1 (987) 312-6745", 26.0)]);
+        let c = parse_card(&lines, &ParseHints::default());
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+19871234567"), ("fax", "+19873126745")]);
+    }
+
+    #[test]
+    fn hints_known_company_and_title_words() {
+        let lines = card(&[("Nora Quist", 50.0), ("Zymurgist", 30.0), ("Quist Brewing", 30.0)]);
+        let plain = parse_card(&lines, &ParseHints::default());
+        let hints = ParseHints {
+            known_companies: vec!["Quist Brewing".into()],
+            title_words: vec!["zymurgist".into()],
+            ..Default::default()
+        };
+        let c = parse_card(&lines, &hints);
+        assert_eq!(v(&c.company), "Quist Brewing");
+        assert_eq!(v(&c.position), "Zymurgist");
+        // Without hints the layout rule still finds the position right under the name.
+        assert_eq!(v(&plain.position), "Zymurgist");
+    }
+
+    #[test]
+    fn national_number_follows_other_numbers_country() {
+        let lines = card(&[
+            ("Carmela Fliegner", 52.0),
+            ("Florist", 30.0),
+            ("Mobil: 015 149 20624", 26.0),
+            ("Fax: 030 265 97278", 26.0),
+            ("Tel.: +49 30 280 11095", 26.0),
+            ("carmela.fliegner@lweragcokgaa.co.uk", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+491514920624"), ("fax", "+493026597278"), ("work", "+493028011095")]);
+    }
+
+    #[test]
+    fn us_address_without_comma() {
+        let lines = card(&[("Chris Smith", 50.0), ("4001 1stAve NE Redmond, WA 98052", 26.0)]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(v(&c.address), "4001 1st Ave NE, Redmond, WA 98052");
+    }
+}

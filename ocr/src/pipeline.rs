@@ -1,0 +1,285 @@
+//! Engine order and fallback.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Engine, Line, OcrError};
+
+/// What one [`Pipeline::read`] produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Name of the engine whose lines these are.
+    pub engine: String,
+    pub lines: Vec<Line>,
+    /// Wall-clock time of the whole read, all engines tried.
+    pub elapsed_ms: u64,
+    /// Engines run, in order, with why the pipeline moved on ("low-confidence", "cyrillic").
+    pub tried: Vec<String>,
+}
+
+/// When to try the next engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FallbackPolicy {
+    /// Mean line confidence below this → next engine.
+    pub min_confidence: f32,
+    /// Cyrillic detected and the engine cannot spell it → next engine that can.
+    pub cyrillic: bool,
+}
+
+impl Default for FallbackPolicy {
+    fn default() -> Self {
+        FallbackPolicy { min_confidence: 0.6, cyrillic: true }
+    }
+}
+
+/// Engines in order of preference (a setting), with fallback.
+pub struct Pipeline {
+    engines: Vec<Box<dyn Engine>>,
+    policy: FallbackPolicy,
+}
+
+fn mean_conf(lines: &[Line]) -> f32 {
+    if lines.is_empty() {
+        return 0.0;
+    }
+    let total: f32 = lines.iter().map(|l| l.text.chars().count() as f32).sum();
+    lines.iter().map(|l| l.confidence * l.text.chars().count() as f32).sum::<f32>() / total.max(1.0)
+}
+
+/// Cheap script check on recognised lines: Cyrillic letters, or words that only a Latin-only
+/// recogniser reading Cyrillic produces — Latin/Greek look-alikes with internal capitals
+/// ("MoHeTKa", "MrHaTbeB"), Russian phone labels read as "Mo6."/"Ten."/"Oakc", +7 numbers.
+pub fn looks_cyrillic(lines: &[Line]) -> bool {
+    let mut cyr_letters = 0usize;
+    let mut odd_words = 0usize;
+    let mut hints = 0usize;
+    for l in lines {
+        let t = &l.text;
+        cyr_letters += t.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count();
+        if t.chars().any(|c| ('\u{0370}'..='\u{03FF}').contains(&c)) {
+            odd_words += 1;
+        }
+        for w in t.split(|c: char| !c.is_alphabetic()) {
+            let cs: Vec<char> = w.chars().collect();
+            if cs.len() < 3 {
+                continue;
+            }
+            // lower-case letter followed by an upper-case one inside a word, not Mc/Mac/O' names.
+            let inner_caps = cs.windows(2).filter(|p| p[0].is_lowercase() && p[1].is_uppercase()).count();
+            let starts_mc = w.starts_with("Mc") || w.starts_with("Mac") || w.starts_with("De") || w.starts_with("La");
+            if inner_caps >= 1 && !(starts_mc && inner_caps == 1) {
+                odd_words += 1;
+            }
+        }
+        let lower = t.to_lowercase();
+        if lower.starts_with("mo6")
+            || lower.starts_with("ten.")
+            || lower.starts_with("oakc")
+            || lower.starts_with("mo.:")
+        {
+            hints += 1;
+        }
+        let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("+7(") || compact.contains("8(9") || compact.contains("8(4") {
+            hints += 1;
+        }
+    }
+    cyr_letters >= 3 || odd_words >= 2 || (odd_words >= 1 && hints >= 1) || hints >= 2
+}
+
+fn bbox(l: &Line) -> (f32, f32, f32, f32) {
+    let xs = l.quad.map(|p| p.x);
+    let ys = l.quad.map(|p| p.y);
+    (
+        xs.iter().cloned().fold(f32::MAX, f32::min),
+        ys.iter().cloned().fold(f32::MAX, f32::min),
+        xs.iter().cloned().fold(f32::MIN, f32::max),
+        ys.iter().cloned().fold(f32::MIN, f32::max),
+    )
+}
+
+fn is_latin_contact(text: &str) -> bool {
+    let t = text.to_lowercase();
+    (t.contains('@') || t.contains("www") || t.contains("http"))
+        && !text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+}
+
+/// Replace lines of `lines` that overlap an e-mail / URL line of `latin` by that line.
+/// Returns how many lines were taken over.
+pub(crate) fn merge_latin_contacts(lines: &mut Vec<Line>, latin: &[Line]) -> usize {
+    let mut n = 0;
+    for l in latin.iter().filter(|l| is_latin_contact(&l.text) && l.confidence >= 0.8) {
+        let (ax0, ay0, ax1, ay1) = bbox(l);
+        let area_a = (ax1 - ax0) * (ay1 - ay0);
+        let before = lines.len();
+        lines.retain(|m| {
+            let (bx0, by0, bx1, by1) = bbox(m);
+            let iw = (ax1.min(bx1) - ax0.max(bx0)).max(0.0);
+            let ih = (ay1.min(by1) - ay0.max(by0)).max(0.0);
+            let area_b = (bx1 - bx0) * (by1 - by0);
+            // Drop the fallback's line if most of it lies inside the Latin line's box.
+            !(iw * ih >= 0.5 * area_b.min(area_a).max(1.0) && is_mostly_inside(m, l))
+        });
+        if lines.len() < before || !lines.iter().any(|m| m.text == l.text) {
+            lines.push(l.clone());
+            n += 1;
+        }
+    }
+    if n > 0 {
+        lines.sort_by(|a, b| (a.center().y).total_cmp(&b.center().y));
+    }
+    n
+}
+
+fn is_mostly_inside(m: &Line, l: &Line) -> bool {
+    let (bx0, by0, bx1, by1) = bbox(m);
+    let (ax0, ay0, ax1, ay1) = bbox(l);
+    let iw = (ax1.min(bx1) - ax0.max(bx0)).max(0.0);
+    let ih = (ay1.min(by1) - ay0.max(by0)).max(0.0);
+    iw * ih >= 0.5 * (bx1 - bx0) * (by1 - by0)
+}
+
+impl Pipeline {
+    pub fn new(engines: Vec<Box<dyn Engine>>) -> Self {
+        Pipeline { engines, policy: FallbackPolicy::default() }
+    }
+
+    pub fn with_policy(mut self, policy: FallbackPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn engine_names(&self) -> Vec<&'static str> {
+        self.engines.iter().map(|e| e.name()).collect()
+    }
+
+    /// Run one named engine only (re-run with another engine).
+    pub fn read_with(&self, img: &image::DynamicImage, engine: &str) -> Result<Reading, OcrError> {
+        let t = Instant::now();
+        let e = self.engines.iter().find(|e| e.name() == engine).ok_or(OcrError::NoEngine)?;
+        let lines = e.recognize(img)?;
+        Ok(Reading {
+            engine: e.name().into(),
+            lines,
+            elapsed_ms: t.elapsed().as_millis() as u64,
+            tried: vec![e.name().into()],
+        })
+    }
+
+    /// Run the engines in order until one gives an acceptable reading.
+    pub fn read(&self, img: &image::DynamicImage) -> Result<Reading, OcrError> {
+        let t = Instant::now();
+        let mut tried = Vec::new();
+        let mut best: Option<(f32, &'static str, Vec<Line>)> = None;
+        let mut last_err = None;
+        for (i, e) in self.engines.iter().enumerate() {
+            let lines = match e.recognize(img) {
+                Ok(l) => l,
+                Err(err) => {
+                    tried.push(format!("{}: error", e.name()));
+                    last_err = Some(err);
+                    continue;
+                }
+            };
+            let conf = mean_conf(&lines);
+            let rest = &self.engines[i + 1..];
+            let cyr = self.policy.cyrillic
+                && !e.supports_cyrillic()
+                && rest.iter().any(|n| n.supports_cyrillic())
+                && looks_cyrillic(&lines);
+            let low = conf < self.policy.min_confidence && !rest.is_empty();
+            if cyr {
+                tried.push(format!("{}: cyrillic", e.name()));
+                // A Latin-only reading of Cyrillic is never the answer while a Cyrillic engine is left.
+                if best.is_none() {
+                    best = Some((f32::MIN, e.name(), lines));
+                }
+                continue;
+            }
+            if low {
+                tried.push(format!("{}: low-confidence", e.name()));
+                if best.as_ref().is_none_or(|(c, _, _)| conf > *c) {
+                    best = Some((conf, e.name(), lines));
+                }
+                continue;
+            }
+            tried.push(e.name().to_string());
+            // After a Cyrillic fallback, e-mails and web addresses are Latin: the first (Latin)
+            // engine reads them better than a Cyrillic one, so its lines replace the fallback's there.
+            if let Some((f32::MIN, first, latin)) = best.as_ref().map(|(c, n, l)| (*c, *n, l)) {
+                let mut lines = lines;
+                let n = merge_latin_contacts(&mut lines, latin);
+                let engine = if n > 0 { format!("{}+{}", e.name(), first) } else { e.name().to_string() };
+                return Ok(Reading { engine, lines, elapsed_ms: t.elapsed().as_millis() as u64, tried });
+            }
+            return Ok(Reading { engine: e.name().into(), lines, elapsed_ms: t.elapsed().as_millis() as u64, tried });
+        }
+        match best {
+            Some((_, name, lines)) => {
+                Ok(Reading { engine: name.into(), lines, elapsed_ms: t.elapsed().as_millis() as u64, tried })
+            }
+            None => Err(last_err.unwrap_or(OcrError::NoEngine)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Point;
+
+    fn l(t: &str) -> Line {
+        Line { text: t.into(), confidence: 0.9, quad: [Point::default(); 4] }
+    }
+
+    #[test]
+    fn script_check() {
+        let ru = [l("MoHeTKa"), l("BacnIui MrHaTbeB"), l("Mo.: +7 (916) 434-78-19"), l("vasilii.ignatev@ignatev.ru")];
+        assert!(looks_cyrillic(&ru));
+        let ru2 = [l("Монетка"), l("Василий")];
+        assert!(looks_cyrillic(&ru2));
+        let en = [
+            l("Bradshaw, McDonald and Alvarado"),
+            l("Bianca Lee"),
+            l("Mobile: (917) 857-0839"),
+            l("www.bradshawmcdona.ru"),
+        ];
+        assert!(!looks_cyrillic(&en));
+        let de = [l("Klemt AG & Co. KG"), l("Silke Gutknecht"), l("Mobil: +49 15 114 24974")];
+        assert!(!looks_cyrillic(&de));
+    }
+
+    struct Fixed(&'static str, Vec<Line>, bool);
+    impl Engine for Fixed {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn recognize(&self, _: &image::DynamicImage) -> Result<Vec<Line>, OcrError> {
+            Ok(self.1.clone())
+        }
+        fn supports_cyrillic(&self) -> bool {
+            self.2
+        }
+    }
+
+    #[test]
+    fn falls_back_on_cyrillic_and_low_confidence() {
+        let img = image::DynamicImage::new_rgb8(4, 4);
+        let p = Pipeline::new(vec![
+            Box::new(Fixed("a", vec![l("MoHeTKa"), l("BacnIui MrHaTbeB")], false)),
+            Box::new(Fixed("b", vec![l("Монетка")], true)),
+        ]);
+        let r = p.read(&img).unwrap();
+        assert_eq!(r.engine, "b");
+        assert_eq!(r.tried, vec!["a: cyrillic".to_string(), "b".to_string()]);
+        let p = Pipeline::new(vec![
+            Box::new(Fixed("a", vec![Line { confidence: 0.2, ..l("xx") }], false)),
+            Box::new(Fixed("b", vec![l("Hello")], false)),
+        ]);
+        assert_eq!(p.read(&img).unwrap().engine, "b");
+        let p = Pipeline::new(vec![Box::new(Fixed("a", vec![l("Hello World")], false))]);
+        assert_eq!(p.read(&img).unwrap().engine, "a");
+        assert_eq!(p.read_with(&img, "a").unwrap().lines.len(), 1);
+    }
+}

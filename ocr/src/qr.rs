@@ -1,0 +1,334 @@
+//! QR codes on cards: vCard (BEGIN:VCARD) and MeCard (MECARD:) payloads → [`ParsedCard`].
+
+use image::DynamicImage;
+
+use crate::parse::{ParsedCard, ParsedField, ParsedPhone};
+
+fn f(v: &str) -> Option<ParsedField> {
+    let v = v.trim();
+    if v.is_empty() {
+        None
+    } else {
+        Some(ParsedField { value: v.to_string(), blocks: Vec::new() })
+    }
+}
+
+fn e164(number: &str) -> Option<String> {
+    let n = phonenumber::parse(None, number.trim()).ok()?;
+    Some(n.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// Find and decode QR codes; returns the first vCard/MeCard found.
+pub fn decode_qr(img: &DynamicImage) -> Option<ParsedCard> {
+    // QR modules on a card photo survive a downscale to ~1600 px; keeps rqrr fast on 12 MP photos.
+    let (w, h) = (img.width(), img.height());
+    let scale = (1600.0 / w.max(h) as f32).min(1.0);
+    let gray = if scale < 1.0 {
+        image::imageops::thumbnail(&img.to_luma8(), (w as f32 * scale) as u32, (h as f32 * scale) as u32)
+    } else {
+        img.to_luma8()
+    };
+    let mut prepared = rqrr::PreparedImage::prepare(gray);
+    for grid in prepared.detect_grids() {
+        if let Ok((_, content)) = grid.decode() {
+            let c = content.trim_start_matches('\u{feff}');
+            let up = c.trim_start().to_ascii_uppercase();
+            if up.starts_with("BEGIN:VCARD") {
+                if let Some(card) = parse_vcard(c) {
+                    return Some(card);
+                }
+            } else if up.starts_with("MECARD:") {
+                if let Some(card) = parse_mecard(c) {
+                    return Some(card);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn unescape(v: &str) -> String {
+    v.replace("\\n", ", ")
+        .replace("\\N", ", ")
+        .replace("\\,", ",")
+        .replace("\\;", ";")
+        .replace("\\:", ":")
+        .replace("\\\\", "\\")
+}
+
+/// Split on `sep` not preceded by a backslash.
+fn split_unescaped(s: &str, sep: char) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut esc = false;
+    for c in s.chars() {
+        if esc {
+            out.last_mut().unwrap().push('\\');
+            out.last_mut().unwrap().push(c);
+            esc = false;
+        } else if c == '\\' {
+            esc = true;
+        } else if c == sep {
+            out.push(String::new());
+        } else {
+            out.last_mut().unwrap().push(c);
+        }
+    }
+    out
+}
+
+fn phone_kind(params: &str) -> &'static str {
+    let p = params.to_ascii_uppercase();
+    if p.contains("FAX") {
+        "fax"
+    } else if p.contains("CELL") || p.contains("MOBILE") {
+        "mobile"
+    } else if p.contains("HOME") {
+        "home"
+    } else if p.contains("WORK") || p.contains("VOICE") {
+        "work"
+    } else {
+        "other"
+    }
+}
+
+/// Parse a vCard 2.1/3.0/4.0 text.
+pub fn parse_vcard(text: &str) -> Option<ParsedCard> {
+    // Unfold continuation lines.
+    let mut lines: Vec<String> = Vec::new();
+    for raw in text.split(['\n']) {
+        let raw = raw.trim_end_matches('\r');
+        if (raw.starts_with(' ') || raw.starts_with('\t')) && !lines.is_empty() {
+            lines.last_mut().unwrap().push_str(&raw[1..]);
+        } else {
+            lines.push(raw.to_string());
+        }
+    }
+    let mut card = ParsedCard::default();
+    let mut any = false;
+    for l in &lines {
+        let Some((key, value)) = l.split_once(':') else { continue };
+        let mut parts = key.split(';');
+        let name = parts.next().unwrap_or("").to_ascii_uppercase();
+        let name = name.rsplit('.').next().unwrap_or(&name).to_string(); // item1.TEL
+        let params = parts.collect::<Vec<_>>().join(";");
+        match name.as_str() {
+            "N" => {
+                let p: Vec<String> = split_unescaped(value, ';').iter().map(|x| unescape(x)).collect();
+                card.last_name = f(p.first().map(String::as_str).unwrap_or(""));
+                card.first_name = f(p.get(1).map(String::as_str).unwrap_or(""));
+                card.middle_name = f(p.get(2).map(String::as_str).unwrap_or(""));
+                card.prefix = f(p.get(3).map(String::as_str).unwrap_or(""));
+                any = true;
+            }
+            "FN" => {
+                card.full_name = f(&unescape(value));
+                any = true;
+            }
+            "ORG" => {
+                let p: Vec<String> = split_unescaped(value, ';').iter().map(|x| unescape(x)).collect();
+                card.company = f(p.first().map(String::as_str).unwrap_or(""));
+                if let Some(d) = p.get(1) {
+                    card.department = f(d);
+                }
+                any = true;
+            }
+            "TITLE" => {
+                card.position = f(&unescape(value));
+                any = true;
+            }
+            "TEL" => {
+                let number = value.trim().trim_start_matches("tel:").to_string();
+                card.phones.push(ParsedPhone {
+                    kind: phone_kind(&params).into(),
+                    e164: e164(&number),
+                    number,
+                    blocks: vec![],
+                });
+                any = true;
+            }
+            "EMAIL" => {
+                if let Some(e) = f(value.trim().trim_start_matches("mailto:")) {
+                    card.emails.push(e);
+                }
+                any = true;
+            }
+            "URL" => {
+                card.website = f(&unescape(value));
+                any = true;
+            }
+            "ADR" => {
+                // PO box; extended; street; locality; region; postal code; country
+                let p: Vec<String> = split_unescaped(value, ';')
+                    .iter()
+                    .map(|x| unescape(x).trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect();
+                card.address = f(&p.join(", "));
+                any = true;
+            }
+            _ => {}
+        }
+    }
+    if card.full_name.is_none() {
+        let parts: Vec<String> = [&card.first_name, &card.middle_name, &card.last_name]
+            .iter()
+            .filter_map(|x| x.as_ref().map(|f| f.value.clone()))
+            .collect();
+        card.full_name = f(&parts.join(" "));
+    }
+    any.then_some(card)
+}
+
+/// Parse a MeCard (`MECARD:N:Doe,John;TEL:…;EMAIL:…;;`).
+pub fn parse_mecard(text: &str) -> Option<ParsedCard> {
+    let body = text.trim();
+    let body = body.get(7..).filter(|_| body.to_ascii_uppercase().starts_with("MECARD:"))?;
+    let mut card = ParsedCard::default();
+    for item in split_unescaped(body, ';') {
+        let Some((k, v)) = item.split_once(':') else { continue };
+        let v = unescape(v);
+        match k.to_ascii_uppercase().as_str() {
+            "N" => {
+                let (last, first) = v.split_once(',').unwrap_or((v.as_str(), ""));
+                card.last_name = f(last);
+                card.first_name = f(first);
+                let full: Vec<&str> = [first.trim(), last.trim()].into_iter().filter(|x| !x.is_empty()).collect();
+                card.full_name = f(&full.join(" "));
+            }
+            "TEL" => card.phones.push(ParsedPhone {
+                kind: "other".into(),
+                e164: e164(&v),
+                number: v.clone(),
+                blocks: vec![],
+            }),
+            "EMAIL" => {
+                if let Some(e) = f(&v) {
+                    card.emails.push(e)
+                }
+            }
+            "URL" => card.website = f(&v),
+            "ADR" => card.address = f(&v),
+            "ORG" => card.company = f(&v),
+            "TITLE" => card.position = f(&v),
+            "NOTE" | "BDAY" | "SOUND" | "NICKNAME" => {}
+            _ => {}
+        }
+    }
+    Some(card)
+}
+
+/// Merge a QR result into OCR parse results: QR data is exact, so it fills missing fields and
+/// replaces OCR values; phones and e-mails are unioned (QR kinds win for the same number).
+pub fn merge_qr(ocr: &mut ParsedCard, qr: ParsedCard) {
+    fn take(dst: &mut Option<ParsedField>, src: Option<ParsedField>) {
+        if let Some(mut s) = src {
+            if let Some(d) = dst.as_ref() {
+                s.blocks = d.blocks.clone();
+            }
+            *dst = Some(s);
+        }
+    }
+    take(&mut ocr.prefix, qr.prefix);
+    take(&mut ocr.first_name, qr.first_name);
+    take(&mut ocr.middle_name, qr.middle_name);
+    take(&mut ocr.last_name, qr.last_name);
+    take(&mut ocr.full_name, qr.full_name);
+    take(&mut ocr.position, qr.position);
+    take(&mut ocr.department, qr.department);
+    take(&mut ocr.company, qr.company);
+    take(&mut ocr.website, qr.website);
+    take(&mut ocr.address, qr.address);
+    for p in qr.phones {
+        match ocr.phones.iter_mut().find(|o| o.e164.is_some() && o.e164 == p.e164) {
+            Some(o) => {
+                if p.kind != "other" {
+                    o.kind = p.kind;
+                }
+            }
+            None => ocr.phones.push(p),
+        }
+    }
+    for e in qr.emails {
+        if !ocr.emails.iter().any(|o| o.value.eq_ignore_ascii_case(&e.value)) {
+            ocr.emails.push(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VCARD: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Smith;Avery;;Dr.;\r\nFN:Avery Smith\r\nORG:Contoso;Cloud & AI Department\r\nTITLE:Senior Researcher\r\nTEL;TYPE=CELL:+44 7911 123456\r\nTEL;TYPE=WORK,VOICE:+44 20 9876 5432\r\nTEL;TYPE=FAX:+44 20 6789 2345\r\nEMAIL:avery.smith@contoso.com\r\nURL:https://www.contoso.com/\r\nADR;TYPE=WORK:;;2 Kingdom Street;London;;W2 6BD;UK\r\nEND:VCARD\r\n";
+
+    fn check_avery(c: &ParsedCard) {
+        assert_eq!(c.first_name.as_ref().unwrap().value, "Avery");
+        assert_eq!(c.last_name.as_ref().unwrap().value, "Smith");
+        assert_eq!(c.prefix.as_ref().unwrap().value, "Dr.");
+        assert_eq!(c.company.as_ref().unwrap().value, "Contoso");
+        assert_eq!(c.department.as_ref().unwrap().value, "Cloud & AI Department");
+        assert_eq!(c.position.as_ref().unwrap().value, "Senior Researcher");
+        let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
+        assert_eq!(k, vec![("mobile", "+447911123456"), ("work", "+442098765432"), ("fax", "+442067892345")]);
+        assert_eq!(c.emails[0].value, "avery.smith@contoso.com");
+        assert_eq!(c.address.as_ref().unwrap().value, "2 Kingdom Street, London, W2 6BD, UK");
+    }
+
+    #[test]
+    fn vcard_text() {
+        check_avery(&parse_vcard(VCARD).unwrap());
+    }
+
+    #[test]
+    fn mecard_text() {
+        let c = parse_mecard("MECARD:N:Lee,Bianca;TEL:+19178570839;EMAIL:bianca.lee@example.com;URL:www.example.com;;")
+            .unwrap();
+        assert_eq!(c.full_name.unwrap().value, "Bianca Lee");
+        assert_eq!(c.phones[0].e164.as_deref(), Some("+19178570839"));
+        assert_eq!(c.emails[0].value, "bianca.lee@example.com");
+    }
+
+    fn qr_image(payload: &str, scale: u32, offset: u32) -> DynamicImage {
+        let code = qrcode::QrCode::new(payload.as_bytes()).unwrap();
+        let small = code.render::<image::Luma<u8>>().module_dimensions(scale, scale).build();
+        // Put it on a larger "card" with some margin.
+        let mut card =
+            image::GrayImage::from_pixel(small.width() + 2 * offset, small.height() + offset, image::Luma([235]));
+        image::imageops::overlay(&mut card, &small, offset as i64, (offset / 2) as i64);
+        DynamicImage::ImageLuma8(card)
+    }
+
+    #[test]
+    fn decodes_generated_vcard_qr() {
+        let img = qr_image(VCARD, 4, 300);
+        let c = decode_qr(&img).expect("QR decoded");
+        check_avery(&c);
+    }
+
+    #[test]
+    fn decodes_generated_mecard_qr_and_merges() {
+        let img = qr_image("MECARD:N:Lee,Bianca;TEL:+19178570839;EMAIL:bianca.lee@example.com;;", 5, 100);
+        let qr = decode_qr(&img).expect("QR decoded");
+        let mut ocr = ParsedCard {
+            full_name: Some(ParsedField { value: "Bianca Lec".into(), blocks: vec![1] }),
+            phones: vec![ParsedPhone {
+                kind: "mobile".into(),
+                number: "(917) 857-0839".into(),
+                e164: Some("+19178570839".into()),
+                blocks: vec![3],
+            }],
+            ..Default::default()
+        };
+        merge_qr(&mut ocr, qr);
+        assert_eq!(ocr.full_name.as_ref().unwrap().value, "Bianca Lee");
+        assert_eq!(ocr.full_name.as_ref().unwrap().blocks, vec![1]);
+        assert_eq!(ocr.phones.len(), 1);
+        assert_eq!(ocr.phones[0].kind, "mobile");
+        assert_eq!(ocr.emails.len(), 1);
+    }
+
+    #[test]
+    fn no_qr_on_blank_image() {
+        assert!(decode_qr(&DynamicImage::new_luma8(200, 100)).is_none());
+    }
+}
