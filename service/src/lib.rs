@@ -1,0 +1,10 @@
+//! Application services over SeaORM: accounts, contacts, tags and groups, audit, settings.
+//! Every door (REST, Leptos server functions, bots) calls these; rules live here once.
+//! Without the `server` feature only [`dto`] is compiled (for the browser).
+
+pub mod dto;
+
+#[cfg(feature = "server")]
+mod server;
+#[cfg(feature = "server")]
+pub use server::*;

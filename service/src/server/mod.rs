@@ -1,0 +1,80 @@
+//! The server-side half of the crate.
+
+pub mod audit;
+pub mod auth;
+pub mod contacts;
+pub mod db;
+pub mod error;
+pub mod groups;
+pub mod prefs;
+pub mod rate_limit;
+pub mod search;
+pub mod settings;
+pub mod tags;
+pub mod text;
+
+pub use error::{AppError, AppResult};
+
+use std::sync::Arc;
+
+/// Who is acting: the signed-in user a door resolved from a token or cookie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub is_admin: bool,
+}
+
+impl Actor {
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("administrators only".into()))
+        }
+    }
+}
+
+/// Everything a service call needs; cheap to clone (one per process, shared by all doors).
+#[derive(Clone)]
+pub struct Services {
+    pub db: sea_orm::DatabaseConnection,
+    pub auth: Arc<auth::AuthConfig>,
+    pub limiter: Arc<rate_limit::RateLimiter>,
+    pub(crate) users_cache: Arc<auth::UserCache>,
+    pub(crate) counts: Arc<contacts::CountCache>,
+}
+
+impl Services {
+    pub fn new(db: sea_orm::DatabaseConnection, auth: auth::AuthConfig) -> Self {
+        Services {
+            db,
+            auth: Arc::new(auth),
+            limiter: Arc::new(rate_limit::RateLimiter::default()),
+            users_cache: Arc::default(),
+            counts: Arc::default(),
+        }
+    }
+}
+
+/// What a door knows about the caller of the current request: the resolved user, or why not.
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub actor: Option<Actor>,
+    /// Why a presented token was refused (expired, tampered, inactive user…).
+    pub error: Option<(u16, String)>,
+}
+
+impl Session {
+    /// The signed-in user, or the 401/403 that explains why there is none.
+    pub fn require(&self) -> AppResult<Actor> {
+        if let Some(a) = &self.actor {
+            return Ok(a.clone());
+        }
+        match &self.error {
+            Some((403, msg)) => Err(AppError::Forbidden(msg.clone())),
+            Some((_, msg)) => Err(AppError::Unauthorized(msg.clone())),
+            None => Err(AppError::Unauthorized("sign in first".into())),
+        }
+    }
+}

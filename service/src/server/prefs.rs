@@ -1,0 +1,36 @@
+//! Per-user preferences, such as the columns of the contact table.
+
+use crate::dto::{default_columns, CONTACT_COLUMNS};
+use crate::{Actor, AppError, AppResult, Services};
+use entity::user_pref;
+use sea_orm::{EntityTrait, Set};
+
+const COLUMNS: &str = "contact_columns";
+
+pub async fn columns(svc: &Services, actor: &Actor) -> AppResult<Vec<String>> {
+    let stored = user_pref::Entity::find_by_id((actor.user_id, COLUMNS.to_string())).one(&svc.db).await?;
+    Ok(stored.and_then(|p| serde_json::from_str(&p.value).ok()).unwrap_or_else(default_columns))
+}
+
+pub async fn set_columns(svc: &Services, actor: &Actor, columns: Vec<String>) -> AppResult<Vec<String>> {
+    if columns.is_empty() {
+        return Err(AppError::validation("columns", "choose at least one column"));
+    }
+    if let Some(bad) = columns.iter().find(|c| !CONTACT_COLUMNS.contains(&c.as_str())) {
+        return Err(AppError::validation("columns", format!("unknown column '{bad}'")));
+    }
+    let row = user_pref::ActiveModel {
+        user_id: Set(actor.user_id),
+        key: Set(COLUMNS.to_string()),
+        value: Set(serde_json::to_string(&columns).unwrap_or_default()),
+    };
+    user_pref::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([user_pref::Column::UserId, user_pref::Column::Key])
+                .update_column(user_pref::Column::Value)
+                .to_owned(),
+        )
+        .exec(&svc.db)
+        .await?;
+    Ok(columns)
+}
