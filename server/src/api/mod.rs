@@ -1,0 +1,150 @@
+//! The REST API under `/api/v1`: a thin door onto `service`. Errors are JSON `{"detail": …}`.
+
+pub mod auth;
+pub mod contacts;
+pub mod docs;
+pub mod labels;
+
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use service::{Actor, AppError, Session};
+
+/// An error answered as `{"detail": "…"}` with the status the service error maps to.
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+pub fn detail(status: StatusCode, detail: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "detail": detail.into() }))).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = match &self.0 {
+            AppError::Internal(_) => "internal error".to_string(),
+            other => other.to_string(),
+        };
+        let mut resp = detail(status, message);
+        if let AppError::RateLimited { retry_after } = self.0 {
+            if let Ok(v) = retry_after.to_string().parse() {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// JSON body whose rejections are JSON too: 400 for malformed JSON, 422 for a wrong shape
+/// (the message names the field), 413 for an oversized body, 415 for a wrong content type.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> Response {
+    match r {
+        JsonRejection::JsonDataError(e) => detail(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => detail(StatusCode::BAD_REQUEST, e.body_text()),
+        JsonRejection::MissingJsonContentType(_) => {
+            detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected a request with Content-Type: application/json")
+        }
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            detail(StatusCode::PAYLOAD_TOO_LARGE, "request body is too large")
+        }
+        other => detail(other.status(), other.body_text()),
+    }
+}
+
+/// Query string whose rejections are JSON 422s.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(q) => Ok(ApiQuery(q.0)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(detail(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))
+            }
+            Err(e) => Err(detail(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// The signed-in caller (Bearer token or session cookie); 401/403 otherwise.
+pub struct Authed(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let session = parts.extensions.get::<Session>().cloned().unwrap_or_default();
+        Ok(Authed(session.require()?))
+    }
+}
+
+/// The client's address as the connection saw it.
+pub fn client_ip(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/users", get(auth::users))
+        .route("/auth/users/{id}", axum::routing::patch(auth::patch_user))
+        .route("/contacts", get(contacts::list).post(contacts::create))
+        .route("/contacts/search", get(contacts::search))
+        .route("/contacts/{id}", get(contacts::get).put(contacts::update).delete(contacts::delete))
+        .route("/contacts/{id}/restore", post(contacts::restore))
+        .route("/contacts/{id}/history", get(contacts::history))
+        .route("/tags", get(labels::list_tags).post(labels::create_tag))
+        .route("/tags/{id}", put(labels::update_tag).delete(labels::delete_tag))
+        .route("/groups", get(labels::list_groups).post(labels::create_group))
+        .route("/groups/{id}", put(labels::update_group).delete(labels::delete_group))
+        .route("/openapi.json", get(docs::openapi_json))
+        .fallback(|| async { detail(StatusCode::NOT_FOUND, "no such API endpoint") })
+}
+
+/// Path parameters whose rejections are JSON (e.g. `/contacts/abc` → 400 naming the problem).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(ApiPath(p.0)),
+            Err(e) => Err(detail(StatusCode::BAD_REQUEST, format!("invalid path parameter: {}", e.body_text()))),
+        }
+    }
+}

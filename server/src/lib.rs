@@ -1,0 +1,8 @@
+//! The cardcrm HTTP server: configuration, the axum router (UI, `/api/v1`, `/metrics`,
+//! `/health`), and the middleware around them. The binary in `main.rs` is its command line.
+
+pub mod api;
+pub mod config;
+pub mod http;
+pub mod state;
+pub mod web;

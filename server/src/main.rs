@@ -1,0 +1,105 @@
+//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin).
+
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use server::http;
+use service::{auth, db, Services};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "cardcrm", version, about = "Business-card CRM: read cards offline, keep contacts, find duplicates")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an active administrator (or promote and re-password an existing account).
+    /// The password comes from CARDCRM_ADMIN_PASSWORD, else it is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn services(cfg: &Config) -> Result<Services, String> {
+    let conn = db::connect(&cfg.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    db::migrate(&conn).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let secret = cfg.jwt_secret().map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
+    Ok(Services::new(conn, auth::AuthConfig::new(&secret)))
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("CARDCRM_ADMIN_PASSWORD") {
+        return Ok(p);
+    }
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password("Password for the administrator: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        if p != again {
+            return Err("the passwords differ".into());
+        }
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let cfg = Config::from_env().map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let svc = services(&cfg).await?;
+            http::serve(cfg, svc).await
+        }
+        Command::Migrate => {
+            let conn = db::connect(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            db::migrate(&conn).await.map_err(|e| e.to_string())?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin { username, email } => {
+            let svc = services(&cfg).await?;
+            let password = read_password()?;
+            let input = service::dto::RegisterInput { username, email, password };
+            let user = auth::create_admin(&svc, &input).await.map_err(|e| e.to_string())?;
+            println!("administrator '{}' is ready; sign in at http://{}/login", user.username, cfg.site_addr);
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let json = Config::from_env().map(|c| c.log_json).unwrap_or(false);
+    init_tracing(json);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Contacts over the REST API: CRUD, versioning, validation, trash, search, filters, history.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use common::app;
+use serde_json::{json, Value};
+
+fn anna() -> Value {
+    json!({
+        "first_name": "Anna", "last_name": "Petrova", "company": "Acme GmbH", "position": "Head of Sales",
+        "phones": [{"kind": "mobile", "number": "+7 916 123-45-67"}, {"kind": "work", "number": "+49 30 1234567"}],
+        "emails": [{"kind": "work", "address": "Anna.Petrova@acme.com"}],
+        "tags": ["vip", "conference"], "groups": ["Berlin 2026"], "website": "acme.com"
+    })
+}
+
+#[tokio::test]
+async fn create_read_update_delete_restore() {
+    let app = app().await;
+    let t = app.admin().await;
+    let r = app.post("/api/v1/contacts", Some(&t), anna()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let c = r.body;
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(c["full_name"], "Anna Petrova");
+    assert_eq!(c["version"], 1);
+    assert_eq!(c["source"], "manual");
+    assert_eq!(c["sequence_number"], id);
+    assert_eq!(c["phones"][0]["e164"], "+79161234567");
+    assert_eq!(c["phones"][1]["e164"], "+49301234567");
+    assert_eq!(c["phones"][1]["number"], "+49 30 1234567", "the typed text is kept");
+    assert_eq!(c["tags"].as_array().unwrap().len(), 2);
+    assert!(c["tags"][0]["color"].as_str().unwrap().starts_with('#'));
+    assert_eq!(c["groups"][0]["name"], "Berlin 2026");
+    assert!(c["uid"].as_str().unwrap().len() >= 32);
+
+    let r = app.get(&format!("/api/v1/contacts/{id}"), &t).await;
+    assert_eq!(r.body, c);
+
+    let mut edit = anna();
+    edit["company"] = json!("Acme AG");
+    edit["phones"] = json!([{"kind": "mobile", "number": "+7 916 123-45-67"}]);
+    edit["version"] = json!(1);
+    let r = app.put(&format!("/api/v1/contacts/{id}"), &t, edit.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["version"], 2);
+    assert_eq!(r.body["company"], "Acme AG");
+    assert_eq!(r.body["phones"].as_array().unwrap().len(), 1);
+
+    // A stale version is a conflict and changes nothing.
+    edit["company"] = json!("Stale Inc");
+    let r = app.put(&format!("/api/v1/contacts/{id}"), &t, edit.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body["detail"].as_str().unwrap().contains("version"));
+    assert_eq!(app.get(&format!("/api/v1/contacts/{id}"), &t).await.body["company"], "Acme AG");
+    // No version at all is a validation error naming it.
+    edit.as_object_mut().unwrap().remove("version");
+    let r = app.put(&format!("/api/v1/contacts/{id}"), &t, edit).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["detail"].as_str().unwrap().starts_with("version"));
+
+    let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["deleted_at"].is_string());
+    assert_eq!(app.get("/api/v1/contacts", &t).await.body["total"], 0);
+    let trash = app.get("/api/v1/contacts?trash=true", &t).await;
+    assert_eq!(trash.body["total"], 1);
+    let r = app.post(&format!("/api/v1/contacts/{id}/restore"), Some(&t), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["deleted_at"].is_null());
+    assert_eq!(app.get("/api/v1/contacts", &t).await.body["total"], 1);
+
+    for path in ["/api/v1/contacts/999999", "/api/v1/contacts/999999/history"] {
+        let r = app.get(path, &t).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(r.body["detail"].is_string());
+    }
+    let r = app.call(Method::DELETE, "/api/v1/contacts/999999", Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_4xx() {
+    let app = app().await;
+    let t = app.admin().await;
+    let cases = [
+        (json!({"first_name": "A", "emails": [{"address": "nope"}]}), 422, "emails[0].address"),
+        (json!({"first_name": "A", "phones": [{"kind": "pager", "number": "+1 917 857 0839"}]}), 422, "phones[0].kind"),
+        (json!({"first_name": "A", "phones": [{"number": "call me maybe"}]}), 422, "phones[0].number"),
+        (json!({}), 422, "full_name"),
+        (json!({"first_name": "A", "website": "not a site"}), 422, "website"),
+        (json!({"first_name": "x".repeat(300)}), 422, "first_name"),
+        (json!({"first_name": 5}), 422, "first_name"),
+        (json!({"first_name": "A", "source": "fax machine"}), 422, "source"),
+    ];
+    for (body, status, field) in cases {
+        let r = app.post("/api/v1/contacts", Some(&t), body.clone()).await;
+        assert_eq!(r.status.as_u16(), status, "{body} → {}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains(field), "{body} → {}", r.body);
+    }
+    let malformed = Request::post("/api/v1/contacts")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"first_name\": "))
+        .unwrap();
+    let r = app.raw(malformed).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body["detail"].is_string());
+    let huge = json!({"first_name": "A", "notes": "n".repeat(200 * 1024)});
+    let r = app.post("/api/v1/contacts", Some(&t), huge).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body["detail"].is_string());
+    let r = app.get("/api/v1/contacts/abc", &t).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body["detail"].is_string());
+    let r = app.get("/api/v1/contacts?sort=shoe_size", &t).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.get("/api/v1/contacts?page=-3", &t).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Nothing was stored by any of it.
+    assert_eq!(app.get("/api/v1/contacts", &t).await.body["total"], 0);
+}
+
+async fn seed(app: &common::TestApp, t: &str) {
+    let people = [
+        json!({"first_name": "Anna", "last_name": "Petrova", "company": "Acme", "position": "Sales", "tags": ["vip"],
+               "phones": [{"number": "+7 916 123-45-67"}], "emails": [{"address": "anna@acme.com"}]}),
+        json!({"first_name": "Анна", "last_name": "Смирнова", "company": "Ромашка", "groups": ["Moscow"]}),
+        json!({"first_name": "Bob", "last_name": "Stone", "company": "Initech", "position": "Engineer", "groups": ["Moscow"],
+               "emails": [{"address": "bob@initech.io"}]}),
+        json!({"first_name": "Carla", "last_name": "Diaz", "company": "acme", "tags": ["vip", "partner"]}),
+    ];
+    for p in people {
+        let r = app.post("/api/v1/contacts", Some(t), p).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+}
+
+fn names(v: &Value) -> Vec<String> {
+    let items = v.get("items").unwrap_or(v);
+    items.as_array().unwrap().iter().map(|c| c["full_name"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn search_is_indexed_and_tolerant() {
+    let app = app().await;
+    let t = app.admin().await;
+    seed(&app, &t).await;
+    let search = |q: &str| format!("/api/v1/contacts/search?q={}", q.replace(' ', "%20"));
+    for (q, expect) in [
+        ("petrova", "Anna Petrova"),
+        ("initech", "Bob Stone"),
+        ("bob@initech", "Bob Stone"),
+        ("916 123", "Anna Petrova"),
+        ("engineer", "Bob Stone"),
+        ("Petorva", "Anna Petrova"),
+        ("Smirnova", "Анна Смирнова"),
+        ("смирнова", "Анна Смирнова"),
+        ("Bo", "Bob Stone"),
+    ] {
+        let r = app.get(&search(q), &t).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let got = names(&r.body);
+        assert!(got.first().map(String::as_str) == Some(expect), "search {q:?} gave {got:?}");
+    }
+    assert!(names(&app.get(&search("zzzzqqq"), &t).await.body).is_empty());
+    // The list endpoint searches too, combined with filters.
+    let r = app.get("/api/v1/contacts?q=acme&tag=vip", &t).await;
+    assert_eq!(r.body["total"], 2);
+}
+
+#[tokio::test]
+async fn list_filters_sorts_and_pages() {
+    let app = app().await;
+    let t = app.admin().await;
+    seed(&app, &t).await;
+    let r = app.get("/api/v1/contacts?tag=VIP&sort=name", &t).await;
+    assert_eq!(names(&r.body), vec!["Anna Petrova", "Carla Diaz"]);
+    let r = app.get("/api/v1/contacts?group=moscow&sort=name&order=desc", &t).await;
+    assert_eq!(names(&r.body), vec!["Анна Смирнова", "Bob Stone"]);
+    let r = app.get("/api/v1/contacts?company=ACME&sort=name", &t).await;
+    assert_eq!(names(&r.body), vec!["Anna Petrova", "Carla Diaz"]);
+    let r = app.get("/api/v1/contacts?limit=3&page=2&sort=name", &t).await;
+    assert_eq!(r.body["total"], 4);
+    assert_eq!(r.body["pages"], 2);
+    assert_eq!(r.body["page"], 2);
+    assert_eq!(r.body["limit"], 3);
+    assert_eq!(names(&r.body), vec!["Анна Смирнова"]);
+    let tags = app.get("/api/v1/tags", &t).await.body;
+    let vip = tags.as_array().unwrap().iter().find(|x| x["name"] == "vip").unwrap();
+    assert_eq!(vip["contacts"], 2);
+}
+
+#[tokio::test]
+async fn history_records_who_changed_what() {
+    let app = app().await;
+    let t = app.admin().await;
+    let c = app.post("/api/v1/contacts", Some(&t), anna()).await.body;
+    let id = c["id"].as_i64().unwrap();
+    let mut edit = anna();
+    edit["position"] = json!("CEO");
+    edit["version"] = c["version"].clone();
+    assert_eq!(app.put(&format!("/api/v1/contacts/{id}"), &t, edit).await.status, StatusCode::OK);
+    app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await;
+    let h = app.get(&format!("/api/v1/contacts/{id}/history"), &t).await.body;
+    let actions: Vec<&str> = h.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["delete", "update", "create"]);
+    let update = &h[1];
+    assert_eq!(update["user"], "admin");
+    assert_eq!(update["changes"], json!([{"field": "position", "from": "Head of Sales", "to": "CEO"}]));
+    assert!(h[2]["changes"].as_array().unwrap().iter().any(|c| c["field"] == "phones"));
+}
+
+#[tokio::test]
+async fn tags_and_groups_crud() {
+    let app = app().await;
+    let t = app.admin().await;
+    let r = app.post("/api/v1/tags", Some(&t), json!({"name": "Hot lead", "color": "#ff0000"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!(app.post("/api/v1/tags", Some(&t), json!({"name": "hot LEAD"})).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.post("/api/v1/tags", Some(&t), json!({"name": "x", "color": "red"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let r = app.put(&format!("/api/v1/tags/{id}"), &t, json!({"name": "Warm lead", "color": "#ffaa00"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["name"], "Warm lead");
+    assert_eq!(
+        app.call(Method::DELETE, &format!("/api/v1/tags/{id}"), Some(&t), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &format!("/api/v1/tags/{id}"), Some(&t), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app.post("/api/v1/groups", Some(&t), json!({"name": "Partners", "description": "Resellers"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(app.get("/api/v1/groups", &t).await.body[0]["description"], "Resellers");
+}
+
+#[tokio::test]
+async fn openapi_and_docs_are_served() {
+    let app = app().await;
+    let r = app.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["paths"]["/api/v1/contacts/{id}"]["put"].is_object());
+    let r = app.call(Method::GET, "/docs", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.as_str().unwrap().contains("/api/v1/contacts"));
+}
