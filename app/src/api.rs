@@ -1,0 +1,243 @@
+//! Server functions: the UI's door onto `service`. Each one checks the caller's session itself —
+//! server functions are a public HTTP API like any other.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use service::dto::{
+    Contact, ContactInput, ContactQuery, Group, GroupInput, HistoryEntry, Page, SearchHit, Tag, TagInput, User,
+    UserPatch,
+};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+    use service::{Actor, AppError, Services, Session};
+
+    /// Turns a service error into a server-function error and sets the HTTP status to match.
+    pub fn fail(e: AppError) -> ServerFnError {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(e.status()) {
+                resp.set_status(status);
+            }
+            if let AppError::RateLimited { retry_after } = &e {
+                if let Ok(v) = http::HeaderValue::from_str(&retry_after.to_string()) {
+                    resp.insert_header(http::header::RETRY_AFTER, v);
+                }
+            }
+        }
+        match e {
+            AppError::Internal(_) => ServerFnError::ServerError("internal error".into()),
+            other => ServerFnError::ServerError(other.to_string()),
+        }
+    }
+
+    pub fn services() -> Result<Services, ServerFnError> {
+        use_context::<Services>().ok_or_else(|| ServerFnError::ServerError("services missing".into()))
+    }
+
+    /// The signed-in user, or a 401/403 error.
+    pub fn actor() -> Result<Actor, ServerFnError> {
+        use_context::<Session>().unwrap_or_default().require().map_err(fail)
+    }
+
+    pub fn set_cookies(values: Vec<String>) {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            for v in values {
+                if let Ok(v) = http::HeaderValue::from_str(&v) {
+                    resp.append_header(http::header::SET_COOKIE, v);
+                }
+            }
+        }
+    }
+
+    /// Whether the request is a plain HTML form post (no JavaScript yet), which needs a redirect
+    /// to land somewhere; script calls navigate by themselves.
+    pub fn redirect_if_form(path: &str) {
+        let html = use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false);
+        if html {
+            leptos_axum::redirect(path);
+        }
+    }
+
+    pub fn client_ip() -> String {
+        use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+#[cfg(feature = "ssr")]
+use ssr::*;
+
+/// The signed-in user, if any (never an error for "not signed in").
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<User>, ServerFnError> {
+    let Ok(actor) = actor() else { return Ok(None) };
+    service::auth::me(&services()?, &actor).await.map(Some).map_err(fail)
+}
+
+/// Signs in and stores the session cookies; redirects to `next` (a local path) on success.
+#[server(endpoint = "login")]
+pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), ServerFnError> {
+    let svc = services()?;
+    let input = service::dto::LoginInput { username, password };
+    let tokens = service::auth::login(&svc, &input, &client_ip()).await.map_err(fail)?;
+    let cfg = use_context::<crate::session::CookieConfig>().unwrap_or_default();
+    set_cookies(crate::session::token_cookies(&tokens, &cfg));
+    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    redirect_if_form(&next);
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), ServerFnError> {
+    let cfg = use_context::<crate::session::CookieConfig>().unwrap_or_default();
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        let refresh = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == crate::session::REFRESH_COOKIE)
+            .map(|(_, v)| v.to_string());
+        if let Some(token) = refresh {
+            service::auth::logout(&services()?, &token).await.map_err(fail)?;
+        }
+    }
+    set_cookies(crate::session::clear_cookies(&cfg));
+    redirect_if_form("/login");
+    Ok(())
+}
+
+#[server(endpoint = "register")]
+pub async fn register(username: String, email: String, password: String) -> Result<User, ServerFnError> {
+    let svc = services()?;
+    svc.limiter.allow(&format!("register:{}", client_ip()), 10, std::time::Duration::from_secs(3600)).map_err(fail)?;
+    let input = service::dto::RegisterInput { username, email, password };
+    service::auth::register(&svc, &input).await.map_err(fail)
+}
+
+#[server(endpoint = "list_contacts", input = Json)]
+pub async fn list_contacts(query: ContactQuery) -> Result<Page<Contact>, ServerFnError> {
+    service::contacts::list(&services()?, &actor()?, &query).await.map_err(fail)
+}
+
+#[server(endpoint = "search_contacts")]
+pub async fn search_contacts(q: String) -> Result<Vec<SearchHit>, ServerFnError> {
+    service::search::hits(&services()?, &actor()?, &q, 8).await.map_err(fail)
+}
+
+#[server(endpoint = "get_contact")]
+pub async fn get_contact(id: i64) -> Result<Contact, ServerFnError> {
+    service::contacts::get(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+/// Creates (`id` = None) or updates a contact.
+#[server(endpoint = "save_contact", input = Json)]
+pub async fn save_contact(id: Option<i64>, input: ContactInput) -> Result<Contact, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    match id {
+        Some(id) => service::contacts::update(&svc, &actor, id, input).await,
+        None => service::contacts::create(&svc, &actor, input).await,
+    }
+    .map_err(fail)
+}
+
+#[server(endpoint = "delete_contact")]
+pub async fn delete_contact(id: i64) -> Result<Contact, ServerFnError> {
+    service::contacts::delete(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+#[server(endpoint = "restore_contact")]
+pub async fn restore_contact(id: i64) -> Result<Contact, ServerFnError> {
+    service::contacts::restore(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+#[server(endpoint = "contact_history")]
+pub async fn contact_history(id: i64) -> Result<Vec<HistoryEntry>, ServerFnError> {
+    service::contacts::history(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+#[server(endpoint = "list_tags")]
+pub async fn list_tags() -> Result<Vec<Tag>, ServerFnError> {
+    actor()?;
+    service::tags::list(&services()?).await.map_err(fail)
+}
+
+#[server(endpoint = "list_groups")]
+pub async fn list_groups() -> Result<Vec<Group>, ServerFnError> {
+    actor()?;
+    service::groups::list(&services()?).await.map_err(fail)
+}
+
+#[server(endpoint = "save_tag", input = Json)]
+pub async fn save_tag(id: Option<i64>, input: TagInput) -> Result<Tag, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    match id {
+        Some(id) => service::tags::update(&svc, &actor, id, &input).await,
+        None => service::tags::create(&svc, &actor, &input).await,
+    }
+    .map_err(fail)
+}
+
+#[server(endpoint = "delete_tag")]
+pub async fn delete_tag(id: i64) -> Result<(), ServerFnError> {
+    service::tags::delete(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+#[server(endpoint = "save_group", input = Json)]
+pub async fn save_group(id: Option<i64>, input: GroupInput) -> Result<Group, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    match id {
+        Some(id) => service::groups::update(&svc, &actor, id, &input).await,
+        None => service::groups::create(&svc, &actor, &input).await,
+    }
+    .map_err(fail)
+}
+
+#[server(endpoint = "delete_group")]
+pub async fn delete_group(id: i64) -> Result<(), ServerFnError> {
+    service::groups::delete(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+#[server(endpoint = "companies")]
+pub async fn companies(prefix: String) -> Result<Vec<String>, ServerFnError> {
+    actor()?;
+    service::contacts::companies(&services()?, &prefix, 20).await.map_err(fail)
+}
+
+#[server(endpoint = "get_columns")]
+pub async fn get_columns() -> Result<Vec<String>, ServerFnError> {
+    service::prefs::columns(&services()?, &actor()?).await.map_err(fail)
+}
+
+#[server(endpoint = "set_columns", input = Json)]
+pub async fn set_columns(columns: Vec<String>) -> Result<Vec<String>, ServerFnError> {
+    service::prefs::set_columns(&services()?, &actor()?, columns).await.map_err(fail)
+}
+
+#[server(endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<User>, ServerFnError> {
+    service::auth::list_users(&services()?, &actor()?).await.map_err(fail)
+}
+
+#[server(endpoint = "patch_user", input = Json)]
+pub async fn patch_user(id: i64, patch: UserPatch) -> Result<User, ServerFnError> {
+    service::auth::patch_user(&services()?, &actor()?, id, &patch).await.map_err(fail)
+}
+
+/// The message of a server-function error, without the framework's prefix.
+pub fn error_text(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(m) => m.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,139 @@
+//! The cardcrm web UI (Leptos, rendered on the server and hydrated in the browser): routes,
+//! pages, components and the server functions they call.
+
+pub mod api;
+mod components;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+use service::dto::User;
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user as loaded once per page; `None` when signed out.
+pub type UserResource = Resource<Result<Option<User>, ServerFnError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let user: UserResource = Resource::new(|| (), |_| api::current_user());
+    provide_context(user);
+    // Marks the page as interactive once hydrated (browser tests wait for it).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cardcrm.css"/>
+        <Link rel="icon" href="/favicon.svg"/>
+        <Meta name="theme-color" content="#1d4ed8"/>
+        <Title text="cardcrm"/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/login") view=pages::auth::LoginPage/>
+                <Route path=path!("/register") view=pages::auth::RegisterPage/>
+                <Route path=path!("/") view=|| view! { <Protected><pages::contacts::ContactsPage/></Protected> }/>
+                <Route path=path!("/trash") view=|| view! { <Protected><pages::contacts::TrashPage/></Protected> }/>
+                <Route path=path!("/contacts/new") view=|| view! { <Protected><pages::contact::NewContactPage/></Protected> }/>
+                <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
+                <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
+                <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Renders its children for a signed-in user, with the navigation bar; sends others to sign in.
+#[component]
+fn Protected(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let location = use_location();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <div class="loading-page">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => view! {
+                        <NavBar user=u/>
+                        <main class="page">{children.with_value(|c| c())}</main>
+                    }.into_any(),
+                    _ => {
+                        let next = location.pathname.get_untracked();
+                        let target = if next == "/" { "/login".to_string() } else { format!("/login?next={}", next) };
+                        view! { <leptos_router::components::Redirect path=target/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NavBar(user: User) -> impl IntoView {
+    let logout = ServerAction::<api::Logout>::new();
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if logout.value().get().is_some() {
+            components::hard_navigate("/login");
+        }
+    });
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark">"◧"</span>
+                " cardcrm"
+            </A>
+            <button class="menu-toggle" aria-label="Menu" on:click=move |_| open.update(|o| *o = !*o)>"☰"</button>
+            <nav class="nav" class:open=move || open.get() on:click=move |_| open.set(false)>
+                <A href="/" exact=true>"Contacts"</A>
+                <A href="/labels">"Tags & groups"</A>
+                <A href="/trash">"Trash"</A>
+                {user.is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })}
+                <span class="nav-user" title=user.email.clone()>{user.username.clone()}</span>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" class="link-button">"Sign out"</button>
+                </ActionForm>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <main class="page narrow">
+            <h1>"Page not found"</h1>
+            <p><A href="/">"Back to contacts"</A></p>
+        </main>
+    }
+}

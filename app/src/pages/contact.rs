@@ -1,0 +1,365 @@
+//! One contact: its details, the edit form (several phones and e-mails, tags, groups), trash and
+//! restore, and the history of changes.
+
+use crate::api::{self, error_text};
+use crate::components::{when, ErrorBox, TagChip};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use service::dto::{Contact, ContactInput, EmailInput, NameRef, PhoneInput, CONTACT_KINDS};
+
+#[component]
+pub fn NewContactPage() -> impl IntoView {
+    let navigate = use_navigate();
+    let on_saved = Callback::new(move |c: Contact| navigate(&format!("/contacts/{}", c.id), Default::default()));
+    view! {
+        <div class="toolbar"><h1>"New contact"</h1></div>
+        <ContactForm initial=None on_saved=on_saved on_cancel=Callback::new(|_| crate::components::hard_navigate("/"))/>
+    }
+}
+
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok())));
+    let contact = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => api::get_contact(id).await,
+                None => Err(ServerFnError::ServerError("contact not found".into())),
+            }
+        },
+    );
+    let history = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => api::contact_history(id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let editing = RwSignal::new(false);
+    let delete = Action::new(|id: &i64| api::delete_contact(*id));
+    let restore = Action::new(|id: &i64| api::restore_contact(*id));
+    Effect::new(move |_| {
+        for v in [delete.value().get(), restore.value().get()].into_iter().flatten() {
+            if let Ok(c) = v {
+                contact.set(Some(Ok(c)));
+                history.refetch();
+            }
+        }
+    });
+    let action_error = Signal::derive(move || {
+        [delete.value().get(), restore.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err())
+            .map(|e| error_text(&e))
+    });
+    let on_saved = Callback::new(move |c: Contact| {
+        contact.set(Some(Ok(c)));
+        editing.set(false);
+        history.refetch();
+    });
+    view! {
+        <p class="crumbs"><A href="/">"← Contacts"</A></p>
+        <ErrorBox error=action_error/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || contact.get().map(|res| match res {
+                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                Ok(c) if editing.get() => view! {
+                    <div class="toolbar"><h1>{format!("Edit {}", c.full_name)}</h1></div>
+                    <ContactForm initial=Some(c) on_saved=on_saved on_cancel=Callback::new(move |_| editing.set(false))/>
+                }.into_any(),
+                Ok(c) => {
+                    let cid = c.id;
+                    let deleted = c.deleted_at.is_some();
+                    view! {
+                        {deleted.then(|| view! {
+                            <div class="notice">"This contact is in the trash. "
+                                <button class="link-button" on:click=move |_| { restore.dispatch(cid); }>"Restore it"</button>
+                            </div>
+                        })}
+                        <div class="toolbar">
+                            <h1>{if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() }}</h1>
+                            <div class="actions">
+                                {(!deleted).then(|| view! {
+                                    <button class="primary" on:click=move |_| editing.set(true)>"Edit"</button>
+                                    <button class="danger" on:click=move |_| { delete.dispatch(cid); }>"Move to trash"</button>
+                                })}
+                            </div>
+                        </div>
+                        <ContactDetails c=c/>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+        <section class="card">
+            <h2>"History"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || history.get().map(|res| match res {
+                    Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                    Ok(entries) if entries.is_empty() => view! { <p class="muted">"No changes recorded."</p> }.into_any(),
+                    Ok(entries) => view! {
+                        <ol class="history">
+                            {entries.into_iter().map(|h| view! {
+                                <li>
+                                    <div class="history-head">
+                                        <span class=format!("badge action-{}", h.action)>{h.action.clone()}</span>
+                                        " by "<strong>{h.user.clone().unwrap_or_else(|| "system".into())}</strong>
+                                        " · "<time>{when(&h.created_at)}</time>
+                                    </div>
+                                    <ul class="changes">
+                                        {h.changes.into_iter().map(|ch| view! {
+                                            <li>
+                                                <span class="field">{ch.field.replace('_', " ")}</span>": "
+                                                <span class="from">{show(&ch.from)}</span>" → "
+                                                <span class="to">{show(&ch.to)}</span>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) if s.is_empty() => "—".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) if a.is_empty() => "—".into(),
+        serde_json::Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+fn ContactDetails(c: Contact) -> impl IntoView {
+    let row = |label: &'static str, value: String| {
+        (!value.is_empty()).then(|| view! { <div class="detail"><dt>{label}</dt><dd>{value}</dd></div> })
+    };
+    let website = c.website.clone();
+    let href = if website.starts_with("http") { website.clone() } else { format!("https://{website}") };
+    view! {
+        <section class="card details">
+            <dl>
+                {row("Company", c.company.clone())}
+                {row("Position", c.position.clone())}
+                {row("Department", c.department.clone())}
+                {c.phones.iter().map(|p| {
+                    let tel = format!("tel:{}", p.e164.clone().unwrap_or_else(|| p.number.clone()));
+                    view! { <div class="detail"><dt>{format!("Phone ({})", p.kind)}</dt><dd><a href=tel>{p.number.clone()}</a>
+                        {p.e164.clone().filter(|e| *e != p.number).map(|e| view! { <span class="muted small">" "{e}</span> })}</dd></div> }
+                }).collect_view()}
+                {c.emails.iter().map(|e| view! {
+                    <div class="detail"><dt>{format!("E-mail ({})", e.kind)}</dt><dd><a href=format!("mailto:{}", e.address)>{e.address.clone()}</a></dd></div>
+                }).collect_view()}
+                {(!website.is_empty()).then(|| view! { <div class="detail"><dt>"Website"</dt><dd><a href=href rel="noopener noreferrer" target="_blank">{website.clone()}</a></dd></div> })}
+                {row("Address", c.address.clone())}
+                {(!c.tags.is_empty()).then(|| view! { <div class="detail"><dt>"Tags"</dt><dd>{c.tags.iter().cloned().map(|t| view! { <TagChip tag=t/> }).collect_view()}</dd></div> })}
+                {row("Groups", c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "))}
+                {row("Notes", c.notes.clone())}
+                {row("Source", c.source.clone())}
+                <div class="detail"><dt>"Number"</dt><dd>{format!("#{} · version {} · updated {}", c.sequence_number, c.version, when(&c.updated_at))}</dd></div>
+            </dl>
+        </section>
+    }
+}
+
+/// One editable phone or e-mail row: its own signals, so typing never re-renders the list.
+#[derive(Clone)]
+struct Row {
+    key: usize,
+    kind: RwSignal<String>,
+    value: RwSignal<String>,
+}
+
+fn rows(items: Vec<(String, String)>, next: &mut usize) -> Vec<Row> {
+    items
+        .into_iter()
+        .map(|(kind, value)| {
+            *next += 1;
+            Row { key: *next, kind: RwSignal::new(kind), value: RwSignal::new(value) }
+        })
+        .collect()
+}
+
+fn split_names(s: &str) -> Vec<NameRef> {
+    s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| NameRef::Name(s.to_string())).collect()
+}
+
+#[component]
+fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel: Callback<()>) -> impl IntoView {
+    let id = initial.as_ref().map(|c| c.id);
+    let version = initial.as_ref().map(|c| c.version);
+    let c = initial.unwrap_or_else(|| Contact {
+        id: 0,
+        uid: String::new(),
+        sequence_number: 0,
+        prefix: String::new(),
+        first_name: String::new(),
+        middle_name: String::new(),
+        last_name: String::new(),
+        full_name: String::new(),
+        company: String::new(),
+        position: String::new(),
+        department: String::new(),
+        phones: vec![],
+        emails: vec![],
+        website: String::new(),
+        address: String::new(),
+        notes: String::new(),
+        tags: vec![],
+        groups: vec![],
+        source: "manual".into(),
+        version: 0,
+        created_at: Default::default(),
+        updated_at: Default::default(),
+        deleted_at: None,
+    });
+    let field = |v: &str| RwSignal::new(v.to_string());
+    let (prefix, first, middle, last) =
+        (field(&c.prefix), field(&c.first_name), field(&c.middle_name), field(&c.last_name));
+    let (company, position, department) = (field(&c.company), field(&c.position), field(&c.department));
+    let (website, address, notes) = (field(&c.website), field(&c.address), field(&c.notes));
+    let tags = field(&c.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "));
+    let groups = field(&c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "));
+    let mut next = 0usize;
+    let mut phone_items: Vec<(String, String)> = c.phones.iter().map(|p| (p.kind.clone(), p.number.clone())).collect();
+    if phone_items.is_empty() {
+        phone_items.push(("mobile".into(), String::new()));
+    }
+    let mut email_items: Vec<(String, String)> = c.emails.iter().map(|e| (e.kind.clone(), e.address.clone())).collect();
+    if email_items.is_empty() {
+        email_items.push(("work".into(), String::new()));
+    }
+    let phones = RwSignal::new(rows(phone_items, &mut next));
+    let emails = RwSignal::new(rows(email_items, &mut next));
+    let next_key = StoredValue::new(next);
+    let add_row = move |list: RwSignal<Vec<Row>>, kind: &str| {
+        next_key.update_value(|n| *n += 1);
+        let key = next_key.get_value();
+        let kind = kind.to_string();
+        list.update(|l| l.push(Row { key, kind: RwSignal::new(kind), value: RwSignal::new(String::new()) }));
+    };
+    let all_tags = Resource::new(|| (), |_| api::list_tags());
+    let all_groups = Resource::new(|| (), |_| api::list_groups());
+
+    let save = Action::new(move |input: &ContactInput| api::save_contact(id, input.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = save.value().get() {
+            on_saved.run(c);
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = ContactInput {
+            prefix: prefix.get_untracked(),
+            first_name: first.get_untracked(),
+            middle_name: middle.get_untracked(),
+            last_name: last.get_untracked(),
+            full_name: String::new(),
+            company: company.get_untracked(),
+            position: position.get_untracked(),
+            department: department.get_untracked(),
+            phones: phones
+                .get_untracked()
+                .iter()
+                .map(|r| PhoneInput { kind: r.kind.get_untracked(), number: r.value.get_untracked() })
+                .collect(),
+            emails: emails
+                .get_untracked()
+                .iter()
+                .map(|r| EmailInput { kind: r.kind.get_untracked(), address: r.value.get_untracked() })
+                .collect(),
+            website: website.get_untracked(),
+            address: address.get_untracked(),
+            notes: notes.get_untracked(),
+            tags: split_names(&tags.get_untracked()),
+            groups: split_names(&groups.get_untracked()),
+            source: None,
+            version,
+        };
+        save.dispatch(input);
+    };
+    let text = move |label: &'static str, name: &'static str, sig: RwSignal<String>| {
+        view! {
+            <label>{label}<input name=name bind:value=sig/></label>
+        }
+    };
+    let row_editor = move |list: RwSignal<Vec<Row>>, what: &'static str, input_type: &'static str| {
+        view! {
+            <For each=move || list.get() key=|r| r.key let:row>
+                <div class="multi-row">
+                    <select aria-label=format!("{what} kind") prop:value=move || row.kind.get() on:change=move |ev| row.kind.set(event_target_value(&ev))>
+                        {CONTACT_KINDS.iter().map(|k| view! { <option value=*k selected=row.kind.get_untracked() == *k>{*k}</option> }).collect_view()}
+                    </select>
+                    <input type=input_type name=what aria-label=what placeholder=what bind:value=row.value/>
+                    <button type="button" class="icon" title=format!("Remove this {what}")
+                        on:click=move |_| list.update(|l| l.retain(|r| r.key != row.key))>"✕"</button>
+                </div>
+            </For>
+        }
+    };
+    view! {
+        <form class="card contact-form" on:submit=on_submit>
+            <fieldset>
+                <legend>"Name"</legend>
+                <div class="grid name-grid">
+                    {text("Prefix", "prefix", prefix)}
+                    {text("First name", "first_name", first)}
+                    {text("Middle name", "middle_name", middle)}
+                    {text("Last name", "last_name", last)}
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Work"</legend>
+                <div class="grid">
+                    {text("Company", "company", company)}
+                    {text("Position", "position", position)}
+                    {text("Department", "department", department)}
+                    {text("Website", "website", website)}
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Phones"</legend>
+                {row_editor(phones, "phone", "tel")}
+                <button type="button" class="small-button" on:click=move |_| add_row(phones, "work")>"+ Add phone"</button>
+            </fieldset>
+            <fieldset>
+                <legend>"E-mails"</legend>
+                {row_editor(emails, "e-mail", "email")}
+                <button type="button" class="small-button" on:click=move |_| add_row(emails, "work")>"+ Add e-mail"</button>
+            </fieldset>
+            <fieldset>
+                <legend>"More"</legend>
+                <label>"Address"<textarea name="address" rows="2" bind:value=address></textarea></label>
+                <label>"Tags (comma-separated)"<input name="tags" list="tag-names" bind:value=tags/></label>
+                <label>"Groups (comma-separated)"<input name="groups" list="group-names" bind:value=groups/></label>
+                <label>"Notes"<textarea name="notes" rows="3" bind:value=notes></textarea></label>
+                <datalist id="tag-names">
+                    <Transition>{move || all_tags.get().and_then(Result::ok).map(|ts| ts.into_iter().map(|t| view! { <option value=t.name/> }).collect_view())}</Transition>
+                </datalist>
+                <datalist id="group-names">
+                    <Transition>{move || all_groups.get().and_then(Result::ok).map(|gs| gs.into_iter().map(|g| view! { <option value=g.name/> }).collect_view())}</Transition>
+                </datalist>
+            </fieldset>
+            <ErrorBox error=error/>
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,310 @@
+//! The contact table (search, filters, sorting, pagination, chosen columns) and the trash.
+
+use crate::api::{self, error_text};
+use crate::components::{encode, when, TagChip};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use service::dto::{Contact, ContactQuery, CONTACT_COLUMNS};
+
+const PAGE_SIZE: u64 = 25;
+
+fn column_label(c: &str) -> &'static str {
+    match c {
+        "name" => "Name",
+        "company" => "Company",
+        "position" => "Position",
+        "department" => "Department",
+        "email" => "E-mail",
+        "phone" => "Phone",
+        "tags" => "Tags",
+        "groups" => "Groups",
+        "updated_at" => "Updated",
+        _ => "",
+    }
+}
+
+/// The sort key a column header sorts by, when it is sortable.
+fn sort_key(c: &str) -> Option<&'static str> {
+    match c {
+        "name" => Some("name"),
+        "company" => Some("company"),
+        "updated_at" => Some("updated_at"),
+        _ => None,
+    }
+}
+
+fn cell(c: &Contact, column: &str) -> AnyView {
+    match column {
+        "name" => {
+            let href = format!("/contacts/{}", c.id);
+            let name = if c.full_name.is_empty() { "(no name)".to_string() } else { c.full_name.clone() };
+            view! { <A href=href attr:class="contact-name">{name}</A> }.into_any()
+        }
+        "company" => c.company.clone().into_any(),
+        "position" => c.position.clone().into_any(),
+        "department" => c.department.clone().into_any(),
+        "email" => c
+            .emails
+            .first()
+            .map(|e| view! { <a href=format!("mailto:{}", e.address)>{e.address.clone()}</a> }.into_any())
+            .unwrap_or_else(|| ().into_any()),
+        "phone" => c
+            .phones
+            .first()
+            .map(|p| {
+                let href = format!("tel:{}", p.e164.clone().unwrap_or_else(|| p.number.clone()));
+                view! { <a href=href>{p.number.clone()}</a> }.into_any()
+            })
+            .unwrap_or_else(|| ().into_any()),
+        "tags" => c.tags.iter().cloned().map(|t| view! { <TagChip tag=t/> }).collect_view().into_any(),
+        "groups" => c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", ").into_any(),
+        "updated_at" => when(&c.updated_at).into_any(),
+        _ => ().into_any(),
+    }
+}
+
+#[component]
+pub fn ContactsPage() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let param = move |k: &str| query.with(|m| m.get(k)).filter(|v| !v.is_empty());
+    let list_query = Memo::new(move |_| ContactQuery {
+        page: param("page").and_then(|p| p.parse().ok()),
+        limit: Some(PAGE_SIZE),
+        q: param("q"),
+        tag: param("tag"),
+        group: param("group"),
+        company: param("company"),
+        sort: param("sort"),
+        order: param("order"),
+        trash: None,
+    });
+    let contacts = Resource::new(move || list_query.get(), api::list_contacts);
+    let tags = Resource::new(|| (), |_| api::list_tags());
+    let groups = Resource::new(|| (), |_| api::list_groups());
+    let columns = Resource::new(|| (), |_| api::get_columns());
+    let chosen = RwSignal::new(service::dto::default_columns());
+    Effect::new(move |_| {
+        if let Some(Ok(cols)) = columns.get() {
+            chosen.set(cols);
+        }
+    });
+    let save_columns = Action::new(|cols: &Vec<String>| api::set_columns(cols.clone()));
+
+    // Replaces some query parameters and goes back to page 1 unless the page itself changes.
+    let set_params = move |changes: Vec<(&'static str, Option<String>)>| {
+        let mut pairs: Vec<(String, String)> = query.with_untracked(|m| {
+            ["q", "tag", "group", "company", "sort", "order", "page"]
+                .iter()
+                .filter_map(|k| m.get(k).map(|v| (k.to_string(), v)))
+                .collect()
+        });
+        let paging = changes.iter().any(|(k, _)| *k == "page");
+        if !paging {
+            pairs.retain(|(k, _)| k != "page");
+        }
+        for (k, v) in changes {
+            pairs.retain(|(pk, _)| pk != k);
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                pairs.push((k.to_string(), v));
+            }
+        }
+        let qs = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&");
+        navigate(
+            &if qs.is_empty() { "/".to_string() } else { format!("/?{qs}") },
+            NavigateOptions { replace: true, scroll: false, ..Default::default() },
+        );
+    };
+    let set_params = StoredValue::new(set_params);
+    let set = move |k: &'static str, v: Option<String>| set_params.with_value(|f| f(vec![(k, v)]));
+
+    let sort_by = move |key: &'static str| {
+        let current = param("sort");
+        let order = param("order");
+        let next_order =
+            if current.as_deref() == Some(key) && order.as_deref() != Some("desc") { "desc" } else { "asc" };
+        set_params.with_value(|f| f(vec![("sort", Some(key.to_string())), ("order", Some(next_order.to_string()))]));
+    };
+
+    let toggle_column = move |col: &'static str, on: bool| {
+        chosen.update(|cols| {
+            if on && !cols.iter().any(|c| c == col) {
+                cols.push(col.to_string());
+                cols.sort_by_key(|c| CONTACT_COLUMNS.iter().position(|x| x == c));
+            } else if !on && cols.len() > 1 {
+                cols.retain(|c| c != col);
+            }
+        });
+        save_columns.dispatch(chosen.get_untracked());
+    };
+
+    view! {
+        <div class="toolbar">
+            <h1>"Contacts"</h1>
+            <A href="/contacts/new" attr:class="button primary">"+ New contact"</A>
+        </div>
+        <div class="filters">
+            <input
+                type="search"
+                class="search"
+                placeholder="Search name, company, e-mail, phone…"
+                aria-label="Search contacts"
+                prop:value=move || param("q").unwrap_or_default()
+                on:input=move |ev| set("q", Some(event_target_value(&ev)))
+            />
+            <select aria-label="Tag" on:change=move |ev| set("tag", Some(event_target_value(&ev)))>
+                <option value="">"All tags"</option>
+                <Transition>
+                    {move || tags.get().and_then(Result::ok).map(|ts| ts.into_iter().map(|t| {
+                        let selected = param("tag").as_deref() == Some(t.name.as_str());
+                        view! { <option value=t.name.clone() selected=selected>{t.name.clone()}</option> }
+                    }).collect_view())}
+                </Transition>
+            </select>
+            <select aria-label="Group" on:change=move |ev| set("group", Some(event_target_value(&ev)))>
+                <option value="">"All groups"</option>
+                <Transition>
+                    {move || groups.get().and_then(Result::ok).map(|gs| gs.into_iter().map(|g| {
+                        let selected = param("group").as_deref() == Some(g.name.as_str());
+                        view! { <option value=g.name.clone() selected=selected>{g.name.clone()}</option> }
+                    }).collect_view())}
+                </Transition>
+            </select>
+            <input
+                type="text"
+                placeholder="Company"
+                aria-label="Company"
+                prop:value=move || param("company").unwrap_or_default()
+                on:change=move |ev| set("company", Some(event_target_value(&ev)))
+            />
+            <details class="columns-menu">
+                <summary>"Columns"</summary>
+                <div class="menu">
+                    {CONTACT_COLUMNS.iter().map(|col| {
+                        let col: &'static str = col;
+                        view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || chosen.get().iter().any(|c| c == col)
+                                    on:change=move |ev| toggle_column(col, event_target_checked(&ev))
+                                />
+                                {column_label(col)}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            </details>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading contacts…"</p> }>
+            {move || contacts.get().map(|res| match res {
+                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                Ok(page) if page.items.is_empty() => view! {
+                    <div class="empty">
+                        <p>"No contacts found."</p>
+                        <A href="/contacts/new" attr:class="button">"Add the first one"</A>
+                    </div>
+                }.into_any(),
+                Ok(page) => {
+                    let cols = chosen.get();
+                    let header_cols = cols.clone();
+                    let (p, pages, total) = (page.page, page.pages, page.total);
+                    view! {
+                        <p class="muted small result-count">{format!("{total} contact{}", if total == 1 { "" } else { "s" })}</p>
+                        <table class="contacts">
+                            <thead><tr>
+                                {header_cols.into_iter().map(|c| {
+                                    let label = column_label(&c);
+                                    match sort_key(&c) {
+                                        Some(key) => {
+                                            let arrow = move || match (param("sort").as_deref() == Some(key), param("order").as_deref()) {
+                                                (true, Some("desc")) => " ↓",
+                                                (true, _) => " ↑",
+                                                _ => "",
+                                            };
+                                            view! { <th><button class="sort" on:click=move |_| sort_by(key)>{label}{arrow}</button></th> }.into_any()
+                                        }
+                                        None => view! { <th>{label}</th> }.into_any(),
+                                    }
+                                }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {page.items.into_iter().map(|c| {
+                                    let cols = cols.clone();
+                                    view! {
+                                        <tr>
+                                            {cols.iter().map(|col| view! { <td data-label=column_label(col)>{cell(&c, col)}</td> }).collect_view()}
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <nav class="pager" aria-label="Pages">
+                            <button disabled=p <= 1 on:click=move |_| set("page", Some((p - 1).to_string()))>"← Previous"</button>
+                            <span>{format!("Page {p} of {}", pages.max(1))}</span>
+                            <button disabled=p >= pages on:click=move |_| set("page", Some((p + 1).to_string()))>"Next →"</button>
+                        </nav>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn TrashPage() -> impl IntoView {
+    let page = RwSignal::new(1u64);
+    let contacts = Resource::new(
+        move || page.get(),
+        |p| {
+            api::list_contacts(ContactQuery {
+                page: Some(p),
+                limit: Some(PAGE_SIZE),
+                trash: Some(true),
+                ..Default::default()
+            })
+        },
+    );
+    let restore = Action::new(|id: &i64| api::restore_contact(*id));
+    Effect::new(move |_| {
+        if restore.version().get() > 0 {
+            contacts.refetch();
+        }
+    });
+    view! {
+        <div class="toolbar"><h1>"Trash"</h1></div>
+        <p class="muted">"Deleted contacts stay here until restored."</p>
+        {move || restore.value().get().and_then(Result::err).map(|e| view! { <div class="error">{error_text(&e)}</div> })}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || contacts.get().map(|res| match res {
+                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>"The trash is empty."</p></div> }.into_any(),
+                Ok(p) => view! {
+                    <table class="contacts">
+                        <thead><tr><th>"Name"</th><th>"Company"</th><th>"Deleted"</th><th></th></tr></thead>
+                        <tbody>
+                            {p.items.into_iter().map(|c| {
+                                let id = c.id;
+                                view! {
+                                    <tr>
+                                        <td data-label="Name"><A href=format!("/contacts/{id}")>{c.full_name.clone()}</A></td>
+                                        <td data-label="Company">{c.company.clone()}</td>
+                                        <td data-label="Deleted">{c.deleted_at.as_ref().map(when)}</td>
+                                        <td><button on:click=move |_| { restore.dispatch(id); }>"Restore"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <nav class="pager">
+                        <button disabled=p.page <= 1 on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
+                        <span>{format!("Page {} of {}", p.page, p.pages.max(1))}</span>
+                        <button disabled=p.page >= p.pages on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
+                    </nav>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per screen.
+
+pub mod admin;
+pub mod auth;
+pub mod contact;
+pub mod contacts;
+pub mod labels;

@@ -1,0 +1,35 @@
+//! Session cookies of the web UI (server side only): an HttpOnly, SameSite=Lax access cookie that
+//! lives as long as the access token, and a refresh cookie scoped to the same site.
+
+use service::dto::TokenPair;
+
+pub const ACCESS_COOKIE: &str = "cardcrm_access";
+pub const REFRESH_COOKIE: &str = "cardcrm_refresh";
+const REFRESH_MAX_AGE: i64 = 14 * 24 * 3600;
+
+/// Whether cookies carry `Secure` (set when served over HTTPS).
+#[derive(Clone, Debug, Default)]
+pub struct CookieConfig {
+    pub secure: bool,
+}
+
+fn cookie(name: &str, value: &str, max_age: i64, cfg: &CookieConfig) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        if cfg.secure { "; Secure" } else { "" }
+    )
+}
+
+/// `Set-Cookie` values that store a freshly issued token pair.
+pub fn token_cookies(tokens: &TokenPair, cfg: &CookieConfig) -> Vec<String> {
+    vec![
+        // Expire the access cookie a little before the token so the refresh happens in time.
+        cookie(ACCESS_COOKIE, &tokens.access_token, (tokens.expires_in - 30).max(30), cfg),
+        cookie(REFRESH_COOKIE, &tokens.refresh_token, REFRESH_MAX_AGE, cfg),
+    ]
+}
+
+/// `Set-Cookie` values that remove both cookies.
+pub fn clear_cookies(cfg: &CookieConfig) -> Vec<String> {
+    vec![cookie(ACCESS_COOKIE, "", 0, cfg), cookie(REFRESH_COOKIE, "", 0, cfg)]
+}
