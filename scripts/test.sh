@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of cardcrm: Rust unit and API tests on SQLite, again on PostgreSQL and Redis
+# when they answer on localhost, then the Playwright browser tests against a release build.
+# Installs what is missing first (see scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+PG_URL="${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+REDIS_URL_TEST="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+answers() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+section() { printf '\n\033[1;34m== %s ==\033[0m\n' "$*"; }
+
+# frontend is the wasm entry point; building it natively beside `server` would mix ssr and hydrate.
+section "Rust tests on SQLite"
+cargo test --workspace --exclude frontend
+cargo test -p app --features ssr
+cargo test -p ocr --features tesseract
+
+if answers 127.0.0.1 5432; then
+  section "Rust tests on PostgreSQL ($PG_URL) and Redis ($REDIS_URL_TEST)"
+  TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_TEST" cargo test -p server -p service
+else
+  section "PostgreSQL does not answer on 127.0.0.1:5432: skipping the PostgreSQL run"
+fi
+
+section "Browser tests (Playwright, Debian's Chromium)"
+cargo leptos build --release
+E2E_DIR=$(mktemp -d)
+PORT="${E2E_PORT:-3917}"
+export CARDCRM_DATA_DIR="$E2E_DIR" DATABASE_URL="sqlite://$E2E_DIR/e2e.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
+export LEPTOS_SITE_ROOT=target/site CARDCRM_ADMIN_PASSWORD="e2e admin password"
+target/release/cardcrm create-admin --username e2eadmin --email e2e@example.com
+target/release/cardcrm serve > "$E2E_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$E2E_DIR"' EXIT
+for _ in $(seq 1 100); do
+  if answers 127.0.0.1 "$PORT"; then break; fi
+  sleep 0.2
+done
+answers 127.0.0.1 "$PORT" || { cat "$E2E_DIR/server.log"; echo "the server did not start"; exit 1; }
+(cd end2end && CARDCRM_URL="http://127.0.0.1:$PORT" E2E_USER=e2eadmin E2E_PASSWORD="$CARDCRM_ADMIN_PASSWORD" npx playwright test) || {
+  echo "--- server log ---"; tail -50 "$E2E_DIR/server.log"; exit 1;
+}
