@@ -15,7 +15,8 @@ fn contacts() -> Vec<ContactInput> {
 fn benches(c: &mut Criterion) {
     let s = Settings::default();
     let cs = contacts();
-    let latin = cs.iter().find(|c| c.phones.len() == 1 && c.emails.len() == 1 && c.first_name.is_ascii()).unwrap().clone();
+    let latin =
+        cs.iter().find(|c| c.phones.len() == 1 && c.emails.len() == 1 && c.first_name.is_ascii()).unwrap().clone();
     let cyr = cs.iter().find(|c| !c.last_name.is_ascii() && c.last_name.chars().any(|ch| ch > 'Ѐ')).unwrap().clone();
     let national = ContactInput { phones: vec!["8 (916) 123-45-67".into()], ..cyr.clone() };
 

@@ -16,9 +16,8 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let path = args.first().expect("usage: check_load contacts.jsonl [--drafts N] [--limit N]").clone();
-    let opt = |name: &str, d: usize| {
-        args.iter().position(|a| a == name).map(|i| args[i + 1].parse().unwrap()).unwrap_or(d)
-    };
+    let opt =
+        |name: &str, d: usize| args.iter().position(|a| a == name).map(|i| args[i + 1].parse().unwrap()).unwrap_or(d);
     let n_drafts = opt("--drafts", 10_000);
     let mut s = Settings::default();
     s.lookup_limit = opt("--limit", s.lookup_limit);

@@ -157,7 +157,10 @@ fn main() {
     let mut share_key = 0usize;
     let mut only_kind: HashMap<String, usize> = HashMap::new();
     let (mut ka, mut kb) = (Vec::new(), Vec::new());
-    let all_kinds = batch_kind_mask(&Settings { batch_keys: ["e", "p", "p7", "t", "n", "c", "d"].iter().map(|k| k.to_string()).collect(), ..s.clone() });
+    let all_kinds = batch_kind_mask(&Settings {
+        batch_keys: ["e", "p", "p7", "t", "n", "c", "d"].iter().map(|k| k.to_string()).collect(),
+        ..s.clone()
+    });
     for &(a, b) in &truth {
         batch_key_hashes(&norm[idx[&a]], all_kinds, &mut ka);
         batch_key_hashes(&norm[idx[&b]], all_kinds, &mut kb);
@@ -183,10 +186,7 @@ fn main() {
     let mut ok: Vec<_> = only_kind.into_iter().collect();
     ok.sort();
     println!("true pairs found through one key kind only: {ok:?}");
-    println!(
-        "scoring recall on candidates: {:.5}",
-        tp as f64 / in_cands.max(1) as f64
-    );
+    println!("scoring recall on candidates: {:.5}", tp as f64 / in_cands.max(1) as f64);
 
     if show > 0 {
         let mut fns: Vec<_> = truth.iter().filter(|p| !predicted.contains(p)).collect();

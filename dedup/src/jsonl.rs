@@ -1,6 +1,8 @@
 //! JSON-lines batch mode: what `cardcrm dedup pairs --input contacts.jsonl` does.
 
-use crate::{candidate_pairs, normalize_fields, score_candidates, BlockStats, ContactFields, DedupError, Normalized, Settings};
+use crate::{
+    candidate_pairs, normalize_fields, score_candidates, BlockStats, ContactFields, DedupError, Normalized, Settings,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;

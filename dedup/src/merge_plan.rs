@@ -314,14 +314,23 @@ mod tests {
         let a = rec(
             1,
             None,
-            &[("full_name", t("Anna Petrova")), ("company", t("Acme")), ("emails", l(&["anna@acme.com"])),
-              ("phones", l(&["8 (916) 123-45-67"]))],
+            &[
+                ("full_name", t("Anna Petrova")),
+                ("company", t("Acme")),
+                ("emails", l(&["anna@acme.com"])),
+                ("phones", l(&["8 (916) 123-45-67"])),
+            ],
         );
         let b = rec(
             2,
             None,
-            &[("full_name", t("Anna Petrova")), ("company", t("Acme Inc.")), ("position", t("CTO")),
-              ("emails", l(&["Anna@ACME.com", "anna.p@gmail.com"])), ("phones", l(&["+7 916 123 45 67"]))],
+            &[
+                ("full_name", t("Anna Petrova")),
+                ("company", t("Acme Inc.")),
+                ("position", t("CTO")),
+                ("emails", l(&["Anna@ACME.com", "anna.p@gmail.com"])),
+                ("phones", l(&["+7 916 123 45 67"])),
+            ],
         );
         let p = plan(&[a, b], &BTreeMap::new(), None, &s).unwrap();
         assert_eq!(p.survivor, 2); // more fields filled
@@ -382,7 +391,8 @@ mod tests {
     #[test]
     fn choices_deserialize() {
         let ch: BTreeMap<String, Choice> =
-            serde_json::from_str(r#"{"company": {"from": 2}, "emails": "union", "position": {"value": "CEO"}}"#).unwrap();
+            serde_json::from_str(r#"{"company": {"from": 2}, "emails": "union", "position": {"value": "CEO"}}"#)
+                .unwrap();
         assert_eq!(ch["company"], Choice::From(2));
         assert_eq!(ch["emails"], Choice::Union);
         assert_eq!(ch["position"], Choice::Value(Value::Text("CEO".into())));

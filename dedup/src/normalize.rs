@@ -113,9 +113,19 @@ fn plausible_national(pn: &phonenumber::PhoneNumber, region: &str) -> bool {
     let len = pn.national().to_string().len() as u16;
     let d = meta.descriptors();
     d.general().possible_length().contains(&len)
-        || [T::FixedLine, T::Mobile, T::TollFree, T::PremiumRate, T::SharedCost, T::PersonalNumber, T::Voip, T::Pager, T::Uan]
-            .into_iter()
-            .any(|t| d.get(t).is_some_and(|x| x.possible_length().contains(&len)))
+        || [
+            T::FixedLine,
+            T::Mobile,
+            T::TollFree,
+            T::PremiumRate,
+            T::SharedCost,
+            T::PersonalNumber,
+            T::Voip,
+            T::Pager,
+            T::Uan,
+        ]
+        .into_iter()
+        .any(|t| d.get(t).is_some_and(|x| x.possible_length().contains(&len)))
 }
 
 /// Last seven digits of a phone (`"p7:"` key): survives national/international rewriting,
@@ -229,12 +239,49 @@ pub fn website_domain(raw: &str) -> Option<String> {
 fn is_free_mail(d: &str) -> bool {
     matches!(
         d,
-        "gmail.com" | "googlemail.com" | "yahoo.com" | "yahoo.co.uk" | "yahoo.de" | "yahoo.fr" | "hotmail.com"
-            | "hotmail.co.uk" | "hotmail.de" | "hotmail.fr" | "outlook.com" | "live.com" | "msn.com" | "icloud.com"
-            | "me.com" | "mac.com" | "aol.com" | "gmx.de" | "gmx.net" | "gmx.com" | "web.de" | "t-online.de"
-            | "freenet.de" | "orange.fr" | "wanadoo.fr" | "free.fr" | "laposte.net" | "sfr.fr" | "mail.ru"
-            | "inbox.ru" | "list.ru" | "bk.ru" | "yandex.ru" | "ya.ru" | "yandex.com" | "rambler.ru"
-            | "protonmail.com" | "proton.me" | "zoho.com" | "btinternet.com" | "sky.com" | "qq.com" | "163.com"
+        "gmail.com"
+            | "googlemail.com"
+            | "yahoo.com"
+            | "yahoo.co.uk"
+            | "yahoo.de"
+            | "yahoo.fr"
+            | "hotmail.com"
+            | "hotmail.co.uk"
+            | "hotmail.de"
+            | "hotmail.fr"
+            | "outlook.com"
+            | "live.com"
+            | "msn.com"
+            | "icloud.com"
+            | "me.com"
+            | "mac.com"
+            | "aol.com"
+            | "gmx.de"
+            | "gmx.net"
+            | "gmx.com"
+            | "web.de"
+            | "t-online.de"
+            | "freenet.de"
+            | "orange.fr"
+            | "wanadoo.fr"
+            | "free.fr"
+            | "laposte.net"
+            | "sfr.fr"
+            | "mail.ru"
+            | "inbox.ru"
+            | "list.ru"
+            | "bk.ru"
+            | "yandex.ru"
+            | "ya.ru"
+            | "yandex.com"
+            | "rambler.ru"
+            | "protonmail.com"
+            | "proton.me"
+            | "zoho.com"
+            | "btinternet.com"
+            | "sky.com"
+            | "qq.com"
+            | "163.com"
     )
 }
 
@@ -244,13 +291,45 @@ fn is_free_mail(d: &str) -> bool {
 
 fn cyr_translit(c: char) -> Option<&'static str> {
     Some(match c {
-        'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d", 'е' => "e", 'ё' => "e", 'ж' => "zh",
-        'з' => "z", 'и' => "i", 'й' => "y", 'к' => "k", 'л' => "l", 'м' => "m", 'н' => "n", 'о' => "o",
-        'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'у' => "u", 'ф' => "f", 'х' => "kh", 'ц' => "ts",
-        'ч' => "ch", 'ш' => "sh", 'щ' => "shch", 'ъ' => "", 'ы' => "y", 'ь' => "", 'э' => "e", 'ю' => "yu",
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ё' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' => "",
+        'ы' => "y",
+        'ь' => "",
+        'э' => "e",
+        'ю' => "yu",
         'я' => "ya",
         // Ukrainian / Belarusian
-        'і' => "i", 'ї' => "yi", 'є' => "ye", 'ґ' => "g", 'ў' => "u",
+        'і' => "i",
+        'ї' => "yi",
+        'є' => "ye",
+        'ґ' => "g",
+        'ў' => "u",
         _ => return None,
     })
 }
@@ -455,45 +534,188 @@ pub fn fold(token: &str) -> String {
 
 const NICKNAMES: &[(&str, &str)] = &[
     // English
-    ("bob", "robert"), ("bobby", "robert"), ("rob", "robert"), ("robbie", "robert"), ("bert", "robert"),
-    ("bill", "william"), ("billy", "william"), ("will", "william"), ("willy", "william"), ("liam", "william"),
-    ("liz", "elizabeth"), ("lizzie", "elizabeth"), ("beth", "elizabeth"), ("betty", "elizabeth"),
-    ("eliza", "elizabeth"), ("mike", "michael"), ("mick", "michael"), ("mickey", "michael"),
-    ("kate", "katherine"), ("katie", "katherine"), ("kathy", "katherine"), ("cathy", "katherine"),
-    ("catherine", "katherine"), ("kathryn", "katherine"), ("alex", "alexander"), ("sandy", "alexander"),
-    ("jen", "jennifer"), ("jenny", "jennifer"), ("jenn", "jennifer"), ("tom", "thomas"), ("tommy", "thomas"),
-    ("chris", "christopher"), ("dan", "daniel"), ("danny", "daniel"), ("jim", "james"), ("jimmy", "james"),
-    ("jamie", "james"), ("joe", "joseph"), ("joey", "joseph"), ("dave", "david"), ("davey", "david"),
-    ("steve", "steven"), ("stephen", "steven"), ("tony", "anthony"), ("andy", "andrew"), ("drew", "andrew"),
-    ("ben", "benjamin"), ("benny", "benjamin"), ("sam", "samuel"), ("sammy", "samuel"), ("nick", "nicholas"),
-    ("nicky", "nicholas"), ("matt", "matthew"), ("pat", "patrick"), ("rick", "richard"), ("rich", "richard"),
-    ("dick", "richard"), ("richie", "richard"), ("ed", "edward"), ("eddie", "edward"), ("greg", "gregory"),
-    ("jeff", "jeffrey"), ("jon", "john"), ("johnny", "john"), ("larry", "lawrence"), ("jerry", "gerald"),
-    ("peggy", "margaret"), ("maggie", "margaret"), ("meg", "margaret"), ("sue", "susan"), ("susie", "susan"),
-    ("debbie", "deborah"), ("deb", "deborah"), ("becky", "rebecca"), ("vicky", "victoria"), ("vicki", "victoria"),
-    ("abby", "abigail"), ("nate", "nathan"), ("zach", "zachary"), ("zack", "zachary"), ("tim", "timothy"),
-    ("timmy", "timothy"), ("ken", "kenneth"), ("kenny", "kenneth"), ("ron", "ronald"), ("ronnie", "ronald"),
-    ("don", "donald"), ("donnie", "donald"), ("charlie", "charles"), ("chuck", "charles"), ("fred", "frederick"),
-    ("freddie", "frederick"), ("pete", "peter"), ("phil", "philip"), ("phillip", "philip"), ("ray", "raymond"),
-    ("doug", "douglas"), ("gabe", "gabriel"), ("josh", "joshua"), ("jake", "jacob"), ("cindy", "cynthia"),
-    ("pam", "pamela"), ("barb", "barbara"), ("jess", "jessica"), ("jessie", "jessica"), ("mandy", "amanda"),
-    ("stef", "stephanie"), ("steph", "stephanie"), ("val", "valerie"), ("lexi", "alexandra"), ("wes", "wesley"),
-    ("terry", "terence"), ("tess", "teresa"), ("theresa", "teresa"), ("gerry", "gerald"), ("herb", "herbert"),
+    ("bob", "robert"),
+    ("bobby", "robert"),
+    ("rob", "robert"),
+    ("robbie", "robert"),
+    ("bert", "robert"),
+    ("bill", "william"),
+    ("billy", "william"),
+    ("will", "william"),
+    ("willy", "william"),
+    ("liam", "william"),
+    ("liz", "elizabeth"),
+    ("lizzie", "elizabeth"),
+    ("beth", "elizabeth"),
+    ("betty", "elizabeth"),
+    ("eliza", "elizabeth"),
+    ("mike", "michael"),
+    ("mick", "michael"),
+    ("mickey", "michael"),
+    ("kate", "katherine"),
+    ("katie", "katherine"),
+    ("kathy", "katherine"),
+    ("cathy", "katherine"),
+    ("catherine", "katherine"),
+    ("kathryn", "katherine"),
+    ("alex", "alexander"),
+    ("sandy", "alexander"),
+    ("jen", "jennifer"),
+    ("jenny", "jennifer"),
+    ("jenn", "jennifer"),
+    ("tom", "thomas"),
+    ("tommy", "thomas"),
+    ("chris", "christopher"),
+    ("dan", "daniel"),
+    ("danny", "daniel"),
+    ("jim", "james"),
+    ("jimmy", "james"),
+    ("jamie", "james"),
+    ("joe", "joseph"),
+    ("joey", "joseph"),
+    ("dave", "david"),
+    ("davey", "david"),
+    ("steve", "steven"),
+    ("stephen", "steven"),
+    ("tony", "anthony"),
+    ("andy", "andrew"),
+    ("drew", "andrew"),
+    ("ben", "benjamin"),
+    ("benny", "benjamin"),
+    ("sam", "samuel"),
+    ("sammy", "samuel"),
+    ("nick", "nicholas"),
+    ("nicky", "nicholas"),
+    ("matt", "matthew"),
+    ("pat", "patrick"),
+    ("rick", "richard"),
+    ("rich", "richard"),
+    ("dick", "richard"),
+    ("richie", "richard"),
+    ("ed", "edward"),
+    ("eddie", "edward"),
+    ("greg", "gregory"),
+    ("jeff", "jeffrey"),
+    ("jon", "john"),
+    ("johnny", "john"),
+    ("larry", "lawrence"),
+    ("jerry", "gerald"),
+    ("peggy", "margaret"),
+    ("maggie", "margaret"),
+    ("meg", "margaret"),
+    ("sue", "susan"),
+    ("susie", "susan"),
+    ("debbie", "deborah"),
+    ("deb", "deborah"),
+    ("becky", "rebecca"),
+    ("vicky", "victoria"),
+    ("vicki", "victoria"),
+    ("abby", "abigail"),
+    ("nate", "nathan"),
+    ("zach", "zachary"),
+    ("zack", "zachary"),
+    ("tim", "timothy"),
+    ("timmy", "timothy"),
+    ("ken", "kenneth"),
+    ("kenny", "kenneth"),
+    ("ron", "ronald"),
+    ("ronnie", "ronald"),
+    ("don", "donald"),
+    ("donnie", "donald"),
+    ("charlie", "charles"),
+    ("chuck", "charles"),
+    ("fred", "frederick"),
+    ("freddie", "frederick"),
+    ("pete", "peter"),
+    ("phil", "philip"),
+    ("phillip", "philip"),
+    ("ray", "raymond"),
+    ("doug", "douglas"),
+    ("gabe", "gabriel"),
+    ("josh", "joshua"),
+    ("jake", "jacob"),
+    ("cindy", "cynthia"),
+    ("pam", "pamela"),
+    ("barb", "barbara"),
+    ("jess", "jessica"),
+    ("jessie", "jessica"),
+    ("mandy", "amanda"),
+    ("stef", "stephanie"),
+    ("steph", "stephanie"),
+    ("val", "valerie"),
+    ("lexi", "alexandra"),
+    ("wes", "wesley"),
+    ("terry", "terence"),
+    ("tess", "teresa"),
+    ("theresa", "teresa"),
+    ("gerry", "gerald"),
+    ("herb", "herbert"),
     // German
-    ("hansi", "hans"), ("sepp", "josef"), ("joseph", "josef"), ("uli", "ulrich"), ("steffi", "stefanie"),
-    ("kathi", "katharina"), ("gabi", "gabriele"), ("wolfi", "wolfgang"), ("klaus", "nikolaus"),
+    ("hansi", "hans"),
+    ("sepp", "josef"),
+    ("joseph", "josef"),
+    ("uli", "ulrich"),
+    ("steffi", "stefanie"),
+    ("kathi", "katharina"),
+    ("gabi", "gabriele"),
+    ("wolfi", "wolfgang"),
+    ("klaus", "nikolaus"),
     // Russian diminutives (Cyrillic; transliterated on load)
-    ("саша", "александр"), ("шура", "александр"), ("санёк", "александр"), ("дима", "дмитрий"),
-    ("катя", "екатерина"), ("миша", "михаил"), ("женя", "евгений"), ("лена", "елена"), ("таня", "татьяна"),
-    ("наташа", "наталья"), ("наталия", "наталья"), ("маша", "мария"), ("коля", "николай"), ("вова", "владимир"),
-    ("володя", "владимир"), ("серёжа", "сергей"), ("сережа", "сергей"), ("лёша", "алексей"), ("леша", "алексей"),
-    ("алёша", "алексей"), ("паша", "павел"), ("петя", "пётр"), ("ваня", "иван"), ("юля", "юлия"), ("оля", "ольга"),
-    ("света", "светлана"), ("настя", "анастасия"), ("ира", "ирина"), ("костя", "константин"), ("толя", "анатолий"),
-    ("слава", "вячеслав"), ("гоша", "георгий"), ("федя", "фёдор"), ("боря", "борис"), ("гриша", "григорий"),
-    ("аня", "анна"), ("галя", "галина"), ("люда", "людмила"), ("надя", "надежда"), ("люба", "любовь"),
-    ("витя", "виктор"), ("стас", "станислав"), ("тёма", "артём"), ("рома", "роман"), ("вася", "василий"),
-    ("лиза", "елизавета"), ("даша", "дарья"), ("соня", "софья"), ("ксюша", "ксения"), ("валера", "валерий"),
-    ("жора", "георгий"), ("эдик", "эдуард"), ("юра", "юрий"), ("тоня", "антонина"), ("зина", "зинаида"),
+    ("саша", "александр"),
+    ("шура", "александр"),
+    ("санёк", "александр"),
+    ("дима", "дмитрий"),
+    ("катя", "екатерина"),
+    ("миша", "михаил"),
+    ("женя", "евгений"),
+    ("лена", "елена"),
+    ("таня", "татьяна"),
+    ("наташа", "наталья"),
+    ("наталия", "наталья"),
+    ("маша", "мария"),
+    ("коля", "николай"),
+    ("вова", "владимир"),
+    ("володя", "владимир"),
+    ("серёжа", "сергей"),
+    ("сережа", "сергей"),
+    ("лёша", "алексей"),
+    ("леша", "алексей"),
+    ("алёша", "алексей"),
+    ("паша", "павел"),
+    ("петя", "пётр"),
+    ("ваня", "иван"),
+    ("юля", "юлия"),
+    ("оля", "ольга"),
+    ("света", "светлана"),
+    ("настя", "анастасия"),
+    ("ира", "ирина"),
+    ("костя", "константин"),
+    ("толя", "анатолий"),
+    ("слава", "вячеслав"),
+    ("гоша", "георгий"),
+    ("федя", "фёдор"),
+    ("боря", "борис"),
+    ("гриша", "григорий"),
+    ("аня", "анна"),
+    ("галя", "галина"),
+    ("люда", "людмила"),
+    ("надя", "надежда"),
+    ("люба", "любовь"),
+    ("витя", "виктор"),
+    ("стас", "станислав"),
+    ("тёма", "артём"),
+    ("рома", "роман"),
+    ("вася", "василий"),
+    ("лиза", "елизавета"),
+    ("даша", "дарья"),
+    ("соня", "софья"),
+    ("ксюша", "ксения"),
+    ("валера", "валерий"),
+    ("жора", "георгий"),
+    ("эдик", "эдуард"),
+    ("юра", "юрий"),
+    ("тоня", "антонина"),
+    ("зина", "зинаида"),
 ];
 
 /// FNV-1a: the nickname table is looked up once per contact; SipHash is needlessly slow here.
@@ -591,10 +813,7 @@ pub fn name_tokens(raw: &str) -> Vec<String> {
 fn readable_nick(t: &str) -> String {
     static R: OnceLock<HashMap<String, String>> = OnceLock::new();
     let m = R.get_or_init(|| {
-        NICKNAMES
-            .iter()
-            .map(|(n, f)| (fold(to_ascii_lower(n).trim()), to_ascii_lower(f).trim().to_string()))
-            .collect()
+        NICKNAMES.iter().map(|(n, f)| (fold(to_ascii_lower(n).trim()), to_ascii_lower(f).trim().to_string())).collect()
     });
     m.get(&fold(t)).cloned().unwrap_or_else(|| t.to_string())
 }
@@ -613,11 +832,60 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = &str> {
 fn is_legal_form(t: &str) -> bool {
     matches!(
         t,
-        "inc" | "incorporated" | "corp" | "corporation" | "llc" | "llp" | "lp" | "ltd" | "limited" | "plc" | "co"
-            | "company" | "gmbh" | "mbh" | "ag" | "kg" | "kgaa" | "ohg" | "gbr" | "ug" | "ek" | "ev" | "se" | "sa"
-            | "sarl" | "sas" | "sasu" | "sca" | "snc" | "eurl" | "scs" | "bv" | "nv" | "oy" | "ab" | "as" | "aps"
-            | "spa" | "srl" | "sl" | "pty" | "pte" | "kk" | "ooo" | "oao" | "zao" | "pao" | "ao" | "ip" | "npo"
-            | "rao" | "ink" | "korp" | "gk"
+        "inc"
+            | "incorporated"
+            | "corp"
+            | "corporation"
+            | "llc"
+            | "llp"
+            | "lp"
+            | "ltd"
+            | "limited"
+            | "plc"
+            | "co"
+            | "company"
+            | "gmbh"
+            | "mbh"
+            | "ag"
+            | "kg"
+            | "kgaa"
+            | "ohg"
+            | "gbr"
+            | "ug"
+            | "ek"
+            | "ev"
+            | "se"
+            | "sa"
+            | "sarl"
+            | "sas"
+            | "sasu"
+            | "sca"
+            | "snc"
+            | "eurl"
+            | "scs"
+            | "bv"
+            | "nv"
+            | "oy"
+            | "ab"
+            | "as"
+            | "aps"
+            | "spa"
+            | "srl"
+            | "sl"
+            | "pty"
+            | "pte"
+            | "kk"
+            | "ooo"
+            | "oao"
+            | "zao"
+            | "pao"
+            | "ao"
+            | "ip"
+            | "npo"
+            | "rao"
+            | "ink"
+            | "korp"
+            | "gk"
     )
 }
 

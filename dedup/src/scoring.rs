@@ -97,11 +97,8 @@ fn evaluate(
         } else {
             (crossed.0, crossed.1.min(w.name_similar))
         };
-        let (sim, mut weight) = if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() {
-            crossed
-        } else {
-            straight
-        };
+        let (sim, mut weight) =
+            if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() { crossed } else { straight };
         total += weight;
         sink("name", sim, weight);
         if !a.middle.is_empty() && !b.middle.is_empty() {
@@ -405,9 +402,31 @@ mod tests {
     #[test]
     fn jaro_winkler_equals_strsim() {
         let words = [
-            "", "a", "ab", "martha", "marhta", "dixon", "dicksonx", "jellyfish", "smellyfish", "petrova", "petrov",
-            "ana", "anna", "aleksandr", "alexander", "yohnson", "johnson", "haase salz", "hase salz", "crate", "trace",
-            "dwayne", "duane", "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01", "mueller",
+            "",
+            "a",
+            "ab",
+            "martha",
+            "marhta",
+            "dixon",
+            "dicksonx",
+            "jellyfish",
+            "smellyfish",
+            "petrova",
+            "petrov",
+            "ana",
+            "anna",
+            "aleksandr",
+            "alexander",
+            "yohnson",
+            "johnson",
+            "haase salz",
+            "hase salz",
+            "crate",
+            "trace",
+            "dwayne",
+            "duane",
+            "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01",
+            "mueller",
         ];
         for a in words {
             for b in words {

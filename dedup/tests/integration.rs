@@ -136,9 +136,8 @@ fn settings_round_trip_and_partial_json() {
 #[test]
 fn arbitrary_text_never_panics() {
     // a small deterministic fuzz over awkward characters in every field
-    let alphabet: Vec<char> = "aZ09 +-()./@,;:'\"«»#xXext.доб0O1l5Srnm\u{301}\u{0308}ßÆøЁёЙйΣςΝίκος王小明\t\r\u{200b}ǅﬁ①١"
-        .chars()
-        .collect();
+    let alphabet: Vec<char> =
+        "aZ09 +-()./@,;:'\"«»#xXext.доб0O1l5Srnm\u{301}\u{0308}ßÆøЁёЙйΣςΝίκος王小明\t\r\u{200b}ǅﬁ①١".chars().collect();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
         seed ^= seed << 13;
