@@ -40,6 +40,11 @@ mod ssr {
         use_context::<Session>().unwrap_or_default().require().map_err(fail)
     }
 
+    /// The signed-in user if there is one; being signed out is not an error here.
+    pub fn maybe_actor() -> Option<Actor> {
+        use_context::<Session>().and_then(|s| s.actor)
+    }
+
     pub fn set_cookies(values: Vec<String>) {
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
             for v in values {
@@ -78,7 +83,7 @@ use ssr::*;
 /// The signed-in user, if any (never an error for "not signed in").
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
-    let Ok(actor) = actor() else { return Ok(None) };
+    let Some(actor) = maybe_actor() else { return Ok(None) };
     service::auth::me(&services()?, &actor).await.map(Some).map_err(fail)
 }
 

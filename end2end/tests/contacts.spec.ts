@@ -7,6 +7,12 @@ async function hydrated(page: Page) {
   await page.waitForSelector("body[data-hydrated]");
 }
 
+/** Nothing may stick out sideways (phone width included). */
+async function fitsWidth(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+}
+
 async function signIn(page: Page) {
   await page.goto("/login");
   await hydrated(page);
@@ -23,6 +29,7 @@ test("sign in, create a contact with two phones, find it, edit it, see the histo
 
   await page.getByRole("link", { name: "+ New contact" }).click();
   await expect(page.getByRole("heading", { name: "New contact" })).toBeVisible();
+  await fitsWidth(page);
   await page.getByLabel("First name").fill("Grace");
   await page.getByLabel("Last name").fill(last);
   await page.getByLabel("Company").fill("Playwright Labs");
@@ -46,6 +53,8 @@ test("sign in, create a contact with two phones, find it, edit it, see the histo
   await page.getByLabel("Search contacts").fill(last);
   const row = page.getByRole("link", { name: `Grace ${last}` });
   await expect(row).toBeVisible();
+  await fitsWidth(page);
+  await expect(page.getByRole("button", { name: "Next →" })).toBeDisabled();
   await page.screenshot({ path: `test-results/list-${info.project.name}.png`, fullPage: true });
   await row.click();
   await expect(page.getByRole("heading", { name: `Grace ${last}` })).toBeVisible();

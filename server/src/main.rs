@@ -28,6 +28,14 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Import contacts from a JSON-lines file (one contact per line; e-mails and phones as strings).
+    Import {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// The account the contacts are recorded as created by.
+        #[arg(long = "as")]
+        as_user: String,
+    },
 }
 
 fn init_tracing(json: bool) {
@@ -84,6 +92,27 @@ async fn run(cli: Cli) -> Result<(), String> {
             let input = service::dto::RegisterInput { username, email, password };
             let user = auth::create_admin(&svc, &input).await.map_err(|e| e.to_string())?;
             println!("administrator '{}' is ready; sign in at http://{}/login", user.username, cfg.site_addr);
+            Ok(())
+        }
+        Command::Import { input, as_user } => {
+            let svc = services(&cfg).await?;
+            let actor = auth::actor_by_username(&svc, &as_user).await.map_err(|e| e.to_string())?;
+            let file = std::fs::File::open(&input).map_err(|e| format!("cannot open {}: {e}", input.display()))?;
+            let started = std::time::Instant::now();
+            let stats = service::import::import_jsonl(&svc, &actor, std::io::BufReader::new(file), |n| {
+                eprintln!("{n} lines read");
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            for (line, why) in stats.rejected.iter().take(20) {
+                eprintln!("line {line}: {why}");
+            }
+            println!(
+                "imported {} contacts, rejected {} lines, in {:.1} s",
+                stats.created,
+                stats.rejected.len(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
     }

@@ -251,3 +251,27 @@ async fn openapi_and_docs_are_served() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.as_str().unwrap().contains("/api/v1/contacts"));
 }
+
+#[tokio::test]
+async fn import_creates_good_lines_and_reports_bad_ones() {
+    let app = app().await;
+    let t = app.admin().await;
+    let actor = service::auth::actor_by_username(&app.svc, "admin").await.unwrap();
+    let data = concat!(
+        r#"{"id": 1, "cluster": 7, "first_name": "Ida", "last_name": "Lind", "company": "Nordic AB", "emails": ["ida@nordic.se"], "phones": ["+46 8 123 456 78"]}"#,
+        "\n",
+        "{not json\n",
+        r#"{"first_name": "Bad", "emails": ["not-an-address"]}"#,
+        "\n\n",
+        r#"{"full_name": "Олег Иванов", "phones": ["+7 495 123-45-67"]}"#,
+        "\n"
+    );
+    let stats = service::import::import_jsonl(&app.svc, &actor, data.as_bytes(), |_| {}).await.unwrap();
+    assert_eq!(stats.created, 2);
+    assert_eq!(stats.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3]);
+    assert!(stats.rejected[1].1.contains("emails[0].address"));
+    let r = app.get("/api/v1/contacts?sort=name", &t).await;
+    assert_eq!(names(&r.body), vec!["Ida Lind", "Олег Иванов"]);
+    assert_eq!(r.body["items"][0]["source"], "import");
+    assert_eq!(r.body["items"][0]["phones"][0]["e164"], "+46812345678");
+}

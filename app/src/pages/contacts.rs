@@ -242,9 +242,9 @@ pub fn ContactsPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <nav class="pager" aria-label="Pages">
-                            <button disabled=p <= 1 on:click=move |_| set("page", Some((p - 1).to_string()))>"← Previous"</button>
+                            <button disabled={p <= 1} on:click=move |_| set("page", Some((p - 1).to_string()))>"← Previous"</button>
                             <span>{format!("Page {p} of {}", pages.max(1))}</span>
-                            <button disabled=p >= pages on:click=move |_| set("page", Some((p + 1).to_string()))>"Next →"</button>
+                            <button disabled={p >= pages} on:click=move |_| set("page", Some((p + 1).to_string()))>"Next →"</button>
                         </nav>
                     }.into_any()
                 }
@@ -299,9 +299,9 @@ pub fn TrashPage() -> impl IntoView {
                         </tbody>
                     </table>
                     <nav class="pager">
-                        <button disabled=p.page <= 1 on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
+                        <button disabled={p.page <= 1} on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
                         <span>{format!("Page {} of {}", p.page, p.pages.max(1))}</span>
-                        <button disabled=p.page >= p.pages on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
+                        <button disabled={p.page >= p.pages} on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
                     </nav>
                 }.into_any(),
             })}

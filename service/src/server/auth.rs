@@ -439,3 +439,16 @@ pub async fn patch_user(svc: &Services, actor: &Actor, id: i64, patch: &UserPatc
 pub async fn count_admins(svc: &Services) -> AppResult<u64> {
     Ok(user::Entity::find().filter(user::Column::IsAdmin.eq(true)).count(&svc.db).await?)
 }
+
+/// The acting user for command-line work done in a named account's name (must be active).
+pub async fn actor_by_username(svc: &Services, username: &str) -> AppResult<Actor> {
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(&svc.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    if !u.is_active {
+        return Err(AppError::Forbidden("this account is not active".into()));
+    }
+    Ok(Actor { user_id: u.id, username: u.username, is_admin: u.is_admin })
+}

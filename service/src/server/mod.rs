@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod db;
 pub mod error;
 pub mod groups;
+pub mod import;
 pub mod prefs;
 pub mod rate_limit;
 pub mod search;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# API load benchmark: imports a contact set into a fresh SQLite (or $BENCH_DATABASE_URL) database,
+# then measures list and search throughput/latency with wrk on loopback, and the server's RSS.
+#   scripts/bench-api.sh CONTACTS.jsonl      (e.g. made by ../shared/tools/gen_contacts.py --count 100000)
+# Needs a release build (cargo leptos build --release) and wrk (apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+INPUT="${1:?usage: scripts/bench-api.sh CONTACTS.jsonl}"
+DIR=$(mktemp -d)
+PORT="${BENCH_PORT:-3931}"
+DURATION="${BENCH_DURATION:-20s}"
+export CARDCRM_DATA_DIR="$DIR" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
+export DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$DIR/bench.db}"
+export CARDCRM_ADMIN_PASSWORD="bench admin password"
+BIN=target/release/cardcrm
+$BIN create-admin --username bench --email bench@example.com >/dev/null
+echo "== import $(wc -l < "$INPUT") lines"
+$BIN import --input "$INPUT" --as bench 2>/dev/null
+$BIN serve > "$DIR/server.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
+TOKEN=$(curl -s "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"username\":\"bench\",\"password\":\"$CARDCRM_ADMIN_PASSWORD\"}" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+cat > "$DIR/pages.lua" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/contacts?limit=25&page=" .. ((n * 37) % 200 + 1))
+end
+LUA
+cat > "$DIR/search.lua" <<'LUA'
+local words = {"smith", "müller", "ivanov", "schmidt", "johnson", "petrov", "martin", "garcia", "brown", "dubois",
+               "engineer", "manager", "gmbh", "sales", "9161", "smiht", "schmdit", "ivaonv"}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/contacts/search?limit=10&q=" .. words[(n % #words) + 1])
+end
+LUA
+for run in "list:pages.lua:${BENCH_CONNS:-32}" "search:search.lua:${BENCH_CONNS:-32}"; do
+  IFS=: read -r name script conns <<<"$run"
+  echo "== $name: wrk -t2 -c$conns -d$DURATION --latency"
+  wrk -t2 -c"$conns" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" -s "$DIR/$script" "http://127.0.0.1:$PORT" \
+    | grep -E "Requests/sec|Latency |  50%|  90%|  99%|Non-2xx|Socket errors"
+done
+echo "== server RSS: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s ' ' | tr '\n' ' ')"
+echo "== wasm bundle: $(stat -c %s target/site/pkg/cardcrm.wasm) bytes raw, $(gzip -9c target/site/pkg/cardcrm.wasm | wc -c) bytes gzip"
