@@ -3,7 +3,8 @@
 
 mod common;
 
-use axum::http::{Method, StatusCode};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
 use common::{app, TestApp};
 use serde_json::{json, Value};
 
@@ -212,4 +213,39 @@ async fn openapi_lists_the_duplicate_endpoints() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["DuplicateCandidate"].is_object());
+}
+
+/// The Duplicates page's server functions check the session like the REST API does.
+#[tokio::test]
+async fn server_functions_list_and_mark_pairs() {
+    let app = app().await;
+    let t = app.admin().await;
+    create(&app, &t, anna_cyrillic()).await;
+    create(&app, &t, anna_latin()).await;
+    let sfn = |path: &str, token: Option<&str>, content_type: &str, body: String| {
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        req.body(Body::from(body)).expect("request")
+    };
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let list = r#"{"query":{"status":"pending"}}"#.to_string();
+    let r = app.raw(sfn("/api/list_duplicates", None, json, list.clone())).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.raw(sfn("/api/list_duplicates", Some(&t), json, list.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 1);
+    let id = r.body["items"][0]["id"].as_i64().expect("pair id");
+
+    let r = app.raw(sfn("/api/set_duplicate_status", None, form, format!("id={id}&status=ignored"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.raw(sfn("/api/set_duplicate_status", Some(&t), form, format!("id={id}&status=nonsense"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app.raw(sfn("/api/set_duplicate_status", Some(&t), form, format!("id={id}&status=ignored"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "ignored");
+    let r = app.raw(sfn("/api/list_duplicates", Some(&t), json, list)).await;
+    assert_eq!(r.body["total"], 0);
 }
