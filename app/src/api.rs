@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use service::dto::{
-    Contact, ContactInput, ContactQuery, Group, GroupInput, HistoryEntry, Page, SearchHit, Tag, TagInput, User,
-    UserPatch,
+    Contact, ContactInput, ContactQuery, DuplicatePair, DuplicateQuery, Group, GroupInput, HistoryEntry, Page,
+    SearchHit, Tag, TagInput, User, UserPatch,
 };
 
 #[cfg(feature = "ssr")]
@@ -237,6 +237,17 @@ pub async fn list_users() -> Result<Vec<User>, ServerFnError> {
 #[server(endpoint = "patch_user", input = Json)]
 pub async fn patch_user(id: i64, patch: UserPatch) -> Result<User, ServerFnError> {
     service::auth::patch_user(&services()?, &actor()?, id, &patch).await.map_err(fail)
+}
+
+#[server(endpoint = "list_duplicates", input = Json)]
+pub async fn list_duplicates(query: DuplicateQuery) -> Result<Page<DuplicatePair>, ServerFnError> {
+    service::duplicates::list(&services()?, &actor()?, &query).await.map_err(fail)
+}
+
+/// Marks a duplicate pair pending, reviewed or ignored.
+#[server(endpoint = "set_duplicate_status")]
+pub async fn set_duplicate_status(id: i64, status: String) -> Result<DuplicatePair, ServerFnError> {
+    service::duplicates::set_status(&services()?, &actor()?, id, &status).await.map_err(fail)
 }
 
 /// The message of a server-function error, without the framework's prefix.

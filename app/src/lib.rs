@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/trash") view=|| view! { <Protected><pages::contacts::TrashPage/></Protected> }/>
                 <Route path=path!("/contacts/new") view=|| view! { <Protected><pages::contact::NewContactPage/></Protected> }/>
                 <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
+                <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
                 <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
                 <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
             </Routes>
@@ -110,6 +111,7 @@ fn NavBar(user: User) -> impl IntoView {
             <button class="menu-toggle" aria-label="Menu" on:click=move |_| open.update(|o| *o = !*o)>"☰"</button>
             <nav class="nav" class:open=move || open.get() on:click=move |_| open.set(false)>
                 <A href="/" exact=true>"Contacts"</A>
+                <A href="/duplicates">"Duplicates"</A>
                 <A href="/labels">"Tags & groups"</A>
                 <A href="/trash">"Trash"</A>
                 {user.is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })}

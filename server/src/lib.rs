@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dedup_cli;
 pub mod http;
 pub mod state;
 pub mod web;

@@ -1,4 +1,4 @@
-//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin).
+//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin, dedup).
 
 use clap::{Parser, Subcommand};
 use server::config::Config;
@@ -35,6 +35,25 @@ enum Command {
         /// The account the contacts are recorded as created by.
         #[arg(long = "as")]
         as_user: String,
+    },
+    /// Duplicate detection in batch (no database needed for `pairs`).
+    Dedup {
+        #[command(subcommand)]
+        command: DedupCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DedupCommand {
+    /// Read contacts as JSON lines (the gen_contacts.py shape) and print one JSON line per
+    /// duplicate pair, {"a": id, "b": id, "score": s}; statistics go to standard error.
+    Pairs {
+        /// The contacts file, or `-` for standard input.
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Matching settings as JSON (every field optional); the defaults otherwise.
+        #[arg(long)]
+        settings: Option<std::path::PathBuf>,
     },
 }
 
@@ -73,7 +92,23 @@ fn read_password() -> Result<String, String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+fn run_dedup(command: DedupCommand) -> Result<(), String> {
+    match command {
+        DedupCommand::Pairs { input, settings } => {
+            let settings = server::dedup_cli::settings(settings.as_deref())?;
+            let stdout = std::io::stdout();
+            let stats = server::dedup_cli::pairs(&input, stdout.lock(), &settings)?;
+            eprintln!("{}", serde_json::to_string(&stats).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Dedup { command }) = cli.command {
+        // Needs neither the configuration nor the database.
+        return run_dedup(command);
+    }
     let cfg = Config::from_env().map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -115,6 +150,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Dedup { command } => run_dedup(command),
     }
 }
 

@@ -308,3 +308,82 @@ pub const CONTACT_COLUMNS: [&str; 9] =
 pub fn default_columns() -> Vec<String> {
     ["name", "company", "position", "email", "phone", "tags"].iter().map(|s| s.to_string()).collect()
 }
+
+/// Review states of a duplicate pair.
+pub const DUPLICATE_STATUSES: [&str; 4] = ["pending", "reviewed", "merged", "ignored"];
+
+/// A contact drafted in an editor, a bot or an import, to be checked for duplicates before saving.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CheckDuplicatesInput {
+    /// The draft: the same fields as for creating a contact.
+    #[serde(flatten)]
+    pub draft: ContactInput,
+    /// When editing an existing contact: leave it out of the candidates.
+    #[serde(default)]
+    pub exclude_id: Option<i64>,
+}
+
+/// The short form of a contact shown beside a duplicate warning.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ContactSummary {
+    pub id: i64,
+    pub full_name: String,
+    pub company: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Evidence of one field behind a duplicate score: `score` is the field's similarity (0..1),
+/// `weight` what it added to the total (negative = evidence against).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MatchField {
+    pub field: String,
+    pub score: f32,
+    pub weight: f32,
+}
+
+/// An existing contact that looks like the draft: "looks like Anna Petrova, Acme, +7 916 …".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DuplicateCandidate {
+    pub contact: ContactSummary,
+    /// Match probability 0..1.
+    pub score: f32,
+    pub match_fields: Vec<MatchField>,
+}
+
+/// A stored pair of contacts that look like the same person, both shown in full.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DuplicatePair {
+    pub id: i64,
+    pub score: f32,
+    pub match_fields: Vec<MatchField>,
+    /// pending | reviewed | merged | ignored
+    pub status: String,
+    pub a: Contact,
+    pub b: Contact,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Query of the duplicate list. Every field is optional; all statuses when `status` is absent.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct DuplicateQuery {
+    /// pending | reviewed | merged | ignored
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub limit: Option<u64>,
+}
+
+/// The new review status of a pair: pending, reviewed or ignored (merged is set by a merge).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DuplicateStatusInput {
+    pub status: String,
+}

@@ -4,4 +4,5 @@ pub mod admin;
 pub mod auth;
 pub mod contact;
 pub mod contacts;
+pub mod duplicates;
 pub mod labels;

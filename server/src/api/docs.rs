@@ -26,6 +26,7 @@ impl Modify for BearerAuth {
         super::auth::users, super::auth::patch_user,
         super::contacts::list, super::contacts::create, super::contacts::get, super::contacts::update,
         super::contacts::delete, super::contacts::restore, super::contacts::history, super::contacts::search,
+        super::duplicates::check, super::duplicates::list, super::duplicates::set_status,
         super::labels::list_tags, super::labels::create_tag, super::labels::update_tag, super::labels::delete_tag,
         super::labels::list_groups, super::labels::create_group, super::labels::update_group, super::labels::delete_group,
     ),

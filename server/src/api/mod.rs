@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod contacts;
 pub mod docs;
+pub mod duplicates;
 pub mod labels;
 
 use crate::state::AppState;
@@ -124,9 +125,12 @@ pub fn router() -> Router<AppState> {
         .route("/auth/users/{id}", axum::routing::patch(auth::patch_user))
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route("/contacts/search", get(contacts::search))
+        .route("/contacts/check-duplicates", post(duplicates::check))
         .route("/contacts/{id}", get(contacts::get).put(contacts::update).delete(contacts::delete))
         .route("/contacts/{id}/restore", post(contacts::restore))
         .route("/contacts/{id}/history", get(contacts::history))
+        .route("/duplicates", get(duplicates::list))
+        .route("/duplicates/{id}/status", put(duplicates::set_status))
         .route("/tags", get(labels::list_tags).post(labels::create_tag))
         .route("/tags/{id}", put(labels::update_tag).delete(labels::delete_tag))
         .route("/groups", get(labels::list_groups).post(labels::create_group))

@@ -3,7 +3,7 @@
 
 use crate::dto::{self, Contact, ContactInput, ContactQuery, Page, CONTACT_KINDS};
 use crate::text::{email_key, is_email, phone_e164};
-use crate::{audit, search, settings, Actor, AppError, AppResult, Services};
+use crate::{audit, duplicates, search, settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_email, contact_phone};
 use sea_orm::sea_query::ExprTrait;
@@ -20,10 +20,11 @@ use std::time::{Duration, Instant};
 const MAX_LIMIT: u64 = 200;
 
 /// A validated, normalised contact ready to be stored.
-struct Clean {
-    input: ContactInput,
-    phones: Vec<dto::Phone>,
-    emails: Vec<(String, String, String)>,
+pub(crate) struct Clean {
+    pub(crate) input: ContactInput,
+    pub(crate) phones: Vec<dto::Phone>,
+    /// (kind, address, key)
+    pub(crate) emails: Vec<(String, String, String)>,
     tags: Vec<String>,
     groups: Vec<String>,
     source: String,
@@ -62,7 +63,7 @@ fn names(list: &[dto::NameRef], field: &str) -> AppResult<Vec<String>> {
 }
 
 /// Trims, validates and normalises what a client sent. Errors name the offending field.
-fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
+pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
     for (field, value, max) in [
         ("prefix", &mut input.prefix, 40),
         ("first_name", &mut input.first_name, 200),
@@ -205,10 +206,12 @@ async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clean) -> AppRe
     Ok(())
 }
 
-/// Creates a contact; writes its audit entry in the same transaction.
+/// Creates a contact; writes its audit entry, its duplicate keys and the pending duplicate pairs
+/// it makes in the same transaction.
 pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppResult<Contact> {
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
+    let match_settings = duplicates::match_settings(svc).await?;
     let now = Utc::now();
     let txn = svc.db.begin().await?;
     let i = &c.input;
@@ -248,6 +251,8 @@ pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppRe
     let created = load_one(&txn, row.id).await?;
     let changes = audit::diff(&empty_snapshot(), &snapshot(&created));
     audit::record(&txn, Some(actor.user_id), Some(row.id), "contact", "create", json!({ "changes": changes })).await?;
+    duplicates::sync_keys(&txn, &created, &match_settings).await?;
+    duplicates::record_pairs(&txn, &created, &match_settings).await?;
     txn.commit().await?;
     svc.counts.invalidate();
     metrics::gauge!("contacts_total").increment(1.0);
@@ -262,6 +267,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     };
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
+    let match_settings = duplicates::match_settings(svc).await?;
     let txn = svc.db.begin().await?;
     let before = load_one(&txn, id).await?;
     if before.deleted_at.is_some() {
@@ -299,11 +305,14 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     if !changes.is_empty() {
         audit::record(&txn, Some(actor.user_id), Some(id), "contact", "update", json!({ "changes": changes })).await?;
     }
+    duplicates::sync_keys(&txn, &after, &match_settings).await?;
     txn.commit().await?;
     Ok(after)
 }
 
+/// Trash or restore; the duplicate keys go with it (a contact in the trash has none).
 async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> AppResult<Contact> {
+    let match_settings = duplicates::match_settings(svc).await?;
     let txn = svc.db.begin().await?;
     let before = load_one(&txn, id).await?;
     if before.deleted_at.is_some() == deleted {
@@ -321,6 +330,7 @@ async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> A
     let change = json!({"changes": [{"field": "deleted", "from": !deleted, "to": deleted}]});
     audit::record(&txn, Some(actor.user_id), Some(id), "contact", action, change).await?;
     let after = load_one(&txn, id).await?;
+    duplicates::sync_keys(&txn, &after, &match_settings).await?;
     txn.commit().await?;
     svc.counts.invalidate();
     metrics::gauge!("contacts_total").increment(if deleted { -1.0 } else { 1.0 });

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod contacts;
 pub mod db;
+pub mod duplicates;
 pub mod error;
 pub mod groups;
 pub mod import;

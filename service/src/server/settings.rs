@@ -23,6 +23,9 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
             return Err(AppError::validation("value", "must be a two-letter region code such as US, GB, DE or RU"));
         }
     }
+    if key == crate::duplicates::SETTINGS_KEY {
+        crate::duplicates::parse_settings(&value).map_err(|e| AppError::validation("value", e))?;
+    }
     let before = get(svc, key).await?;
     let row =
         setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()), updated_at: Set(Utc::now()) };

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS duplicate_pairs;
+-- split
+DROP TABLE IF EXISTS contact_keys

@@ -1,0 +1,32 @@
+//! `cardcrm dedup …`: batch duplicate detection from the command line, without a database.
+//!
+//! `cardcrm dedup pairs --input contacts.jsonl` reads contacts in the JSON-lines shape of
+//! `gen_contacts.py` (unknown fields such as `cluster` ignored) and prints one line per duplicate
+//! pair, `{"a": id, "b": id, "score": s}` with `a < b`, through [`dedup::run_pairs_jsonl`].
+//! Run statistics go to standard error; a malformed line is an error naming its line number.
+
+use std::io::{BufReader, Write};
+use std::path::Path;
+
+/// Reads `input` (a file path, or `-` for standard input) and writes the pairs to `out`.
+/// Returns the run statistics; errors are human-readable (`line 3: …`, `cannot open …`).
+pub fn pairs(input: &Path, out: impl Write, settings: &dedup::Settings) -> Result<dedup::Stats, String> {
+    let result = if input.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        dedup::run_pairs_jsonl(BufReader::with_capacity(1 << 20, stdin.lock()), out, settings)
+    } else {
+        let file = std::fs::File::open(input).map_err(|e| format!("cannot open {}: {e}", input.display()))?;
+        dedup::run_pairs_jsonl(BufReader::with_capacity(1 << 20, file), out, settings)
+    };
+    result.map_err(|e| match e {
+        dedup::DedupError::Parse { line, message } => format!("{}: line {line}: {message}", input.display()),
+        other => other.to_string(),
+    })
+}
+
+/// Matching settings from a JSON file (every field optional), else the defaults.
+pub fn settings(path: Option<&Path>) -> Result<dedup::Settings, String> {
+    let Some(path) = path else { return Ok(dedup::Settings::default()) };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}

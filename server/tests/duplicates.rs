@@ -1,0 +1,251 @@
+//! Duplicates over the REST API: check-on-create, stored pairs and their review status, the
+//! keys following a contact into and out of the trash, and clear 4xx answers.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use common::{app, TestApp};
+use serde_json::{json, Value};
+
+async fn create(app: &TestApp, t: &str, body: Value) -> i64 {
+    let r = app.post("/api/v1/contacts", Some(t), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_i64().expect("id")
+}
+
+fn anna_cyrillic() -> Value {
+    json!({"first_name": "Анна", "last_name": "Петрова", "company": "ООО Акме",
+           "phones": [{"kind": "mobile", "number": "+7 916 123-45-67"}]})
+}
+
+fn anna_latin() -> Value {
+    json!({"first_name": "Anna", "last_name": "Petrova", "company": "Acme",
+           "phones": [{"kind": "work", "number": "+79161234567"}], "emails": [{"address": "anna.petrova@acme.com"}]})
+}
+
+/// A namesake: same name, another company, another phone and e-mail.
+fn anna_globex() -> Value {
+    json!({"first_name": "Anna", "last_name": "Petrova", "company": "Globex",
+           "phones": [{"number": "+1 212 555 0142"}], "emails": [{"address": "apetrova@globex.com"}]})
+}
+
+fn ids(candidates: &Value) -> Vec<i64> {
+    candidates.as_array().expect("a list").iter().filter_map(|c| c["contact"]["id"].as_i64()).collect()
+}
+
+async fn check(app: &TestApp, t: &str, body: Value) -> Value {
+    let r = app.post("/api/v1/contacts/check-duplicates", Some(t), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{} ({})", r.body, common::backend());
+    r.body
+}
+
+#[tokio::test]
+async fn check_finds_the_transliterated_contact_and_not_the_namesake() {
+    let app = app().await;
+    let t = app.admin().await;
+    let cyr = create(&app, &t, anna_cyrillic()).await;
+    let globex = create(&app, &t, anna_globex()).await;
+
+    let found = check(&app, &t, anna_latin()).await;
+    assert_eq!(ids(&found), vec![cyr], "{found}");
+    let best = &found[0];
+    assert!(best["score"].as_f64().unwrap_or(0.0) > 0.9, "{best}");
+    assert_eq!(best["contact"]["full_name"], "Анна Петрова");
+    assert_eq!(best["contact"]["phone"], "+7 916 123-45-67");
+    let fields: Vec<&str> =
+        best["match_fields"].as_array().unwrap().iter().filter_map(|f| f["field"].as_str()).collect();
+    assert!(fields.iter().any(|f| f.contains("phone")), "{fields:?}");
+    assert!(fields.iter().any(|f| f.contains("name")), "{fields:?}");
+
+    // Editing the contact itself: it is not its own duplicate.
+    let mut own = anna_cyrillic();
+    own["exclude_id"] = json!(cyr);
+    assert!(!ids(&check(&app, &t, own).await).contains(&cyr));
+    // A draft like nobody.
+    let nobody = json!({"first_name": "Zed", "last_name": "Quill", "phones": [{"number": "+44 20 7946 0018"}]});
+    assert_eq!(check(&app, &t, nobody).await, json!([]));
+    // The namesake is found by its own phone, not by the name alone.
+    assert_eq!(ids(&check(&app, &t, anna_globex()).await), vec![globex]);
+}
+
+#[tokio::test]
+async fn trash_and_edits_keep_the_keys_in_step() {
+    let app = app().await;
+    let t = app.admin().await;
+    let cyr = create(&app, &t, anna_cyrillic()).await;
+    assert_eq!(ids(&check(&app, &t, anna_latin()).await), vec![cyr]);
+
+    let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{cyr}"), Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(check(&app, &t, anna_latin()).await, json!([]), "a contact in the trash is no candidate");
+    let r = app.post(&format!("/api/v1/contacts/{cyr}/restore"), Some(&t), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(ids(&check(&app, &t, anna_latin()).await), vec![cyr]);
+
+    // After an edit the old keys are gone and the new ones answer.
+    let mut edit = json!({"first_name": "Boris", "last_name": "Ivanov", "phones": [{"number": "+7 495 111-22-33"}]});
+    edit["version"] = r.body["version"].clone();
+    let r = app.put(&format!("/api/v1/contacts/{cyr}"), &t, edit).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(check(&app, &t, anna_latin()).await, json!([]));
+    let boris = json!({"first_name": "Борис", "last_name": "Иванов", "phones": [{"number": "+74951112233"}]});
+    assert_eq!(ids(&check(&app, &t, boris).await), vec![cyr]);
+}
+
+#[tokio::test]
+async fn create_records_pairs_and_an_ignored_pair_stays_ignored() {
+    let app = app().await;
+    let t = app.admin().await;
+    let a = create(&app, &t, anna_cyrillic()).await;
+    create(&app, &t, anna_globex()).await;
+    let b = create(&app, &t, anna_latin()).await;
+
+    let r = app.get("/api/v1/duplicates?status=pending", &t).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 1, "only the real duplicate: {}", r.body);
+    let pair = &r.body["items"][0];
+    let pair_id = pair["id"].as_i64().unwrap();
+    assert_eq!((pair["a"]["id"].as_i64(), pair["b"]["id"].as_i64()), (Some(a), Some(b)));
+    assert_eq!(pair["status"], "pending");
+    assert_eq!(pair["a"]["full_name"], "Анна Петрова");
+    assert_eq!(pair["b"]["emails"][0]["address"], "anna.petrova@acme.com");
+    assert!(pair["score"].as_f64().unwrap_or(0.0) > 0.9);
+    assert!(!pair["match_fields"].as_array().unwrap().is_empty());
+    assert_eq!(app.get("/api/v1/duplicates", &t).await.body["total"], 1);
+    assert_eq!(app.get("/api/v1/duplicates?status=ignored", &t).await.body["total"], 0);
+
+    let r = app.put(&format!("/api/v1/duplicates/{pair_id}/status"), &t, json!({"status": "ignored"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "ignored");
+    assert_eq!(app.get("/api/v1/duplicates?status=pending", &t).await.body["total"], 0);
+    assert_eq!(app.get("/api/v1/duplicates?status=ignored", &t).await.body["total"], 1);
+
+    // A third Anna makes new pairs with both, but the ignored one does not come back.
+    let c = create(&app, &t, anna_latin()).await;
+    let pending = app.get("/api/v1/duplicates?status=pending&limit=50", &t).await.body;
+    let pairs: Vec<(i64, i64)> = pending["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["a"]["id"].as_i64().unwrap(), p["b"]["id"].as_i64().unwrap()))
+        .collect();
+    assert!(pairs.contains(&(a, c)) && pairs.contains(&(b, c)), "{pairs:?}");
+    assert!(!pairs.contains(&(a, b)), "{pairs:?}");
+    let ignored = app.get("/api/v1/duplicates?status=ignored", &t).await.body;
+    assert_eq!(ignored["total"], 1);
+    assert_eq!(ignored["items"][0]["id"], pair_id);
+
+    // Reviewed, and back to pending; a pair with a contact in the trash is not listed.
+    let r = app.put(&format!("/api/v1/duplicates/{pair_id}/status"), &t, json!({"status": "reviewed"})).await;
+    assert_eq!(r.body["status"], "reviewed");
+    assert_eq!(app.get("/api/v1/duplicates?status=reviewed", &t).await.body["total"], 1);
+    app.call(Method::DELETE, &format!("/api/v1/contacts/{c}"), Some(&t), None).await;
+    assert_eq!(app.get("/api/v1/duplicates?status=pending", &t).await.body["total"], 0);
+
+    // Paging answers like the contact list.
+    let history = app.get("/api/v1/duplicates?page=1&limit=1", &t).await.body;
+    assert_eq!(history["limit"], 1);
+    assert_eq!(history["pages"], 1);
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_4xx() {
+    let app = app().await;
+    let t = app.admin().await;
+    create(&app, &t, anna_cyrillic()).await;
+    create(&app, &t, anna_latin()).await;
+    let pair_id = app.get("/api/v1/duplicates", &t).await.body["items"][0]["id"].as_i64().expect("a pair");
+
+    let cases = [
+        (json!({}), 422, "full_name"),
+        (json!({"first_name": "A", "emails": [{"address": "nope"}]}), 422, "emails[0].address"),
+        (json!({"first_name": "A", "phones": [{"number": "call me maybe"}]}), 422, "phones[0].number"),
+        (json!({"first_name": "A", "exclude_id": "seven"}), 422, "exclude_id"),
+        (json!({"first_name": "A", "exclude_id": 999999}), 404, "contact"),
+    ];
+    for (body, status, field) in cases {
+        let r = app.post("/api/v1/contacts/check-duplicates", Some(&t), body.clone()).await;
+        assert_eq!(r.status.as_u16(), status, "{body} → {}", r.body);
+        assert!(r.body["detail"].as_str().unwrap_or("").contains(field), "{body} → {}", r.body);
+    }
+    let r = app.post("/api/v1/contacts/check-duplicates", Some(&t), json!({"first_name": 5})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body["detail"].is_string());
+
+    let put = |status: Value| json!({ "status": status });
+    let path = format!("/api/v1/duplicates/{pair_id}/status");
+    for (body, code, text) in [
+        (put(json!("bogus")), 422, "status"),
+        (put(json!("merged")), 422, "status"),
+        (put(json!(3)), 422, "status"),
+        (json!({}), 422, "status"),
+    ] {
+        let r = app.put(&path, &t, body.clone()).await;
+        assert_eq!(r.status.as_u16(), code, "{body} → {}", r.body);
+        assert!(r.body["detail"].as_str().unwrap_or("").contains(text), "{body} → {}", r.body);
+    }
+    let r = app.put("/api/v1/duplicates/999999/status", &t, put(json!("ignored"))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body["detail"].as_str().unwrap_or("").contains("duplicate pair"));
+    let r = app.put("/api/v1/duplicates/abc/status", &t, put(json!("ignored"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body["detail"].is_string());
+    for path in ["/api/v1/duplicates?status=maybe", "/api/v1/duplicates?page=-1", "/api/v1/duplicates?limit=x"] {
+        let r = app.get(path, &t).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} → {}", r.body);
+        assert!(r.body["detail"].is_string());
+    }
+    // Nothing changed the pair, and signed-out callers get 401.
+    assert_eq!(app.get("/api/v1/duplicates?status=pending", &t).await.body["total"], 1);
+    let r = app.call(Method::GET, "/api/v1/duplicates", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.post("/api/v1/contacts/check-duplicates", None, anna_latin()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn openapi_lists_the_duplicate_endpoints() {
+    let app = app().await;
+    let t = app.admin().await;
+    let doc = app.get("/api/v1/openapi.json", &t).await.body;
+    for path in ["/api/v1/contacts/check-duplicates", "/api/v1/duplicates", "/api/v1/duplicates/{id}/status"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["DuplicateCandidate"].is_object());
+}
+
+/// The Duplicates page's server functions check the session like the REST API does.
+#[tokio::test]
+async fn server_functions_list_and_mark_pairs() {
+    let app = app().await;
+    let t = app.admin().await;
+    create(&app, &t, anna_cyrillic()).await;
+    create(&app, &t, anna_latin()).await;
+    let sfn = |path: &str, token: Option<&str>, content_type: &str, body: String| {
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        req.body(Body::from(body)).expect("request")
+    };
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let list = r#"{"query":{"status":"pending"}}"#.to_string();
+    let r = app.raw(sfn("/api/list_duplicates", None, json, list.clone())).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.raw(sfn("/api/list_duplicates", Some(&t), json, list.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 1);
+    let id = r.body["items"][0]["id"].as_i64().expect("pair id");
+
+    let r = app.raw(sfn("/api/set_duplicate_status", None, form, format!("id={id}&status=ignored"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.raw(sfn("/api/set_duplicate_status", Some(&t), form, format!("id={id}&status=nonsense"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app.raw(sfn("/api/set_duplicate_status", Some(&t), form, format!("id={id}&status=ignored"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "ignored");
+    let r = app.raw(sfn("/api/list_duplicates", Some(&t), json, list)).await;
+    assert_eq!(r.body["total"], 0);
+}

@@ -1,0 +1,376 @@
+//! Duplicates: keeping each live contact's blocking keys (`contact_keys`) in step with its
+//! fields, the check-on-create lookup (a draft → the existing contacts it looks like), the
+//! stored pairs (`duplicate_pairs`) with their review status, and the matching settings.
+//!
+//! The matching itself is the pure `dedup` crate: `normalize` → `blocking_keys` (each key one
+//! indexed equality lookup, capped by `blocking::lookup_limit`) → `candidates` (scored, explained).
+//! Never compares all pairs. A deleted contact has no keys, so it is never a candidate.
+
+use crate::dto::{
+    self, CheckDuplicatesInput, Contact, ContactSummary, DuplicateCandidate, DuplicatePair, DuplicateQuery, MatchField,
+    Page, DUPLICATE_STATUSES,
+};
+use crate::{audit, contacts, settings, Actor, AppError, AppResult, Services};
+use chrono::Utc;
+use entity::{contact, contact_key, duplicate_pair};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement, TransactionTrait, Value,
+};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+/// The `settings` row whose JSON value overrides [`dedup::Settings::default`] (partial JSON is fine).
+pub const SETTINGS_KEY: &str = "duplicate_settings";
+
+const MAX_LIMIT: u64 = 200;
+
+/// Parses a `duplicate_settings` value; the error names what is wrong.
+pub fn parse_settings(value: &serde_json::Value) -> Result<dedup::Settings, String> {
+    if !value.is_object() {
+        return Err("must be a JSON object of dedup settings".into());
+    }
+    let s: dedup::Settings = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    for (name, v) in [("threshold", s.threshold), ("candidate_threshold", s.candidate_threshold)] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(format!("{name} must be between 0 and 1"));
+        }
+    }
+    Ok(s)
+}
+
+/// The matching settings: the defaults, overridden by the `duplicate_settings` row. Phones are
+/// read in the CRM's default region unless the row names one.
+pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
+    let raw = settings::get(svc, SETTINGS_KEY).await?;
+    let mut s = match raw.as_ref().map(parse_settings) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "ignoring invalid duplicate_settings; using the defaults");
+            dedup::Settings::default()
+        }
+        None => dedup::Settings::default(),
+    };
+    if raw.as_ref().and_then(|v| v.get("default_region")).is_none() {
+        s.default_region = settings::default_region(svc).await?;
+    }
+    Ok(s)
+}
+
+/// The dedup crate's view of a contact. Phones are given in E.164 where the CRM could parse them.
+fn dedup_input(id: i64, c: &dto::ContactInput, phones: &[dto::Phone], emails: Vec<String>) -> dedup::ContactInput {
+    dedup::ContactInput {
+        id,
+        first_name: c.first_name.clone(),
+        middle_name: c.middle_name.clone(),
+        last_name: c.last_name.clone(),
+        full_name: c.full_name.clone(),
+        company: c.company.clone(),
+        position: c.position.clone(),
+        emails,
+        phones: phones.iter().map(|p| p.e164.clone().unwrap_or_else(|| p.number.clone())).collect(),
+        website: c.website.clone(),
+        address: c.address.clone(),
+    }
+}
+
+fn normalize_contact(c: &Contact, s: &dedup::Settings) -> dedup::Normalized {
+    let input = dto::ContactInput::from(c);
+    let emails = c.emails.iter().map(|e| e.address.clone()).collect();
+    dedup::normalize(&dedup_input(c.id, &input, &c.phones, emails), s)
+}
+
+fn normalize_draft(id: i64, c: &contacts::Clean, s: &dedup::Settings) -> dedup::Normalized {
+    let emails = c.emails.iter().map(|e| e.1.clone()).collect();
+    dedup::normalize(&dedup_input(id, &c.input, &c.phones, emails), s)
+}
+
+/// The blocking keys of a contact (none for a contact in the trash or merged into another).
+pub fn keys_for(c: &Contact, s: &dedup::Settings) -> Vec<String> {
+    if c.deleted_at.is_some() {
+        return Vec::new();
+    }
+    dedup::blocking_keys(&normalize_contact(c, s))
+}
+
+/// Replaces the stored keys of `c` (call inside the transaction that changed it).
+pub(crate) async fn sync_keys<C: ConnectionTrait>(db: &C, c: &Contact, s: &dedup::Settings) -> AppResult<()> {
+    contact_key::Entity::delete_many().filter(contact_key::Column::ContactId.eq(c.id)).exec(db).await?;
+    let keys = keys_for(c, s);
+    if !keys.is_empty() {
+        contact_key::Entity::insert_many(
+            keys.into_iter().map(|key| contact_key::ActiveModel { contact_id: Set(c.id), key: Set(key) }),
+        )
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Live contacts sharing a key with `draft` (one capped equality lookup per key), scored,
+/// best first; only those at or above `candidate_threshold`.
+async fn find<C: ConnectionTrait>(
+    db: &C,
+    draft: &dedup::Normalized,
+    exclude: Option<i64>,
+    s: &dedup::Settings,
+) -> AppResult<Vec<(Contact, dedup::Match)>> {
+    let mut ids: Vec<i64> = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::new();
+    for key in dedup::blocking_keys(draft) {
+        let limit = dedup::blocking::lookup_limit(&key, s) as u64;
+        let found: Vec<i64> = contact_key::Entity::find()
+            .select_only()
+            .column(contact_key::Column::ContactId)
+            .filter(contact_key::Column::Key.eq(key))
+            .limit(limit)
+            .into_tuple()
+            .all(db)
+            .await?;
+        ids.extend(found.into_iter().filter(|id| Some(*id) != exclude && seen.insert(*id)));
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = contact::Entity::find()
+        .filter(contact::Column::Id.is_in(ids))
+        .filter(contact::Column::DeletedAt.is_null())
+        .filter(contact::Column::MergedIntoId.is_null())
+        .all(db)
+        .await?;
+    let loaded = contacts::load_many(db, rows).await?;
+    let norm: Vec<dedup::Normalized> = loaded.iter().map(|c| normalize_contact(c, s)).collect();
+    let mut by_id: HashMap<i64, Contact> = loaded.into_iter().map(|c| (c.id, c)).collect();
+    Ok(dedup::candidates(draft, norm.iter(), s)
+        .into_iter()
+        .filter_map(|(id, m)| by_id.remove(&id).map(|c| (c, m)))
+        .collect())
+}
+
+fn summary(c: &Contact) -> ContactSummary {
+    ContactSummary {
+        id: c.id,
+        full_name: c.full_name.clone(),
+        company: c.company.clone(),
+        phone: c.phones.first().map(|p| p.number.clone()),
+        email: c.emails.first().map(|e| e.address.clone()),
+    }
+}
+
+fn match_fields(m: &dedup::Match) -> Vec<MatchField> {
+    m.match_fields.iter().map(|f| MatchField { field: f.field.clone(), score: f.score, weight: f.weight }).collect()
+}
+
+/// Check-on-create: the existing contacts a draft looks like, best first. The draft is validated
+/// as for saving (422 naming the field); `exclude_id` (the contact being edited) must exist.
+pub async fn check(svc: &Services, _actor: &Actor, input: CheckDuplicatesInput) -> AppResult<Vec<DuplicateCandidate>> {
+    if let Some(id) = input.exclude_id {
+        contact::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("contact"))?;
+    }
+    let s = match_settings(svc).await?;
+    let region = settings::default_region(svc).await?;
+    let clean = contacts::clean(input.draft, &region)?;
+    let draft = normalize_draft(input.exclude_id.unwrap_or(0), &clean, &s);
+    let found = find(&svc.db, &draft, input.exclude_id, &s).await?;
+    Ok(found
+        .into_iter()
+        .map(|(c, m)| DuplicateCandidate { contact: summary(&c), score: m.score, match_fields: match_fields(&m) })
+        .collect())
+}
+
+fn placeholder(backend: DatabaseBackend, i: usize) -> String {
+    if backend == DatabaseBackend::Postgres {
+        format!("${i}")
+    } else {
+        "?".into()
+    }
+}
+
+/// After creating `created`: record a pending pair for each contact it matches at or above
+/// `threshold`. An existing pair (pending, reviewed, merged or ignored) is left as it is, so an
+/// ignored pair never comes back.
+pub(crate) async fn record_pairs<C: ConnectionTrait>(db: &C, created: &Contact, s: &dedup::Settings) -> AppResult<u64> {
+    if created.deleted_at.is_some() {
+        return Ok(0);
+    }
+    let draft = normalize_contact(created, s);
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "INSERT INTO duplicate_pairs (a_id, b_id, score, match_fields, status, created_at, updated_at) \
+         VALUES ({}, {}, {}, {}, 'pending', {}, {}) ON CONFLICT (a_id, b_id) DO NOTHING",
+        placeholder(backend, 1),
+        placeholder(backend, 2),
+        placeholder(backend, 3),
+        placeholder(backend, 4),
+        placeholder(backend, 5),
+        placeholder(backend, 6),
+    );
+    let mut n = 0;
+    for (other, m) in find(db, &draft, Some(created.id), s).await? {
+        if m.score < s.threshold {
+            continue;
+        }
+        let (a, b) = if created.id < other.id { (created.id, other.id) } else { (other.id, created.id) };
+        let fields = serde_json::to_string(&match_fields(&m)).unwrap_or_else(|_| "[]".into());
+        let now = Utc::now();
+        let values: Vec<Value> = vec![a.into(), b.into(), m.score.into(), fields.into(), now.into(), now.into()];
+        n += db.execute_raw(Statement::from_sql_and_values(backend, sql.clone(), values)).await?.rows_affected();
+    }
+    Ok(n)
+}
+
+fn check_status(status: &str, field: &str) -> AppResult<()> {
+    if DUPLICATE_STATUSES.contains(&status) {
+        Ok(())
+    } else {
+        Err(AppError::validation(field, format!("must be one of {}", DUPLICATE_STATUSES.join(", "))))
+    }
+}
+
+async fn load_pairs<C: ConnectionTrait>(db: &C, rows: Vec<duplicate_pair::Model>) -> AppResult<Vec<DuplicatePair>> {
+    let mut ids: Vec<i64> = rows.iter().flat_map(|p| [p.a_id, p.b_id]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let contacts_rows = contact::Entity::find().filter(contact::Column::Id.is_in(ids)).all(db).await?;
+    let mut by_id: HashMap<i64, Contact> =
+        contacts::load_many(db, contacts_rows).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        let (Some(a), Some(b)) = (by_id.get(&p.a_id).cloned(), by_id.get(&p.b_id).cloned()) else { continue };
+        out.push(DuplicatePair {
+            id: p.id,
+            score: p.score,
+            match_fields: serde_json::from_str(&p.match_fields).unwrap_or_default(),
+            status: p.status,
+            a,
+            b,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        });
+    }
+    by_id.clear();
+    Ok(out)
+}
+
+/// Stored pairs, best score first, both contacts in full; pairs with a contact in the trash are
+/// left out. All statuses unless `q.status` names one.
+pub async fn list(svc: &Services, _actor: &Actor, q: &DuplicateQuery) -> AppResult<Page<DuplicatePair>> {
+    let limit = q.limit.unwrap_or(25).clamp(1, MAX_LIMIT);
+    let page = Ord::max(q.page.unwrap_or(1), 1);
+    let live = sea_orm::sea_query::Query::select()
+        .column(contact::Column::Id)
+        .from(contact::Entity)
+        .and_where(contact::Column::DeletedAt.is_null())
+        .to_owned();
+    let mut select = duplicate_pair::Entity::find()
+        .filter(duplicate_pair::Column::AId.in_subquery(live.clone()))
+        .filter(duplicate_pair::Column::BId.in_subquery(live));
+    if let Some(status) = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        check_status(status, "status")?;
+        select = select.filter(duplicate_pair::Column::Status.eq(status));
+    }
+    let total = select.clone().count(&svc.db).await?;
+    let rows = select
+        .order_by_desc(duplicate_pair::Column::Score)
+        .order_by_asc(duplicate_pair::Column::Id)
+        .offset((page - 1) * limit)
+        .limit(limit)
+        .all(&svc.db)
+        .await?;
+    let items = load_pairs(&svc.db, rows).await?;
+    Ok(Page { items, total, page, limit, pages: total.div_ceil(limit) })
+}
+
+/// Marks a pair pending, reviewed or ignored (merged is set by merging), with an audit entry.
+pub async fn set_status(svc: &Services, actor: &Actor, id: i64, status: &str) -> AppResult<DuplicatePair> {
+    let status = status.trim().to_lowercase();
+    check_status(&status, "status")?;
+    if status == "merged" {
+        return Err(AppError::validation(
+            "status",
+            "merged is set by merging the contacts; use pending, reviewed or ignored",
+        ));
+    }
+    let txn = svc.db.begin().await?;
+    let before =
+        duplicate_pair::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("duplicate pair"))?;
+    if before.status == "merged" {
+        return Err(AppError::Conflict("the pair was merged; undo the merge to review it again".into()));
+    }
+    if before.status != status {
+        duplicate_pair::Entity::update_many()
+            .col_expr(duplicate_pair::Column::Status, sea_orm::sea_query::Expr::value(status.clone()))
+            .col_expr(duplicate_pair::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(duplicate_pair::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            None,
+            "duplicate_pair",
+            "status",
+            json!({"pair": id, "a_id": before.a_id, "b_id": before.b_id,
+                   "changes": [{"field": "status", "from": before.status, "to": status}]}),
+        )
+        .await?;
+    }
+    let after =
+        duplicate_pair::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("duplicate pair"))?;
+    let mut out = load_pairs(&txn, vec![after]).await?;
+    txn.commit().await?;
+    out.pop().ok_or_else(|| AppError::not_found("contact of the duplicate pair"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_partial_json_and_checked() {
+        let s = parse_settings(&json!({"threshold": 0.7})).expect("partial settings");
+        assert_eq!(s.threshold, 0.7);
+        assert_eq!(s.lookup_limit, dedup::Settings::default().lookup_limit);
+        assert!(parse_settings(&json!({"threshold": 2.0})).unwrap_err().contains("threshold"));
+        assert!(parse_settings(&json!({"threshold": "high"})).is_err());
+        assert!(parse_settings(&json!([1, 2])).is_err());
+    }
+
+    #[test]
+    fn a_contact_in_the_trash_has_no_keys() {
+        let now = Utc::now();
+        let mut c = Contact {
+            id: 7,
+            uid: "u".into(),
+            sequence_number: 7,
+            prefix: String::new(),
+            first_name: "Анна".into(),
+            middle_name: String::new(),
+            last_name: "Петрова".into(),
+            full_name: "Анна Петрова".into(),
+            company: "Acme".into(),
+            position: String::new(),
+            department: String::new(),
+            phones: vec![dto::Phone {
+                kind: "mobile".into(),
+                number: "8 916 123-45-67".into(),
+                e164: Some("+79161234567".into()),
+            }],
+            emails: vec![],
+            website: String::new(),
+            address: String::new(),
+            notes: String::new(),
+            tags: vec![],
+            groups: vec![],
+            source: "manual".into(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        let keys = keys_for(&c, &dedup::Settings::default());
+        assert!(keys.iter().any(|k| k == "p:+79161234567"), "{keys:?}");
+        c.deleted_at = Some(now);
+        assert!(keys_for(&c, &dedup::Settings::default()).is_empty());
+    }
+}
