@@ -194,3 +194,25 @@ async fn scans_need_a_signed_in_user() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(scan_rows(&app).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_left_processing_by_a_crash_is_read_on_restart() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = app().await;
+    let token = app.admin().await;
+    let r = upload(&app, Some(&token), "file", "card.jpg", &fixture("contoso-avery.jpg")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    // What a process that died mid-read leaves behind.
+    entity::card_scan::Entity::update_many()
+        .col_expr(entity::card_scan::Column::Status, sea_orm::sea_query::Expr::value("processing"))
+        .filter(entity::card_scan::Column::Id.eq(id))
+        .exec(&app.svc.db)
+        .await
+        .expect("update");
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let r = wait_done(&app, &token, id).await;
+    assert_eq!(r.body["status"], "done", "{} ({})", r.body, backend());
+    assert_eq!(r.body["attempts"], 1);
+    worker.shutdown().await;
+}
