@@ -20,6 +20,7 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.svc.scans.data_dir());
         if let Some((admin_url, name)) = self.pg.take() {
             // Drop the throw-away database on a separate runtime (Drop cannot await).
             let _ = std::thread::spawn(move || {
