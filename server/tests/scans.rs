@@ -78,6 +78,13 @@ async fn a_card_is_read_and_the_same_image_reuses_the_result() {
     assert!(r.body["timings"]["total_ms"].is_u64());
     assert_eq!(r.body["content_type"], "image/jpeg");
 
+    // The event stream of a finished scan: one `done` event with the whole scan, then the end.
+    let events = app.get(&format!("/api/v1/scans/{id}/events"), &token).await;
+    assert_eq!(events.status, StatusCode::OK);
+    assert!(events.headers[header::CONTENT_TYPE].to_str().is_ok_and(|v| v.starts_with("text/event-stream")));
+    let text = events.body.as_str().expect("event stream text");
+    assert!(text.contains("event: done") && text.contains("avery.smith@contoso.com"), "{text}");
+
     // The stored image comes back as uploaded.
     let req = Request::builder()
         .uri(format!("/api/v1/scans/{id}/image"))
@@ -192,6 +199,8 @@ async fn scans_need_a_signed_in_user() {
     assert!(r.body["detail"].is_string());
     let r = app.call(Method::GET, "/api/v1/scans/1", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.call(Method::GET, "/api/v1/scans/1/events", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(scan_rows(&app).await, 0);
 }
 
@@ -211,6 +220,10 @@ async fn a_scan_left_processing_by_a_crash_is_read_on_restart() {
         .await
         .expect("update");
     let worker = service::scans::Worker::start(app.svc.clone());
+    // Follow it with the event stream: status changes, then `done`, then the stream ends.
+    let events = app.get(&format!("/api/v1/scans/{id}/events"), &token).await;
+    let text = events.body.as_str().expect("event stream text");
+    assert!(text.contains("event: status") && text.contains("event: done"), "{text}");
     let r = wait_done(&app, &token, id).await;
     assert_eq!(r.body["status"], "done", "{} ({})", r.body, backend());
     assert_eq!(r.body["attempts"], 1);

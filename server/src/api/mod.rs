@@ -140,6 +140,7 @@ pub fn router() -> Router<AppState> {
         .route("/scans/{id}", get(scans::get))
         .route("/scans/{id}/image", get(scans::image))
         .route("/scans/{id}/rerun", post(scans::rerun))
+        .route("/scans/{id}/events", get(scans::events))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "no such API endpoint") })
 }

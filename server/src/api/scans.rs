@@ -1,10 +1,12 @@
 //! `/api/v1/scans*`: upload a card image (multipart), follow the OCR job, fetch the image, re-run
-//! with another engine. The work is done by `service::scans` and its worker.
+//! with another engine, follow progress as server-sent events. The work is done by
+//! `service::scans` and its worker.
 
 use super::{detail, ApiPath, ApiQuery, ApiResult, Authed};
 use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -100,4 +102,61 @@ pub async fn rerun(
     ApiQuery(q): ApiQuery<RerunQuery>,
 ) -> ApiResult<(StatusCode, Json<ScanTicket>)> {
     Ok((StatusCode::ACCEPTED, Json(scans::rerun(&st.svc, &actor, id, q.engine.as_deref()).await?)))
+}
+
+/// How often the event stream looks at the scan (the row is the truth, so any instance can answer).
+const EVENTS_POLL: std::time::Duration = std::time::Duration::from_millis(400);
+
+#[utoipa::path(get, path = "/api/v1/scans/{id}/events", tag = "scans",
+    responses((status = 200, content_type = "text/event-stream",
+               description = "`status` events `{id, status}` on each change, then one `done` or `failed` event with the whole scan; the stream ends there"),
+              (status = 404)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    // 404 before the stream starts for a scan the caller may not see.
+    let first = scans::get(&st.svc, &actor, id).await?;
+    let svc = st.svc.clone();
+    let stream = futures_util::stream::unfold((Some(first), String::new(), false), move |(pending, last, ended)| {
+        let svc = svc.clone();
+        let actor = actor.clone();
+        async move {
+            if ended {
+                return None;
+            }
+            let mut scan = pending;
+            loop {
+                let current = match scan.take() {
+                    Some(s) => s,
+                    None => {
+                        tokio::time::sleep(EVENTS_POLL).await;
+                        match scans::get(&svc, &actor, id).await {
+                            Ok(s) => s,
+                            Err(e) => {
+                                let ev = Event::default().event("error").data(e.to_string());
+                                return Some((Ok(ev), (None, last, true)));
+                            }
+                        }
+                    }
+                };
+                if current.status == scans::DONE || current.status == scans::FAILED {
+                    let ev = Event::default()
+                        .event(current.status.as_str())
+                        .json_data(&current)
+                        .unwrap_or_else(|_| Event::default().event(current.status.as_str()));
+                    return Some((Ok(ev), (None, current.status.clone(), true)));
+                }
+                if current.status != last {
+                    let ev = Event::default()
+                        .event("status")
+                        .data(serde_json::json!({"id": current.id, "status": current.status}).to_string());
+                    return Some((Ok(ev), (None, current.status.clone(), false)));
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
