@@ -121,7 +121,7 @@ pub struct Scan {
     /// Text lines: `{text, confidence, quad: [[x, y] × 4]}` in image pixels.
     #[schema(value_type = Vec<Object>)]
     pub lines: Option<serde_json::Value>,
-    /// Milliseconds: `decode_ms`, `ocr_ms`, `parse_ms`, `total_ms`, and `queued_ms` (wait before a worker took it).
+    /// Milliseconds: `decode_ms`, `ocr_ms`, `parse_ms`, `qr_ms` (QR code search), `total_ms`, and `queued_ms` (wait before a worker took it).
     #[schema(value_type = Object)]
     pub timings: Option<serde_json::Value>,
     pub created_at: chrono::DateTime<Utc>,
@@ -399,10 +399,12 @@ fn read_image(
     let ocr_ms = t1.elapsed().as_millis() as u64;
     let t2 = Instant::now();
     let mut parsed = ocr::parse_card(&reading.lines, &ocr::ParseHints::default());
+    let parse_ms = t2.elapsed().as_millis() as u64;
+    let t3 = Instant::now();
     if let Some(qr) = ocr::decode_qr(&img) {
         ocr::merge_qr(&mut parsed, qr);
     }
-    let parse_ms = t2.elapsed().as_millis() as u64;
+    let qr_ms = t3.elapsed().as_millis() as u64;
     reading.elapsed_ms = t0.elapsed().as_millis() as u64;
     let mut fields = ocr::card_json(&parsed, &reading);
     let lines = fields.as_object_mut().and_then(|o| {
@@ -413,7 +415,10 @@ fn read_image(
     let result = serde_json::json!({
         "fields": fields,
         "lines": lines.unwrap_or_default(),
-        "timings": {"decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "total_ms": reading.elapsed_ms},
+        "timings": {
+            "decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "qr_ms": qr_ms,
+            "total_ms": reading.elapsed_ms,
+        },
     });
     Ok((reading.engine, result))
 }
