@@ -2,6 +2,7 @@
 //! so only the columns live here.
 
 pub mod audit_log;
+pub mod card_scan;
 pub mod contact;
 pub mod contact_email;
 pub mod contact_group;

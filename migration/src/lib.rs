@@ -6,13 +6,18 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 
 mod m20261125_000001_initial;
 mod m20261126_000002_duplicates;
+mod m20261126_000003_scans;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_initial::Migration), Box::new(m20261126_000002_duplicates::Migration)]
+        vec![
+            Box::new(m20261125_000001_initial::Migration),
+            Box::new(m20261126_000002_duplicates::Migration),
+            Box::new(m20261126_000003_scans::Migration),
+        ]
     }
 }
 

@@ -9,6 +9,9 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// Folder with the OCR model files (`CARDCRM_MODELS_DIR`, default `./models`), filled by
+    /// `scripts/fetch-models.sh`.
+    pub models_dir: PathBuf,
     /// Secret for signing access tokens; never has a default (see [`Config::jwt_secret`]).
     jwt_secret: Option<String>,
     pub cookie_secure: bool,
@@ -41,6 +44,7 @@ impl Config {
             .parse()
             .map_err(|e| ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", why: format!("{e}") })?;
         let data_dir = PathBuf::from(var("CARDCRM_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let models_dir = PathBuf::from(var("CARDCRM_MODELS_DIR").unwrap_or_else(|| "./models".into()));
         let database_url =
             var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("cardcrm.db").display()));
         let jwt_secret = var("JWT_SECRET");
@@ -63,6 +67,7 @@ impl Config {
             site_addr,
             database_url,
             data_dir,
+            models_dir,
             jwt_secret,
             cookie_secure: flag("COOKIE_SECURE", production),
             cors_origins: var("CORS_ORIGINS")

@@ -160,6 +160,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 pub fn state(cfg: Config, svc: Services) -> AppState {
+    let svc = svc.with_scan_dirs(cfg.data_dir.clone(), cfg.models_dir.clone());
     AppState { leptos_options: leptos_options(&cfg), svc, config: Arc::new(cfg), metrics: metrics_handle() }
 }
 
@@ -180,7 +181,8 @@ async fn shutdown_signal() {
 
 pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let addr = cfg.site_addr;
-    let state = state(cfg, svc.clone());
+    let state = state(cfg, svc);
+    let svc = state.svc.clone();
     if let Ok(n) = service::contacts::count_live(&svc).await {
         metrics::gauge!("contacts_total").set(n as f64);
     }
@@ -190,11 +192,23 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
              (password from CARDCRM_ADMIN_PASSWORD or typed at the prompt), then sign in at http://{addr}/login"
         );
     }
+    let models_dir = &state.config.models_dir;
+    if let Some(missing) = ocr::MODEL_FILES.iter().map(|f| models_dir.join(f)).find(|p| !p.is_file()) {
+        tracing::warn!(
+            "OCR model {} is missing: scans will fail until you run `{} {}`",
+            missing.display(),
+            ocr::FETCH_MODELS_COMMAND,
+            models_dir.display()
+        );
+    }
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("cardcrm listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let worker = service::scans::Worker::start(svc.clone());
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    worker.shutdown().await;
+    served
 }

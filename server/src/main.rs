@@ -1,4 +1,4 @@
-//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin, dedup).
+//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin, import, ocr, dedup).
 
 use clap::{Parser, Subcommand};
 use server::config::Config;
@@ -35,6 +35,16 @@ enum Command {
         /// The account the contacts are recorded as created by.
         #[arg(long = "as")]
         as_user: String,
+    },
+    /// Read business-card images offline and print the fields found (no database needed).
+    /// Models come from CARDCRM_MODELS_DIR (default ./models; install with scripts/fetch-models.sh).
+    Ocr {
+        /// Image files (JPEG, PNG, WebP, GIF, BMP, TIFF).
+        #[arg(required = true)]
+        images: Vec<std::path::PathBuf>,
+        /// Print one JSON object per image (contact-shaped fields, lines, elapsed_ms) per line.
+        #[arg(long)]
+        json: bool,
     },
     /// Duplicate detection in batch (no database needed for `pairs`).
     Dedup {
@@ -90,6 +100,63 @@ fn read_password() -> Result<String, String> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// `cardcrm ocr`: read each image, print its fields; an unreadable image is reported and makes the
+/// exit code non-zero without stopping the others.
+fn ocr_command(cfg: &Config, images: &[std::path::PathBuf], json: bool) -> Result<(), String> {
+    let pipeline = ocr::default_pipeline(&cfg.models_dir).map_err(|e| format!("cannot load the OCR engine: {e}"))?;
+    let limits = ocr::Limits::default();
+    let hints = ocr::ParseHints::default();
+    let mut failed = 0usize;
+    for path in images {
+        let name = path.display().to_string();
+        let result = std::fs::read(path)
+            .map_err(|e| format!("cannot read the file: {e}"))
+            .and_then(|bytes| ocr::read_card(&pipeline, &bytes, &limits, &hints).map_err(|e| e.to_string()));
+        match result {
+            Ok((parsed, reading)) => {
+                let mut value = ocr::card_json(&parsed, &reading);
+                if let Some(obj) = value.as_object_mut() {
+                    obj.insert("file".into(), serde_json::Value::String(name.clone()));
+                }
+                if json {
+                    println!("{value}");
+                } else {
+                    print_card(&name, &value);
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {name}: {e}");
+                if json {
+                    println!("{}", serde_json::json!({ "file": name, "error": e }));
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(format!("{failed} of {} image(s) could not be read", images.len()));
+    }
+    Ok(())
+}
+
+/// Human-readable summary of one `card_json` value.
+fn print_card(name: &str, v: &serde_json::Value) {
+    println!("{name} ({} ms, {})", v["elapsed_ms"], v["engine"].as_str().unwrap_or("?"));
+    for key in ["full_name", "position", "department", "company", "website", "address"] {
+        if let Some(s) = v[key].as_str() {
+            println!("  {key:<11} {s}");
+        }
+    }
+    for p in v["phones"].as_array().into_iter().flatten() {
+        let kind = p["kind"].as_str().unwrap_or("phone");
+        let number = p["e164"].as_str().or(p["number"].as_str()).unwrap_or("");
+        println!("  {kind:<11} {number}");
+    }
+    for e in v["emails"].as_array().into_iter().flatten() {
+        println!("  {:<11} {}", "email", e["address"].as_str().unwrap_or(""));
+    }
 }
 
 fn run_dedup(command: DedupCommand) -> Result<(), String> {
@@ -151,6 +218,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Dedup { command } => run_dedup(command),
+        Command::Ocr { images, json } => ocr_command(&cfg, &images, json),
     }
 }
 

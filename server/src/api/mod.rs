@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod docs;
 pub mod duplicates;
 pub mod labels;
+pub mod scans;
 
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -135,6 +136,15 @@ pub fn router() -> Router<AppState> {
         .route("/tags/{id}", put(labels::update_tag).delete(labels::delete_tag))
         .route("/groups", get(labels::list_groups).post(labels::create_group))
         .route("/groups/{id}", put(labels::update_group).delete(labels::delete_group))
+        .route(
+            "/scans",
+            post(scans::create)
+                .layer(axum::extract::DefaultBodyLimit::max(service::scans::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/scans/{id}", get(scans::get))
+        .route("/scans/{id}/image", get(scans::image))
+        .route("/scans/{id}/rerun", post(scans::rerun))
+        .route("/scans/{id}/events", get(scans::events))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "no such API endpoint") })
 }

@@ -20,6 +20,7 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.svc.scans.data_dir());
         if let Some((admin_url, name)) = self.pg.take() {
             // Drop the throw-away database on a separate runtime (Drop cannot await).
             let _ = std::thread::spawn(move || {
@@ -64,7 +65,13 @@ pub async fn app() -> TestApp {
     std::env::set_var("CARDCRM_DATA_DIR", std::env::temp_dir().join("cardcrm-test"));
     let mut cfg = Config::from_env().expect("config");
     cfg.max_body_bytes = 64 * 1024;
-    let state = server::http::state(cfg, svc.clone());
+    // Each app stores its scan images apart; models from CARDCRM_MODELS_DIR or the workspace's ./models.
+    cfg.data_dir = std::env::temp_dir().join(format!("cardcrm-test-{}", uuid_like()));
+    if std::env::var("CARDCRM_MODELS_DIR").is_err() {
+        cfg.models_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    }
+    let state = server::http::state(cfg, svc);
+    let svc = state.svc.clone();
     TestApp { router: server::http::router(state), svc, pg }
 }
 

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod import;
 pub mod prefs;
 pub mod rate_limit;
+pub mod scans;
 pub mod search;
 pub mod settings;
 pub mod tags;
@@ -45,6 +46,8 @@ pub struct Services {
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub(crate) users_cache: Arc<auth::UserCache>,
     pub(crate) counts: Arc<contacts::CountCache>,
+    /// Scan storage folders, the OCR pipeline and the job wake-up (see [`scans`]).
+    pub scans: Arc<scans::ScanContext>,
 }
 
 impl Services {
@@ -55,7 +58,18 @@ impl Services {
             limiter: Arc::new(rate_limit::RateLimiter::default()),
             users_cache: Arc::default(),
             counts: Arc::default(),
+            scans: Arc::default(),
         }
+    }
+
+    /// Where scan images are stored (`<data_dir>/scans`) and the OCR models are read from.
+    pub fn with_scan_dirs(
+        mut self,
+        data_dir: impl Into<std::path::PathBuf>,
+        models_dir: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.scans = Arc::new(scans::ScanContext::new(data_dir, models_dir));
+        self
     }
 }
 

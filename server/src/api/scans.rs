@@ -1,0 +1,162 @@
+//! `/api/v1/scans*`: upload a card image (multipart), follow the OCR job, fetch the image, re-run
+//! with another engine, follow progress as server-sent events. The work is done by
+//! `service::scans` and its worker.
+
+use super::{detail, ApiPath, ApiQuery, ApiResult, Authed};
+use crate::state::AppState;
+use axum::extract::{Multipart, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use service::scans::{self, Scan, ScanTicket};
+
+/// Multipart upload with one part named `file` (an image, ≤ 10 MB).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ScanUpload {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/scans", tag = "scans",
+    request_body(content = ScanUpload, content_type = "multipart/form-data"),
+    responses((status = 202, body = ScanTicket, description = "queued (or done at once when the same image was read before)"),
+              (status = 400, description = "no `file` part"), (status = 401),
+              (status = 413, description = "larger than 10 MB"),
+              (status = 422, description = "not an image, empty, truncated or too many pixels")),
+    security(("bearer" = [])))]
+pub async fn create(State(st): State<AppState>, Authed(actor): Authed, mut form: Multipart) -> Response {
+    let mut upload: Option<(Vec<u8>, Option<String>)> = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return multipart_error(e),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().map(str::to_string);
+        match field.bytes().await {
+            Ok(b) => upload = Some((b.to_vec(), name)),
+            Err(e) => return multipart_error(e),
+        }
+        break;
+    }
+    let Some((bytes, name)) = upload else {
+        return detail(StatusCode::BAD_REQUEST, "expected a multipart/form-data body with a `file` part");
+    };
+    match scans::submit(&st.svc, &actor, bytes, name.as_deref()).await {
+        Ok(ticket) => (StatusCode::ACCEPTED, Json(ticket)).into_response(),
+        Err(e) => super::ApiError(e).into_response(),
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> Response {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return detail(status, format!("file too large (limit {} bytes)", scans::MAX_UPLOAD_BYTES));
+    }
+    detail(status, format!("invalid multipart body: {}", e.body_text()))
+}
+
+#[utoipa::path(get, path = "/api/v1/scans/{id}", tag = "scans",
+    responses((status = 200, body = Scan), (status = 404)), security(("bearer" = [])))]
+pub async fn get(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Scan>> {
+    Ok(Json(scans::get(&st.svc, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/scans/{id}/image", tag = "scans",
+    responses((status = 200, description = "the uploaded image, with its sniffed content type"), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn image(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let (content_type, bytes) = scans::image(&st.svc, &actor, id).await?;
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())], bytes)
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RerunQuery {
+    engine: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/scans/{id}/rerun", tag = "scans",
+    params(("engine" = Option<String>, Query, description = "paddle | tesseract (when built with the `tesseract` feature)")),
+    responses((status = 202, body = ScanTicket), (status = 404), (status = 409, description = "still being read"),
+              (status = 422, description = "unknown or disabled engine")),
+    security(("bearer" = [])))]
+pub async fn rerun(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<RerunQuery>,
+) -> ApiResult<(StatusCode, Json<ScanTicket>)> {
+    Ok((StatusCode::ACCEPTED, Json(scans::rerun(&st.svc, &actor, id, q.engine.as_deref()).await?)))
+}
+
+/// How often the event stream looks at the scan (the row is the truth, so any instance can answer).
+const EVENTS_POLL: std::time::Duration = std::time::Duration::from_millis(400);
+
+#[utoipa::path(get, path = "/api/v1/scans/{id}/events", tag = "scans",
+    responses((status = 200, content_type = "text/event-stream",
+               description = "`status` events `{id, status}` on each change, then one `done` or `failed` event with the whole scan; the stream ends there"),
+              (status = 404)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    // 404 before the stream starts for a scan the caller may not see.
+    let first = scans::get(&st.svc, &actor, id).await?;
+    let svc = st.svc.clone();
+    let stream = futures_util::stream::unfold((Some(first), String::new(), false), move |(pending, last, ended)| {
+        let svc = svc.clone();
+        let actor = actor.clone();
+        async move {
+            if ended {
+                return None;
+            }
+            let mut scan = pending;
+            loop {
+                let current = match scan.take() {
+                    Some(s) => s,
+                    None => {
+                        tokio::time::sleep(EVENTS_POLL).await;
+                        match scans::get(&svc, &actor, id).await {
+                            Ok(s) => s,
+                            Err(e) => {
+                                let ev = Event::default().event("error").data(e.to_string());
+                                return Some((Ok(ev), (None, last, true)));
+                            }
+                        }
+                    }
+                };
+                if current.status == scans::DONE || current.status == scans::FAILED {
+                    let ev = Event::default()
+                        .event(current.status.as_str())
+                        .json_data(&current)
+                        .unwrap_or_else(|_| Event::default().event(current.status.as_str()));
+                    return Some((Ok(ev), (None, current.status.clone(), true)));
+                }
+                if current.status != last {
+                    let ev = Event::default()
+                        .event("status")
+                        .data(serde_json::json!({"id": current.id, "status": current.status}).to_string());
+                    return Some((Ok(ev), (None, current.status.clone(), false)));
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

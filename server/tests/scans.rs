@@ -1,0 +1,231 @@
+//! `/api/v1/scans`: upload → queued → read by the worker → done with fields; bad uploads refused
+//! with a JSON detail and nothing stored; the same image twice reuses the result.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use common::{app, backend, Resp, TestApp};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use std::time::{Duration, Instant};
+
+const BOUNDARY: &str = "cardcrm-test-boundary";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards/real").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+async fn upload(app: &TestApp, token: Option<&str>, part: &str, file_name: &str, bytes: &[u8]) -> Resp {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/scans")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    app.raw(req.body(Body::from(body)).expect("request")).await
+}
+
+async fn wait_done(app: &TestApp, token: &str, id: i64) -> Resp {
+    let start = Instant::now();
+    loop {
+        let r = app.get(&format!("/api/v1/scans/{id}"), token).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let status = r.body["status"].as_str().unwrap_or_default().to_string();
+        if status == "done" || status == "failed" {
+            return r;
+        }
+        assert!(start.elapsed() < Duration::from_secs(600), "scan {id} still {status} after 10 minutes");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn scan_rows(app: &TestApp) -> u64 {
+    entity::card_scan::Entity::find().count(&app.svc.db).await.expect("count")
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.svc.scans.data_dir().join("scans")).map(|d| d.count()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_is_read_and_the_same_image_reuses_the_result() {
+    let app = app().await;
+    let token = app.admin().await;
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let image = fixture("contoso-avery.jpg");
+
+    let r = upload(&app, Some(&token), "file", "card.jpg", &image).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{} ({})", r.body, backend());
+    assert_eq!(r.body["status"], "queued");
+    let id = r.body["id"].as_i64().expect("id");
+
+    let r = wait_done(&app, &token, id).await;
+    assert_eq!(r.body["status"], "done", "{}", r.body);
+    let emails: Vec<&str> =
+        r.body["fields"]["emails"].as_array().expect("emails").iter().filter_map(|e| e["address"].as_str()).collect();
+    assert!(emails.contains(&"avery.smith@contoso.com"), "{}", r.body["fields"]);
+    assert!(r.body["lines"].as_array().is_some_and(|l| !l.is_empty()));
+    assert!(r.body["lines"][0]["quad"].as_array().is_some_and(|q| q.len() == 4));
+    assert!(r.body["timings"]["total_ms"].is_u64());
+    assert_eq!(r.body["content_type"], "image/jpeg");
+
+    // The event stream of a finished scan: one `done` event with the whole scan, then the end.
+    let events = app.get(&format!("/api/v1/scans/{id}/events"), &token).await;
+    assert_eq!(events.status, StatusCode::OK);
+    assert!(events.headers[header::CONTENT_TYPE].to_str().is_ok_and(|v| v.starts_with("text/event-stream")));
+    let text = events.body.as_str().expect("event stream text");
+    assert!(text.contains("event: done") && text.contains("avery.smith@contoso.com"), "{text}");
+
+    // The stored image comes back as uploaded.
+    let req = Request::builder()
+        .uri(format!("/api/v1/scans/{id}/image"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let resp = tower::ServiceExt::oneshot(app.router.clone(), req).await.expect("answer");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "image/jpeg");
+    let bytes = axum::body::to_bytes(resp.into_body(), 20 << 20).await.expect("body");
+    assert_eq!(bytes.as_ref(), image.as_slice());
+
+    // The same image again: done at once with the same fields, one file on disk.
+    let again = upload(&app, Some(&token), "file", "again.jpg", &image).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
+    assert_eq!(again.body["status"], "done");
+    let id2 = again.body["id"].as_i64().expect("id");
+    assert_ne!(id, id2);
+    let r2 = app.get(&format!("/api/v1/scans/{id2}"), &token).await;
+    assert_eq!(r2.body["fields"], r.body["fields"]);
+    assert_eq!(stored_files(&app), 1);
+
+    // Another user does not see it; an unknown engine is refused.
+    let other = app.user(&token, "someone").await;
+    assert_eq!(app.get(&format!("/api/v1/scans/{id}"), &other).await.status, StatusCode::NOT_FOUND);
+    let r = app.call(Method::POST, &format!("/api/v1/scans/{id}/rerun?engine=cloud"), Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("engine")));
+
+    // A rerun with the default engine reads it again.
+    let r = app.call(Method::POST, &format!("/api/v1/scans/{id}/rerun?engine=paddle"), Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let r = wait_done(&app, &token, id).await;
+    assert_eq!(r.body["status"], "done", "{}", r.body);
+    assert_eq!(r.body["engine"], "paddle");
+    worker.shutdown().await;
+}
+
+/// A PNG that is only a header claiming `w`×`h` pixels (plus an end chunk): a decompression bomb.
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_nothing_is_stored() {
+    let app = app().await;
+    let token = app.admin().await;
+    let jpeg = fixture("contoso-avery.jpg");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("not an image", b"hello, this is a text file\n".to_vec(), "not a supported image"),
+        ("truncated JPEG", jpeg[..jpeg.len() / 2].to_vec(), "truncated"),
+        ("empty file", Vec::new(), "empty"),
+        ("20000x20000 PNG header", png_header(20_000, 20_000), "exceed"),
+    ];
+    for (what, bytes, expect) in cases {
+        let r = upload(&app, Some(&token), "file", "x.jpg", &bytes).await;
+        assert!(r.status.is_client_error(), "{what}: {} {} ({})", r.status, r.body, backend());
+        let detail = r.body["detail"].as_str().unwrap_or_else(|| panic!("{what}: no JSON detail: {}", r.body));
+        assert!(detail.contains(expect), "{what}: {detail}");
+    }
+    // No `file` part at all.
+    let r = upload(&app, Some(&token), "photo", "x.jpg", &jpeg).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body["detail"].is_string());
+
+    assert_eq!(scan_rows(&app).await, 0);
+    assert_eq!(stored_files(&app), 0);
+    assert_eq!(app.get("/api/v1/scans/12345", &token).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_oversized_upload_is_a_json_413() {
+    let app = app().await;
+    let token = app.admin().await;
+    let mut big = vec![0u8; 11 * 1024 * 1024];
+    big[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+    let r = upload(&app, Some(&token), "file", "big.jpg", &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body["detail"].is_string(), "{}", r.body);
+    assert_eq!(scan_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn scans_need_a_signed_in_user() {
+    let app = app().await;
+    let r = upload(&app, None, "file", "card.jpg", b"whatever").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(r.body["detail"].is_string());
+    let r = app.call(Method::GET, "/api/v1/scans/1", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.call(Method::GET, "/api/v1/scans/1/events", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(scan_rows(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_left_processing_by_a_crash_is_read_on_restart() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = app().await;
+    let token = app.admin().await;
+    let r = upload(&app, Some(&token), "file", "card.jpg", &fixture("contoso-avery.jpg")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    // What a process that died mid-read leaves behind.
+    entity::card_scan::Entity::update_many()
+        .col_expr(entity::card_scan::Column::Status, sea_orm::sea_query::Expr::value("processing"))
+        .filter(entity::card_scan::Column::Id.eq(id))
+        .exec(&app.svc.db)
+        .await
+        .expect("update");
+    let worker = service::scans::Worker::start(app.svc.clone());
+    // Follow it with the event stream: status changes, then `done`, then the stream ends.
+    let events = app.get(&format!("/api/v1/scans/{id}/events"), &token).await;
+    let text = events.body.as_str().expect("event stream text");
+    assert!(text.contains("event: status") && text.contains("event: done"), "{text}");
+    let r = wait_done(&app, &token, id).await;
+    assert_eq!(r.body["status"], "done", "{} ({})", r.body, backend());
+    assert_eq!(r.body["attempts"], 1);
+    worker.shutdown().await;
+}

@@ -1,0 +1,523 @@
+//! Card scans as durable jobs: an uploaded image becomes a `card_scans` row (`queued`), a
+//! [`Worker`] claims it (`processing`), runs the OCR pipeline off the async runtime and stores the
+//! result (`done`) or the error (`failed`).
+//!
+//! * [`submit`] checks size and type from the bytes (nothing is stored for a bad upload), hashes the
+//!   image (SHA-256), keeps it under `<data dir>/scans/<sha>.<ext>` and answers at once. The same
+//!   image already read reuses that result: the new row is `done` immediately, no second OCR.
+//! * Claiming: PostgreSQL `FOR UPDATE SKIP LOCKED` (several instances may share the queue); SQLite a
+//!   single claimer per process with a conditional update in a transaction.
+//! * A crash never loses a scan: rows left `processing` are re-queued when a worker starts.
+//! * Wake-ups through a [`tokio::sync::Notify`], with a poll every few seconds as a fallback.
+
+use crate::{Actor, AppError, AppResult, Services};
+use chrono::Utc;
+use entity::card_scan;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
+    TransactionTrait,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify};
+
+/// Largest accepted upload.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// A scan that failed this many times in a row (e.g. the process died while reading it) is not retried.
+const MAX_ATTEMPTS: i32 = 3;
+/// How often an idle worker looks for work when no wake-up came.
+const POLL: Duration = Duration::from_secs(3);
+
+pub const QUEUED: &str = "queued";
+pub const PROCESSING: &str = "processing";
+pub const DONE: &str = "done";
+pub const FAILED: &str = "failed";
+
+/// Engines a rerun may ask for in this build.
+pub fn engines() -> &'static [&'static str] {
+    if cfg!(feature = "tesseract") {
+        &["paddle", "tesseract"]
+    } else {
+        &["paddle"]
+    }
+}
+
+/// Where scans live on disk and the shared pieces of the job queue; one per process.
+pub struct ScanContext {
+    data_dir: PathBuf,
+    models_dir: PathBuf,
+    wake: Notify,
+    pipeline: Mutex<Option<Arc<ocr::Pipeline>>>,
+}
+
+impl ScanContext {
+    pub fn new(data_dir: impl Into<PathBuf>, models_dir: impl Into<PathBuf>) -> Self {
+        ScanContext {
+            data_dir: data_dir.into(),
+            models_dir: models_dir.into(),
+            wake: Notify::new(),
+            pipeline: Mutex::new(None),
+        }
+    }
+
+    /// The data directory; images are under its `scans/` folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    fn scans_dir(&self) -> PathBuf {
+        self.data_dir.join("scans")
+    }
+
+    /// The OCR pipeline, loaded on first use and shared afterwards (blocking: call off the runtime).
+    /// A load failure (missing model) is not remembered, so fetching the models fixes it without a restart.
+    fn pipeline(&self) -> Result<Arc<ocr::Pipeline>, ocr::OcrError> {
+        let mut slot = self.pipeline.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = slot.as_ref() {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(ocr::default_pipeline(&self.models_dir)?);
+        *slot = Some(p.clone());
+        Ok(p)
+    }
+}
+
+impl Default for ScanContext {
+    fn default() -> Self {
+        ScanContext::new("./data", "./models")
+    }
+}
+
+/// What `POST /scans` and `rerun` answer at once.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScanTicket {
+    pub id: i64,
+    /// `queued`, or `done` when the same image was read before.
+    pub status: String,
+}
+
+/// One scan as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Scan {
+    pub id: i64,
+    pub uid: String,
+    /// `queued`, `processing`, `done` or `failed`.
+    pub status: String,
+    pub engine: Option<String>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub image_sha256: String,
+    pub contact_id: Option<i64>,
+    /// Contact-shaped fields (`first_name`, `phones[{kind, number, e164, blocks}]`,
+    /// `emails[{address, blocks}]`, …); `blocks` maps each field to the indexes of its source lines.
+    #[schema(value_type = Object)]
+    pub fields: Option<serde_json::Value>,
+    /// Text lines: `{text, confidence, quad: [[x, y] × 4]}` in image pixels.
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Option<serde_json::Value>,
+    /// Milliseconds: `decode_ms`, `ocr_ms`, `parse_ms`, `qr_ms` (QR code search), `total_ms`, and `queued_ms` (wait before a worker took it).
+    #[schema(value_type = Object)]
+    pub timings: Option<serde_json::Value>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub started_at: Option<chrono::DateTime<Utc>>,
+    pub finished_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<card_scan::Model> for Scan {
+    fn from(m: card_scan::Model) -> Self {
+        let result: Option<serde_json::Value> = m.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
+        let part = |k: &str| result.as_ref().and_then(|r| r.get(k)).cloned();
+        Scan {
+            fields: part("fields"),
+            lines: part("lines"),
+            timings: part("timings"),
+            id: m.id,
+            uid: m.uid,
+            status: m.status,
+            engine: m.engine,
+            error: m.error,
+            attempts: m.attempts,
+            content_type: m.content_type,
+            size_bytes: m.size_bytes,
+            image_sha256: m.image_sha256,
+            contact_id: m.contact_id,
+            created_at: m.created_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+        }
+    }
+}
+
+/// Content type and file extension from the magic bytes of an image `ocr::decode_image` accepted.
+fn sniff(bytes: &[u8]) -> (&'static str, &'static str) {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        ("image/jpeg", "jpg")
+    } else if bytes.starts_with(b"\x89PNG") {
+        ("image/png", "png")
+    } else if bytes.starts_with(b"GIF8") {
+        ("image/gif", "gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        ("image/webp", "webp")
+    } else if bytes.starts_with(b"BM") {
+        ("image/bmp", "bmp")
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        ("image/tiff", "tiff")
+    } else {
+        ("application/octet-stream", "bin")
+    }
+}
+
+/// The 4xx a bad upload maps to, naming the problem.
+fn upload_error(e: ocr::OcrError) -> AppError {
+    match e {
+        ocr::OcrError::TooLarge { .. } => AppError::PayloadTooLarge(e.to_string()),
+        e if e.is_client_error() => AppError::validation("file", e.to_string()),
+        e => AppError::Internal(e.to_string()),
+    }
+}
+
+/// Accept an uploaded card image: validate, store, queue. Answers at once with the new scan's id.
+/// `declared_name` (the client's file name) is only logged: the type comes from the bytes.
+pub async fn submit(
+    svc: &Services,
+    actor: &Actor,
+    bytes: Vec<u8>,
+    declared_name: Option<&str>,
+) -> AppResult<ScanTicket> {
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(AppError::PayloadTooLarge(format!(
+            "file too large: {} bytes (limit {MAX_UPLOAD_BYTES})",
+            bytes.len()
+        )));
+    }
+    // Full check (type, header dimensions, truncation, corrupt data) off the runtime; nothing is stored on failure.
+    let (bytes, checked) = tokio::task::spawn_blocking(move || {
+        let r = ocr::decode_image(&bytes, &ocr::Limits::default()).map(|_| ());
+        (bytes, r)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("image check failed: {e}")))?;
+    checked.map_err(upload_error)?;
+
+    let (content_type, ext) = sniff(&bytes);
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let rel = format!("scans/{sha}.{ext}");
+    let dir = svc.scans.scans_dir();
+    let path = dir.join(format!("{sha}.{ext}"));
+    if tokio::fs::metadata(&path).await.is_err() {
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        // Write then rename, so a reader never sees half a file.
+        let tmp = dir.join(format!("{sha}.{}.tmp", uuid::Uuid::new_v4()));
+        tokio::fs::write(&tmp, &bytes).await.map_err(|e| AppError::Internal(format!("cannot store the image: {e}")))?;
+        tokio::fs::rename(&tmp, &path).await.map_err(|e| AppError::Internal(format!("cannot store the image: {e}")))?;
+    }
+
+    let now = Utc::now();
+    let previous = card_scan::Entity::find()
+        .filter(card_scan::Column::ImageSha256.eq(sha.as_str()))
+        .filter(card_scan::Column::Status.eq(DONE))
+        .order_by_desc(card_scan::Column::Id)
+        .one(&svc.db)
+        .await?;
+    let mut row = card_scan::ActiveModel {
+        uid: Set(uuid::Uuid::new_v4().to_string()),
+        status: Set(QUEUED.into()),
+        image_sha256: Set(sha.clone()),
+        image_path: Set(rel),
+        content_type: Set(content_type.into()),
+        size_bytes: Set(bytes.len() as i64),
+        engine: Set(None),
+        result: Set(None),
+        error: Set(None),
+        attempts: Set(0),
+        owner_id: Set(actor.user_id),
+        contact_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        started_at: Set(None),
+        finished_at: Set(None),
+        ..Default::default()
+    };
+    let cached = previous.is_some();
+    if let Some(prev) = previous {
+        row.status = Set(DONE.into());
+        row.engine = Set(prev.engine.clone());
+        row.result = Set(prev.result.clone());
+        row.started_at = Set(Some(now));
+        row.finished_at = Set(Some(now));
+        metrics::counter!("ocr_processing_total", "engine" => prev.engine.unwrap_or_default(), "outcome" => "cached")
+            .increment(1);
+    }
+    let saved = row.insert(&svc.db).await?;
+    tracing::info!(scan = saved.id, sha = %sha, cached, name = declared_name.unwrap_or(""), "scan submitted");
+    if !cached {
+        svc.scans.wake.notify_one();
+    }
+    Ok(ScanTicket { id: saved.id, status: saved.status })
+}
+
+/// A scan the caller may see: their own, or any for an administrator (404 otherwise, not 403:
+/// the ids of other people's scans are not revealed).
+async fn load(svc: &Services, actor: &Actor, id: i64) -> AppResult<card_scan::Model> {
+    let m = card_scan::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("scan"))?;
+    if m.owner_id != actor.user_id && !actor.is_admin {
+        return Err(AppError::not_found("scan"));
+    }
+    Ok(m)
+}
+
+pub async fn get(svc: &Services, actor: &Actor, id: i64) -> AppResult<Scan> {
+    Ok(load(svc, actor, id).await?.into())
+}
+
+/// The stored image of a scan: (content type, bytes).
+pub async fn image(svc: &Services, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
+    let m = load(svc, actor, id).await?;
+    let path = svc.scans.data_dir.join(&m.image_path);
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        tracing::error!(scan = id, path = %path.display(), error = %e, "scan image missing");
+        AppError::NotFound("the image of this scan is no longer stored".into())
+    })?;
+    Ok((m.content_type, bytes))
+}
+
+/// Read a finished scan again, optionally with a given engine (`paddle`, `tesseract`).
+pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>) -> AppResult<ScanTicket> {
+    if let Some(e) = engine {
+        if !engines().contains(&e) {
+            return Err(AppError::validation(
+                "engine",
+                format!("unknown or disabled engine {e:?} (available: {})", engines().join(", ")),
+            ));
+        }
+    }
+    let m = load(svc, actor, id).await?;
+    if m.status == QUEUED || m.status == PROCESSING {
+        return Err(AppError::Conflict("this scan is still being read".into()));
+    }
+    let res = card_scan::Entity::update_many()
+        .col_expr(card_scan::Column::Status, Expr::value(QUEUED))
+        .col_expr(card_scan::Column::Engine, Expr::value(engine.map(str::to_string)))
+        .col_expr(card_scan::Column::Error, Expr::value(Option::<String>::None))
+        .col_expr(card_scan::Column::Attempts, Expr::value(0))
+        .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(card_scan::Column::Id.eq(m.id))
+        .filter(card_scan::Column::Status.is_in([DONE, FAILED]))
+        .exec(&svc.db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::Conflict("this scan is still being read".into()));
+    }
+    svc.scans.wake.notify_one();
+    Ok(ScanTicket { id: m.id, status: QUEUED.into() })
+}
+
+/// Put scans a dead process left `processing` back in the queue. Returns how many.
+pub async fn requeue_stale(svc: &Services) -> AppResult<u64> {
+    let res = card_scan::Entity::update_many()
+        .col_expr(card_scan::Column::Status, Expr::value(QUEUED))
+        .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(card_scan::Column::Status.eq(PROCESSING))
+        .exec(&svc.db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Take the oldest queued scan, marking it `processing`.
+async fn claim(svc: &Services) -> AppResult<Option<card_scan::Model>> {
+    let now = Utc::now();
+    match svc.db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let stmt = Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "UPDATE card_scans SET status = 'processing', attempts = attempts + 1, started_at = $1, updated_at = $1 \
+                 WHERE id = (SELECT id FROM card_scans WHERE status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) \
+                 RETURNING *",
+                [now.into()],
+            );
+            Ok(card_scan::Entity::find().from_raw_sql(stmt).one(&svc.db).await?)
+        }
+        _ => {
+            // SQLite: one claimer per process; the conditional update keeps two processes on one file apart.
+            let txn = svc.db.begin().await?;
+            let Some(m) = card_scan::Entity::find()
+                .filter(card_scan::Column::Status.eq(QUEUED))
+                .order_by_asc(card_scan::Column::Id)
+                .one(&txn)
+                .await?
+            else {
+                txn.commit().await?;
+                return Ok(None);
+            };
+            let res = card_scan::Entity::update_many()
+                .col_expr(card_scan::Column::Status, Expr::value(PROCESSING))
+                .col_expr(card_scan::Column::Attempts, Expr::value(m.attempts + 1))
+                .col_expr(card_scan::Column::StartedAt, Expr::value(Some(now)))
+                .col_expr(card_scan::Column::UpdatedAt, Expr::value(now))
+                .filter(card_scan::Column::Id.eq(m.id))
+                .filter(card_scan::Column::Status.eq(QUEUED))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            if res.rows_affected == 0 {
+                return Ok(None);
+            }
+            Ok(Some(card_scan::Model {
+                status: PROCESSING.into(),
+                attempts: m.attempts + 1,
+                started_at: Some(now),
+                updated_at: now,
+                ..m
+            }))
+        }
+    }
+}
+
+/// Decode, read (the requested engine or the pipeline's choice) and parse one image. Blocking.
+fn read_image(
+    ctx: &ScanContext,
+    bytes: &[u8],
+    engine: Option<&str>,
+) -> Result<(String, serde_json::Value), ocr::OcrError> {
+    let pipeline = ctx.pipeline()?;
+    let t0 = Instant::now();
+    let img = ocr::decode_image(bytes, &ocr::Limits::default())?;
+    let decode_ms = t0.elapsed().as_millis() as u64;
+    let t1 = Instant::now();
+    let mut reading = match engine {
+        Some(e) => pipeline.read_with(&img, e)?,
+        None => pipeline.read(&img)?,
+    };
+    let ocr_ms = t1.elapsed().as_millis() as u64;
+    let t2 = Instant::now();
+    let mut parsed = ocr::parse_card(&reading.lines, &ocr::ParseHints::default());
+    let parse_ms = t2.elapsed().as_millis() as u64;
+    let t3 = Instant::now();
+    if let Some(qr) = ocr::decode_qr(&img) {
+        ocr::merge_qr(&mut parsed, qr);
+    }
+    let qr_ms = t3.elapsed().as_millis() as u64;
+    reading.elapsed_ms = t0.elapsed().as_millis() as u64;
+    let mut fields = ocr::card_json(&parsed, &reading);
+    let lines = fields.as_object_mut().and_then(|o| {
+        o.remove("elapsed_ms");
+        o.remove("engine");
+        o.remove("lines")
+    });
+    let result = serde_json::json!({
+        "fields": fields,
+        "lines": lines.unwrap_or_default(),
+        "timings": {
+            "decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "qr_ms": qr_ms,
+            "total_ms": reading.elapsed_ms,
+        },
+    });
+    Ok((reading.engine, result))
+}
+
+/// Run one claimed scan to `done` or `failed`.
+async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
+    let id = job.id;
+    let outcome: Result<(String, serde_json::Value), String> = if job.attempts > MAX_ATTEMPTS {
+        Err(format!("gave up after {MAX_ATTEMPTS} attempts"))
+    } else {
+        let path = svc.scans.data_dir.join(&job.image_path);
+        match tokio::fs::read(&path).await {
+            Err(e) => Err(format!("the stored image cannot be read: {e}")),
+            Ok(bytes) => {
+                let ctx = svc.scans.clone();
+                let engine = job.engine.clone();
+                match tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref())).await {
+                    Ok(Ok(r)) => Ok(r),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => {
+                        tracing::error!(scan = id, error = %e, "OCR task panicked");
+                        Err("internal error while reading the image".into())
+                    }
+                }
+            }
+        }
+    };
+    let now = Utc::now();
+    let queued_ms = job.started_at.map(|s| (s - job.created_at).num_milliseconds().max(0)).unwrap_or(0);
+    let mut row = card_scan::ActiveModel { id: Set(id), ..Default::default() };
+    row.updated_at = Set(now);
+    row.finished_at = Set(Some(now));
+    match outcome {
+        Ok((engine, mut result)) => {
+            if let Some(t) = result.get_mut("timings").and_then(|t| t.as_object_mut()) {
+                t.insert("queued_ms".into(), queued_ms.into());
+            }
+            metrics::counter!("ocr_processing_total", "engine" => engine.clone(), "outcome" => "done").increment(1);
+            tracing::info!(scan = id, engine = %engine, "scan read");
+            row.status = Set(DONE.into());
+            row.engine = Set(Some(engine));
+            row.result = Set(Some(result.to_string()));
+            row.error = Set(None);
+        }
+        Err(e) => {
+            let engine = job.engine.clone().unwrap_or_else(|| "auto".into());
+            metrics::counter!("ocr_processing_total", "engine" => engine, "outcome" => "failed").increment(1);
+            tracing::warn!(scan = id, error = %e, "scan failed");
+            row.status = Set(FAILED.into());
+            row.error = Set(Some(e));
+        }
+    }
+    row.update(&svc.db).await?;
+    Ok(())
+}
+
+/// The background reader of queued scans; one per process. Stop it with [`Worker::shutdown`].
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Re-queue what a previous run left `processing`, then keep reading queued scans.
+    pub fn start(svc: Services) -> Worker {
+        let (stop, mut stopped) = watch::channel(false);
+        let handle = tokio::spawn(async move {
+            match requeue_stale(&svc).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "re-queued scans left processing by a previous run"),
+                Err(e) => tracing::warn!(error = %e, "cannot re-queue interrupted scans"),
+            }
+            loop {
+                if *stopped.borrow() {
+                    break;
+                }
+                match claim(&svc).await {
+                    Ok(Some(job)) => {
+                        if let Err(e) = process(&svc, job).await {
+                            tracing::error!(error = %e, "cannot store a scan result");
+                        }
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot claim a scan"),
+                }
+                tokio::select! {
+                    _ = svc.scans.wake.notified() => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                    r = stopped.changed() => if r.is_err() { break },
+                }
+            }
+        });
+        Worker { stop, handle }
+    }
+
+    /// Ask the worker to stop and wait for the scan in hand (if any) to be stored.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.handle.await;
+    }
+}
