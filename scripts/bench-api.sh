@@ -11,7 +11,7 @@ PORT="${BENCH_PORT:-3931}"
 DURATION="${BENCH_DURATION:-20s}"
 export CARDCRM_DATA_DIR="$DIR" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
 export DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$DIR/bench.db}"
-export CARDCRM_ADMIN_PASSWORD="bench admin password"
+export CARDCRM_ADMIN_PASSWORD="load test password 1"
 BIN=target/release/cardcrm
 $BIN create-admin --username bench --email bench@example.com >/dev/null
 echo "== import $(wc -l < "$INPUT") lines"

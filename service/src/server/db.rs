@@ -1,7 +1,7 @@
 //! Connecting to SQLite (embedded default) or PostgreSQL, and applying migrations.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 /// Opens the database named by `url`, creating a SQLite file (and its folder) when needed.
@@ -28,21 +28,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if sqlite {
         // One connection for an in-memory database (each connection would see its own), a few readers otherwise.
         opts.max_connections(if memory { 1 } else { 8 }).min_connections(1);
+        // Per-connection settings must be set on every pooled connection, not once.
+        opts.map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
     } else {
         opts.max_connections(20).min_connections(2);
     }
-    let db = Database::connect(opts).await?;
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA busy_timeout=5000",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-        ] {
-            db.execute_unprepared(pragma).await?;
-        }
-    }
-    Ok(db)
+    Database::connect(opts).await
 }
 
 /// Applies every pending migration.
