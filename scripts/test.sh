@@ -20,7 +20,8 @@ cargo test -p ocr --features tesseract
 
 if answers 127.0.0.1 5432; then
   section "Rust tests on PostgreSQL ($PG_URL) and Redis ($REDIS_URL_TEST)"
-  TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_TEST" cargo test -p server -p service
+  # Same package selection as above, so nothing is rebuilt with other features.
+  TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_TEST" cargo test --workspace --exclude frontend
 else
   section "PostgreSQL does not answer on 127.0.0.1:5432: skipping the PostgreSQL run"
 fi
