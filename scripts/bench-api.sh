@@ -30,7 +30,7 @@ request = function()
 end
 LUA
 cat > "$DIR/search.lua" <<'LUA'
-local words = {"smith", "müller", "ivanov", "schmidt", "johnson", "petrov", "martin", "garcia", "brown", "dubois",
+local words = {"smith", "m%C3%BCller", "ivanov", "schmidt", "johnson", "petrov", "martin", "garcia", "brown", "dubois",
                "engineer", "manager", "gmbh", "sales", "9161", "smiht", "schmdit", "ivaonv"}
 local n = 0
 request = function()

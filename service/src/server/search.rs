@@ -25,6 +25,10 @@ fn terms(q: &str) -> Vec<String> {
     out
 }
 
+/// At most this many index matches are looked at per query (newest first), so a very common
+/// word or trigram costs a bounded amount of work.
+const MATCH_CAP: u32 = 2000;
+
 fn fts_phrase(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
@@ -71,8 +75,12 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
     let from = if backend == DatabaseBackend::Sqlite && !long.is_empty() {
         let expr = long.iter().map(|t| fts_phrase(t)).collect::<Vec<_>>().join(" AND ");
         values.push(expr.into());
-        conds.push(format!("contacts_fts MATCH {}", ph(backend, values.len())));
-        "contacts_fts JOIN contacts c ON c.id = contacts_fts.rowid"
+        // Bounded in the index itself: a common word must not materialise every match.
+        conds.push(format!(
+            "c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH {} ORDER BY rowid DESC LIMIT {MATCH_CAP})",
+            ph(backend, values.len())
+        ));
+        "contacts c"
     } else {
         "contacts c"
     };
@@ -85,7 +93,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
     }
     values.push((limit as i64).into());
     let sql = format!(
-        "SELECT c.id FROM {from} WHERE {} ORDER BY c.updated_at DESC LIMIT {}",
+        "SELECT c.id FROM {from} WHERE {} ORDER BY c.id DESC LIMIT {}",
         conds.join(" AND "),
         ph(backend, values.len())
     );
@@ -95,7 +103,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
     }
     if (found.len() as u64) < limit.min(10) && !long.is_empty() {
         let seen: HashSet<i64> = found.iter().copied().collect();
-        for id in fuzzy(db, &terms, &long, live, 200).await? {
+        for id in fuzzy(db, &terms, &long, live, MATCH_CAP as i64).await? {
             if !seen.contains(&id) && (found.len() as u64) < limit {
                 found.push(id);
             }
@@ -120,8 +128,8 @@ async fn fuzzy<C: ConnectionTrait>(
         let expr = grams.iter().map(|g| fts_phrase(g)).collect::<Vec<_>>().join(" OR ");
         (
             format!(
-                "SELECT c.id, c.search_text FROM contacts_fts JOIN contacts c ON c.id = contacts_fts.rowid \
-                 WHERE contacts_fts MATCH ? AND {live} ORDER BY contacts_fts.rank LIMIT ?"
+                "SELECT c.id, c.search_text FROM contacts c WHERE c.id IN \
+                 (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AND {live}"
             ),
             vec![expr.into(), pool.into()],
         )
