@@ -87,9 +87,9 @@ pub fn DuplicatesPage() -> impl IntoView {
                         </tbody>
                     </table>
                     <nav class="pager">
-                        <button disabled=p.page <= 1 on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
+                        <button disabled={p.page <= 1} on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
                         <span>{format!("Page {} of {}", p.page, p.pages.max(1))}</span>
-                        <button disabled=p.page >= p.pages on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
+                        <button disabled={p.page >= p.pages} on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
                     </nav>
                 }.into_any(),
             })}
