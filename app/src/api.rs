@@ -70,9 +70,7 @@ mod ssr {
 
     pub fn client_ip() -> String {
         use_context::<http::request::Parts>()
-            .and_then(|p| {
-                p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
-            })
+            .map(|p| crate::session::client_ip(&p.extensions))
             .unwrap_or_else(|| "unknown".into())
     }
 }
@@ -104,15 +102,7 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
 pub async fn logout() -> Result<(), ServerFnError> {
     let cfg = use_context::<crate::session::CookieConfig>().unwrap_or_default();
     if let Some(parts) = use_context::<http::request::Parts>() {
-        let refresh = parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == crate::session::REFRESH_COOKIE)
-            .map(|(_, v)| v.to_string());
+        let refresh = crate::session::cookie_value(&parts.headers, crate::session::REFRESH_COOKIE).map(str::to_string);
         if let Some(token) = refresh {
             service::auth::logout(&services()?, &token).await.map_err(fail)?;
         }

@@ -33,3 +33,23 @@ pub fn token_cookies(tokens: &TokenPair, cfg: &CookieConfig) -> Vec<String> {
 pub fn clear_cookies(cfg: &CookieConfig) -> Vec<String> {
     vec![cookie(ACCESS_COOKIE, "", 0, cfg), cookie(REFRESH_COOKIE, "", 0, cfg)]
 }
+
+/// The value of cookie `name` among the request's `Cookie` headers.
+pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The client's address as the connection saw it, from the request extensions.
+pub fn client_ip(extensions: &http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}

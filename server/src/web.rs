@@ -5,7 +5,7 @@ use crate::state::AppState;
 use app::session::{self, CookieConfig};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, SET_COOKIE};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,14 +13,7 @@ use leptos::prelude::provide_context;
 use service::{auth, Session};
 
 fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    session::cookie_value(req.headers(), name)
 }
 
 /// Resolves who is calling and stores a [`Session`] in the request. A Bearer header wins; else the

@@ -107,13 +107,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     }
 }
 
-/// The client's address as the connection saw it.
-pub fn client_ip(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
+pub use app::session::client_ip;
 
 pub fn router() -> Router<AppState> {
     Router::new()

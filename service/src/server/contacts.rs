@@ -467,10 +467,7 @@ pub async fn load_one<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Contact>
 }
 
 fn placeholders(backend: DatabaseBackend, n: usize) -> String {
-    (1..=n)
-        .map(|i| if backend == DatabaseBackend::Postgres { format!("${i}") } else { "?".into() })
-        .collect::<Vec<_>>()
-        .join(", ")
+    (1..=n).map(|i| crate::db::placeholder(backend, i)).collect::<Vec<_>>().join(", ")
 }
 
 /// Loads the children of many contacts with one query per child table (never one per contact).

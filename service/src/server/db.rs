@@ -1,7 +1,7 @@
 //! Connecting to SQLite (embedded default) or PostgreSQL, and applying migrations.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 /// Opens the database named by `url`, creating a SQLite file (and its folder) when needed.
@@ -50,4 +50,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// A cheap query that proves the database answers.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// The `i`-th (1-based) bind placeholder of a raw statement: `$i` on PostgreSQL, `?` on SQLite.
+pub fn placeholder(backend: DatabaseBackend, i: usize) -> String {
+    if backend == DatabaseBackend::Postgres {
+        format!("${i}")
+    } else {
+        "?".into()
+    }
 }

@@ -2,6 +2,7 @@
 //! Exact substring matches of every query word come first; when there are too few, words
 //! sharing most trigrams with the query are added, re-ranked by Jaro-Winkler similarity.
 
+use crate::db::placeholder as ph;
 use crate::dto::SearchHit;
 use crate::text::{digits, has_cyrillic, transliterate};
 use crate::{contacts, Actor, AppResult, Services};
@@ -53,14 +54,6 @@ fn similarity(terms: &[String], text: &str) -> f64 {
     total / terms.len().max(1) as f64
 }
 
-fn ph(backend: DatabaseBackend, i: usize) -> String {
-    if backend == DatabaseBackend::Postgres {
-        format!("${i}")
-    } else {
-        "?".into()
-    }
-}
-
 /// Ids of contacts matching `q`, best first, at most `limit`.
 pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -> AppResult<Vec<i64>> {
     let terms = terms(q);
@@ -72,7 +65,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
     let long: Vec<&String> = terms.iter().filter(|t| t.chars().count() >= 3).collect();
     let mut values: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = vec![live.to_string()];
-    let from = if backend == DatabaseBackend::Sqlite && !long.is_empty() {
+    if backend == DatabaseBackend::Sqlite && !long.is_empty() {
         let expr = long.iter().map(|t| fts_phrase(t)).collect::<Vec<_>>().join(" AND ");
         values.push(expr.into());
         // Bounded in the index itself: a common word must not materialise every match.
@@ -80,10 +73,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
             "c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH {} ORDER BY rowid DESC LIMIT {MATCH_CAP})",
             ph(backend, values.len())
         ));
-        "contacts c"
-    } else {
-        "contacts c"
-    };
+    }
     for t in &terms {
         if backend == DatabaseBackend::Postgres || t.chars().count() < 3 {
             values.push(format!("%{}%", t.replace('\\', "").replace('%', "").replace('_', "")).into());
@@ -93,7 +83,7 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
     }
     values.push((limit as i64).into());
     let sql = format!(
-        "SELECT c.id FROM {from} WHERE {} ORDER BY c.id DESC LIMIT {}",
+        "SELECT c.id FROM contacts c WHERE {} ORDER BY c.id DESC LIMIT {}",
         conds.join(" AND "),
         ph(backend, values.len())
     );
