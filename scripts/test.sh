@@ -12,16 +12,19 @@ REDIS_URL_TEST="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 answers() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 section() { printf '\n\033[1;34m== %s ==\033[0m\n' "$*"; }
 
+# One cargo invocation for every native crate, with the features the release build uses, so each
+# dependency is compiled once (separate `-p` runs would rebuild them with other feature sets).
 # frontend is the wasm entry point; building it natively beside `server` would mix ssr and hydrate.
+# No incremental cache: it is large and a test run does not benefit from it.
+export CARGO_INCREMENTAL=0
+TEST_SELECTION=(--workspace --exclude frontend --features server/tesseract)
 section "Rust tests on SQLite"
-cargo test --workspace --exclude frontend
-cargo test -p app --features ssr
-cargo test -p ocr --features tesseract
+cargo test "${TEST_SELECTION[@]}"
 
 if answers 127.0.0.1 5432; then
   section "Rust tests on PostgreSQL ($PG_URL) and Redis ($REDIS_URL_TEST)"
-  # Same package selection as above, so nothing is rebuilt with other features.
-  TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_TEST" cargo test --workspace --exclude frontend
+  # Same selection as above, so nothing is rebuilt.
+  TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_TEST" cargo test "${TEST_SELECTION[@]}"
 else
   section "PostgreSQL does not answer on 127.0.0.1:5432: skipping the PostgreSQL run"
 fi
