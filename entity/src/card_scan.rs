@@ -22,6 +22,8 @@ pub struct Model {
     pub attempts: i32,
     pub owner_id: i64,
     pub contact_id: Option<i64>,
+    /// `front` or `back` of the card (set when the scan is saved as a contact's card image).
+    pub side: String,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub started_at: Option<ChronoDateTimeUtc>,

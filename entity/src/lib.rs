@@ -11,6 +11,7 @@ pub mod contact_key;
 pub mod contact_phone;
 pub mod contact_tag;
 pub mod duplicate_pair;
+pub mod ocr_correction;
 pub mod refresh_token;
 pub mod setting;
 pub mod tag;

@@ -6,6 +6,7 @@
 //! * [`Pipeline`] — engine order and fallback (low confidence, Cyrillic script).
 //! * [`parse_card`] — lines + boxes → [`ParsedCard`] fields linked to source blocks.
 //! * [`decode_qr`] / [`merge_qr`] — vCard / MeCard QR codes.
+//! * [`learn_hints`] — what users corrected → [`ParseHints`] for the next cards.
 //!
 //! No database, no network, no async runtime. Models are files on disk fetched at install time
 //! by `scripts/fetch-models.sh`.
@@ -13,6 +14,7 @@
 mod geometry;
 mod image_io;
 mod json;
+mod learn;
 mod paddle;
 mod parse;
 mod pipeline;
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use image_io::{decode_image, Limits};
 pub use json::card_json;
+pub use learn::{learn_hints, Correction, MAX_LEARNED};
 pub use paddle::{PaddleEngine, PaddleOptions, MODEL_FILES};
 pub use parse::{parse_card, ParseHints, ParsedCard, ParsedField, ParsedPhone};
 pub use pipeline::{looks_cyrillic, FallbackPolicy, Pipeline, Reading};

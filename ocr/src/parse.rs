@@ -1495,6 +1495,11 @@ fn name_shape(text: &str) -> f32 {
     s
 }
 
+/// Whether `w` (lower case) is one of the parser's own job-title words.
+pub(crate) fn is_builtin_title_word(w: &str) -> bool {
+    TITLE_WORDS.contains(&w)
+}
+
 fn title_score(text: &str, hints: &ParseHints) -> f32 {
     let ws = words_lower(text);
     let mut s = 0.0;
