@@ -240,6 +240,60 @@ pub async fn set_duplicate_status(id: i64, status: String) -> Result<DuplicatePa
     service::duplicates::set_status(&services()?, &actor()?, id, &status).await.map_err(fail)
 }
 
+/// Check-on-create: the existing contacts a draft looks like (the editor's "looks like …").
+#[server(endpoint = "check_duplicates", input = Json)]
+pub async fn check_duplicates(
+    draft: service::dto::CheckDuplicatesInput,
+) -> Result<Vec<service::dto::DuplicateCandidate>, ServerFnError> {
+    service::duplicates::check(&services()?, &actor()?, draft).await.map_err(fail)
+}
+
+/// Merges contacts (or previews the merge with `dry_run`).
+#[server(endpoint = "merge_contacts", input = Json)]
+pub async fn merge_contacts(input: service::dto::MergeInput) -> Result<service::dto::MergeResult, ServerFnError> {
+    service::merges::merge(&services()?, &actor()?, input).await.map_err(fail)
+}
+
+#[server(endpoint = "undo_merge", input = Json)]
+pub async fn undo_merge(id: i64) -> Result<service::dto::ContactMerges, ServerFnError> {
+    service::merges::undo(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+/// The merges a contact took part in, and what it was merged into.
+#[server(endpoint = "contact_merges")]
+pub async fn contact_merges(id: i64) -> Result<service::dto::ContactMerges, ServerFnError> {
+    service::merges::for_contact(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+/// Starts a full duplicate scan (administrators).
+#[server(endpoint = "start_duplicate_scan")]
+pub async fn start_duplicate_scan() -> Result<service::dto::DuplicateScan, ServerFnError> {
+    service::duplicate_scans::start(&services()?, &actor()?).await.map_err(fail)
+}
+
+/// A scan's progress, or the latest scan when `id` is absent.
+#[server(endpoint = "duplicate_scan", input = Json)]
+pub async fn duplicate_scan(id: Option<i64>) -> Result<Option<service::dto::DuplicateScan>, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    match id {
+        Some(id) => service::duplicate_scans::get(&svc, &actor, id).await.map(Some),
+        None => service::duplicate_scans::latest(&svc, &actor).await,
+    }
+    .map_err(fail)
+}
+
+#[server(endpoint = "duplicate_settings")]
+pub async fn duplicate_settings() -> Result<service::dto::DuplicateSettings, ServerFnError> {
+    service::duplicates::get_settings(&services()?, &actor()?).await.map_err(fail)
+}
+
+#[server(endpoint = "save_duplicate_settings", input = Json)]
+pub async fn save_duplicate_settings(
+    settings: service::dto::DuplicateSettings,
+) -> Result<service::dto::DuplicateSettings, ServerFnError> {
+    service::duplicates::put_settings(&services()?, &actor()?, settings).await.map_err(fail)
+}
+
 /// The message of a server-function error, without the framework's prefix.
 pub fn error_text(e: &ServerFnError) -> String {
     match e {

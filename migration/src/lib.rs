@@ -7,6 +7,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 mod m20261125_000001_initial;
 mod m20261126_000002_duplicates;
 mod m20261126_000003_scans;
+mod m20261127_000004_merges;
 mod m20261127_000005_ocr_corrections;
 mod m20261127_000006_integrations;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261126_000002_duplicates::Migration),
             Box::new(m20261126_000003_scans::Migration),
+            Box::new(m20261127_000004_merges::Migration),
             Box::new(m20261127_000005_ocr_corrections::Migration),
             Box::new(m20261127_000006_integrations::Migration),
         ]

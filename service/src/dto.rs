@@ -387,3 +387,132 @@ pub struct DuplicateQuery {
 pub struct DuplicateStatusInput {
     pub status: String,
 }
+
+/// Which value a merged field takes: a contact's id (take that contact's value) or a typed value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum MergeFieldChoice {
+    /// Take the value of this contact (one of `ids`).
+    From(i64),
+    /// Use this text (text fields only).
+    Value(String),
+}
+
+/// Fields a merge can choose per contact.
+pub const MERGE_FIELDS: [&str; 13] = [
+    "prefix",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "company",
+    "position",
+    "department",
+    "website",
+    "address",
+    "notes",
+    "phones",
+    "emails",
+];
+
+/// `POST /api/v1/contacts/merge`: merge two or more contacts into one survivor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct MergeInput {
+    /// The contacts to merge (two or more, distinct).
+    pub ids: Vec<i64>,
+    /// The contact that survives (keeps its id); the most complete one when absent.
+    pub survivor_id: Option<i64>,
+    /// Per field (see `MERGE_FIELDS`): the contact whose value to keep, or a typed value. A field
+    /// left out takes the most recently edited non-empty value.
+    pub fields: std::collections::BTreeMap<String, MergeFieldChoice>,
+    /// Keep every distinct phone of all contacts (the default) unless `fields.phones` names one.
+    pub keep_all_phones: Option<bool>,
+    /// Keep every distinct e-mail of all contacts (the default) unless `fields.emails` names one.
+    pub keep_all_emails: Option<bool>,
+    /// The `version` of each contact as the client last read it (`{"12": 3, …}`); required unless
+    /// `dry_run`. A contact changed since gets 409 and nothing is merged.
+    pub versions: std::collections::BTreeMap<i64, i32>,
+    /// Only show what the merge would give; change nothing.
+    pub dry_run: bool,
+}
+
+/// The result (or, for a dry run, the preview) of a merge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MergeResult {
+    /// The merge record (to undo it); absent for a dry run.
+    pub merge_id: Option<i64>,
+    pub dry_run: bool,
+    /// The survivor as it is (or would be) after the merge.
+    pub survivor: Contact,
+    /// The contacts marked as merged into the survivor.
+    pub merged_ids: Vec<i64>,
+    /// For each field, the contacts its value came from (empty for a typed value).
+    pub sources: std::collections::BTreeMap<String, Vec<i64>>,
+}
+
+/// A merge as listed for a contact (to show and undo it from the contact's history).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MergeRecord {
+    pub id: i64,
+    pub survivor_id: i64,
+    pub merged_ids: Vec<i64>,
+    /// Who merged.
+    pub user: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+    /// Whether an undo would be accepted now; when not, `undo_blocked` says why.
+    pub can_undo: bool,
+    pub undo_blocked: Option<String>,
+}
+
+/// How a contact stands in merges: merged into another one, and the merges it survived.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ContactMerges {
+    /// Set when this contact was merged into another one (it is hidden from lists and search).
+    pub merged_into: Option<ContactSummary>,
+    /// Merges that involved this contact, newest first.
+    pub merges: Vec<MergeRecord>,
+}
+
+/// A full duplicate scan: a background job with progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DuplicateScan {
+    pub id: i64,
+    /// queued | running | done | failed
+    pub status: String,
+    /// keys | normalize | block | score | record | done
+    pub phase: String,
+    /// Steps done of `total` in the current phase.
+    pub done: i64,
+    pub total: i64,
+    /// Overall progress 0..1 for a progress bar.
+    pub progress: f32,
+    pub contacts: i64,
+    pub keys_backfilled: i64,
+    pub pairs_found: i64,
+    pub pairs_new: i64,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Duplicate matching settings an administrator can change: the thresholds and the per-field
+/// weights (log-odds of the evidence each field adds; see the `dedup` crate).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DuplicateSettings {
+    /// A pair is recorded (check-on-create and scan) when its score is at least this (0..1).
+    pub threshold: f32,
+    /// The editor warns "looks like …" from this score on (0..1).
+    pub candidate_threshold: f32,
+    /// Field weights by name (`name_exact`, `email_match`, `phone_match`, …).
+    pub weights: std::collections::BTreeMap<String, f32>,
+}

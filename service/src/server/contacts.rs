@@ -132,7 +132,7 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
     Ok(Clean { input, phones, emails, tags, groups, source })
 }
 
-fn search_text(c: &Clean) -> String {
+pub(crate) fn search_text(c: &Clean) -> String {
     let i = &c.input;
     let mut parts: Vec<String> =
         vec![i.full_name.clone(), i.company.clone(), i.position.clone(), i.department.clone(), i.website.clone()];
@@ -148,7 +148,7 @@ fn search_text(c: &Clean) -> String {
 }
 
 /// The editable state of a contact, the shape history diffs are taken over.
-fn snapshot(c: &Contact) -> serde_json::Value {
+pub(crate) fn snapshot(c: &Contact) -> serde_json::Value {
     let mut tags: Vec<&str> = c.tags.iter().map(|t| t.name.as_str()).collect();
     tags.sort_unstable();
     let mut groups: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
@@ -170,7 +170,7 @@ fn empty_snapshot() -> serde_json::Value {
     })
 }
 
-async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clean) -> AppResult<()> {
+pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clean) -> AppResult<()> {
     contact_phone::Entity::delete_many().filter(contact_phone::Column::ContactId.eq(id)).exec(db).await?;
     contact_email::Entity::delete_many().filter(contact_email::Column::ContactId.eq(id)).exec(db).await?;
     if !c.phones.is_empty() {
@@ -270,6 +270,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     let match_settings = duplicates::match_settings(svc).await?;
     let txn = svc.db.begin().await?;
     let before = load_one(&txn, id).await?;
+    crate::merges::ensure_not_merged(&txn, id).await?;
     if before.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
     }
@@ -315,6 +316,7 @@ async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> A
     let match_settings = duplicates::match_settings(svc).await?;
     let txn = svc.db.begin().await?;
     let before = load_one(&txn, id).await?;
+    crate::merges::ensure_not_merged(&txn, id).await?;
     if before.deleted_at.is_some() == deleted {
         return Ok(before);
     }
@@ -394,6 +396,8 @@ pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult
     } else {
         contact::Column::DeletedAt.is_null()
     });
+    // Contacts merged into another one are kept for undo but listed nowhere.
+    select = select.filter(contact::Column::MergedIntoId.is_null());
     let mut filtered = false;
     if let Some(tag) = q.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
@@ -551,7 +555,11 @@ pub async fn load_many<C: ConnectionTrait>(db: &C, rows: Vec<contact::Model>) ->
 
 /// Counts live contacts (for the `contacts_total` gauge at start-up).
 pub async fn count_live(svc: &Services) -> AppResult<u64> {
-    Ok(contact::Entity::find().filter(contact::Column::DeletedAt.is_null()).count(&svc.db).await?)
+    Ok(contact::Entity::find()
+        .filter(contact::Column::DeletedAt.is_null())
+        .filter(contact::Column::MergedIntoId.is_null())
+        .count(&svc.db)
+        .await?)
 }
 
 /// Distinct company names for the filter box, most common first.

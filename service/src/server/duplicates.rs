@@ -7,8 +7,8 @@
 //! Never compares all pairs. A deleted contact has no keys, so it is never a candidate.
 
 use crate::dto::{
-    self, CheckDuplicatesInput, Contact, ContactSummary, DuplicateCandidate, DuplicatePair, DuplicateQuery, MatchField,
-    Page, DUPLICATE_STATUSES,
+    self, CheckDuplicatesInput, Contact, ContactSummary, DuplicateCandidate, DuplicatePair, DuplicateQuery,
+    DuplicateSettings, MatchField, Page, DUPLICATE_STATUSES,
 };
 use crate::{audit, contacts, settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
@@ -18,7 +18,7 @@ use sea_orm::{
     Set, Statement, TransactionTrait, Value,
 };
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The `settings` row whose JSON value overrides [`dedup::Settings::default`] (partial JSON is fine).
 pub const SETTINGS_KEY: &str = "duplicate_settings";
@@ -72,6 +72,17 @@ fn dedup_input(id: i64, c: &dto::ContactInput, phones: &[dto::Phone], emails: Ve
         website: c.website.clone(),
         address: c.address.clone(),
     }
+}
+
+/// A stored contact in the dedup crate's shape (for batch scans).
+pub(crate) fn to_dedup(c: &Contact) -> dedup::ContactInput {
+    let input = dto::ContactInput::from(c);
+    dedup_input(c.id, &input, &c.phones, c.emails.iter().map(|e| e.address.clone()).collect())
+}
+
+/// The per-field evidence of a match as stored in `duplicate_pairs.match_fields`.
+pub(crate) fn fields_json(m: &dedup::Match) -> String {
+    serde_json::to_string(&match_fields(m)).unwrap_or_else(|_| "[]".into())
 }
 
 fn normalize_contact(c: &Contact, s: &dedup::Settings) -> dedup::Normalized {
@@ -253,7 +264,8 @@ async fn load_pairs<C: ConnectionTrait>(db: &C, rows: Vec<duplicate_pair::Model>
 }
 
 /// Stored pairs, best score first, both contacts in full; pairs with a contact in the trash are
-/// left out. All statuses unless `q.status` names one.
+/// left out, and so are open pairs with a contact merged into another one (the pairs of the
+/// merge itself are listed as `merged`). All statuses unless `q.status` names one.
 pub async fn list(svc: &Services, _actor: &Actor, q: &DuplicateQuery) -> AppResult<Page<DuplicatePair>> {
     let limit = q.limit.unwrap_or(25).clamp(1, MAX_LIMIT);
     let page = Ord::max(q.page.unwrap_or(1), 1);
@@ -262,9 +274,21 @@ pub async fn list(svc: &Services, _actor: &Actor, q: &DuplicateQuery) -> AppResu
         .from(contact::Entity)
         .and_where(contact::Column::DeletedAt.is_null())
         .to_owned();
+    let merged = sea_orm::sea_query::Query::select()
+        .column(contact::Column::Id)
+        .from(contact::Entity)
+        .and_where(contact::Column::MergedIntoId.is_not_null())
+        .to_owned();
     let mut select = duplicate_pair::Entity::find()
         .filter(duplicate_pair::Column::AId.in_subquery(live.clone()))
-        .filter(duplicate_pair::Column::BId.in_subquery(live));
+        .filter(duplicate_pair::Column::BId.in_subquery(live))
+        .filter(
+            sea_orm::Condition::any().add(duplicate_pair::Column::Status.eq("merged")).add(
+                sea_orm::Condition::all()
+                    .add(duplicate_pair::Column::AId.not_in_subquery(merged.clone()))
+                    .add(duplicate_pair::Column::BId.not_in_subquery(merged)),
+            ),
+        );
     if let Some(status) = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         check_status(status, "status")?;
         select = select.filter(duplicate_pair::Column::Status.eq(status));
@@ -320,6 +344,50 @@ pub async fn set_status(svc: &Services, actor: &Actor, id: i64, status: &str) ->
     let mut out = load_pairs(&txn, vec![after]).await?;
     txn.commit().await?;
     out.pop().ok_or_else(|| AppError::not_found("contact of the duplicate pair"))
+}
+
+/// The thresholds and field weights in force, as an administrator edits them.
+pub fn settings_view(s: &dedup::Settings) -> DuplicateSettings {
+    let weights = serde_json::to_value(&s.weights)
+        .ok()
+        .and_then(|v| serde_json::from_value::<BTreeMap<String, f32>>(v).ok())
+        .unwrap_or_default();
+    DuplicateSettings { threshold: s.threshold, candidate_threshold: s.candidate_threshold, weights }
+}
+
+/// The matching thresholds and weights (any signed-in user may read them).
+pub async fn get_settings(svc: &Services, _actor: &Actor) -> AppResult<DuplicateSettings> {
+    Ok(settings_view(&match_settings(svc).await?))
+}
+
+/// Changes the thresholds and weights (administrators only); weights left out keep their value.
+/// Used by check-on-create and by scans from the next call on.
+pub async fn put_settings(svc: &Services, actor: &Actor, input: DuplicateSettings) -> AppResult<DuplicateSettings> {
+    actor.require_admin()?;
+    for (name, v) in [("threshold", input.threshold), ("candidate_threshold", input.candidate_threshold)] {
+        if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+            return Err(AppError::validation(name, "must be a number between 0 and 1"));
+        }
+    }
+    let current = match_settings(svc).await?;
+    let mut weights = serde_json::to_value(&current.weights).unwrap_or_else(|_| json!({}));
+    for (name, w) in &input.weights {
+        let field = format!("weights.{name}");
+        if weights.get(name).is_none() {
+            let known: Vec<String> = settings_view(&current).weights.into_keys().collect();
+            return Err(AppError::validation(field, format!("is not a weight; use {}", known.join(", "))));
+        }
+        if !w.is_finite() || w.abs() > 50.0 {
+            return Err(AppError::validation(field, "must be a number between -50 and 50"));
+        }
+        weights[name.as_str()] = json!(w);
+    }
+    let mut raw = settings::get(svc, SETTINGS_KEY).await?.filter(|v| v.is_object()).unwrap_or_else(|| json!({}));
+    raw["threshold"] = json!(input.threshold);
+    raw["candidate_threshold"] = json!(input.candidate_threshold);
+    raw["weights"] = weights;
+    settings::set(svc, actor, SETTINGS_KEY, raw).await?;
+    get_settings(svc, actor).await
 }
 
 #[cfg(test)]

@@ -61,7 +61,12 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let live = if trash { "c.deleted_at IS NOT NULL" } else { "c.deleted_at IS NULL" };
+    // Contacts merged into another one are hidden from search as from the list.
+    let live = if trash {
+        "c.deleted_at IS NOT NULL AND c.merged_into_id IS NULL"
+    } else {
+        "c.deleted_at IS NULL AND c.merged_into_id IS NULL"
+    };
     let long: Vec<&String> = terms.iter().filter(|t| t.chars().count() >= 3).collect();
     let mut values: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = vec![live.to_string()];

@@ -1,0 +1,1055 @@
+//! Merging duplicate contacts, and undoing a merge exactly.
+//!
+//! A merge is one transaction: the survivor takes the chosen value per field (or every distinct
+//! phone and e-mail), the tags, groups, card scans and history of the others move to it, the
+//! others are kept as "merged into" the survivor (hidden from lists, search and matching, not
+//! deleted), and the pairs among them become `merged`. Every contact's `version` is checked: a
+//! contact edited since the client read it gets 409 and nothing changes.
+//!
+//! Before changing anything the merge stores a full snapshot of every row it touches in
+//! `contact_merges` (see [`Snapshot`]); undo writes those rows back as they were. Undo is refused
+//! (409) once the survivor or a merged contact has changed after the merge.
+
+use crate::dto::{
+    self, Contact, ContactMerges, ContactSummary, MergeFieldChoice, MergeInput, MergeRecord, MergeResult, MERGE_FIELDS,
+};
+use crate::{audit, contacts, duplicates, settings, Actor, AppError, AppResult, Services};
+use chrono::{DateTime, Utc};
+use dedup::merge_plan::{self, Choice, Record, Value as PlanValue};
+use entity::{
+    audit_log, card_scan, contact, contact_email, contact_group, contact_group_member, contact_key, contact_merge,
+    contact_phone, contact_tag, duplicate_pair, tag, user,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
+
+/// At most this many contacts in one merge.
+pub const MAX_MERGE: usize = 20;
+
+/// A contact row as it was, every column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ContactRow {
+    id: i64,
+    uid: String,
+    sequence_number: i64,
+    prefix: String,
+    first_name: String,
+    middle_name: String,
+    last_name: String,
+    full_name: String,
+    company: String,
+    position: String,
+    department: String,
+    website: String,
+    address: String,
+    notes: String,
+    source: String,
+    search_text: String,
+    version: i32,
+    owner_id: Option<i64>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+    merged_into_id: Option<i64>,
+}
+
+impl From<contact::Model> for ContactRow {
+    fn from(m: contact::Model) -> Self {
+        ContactRow {
+            id: m.id,
+            uid: m.uid,
+            sequence_number: m.sequence_number,
+            prefix: m.prefix,
+            first_name: m.first_name,
+            middle_name: m.middle_name,
+            last_name: m.last_name,
+            full_name: m.full_name,
+            company: m.company,
+            position: m.position,
+            department: m.department,
+            website: m.website,
+            address: m.address,
+            notes: m.notes,
+            source: m.source,
+            search_text: m.search_text,
+            version: m.version,
+            owner_id: m.owner_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            deleted_at: m.deleted_at,
+            merged_into_id: m.merged_into_id,
+        }
+    }
+}
+
+impl ContactRow {
+    fn active(&self) -> contact::ActiveModel {
+        contact::ActiveModel {
+            id: Set(self.id),
+            uid: Set(self.uid.clone()),
+            sequence_number: Set(self.sequence_number),
+            prefix: Set(self.prefix.clone()),
+            first_name: Set(self.first_name.clone()),
+            middle_name: Set(self.middle_name.clone()),
+            last_name: Set(self.last_name.clone()),
+            full_name: Set(self.full_name.clone()),
+            company: Set(self.company.clone()),
+            position: Set(self.position.clone()),
+            department: Set(self.department.clone()),
+            website: Set(self.website.clone()),
+            address: Set(self.address.clone()),
+            notes: Set(self.notes.clone()),
+            source: Set(self.source.clone()),
+            search_text: Set(self.search_text.clone()),
+            version: Set(self.version),
+            owner_id: Set(self.owner_id),
+            created_at: Set(self.created_at),
+            updated_at: Set(self.updated_at),
+            deleted_at: Set(self.deleted_at),
+            merged_into_id: Set(self.merged_into_id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PhoneRow {
+    id: i64,
+    contact_id: i64,
+    kind: String,
+    number: String,
+    e164: Option<String>,
+    position: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct EmailRow {
+    id: i64,
+    contact_id: i64,
+    kind: String,
+    address: String,
+    normalized: String,
+    position: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PairRow {
+    id: i64,
+    a_id: i64,
+    b_id: i64,
+    score: f32,
+    match_fields: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// Everything a merge changes, as it was before: undo writes it back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Snapshot {
+    contacts: Vec<ContactRow>,
+    phones: Vec<PhoneRow>,
+    emails: Vec<EmailRow>,
+    /// (contact_id, tag_id)
+    tags: Vec<(i64, i64)>,
+    /// (contact_id, group_id)
+    groups: Vec<(i64, i64)>,
+    /// (contact_id, key)
+    keys: Vec<(i64, String)>,
+    /// (card_scan id, contact_id)
+    scans: Vec<(i64, i64)>,
+    /// Every pair with one of the contacts on either side.
+    pairs: Vec<PairRow>,
+    /// (audit_log id, contact_id) of the merged contacts' history, which moves to the survivor.
+    history: Vec<(i64, i64)>,
+    /// Each contact's version right after the merge: undo is refused once one has moved on.
+    versions_after: BTreeMap<i64, i32>,
+}
+
+async fn take_snapshot<C: ConnectionTrait>(db: &C, ids: &[i64], losers: &[i64]) -> AppResult<Snapshot> {
+    let ids_v = ids.to_vec();
+    let mut s = Snapshot::default();
+    s.contacts = contact::Entity::find()
+        .filter(contact::Column::Id.is_in(ids_v.clone()))
+        .order_by_asc(contact::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ContactRow::from)
+        .collect();
+    s.phones = contact_phone::Entity::find()
+        .filter(contact_phone::Column::ContactId.is_in(ids_v.clone()))
+        .order_by_asc(contact_phone::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| PhoneRow {
+            id: p.id,
+            contact_id: p.contact_id,
+            kind: p.kind,
+            number: p.number,
+            e164: p.e164,
+            position: p.position,
+        })
+        .collect();
+    s.emails = contact_email::Entity::find()
+        .filter(contact_email::Column::ContactId.is_in(ids_v.clone()))
+        .order_by_asc(contact_email::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| EmailRow {
+            id: e.id,
+            contact_id: e.contact_id,
+            kind: e.kind,
+            address: e.address,
+            normalized: e.normalized,
+            position: e.position,
+        })
+        .collect();
+    s.tags = contact_tag::Entity::find()
+        .filter(contact_tag::Column::ContactId.is_in(ids_v.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.contact_id, t.tag_id))
+        .collect();
+    s.groups = contact_group_member::Entity::find()
+        .filter(contact_group_member::Column::ContactId.is_in(ids_v.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.contact_id, g.group_id))
+        .collect();
+    s.keys = contact_key::Entity::find()
+        .filter(contact_key::Column::ContactId.is_in(ids_v.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|k| (k.contact_id, k.key))
+        .collect();
+    s.scans = card_scan::Entity::find()
+        .select_only()
+        .column(card_scan::Column::Id)
+        .column(card_scan::Column::ContactId)
+        .filter(card_scan::Column::ContactId.is_in(ids_v.clone()))
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?;
+    s.pairs = duplicate_pair::Entity::find()
+        .filter(
+            Condition::any()
+                .add(duplicate_pair::Column::AId.is_in(ids_v.clone()))
+                .add(duplicate_pair::Column::BId.is_in(ids_v.clone())),
+        )
+        .order_by_asc(duplicate_pair::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| PairRow {
+            id: p.id,
+            a_id: p.a_id,
+            b_id: p.b_id,
+            score: p.score,
+            match_fields: p.match_fields,
+            status: p.status,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        })
+        .collect();
+    s.history = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Id)
+        .column(audit_log::Column::ContactId)
+        .filter(audit_log::Column::ContactId.is_in(losers.to_vec()))
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?;
+    Ok(s)
+}
+
+fn text_of(c: &Contact, field: &str) -> String {
+    match field {
+        "prefix" => c.prefix.clone(),
+        "first_name" => c.first_name.clone(),
+        "middle_name" => c.middle_name.clone(),
+        "last_name" => c.last_name.clone(),
+        "full_name" => c.full_name.clone(),
+        "company" => c.company.clone(),
+        "position" => c.position.clone(),
+        "department" => c.department.clone(),
+        "website" => c.website.clone(),
+        "address" => c.address.clone(),
+        "notes" => c.notes.clone(),
+        _ => String::new(),
+    }
+}
+
+const TEXT_FIELDS: [&str; 11] = [
+    "prefix",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "company",
+    "position",
+    "department",
+    "website",
+    "address",
+    "notes",
+];
+
+/// What the survivor becomes: its fields as a contact input, and where each field came from.
+struct Plan {
+    survivor: i64,
+    merged: Vec<i64>,
+    input: dto::ContactInput,
+    sources: BTreeMap<String, Vec<i64>>,
+}
+
+fn list_choice(
+    field: &str,
+    choice: Option<&MergeFieldChoice>,
+    keep_all: Option<bool>,
+    ids: &[i64],
+) -> AppResult<Option<i64>> {
+    match choice {
+        Some(MergeFieldChoice::From(id)) if ids.contains(id) => Ok(Some(*id)),
+        Some(MergeFieldChoice::From(id)) => {
+            Err(AppError::validation(format!("fields.{field}"), format!("contact {id} is not being merged")))
+        }
+        Some(MergeFieldChoice::Value(_)) => Err(AppError::validation(
+            format!("fields.{field}"),
+            format!("choose the contact whose {field} to keep, or keep_all_{field}"),
+        )),
+        None if keep_all.unwrap_or(true) => Ok(None),
+        None => Ok(Some(ids[0])),
+    }
+}
+
+/// Chooses the survivor's values (pure). `contacts` are in the order of the request.
+fn plan(contacts: &[Contact], input: &MergeInput) -> AppResult<Plan> {
+    let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
+    for name in input.fields.keys() {
+        if !MERGE_FIELDS.contains(&name.as_str()) {
+            return Err(AppError::validation(
+                format!("fields.{name}"),
+                format!("is not a field a merge can choose; use {}", MERGE_FIELDS.join(", ")),
+            ));
+        }
+    }
+    let records: Vec<Record> = contacts
+        .iter()
+        .map(|c| Record {
+            id: c.id,
+            updated_at: Some(c.updated_at.timestamp_micros()),
+            fields: TEXT_FIELDS.iter().map(|f| (f.to_string(), PlanValue::Text(text_of(c, f)))).collect(),
+        })
+        .collect();
+    let mut choices: BTreeMap<String, Choice> = BTreeMap::new();
+    for (name, choice) in &input.fields {
+        if !TEXT_FIELDS.contains(&name.as_str()) {
+            continue;
+        }
+        let c = match choice {
+            MergeFieldChoice::From(id) if ids.contains(id) => Choice::From(*id),
+            MergeFieldChoice::From(id) => {
+                return Err(AppError::validation(format!("fields.{name}"), format!("contact {id} is not being merged")))
+            }
+            MergeFieldChoice::Value(v) => Choice::Value(PlanValue::Text(v.clone())),
+        };
+        choices.insert(name.clone(), c);
+    }
+    if let Some(s) = input.survivor_id {
+        if !ids.contains(&s) {
+            return Err(AppError::validation("survivor_id", format!("contact {s} is not being merged")));
+        }
+    }
+    let p = merge_plan::plan(&records, &choices, input.survivor_id, &dedup::Settings::default())
+        .map_err(|e| AppError::validation("ids", e.to_string()))?;
+    let survivor = p.survivor;
+    let text = |f: &str| p.fields.get(f).map(PlanValue::as_text).unwrap_or_default();
+    let mut sources = p.sources.clone();
+    let mut full_name = text("full_name");
+    let has_parts = !(text("first_name").is_empty() && text("last_name").is_empty());
+    if !input.fields.contains_key("full_name") && has_parts {
+        // Derived from the chosen name parts, so the name reads as chosen.
+        full_name = String::new();
+        sources.insert("full_name".into(), Vec::new());
+    }
+    // Survivor first, then the others in the order given.
+    let mut ordered: Vec<&Contact> = contacts.iter().filter(|c| c.id == survivor).collect();
+    ordered.extend(contacts.iter().filter(|c| c.id != survivor));
+    let order_ids: Vec<i64> = ordered.iter().map(|c| c.id).collect();
+
+    let phones_from = list_choice("phones", input.fields.get("phones"), input.keep_all_phones, &order_ids)?;
+    let mut phones: Vec<dto::PhoneInput> = Vec::new();
+    let mut phone_keys: Vec<String> = Vec::new();
+    let mut phone_src: Vec<i64> = Vec::new();
+    for c in ordered.iter().filter(|c| phones_from.is_none_or(|id| id == c.id)) {
+        for p in &c.phones {
+            let key = p.e164.clone().unwrap_or_else(|| crate::text::digits(&p.number));
+            if phone_keys.contains(&key) {
+                continue;
+            }
+            phone_keys.push(key);
+            phones.push(dto::PhoneInput { kind: p.kind.clone(), number: p.number.clone() });
+            if !phone_src.contains(&c.id) {
+                phone_src.push(c.id);
+            }
+        }
+    }
+    sources.insert("phones".into(), phones_from.map(|id| vec![id]).unwrap_or(phone_src));
+
+    let emails_from = list_choice("emails", input.fields.get("emails"), input.keep_all_emails, &order_ids)?;
+    let mut emails: Vec<dto::EmailInput> = Vec::new();
+    let mut email_keys: Vec<String> = Vec::new();
+    let mut email_src: Vec<i64> = Vec::new();
+    for c in ordered.iter().filter(|c| emails_from.is_none_or(|id| id == c.id)) {
+        for e in &c.emails {
+            let key = crate::text::email_key(&e.address);
+            if email_keys.contains(&key) {
+                continue;
+            }
+            email_keys.push(key);
+            emails.push(dto::EmailInput { kind: e.kind.clone(), address: e.address.clone() });
+            if !email_src.contains(&c.id) {
+                email_src.push(c.id);
+            }
+        }
+    }
+    sources.insert("emails".into(), emails_from.map(|id| vec![id]).unwrap_or(email_src));
+
+    let mut tags: Vec<dto::NameRef> = Vec::new();
+    let mut groups: Vec<dto::NameRef> = Vec::new();
+    for c in &ordered {
+        for t in &c.tags {
+            if !tags.iter().any(|x| x.name().eq_ignore_ascii_case(&t.name)) {
+                tags.push(dto::NameRef::Name(t.name.clone()));
+            }
+        }
+        for g in &c.groups {
+            if !groups.iter().any(|x| x.name().eq_ignore_ascii_case(&g.name)) {
+                groups.push(dto::NameRef::Name(g.name.clone()));
+            }
+        }
+    }
+    let surv = ordered[0];
+    let input = dto::ContactInput {
+        prefix: text("prefix"),
+        first_name: text("first_name"),
+        middle_name: text("middle_name"),
+        last_name: text("last_name"),
+        full_name,
+        company: text("company"),
+        position: text("position"),
+        department: text("department"),
+        phones,
+        emails,
+        website: text("website"),
+        address: text("address"),
+        notes: text("notes"),
+        tags,
+        groups,
+        source: Some(surv.source.clone()),
+        version: Some(surv.version),
+    };
+    Ok(Plan { survivor, merged: order_ids[1..].to_vec(), input, sources })
+}
+
+fn check_ids(ids: &[i64]) -> AppResult<()> {
+    if ids.len() < 2 {
+        return Err(AppError::validation("ids", "name at least two contacts to merge"));
+    }
+    if ids.len() > MAX_MERGE {
+        return Err(AppError::validation("ids", format!("at most {MAX_MERGE} contacts in one merge")));
+    }
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(*id) {
+            return Err(AppError::validation("ids", format!("contact {id} is named twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Loads the contacts of a merge in the order given; 404 names a missing one, 409 one in the
+/// trash or already merged.
+async fn load_for_merge<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<Vec<Contact>> {
+    let rows = contact::Entity::find().filter(contact::Column::Id.is_in(ids.to_vec())).all(db).await?;
+    for id in ids {
+        let Some(r) = rows.iter().find(|r| r.id == *id) else {
+            return Err(AppError::NotFound(format!("contact {id} not found")));
+        };
+        if r.deleted_at.is_some() {
+            return Err(AppError::Conflict(format!("contact {id} is in the trash; restore it before merging")));
+        }
+        if let Some(into) = r.merged_into_id {
+            return Err(AppError::Conflict(format!("contact {id} was already merged into contact {into}")));
+        }
+    }
+    let mut loaded = contacts::load_many(db, rows).await?;
+    loaded.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
+    Ok(loaded)
+}
+
+fn stale(id: i64, now: i32, sent: i32) -> AppError {
+    AppError::Conflict(format!(
+        "contact {id} was changed by someone else (version {now} now, you sent {sent}); reload it and review the merge again"
+    ))
+}
+
+/// Merges `input.ids` into one contact, or with `dry_run` shows what that would give.
+pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResult<MergeResult> {
+    check_ids(&input.ids)?;
+    if !input.dry_run {
+        for id in &input.ids {
+            if !input.versions.contains_key(id) {
+                return Err(AppError::validation(
+                    format!("versions.{id}"),
+                    "is required: send the version of each contact as you last read it",
+                ));
+            }
+        }
+    }
+    let region = settings::default_region(svc).await?;
+    let match_settings = duplicates::match_settings(svc).await?;
+    let txn = svc.db.begin().await?;
+    let loaded = load_for_merge(&txn, &input.ids).await?;
+    for c in &loaded {
+        if let Some(sent) = input.versions.get(&c.id) {
+            if *sent != c.version {
+                return Err(stale(c.id, c.version, *sent));
+            }
+        }
+    }
+    let p = plan(&loaded, &input)?;
+    let clean = contacts::clean(p.input.clone(), &region)?;
+    let before = loaded.iter().find(|c| c.id == p.survivor).cloned().ok_or_else(|| AppError::not_found("survivor"))?;
+
+    if input.dry_run {
+        let mut preview = before.clone();
+        let i = &clean.input;
+        preview.prefix = i.prefix.clone();
+        preview.first_name = i.first_name.clone();
+        preview.middle_name = i.middle_name.clone();
+        preview.last_name = i.last_name.clone();
+        preview.full_name = i.full_name.clone();
+        preview.company = i.company.clone();
+        preview.position = i.position.clone();
+        preview.department = i.department.clone();
+        preview.website = i.website.clone();
+        preview.address = i.address.clone();
+        preview.notes = i.notes.clone();
+        preview.phones = clean.phones.clone();
+        preview.emails =
+            clean.emails.iter().map(|(kind, address, _)| dto::Email { kind: kind.clone(), address: address.clone() }).collect();
+        let mut tags: Vec<dto::TagRef> = Vec::new();
+        let mut groups: Vec<dto::GroupRef> = Vec::new();
+        for c in &loaded {
+            tags.extend(c.tags.iter().filter(|t| !tags.iter().any(|x| x.id == t.id)).cloned().collect::<Vec<_>>());
+            groups.extend(c.groups.iter().filter(|g| !groups.iter().any(|x| x.id == g.id)).cloned().collect::<Vec<_>>());
+        }
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        preview.tags = tags;
+        preview.groups = groups;
+        return Ok(MergeResult {
+            merge_id: None,
+            dry_run: true,
+            survivor: preview,
+            merged_ids: p.merged,
+            sources: p.sources,
+        });
+    }
+
+    let all: Vec<i64> = loaded.iter().map(|c| c.id).collect();
+    let mut snapshot = take_snapshot(&txn, &all, &p.merged).await?;
+    let now = Utc::now();
+
+    // The survivor: chosen fields, children, tags and groups (the union); version guarded.
+    let i = &clean.input;
+    let res = contact::Entity::update_many()
+        .col_expr(contact::Column::Prefix, Expr::value(i.prefix.clone()))
+        .col_expr(contact::Column::FirstName, Expr::value(i.first_name.clone()))
+        .col_expr(contact::Column::MiddleName, Expr::value(i.middle_name.clone()))
+        .col_expr(contact::Column::LastName, Expr::value(i.last_name.clone()))
+        .col_expr(contact::Column::FullName, Expr::value(i.full_name.clone()))
+        .col_expr(contact::Column::Company, Expr::value(i.company.clone()))
+        .col_expr(contact::Column::Position, Expr::value(i.position.clone()))
+        .col_expr(contact::Column::Department, Expr::value(i.department.clone()))
+        .col_expr(contact::Column::Website, Expr::value(i.website.clone()))
+        .col_expr(contact::Column::Address, Expr::value(i.address.clone()))
+        .col_expr(contact::Column::Notes, Expr::value(i.notes.clone()))
+        .col_expr(contact::Column::SearchText, Expr::value(contacts::search_text(&clean)))
+        .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
+        .col_expr(contact::Column::UpdatedAt, Expr::value(now))
+        .filter(contact::Column::Id.eq(p.survivor))
+        .filter(contact::Column::Version.eq(before.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        let now_v = contact::Entity::find_by_id(p.survivor).one(&txn).await?.map(|r| r.version).unwrap_or_default();
+        return Err(stale(p.survivor, now_v, before.version));
+    }
+    contacts::write_children(&txn, p.survivor, &clean).await?;
+
+    // The others: marked merged into the survivor, their links moved, their keys gone.
+    for c in loaded.iter().filter(|c| c.id != p.survivor) {
+        let res = contact::Entity::update_many()
+            .col_expr(contact::Column::MergedIntoId, Expr::value(Some(p.survivor)))
+            .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
+            .col_expr(contact::Column::UpdatedAt, Expr::value(now))
+            .filter(contact::Column::Id.eq(c.id))
+            .filter(contact::Column::Version.eq(c.version))
+            .filter(contact::Column::MergedIntoId.is_null())
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            let now_v = contact::Entity::find_by_id(c.id).one(&txn).await?.map(|r| r.version).unwrap_or_default();
+            return Err(stale(c.id, now_v, c.version));
+        }
+    }
+    let losers = p.merged.clone();
+    contact_tag::Entity::delete_many().filter(contact_tag::Column::ContactId.is_in(losers.clone())).exec(&txn).await?;
+    contact_group_member::Entity::delete_many()
+        .filter(contact_group_member::Column::ContactId.is_in(losers.clone()))
+        .exec(&txn)
+        .await?;
+    contact_key::Entity::delete_many().filter(contact_key::Column::ContactId.is_in(losers.clone())).exec(&txn).await?;
+    card_scan::Entity::update_many()
+        .col_expr(card_scan::Column::ContactId, Expr::value(Some(p.survivor)))
+        .filter(card_scan::Column::ContactId.is_in(losers.clone()))
+        .exec(&txn)
+        .await?;
+    audit_log::Entity::update_many()
+        .col_expr(audit_log::Column::ContactId, Expr::value(Some(p.survivor)))
+        .filter(audit_log::Column::ContactId.is_in(losers.clone()))
+        .exec(&txn)
+        .await?;
+    duplicate_pair::Entity::update_many()
+        .col_expr(duplicate_pair::Column::Status, Expr::value("merged"))
+        .col_expr(duplicate_pair::Column::UpdatedAt, Expr::value(now))
+        .filter(duplicate_pair::Column::AId.is_in(all.clone()))
+        .filter(duplicate_pair::Column::BId.is_in(all.clone()))
+        .exec(&txn)
+        .await?;
+
+    let after = contacts::load_one(&txn, p.survivor).await?;
+    duplicates::sync_keys(&txn, &after, &match_settings).await?;
+    duplicates::record_pairs(&txn, &after, &match_settings).await?;
+
+    for (id, v) in contact::Entity::find()
+        .select_only()
+        .column(contact::Column::Id)
+        .column(contact::Column::Version)
+        .filter(contact::Column::Id.is_in(all.clone()))
+        .into_tuple::<(i64, i32)>()
+        .all(&txn)
+        .await?
+    {
+        snapshot.versions_after.insert(id, v);
+    }
+    let snapshot_text = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let record = contact_merge::ActiveModel {
+        survivor_id: Set(p.survivor),
+        merged_ids: Set(serde_json::to_string(&losers).unwrap_or_else(|_| "[]".into())),
+        snapshot: Set(snapshot_text),
+        survivor_version: Set(after.version),
+        user_id: Set(Some(actor.user_id)),
+        created_at: Set(now),
+        undone_at: Set(None),
+        undone_by: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+
+    let mut changes = audit::diff(&contacts::snapshot(&before), &contacts::snapshot(&after));
+    changes.push(dto::FieldChange { field: "merged".into(), from: json!([]), to: json!(losers) });
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        Some(p.survivor),
+        "contact",
+        "merge",
+        json!({"merge": record.id, "merged_ids": losers, "sources": p.sources, "changes": changes}),
+    )
+    .await?;
+    for id in &losers {
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            Some(*id),
+            "contact",
+            "merged",
+            json!({"merge": record.id, "merged_into": p.survivor,
+                   "changes": [{"field": "merged_into", "from": null, "to": p.survivor}]}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    svc.counts.invalidate();
+    metrics::gauge!("contacts_total").decrement(losers.len() as f64);
+    metrics::counter!("duplicate_merges_total").increment(1);
+    Ok(MergeResult { merge_id: Some(record.id), dry_run: false, survivor: after, merged_ids: losers, sources: p.sources })
+}
+
+/// Why an undo of `m` would be refused now, if it would.
+async fn undo_blocked<C: ConnectionTrait>(db: &C, m: &contact_merge::Model) -> AppResult<Option<String>> {
+    if let Some(at) = m.undone_at {
+        return Ok(Some(format!("this merge was already undone on {}", at.format("%Y-%m-%d %H:%M UTC"))));
+    }
+    let snapshot: Snapshot = serde_json::from_str(&m.snapshot)
+        .map_err(|e| AppError::Internal(format!("merge {} has an unreadable snapshot: {e}", m.id)))?;
+    let ids: Vec<i64> = snapshot.contacts.iter().map(|c| c.id).collect();
+    let rows = contact::Entity::find().filter(contact::Column::Id.is_in(ids.clone())).all(db).await?;
+    for id in &ids {
+        let Some(r) = rows.iter().find(|r| r.id == *id) else {
+            return Ok(Some(format!("contact {id} no longer exists")));
+        };
+        let expected = snapshot.versions_after.get(id).copied().unwrap_or(m.survivor_version);
+        if *id == m.survivor_id {
+            if let Some(into) = r.merged_into_id {
+                return Ok(Some(format!(
+                    "contact {id} (the survivor) has since been merged into contact {into}; undo that merge first"
+                )));
+            }
+            if r.version != expected {
+                return Ok(Some(format!(
+                    "contact {id} (the survivor) was edited after the merge (version {} now, {expected} right after \
+                     the merge); undoing would lose those changes",
+                    r.version
+                )));
+            }
+        } else if r.merged_into_id != Some(m.survivor_id) || r.version != expected {
+            return Ok(Some(format!("contact {id} changed after the merge (version {} now, {expected} then)", r.version)));
+        }
+    }
+    Ok(None)
+}
+
+/// Undoes a merge: every row it changed is written back as it was. 409 when the survivor (or a
+/// merged contact) changed after the merge, or the merge was already undone.
+pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<ContactMerges> {
+    let txn = svc.db.begin().await?;
+    let m = contact_merge::Entity::find_by_id(merge_id).one(&txn).await?.ok_or_else(|| AppError::not_found("merge"))?;
+    if let Some(why) = undo_blocked(&txn, &m).await? {
+        return Err(AppError::Conflict(format!("cannot undo merge {merge_id}: {why}")));
+    }
+    let snapshot: Snapshot =
+        serde_json::from_str(&m.snapshot).map_err(|e| AppError::Internal(format!("unreadable snapshot: {e}")))?;
+    let ids: Vec<i64> = snapshot.contacts.iter().map(|c| c.id).collect();
+
+    for row in &snapshot.contacts {
+        row.active().update(&txn).await?;
+    }
+    contact_phone::Entity::delete_many().filter(contact_phone::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
+    if !snapshot.phones.is_empty() {
+        contact_phone::Entity::insert_many(snapshot.phones.iter().map(|p| contact_phone::ActiveModel {
+            id: Set(p.id),
+            contact_id: Set(p.contact_id),
+            kind: Set(p.kind.clone()),
+            number: Set(p.number.clone()),
+            e164: Set(p.e164.clone()),
+            position: Set(p.position),
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    contact_email::Entity::delete_many().filter(contact_email::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
+    if !snapshot.emails.is_empty() {
+        contact_email::Entity::insert_many(snapshot.emails.iter().map(|e| contact_email::ActiveModel {
+            id: Set(e.id),
+            contact_id: Set(e.contact_id),
+            kind: Set(e.kind.clone()),
+            address: Set(e.address.clone()),
+            normalized: Set(e.normalized.clone()),
+            position: Set(e.position),
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    // Tags and groups deleted since the merge cannot be linked again.
+    contact_tag::Entity::delete_many().filter(contact_tag::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
+    let tag_ids: Vec<i64> = snapshot.tags.iter().map(|t| t.1).collect();
+    let live_tags: HashSet<i64> = tag::Entity::find()
+        .select_only()
+        .column(tag::Column::Id)
+        .filter(tag::Column::Id.is_in(tag_ids))
+        .into_tuple::<i64>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let tags: Vec<_> = snapshot.tags.iter().filter(|t| live_tags.contains(&t.1)).collect();
+    if !tags.is_empty() {
+        contact_tag::Entity::insert_many(
+            tags.iter().map(|(c, t)| contact_tag::ActiveModel { contact_id: Set(*c), tag_id: Set(*t) }),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    contact_group_member::Entity::delete_many()
+        .filter(contact_group_member::Column::ContactId.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    let group_ids: Vec<i64> = snapshot.groups.iter().map(|g| g.1).collect();
+    let live_groups: HashSet<i64> = contact_group::Entity::find()
+        .select_only()
+        .column(contact_group::Column::Id)
+        .filter(contact_group::Column::Id.is_in(group_ids))
+        .into_tuple::<i64>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let groups: Vec<_> = snapshot.groups.iter().filter(|g| live_groups.contains(&g.1)).collect();
+    if !groups.is_empty() {
+        contact_group_member::Entity::insert_many(
+            groups.iter().map(|(c, g)| contact_group_member::ActiveModel { contact_id: Set(*c), group_id: Set(*g) }),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    contact_key::Entity::delete_many().filter(contact_key::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
+    if !snapshot.keys.is_empty() {
+        contact_key::Entity::insert_many(
+            snapshot.keys.iter().map(|(c, k)| contact_key::ActiveModel { contact_id: Set(*c), key: Set(k.clone()) }),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    for (scan, owner) in &snapshot.scans {
+        card_scan::Entity::update_many()
+            .col_expr(card_scan::Column::ContactId, Expr::value(Some(*owner)))
+            .filter(card_scan::Column::Id.eq(*scan))
+            .exec(&txn)
+            .await?;
+    }
+    let mut by_contact: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (entry, owner) in &snapshot.history {
+        by_contact.entry(*owner).or_default().push(*entry);
+    }
+    for (owner, entries) in by_contact {
+        for chunk in entries.chunks(500) {
+            audit_log::Entity::update_many()
+                .col_expr(audit_log::Column::ContactId, Expr::value(Some(owner)))
+                .filter(audit_log::Column::Id.is_in(chunk.to_vec()))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    duplicate_pair::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(duplicate_pair::Column::AId.is_in(ids.clone()))
+                .add(duplicate_pair::Column::BId.is_in(ids.clone())),
+        )
+        .exec(&txn)
+        .await?;
+    if !snapshot.pairs.is_empty() {
+        duplicate_pair::Entity::insert_many(snapshot.pairs.iter().map(|p| duplicate_pair::ActiveModel {
+            id: Set(p.id),
+            a_id: Set(p.a_id),
+            b_id: Set(p.b_id),
+            score: Set(p.score),
+            match_fields: Set(p.match_fields.clone()),
+            status: Set(p.status.clone()),
+            created_at: Set(p.created_at),
+            updated_at: Set(p.updated_at),
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    let now = Utc::now();
+    contact_merge::Entity::update_many()
+        .col_expr(contact_merge::Column::UndoneAt, Expr::value(Some(now)))
+        .col_expr(contact_merge::Column::UndoneBy, Expr::value(Some(actor.user_id)))
+        .filter(contact_merge::Column::Id.eq(merge_id))
+        .exec(&txn)
+        .await?;
+    let losers: Vec<i64> = ids.iter().copied().filter(|id| *id != m.survivor_id).collect();
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        Some(m.survivor_id),
+        "contact",
+        "unmerge",
+        json!({"merge": merge_id, "changes": [{"field": "merged", "from": losers, "to": []}]}),
+    )
+    .await?;
+    for id in &losers {
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            Some(*id),
+            "contact",
+            "unmerge",
+            json!({"merge": merge_id, "changes": [{"field": "merged_into", "from": m.survivor_id, "to": null}]}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    svc.counts.invalidate();
+    metrics::gauge!("contacts_total").increment(losers.len() as f64);
+    for_contact(svc, actor, m.survivor_id).await
+}
+
+/// 409 when contact `id` was merged into another one: it is kept only so the merge can be
+/// undone, and is not edited, trashed or restored on its own.
+pub(crate) async fn ensure_not_merged<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
+    let into: Option<Option<i64>> = contact::Entity::find_by_id(id)
+        .select_only()
+        .column(contact::Column::MergedIntoId)
+        .into_tuple()
+        .one(db)
+        .await?;
+    match into.flatten() {
+        Some(into) => Err(AppError::Conflict(format!(
+            "contact {id} was merged into contact {into}; edit that one, or undo the merge from its history"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn summary(c: &contact::Model) -> ContactSummary {
+    ContactSummary {
+        id: c.id,
+        full_name: c.full_name.clone(),
+        company: c.company.clone(),
+        phone: None,
+        email: None,
+    }
+}
+
+/// The merges a contact took part in (newest first), and what it was merged into, if anything.
+pub async fn for_contact(svc: &Services, _actor: &Actor, contact_id: i64) -> AppResult<ContactMerges> {
+    let db = &svc.db;
+    let c = contact::Entity::find_by_id(contact_id).one(db).await?.ok_or_else(|| AppError::not_found("contact"))?;
+    let merged_into = match c.merged_into_id {
+        Some(id) => contact::Entity::find_by_id(id).one(db).await?.map(|m| summary(&m)),
+        None => None,
+    };
+    let mut survivors = vec![contact_id];
+    if let Some(id) = c.merged_into_id {
+        survivors.push(id);
+    }
+    let rows = contact_merge::Entity::find()
+        .filter(contact_merge::Column::SurvivorId.is_in(survivors))
+        .order_by_desc(contact_merge::Column::Id)
+        .limit(50)
+        .all(db)
+        .await?;
+    let user_ids: Vec<i64> = rows.iter().filter_map(|r| r.user_id).collect();
+    let names: BTreeMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let mut merges = Vec::new();
+    for r in rows {
+        let merged_ids: Vec<i64> = serde_json::from_str(&r.merged_ids).unwrap_or_default();
+        if r.survivor_id != contact_id && !merged_ids.contains(&contact_id) {
+            continue;
+        }
+        let blocked = undo_blocked(db, &r).await?;
+        merges.push(MergeRecord {
+            id: r.id,
+            survivor_id: r.survivor_id,
+            merged_ids,
+            user: r.user_id.and_then(|id| names.get(&id).cloned()),
+            created_at: r.created_at,
+            undone_at: r.undone_at,
+            can_undo: blocked.is_none(),
+            undo_blocked: blocked,
+        });
+    }
+    Ok(ContactMerges { merged_into, merges })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(id: i64, first: &str, company: &str, phones: &[&str], emails: &[&str]) -> Contact {
+        let now = Utc::now();
+        Contact {
+            id,
+            uid: format!("u{id}"),
+            sequence_number: id,
+            prefix: String::new(),
+            first_name: first.into(),
+            middle_name: String::new(),
+            last_name: "Petrova".into(),
+            full_name: format!("{first} Petrova"),
+            company: company.into(),
+            position: String::new(),
+            department: String::new(),
+            phones: phones
+                .iter()
+                .map(|p| dto::Phone { kind: "work".into(), number: p.to_string(), e164: Some(p.replace(' ', "")) })
+                .collect(),
+            emails: emails.iter().map(|e| dto::Email { kind: "work".into(), address: e.to_string() }).collect(),
+            website: String::new(),
+            address: String::new(),
+            notes: String::new(),
+            tags: vec![],
+            groups: vec![],
+            source: "manual".into(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn choices_per_field_and_phones_kept_from_all() {
+        let a = contact(1, "Anna", "Acme", &["+7 916 1234567"], &["anna@acme.com"]);
+        let b = contact(2, "Ann", "Acme Inc", &["+7916 1234567", "+1 212 5550142"], &["ANNA@acme.com"]);
+        let mut input = MergeInput { ids: vec![1, 2], survivor_id: Some(1), ..Default::default() };
+        input.fields.insert("company".into(), MergeFieldChoice::From(2));
+        input.fields.insert("first_name".into(), MergeFieldChoice::From(1));
+        let p = plan(&[a.clone(), b.clone()], &input).expect("plan");
+        assert_eq!(p.survivor, 1);
+        assert_eq!(p.merged, vec![2]);
+        assert_eq!(p.input.company, "Acme Inc");
+        assert_eq!(p.input.first_name, "Anna");
+        assert_eq!(p.input.full_name, "", "derived from the chosen parts when saved");
+        let phones: Vec<&str> = p.input.phones.iter().map(|p| p.number.as_str()).collect();
+        assert_eq!(phones, vec!["+7 916 1234567", "+1 212 5550142"]);
+        assert_eq!(p.input.emails.len(), 1, "the same address in another case is one e-mail");
+
+        input.fields.insert("phones".into(), MergeFieldChoice::From(1));
+        let p = plan(&[a.clone(), b.clone()], &input).expect("plan");
+        assert_eq!(p.input.phones.len(), 1);
+        assert_eq!(p.sources["phones"], vec![1]);
+    }
+
+    #[test]
+    fn bad_choices_name_the_field() {
+        let a = contact(1, "Anna", "Acme", &[], &[]);
+        let b = contact(2, "Ann", "Acme", &[], &[]);
+        let mut input = MergeInput { ids: vec![1, 2], ..Default::default() };
+        input.fields.insert("company".into(), MergeFieldChoice::From(9));
+        assert!(matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.company"));
+        let mut input = MergeInput { ids: vec![1, 2], ..Default::default() };
+        input.fields.insert("shoe_size".into(), MergeFieldChoice::Value("42".into()));
+        assert!(matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.shoe_size"));
+        let mut input = MergeInput { ids: vec![1, 2], ..Default::default() };
+        input.fields.insert("phones".into(), MergeFieldChoice::Value("+1 555".into()));
+        assert!(matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.phones"));
+        let input = MergeInput { ids: vec![1, 2], survivor_id: Some(5), ..Default::default() };
+        assert!(matches!(plan(&[a, b], &input), Err(AppError::Validation { field, .. }) if field == "survivor_id"));
+        assert!(check_ids(&[1]).is_err());
+        assert!(check_ids(&[1, 1]).is_err());
+    }
+}
