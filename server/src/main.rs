@@ -65,6 +65,10 @@ enum DedupCommand {
         #[arg(long)]
         settings: Option<std::path::PathBuf>,
     },
+    /// Run the full duplicate scan on the database (DATABASE_URL): give contacts created before the
+    /// duplicate keys existed their keys, then record every new pair (stored pairs keep their
+    /// status). Progress on standard error, the finished scan as JSON on standard output.
+    Scan,
 }
 
 fn init_tracing(json: bool) {
@@ -168,10 +172,18 @@ fn run_dedup(command: DedupCommand) -> Result<(), String> {
             eprintln!("{}", serde_json::to_string(&stats).map_err(|e| e.to_string())?);
             Ok(())
         }
+        DedupCommand::Scan => Err("dedup scan needs the database; it is run by `run`".into()),
     }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Dedup { command: DedupCommand::Scan }) = cli.command {
+        let cfg = Config::from_env().map_err(|e| e.to_string())?;
+        let svc = services(&cfg).await?;
+        let scan = server::dedup_cli::scan(&svc).await?;
+        println!("{}", serde_json::to_string(&scan).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
     if let Some(Command::Dedup { command }) = cli.command {
         // Needs neither the configuration nor the database.
         return run_dedup(command);

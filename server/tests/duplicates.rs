@@ -209,7 +209,16 @@ async fn openapi_lists_the_duplicate_endpoints() {
     let app = app().await;
     let t = app.admin().await;
     let doc = app.get("/api/v1/openapi.json", &t).await.body;
-    for path in ["/api/v1/contacts/check-duplicates", "/api/v1/duplicates", "/api/v1/duplicates/{id}/status"] {
+    for path in [
+        "/api/v1/contacts/check-duplicates",
+        "/api/v1/duplicates",
+        "/api/v1/duplicates/{id}/status",
+        "/api/v1/duplicates/scan",
+        "/api/v1/duplicates/scan/{id}",
+        "/api/v1/duplicates/settings",
+        "/api/v1/contacts/merge",
+        "/api/v1/merges/{id}/undo",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["DuplicateCandidate"].is_object());
@@ -248,4 +257,167 @@ async fn server_functions_list_and_mark_pairs() {
     assert_eq!(r.body["status"], "ignored");
     let r = app.raw(sfn("/api/list_duplicates", Some(&t), json, list)).await;
     assert_eq!(r.body["total"], 0);
+}
+
+/// Polls a scan until it is done (or failed), as the Duplicates page does.
+async fn wait_for_scan(app: &TestApp, t: &str, id: i64) -> Value {
+    for _ in 0..400 {
+        let r = app.get(&format!("/api/v1/duplicates/scan/{id}"), t).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        if r.body["status"] == "done" || r.body["status"] == "failed" {
+            return r.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("scan {id} did not finish");
+}
+
+async fn scan(app: &TestApp, t: &str) -> Value {
+    let r = app.post("/api/v1/duplicates/scan", Some(t), json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let done = wait_for_scan(app, t, r.body["id"].as_i64().expect("scan id")).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["progress"], 1.0);
+    done
+}
+
+/// Contacts stored before the duplicate keys existed (or written straight into the database):
+/// no keys and no pairs. A full scan gives them keys and finds their pairs.
+#[tokio::test]
+async fn a_scan_backfills_keys_and_finds_the_pairs() {
+    use sea_orm::EntityTrait;
+    let app = app().await;
+    let t = app.admin().await;
+    let a = create(&app, &t, anna_cyrillic()).await;
+    create(&app, &t, anna_globex()).await;
+    let b = create(&app, &t, anna_latin()).await;
+    let boris = json!({"first_name": "Boris", "last_name": "Ivanov", "emails": [{"address": "b.ivanov@initech.com"}]});
+    let c = create(&app, &t, boris.clone()).await;
+    let d = create(&app, &t, json!({"first_name": "Борис", "last_name": "Иванов", "company": "Initech",
+                                     "emails": [{"address": "B.Ivanov@initech.com"}]}))
+    .await;
+    entity::contact_key::Entity::delete_many().exec(&app.svc.db).await.expect("drop keys");
+    entity::duplicate_pair::Entity::delete_many().exec(&app.svc.db).await.expect("drop pairs");
+    assert_eq!(check(&app, &t, anna_latin()).await, json!([]), "no keys: nothing is found");
+
+    let done = scan(&app, &t).await;
+    assert_eq!(done["contacts"], 5, "{done}");
+    assert_eq!(done["keys_backfilled"], 5, "{done}");
+    assert_eq!(done["pairs_new"], 2, "{done}");
+    assert_eq!(done["pairs_found"], 2, "{done}");
+    let pending = app.get("/api/v1/duplicates?status=pending", &t).await.body;
+    let mut pairs: Vec<(i64, i64)> = pending["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["a"]["id"].as_i64().unwrap(), p["b"]["id"].as_i64().unwrap()))
+        .collect();
+    pairs.sort();
+    assert_eq!(pairs, vec![(a, b), (c, d)], "{pending}");
+    assert!(!pending["items"][0]["match_fields"].as_array().unwrap().is_empty());
+    // Check-on-create answers again.
+    let found = ids(&check(&app, &t, anna_latin()).await);
+    assert!(found.contains(&a) && found.contains(&b), "{found:?}");
+    assert!(ids(&check(&app, &t, boris).await).contains(&c));
+    // The latest scan is what the Duplicates page shows first.
+    let latest = app.get("/api/v1/duplicates/scan", &t).await.body;
+    assert_eq!(latest["id"], done["id"]);
+
+    // Run again: nothing new; the same job is also what `cardcrm dedup scan` runs.
+    let again = server::dedup_cli::scan(&app.svc).await.expect("cli scan");
+    assert_eq!((again.keys_backfilled, again.pairs_found, again.pairs_new), (0, 2, 0));
+}
+
+/// An ignored pair stays ignored through new contacts, edits and full scans.
+#[tokio::test]
+async fn an_ignored_pair_never_comes_back() {
+    let app = app().await;
+    let t = app.admin().await;
+    create(&app, &t, anna_cyrillic()).await;
+    let b = create(&app, &t, anna_latin()).await;
+    let pair = app.get("/api/v1/duplicates?status=pending", &t).await.body["items"][0]["id"].as_i64().expect("pair");
+    let r = app.put(&format!("/api/v1/duplicates/{pair}/status"), &t, json!({"status": "ignored"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    scan(&app, &t).await;
+    // An edit of one of them re-keys it; a check finds the other; still no pending pair.
+    let current = app.get(&format!("/api/v1/contacts/{b}"), &t).await.body;
+    let mut edit = anna_latin();
+    edit["position"] = json!("CFO");
+    edit["version"] = current["version"].clone();
+    assert_eq!(app.put(&format!("/api/v1/contacts/{b}"), &t, edit).await.status, StatusCode::OK);
+    scan(&app, &t).await;
+    assert_eq!(app.get("/api/v1/duplicates?status=pending", &t).await.body["total"], 0);
+    let ignored = app.get("/api/v1/duplicates?status=ignored", &t).await.body;
+    assert_eq!(ignored["total"], 1);
+    assert_eq!(ignored["items"][0]["id"], pair);
+    assert_eq!(server::dedup_cli::scan(&app.svc).await.expect("cli scan").pairs_new, 0);
+    assert_eq!(app.get("/api/v1/duplicates?status=pending", &t).await.body["total"], 0);
+}
+
+#[tokio::test]
+async fn only_admins_scan_and_change_the_thresholds() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let user = app.user(&admin, "carol").await;
+    let r = app.post("/api/v1/duplicates/scan", Some(&user), json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("administrators"));
+    let r = app.get("/api/v1/duplicates/settings", &user).await;
+    assert_eq!(r.status, StatusCode::OK, "everyone may read the settings: {}", r.body);
+    let defaults = r.body.clone();
+    assert_eq!(defaults["threshold"].as_f64().map(|v| (v * 100.0).round()), Some(55.0));
+    assert!(defaults["weights"]["phone_match"].as_f64().unwrap() > 0.0);
+    let mut changed = defaults.clone();
+    changed["threshold"] = json!(1.0);
+    let r = app.put("/api/v1/duplicates/settings", &user, changed.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app.raw(
+        Request::post("/api/start_duplicate_scan")
+            .header(header::AUTHORIZATION, format!("Bearer {user}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the server function refuses alike: {}", r.body);
+    assert_eq!(app.get("/api/v1/duplicates/settings", &admin).await.body, defaults);
+
+    // Bad values name the field.
+    for (patch, field) in [
+        (json!({"threshold": 1.5}), "threshold"),
+        (json!({"candidate_threshold": -0.1}), "candidate_threshold"),
+        (json!({"weights": {"shoe_size": 1.0}}), "weights.shoe_size"),
+        (json!({"weights": {"phone_match": 1000.0}}), "weights.phone_match"),
+    ] {
+        let mut body = defaults.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = app.put("/api/v1/duplicates/settings", &admin, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{patch} → {}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains(field), "{patch} → {}", r.body);
+    }
+
+    // The admin raises the threshold: a new near-duplicate no longer makes a pair, and a
+    // candidate threshold of 1 silences the editor's warning; back to the defaults, both return.
+    let r = app.put("/api/v1/duplicates/settings", &admin, changed).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["threshold"], 1.0);
+    let mut weights = json!({"phone_match": 0.0});
+    weights["name_exact"] = json!(0.0);
+    let mut strict = r.body.clone();
+    strict["candidate_threshold"] = json!(1.0);
+    strict["weights"] = weights;
+    let r = app.put("/api/v1/duplicates/settings", &admin, strict).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["weights"]["phone_match"], 0.0);
+    assert_eq!(r.body["weights"]["email_match"], defaults["weights"]["email_match"], "others keep their value");
+    create(&app, &admin, anna_cyrillic()).await;
+    create(&app, &admin, anna_latin()).await;
+    assert_eq!(app.get("/api/v1/duplicates", &admin).await.body["total"], 0);
+    assert_eq!(check(&app, &admin, anna_latin()).await, json!([]));
+    assert_eq!(app.put("/api/v1/duplicates/settings", &admin, defaults).await.status, StatusCode::OK);
+    assert_eq!(check(&app, &admin, anna_latin()).await.as_array().map(Vec::len), Some(2));
+    assert_eq!(scan(&app, &admin).await["pairs_new"], 1);
 }

@@ -124,6 +124,11 @@ pub async fn start(svc: &Services, actor: &Actor) -> AppResult<DuplicateScan> {
 }
 
 pub async fn get(svc: &Services, _actor: &Actor, id: i64) -> AppResult<DuplicateScan> {
+    by_id(svc, id).await
+}
+
+/// A scan's row as progress (for the command line, which has no signed-in user).
+pub async fn by_id(svc: &Services, id: i64) -> AppResult<DuplicateScan> {
     duplicate_scan::Entity::find_by_id(id)
         .one(&svc.db)
         .await?
