@@ -398,8 +398,6 @@ pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult
     });
     // Contacts merged into another one are kept for undo but listed nowhere.
     select = select.filter(contact::Column::MergedIntoId.is_null());
-    // Contacts merged into another one are kept for undo but listed nowhere.
-    select = select.filter(contact::Column::MergedIntoId.is_null());
     let mut filtered = false;
     if let Some(tag) = q.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
