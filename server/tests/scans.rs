@@ -229,3 +229,160 @@ async fn a_scan_left_processing_by_a_crash_is_read_on_restart() {
     assert_eq!(r.body["attempts"], 1);
     worker.shutdown().await;
 }
+
+/// Upload a fixture card and wait for it to be read; returns the scan id.
+async fn read_fixture(app: &TestApp, token: &str, name: &str) -> i64 {
+    let r = upload(app, Some(token), "file", name, &fixture(name)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{} ({})", r.body, backend());
+    let id = r.body["id"].as_i64().expect("id");
+    let r = wait_done(app, token, id).await;
+    assert_eq!(r.body["status"], "done", "{}", r.body);
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_card_is_saved_as_a_contact_with_its_images_and_corrections() {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let app = app().await;
+    let token = app.admin().await;
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let front = read_fixture(&app, &token, "contoso-avery.jpg").await;
+    let back = read_fixture(&app, &token, "contoso-chris.jpg").await;
+
+    // The editor's view: typed lines with boxes, the image size, fields pointing at real lines.
+    let d = app.get(&format!("/api/v1/scans/{front}/draft"), &token).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    let n_lines = d.body["lines"].as_array().expect("lines").len();
+    assert!(n_lines >= 8, "{}", d.body);
+    assert_eq!(d.body["width"], 4032, "{}", d.body["width"]);
+    assert_eq!(d.body["fields"]["company"]["value"], "Contoso");
+    let blocks = d.body["fields"]["company"]["blocks"].as_array().expect("company blocks");
+    assert!(!blocks.is_empty() && blocks.iter().all(|b| (b.as_u64().unwrap() as usize) < n_lines));
+    assert_eq!(d.body["fields"]["position"]["value"], "Senior Researcher");
+
+    // Save it as the user checked it: the position line moved to the department, a new position typed.
+    let body = serde_json::json!({
+        "back_scan_id": back,
+        "contact": {
+            "prefix": "Dr.", "first_name": "Avery", "last_name": "Smith", "company": "Contoso Research",
+            "position": "Principal Zymurgist", "department": "Senior Researcher",
+            "emails": [{"kind": "work", "address": "avery.smith@contoso.com"}],
+            "phones": [{"kind": "mobile", "number": "+44 (0) 7911 123456"}],
+            "website": "https://www.contoso.com/", "address": "2 Kingdom Street, Paddington, London, W2 6BD",
+            "source": "manual"
+        }
+    });
+    let r = app.post(&format!("/api/v1/scans/{front}/save"), Some(&token), body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{} ({})", r.body, backend());
+    let cid = r.body["contact"]["id"].as_i64().expect("contact id");
+    assert_eq!(r.body["contact"]["source"], "ocr");
+    assert_eq!(r.body["contact"]["full_name"], "Dr. Avery Smith");
+    let fields = r.body["fields"].as_array().expect("fields");
+    let field = |name: &str| fields.iter().find(|f| f["field"] == name).cloned().unwrap_or_default();
+    assert_eq!(field("company")["read"], "Contoso");
+    assert_eq!(field("company")["saved"], "Contoso Research");
+    assert_eq!(field("position")["read"], "Senior Researcher");
+    assert_eq!(field("position")["saved"], "Principal Zymurgist");
+    assert_eq!(field("first_name")["read"], field("first_name")["saved"]);
+    assert!(field("phones")["read"].as_str().is_some_and(|p| p.contains("+447911123456")), "{}", field("phones"));
+
+    // The contact lists its card images, front first; any signed-in user may view them.
+    let cards = app.get(&format!("/api/v1/contacts/{cid}/cards"), &token).await;
+    assert_eq!(cards.status, StatusCode::OK, "{}", cards.body);
+    assert_eq!(cards.body[0]["scan_id"], front);
+    assert_eq!(cards.body[0]["side"], "front");
+    assert_eq!(cards.body[1]["scan_id"], back);
+    assert_eq!(cards.body[1]["side"], "back");
+    let other = app.user(&token, "colleague").await;
+    let img = app.get(&format!("/api/v1/scans/{back}/image"), &other).await;
+    assert_eq!(img.status, StatusCode::OK);
+    let scan = app.get(&format!("/api/v1/scans/{front}"), &token).await;
+    assert_eq!(scan.body["contact_id"], cid);
+
+    // Saving the same card again is refused; nothing else was created.
+    let again = app.post(&format!("/api/v1/scans/{front}/save"), Some(&token), body).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body["detail"].as_str().is_some_and(|d| d.contains("already saved")));
+    let list = app.get("/api/v1/contacts", &token).await;
+    assert_eq!(list.body["total"], 1, "{}", list.body);
+
+    // The corrections are stored per field…
+    let rows = entity::ocr_correction::Entity::find()
+        .filter(entity::ocr_correction::Column::ScanId.eq(front))
+        .order_by_asc(entity::ocr_correction::Column::Id)
+        .all(&app.svc.db)
+        .await
+        .expect("corrections");
+    let company = rows.iter().find(|r| r.field == "company").expect("company row");
+    assert_eq!((company.read_value.as_str(), company.saved_value.as_str()), ("Contoso", "Contoso Research"));
+    assert_eq!(company.contact_id, Some(cid));
+    // …and become the parser's hints: the company is known, the new title word learned.
+    let hints = service::corrections::hints(&app.svc).await.expect("hints");
+    assert!(hints.known_companies.contains(&"Contoso Research".to_string()), "{hints:?}");
+    assert!(hints.title_words.contains(&"zymurgist".to_string()), "{hints:?}");
+    assert!(!hints.title_words.contains(&"principal".to_string()), "built-in word learned again: {hints:?}");
+    // The worker reads the next card with them (and still reads it right).
+    let r = app.call(Method::POST, &format!("/api/v1/scans/{back}/rerun"), Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a saved scan is not re-read: {}", r.body);
+    let card = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards/synthetic/easy/card-000");
+    let bytes = std::fs::read(card.with_extension("jpg")).expect("fixture");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(card.with_extension("json")).expect("truth")).expect("json");
+    let next = upload(&app, Some(&token), "file", "card-000.jpg", &bytes).await;
+    assert_eq!(next.status, StatusCode::ACCEPTED, "{}", next.body);
+    let r = wait_done(&app, &token, next.body["id"].as_i64().expect("id")).await;
+    assert_eq!(r.body["hints"]["known_companies"], 1, "{}", r.body["hints"]);
+    assert_eq!(r.body["hints"]["title_words"], 1, "{}", r.body["hints"]);
+    assert_eq!(r.body["fields"]["company"], truth["company"]);
+    assert_eq!(r.body["fields"]["position"], truth["position"]);
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_a_scan_checks_its_input() {
+    let app = app().await;
+    let token = app.admin().await;
+    // Not read yet (no worker): 409; unknown: 404; bad contact field: 422 naming it.
+    let r = upload(&app, Some(&token), "file", "card.jpg", &fixture("contoso-avery.jpg")).await;
+    let id = r.body["id"].as_i64().expect("id");
+    let contact = serde_json::json!({"contact": {"first_name": "Avery"}});
+    let r = app.post(&format!("/api/v1/scans/{id}/save"), Some(&token), contact.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("still being read")));
+    let r = app.post("/api/v1/scans/999999/save", Some(&token), contact.clone()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let worker = service::scans::Worker::start(app.svc.clone());
+    assert_eq!(wait_done(&app, &token, id).await.body["status"], "done");
+    let r = app
+        .post(
+            &format!("/api/v1/scans/{id}/save"),
+            Some(&token),
+            serde_json::json!({"contact": {"first_name": "Avery", "emails": [{"address": "not-an-email"}]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("emails")), "{}", r.body);
+    let r = app
+        .post(
+            &format!("/api/v1/scans/{id}/save"),
+            Some(&token),
+            serde_json::json!({"contact": {"first_name": "A"}, "back_scan_id": id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app
+        .post(
+            &format!("/api/v1/scans/{id}/save"),
+            Some(&token),
+            serde_json::json!({"contact": {"first_name": "A"}, "back_scan_id": 424242}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("back_scan_id")), "{}", r.body);
+    // Another user cannot save someone else's scan.
+    let other = app.user(&token, "other").await;
+    let r = app.post(&format!("/api/v1/scans/{id}/save"), Some(&other), contact).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(app.get("/api/v1/contacts", &token).await.body["total"], 0);
+    worker.shutdown().await;
+}

@@ -516,3 +516,137 @@ pub struct DuplicateSettings {
     /// Field weights by name (`name_exact`, `email_match`, `phone_match`, …).
     pub weights: std::collections::BTreeMap<String, f32>,
 }
+
+/// One text line a scan read: its text, the recogniser's confidence (0..1) and its rotated box,
+/// four `[x, y]` points in image pixels clockwise from the text's top-left corner.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ScanLine {
+    pub text: String,
+    pub confidence: f32,
+    pub quad: Vec<[f32; 2]>,
+}
+
+/// A field read from a card and the indexes of the lines (blocks) it came from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ScanValue {
+    pub value: String,
+    pub blocks: Vec<usize>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ScanPhone {
+    pub kind: String,
+    pub number: String,
+    pub e164: Option<String>,
+    pub blocks: Vec<usize>,
+}
+
+/// The contact fields the card parser found, each with its source blocks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct ScanFields {
+    pub prefix: Option<ScanValue>,
+    pub first_name: Option<ScanValue>,
+    pub middle_name: Option<ScanValue>,
+    pub last_name: Option<ScanValue>,
+    pub full_name: Option<ScanValue>,
+    pub company: Option<ScanValue>,
+    pub position: Option<ScanValue>,
+    pub department: Option<ScanValue>,
+    pub website: Option<ScanValue>,
+    pub address: Option<ScanValue>,
+    pub phones: Vec<ScanPhone>,
+    pub emails: Vec<ScanValue>,
+}
+
+impl ScanFields {
+    /// The single-value field called `name` (`company`, `position`, …).
+    pub fn get(&self, name: &str) -> Option<&ScanValue> {
+        match name {
+            "prefix" => self.prefix.as_ref(),
+            "first_name" => self.first_name.as_ref(),
+            "middle_name" => self.middle_name.as_ref(),
+            "last_name" => self.last_name.as_ref(),
+            "full_name" => self.full_name.as_ref(),
+            "company" => self.company.as_ref(),
+            "position" => self.position.as_ref(),
+            "department" => self.department.as_ref(),
+            "website" => self.website.as_ref(),
+            "address" => self.address.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The single-value contact fields a scan fills, in the editor's order.
+pub const SCAN_TEXT_FIELDS: [&str; 9] =
+    ["prefix", "first_name", "middle_name", "last_name", "company", "position", "department", "website", "address"];
+
+/// A card scan as the editor sees it: status, the lines with their boxes and the parsed fields.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ScanDraft {
+    pub id: i64,
+    /// queued | processing | done | failed
+    pub status: String,
+    pub engine: Option<String>,
+    pub error: Option<String>,
+    /// front | back
+    pub side: String,
+    /// Set once the scan was saved as (part of) a contact.
+    pub contact_id: Option<i64>,
+    /// Size of the (EXIF-oriented) image the boxes refer to; 0 when unknown.
+    pub width: u32,
+    pub height: u32,
+    pub lines: Vec<ScanLine>,
+    pub fields: ScanFields,
+    pub total_ms: Option<u64>,
+}
+
+/// Save a read card as a new contact (`source = ocr`): the contact as the user checked it, the
+/// front scan and optionally the back scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SaveScanInput {
+    pub contact: ContactInput,
+    #[serde(default)]
+    pub back_scan_id: Option<i64>,
+}
+
+/// One field of a saved card: what was read and what was saved.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct FieldCorrection {
+    pub field: String,
+    pub read: String,
+    pub saved: String,
+}
+
+impl FieldCorrection {
+    pub fn changed(&self) -> bool {
+        self.read.trim() != self.saved.trim()
+    }
+}
+
+/// The answer to saving a scan: the new contact and, per field, what was read versus saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SavedScan {
+    pub contact: Contact,
+    pub fields: Vec<FieldCorrection>,
+}
+
+/// A card image attached to a contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CardImage {
+    pub scan_id: i64,
+    /// front | back
+    pub side: String,
+    /// Where the browser fetches it: `/api/v1/scans/{id}/image`.
+    pub url: String,
+}

@@ -145,6 +145,9 @@ pub fn router() -> Router<AppState> {
         .route("/scans/{id}/image", get(scans::image))
         .route("/scans/{id}/rerun", post(scans::rerun))
         .route("/scans/{id}/events", get(scans::events))
+        .route("/scans/{id}/draft", get(scans::draft))
+        .route("/scans/{id}/save", post(scans::save))
+        .route("/contacts/{id}/cards", get(scans::contact_cards))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "no such API endpoint") })
 }

@@ -160,3 +160,42 @@ pub async fn events(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
+
+#[utoipa::path(get, path = "/api/v1/scans/{id}/draft", tag = "scans",
+    responses((status = 200, body = service::dto::ScanDraft, description = "lines with boxes, the image size and the fields with their source blocks, typed"),
+              (status = 404)),
+    security(("bearer" = [])))]
+pub async fn draft(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<service::dto::ScanDraft>> {
+    Ok(Json(scans::draft(&st.svc, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/scans/{id}/save", tag = "scans",
+    request_body = service::dto::SaveScanInput,
+    responses((status = 201, body = service::dto::SavedScan, description = "the contact (source ocr) with this scan (and the back) as its card images; per field what was read versus saved"),
+              (status = 404), (status = 409, description = "still being read, or already saved"),
+              (status = 422, description = "an invalid contact field or back scan")),
+    security(("bearer" = [])))]
+pub async fn save(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+    super::ApiJson(input): super::ApiJson<service::dto::SaveScanInput>,
+) -> ApiResult<(StatusCode, Json<service::dto::SavedScan>)> {
+    Ok((StatusCode::CREATED, Json(scans::save(&st.svc, &actor, id, input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/cards", tag = "scans",
+    responses((status = 200, body = Vec<service::dto::CardImage>, description = "the card images (scans) saved with the contact, front first"),
+              (status = 404)),
+    security(("bearer" = [])))]
+pub async fn contact_cards(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<service::dto::CardImage>>> {
+    Ok(Json(scans::for_contact(&st.svc, &actor, id).await?))
+}

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod contacts;
+pub mod corrections;
 pub mod db;
 pub mod duplicate_scans;
 pub mod duplicates;

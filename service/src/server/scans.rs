@@ -10,6 +10,7 @@
 //! * A crash never loses a scan: rows left `processing` are re-queued when a worker starts.
 //! * Wake-ups through a [`tokio::sync::Notify`], with a poll every few seconds as a fallback.
 
+use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
 use crate::{Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::card_scan;
@@ -114,6 +115,8 @@ pub struct Scan {
     pub size_bytes: i64,
     pub image_sha256: String,
     pub contact_id: Option<i64>,
+    /// `front` or `back` of the card.
+    pub side: String,
     /// Contact-shaped fields (`first_name`, `phones[{kind, number, e164, blocks}]`,
     /// `emails[{address, blocks}]`, …); `blocks` maps each field to the indexes of its source lines.
     #[schema(value_type = Object)]
@@ -124,6 +127,9 @@ pub struct Scan {
     /// Milliseconds: `decode_ms`, `ocr_ms`, `parse_ms`, `qr_ms` (QR code search), `total_ms`, and `queued_ms` (wait before a worker took it).
     #[schema(value_type = Object)]
     pub timings: Option<serde_json::Value>,
+    /// How much learned knowledge the parser had: `{known_companies, title_words}` (counts).
+    #[schema(value_type = Object)]
+    pub hints: Option<serde_json::Value>,
     pub created_at: chrono::DateTime<Utc>,
     pub started_at: Option<chrono::DateTime<Utc>>,
     pub finished_at: Option<chrono::DateTime<Utc>>,
@@ -137,6 +143,7 @@ impl From<card_scan::Model> for Scan {
             fields: part("fields"),
             lines: part("lines"),
             timings: part("timings"),
+            hints: part("hints"),
             id: m.id,
             uid: m.uid,
             status: m.status,
@@ -147,6 +154,7 @@ impl From<card_scan::Model> for Scan {
             size_bytes: m.size_bytes,
             image_sha256: m.image_sha256,
             contact_id: m.contact_id,
+            side: m.side,
             created_at: m.created_at,
             started_at: m.started_at,
             finished_at: m.finished_at,
@@ -279,14 +287,202 @@ pub async fn get(svc: &Services, actor: &Actor, id: i64) -> AppResult<Scan> {
 }
 
 /// The stored image of a scan: (content type, bytes).
+/// The card images of a saved contact belong to the contact, which every signed-in user may see.
 pub async fn image(svc: &Services, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
-    let m = load(svc, actor, id).await?;
+    let m = card_scan::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("scan"))?;
+    if m.owner_id != actor.user_id && !actor.is_admin && m.contact_id.is_none() {
+        return Err(AppError::not_found("scan"));
+    }
     let path = svc.scans.data_dir.join(&m.image_path);
     let bytes = tokio::fs::read(&path).await.map_err(|e| {
         tracing::error!(scan = id, path = %path.display(), error = %e, "scan image missing");
         AppError::NotFound("the image of this scan is no longer stored".into())
     })?;
     Ok((m.content_type, bytes))
+}
+
+/// A scan as the block editor needs it: lines with boxes, fields with their source blocks.
+pub async fn draft(svc: &Services, actor: &Actor, id: i64) -> AppResult<ScanDraft> {
+    Ok(to_draft(load(svc, actor, id).await?))
+}
+
+fn to_draft(m: card_scan::Model) -> ScanDraft {
+    let result: Option<serde_json::Value> = m.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    let result = result.unwrap_or_default();
+    let lines: Vec<ScanLine> = serde_json::from_value(result["lines"].clone()).unwrap_or_default();
+    let size = |k: &str| result["image"][k].as_u64().unwrap_or(0) as u32;
+    ScanDraft {
+        id: m.id,
+        status: m.status,
+        engine: m.engine,
+        error: m.error,
+        side: m.side,
+        contact_id: m.contact_id,
+        width: size("width"),
+        height: size("height"),
+        fields: fields_of(&result["fields"], lines.len()),
+        lines,
+        total_ms: result["timings"]["total_ms"].as_u64(),
+    }
+}
+
+/// The `ocr::card_json` shape (values, with `blocks` per field under `blocks`) as typed fields;
+/// block indexes outside the lines are dropped.
+fn fields_of(f: &serde_json::Value, n_lines: usize) -> ScanFields {
+    let blocks = |v: &serde_json::Value| -> Vec<usize> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|b| b.as_u64()).map(|b| b as usize).filter(|b| *b < n_lines).collect())
+            .unwrap_or_default()
+    };
+    let text = |k: &str| -> Option<ScanValue> {
+        let v = f[k].as_str()?.trim();
+        (!v.is_empty()).then(|| ScanValue { value: v.to_string(), blocks: blocks(&f["blocks"][k]) })
+    };
+    let empty = Vec::new();
+    ScanFields {
+        prefix: text("prefix"),
+        first_name: text("first_name"),
+        middle_name: text("middle_name"),
+        last_name: text("last_name"),
+        full_name: text("full_name"),
+        company: text("company"),
+        position: text("position"),
+        department: text("department"),
+        website: text("website"),
+        address: text("address"),
+        phones: f["phones"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|p| ScanPhone {
+                kind: p["kind"].as_str().unwrap_or("work").to_string(),
+                number: p["number"].as_str().unwrap_or_default().to_string(),
+                e164: p["e164"].as_str().map(str::to_string),
+                blocks: blocks(&p["blocks"]),
+            })
+            .filter(|p| !p.number.is_empty())
+            .collect(),
+        emails: f["emails"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .filter_map(|e| {
+                let a = e["address"].as_str()?.trim();
+                (!a.is_empty()).then(|| ScanValue { value: a.to_string(), blocks: blocks(&e["blocks"]) })
+            })
+            .collect(),
+    }
+}
+
+/// What the editor pre-fills from a front and an optional back: the front's fields, with empty
+/// ones taken from the back (phones and e-mails of both, without repeats). Back blocks are not
+/// renumbered; the editor knows which side a field came from by its value.
+pub fn merged_fields(front: &ScanFields, back: Option<&ScanFields>) -> ScanFields {
+    let Some(back) = back else { return front.clone() };
+    let mut out = front.clone();
+    let pick = |a: &mut Option<ScanValue>, b: &Option<ScanValue>| {
+        if a.is_none() {
+            *a = b.clone();
+        }
+    };
+    pick(&mut out.prefix, &back.prefix);
+    pick(&mut out.first_name, &back.first_name);
+    pick(&mut out.middle_name, &back.middle_name);
+    pick(&mut out.last_name, &back.last_name);
+    pick(&mut out.full_name, &back.full_name);
+    pick(&mut out.company, &back.company);
+    pick(&mut out.position, &back.position);
+    pick(&mut out.department, &back.department);
+    pick(&mut out.website, &back.website);
+    pick(&mut out.address, &back.address);
+    for p in &back.phones {
+        if !out.phones.iter().any(|q| q.number == p.number || (q.e164.is_some() && q.e164 == p.e164)) {
+            out.phones.push(ScanPhone { blocks: Vec::new(), ..p.clone() });
+        }
+    }
+    for e in &back.emails {
+        if !out.emails.iter().any(|q| q.value.eq_ignore_ascii_case(&e.value)) {
+            out.emails.push(ScanValue { blocks: Vec::new(), ..e.clone() });
+        }
+    }
+    out
+}
+
+/// A scan that can be saved: read (or failed, then typed by hand) and not saved before.
+async fn saveable(svc: &Services, actor: &Actor, id: i64, field: &str) -> AppResult<card_scan::Model> {
+    let m = load(svc, actor, id).await.map_err(|e| match e {
+        AppError::NotFound(_) if field != "scan" => AppError::validation(field, "no such scan"),
+        e => e,
+    })?;
+    if m.status == QUEUED || m.status == PROCESSING {
+        return Err(AppError::Conflict("this card is still being read".into()));
+    }
+    if let Some(c) = m.contact_id {
+        return Err(AppError::Conflict(format!("this card was already saved as contact {c}")));
+    }
+    Ok(m)
+}
+
+/// Save a read card as a new contact (`source = ocr`): the scan (and the back, if given) is linked
+/// to it as its card image, and what was read versus saved is stored per field (`ocr_corrections`)
+/// so later cards parse better. Answers with the contact and that comparison.
+pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) -> AppResult<SavedScan> {
+    let front = saveable(svc, actor, id, "scan").await?;
+    let back = match input.back_scan_id {
+        Some(b) if b == id => return Err(AppError::validation("back_scan_id", "must be another scan than the front")),
+        Some(b) => Some(saveable(svc, actor, b, "back_scan_id").await?),
+        None => None,
+    };
+    let mut contact_input = input.contact;
+    contact_input.source = Some("ocr".into());
+    contact_input.version = None;
+    let contact = crate::contacts::create(svc, actor, contact_input).await?;
+
+    let read_front = to_draft(front.clone()).fields;
+    let read_back = back.clone().map(|b| to_draft(b).fields);
+    let read = merged_fields(&read_front, read_back.as_ref());
+    let fields = crate::corrections::compare(&read, &contact);
+    let txn = svc.db.begin().await?;
+    for (scan, side) in std::iter::once((&front, "front")).chain(back.iter().map(|b| (b, "back"))) {
+        let res = card_scan::Entity::update_many()
+            .col_expr(card_scan::Column::ContactId, Expr::value(Some(contact.id)))
+            .col_expr(card_scan::Column::Side, Expr::value(side))
+            .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(card_scan::Column::Id.eq(scan.id))
+            .filter(card_scan::Column::ContactId.is_null())
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            // Saved twice at the same moment: keep the first, put this copy in the trash.
+            txn.rollback().await?;
+            crate::contacts::delete(svc, actor, contact.id).await?;
+            return Err(AppError::Conflict("this card was saved by another request at the same time".into()));
+        }
+    }
+    crate::corrections::record(&txn, actor, front.id, contact.id, &fields).await?;
+    txn.commit().await?;
+    tracing::info!(
+        scan = front.id,
+        contact = contact.id,
+        corrected = fields.iter().filter(|f| f.changed()).count(),
+        "scan saved"
+    );
+    Ok(SavedScan { contact, fields })
+}
+
+/// The card images of a contact (front first).
+pub async fn for_contact(svc: &Services, actor: &Actor, contact_id: i64) -> AppResult<Vec<CardImage>> {
+    crate::contacts::get(svc, actor, contact_id).await?;
+    let rows = card_scan::Entity::find()
+        .filter(card_scan::Column::ContactId.eq(contact_id))
+        .order_by_desc(card_scan::Column::Side)
+        .order_by_asc(card_scan::Column::Id)
+        .all(&svc.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| CardImage { url: format!("/api/v1/scans/{}/image", m.id), scan_id: m.id, side: m.side })
+        .collect())
 }
 
 /// Read a finished scan again, optionally with a given engine (`paddle`, `tesseract`).
@@ -302,6 +498,10 @@ pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>)
     let m = load(svc, actor, id).await?;
     if m.status == QUEUED || m.status == PROCESSING {
         return Err(AppError::Conflict("this scan is still being read".into()));
+    }
+    if let Some(c) = m.contact_id {
+        // Its result is what the saved contact and its corrections were compared with.
+        return Err(AppError::Conflict(format!("this card was already saved as contact {c}")));
     }
     let res = card_scan::Entity::update_many()
         .col_expr(card_scan::Column::Status, Expr::value(QUEUED))
@@ -386,6 +586,7 @@ fn read_image(
     ctx: &ScanContext,
     bytes: &[u8],
     engine: Option<&str>,
+    hints: &ocr::ParseHints,
 ) -> Result<(String, serde_json::Value), ocr::OcrError> {
     let pipeline = ctx.pipeline()?;
     let t0 = Instant::now();
@@ -398,7 +599,7 @@ fn read_image(
     };
     let ocr_ms = t1.elapsed().as_millis() as u64;
     let t2 = Instant::now();
-    let mut parsed = ocr::parse_card(&reading.lines, &ocr::ParseHints::default());
+    let mut parsed = ocr::parse_card(&reading.lines, hints);
     let parse_ms = t2.elapsed().as_millis() as u64;
     let t3 = Instant::now();
     if let Some(qr) = ocr::decode_qr(&img) {
@@ -415,6 +616,8 @@ fn read_image(
     let result = serde_json::json!({
         "fields": fields,
         "lines": lines.unwrap_or_default(),
+        "image": { "width": img.width(), "height": img.height() },
+        "hints": { "known_companies": hints.known_companies.len(), "title_words": hints.title_words.len() },
         "timings": {
             "decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "qr_ms": qr_ms,
             "total_ms": reading.elapsed_ms,
@@ -435,7 +638,12 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
             Ok(bytes) => {
                 let ctx = svc.scans.clone();
                 let engine = job.engine.clone();
-                match tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref())).await {
+                // What users corrected before; parsing without it beats not reading the card.
+                let hints = crate::corrections::hints(svc).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot load parse hints");
+                    ocr::ParseHints::default()
+                });
+                match tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref(), &hints)).await {
                     Ok(Ok(r)) => Ok(r),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(e) => {
