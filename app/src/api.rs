@@ -115,7 +115,7 @@ pub async fn logout() -> Result<(), ServerFnError> {
 #[server(endpoint = "register")]
 pub async fn register(username: String, email: String, password: String) -> Result<User, ServerFnError> {
     let svc = services()?;
-    svc.limiter.allow(&format!("register:{}", client_ip()), 10, std::time::Duration::from_secs(3600)).map_err(fail)?;
+    // Requests are limited per IP by the server's rate-limit middleware (endpoint class "register").
     let input = service::dto::RegisterInput { username, email, password };
     service::auth::register(&svc, &input).await.map_err(fail)
 }

@@ -18,6 +18,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Content-Security-Policy that Leptos hydration works with (its bootstrap script is inline, and
@@ -70,7 +72,28 @@ async fn ready(State(st): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_page(State(st): State<AppState>) -> Response {
+/// Whether the presented `/metrics` bearer token is the configured one (constant time for tokens
+/// of the configured length).
+fn metrics_token_ok(headers: &axum::http::HeaderMap, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .unwrap_or("");
+    given.len() == expected.len() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+async fn metrics_page(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = &st.config.metrics_token {
+        if !metrics_token_ok(&headers, token) {
+            let mut resp = api::detail(StatusCode::UNAUTHORIZED, "metrics need Authorization: Bearer <METRICS_TOKEN>");
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return resp;
+        }
+    }
+    service::admin::refresh_gauges(&st.svc, std::time::Duration::from_secs(2)).await;
     match &st.metrics {
         Some(h) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
         None => api::detail(StatusCode::SERVICE_UNAVAILABLE, "metrics recorder not installed"),
@@ -132,8 +155,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", get(web::server_fn_handler).post(web::server_fn_handler))
         .leptos_routes_with_handler(routes, get(web::render_page))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(middleware::from_fn(track_metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::limits::rate_limit));
+    if cfg.metrics_enabled {
+        router = router.layer(middleware::from_fn(track_metrics));
+    }
+    router = router
         .layer(middleware::from_fn_with_state(state.clone(), web::session_layer))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::limits::client_addr))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(middleware::from_fn(json_errors))
         .layer(cors(&cfg));
@@ -150,12 +178,31 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ));
     }
-    if cfg.cookie_secure {
+    if cfg.behind_tls {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ));
     }
+    // Outermost: a request id (kept from the client or a new UUID) on the request, the response and
+    // every log line of the request's span; one access-log line per request (path only, no query).
+    let access_log = cfg.access_log;
+    router = router
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(move |resp: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+                    if access_log {
+                        tracing::info!(status = resp.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
+                    }
+                }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     router.with_state(state)
 }
 
@@ -181,6 +228,16 @@ async fn shutdown_signal() {
 
 pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let addr = cfg.site_addr;
+    let mut svc = svc;
+    if let Some(url) = &cfg.redis_url {
+        let limiter = service::rate_limit::RateLimiter::redis(url, "cardcrm:rl:")?;
+        if limiter.wait_connected(std::time::Duration::from_secs(3)).await {
+            tracing::info!("Redis connected: rate limits are shared between instances");
+        } else {
+            tracing::warn!("Redis (REDIS_URL) is not answering: counting rate limits in this process until it does");
+        }
+        svc.limiter = Arc::new(limiter);
+    }
     let state = state(cfg, svc);
     let svc = state.svc.clone();
     if let Ok(n) = service::contacts::count_live(&svc).await {

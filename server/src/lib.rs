@@ -5,5 +5,6 @@ pub mod api;
 pub mod config;
 pub mod dedup_cli;
 pub mod http;
+pub mod limits;
 pub mod state;
 pub mod web;

@@ -2,6 +2,7 @@
 //! Every door (REST, Leptos server functions, bots) calls these; rules live here once.
 //! Without the `server` feature only [`dto`] is compiled (for the browser).
 
+pub mod admin_dto;
 pub mod dto;
 
 #[cfg(feature = "server")]

@@ -16,10 +16,9 @@ use service::{auth, AppError};
     responses((status = 201, body = User), (status = 409, description = "taken"), (status = 422, description = "invalid field")))]
 pub async fn register(
     State(st): State<AppState>,
-    ext: axum::http::Extensions,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    st.svc.limiter.allow(&format!("register:{}", super::client_ip(&ext)), 10, std::time::Duration::from_secs(3600))?;
+    // Requests are limited per IP by the rate-limit middleware (endpoint class "register").
     let user = auth::register(&st.svc, &input).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

@@ -24,6 +24,8 @@ impl Modify for BearerAuth {
     paths(
         super::auth::register, super::auth::login, super::auth::refresh, super::auth::logout, super::auth::me,
         super::auth::users, super::auth::patch_user,
+        super::admin::status, super::admin::get_settings, super::admin::put_settings, super::admin::audit_log,
+        super::admin::reset_password,
         super::contacts::list, super::contacts::create, super::contacts::get, super::contacts::update,
         super::contacts::delete, super::contacts::restore, super::contacts::history, super::contacts::search,
         super::duplicates::check, super::duplicates::list, super::duplicates::set_status,

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`: a thin door onto `service`. Errors are JSON `{"detail": …}`.
 
+pub mod admin;
 pub mod auth;
 pub mod contacts;
 pub mod docs;
@@ -148,6 +149,10 @@ pub fn router() -> Router<AppState> {
         .route("/scans/{id}/draft", get(scans::draft))
         .route("/scans/{id}/save", post(scans::save))
         .route("/contacts/{id}/cards", get(scans::contact_cards))
+        .route("/admin/status", get(admin::status))
+        .route("/admin/settings", get(admin::get_settings).put(admin::put_settings))
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(|| async { detail(StatusCode::NOT_FOUND, "no such API endpoint") })
 }

@@ -240,15 +240,15 @@ pub async fn create_admin(svc: &Services, input: &RegisterInput) -> AppResult<dt
 pub async fn login(svc: &Services, input: &LoginInput, ip: &str) -> AppResult<TokenPair> {
     let name_key = format!("login-user:{}", input.username.trim().to_lowercase());
     let ip_key = format!("login-ip:{ip}");
-    svc.limiter.check(&name_key, 5, Duration::from_secs(300))?;
-    svc.limiter.check(&ip_key, 20, Duration::from_secs(300))?;
+    svc.limiter.check(&name_key, 5, Duration::from_secs(300)).await?;
+    svc.limiter.check(&ip_key, 20, Duration::from_secs(300)).await?;
     let found = find_by_login(svc, &input.username).await?;
     let ok = verify_password(svc, &input.password, found.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match (found, ok) {
         (Some(u), true) => u,
         _ => {
-            svc.limiter.hit(&name_key, Duration::from_secs(300));
-            svc.limiter.hit(&ip_key, Duration::from_secs(300));
+            svc.limiter.hit(&name_key, Duration::from_secs(300)).await;
+            svc.limiter.hit(&ip_key, Duration::from_secs(300)).await;
             metrics::counter!("auth_attempts_total", "outcome" => "failure").increment(1);
             return Err(AppError::Unauthorized("wrong username or password".into()));
         }
@@ -257,7 +257,7 @@ pub async fn login(svc: &Services, input: &LoginInput, ip: &str) -> AppResult<To
         metrics::counter!("auth_attempts_total", "outcome" => "inactive").increment(1);
         return Err(AppError::Forbidden("this account is not active yet; an administrator must activate it".into()));
     }
-    svc.limiter.reset(&name_key);
+    svc.limiter.reset(&name_key).await;
     metrics::counter!("auth_attempts_total", "outcome" => "success").increment(1);
     let mut am: user::ActiveModel = user.clone().into();
     am.last_login_at = Set(Some(Utc::now()));

@@ -23,6 +23,11 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
             return Err(AppError::validation("value", "must be a two-letter region code such as US, GB, DE or RU"));
         }
     }
+    if key == crate::admin::OCR_ENGINE_ORDER {
+        let names: Vec<String> = serde_json::from_value(value.clone())
+            .map_err(|_| AppError::validation("value", "must be a list of engine names such as [\"paddle\"]"))?;
+        crate::admin::validate_engine_order(&names)?;
+    }
     if key == crate::duplicates::SETTINGS_KEY {
         crate::duplicates::parse_settings(&value).map_err(|e| AppError::validation("value", e))?;
     }
