@@ -275,3 +275,41 @@ async fn import_creates_good_lines_and_reports_bad_ones() {
     assert_eq!(r.body["items"][0]["source"], "import");
     assert_eq!(r.body["items"][0]["phones"][0]["e164"], "+46812345678");
 }
+
+/// List pages are cached between requests; every kind of write must show in the very next list.
+#[tokio::test]
+async fn list_shows_every_write_at_once() {
+    let app = app().await;
+    let t = app.admin().await;
+    let id = app.post("/api/v1/contacts", Some(&t), anna()).await.body["id"].as_i64().unwrap();
+    let first = |b: &Value| b["items"][0].clone();
+    let list = app.get("/api/v1/contacts", &t).await;
+    assert_eq!(list.body["total"], 1);
+    assert_eq!(first(&list.body)["company"], "Acme GmbH");
+
+    // An edit.
+    let mut edit = anna();
+    edit["company"] = json!("Acme AG");
+    edit["version"] = json!(1);
+    assert_eq!(app.put(&format!("/api/v1/contacts/{id}"), &t, edit).await.status, StatusCode::OK);
+    assert_eq!(first(&app.get("/api/v1/contacts", &t).await.body)["company"], "Acme AG");
+
+    // A tag renamed elsewhere shows on the contact in the list.
+    let tags = app.get("/api/v1/tags", &t).await.body;
+    let vip = tags.as_array().unwrap().iter().find(|x| x["name"] == "vip").unwrap().clone();
+    let r = app
+        .call(Method::PUT, &format!("/api/v1/tags/{}", vip["id"]), Some(&t), Some(json!({"name": "key account"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let names: Vec<Value> =
+        first(&app.get("/api/v1/contacts", &t).await.body)["tags"].as_array().unwrap().iter().map(|x| x["name"].clone()).collect();
+    assert!(names.contains(&json!("key account")), "{names:?}");
+
+    // A new contact, then the trash.
+    app.post("/api/v1/contacts", Some(&t), json!({"first_name": "Boris", "last_name": "Kuznetsov"})).await;
+    assert_eq!(app.get("/api/v1/contacts", &t).await.body["total"], 2);
+    assert_eq!(app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await.status, StatusCode::OK);
+    let list = app.get("/api/v1/contacts", &t).await.body;
+    assert_eq!(list["total"], 1);
+    assert_eq!(first(&list)["first_name"], "Boris");
+}

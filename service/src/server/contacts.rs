@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -254,7 +255,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppRe
     duplicates::sync_keys(&txn, &created, &match_settings).await?;
     duplicates::record_pairs(&txn, &created, &match_settings).await?;
     txn.commit().await?;
-    svc.counts.invalidate();
+    svc.contacts_changed();
     metrics::gauge!("contacts_total").increment(1.0);
     metrics::counter!("contacts_created_total", "source" => c.source.clone()).increment(1);
     Ok(created)
@@ -308,6 +309,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     }
     duplicates::sync_keys(&txn, &after, &match_settings).await?;
     txn.commit().await?;
+    svc.contacts_changed();
     Ok(after)
 }
 
@@ -334,7 +336,7 @@ async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> A
     let after = load_one(&txn, id).await?;
     duplicates::sync_keys(&txn, &after, &match_settings).await?;
     txn.commit().await?;
-    svc.counts.invalidate();
+    svc.contacts_changed();
     metrics::gauge!("contacts_total").increment(if deleted { -1.0 } else { 1.0 });
     Ok(after)
 }
@@ -382,12 +384,68 @@ impl CountCache {
     }
 }
 
+/// List pages served recently, so the same page asked for again (the first page above all) costs
+/// no database work. Every write through this process bumps the generation, which makes every
+/// cached page stale at once; pages also expire after [`ListCache::TTL`], which bounds how long
+/// another instance's write can stay unseen when several instances share one database.
+#[derive(Default)]
+pub struct ListCache {
+    generation: AtomicU64,
+    pages: Mutex<HashMap<String, (u64, Instant, Page<Contact>)>>,
+}
+
+impl ListCache {
+    const TTL: Duration = Duration::from_secs(1);
+    const MAX_PAGES: usize = 512;
+
+    fn key(q: &ContactQuery) -> String {
+        serde_json::to_string(q).unwrap_or_default()
+    }
+    fn get(&self, key: &str) -> Option<Page<Contact>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let pages = self.pages.lock().ok()?;
+        let (g, at, page) = pages.get(key)?;
+        (*g == generation && at.elapsed() < Self::TTL).then(|| page.clone())
+    }
+    fn put(&self, key: String, generation: u64, page: &Page<Contact>) {
+        if let Ok(mut pages) = self.pages.lock() {
+            if pages.len() >= Self::MAX_PAGES {
+                pages.retain(|_, (g, at, _)| *g == generation && at.elapsed() < Self::TTL);
+                if pages.len() >= Self::MAX_PAGES {
+                    pages.clear();
+                }
+            }
+            pages.insert(key, (generation, Instant::now(), page.clone()));
+        }
+    }
+    pub(crate) fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut pages) = self.pages.lock() {
+            pages.clear();
+        }
+    }
+}
+
 fn lower(col: contact::Column) -> sea_orm::sea_query::SimpleExpr {
     Func::lower(Expr::col((contact::Entity, col))).into()
 }
 
 /// The paged contact list with filters, sorting and (when `q` is set) search.
+/// Every user of the team sees the same contacts, so pages are shared between users (see
+/// [`ListCache`]).
 pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult<Page<Contact>> {
+    let key = ListCache::key(q);
+    if let Some(page) = svc.lists.get(&key) {
+        return Ok(page);
+    }
+    // Read the generation before the database: a write that lands meanwhile makes this page stale.
+    let generation = svc.lists.generation.load(Ordering::Acquire);
+    let page = list_uncached(svc, q).await?;
+    svc.lists.put(key, generation, &page);
+    Ok(page)
+}
+
+async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Contact>> {
     let limit = q.limit.unwrap_or(25).clamp(1, MAX_LIMIT);
     let page = Ord::max(q.page.unwrap_or(1), 1);
     let trash = q.trash.unwrap_or(false);

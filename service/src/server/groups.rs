@@ -156,6 +156,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &GroupInput) 
     am.name = Set(name);
     am.description = Set(description);
     let t = am.update(&svc.db).await?;
+    svc.contacts_changed();
     audit::record(
         &svc.db,
         Some(actor.user_id),
@@ -176,6 +177,7 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         .exec(&svc.db)
         .await?;
     contact_group::Entity::delete_by_id(id).exec(&svc.db).await?;
+    svc.contacts_changed();
     audit::record(&svc.db, Some(actor.user_id), None, "group", "delete", json!({"id": id, "name": t.name})).await?;
     Ok(())
 }

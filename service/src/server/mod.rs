@@ -49,6 +49,7 @@ pub struct Services {
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub(crate) users_cache: Arc<auth::UserCache>,
     pub(crate) counts: Arc<contacts::CountCache>,
+    pub(crate) lists: Arc<contacts::ListCache>,
     /// Scan storage folders, the OCR pipeline and the job wake-up (see [`scans`]).
     pub scans: Arc<scans::ScanContext>,
 }
@@ -61,8 +62,16 @@ impl Services {
             limiter: Arc::new(rate_limit::RateLimiter::default()),
             users_cache: Arc::default(),
             counts: Arc::default(),
+            lists: Arc::default(),
             scans: Arc::default(),
         }
+    }
+
+    /// Call after any write that changes what a contact list shows (contacts, their phones,
+    /// e-mails, tags, groups): drops the cached count and list pages.
+    pub fn contacts_changed(&self) {
+        self.counts.invalidate();
+        self.lists.invalidate();
     }
 
     /// Where scan images are stored (`<data_dir>/scans`) and the OCR models are read from.

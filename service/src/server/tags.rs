@@ -147,6 +147,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &TagInput) ->
     am.name = Set(name);
     am.color = Set(color);
     let t = am.update(&svc.db).await?;
+    svc.contacts_changed();
     audit::record(
         &svc.db,
         Some(actor.user_id),
@@ -164,6 +165,7 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     let t = tag::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("tag"))?;
     contact_tag::Entity::delete_many().filter(contact_tag::Column::TagId.eq(id)).exec(&svc.db).await?;
     tag::Entity::delete_by_id(id).exec(&svc.db).await?;
+    svc.contacts_changed();
     audit::record(&svc.db, Some(actor.user_id), None, "tag", "delete", json!({"id": id, "name": t.name})).await?;
     Ok(())
 }
