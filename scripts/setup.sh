@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing cardcrm needs, only where it is missing, from the package
 # registries (crates.io, rustup, npm, Debian). Idempotent and quick when everything is in place.
-#   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt)
+#   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Tesseract, models)
 #   scripts/setup.sh --test   also the browser-test tools (Debian's Chromium, Playwright)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,18 +39,23 @@ fi
 # OCR models from the registry (pinned SHA-256; quick when present).
 scripts/fetch-models.sh "${CARDCRM_MODELS_DIR:-./models}" >/dev/null
 
+# Tesseract (the engine for Cyrillic cards) is part of every build (`server/tesseract` feature).
+TESSERACT_PKGS="libtesseract-dev libleptonica-dev clang libclang-dev tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"
+# shellcheck disable=SC2086
+if ! dpkg -s $TESSERACT_PKGS >/dev/null 2>&1; then
+  say "installing Tesseract and its build dependencies from Debian"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $TESSERACT_PKGS >/dev/null
+fi
+
 if [ "${1:-}" = "--test" ]; then
-  # Tesseract (Cyrillic cards) for the OCR crate's `tesseract` feature.
-  if ! dpkg -s libtesseract-dev tesseract-ocr-rus libclang-dev >/dev/null 2>&1; then
-    say "installing Tesseract and its build dependencies from Debian"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtesseract-dev libleptonica-dev clang libclang-dev \
-      tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng >/dev/null
-  fi
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's Chromium for the browser tests"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
   fi
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "installing Playwright (the test runner only; it uses /usr/bin/chromium)"
