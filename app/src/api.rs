@@ -301,3 +301,40 @@ pub fn error_text(e: &ServerFnError) -> String {
         other => other.to_string(),
     }
 }
+
+// Telegram / WhatsApp links on the profile page, and the integration status for administrators.
+
+/// The signed-in user's linked chats and whether each bot is configured.
+#[server(endpoint = "my_integrations")]
+pub async fn my_integrations() -> Result<service::integration_dto::MyIntegrations, ServerFnError> {
+    service::integrations::mine(&services()?, &actor()?).await.map_err(fail)
+}
+
+/// A one-time link code: `integration` is `telegram`, or `whatsapp` with the user's `number`.
+#[server(endpoint = "create_link_code")]
+pub async fn create_link_code(
+    integration: String,
+    number: Option<String>,
+) -> Result<service::integration_dto::LinkCode, ServerFnError> {
+    service::integrations::create_link_code(&services()?, &actor()?, &integration, number.as_deref())
+        .await
+        .map_err(fail)
+}
+
+/// Removes a linked account (`id`), or with no id the pending WhatsApp number.
+#[server(endpoint = "unlink_account")]
+pub async fn unlink_account(id: Option<i64>) -> Result<(), ServerFnError> {
+    service::integrations::unlink(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+/// Administrators: what is configured (tokens masked) and the update queue.
+#[server(endpoint = "integration_status")]
+pub async fn integration_status() -> Result<service::integration_dto::IntegrationStatus, ServerFnError> {
+    service::integrations::status(&services()?, &actor()?).await.map_err(fail)
+}
+
+/// Administrators: stores one integration setting (an empty value removes it).
+#[server(endpoint = "set_integration_setting")]
+pub async fn set_integration_setting(name: String, value: String) -> Result<(), ServerFnError> {
+    service::integrations::set_setting(&services()?, &actor()?, &name, &value).await.map_err(fail)
+}

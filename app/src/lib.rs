@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
                 <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
                 <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
+                <Route path=path!("/profile") view=|| view! { <Protected><pages::profile::ProfilePage/></Protected> }/>
             </Routes>
         </Router>
     }
@@ -115,7 +116,7 @@ fn NavBar(user: User) -> impl IntoView {
                 <A href="/labels">"Tags & groups"</A>
                 <A href="/trash">"Trash"</A>
                 {user.is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })}
-                <span class="nav-user" title=user.email.clone()>{user.username.clone()}</span>
+                <A href="/profile" attr:class="nav-user" attr:title=user.email.clone()>{user.username.clone()}</A>
                 <ActionForm action=logout attr:class="inline">
                     <button type="submit" class="link-button">"Sign out"</button>
                 </ActionForm>

@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_page))
         .route("/docs", get(api::docs::docs_page))
         .nest("/api/v1", api::router())
+        .merge(crate::webhooks::routes())
         .route("/api/{*fn_name}", get(web::server_fn_handler).post(web::server_fn_handler))
         .leptos_routes_with_handler(routes, get(web::render_page))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
@@ -262,10 +263,12 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("cardcrm listening on http://{addr}");
     let worker = service::scans::Worker::start(svc.clone());
+    let bots = crate::webhooks::Processor::start(svc.clone(), crate::webhooks::ProcessorOptions::default());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string());
+    bots.shutdown().await;
     worker.shutdown().await;
     served
 }

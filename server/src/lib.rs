@@ -8,3 +8,4 @@ pub mod http;
 pub mod limits;
 pub mod state;
 pub mod web;
+pub mod webhooks;

@@ -1,4 +1,5 @@
-//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin, import, ocr, dedup).
+//! `cardcrm`: the server binary and its command line (serve, migrate, create-admin, import, ocr, dedup,
+//! telegram).
 
 use clap::{Parser, Subcommand};
 use server::config::Config;
@@ -51,6 +52,21 @@ enum Command {
         #[command(subcommand)]
         command: DedupCommand,
     },
+    /// The Telegram bot: register the webhook, or serve it by long polling.
+    Telegram {
+        #[command(subcommand)]
+        command: TelegramCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TelegramCommand {
+    /// Register URL (e.g. https://crm.example.com/webhooks/telegram) as the bot's webhook with a newly
+    /// generated secret (stored; TELEGRAM_WEBHOOK_SECRET in the environment wins). Needs TELEGRAM_BOT_TOKEN.
+    SetWebhook { url: String },
+    /// Long polling (getUpdates) for installations without public HTTPS: removes the webhook, then
+    /// reads updates, scans cards and replies until stopped (Ctrl-C).
+    Poll,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +247,27 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Dedup { command } => run_dedup(command),
         Command::Ocr { images, json } => ocr_command(&cfg, &images, json),
+        Command::Telegram { command } => {
+            let svc = services(&cfg).await?.with_scan_dirs(cfg.data_dir.clone(), cfg.models_dir.clone());
+            match command {
+                TelegramCommand::SetWebhook { url } => {
+                    let said = server::webhooks::telegram::set_webhook(&svc, &url).await?;
+                    println!("{said}");
+                    Ok(())
+                }
+                TelegramCommand::Poll => {
+                    let worker = service::scans::Worker::start(svc.clone());
+                    let bots = server::webhooks::Processor::start(svc.clone(), server::webhooks::ProcessorOptions::default());
+                    let stop = async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    };
+                    let polled = server::webhooks::telegram::poll(&svc, stop).await;
+                    bots.shutdown().await;
+                    worker.shutdown().await;
+                    polled
+                }
+            }
+        }
     }
 }
 

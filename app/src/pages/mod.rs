@@ -6,3 +6,4 @@ pub mod contact;
 pub mod contacts;
 pub mod duplicates;
 pub mod labels;
+pub mod profile;

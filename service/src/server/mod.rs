@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod error;
 pub mod groups;
 pub mod import;
+pub mod integrations;
 pub mod merges;
 pub mod prefs;
 pub mod rate_limit;

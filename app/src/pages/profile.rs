@@ -1,0 +1,237 @@
+//! The profile page: link a Telegram account (one-time `/start CODE`), set or remove the WhatsApp
+//! number, see linked accounts; administrators also see the integration status (tokens masked)
+//! and can change a setting.
+
+use crate::api::{self, error_text};
+use crate::components::{when, ErrorBox};
+use crate::UserResource;
+use leptos::prelude::*;
+use service::integration_dto::{IntegrationStatus, LinkCode, MyIntegrations};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    let mine = Resource::new(|| (), |_| api::my_integrations());
+    let unlink = Action::new(|id: &Option<i64>| api::unlink_account(*id));
+    Effect::new(move |_| {
+        if unlink.version().get() > 0 {
+            mine.refetch();
+        }
+    });
+    let error = Signal::derive(move || unlink.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    view! {
+        <div class="toolbar"><h1>"Profile"</h1></div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || user.get().map(|u| match u {
+                Ok(Some(u)) => view! {
+                    <p class="muted">"Signed in as " <strong>{u.username.clone()}</strong> " (" {u.email.clone()} ")"</p>
+                }.into_any(),
+                _ => ().into_any(),
+            })}
+        </Transition>
+        <ErrorBox error=error/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || mine.get().map(|r| match r {
+                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                Ok(m) => view! {
+                    <div class="two-columns">
+                        <TelegramCard m=m.clone()/>
+                        <WhatsAppCard m=m.clone() mine=mine unlink=unlink/>
+                    </div>
+                    <LinkedAccounts m=m unlink=unlink/>
+                }.into_any(),
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || user.get().map(|u| match u {
+                Ok(Some(u)) if u.is_admin => view! { <AdminIntegrations/> }.into_any(),
+                _ => ().into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn code_view(code: LinkCode) -> impl IntoView {
+    view! {
+        <div class="link-code" data-testid="link-code">
+            <p>"Send this to the bot within 15 minutes (it works once):"</p>
+            <p><code class="big-code">{code.command.clone()}</code></p>
+            {code.bot_link.clone().map(|l| view! {
+                <p><a href=l.clone() target="_blank" rel="noopener">"Open the bot in Telegram"</a></p>
+            })}
+            <p class="muted">"Valid until " {when(&code.expires_at)}</p>
+        </div>
+    }
+}
+
+#[component]
+fn TelegramCard(m: MyIntegrations) -> impl IntoView {
+    let create = Action::new(|_: &()| api::create_link_code("telegram".into(), None));
+    let error = Signal::derive(move || create.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let bot = m.bot_username.clone();
+    view! {
+        <section class="card" data-testid="telegram-card">
+            <h2>"Telegram"</h2>
+            {if m.telegram_enabled {
+                view! {
+                    <p>"Link your Telegram account, then send card photos to "
+                        {bot.map(|b| format!("@{b}")).unwrap_or_else(|| "the team's bot".into())}
+                        ": they are read and saved as your contacts."</p>
+                    <button class="primary" on:click=move |_| { create.dispatch(()); }>"Create a link code"</button>
+                    <ErrorBox error=error/>
+                    {move || create.value().get().and_then(Result::ok).map(code_view)}
+                }.into_any()
+            } else {
+                view! { <p class="muted">"The Telegram bot is not configured yet. Ask an administrator."</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn WhatsAppCard(
+    m: MyIntegrations,
+    mine: Resource<Result<MyIntegrations, ServerFnError>>,
+    unlink: Action<Option<i64>, Result<(), ServerFnError>>,
+) -> impl IntoView {
+    let number = RwSignal::new(String::new());
+    let create = Action::new(|n: &String| api::create_link_code("whatsapp".into(), Some(n.clone())));
+    Effect::new(move |_| {
+        if create.value().get().is_some_and(|r| r.is_ok()) {
+            mine.refetch();
+        }
+    });
+    let error = Signal::derive(move || create.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let linked = m.accounts.iter().find(|a| a.integration == "whatsapp").map(|a| (a.id, a.external_id.clone()));
+    view! {
+        <section class="card" data-testid="whatsapp-card">
+            <h2>"WhatsApp"</h2>
+            {if !m.whatsapp_enabled {
+                view! { <p class="muted">"WhatsApp is not configured yet. Ask an administrator."</p> }.into_any()
+            } else {
+                view! {
+                    {linked.map(|(id, n)| view! {
+                        <p>"Linked number: " <strong>{format!("+{n}")}</strong> " "
+                            <button class="link-button" on:click=move |_| { unlink.dispatch(Some(id)); }>"Remove"</button>
+                        </p>
+                    })}
+                    {m.pending_whatsapp.clone().map(|n| view! {
+                        <p>"Waiting for the link message from " <strong>{format!("+{n}")}</strong> " "
+                            <button class="link-button" on:click=move |_| { unlink.dispatch(None); }>"Cancel"</button>
+                        </p>
+                    })}
+                    <form class="inline-form" on:submit=move |ev| {
+                        ev.prevent_default();
+                        create.dispatch(number.get_untracked());
+                    }>
+                        <input type="tel" placeholder="+44 7700 900123" aria-label="Your WhatsApp number" bind:value=number required/>
+                        <button type="submit" class="primary">"Set number"</button>
+                    </form>
+                    <ErrorBox error=error/>
+                    {move || create.value().get().and_then(Result::ok).map(|c| view! {
+                        <p>"From " <strong>{format!("+{}", c.number.clone().unwrap_or_default())}</strong>
+                            " send this to the team's WhatsApp number:"</p>
+                        {code_view(c)}
+                    })}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn LinkedAccounts(m: MyIntegrations, unlink: Action<Option<i64>, Result<(), ServerFnError>>) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="linked-accounts">
+            <h2>"Linked accounts"</h2>
+            {if m.accounts.is_empty() {
+                view! { <p class="muted">"Nothing linked yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="contacts">
+                        <thead><tr><th>"Service"</th><th>"Account"</th><th>"Name"</th><th>"Since"</th><th></th></tr></thead>
+                        <tbody>
+                            {m.accounts.into_iter().map(|a| {
+                                let id = a.id;
+                                let account = if a.integration == "whatsapp" { format!("+{}", a.external_id) } else { a.external_id.clone() };
+                                view! {
+                                    <tr>
+                                        <td data-label="Service">{a.integration.clone()}</td>
+                                        <td data-label="Account">{account}</td>
+                                        <td data-label="Name">{a.display_name.clone()}</td>
+                                        <td data-label="Since">{when(&a.created_at)}</td>
+                                        <td class="row-actions"><button on:click=move |_| { unlink.dispatch(Some(id)); }>"Unlink"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AdminIntegrations() -> impl IntoView {
+    let status = Resource::new(|| (), |_| api::integration_status());
+    let save = Action::new(|(n, v): &(String, String)| api::set_integration_setting(n.clone(), v.clone()));
+    Effect::new(move |_| {
+        if save.version().get() > 0 {
+            status.refetch();
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let name = RwSignal::new("TELEGRAM_BOT_TOKEN".to_string());
+    let value = RwSignal::new(String::new());
+    view! {
+        <section class="card" data-testid="integration-status">
+            <h2>"Integrations (administrators)"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || status.get().map(|r| match r {
+                    Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                    Ok(s) => status_view(s).into_any(),
+                })}
+            </Transition>
+            <h3>"Change a setting"</h3>
+            <p class="muted">"Tokens are stored and never shown again in full. A variable set in the environment wins over a stored value. An empty value removes the stored one."</p>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch((name.get_untracked(), value.get_untracked()));
+                value.set(String::new());
+            }>
+                <select aria-label="Setting" bind:value=name>
+                    {service::integration_dto::SETTINGS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
+                </select>
+                <input type="password" autocomplete="off" aria-label="Value" placeholder="value" bind:value=value/>
+                <button type="submit" class="primary">"Save"</button>
+            </form>
+            <ErrorBox error=error/>
+        </section>
+    }
+}
+
+fn status_view(s: IntegrationStatus) -> impl IntoView {
+    let badge = |on: bool| {
+        view! { <span class=if on { "badge ok" } else { "badge warn" }>{if on { "configured" } else { "not configured" }}</span> }
+    };
+    view! {
+        <p>"Telegram: " {badge(s.telegram_configured)} "  WhatsApp: " {badge(s.whatsapp_configured)}</p>
+        <p class="muted">{format!(
+            "{} linked accounts · {} updates in progress · {} failed",
+            s.linked_accounts, s.pending_updates, s.failed_updates
+        )}</p>
+        <table class="contacts">
+            <thead><tr><th>"Setting"</th><th>"Source"</th><th>"Value"</th></tr></thead>
+            <tbody>
+                {s.settings.into_iter().map(|x| view! {
+                    <tr data-setting=x.name.clone()>
+                        <td data-label="Setting"><code>{x.name.clone()}</code></td>
+                        <td data-label="Source">{x.source.clone()}</td>
+                        <td data-label="Value">{x.value.clone().unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
