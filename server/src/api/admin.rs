@@ -14,7 +14,7 @@ use service::{admin, audit};
     responses((status = 200, body = SystemStatus), (status = 403, description = "administrators only")),
     security(("bearer" = [])))]
 pub async fn status(State(st): State<AppState>, Authed(actor): Authed) -> ApiResult<Json<SystemStatus>> {
-    Ok(Json(admin::status(&st.svc, &actor, &st.config.models_dir).await?))
+    Ok(Json(admin::status(&st.svc, &actor).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/settings", tag = "admin",

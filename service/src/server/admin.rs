@@ -9,7 +9,6 @@ use chrono::Utc;
 use entity::{card_scan, duplicate_pair, refresh_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -174,8 +173,9 @@ pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings)
 }
 
 /// The status page: database, Redis, OCR models, queue, counts, version.
-pub async fn status(svc: &Services, actor: &Actor, models_dir: &Path) -> AppResult<SystemStatus> {
+pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
     actor.require_admin()?;
+    let models_dir = svc.scans.models_dir();
     let database = match crate::db::ping(&svc.db).await {
         Ok(()) => Check { status: "ok".into(), detail: format!("{:?}", svc.db.get_database_backend()) },
         Err(e) => Check { status: "down".into(), detail: e.to_string() },
@@ -189,7 +189,13 @@ pub async fn status(svc: &Services, actor: &Actor, models_dir: &Path) -> AppResu
     let models = if missing.is_empty() {
         Check {
             status: "ok".into(),
-            detail: format!("{} in {} (engines: {})", ocr::MODEL_FILES.join(", "), models_dir.display(), crate::scans::engines().join(", ")),
+            detail: format!(
+                "{} in {}; engines: {}; {}",
+                ocr::MODEL_FILES.join(", "),
+                models_dir.display(),
+                crate::scans::engines().join(", "),
+                if svc.scans.pipeline_loaded() { "loaded in memory" } else { "loaded on the first scan" }
+            ),
         }
     } else {
         Check { status: "missing".into(), detail: format!("{} missing in {}", missing.join(", "), models_dir.display()) }

@@ -70,6 +70,16 @@ impl ScanContext {
         &self.data_dir
     }
 
+    /// The OCR models folder.
+    pub fn models_dir(&self) -> &std::path::Path {
+        &self.models_dir
+    }
+
+    /// Whether the OCR pipeline has been loaded into memory (after the first scan).
+    pub fn pipeline_loaded(&self) -> bool {
+        self.pipeline.lock().map(|p| p.is_some()).unwrap_or(false)
+    }
+
     fn scans_dir(&self) -> PathBuf {
         self.data_dir.join("scans")
     }
