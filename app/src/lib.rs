@@ -24,6 +24,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
+                <script src="/pwa.js" defer></script>
                 <MetaTags/>
             </head>
             <body>
@@ -63,6 +66,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
                 <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
                 <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
+                <Route path=path!("/admin/settings") view=|| view! { <Protected><pages::admin::SettingsPage/></Protected> }/>
+                <Route path=path!("/admin/audit") view=|| view! { <Protected><pages::admin::AuditPage/></Protected> }/>
+                <Route path=path!("/admin/status") view=|| view! { <Protected><pages::admin::StatusPage/></Protected> }/>
                 <Route path=path!("/profile") view=|| view! { <Protected><pages::profile::ProfilePage/></Protected> }/>
             </Routes>
         </Router>
@@ -115,8 +121,9 @@ fn NavBar(user: User) -> impl IntoView {
                 <A href="/duplicates">"Duplicates"</A>
                 <A href="/labels">"Tags & groups"</A>
                 <A href="/trash">"Trash"</A>
-                {user.is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })}
+                {user.is_admin.then(|| view! { <A href="/admin/users">"Admin"</A> })}
                 <A href="/profile" attr:class="nav-user" attr:title=user.email.clone()>{user.username.clone()}</A>
+                <span class="queue-indicator" data-offline-queue hidden></span>
                 <ActionForm action=logout attr:class="inline">
                     <button type="submit" class="link-button">"Sign out"</button>
                 </ActionForm>

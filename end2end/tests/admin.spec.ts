@@ -1,0 +1,202 @@
+import { expect, test, type Page } from "@playwright/test";
+
+// Operations in the browser: the PWA (manifest, service worker, offline card queue) and the admin
+// panel (activate a newly registered user, reset a password, settings, audit-log filters, status).
+// Runs signed in as E2E_USER, who must be an administrator.
+
+const admin = process.env.E2E_USER ?? "admin";
+const password = process.env.E2E_PASSWORD ?? "";
+
+async function hydrated(page: Page) {
+  await page.waitForSelector("body[data-hydrated]");
+}
+
+async function fitsWidth(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+}
+
+async function signIn(page: Page, name = admin, pw = password) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username or e-mail").fill(name);
+  await page.getByLabel("Password").fill(pw);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Contacts" })).toBeVisible();
+  await hydrated(page);
+}
+
+test("the app is an installable PWA: manifest, icons and a service worker that controls the page", async ({ page, request }) => {
+  await page.goto("/login");
+  const href = await page.locator('link[rel="manifest"]').getAttribute("href");
+  expect(href).toBe("/manifest.webmanifest");
+  const res = await request.get(href!);
+  expect(res.ok()).toBeTruthy();
+  const manifest = await res.json();
+  expect(manifest.display).toBe("standalone");
+  expect(manifest.start_url).toMatch(/^\//);
+  expect(manifest.theme_color).toBe("#1d4ed8");
+  const sizes = manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`);
+  expect(sizes).toEqual(expect.arrayContaining(["192x192 any", "512x512 any", "512x512 maskable"]));
+  for (const icon of manifest.icons) {
+    const r = await request.get(icon.src);
+    expect(r.ok()).toBeTruthy();
+    expect(r.headers()["content-type"]).toContain("image/png");
+  }
+  const sw = await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    return { scope: reg.scope, script: reg.active?.scriptURL ?? "" };
+  });
+  expect(sw.script).toMatch(/\/sw\.js$/);
+  expect(new URL(sw.scope).pathname).toBe("/");
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? "")).toMatch(/\/sw\.js$/);
+  const offline = await request.get("/offline.html");
+  expect(offline.ok()).toBeTruthy();
+});
+
+test("offline: pages fall back to the offline page, a card upload is queued and sent when back online", async ({ page, context }, info) => {
+  await signIn(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await hydrated(page);
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  await context.setOffline(true);
+  // A page while offline: the cached offline page.
+  await page.goto("/trash").catch(() => undefined);
+  await expect(page.getByRole("heading", { name: "You are offline" })).toBeVisible();
+  await page.goto("/").catch(() => undefined);
+
+  // A card photographed offline (the scan page posts to /api/v1/scans): kept on the device, 202.
+  const answer = await page.evaluate(async () => {
+    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+    const form = new FormData();
+    form.append("file", new Blob([png], { type: "image/png" }), "card.png");
+    const r = await fetch("/api/v1/scans", { method: "POST", body: form });
+    return { status: r.status, body: await r.json() };
+  });
+  expect(answer.status).toBe(202);
+  expect(answer.body.status).toBe("queued_offline");
+  expect(answer.body.detail).toContain("uploaded when the connection returns");
+  await expect(page.locator("[data-offline-queue]:not(html)").first()).toHaveText(/1 card waiting/);
+  await page.screenshot({ path: `test-results/offline-${info.project.name}.png`, fullPage: true });
+
+  // Back online: the queue is replayed and the indicator disappears.
+  await context.setOffline(false);
+  await page.goto("/");
+  await hydrated(page);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await expect.poll(() => page.evaluate(() => document.documentElement.getAttribute("data-offline-queue")), { timeout: 20_000 }).toBe("0");
+  await expect(page.locator(".queue-indicator")).toBeHidden();
+});
+
+test("an administrator activates a newly registered user, who can then sign in", async ({ browser, page }, info) => {
+  const name = `e2e${Date.now().toString(36)}${info.project.name.slice(0, 1)}`;
+  const userPassword = "a long enough password";
+
+  // Someone requests an account (in a separate, signed-out browser context).
+  const visitor = await browser.newContext();
+  const reg = await visitor.newPage();
+  await reg.goto("/register");
+  await hydrated(reg);
+  await reg.getByLabel("Username").fill(name);
+  await reg.getByLabel("E-mail").fill(`${name}@example.com`);
+  await reg.getByLabel("Password (at least 10 characters)").fill(userPassword);
+  await reg.getByRole("button", { name: "Request account" }).click();
+  await expect(reg.getByText("Your account was created")).toBeVisible();
+
+  // Not active yet: signing in is refused.
+  await reg.goto("/login");
+  await hydrated(reg);
+  await reg.getByLabel("Username or e-mail").fill(name);
+  await reg.getByLabel("Password").fill(userPassword);
+  await reg.getByRole("button", { name: "Sign in" }).click();
+  await expect(reg.getByText("not active yet")).toBeVisible();
+
+  // The administrator activates it.
+  await signIn(page);
+  await page.goto("/admin/users");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  const row = page.locator(`tr[data-user="${name}"]`);
+  await expect(row.getByText("inactive")).toBeVisible();
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/admin-users-${info.project.name}.png`, fullPage: true });
+  await row.getByRole("button", { name: "Activate" }).click();
+  await expect(row.getByText("active", { exact: true })).toBeVisible();
+  await expect(row.getByRole("button", { name: "Deactivate" })).toBeVisible();
+
+  // Now the user gets in.
+  await signIn(reg, name, userPassword);
+  await visitor.close();
+
+  // A password reset from the panel.
+  await row.getByRole("button", { name: "Reset password" }).click();
+  await page.getByLabel(`New password for ${name}`).fill("another long password");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByRole("status")).toContainText(`Password of ${name} changed`);
+});
+
+test("the audit log filters by user, action and date, and the settings and status pages work", async ({ page }, info) => {
+  await signIn(page);
+  await page.goto("/admin/audit");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(page.locator("tr[data-audit]").first()).toBeVisible();
+
+  // By user: only the administrator's own entries.
+  await page.getByLabel("User", { exact: true }).fill(admin);
+  await page.getByRole("button", { name: "Filter" }).click();
+  const users = page.locator("tr[data-audit] .audit-user");
+  await expect(users.first()).toHaveText(admin);
+  for (const text of await users.allTextContents()) expect(text).toBe(admin);
+
+  // By action.
+  await page.getByLabel("User", { exact: true }).fill("");
+  await page.getByLabel("Action", { exact: true }).selectOption("update");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.locator("tr[data-audit] .audit-action").first()).toHaveText("update");
+  for (const text of await page.locator("tr[data-audit] .audit-action").allTextContents()) expect(text).toBe("update");
+
+  // A date range in the past finds nothing; an unknown user is explained.
+  await page.getByLabel("Action", { exact: true }).selectOption("");
+  await page.getByLabel("To", { exact: true }).fill("2000-01-01");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByText("No entries match.")).toBeVisible();
+  await page.getByRole("button", { name: "Clear" }).click();
+  await expect(page.locator("tr[data-audit]").first()).toBeVisible();
+  await page.getByLabel("User", { exact: true }).fill("nobody-at-all");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByRole("alert")).toContainText("no user named");
+  await fitsWidth(page);
+  await page.getByRole("button", { name: "Clear" }).click();
+  await page.screenshot({ path: `test-results/admin-audit-${info.project.name}.png`, fullPage: true });
+
+  // Settings: the default region round-trips.
+  await page.goto("/admin/settings");
+  await hydrated(page);
+  const region = page.getByLabel("Default phone region");
+  await expect(region).not.toHaveValue("");
+  const before = await region.inputValue();
+  await region.fill("DE");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Saved")).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Default phone region")).toHaveValue("DE");
+  await page.getByLabel("Default phone region").fill(before);
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Saved")).toBeVisible();
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/admin-settings-${info.project.name}.png`, fullPage: true });
+
+  // Status.
+  await page.goto("/admin/status");
+  await hydrated(page);
+  await expect(page.locator('tr[data-check="Database"]')).toContainText("ok");
+  await expect(page.locator('tr[data-check="Redis"]')).toBeVisible();
+  await expect(page.locator('tr[data-check="Scan queue"]')).toContainText("waiting");
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/admin-status-${info.project.name}.png`, fullPage: true });
+});
