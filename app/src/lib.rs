@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/contacts/new") view=|| view! { <Protected><pages::contact::NewContactPage/></Protected> }/>
                 <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
                 <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
+                <Route path=path!("/duplicates/merge") view=|| view! { <Protected><pages::merge::MergePage/></Protected> }/>
                 <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
                 <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
                 <Route path=path!("/admin/settings") view=|| view! { <Protected><pages::admin::SettingsPage/></Protected> }/>

@@ -96,6 +96,7 @@ pub fn ContactPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        {move || id.get().map(|cid| view! { <crate::pages::merge::MergeHistory contact_id=cid/> })}
         <section class="card">
             <h2>"History"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -254,9 +255,48 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
     let all_groups = Resource::new(|| (), |_| api::list_groups());
 
     let save = Action::new(move |input: &ContactInput| api::save_contact(id, input.clone()));
+    // "merge" in the duplicate warning: save the new contact, then open the merge of the two.
+    let merge_with: RwSignal<Option<i64>> = RwSignal::new(None);
     Effect::new(move |_| {
         if let Some(Ok(c)) = save.value().get() {
-            on_saved.run(c);
+            match merge_with.get_untracked() {
+                Some(other) => crate::components::hard_navigate(&format!("/duplicates/merge?ids={other},{}", c.id)),
+                None => on_saved.run(c),
+            }
+        }
+    });
+    // While a new contact is typed: what to check for duplicates (complete-looking values only).
+    let draft = Memo::new(move |_| {
+        id.is_none().then(|| ContactInput {
+            first_name: first.get(),
+            middle_name: middle.get(),
+            last_name: last.get(),
+            company: company.get(),
+            phones: phones
+                .get()
+                .iter()
+                .map(|r| PhoneInput { kind: r.kind.get(), number: r.value.get() })
+                .filter(|p| p.number.chars().filter(char::is_ascii_digit).count() >= 7)
+                .collect(),
+            emails: emails
+                .get()
+                .iter()
+                .map(|r| EmailInput { kind: r.kind.get(), address: r.value.get().trim().to_string() })
+                .filter(|e| e.address.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.')))
+                .collect(),
+            ..Default::default()
+        })
+        .filter(|d| {
+            d.first_name.trim().chars().count() + d.last_name.trim().chars().count() >= 3
+                || !d.phones.is_empty()
+                || !d.emails.is_empty()
+        })
+    });
+    let submit_ref = NodeRef::<leptos::html::Form>::new();
+    let on_merge = Callback::new(move |other: i64| {
+        merge_with.set(Some(other));
+        if let Some(form) = submit_ref.get_untracked() {
+            let _ = form.request_submit();
         }
     });
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
@@ -311,7 +351,7 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
         }
     };
     view! {
-        <form class="card contact-form" on:submit=on_submit>
+        <form class="card contact-form" node_ref=submit_ref on:submit=on_submit>
             <fieldset>
                 <legend>"Name"</legend>
                 <div class="grid name-grid">
@@ -354,6 +394,7 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
                 </datalist>
             </fieldset>
             <ErrorBox error=error/>
+            <crate::pages::merge::DuplicateWarning draft=draft on_merge=on_merge/>
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}

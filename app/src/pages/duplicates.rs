@@ -1,12 +1,14 @@
 //! The Duplicates page: stored pairs of contacts that look like the same person, side by side
-//! with the score and the fields that matched, to mark reviewed or ignore (an ignored pair
-//! never comes back). Filterable by status.
+//! with the score and the fields that matched, to merge, mark reviewed or ignore (an ignored pair
+//! never comes back). Filterable by status. Administrators also get the full scan with its
+//! progress bar and the matching thresholds and weights.
 
 use crate::api::{self, error_text};
 use crate::components::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use service::dto::{Contact, DuplicateQuery, MatchField, DUPLICATE_STATUSES};
+use service::dto::{Contact, DuplicateQuery, DuplicateScan, DuplicateSettings, MatchField, DUPLICATE_STATUSES};
+use std::time::Duration;
 
 fn contact_card(c: Contact) -> impl IntoView {
     let href = format!("/contacts/{}", c.id);
@@ -24,11 +26,13 @@ fn contact_card(c: Contact) -> impl IntoView {
 }
 
 fn evidence(fields: &[MatchField]) -> String {
-    fields.iter().filter(|f| f.weight > 0.0).map(|f| f.field.clone()).collect::<Vec<_>>().join(", ")
+    fields.iter().filter(|f| f.weight > 0.0).map(|f| f.field.replace('_', " ")).collect::<Vec<_>>().join(", ")
 }
 
 #[component]
 pub fn DuplicatesPage() -> impl IntoView {
+    let user = expect_context::<crate::UserResource>();
+    let is_admin = move || user.get().and_then(Result::ok).flatten().is_some_and(|u| u.is_admin);
     let status = RwSignal::new("pending".to_string());
     let page = RwSignal::new(1u64);
     let pairs = Resource::new(
@@ -44,16 +48,18 @@ pub fn DuplicatesPage() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || set.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let on_scanned = Callback::new(move |_: ()| pairs.refetch());
     view! {
         <div class="toolbar">
             <h1>"Duplicates"</h1>
             <label>
                 "Status "
-                <select on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); } prop:value=move || status.get()>
+                <select name="status" on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); } prop:value=move || status.get()>
                     {DUPLICATE_STATUSES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
                 </select>
             </label>
         </div>
+        {move || is_admin().then(|| view! { <AdminTools on_scanned=on_scanned/> })}
         <ErrorBox error=error/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || pairs.get().map(|res| match res {
@@ -65,17 +71,22 @@ pub fn DuplicatesPage() -> impl IntoView {
                         <tbody>
                             {p.items.into_iter().map(|d| {
                                 let id = d.id;
+                                let open = d.status == "pending" || d.status == "reviewed";
                                 let pending = d.status == "pending";
+                                let merge_href = format!("/duplicates/merge?ids={},{}", d.a.id, d.b.id);
                                 view! {
                                     <tr data-pair=id>
                                         <td data-label="Contact">{contact_card(d.a)}</td>
                                         <td data-label="Looks like">{contact_card(d.b)}</td>
-                                        <td data-label="Score">{format!("{:.0}%", d.score * 100.0)}</td>
+                                        <td data-label="Score"><span class="score">{format!("{:.0}%", d.score * 100.0)}</span></td>
                                         <td data-label="Matched">{evidence(&d.match_fields)}</td>
                                         <td class="row-actions">
+                                            {open.then(|| view! { <A href=merge_href attr:class="button primary small-button">"Merge…"</A> })}
                                             {pending.then(|| view! {
-                                                <button on:click=move |_| { set.dispatch((id, "reviewed".to_string())); }>"Reviewed"</button>
-                                                <button on:click=move |_| { set.dispatch((id, "ignored".to_string())); }>"Ignore"</button>
+                                                <button class="small-button" on:click=move |_| { set.dispatch((id, "reviewed".to_string())); }>"Reviewed"</button>
+                                            })}
+                                            {open.then(|| view! {
+                                                <button class="small-button" on:click=move |_| { set.dispatch((id, "ignored".to_string())); }>"Ignore"</button>
                                             })}
                                             {(!pending).then(|| view! {
                                                 <span class="badge">{d.status.clone()}</span>
@@ -94,5 +105,136 @@ pub fn DuplicatesPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+fn running(s: &Option<DuplicateScan>) -> bool {
+    s.as_ref().is_some_and(|s| s.status == "queued" || s.status == "running")
+}
+
+fn scan_text(s: &DuplicateScan) -> String {
+    match s.status.as_str() {
+        "done" => format!(
+            "Last scan: {} contacts, {} pairs found, {} new; {} contacts got their duplicate keys.",
+            s.contacts, s.pairs_found, s.pairs_new, s.keys_backfilled
+        ),
+        "failed" => format!("The last scan failed: {}", s.error.clone().unwrap_or_default()),
+        _ => format!("Scanning: {} {} of {} ({:.0}%)", s.phase, s.done, s.total, s.progress * 100.0),
+    }
+}
+
+/// Administrators: the full scan (a background job polled for its progress) and the thresholds.
+#[component]
+fn AdminTools(on_scanned: Callback<()>) -> impl IntoView {
+    let scan: RwSignal<Option<DuplicateScan>> = RwSignal::new(None);
+    let scan_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let latest = Resource::new(|| (), |_| api::duplicate_scan(None));
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = latest.get() {
+            scan.set(s);
+        }
+    });
+    let start = Action::new(|_: &()| api::start_duplicate_scan());
+    Effect::new(move |_| match start.value().get() {
+        Some(Ok(s)) => {
+            scan_error.set(None);
+            scan.set(Some(s));
+        }
+        Some(Err(e)) => scan_error.set(Some(error_text(&e))),
+        None => {}
+    });
+    // While a scan runs, poll its row and refresh the pairs when it is done.
+    Effect::new(move |was_running: Option<bool>| {
+        let current = scan.get();
+        let now_running = running(&current);
+        if was_running == Some(true) && !now_running {
+            on_scanned.run(());
+        }
+        if let (true, Some(id)) = (now_running, current.as_ref().map(|s| s.id)) {
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        match api::duplicate_scan(Some(id)).await {
+                            Ok(s) => scan.set(s),
+                            Err(e) => scan_error.set(Some(error_text(&e))),
+                        }
+                    })
+                },
+                Duration::from_millis(700),
+            );
+        }
+        now_running
+    });
+    view! {
+        <section class="card admin-tools">
+            <div class="scan-row">
+                <button class="primary" disabled=move || running(&scan.get()) || start.pending().get()
+                    on:click=move |_| { start.dispatch(()); }>"Run full scan"</button>
+                <div class="scan-status">
+                    {move || scan.get().map(|s| view! {
+                        <progress max="1" value=s.progress aria-label="Scan progress"></progress>
+                        <span class="small muted scan-text">{scan_text(&s)}</span>
+                    })}
+                </div>
+            </div>
+            <ErrorBox error=Signal::derive(move || scan_error.get())/>
+            <SettingsForm/>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsForm() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| api::duplicate_settings());
+    let save = Action::new(|s: &DuplicateSettings| api::save_duplicate_settings(s.clone()));
+    let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let saved = Signal::derive(move || matches!(save.value().get(), Some(Ok(_))));
+    view! {
+        <details class="dup-settings">
+            <summary>"Matching thresholds and weights"</summary>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || settings.get().map(|res| match res {
+                    Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                    Ok(s) => {
+                        let threshold = RwSignal::new(s.threshold.to_string());
+                        let candidate = RwSignal::new(s.candidate_threshold.to_string());
+                        let weights: Vec<(String, RwSignal<String>)> =
+                            s.weights.iter().map(|(k, v)| (k.clone(), RwSignal::new(v.to_string()))).collect();
+                        let weights = StoredValue::new(weights);
+                        let on_submit = move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            let num = |v: String| v.trim().parse::<f32>().unwrap_or(f32::NAN);
+                            let w = weights.with_value(|ws| ws.iter().map(|(k, v)| (k.clone(), num(v.get_untracked()))).collect());
+                            save.dispatch(DuplicateSettings {
+                                threshold: num(threshold.get_untracked()),
+                                candidate_threshold: num(candidate.get_untracked()),
+                                weights: w,
+                            });
+                        };
+                        view! {
+                            <form class="settings-form" on:submit=on_submit>
+                                <div class="grid">
+                                    <label>"Record a pair from score (0–1)"
+                                        <input name="threshold" type="number" step="0.01" min="0" max="1" bind:value=threshold/></label>
+                                    <label>"Warn in the editor from score (0–1)"
+                                        <input name="candidate_threshold" type="number" step="0.01" min="0" max="1" bind:value=candidate/></label>
+                                </div>
+                                <p class="small muted">"Field weights: the evidence each field adds (log-odds; negative = evidence against)."</p>
+                                <div class="grid weights">
+                                    {weights.get_value().into_iter().map(|(k, v)| view! {
+                                        <label>{k.replace('_', " ")}<input name=k.clone() type="number" step="0.5" bind:value=v/></label>
+                                    }).collect_view()}
+                                </div>
+                                <ErrorBox error=error/>
+                                <div class="form-actions">
+                                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>
+                                    {move || saved.get().then(|| view! { <span class="badge ok">"Saved"</span> })}
+                                </div>
+                            </form>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </details>
     }
 }

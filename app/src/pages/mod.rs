@@ -6,4 +6,5 @@ pub mod contact;
 pub mod contacts;
 pub mod duplicates;
 pub mod labels;
+pub mod merge;
 pub mod profile;

@@ -1,0 +1,472 @@
+//! Merging duplicates in the UI: the Merge page (`/duplicates/merge?ids=1,2,…`: per field a choice
+//! between the records, or every phone/e-mail kept, a preview, then the merge with a link to the
+//! survivor and an Undo button), the merge history of a contact (with Undo), and the editor's
+//! "looks like …" warning while a new contact is typed.
+
+use crate::api::{self, error_text};
+use crate::components::{hard_navigate, ErrorBox};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use service::dto::{
+    CheckDuplicatesInput, Contact, ContactInput, ContactMerges, DuplicateCandidate, MergeFieldChoice, MergeInput,
+    MergeResult,
+};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Text fields offered for a choice, with their labels.
+const FIELDS: [(&str, &str); 10] = [
+    ("prefix", "Prefix"),
+    ("first_name", "First name"),
+    ("middle_name", "Middle name"),
+    ("last_name", "Last name"),
+    ("company", "Company"),
+    ("position", "Position"),
+    ("department", "Department"),
+    ("website", "Website"),
+    ("address", "Address"),
+    ("notes", "Notes"),
+];
+
+fn text_of(c: &Contact, field: &str) -> String {
+    match field {
+        "prefix" => c.prefix.clone(),
+        "first_name" => c.first_name.clone(),
+        "middle_name" => c.middle_name.clone(),
+        "last_name" => c.last_name.clone(),
+        "company" => c.company.clone(),
+        "position" => c.position.clone(),
+        "department" => c.department.clone(),
+        "website" => c.website.clone(),
+        "address" => c.address.clone(),
+        "notes" => c.notes.clone(),
+        _ => String::new(),
+    }
+}
+
+fn phones_of(c: &Contact) -> String {
+    c.phones.iter().map(|p| p.number.clone()).collect::<Vec<_>>().join(", ")
+}
+
+fn emails_of(c: &Contact) -> String {
+    c.emails.iter().map(|e| e.address.clone()).collect::<Vec<_>>().join(", ")
+}
+
+fn display_name(c: &Contact) -> String {
+    if c.full_name.is_empty() {
+        c.company.clone()
+    } else {
+        c.full_name.clone()
+    }
+}
+
+#[component]
+pub fn MergePage() -> impl IntoView {
+    let query = use_query_map();
+    let ids = Memo::new(move |_| {
+        query.with(|q| {
+            q.get("ids")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|s| s.trim().parse::<i64>().ok())
+                .collect::<Vec<i64>>()
+        })
+    });
+    let contacts = Resource::new(
+        move || ids.get(),
+        |ids| async move {
+            if ids.len() < 2 {
+                return Err(ServerFnError::ServerError("choose two or more contacts to merge".into()));
+            }
+            let mut out = Vec::new();
+            for id in ids {
+                out.push(api::get_contact(id).await?);
+            }
+            Ok(out)
+        },
+    );
+    view! {
+        <p class="crumbs"><A href="/duplicates">"← Duplicates"</A></p>
+        <div class="toolbar"><h1>"Merge contacts"</h1></div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || contacts.get().map(|res| match res {
+                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                Ok(list) => view! { <MergeEditor contacts=list/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// The default pick for a field: the survivor's value, else the first non-empty one.
+fn default_pick(contacts: &[Contact], survivor: i64, field: &str) -> i64 {
+    let first_non_empty = contacts.iter().find(|c| !text_of(c, field).trim().is_empty()).map(|c| c.id);
+    match contacts.iter().find(|c| c.id == survivor) {
+        Some(s) if !text_of(s, field).trim().is_empty() => survivor,
+        _ => first_non_empty.unwrap_or(survivor),
+    }
+}
+
+#[component]
+fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
+    let contacts = StoredValue::new(contacts);
+    let first = contacts.with_value(|c| c[0].id);
+    let survivor = RwSignal::new(first);
+    let picks: RwSignal<BTreeMap<String, i64>> = RwSignal::new(contacts.with_value(|cs| {
+        FIELDS.iter().map(|(f, _)| (f.to_string(), default_pick(cs, first, f))).collect()
+    }));
+    let keep_all_phones = RwSignal::new(true);
+    let keep_all_emails = RwSignal::new(true);
+    let phones_from = RwSignal::new(first);
+    let emails_from = RwSignal::new(first);
+    // Only the fields where the records differ need a choice.
+    let differing: Vec<(&'static str, &'static str)> = contacts.with_value(|cs| {
+        FIELDS
+            .iter()
+            .copied()
+            .filter(|(f, _)| {
+                let vals: Vec<String> = cs.iter().map(|c| text_of(c, f).trim().to_string()).collect();
+                vals.iter().any(|v| !v.is_empty()) && vals.iter().any(|v| *v != vals[0])
+            })
+            .collect()
+    });
+    let same: Vec<String> = contacts.with_value(|cs| {
+        FIELDS
+            .iter()
+            .filter(|(f, _)| !differing.iter().any(|(d, _)| d == f) && !text_of(&cs[0], f).trim().is_empty())
+            .map(|(f, label)| format!("{label}: {}", text_of(&cs[0], f)))
+            .collect()
+    });
+    let build = move |dry_run: bool| -> MergeInput {
+        let mut fields = BTreeMap::new();
+        for (f, id) in picks.get_untracked() {
+            fields.insert(f, MergeFieldChoice::From(id));
+        }
+        if !keep_all_phones.get_untracked() {
+            fields.insert("phones".into(), MergeFieldChoice::From(phones_from.get_untracked()));
+        }
+        if !keep_all_emails.get_untracked() {
+            fields.insert("emails".into(), MergeFieldChoice::From(emails_from.get_untracked()));
+        }
+        MergeInput {
+            ids: contacts.with_value(|cs| cs.iter().map(|c| c.id).collect()),
+            survivor_id: Some(survivor.get_untracked()),
+            fields,
+            keep_all_phones: Some(keep_all_phones.get_untracked()),
+            keep_all_emails: Some(keep_all_emails.get_untracked()),
+            versions: contacts.with_value(|cs| cs.iter().map(|c| (c.id, c.version)).collect()),
+            dry_run,
+        }
+    };
+    let preview = Action::new(|input: &MergeInput| api::merge_contacts(input.clone()));
+    let merge = Action::new(|input: &MergeInput| api::merge_contacts(input.clone()));
+    let undo = Action::new(|id: &i64| api::undo_merge(*id));
+    // A changed choice makes an old preview stale.
+    Effect::new(move |_| {
+        picks.track();
+        survivor.track();
+        keep_all_phones.track();
+        keep_all_emails.track();
+        phones_from.track();
+        emails_from.track();
+        preview.value().set(None);
+    });
+    let error = Signal::derive(move || {
+        [preview.value().get().and_then(Result::err), merge.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+            .or_else(|| undo.value().get().and_then(Result::err))
+            .map(|e| error_text(&e))
+    });
+    let done: Signal<Option<MergeResult>> = Signal::derive(move || merge.value().get().and_then(Result::ok));
+
+    let radio = move |group: String, id: i64, label: String, selected: Signal<bool>, pick: Callback<i64>| {
+        view! {
+            <label class="merge-option" class:chosen=move || selected.get()>
+                <input type="radio" name=group value=id.to_string() prop:checked=move || selected.get()
+                    on:change=move |_| pick.run(id)/>
+                <span class="merge-value">{if label.trim().is_empty() { "—".to_string() } else { label }}</span>
+            </label>
+        }
+    };
+    let field_rows = differing
+        .into_iter()
+        .map(|(f, label)| {
+            let options = contacts.with_value(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        let id = c.id;
+                        let selected = Signal::derive(move || picks.with(|p| p.get(f) == Some(&id)));
+                        let pick = Callback::new(move |id: i64| picks.update(|p| {
+                            p.insert(f.to_string(), id);
+                        }));
+                        radio(format!("field-{f}"), id, text_of(c, f), selected, pick)
+                    })
+                    .collect_view()
+            });
+            view! {
+                <div class="merge-field" data-field=f>
+                    <div class="merge-label">{label}</div>
+                    <div class="merge-options">{options}</div>
+                </div>
+            }
+        })
+        .collect_view();
+    let list_row = move |what: &'static str,
+                         keep_all: RwSignal<bool>,
+                         from: RwSignal<i64>,
+                         of: fn(&Contact) -> String| {
+        let options = contacts.with_value(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let id = c.id;
+                    let selected = Signal::derive(move || !keep_all.get() && from.get() == id);
+                    let pick = Callback::new(move |id: i64| {
+                        keep_all.set(false);
+                        from.set(id);
+                    });
+                    radio(format!("field-{what}"), id, of(c), selected, pick)
+                })
+                .collect_view()
+        });
+        view! {
+            <div class="merge-field" data-field=what>
+                <div class="merge-label">{if what == "phones" { "Phones" } else { "E-mails" }}</div>
+                <div class="merge-options">
+                    <label class="merge-option" class:chosen=move || keep_all.get()>
+                        <input type="radio" name=format!("field-{what}") value="all" prop:checked=move || keep_all.get()
+                            on:change=move |_| keep_all.set(true)/>
+                        <span class="merge-value">{format!("Keep all {}", if what == "phones" { "phones" } else { "e-mails" })}</span>
+                    </label>
+                    {options}
+                </div>
+            </div>
+        }
+    };
+    view! {
+        {move || done.get().map(|r| {
+            let others = contacts.with_value(|cs| {
+                cs.iter().filter(|c| c.id != r.survivor.id).map(|c| (c.id, display_name(c))).collect::<Vec<_>>()
+            });
+            view! { <MergeDone r=r others=others undo=undo error=error/> }
+        })}
+        <div class="merge-editor-wrap" style:display=move || if done.get().is_some() { "none" } else { "block" }>
+            <section class="card merge-editor">
+                <div class="merge-field merge-records" data-field="survivor">
+                    <div class="merge-label">"Keep record"</div>
+                    <div class="merge-options">
+                        {contacts.with_value(|cs| cs.iter().map(|c| {
+                            let id = c.id;
+                            let selected = Signal::derive(move || survivor.get() == id);
+                            let pick = Callback::new(move |id: i64| survivor.set(id));
+                            let label = format!("#{} {}{}", c.sequence_number, display_name(c),
+                                if c.company.is_empty() || c.full_name.is_empty() { String::new() } else { format!(", {}", c.company) });
+                            radio("survivor".into(), id, label, selected, pick)
+                        }).collect_view())}
+                    </div>
+                </div>
+                {field_rows}
+                {list_row("phones", keep_all_phones, phones_from, phones_of)}
+                {list_row("emails", keep_all_emails, emails_from, emails_of)}
+                {(!same.is_empty()).then(|| view! { <p class="small muted">"The same in every record: "{same.join(" · ")}</p> })}
+                <p class="small muted">"Tags, groups, card images and history of every record move to the one kept; the others stay as “merged into” it and the merge can be undone."</p>
+                <ErrorBox error=error/>
+                <div class="form-actions">
+                    <button on:click=move |_| { preview.dispatch(build(true)); } disabled=move || preview.pending().get()>"Preview"</button>
+                    <button class="primary" on:click=move |_| { merge.dispatch(build(false)); } disabled=move || merge.pending().get()>
+                        {move || if merge.pending().get() { "Merging…" } else { "Merge" }}
+                    </button>
+                </div>
+            </section>
+            {move || preview.value().get().and_then(Result::ok).map(|r| view! { <MergePreview c=r.survivor/> })}
+        </div>
+    }
+}
+
+/// After a merge: a link to the survivor and Undo (then links to every record again).
+#[component]
+fn MergeDone(
+    r: MergeResult,
+    others: Vec<(i64, String)>,
+    undo: Action<i64, Result<ContactMerges, ServerFnError>>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let href = format!("/contacts/{}", r.survivor.id);
+    let merge_id = r.merge_id.unwrap_or_default();
+    let name = display_name(&r.survivor);
+    let count = r.merged_ids.len();
+    let undone = Signal::derive(move || matches!(undo.value().get(), Some(Ok(_))));
+    view! {
+        <section class="card merge-done">
+            {move || {
+                let (href, href2, name) = (href.clone(), href.clone(), name.clone());
+                if undone.get() {
+                let links = others
+                    .iter()
+                    .map(|(id, n)| {
+                        let n = n.clone();
+                        view! { " · "<A href=format!("/contacts/{id}")>{n}</A> }
+                    })
+                    .collect_view();
+                view! {
+                    <p class="notice">"The merge was undone: the contacts are as they were."</p>
+                    <p><A href=href>{name}</A>{links}</p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="notice">{format!("Merged {count} contact(s) into ")}
+                        <A href=href><strong>{name}</strong></A>"."</p>
+                    <div class="form-actions">
+                        <A href=href2 attr:class="button primary">"Open the merged contact"</A>
+                        <button on:click=move |_| { undo.dispatch(merge_id); } disabled=move || undo.pending().get()>"Undo merge"</button>
+                    </div>
+                }.into_any()
+            }}}
+            <ErrorBox error=error/>
+        </section>
+    }
+}
+
+#[component]
+fn MergePreview(c: Contact) -> impl IntoView {
+    let row = |label: &'static str, value: String| {
+        (!value.is_empty()).then(|| view! { <div class="detail"><dt>{label}</dt><dd>{value}</dd></div> })
+    };
+    view! {
+        <section class="card details merge-preview">
+            <h2>"After the merge"</h2>
+            <dl>
+                {row("Name", c.full_name.clone())}
+                {row("Company", c.company.clone())}
+                {row("Position", c.position.clone())}
+                {row("Department", c.department.clone())}
+                {row("Phones", phones_of(&c))}
+                {row("E-mails", emails_of(&c))}
+                {row("Website", c.website.clone())}
+                {row("Address", c.address.clone())}
+                {row("Tags", c.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "))}
+                {row("Groups", c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "))}
+                {row("Notes", c.notes.clone())}
+            </dl>
+        </section>
+    }
+}
+
+/// On a contact's page: what it was merged into, and the merges it took part in, with Undo.
+#[component]
+pub fn MergeHistory(contact_id: i64) -> impl IntoView {
+    let merges = Resource::new(move || contact_id, api::contact_merges);
+    let undo = Action::new(|id: &i64| api::undo_merge(*id));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = undo.value().get() {
+            // Every field of the contacts may have changed back: load the page afresh.
+            hard_navigate(&format!("/contacts/{contact_id}"));
+        }
+    });
+    let error = Signal::derive(move || undo.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    view! {
+        <Transition fallback=|| ()>
+            {move || merges.get().and_then(Result::ok).map(|m| {
+                let into = m.merged_into.clone().map(|s| view! {
+                    <div class="notice merged-into">"This contact was merged into "
+                        <A href=format!("/contacts/{}", s.id)><strong>{s.full_name.clone()}</strong></A>
+                        {(!s.company.is_empty()).then(|| format!(", {}", s.company))}
+                        ". It is kept so the merge can be undone."</div>
+                });
+                let list = (!m.merges.is_empty()).then(|| view! {
+                    <section class="card merges">
+                        <h2>"Merges"</h2>
+                        <ul class="merge-list">
+                            {m.merges.into_iter().map(|r| {
+                                let id = r.id;
+                                let others = r.merged_ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ");
+                                let what = if r.survivor_id == contact_id {
+                                    format!("Contacts {others} merged into this one")
+                                } else {
+                                    format!("Merged into #{}", r.survivor_id)
+                                };
+                                view! {
+                                    <li data-merge=id>
+                                        <span>{what}</span>
+                                        <span class="muted small">{format!(" · {} · {}", r.user.clone().unwrap_or_else(|| "system".into()), crate::components::when(&r.created_at))}</span>
+                                        {match (r.undone_at, r.can_undo) {
+                                            (Some(at), _) => view! { <span class="badge">{format!("undone {}", crate::components::when(&at))}</span> }.into_any(),
+                                            (None, true) => view! {
+                                                <button class="small-button" on:click=move |_| { undo.dispatch(id); } disabled=move || undo.pending().get()>"Undo merge"</button>
+                                            }.into_any(),
+                                            (None, false) => view! { <span class="muted small">{format!("Cannot be undone: {}", r.undo_blocked.clone().unwrap_or_default())}</span> }.into_any(),
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <ErrorBox error=error/>
+                    </section>
+                });
+                view! { {into}{list} }
+            })}
+        </Transition>
+    }
+}
+
+/// The editor's warning while a new contact is typed: the existing contacts it looks like, with
+/// open · merge · save anyway. `draft` is `None` while there is nothing to check.
+#[component]
+pub fn DuplicateWarning(
+    #[prop(into)] draft: Signal<Option<ContactInput>>,
+    /// Save the draft, then merge it with this contact.
+    on_merge: Callback<i64>,
+) -> impl IntoView {
+    let check = Action::new(|d: &ContactInput| {
+        api::check_duplicates(CheckDuplicatesInput { draft: d.clone(), exclude_id: None })
+    });
+    let generation = StoredValue::new(0u64);
+    let dismissed = RwSignal::new(false);
+    Effect::new(move |_| {
+        let Some(d) = draft.get() else {
+            check.value().set(None);
+            return;
+        };
+        dismissed.set(false);
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        set_timeout(
+            move || {
+                if generation.get_value() == mine {
+                    check.dispatch(d);
+                }
+            },
+            Duration::from_millis(350),
+        );
+    });
+    let candidates: Signal<Vec<DuplicateCandidate>> =
+        Signal::derive(move || check.value().get().and_then(Result::ok).unwrap_or_default());
+    view! {
+        {move || {
+            let list = candidates.get();
+            (!list.is_empty() && !dismissed.get()).then(|| view! {
+                <div class="dup-warning" role="status">
+                    {list.into_iter().take(3).map(|c| {
+                        let s = c.contact;
+                        let id = s.id;
+                        let mut parts = vec![s.full_name.clone()];
+                        parts.extend([s.company.clone(), s.phone.clone().unwrap_or_default(), s.email.clone().unwrap_or_default()]
+                            .into_iter().filter(|p| !p.is_empty()));
+                        view! {
+                            <div class="dup-candidate" data-candidate=id>
+                                <span>"Looks like "<strong>{parts.join(", ")}</strong>
+                                    <span class="muted small">{format!(" ({:.0}% match)", c.score * 100.0)}</span>": "</span>
+                                <span class="dup-actions">
+                                    <a href=format!("/contacts/{id}") target="_blank">"open"</a>" · "
+                                    <button type="button" class="link-button" on:click=move |_| on_merge.run(id)>"merge"</button>" · "
+                                    <button type="submit" class="link-button" on:click=move |_| dismissed.set(true)>"save anyway"</button>
+                                </span>
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+            })
+        }}
+    }
+}
