@@ -294,6 +294,34 @@ pub async fn save_duplicate_settings(
     service::duplicates::put_settings(&services()?, &actor()?, settings).await.map_err(fail)
 }
 
+/// A card scan as the block editor shows it (status, lines with boxes, fields with source blocks).
+#[server(endpoint = "get_scan_draft")]
+pub async fn get_scan_draft(id: i64) -> Result<service::dto::ScanDraft, ServerFnError> {
+    service::scans::draft(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+/// Reads a scan again with `engine` (`paddle`, `tesseract`, or empty for the automatic choice).
+#[server(endpoint = "rerun_scan")]
+pub async fn rerun_scan(id: i64, engine: String) -> Result<String, ServerFnError> {
+    let engine = Some(engine.trim()).filter(|e| !e.is_empty());
+    service::scans::rerun(&services()?, &actor()?, id, engine).await.map(|t| t.status).map_err(fail)
+}
+
+/// Saves a read card as a new contact (source ocr) with its card images; answers what was read vs saved.
+#[server(endpoint = "save_scan", input = Json)]
+pub async fn save_scan(
+    id: i64,
+    input: service::dto::SaveScanInput,
+) -> Result<service::dto::SavedScan, ServerFnError> {
+    service::scans::save(&services()?, &actor()?, id, input).await.map_err(fail)
+}
+
+/// The card images saved with a contact, front first.
+#[server(endpoint = "contact_cards")]
+pub async fn contact_cards(id: i64) -> Result<Vec<service::dto::CardImage>, ServerFnError> {
+    service::scans::for_contact(&services()?, &actor()?, id).await.map_err(fail)
+}
+
 /// The message of a server-function error, without the framework's prefix.
 pub fn error_text(e: &ServerFnError) -> String {
     match e {

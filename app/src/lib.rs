@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view=pages::auth::RegisterPage/>
                 <Route path=path!("/") view=|| view! { <Protected><pages::contacts::ContactsPage/></Protected> }/>
                 <Route path=path!("/trash") view=|| view! { <Protected><pages::contacts::TrashPage/></Protected> }/>
+                <Route path=path!("/scan") view=|| view! { <Protected><pages::scan::ScanPage/></Protected> }/>
                 <Route path=path!("/contacts/new") view=|| view! { <Protected><pages::contact::NewContactPage/></Protected> }/>
                 <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
                 <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
@@ -119,6 +120,7 @@ fn NavBar(user: User) -> impl IntoView {
             <button class="menu-toggle" aria-label="Menu" on:click=move |_| open.update(|o| *o = !*o)>"☰"</button>
             <nav class="nav" class:open=move || open.get() on:click=move |_| open.set(false)>
                 <A href="/" exact=true>"Contacts"</A>
+                <A href="/scan">"Scan a card"</A>
                 <A href="/duplicates">"Duplicates"</A>
                 <A href="/labels">"Tags & groups"</A>
                 <A href="/trash">"Trash"</A>

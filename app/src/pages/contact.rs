@@ -92,6 +92,7 @@ pub fn ContactPage() -> impl IntoView {
                             </div>
                         </div>
                         <ContactDetails c=c/>
+                        <crate::pages::scan::CardImages contact_id=cid/>
                     }.into_any()
                 }
             })}

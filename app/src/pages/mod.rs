@@ -8,3 +8,4 @@ pub mod duplicates;
 pub mod labels;
 pub mod merge;
 pub mod profile;
+pub mod scan;

@@ -1,0 +1,772 @@
+//! "Scan a card": upload a photo of the front (and optionally the back) to the scans API, wait
+//! while it is read, then check the fields against the photo with every detected text block
+//! outlined — select blocks and assign or join them into a field, edit, read again with another
+//! engine — and save once as a contact. Also the card images shown on a contact's page.
+
+use crate::api::{self, error_text};
+use crate::components::ErrorBox;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use service::dto::{
+    ContactInput, EmailInput, PhoneInput, SaveScanInput, SavedScan, ScanDraft, ScanFields, CONTACT_KINDS,
+};
+
+/// A text block: the side (0 front, 1 back) and the index of the line on that side.
+type BlockRef = (u8, usize);
+
+fn block_label(b: BlockRef) -> String {
+    if b.0 == 0 {
+        format!("{}", b.1 + 1)
+    } else {
+        format!("B{}", b.1 + 1)
+    }
+}
+
+/// One editable field: its value, the blocks it came from and (phones, e-mails) its kind.
+#[derive(Clone, Copy)]
+struct Slot {
+    key: usize,
+    field: &'static str,
+    label: &'static str,
+    kind: RwSignal<String>,
+    value: RwSignal<String>,
+    blocks: RwSignal<Vec<BlockRef>>,
+}
+
+impl Slot {
+    fn new(key: usize, field: &'static str, label: &'static str) -> Self {
+        Slot {
+            key,
+            field,
+            label,
+            kind: RwSignal::new("work".into()),
+            value: RwSignal::new(String::new()),
+            blocks: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// How the texts of several blocks are joined in this field.
+    fn separator(&self) -> &'static str {
+        match self.field {
+            "address" => ", ",
+            "email" | "website" => "",
+            _ => " ",
+        }
+    }
+}
+
+const TEXT_SLOTS: [(&str, &str); 9] = [
+    ("prefix", "Prefix"),
+    ("first_name", "First name"),
+    ("middle_name", "Middle name"),
+    ("last_name", "Last name"),
+    ("company", "Company"),
+    ("position", "Position"),
+    ("department", "Department"),
+    ("website", "Website"),
+    ("address", "Address"),
+];
+
+/// The editor's state; every part is a signal, so the whole thing is `Copy`.
+#[derive(Clone, Copy)]
+struct Editor {
+    front: RwSignal<Option<ScanDraft>>,
+    back: RwSignal<Option<ScanDraft>>,
+    texts: StoredValue<Vec<Slot>>,
+    phones: RwSignal<Vec<Slot>>,
+    emails: RwSignal<Vec<Slot>>,
+    selected: RwSignal<Vec<BlockRef>>,
+    /// The field under the pointer or keyboard focus: its blocks light up on the photo.
+    hovered: RwSignal<Option<usize>>,
+    next_key: StoredValue<usize>,
+}
+
+impl Editor {
+    fn new() -> Self {
+        let texts = TEXT_SLOTS.iter().enumerate().map(|(i, (f, l))| Slot::new(i + 1, f, l)).collect();
+        Editor {
+            front: RwSignal::new(None),
+            back: RwSignal::new(None),
+            texts: StoredValue::new(texts),
+            phones: RwSignal::new(Vec::new()),
+            emails: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(Vec::new()),
+            hovered: RwSignal::new(None),
+            next_key: StoredValue::new(100),
+        }
+    }
+
+    fn text(&self, field: &str) -> Option<Slot> {
+        self.texts.with_value(|t| t.iter().find(|s| s.field == field).copied())
+    }
+
+    fn all_slots(&self) -> Vec<Slot> {
+        let mut v = self.texts.get_value();
+        v.extend(self.phones.get_untracked());
+        v.extend(self.emails.get_untracked());
+        v
+    }
+
+    fn new_slot(&self, field: &'static str, label: &'static str) -> Slot {
+        self.next_key.update_value(|k| *k += 1);
+        Slot::new(self.next_key.get_value(), field, label)
+    }
+
+    fn block_text(&self, b: BlockRef) -> String {
+        let draft = if b.0 == 0 { self.front } else { self.back };
+        draft
+            .with_untracked(|d| d.as_ref().and_then(|d| d.lines.get(b.1)).map(|l| l.text.trim().to_string()))
+            .unwrap_or_default()
+    }
+
+    /// Fill the fields from the front's reading, taking what the front lacks from the back.
+    fn load(&self, front: ScanDraft, back: Option<ScanDraft>) {
+        let sides: Vec<(u8, ScanFields)> =
+            std::iter::once((0u8, front.fields.clone())).chain(back.iter().map(|b| (1u8, b.fields.clone()))).collect();
+        for slot in self.texts.get_value() {
+            let found = sides.iter().find_map(|(side, f)| f.get(slot.field).map(|v| (*side, v.clone())));
+            let (value, blocks) = match found {
+                Some((side, v)) => (v.value, v.blocks.into_iter().map(|b| (side, b)).collect()),
+                None => (String::new(), Vec::new()),
+            };
+            slot.value.set(value);
+            slot.blocks.set(blocks);
+        }
+        let mut phones: Vec<Slot> = Vec::new();
+        let mut emails: Vec<Slot> = Vec::new();
+        for (side, f) in &sides {
+            for p in &f.phones {
+                if phones.iter().any(|s| s.value.get_untracked() == p.number) {
+                    continue;
+                }
+                let s = self.new_slot("phone", "Phone");
+                s.kind.set(p.kind.clone());
+                s.value.set(p.number.clone());
+                s.blocks.set(p.blocks.iter().map(|b| (*side, *b)).collect());
+                phones.push(s);
+            }
+            for e in &f.emails {
+                if emails.iter().any(|s| s.value.get_untracked().eq_ignore_ascii_case(&e.value)) {
+                    continue;
+                }
+                let s = self.new_slot("email", "E-mail");
+                s.value.set(e.value.clone());
+                s.blocks.set(e.blocks.iter().map(|b| (*side, *b)).collect());
+                emails.push(s);
+            }
+        }
+        if phones.is_empty() {
+            phones.push(self.new_slot("phone", "Phone"));
+        }
+        if emails.is_empty() {
+            emails.push(self.new_slot("email", "E-mail"));
+        }
+        self.phones.set(phones);
+        self.emails.set(emails);
+        self.selected.set(Vec::new());
+        self.front.set(Some(front));
+        self.back.set(back);
+    }
+
+    fn toggle(&self, b: BlockRef) {
+        self.selected.update(|s| {
+            if let Some(i) = s.iter().position(|x| *x == b) {
+                s.remove(i);
+            } else {
+                s.push(b);
+            }
+        });
+    }
+
+    /// Put the selected blocks' text into `slot` (joined in the order they were picked), or add it
+    /// to what is there (`join`). The blocks leave the fields they were in before.
+    fn assign(&self, slot: Slot, join: bool) {
+        let picked = self.selected.get_untracked();
+        if picked.is_empty() {
+            return;
+        }
+        let sep = slot.separator();
+        let text = picked.iter().map(|b| self.block_text(*b)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(sep);
+        for other in self.all_slots().into_iter().filter(|s| s.key != slot.key) {
+            let had: Vec<BlockRef> =
+                other.blocks.with_untracked(|bs| bs.iter().copied().filter(|b| picked.contains(b)).collect());
+            if had.is_empty() {
+                continue;
+            }
+            other.blocks.update(|bs| bs.retain(|b| !picked.contains(b)));
+            if other.blocks.with_untracked(Vec::is_empty) {
+                other.value.set(String::new());
+            } else {
+                let mut v = other.value.get_untracked();
+                for b in &had {
+                    v = v.replace(&self.block_text(*b), "");
+                }
+                let tidy = v.split(',').map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ");
+                other.value.set(tidy.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+        }
+        if join && !slot.value.get_untracked().trim().is_empty() {
+            slot.value.update(|v| {
+                v.push_str(sep);
+                v.push_str(&text);
+            });
+            slot.blocks.update(|bs| bs.extend(picked.iter().copied().filter(|b| !bs.contains(b)).collect::<Vec<_>>()));
+        } else {
+            slot.value.set(text);
+            slot.blocks.set(picked);
+        }
+        self.selected.set(Vec::new());
+    }
+
+    fn is_linked(&self, b: BlockRef) -> bool {
+        let Some(key) = self.hovered.get() else { return false };
+        self.all_slots().iter().find(|s| s.key == key).is_some_and(|s| s.blocks.with(|bs| bs.contains(&b)))
+    }
+
+    fn is_used(&self, b: BlockRef) -> bool {
+        self.phones.track();
+        self.emails.track();
+        self.all_slots().iter().any(|s| s.blocks.with(|bs| bs.contains(&b)))
+    }
+
+    fn contact(&self) -> ContactInput {
+        let t = |f: &str| self.text(f).map(|s| s.value.get_untracked().trim().to_string()).unwrap_or_default();
+        ContactInput {
+            prefix: t("prefix"),
+            first_name: t("first_name"),
+            middle_name: t("middle_name"),
+            last_name: t("last_name"),
+            company: t("company"),
+            position: t("position"),
+            department: t("department"),
+            website: t("website"),
+            address: t("address"),
+            phones: self
+                .phones
+                .get_untracked()
+                .iter()
+                .filter(|s| !s.value.get_untracked().trim().is_empty())
+                .map(|s| PhoneInput {
+                    kind: s.kind.get_untracked(),
+                    number: s.value.get_untracked().trim().to_string(),
+                })
+                .collect(),
+            emails: self
+                .emails
+                .get_untracked()
+                .iter()
+                .filter(|s| !s.value.get_untracked().trim().is_empty())
+                .map(|s| EmailInput {
+                    kind: s.kind.get_untracked(),
+                    address: s.value.get_untracked().trim().to_string(),
+                })
+                .collect(),
+            source: Some("ocr".into()),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Phase {
+    Choose,
+    Working(String),
+    Editing,
+    Offline,
+    Saved(Box<SavedScan>),
+}
+
+/// What the scans API answered to an upload.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Uploaded {
+    Queued(i64),
+    /// The service worker kept the photo on the device (no connection).
+    Offline,
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::Uploaded;
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    pub type Photo = web_sys::File;
+
+    pub fn chosen(input: &NodeRef<leptos::html::Input>) -> Option<Photo> {
+        input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
+    }
+
+    fn js_text(e: wasm_bindgen::JsValue) -> String {
+        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    }
+
+    /// `POST /api/v1/scans` with the photo as the multipart `file` part and the session cookie.
+    pub async fn upload(photo: Photo) -> Result<Uploaded, String> {
+        let form = web_sys::FormData::new().map_err(js_text)?;
+        form.append_with_blob_and_filename("file", &photo, &photo.name()).map_err(js_text)?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&form);
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        let resp = JsFuture::from(window().fetch_with_str_and_init("/api/v1/scans", &init))
+            .await
+            .map_err(|_| "The upload did not reach the server. Check the connection and try again.".to_string())?;
+        let resp: web_sys::Response = resp.dyn_into().map_err(js_text)?;
+        let status = resp.status();
+        let text = match resp.text() {
+            Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if status == 202 && body["status"] == "queued_offline" {
+            return Ok(Uploaded::Offline);
+        }
+        if (200..300).contains(&status) {
+            return body["id"].as_i64().map(Uploaded::Queued).ok_or_else(|| "unexpected answer from the server".into());
+        }
+        Err(body["detail"].as_str().map(str::to_string).unwrap_or_else(|| format!("The upload failed ({status}).")))
+    }
+
+    pub async fn sleep_ms(ms: i32) {
+        let p = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = JsFuture::from(p).await;
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod browser {
+    //! The server never runs the page's event handlers; these keep them compiling there.
+    use super::Uploaded;
+    use leptos::prelude::*;
+
+    pub type Photo = ();
+
+    pub fn chosen(_: &NodeRef<leptos::html::Input>) -> Option<Photo> {
+        None
+    }
+
+    pub async fn upload(_: Photo) -> Result<Uploaded, String> {
+        Err("uploads need the browser".into())
+    }
+
+    pub async fn sleep_ms(_: i32) {}
+}
+
+/// Follow a scan until it is read (or failed), telling the user where it is.
+async fn wait_read(id: i64, what: &str, phase: RwSignal<Phase>) -> Result<ScanDraft, String> {
+    loop {
+        let d = api::get_scan_draft(id).await.map_err(|e| error_text(&e))?;
+        match d.status.as_str() {
+            "done" | "failed" => return Ok(d),
+            "queued" => phase.set(Phase::Working(format!("The {what} is waiting for a reader…"))),
+            _ => phase.set(Phase::Working(format!("Reading the {what}…"))),
+        }
+        browser::sleep_ms(500).await;
+    }
+}
+
+#[component]
+pub fn ScanPage() -> impl IntoView {
+    let ed = Editor::new();
+    let phase = RwSignal::new(Phase::Choose);
+    let error = RwSignal::new(None::<String>);
+    let front_input = NodeRef::<html::Input>::new();
+    let back_input = NodeRef::<html::Input>::new();
+
+    let start = move |_| {
+        let Some(front) = browser::chosen(&front_input) else {
+            error.set(Some("Choose or take a photo of the front of the card first.".into()));
+            return;
+        };
+        let back = browser::chosen(&back_input);
+        error.set(None);
+        phase.set(Phase::Working("Uploading the photo…".into()));
+        spawn_local(async move {
+            let outcome: Result<Option<(ScanDraft, Option<ScanDraft>)>, String> = async {
+                let f = browser::upload(front).await?;
+                let b = match back {
+                    Some(p) => Some(browser::upload(p).await?),
+                    None => None,
+                };
+                let (fid, bid) = match (f, b) {
+                    (Uploaded::Offline, _) | (_, Some(Uploaded::Offline)) => return Ok(None),
+                    (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f, Some(b)),
+                    (Uploaded::Queued(f), None) => (f, None),
+                };
+                let fd = wait_read(fid, "front", phase).await?;
+                let bd = match bid {
+                    Some(id) => Some(wait_read(id, "back", phase).await?),
+                    None => None,
+                };
+                Ok(Some((fd, bd)))
+            }
+            .await;
+            match outcome {
+                Ok(None) => phase.set(Phase::Offline),
+                Ok(Some((fd, bd))) => {
+                    ed.load(fd, bd);
+                    phase.set(Phase::Editing);
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    phase.set(Phase::Choose);
+                }
+            }
+        });
+    };
+    let reset = move || {
+        error.set(None);
+        ed.front.set(None);
+        ed.back.set(None);
+        phase.set(Phase::Choose);
+    };
+
+    view! {
+        <div class="toolbar"><h1>"Scan a card"</h1></div>
+        <ErrorBox error=error/>
+        {move || match phase.get() {
+            Phase::Choose => view! {
+                <section class="card scan-upload">
+                    <p class="muted">"Take a photo of the business card (or choose one). It is read on this server, offline; you check the fields before anything is saved."</p>
+                    <div class="scan-inputs">
+                        <label class="scan-file">
+                            <span>"Front of the card"</span>
+                            <input type="file" name="front" accept="image/*" capture="environment" node_ref=front_input/>
+                        </label>
+                        <label class="scan-file">
+                            <span>"Back " <span class="muted">"(optional)"</span></span>
+                            <input type="file" name="back" accept="image/*" capture="environment" node_ref=back_input/>
+                        </label>
+                    </div>
+                    <button type="button" class="primary scan-go" on:click=start>"Read the card"</button>
+                </section>
+            }.into_any(),
+            Phase::Working(msg) => view! {
+                <section class="card scan-progress" aria-live="polite">
+                    <div class="progress-bar" role="progressbar" aria-label="Reading the card"><span></span></div>
+                    <p class="scan-status">{msg}</p>
+                </section>
+            }.into_any(),
+            Phase::Offline => view! {
+                <section class="card scan-offline" role="status">
+                    <h2>"Saved on this device"</h2>
+                    <p>"Saved on this device; it will upload when you are back online."</p>
+                    <button type="button" on:click=move |_| reset()>"Scan another card"</button>
+                </section>
+            }.into_any(),
+            Phase::Editing => view! { <ScanEditor ed=ed phase=phase error=error/> }.into_any(),
+            Phase::Saved(saved) => view! { <SavedSummary saved=*saved on_again=Callback::new(move |_| reset())/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let engine = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let failed = move || {
+        ed.front.with(|d| d.as_ref().filter(|d| d.status == "failed").map(|d| d.error.clone().unwrap_or_default()))
+    };
+    let rerun = move |_| {
+        let (Some(front), back) = (ed.front.get_untracked(), ed.back.get_untracked()) else { return };
+        let engine = engine.get_untracked();
+        error.set(None);
+        phase.set(Phase::Working("Reading the card again…".into()));
+        spawn_local(async move {
+            let outcome: Result<(ScanDraft, Option<ScanDraft>), String> = async {
+                api::rerun_scan(front.id, engine.clone()).await.map_err(|e| error_text(&e))?;
+                if let Some(b) = &back {
+                    api::rerun_scan(b.id, engine.clone()).await.map_err(|e| error_text(&e))?;
+                }
+                let fd = wait_read(front.id, "front", phase).await?;
+                let bd = match &back {
+                    Some(b) => Some(wait_read(b.id, "back", phase).await?),
+                    None => None,
+                };
+                Ok((fd, bd))
+            }
+            .await;
+            match outcome {
+                Ok((fd, bd)) => ed.load(fd, bd),
+                Err(e) => error.set(Some(e)),
+            }
+            phase.set(Phase::Editing);
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(front) = ed.front.get_untracked() else { return };
+        let input = SaveScanInput { contact: ed.contact(), back_scan_id: ed.back.get_untracked().map(|b| b.id) };
+        saving.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::save_scan(front.id, input).await {
+                Ok(saved) => phase.set(Phase::Saved(Box::new(saved))),
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            saving.set(false);
+        });
+    };
+    let text_row = move |f: &str| ed.text(f).map(|s| view! { <FieldRow ed=ed field=s list=None/> }.into_any());
+    let list_rows = move |list: RwSignal<Vec<Slot>>| {
+        view! {
+            <For each=move || list.get() key=|s| s.key let:item>
+                <FieldRow ed=ed field=item list=Some(list)/>
+            </For>
+        }
+        .into_any()
+    };
+    let add = move |list: RwSignal<Vec<Slot>>, field: &'static str, label: &'static str| {
+        let s = ed.new_slot(field, label);
+        list.update(|l| l.push(s));
+        if !ed.selected.with_untracked(Vec::is_empty) {
+            ed.assign(s, false);
+        }
+    };
+    let images = view! {
+            <div class="scan-images">
+                {move || failed().map(|e| view! { <div class="error">"This card could not be read: " {e} ". Type the fields, or read it again with another engine."</div> })}
+                {view! { <CardFigure ed=ed side=0/> }.into_any()}
+                {move || ed.back.with(Option::is_some).then(|| view! { <CardFigure ed=ed side=1/> }.into_any())}
+                <p class="muted small scan-help">"Tap text blocks to select them (several join in the order you pick), then press "<b>"Assign"</b>" on a field. Point at a field to see where it was read."</p>
+            </div>
+    }
+    .into_any();
+    let form = view! {
+            <form class="card scan-fields" on:submit=save>
+                <div class="scan-engine">
+                    <span class="muted small">{move || ed.front.with(|d| d.as_ref().map(|d| format!("Read by {}{}", d.engine.clone().unwrap_or_else(|| "—".into()), d.total_ms.map(|ms| format!(" in {:.1} s", ms as f64 / 1000.0)).unwrap_or_default())))}</span>
+                    <select aria-label="OCR engine" prop:value=move || engine.get() on:change=move |ev| engine.set(event_target_value(&ev))>
+                        <option value="">"Automatic engine"</option>
+                        <option value="paddle">"PP-OCR (Latin)"</option>
+                        <option value="tesseract">"Tesseract (Cyrillic)"</option>
+                    </select>
+                    <button type="button" class="small-button" on:click=rerun title="Read the photo again; replaces the fields below">"Read again"</button>
+                </div>
+                <fieldset>
+                    <legend>"Name"</legend>
+                    <div class="scan-grid">{text_row("prefix")}{text_row("first_name")}{text_row("middle_name")}{text_row("last_name")}</div>
+                </fieldset>
+                <fieldset>
+                    <legend>"Work"</legend>
+                    <div class="scan-grid">{text_row("company")}{text_row("position")}{text_row("department")}</div>
+                </fieldset>
+                <fieldset>
+                    <legend>"Phones"</legend>
+                    {list_rows(ed.phones)}
+                    <button type="button" class="small-button" on:click=move |_| add(ed.phones, "phone", "Phone")>"+ Add phone"</button>
+                </fieldset>
+                <fieldset>
+                    <legend>"E-mail and web"</legend>
+                    {list_rows(ed.emails)}
+                    <button type="button" class="small-button" on:click=move |_| add(ed.emails, "email", "E-mail")>"+ Add e-mail"</button>
+                    {text_row("website")}
+                </fieldset>
+                <fieldset>
+                    <legend>"Address"</legend>
+                    {text_row("address")}
+                </fieldset>
+                <div class="form-actions scan-actions">
+                    <button type="submit" class="primary" disabled=move || saving.get()>
+                        {move || if saving.get() { "Saving…" } else { "Save contact" }}
+                    </button>
+                    <button type="button" on:click=move |_| { error.set(None); phase.set(Phase::Choose); }>"Discard"</button>
+                </div>
+            </form>
+    }
+    .into_any();
+    view! { <div class="scan-editor">{images}{form}</div> }
+}
+
+#[component]
+fn FieldRow(ed: Editor, field: Slot, list: Option<RwSignal<Vec<Slot>>>) -> impl IntoView {
+    let slot = field;
+    let has_selection = move || !ed.selected.with(Vec::is_empty);
+    let kinds = matches!(slot.field, "phone" | "email");
+    let input_type = match slot.field {
+        "email" => "email",
+        "phone" => "tel",
+        _ => "text",
+    };
+    let on_input = move |ev| {
+        let v = event_target_value(&ev);
+        if v.trim().is_empty() {
+            slot.blocks.set(Vec::new());
+        }
+        slot.value.set(v);
+    };
+    view! {
+        <div class="scan-field" data-field=slot.field
+            class:linked=move || ed.hovered.get() == Some(slot.key)
+            on:mouseenter=move |_| ed.hovered.set(Some(slot.key))
+            on:mouseleave=move |_| ed.hovered.set(None)
+            on:focusin=move |_| ed.hovered.set(Some(slot.key))
+            on:focusout=move |_| ed.hovered.set(None)>
+            <div class="scan-field-head">
+                <span class="scan-field-label">{slot.label}</span>
+                <span class="scan-field-blocks" title="Blocks this field was read from">
+                    {move || slot.blocks.get().into_iter().map(|b| view! { <span class="block-tag">{block_label(b)}</span> }).collect_view()}
+                </span>
+                {move || has_selection().then(|| view! {
+                    <button type="button" class="assign" title="Put the selected blocks' text in this field"
+                        on:click=move |_| ed.assign(slot, false)>"Assign"</button>
+                    {(!slot.value.get().trim().is_empty()).then(|| view! {
+                        <button type="button" class="assign join" title="Add the selected blocks' text to this field"
+                            on:click=move |_| ed.assign(slot, true)>"+ Join"</button>
+                    })}
+                })}
+            </div>
+            <div class="scan-field-input">
+                {kinds.then(|| view! {
+                    <select aria-label=format!("{} kind", slot.label) prop:value=move || slot.kind.get() on:change=move |ev| slot.kind.set(event_target_value(&ev))>
+                        {CONTACT_KINDS.iter().map(|k| view! { <option value=*k selected=slot.kind.get_untracked() == *k>{*k}</option> }).collect_view()}
+                    </select>
+                })}
+                {if slot.field == "address" {
+                    view! { <textarea name=slot.field aria-label=slot.label rows="2" prop:value=move || slot.value.get() on:input=on_input></textarea> }.into_any()
+                } else {
+                    view! { <input type=input_type name=slot.field aria-label=slot.label prop:value=move || slot.value.get() on:input=on_input/> }.into_any()
+                }}
+                {list.map(|l| view! {
+                    <button type="button" class="icon" title=format!("Remove this {}", slot.label.to_lowercase())
+                        on:click=move |_| l.update(|v| v.retain(|s| s.key != slot.key))>"✕"</button>
+                })}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The photo with every text block outlined (SVG in image pixels, scaled with the image), and the
+/// blocks as a list of buttons below it.
+#[component]
+fn CardFigure(ed: Editor, side: u8) -> impl IntoView {
+    let draft = if side == 0 { ed.front } else { ed.back };
+    move || {
+        draft.get().map(|d| {
+            let (w, h) = (d.width, d.height);
+            let font = (w.max(h) as f32 / 55.0).max(10.0);
+            let src = format!("/api/v1/scans/{}/image", d.id);
+            let title = if side == 0 { "Front" } else { "Back" };
+            let blocks = d.lines.iter().cloned().enumerate().map(|(i, l)| {
+                let b: BlockRef = (side, i);
+                let points = l.quad.iter().map(|p| format!("{:.0},{:.0}", p[0], p[1])).collect::<Vec<_>>().join(" ");
+                let (lx, ly) = l.quad.first().map(|p| (p[0], p[1])).unwrap_or_default();
+                view! {
+                    <g class="block" data-block=block_label(b)
+                        class:selected=move || ed.selected.with(|s| s.contains(&b))
+                        class:linked=move || ed.is_linked(b)
+                        class:used=move || ed.is_used(b)
+                        on:click=move |_| ed.toggle(b)>
+                        <polygon points=points vector-effect="non-scaling-stroke"></polygon>
+                        <text x=format!("{lx:.0}") y=format!("{:.0}", (ly - font * 0.3).max(font)) font-size=format!("{font:.0}")>{block_label(b)}</text>
+                    </g>
+                }
+                .into_any()
+            }).collect_view();
+            let list = d.lines.iter().cloned().enumerate().map(|(i, l)| {
+                let b: BlockRef = (side, i);
+                view! {
+                    <li>
+                        <button type="button" class="block-chip" data-block=block_label(b)
+                            class:selected=move || ed.selected.with(|s| s.contains(&b))
+                            class:linked=move || ed.is_linked(b)
+                            class:used=move || ed.is_used(b)
+                            aria-pressed=move || if ed.selected.with(|s| s.contains(&b)) { "true" } else { "false" }
+                            on:click=move |_| ed.toggle(b)>
+                            <span class="block-no">{block_label(b)}</span>
+                            <span class="block-text">{l.text.clone()}</span>
+                        </button>
+                    </li>
+                }
+                .into_any()
+            }).collect_view();
+            view! {
+                <figure class="card scan-figure">
+                    <figcaption class="small muted">{title}" · "{d.lines.len()}" text blocks"</figcaption>
+                    <div class="scan-stage" style=format!("aspect-ratio: {} / {}", w.max(1), h.max(1))>
+                        <img src=src alt=format!("{title} of the card")/>
+                        {(w > 0 && h > 0).then(|| view! {
+                            <svg class="scan-overlay" viewBox=format!("0 0 {w} {h}") preserveAspectRatio="none" role="group" aria-label="Detected text blocks">
+                                {blocks}
+                            </svg>
+                        })}
+                    </div>
+                    <ol class="block-list">{list}</ol>
+                </figure>
+            }
+            .into_any()
+        })
+    }
+}
+
+fn field_name(f: &str) -> String {
+    let s = f.replace('_', " ");
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+#[component]
+fn SavedSummary(saved: SavedScan, on_again: Callback<()>) -> impl IntoView {
+    let c = saved.contact;
+    let href = format!("/contacts/{}", c.id);
+    let name = if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() };
+    let changed = saved.fields.iter().filter(|f| f.changed()).count();
+    let total = saved.fields.len();
+    view! {
+        <section class="card scan-saved" role="status">
+            <h2>"Saved "<A href=href.clone()>{name}</A></h2>
+            <p class="muted">{if changed == 0 { format!("All {total} fields were saved as read.") } else { format!("{changed} of {total} fields were corrected before saving.") }}</p>
+            <table class="scan-compare">
+                <thead><tr><th>"Field"</th><th>"Read from the card"</th><th>"Saved"</th></tr></thead>
+                <tbody>
+                    {saved.fields.into_iter().map(|f| {
+                        let changed = f.changed();
+                        view! {
+                            <tr class:changed=changed>
+                                <th scope="row">{field_name(&f.field)}</th>
+                                <td class="read" data-label="Read">{if f.read.is_empty() { "—".to_string() } else { f.read.clone() }}</td>
+                                <td class="saved" data-label="Saved">{if f.saved.is_empty() { "—".to_string() } else { f.saved.clone() }}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="form-actions">
+                <A href=href attr:class="button primary">"Open the contact"</A>
+                <button type="button" on:click=move |_| on_again.run(())>"Scan another card"</button>
+            </div>
+        </section>
+    }
+}
+
+/// The card images saved with a contact (shown on its page; nothing when it has none).
+#[component]
+pub fn CardImages(contact_id: i64) -> impl IntoView {
+    let cards = Resource::new(move || contact_id, api::contact_cards);
+    view! {
+        <Transition fallback=|| ()>
+            {move || cards.get().and_then(Result::ok).filter(|c| !c.is_empty()).map(|cards| view! {
+                <section class="card card-images">
+                    <h2>"Business card"</h2>
+                    <div class="card-images-row">
+                        {cards.into_iter().map(|c| {
+                            let alt = format!("{} of the business card", if c.side == "back" { "Back" } else { "Front" });
+                            view! {
+                                <figure>
+                                    <a href=c.url.clone() target="_blank" rel="noopener"><img src=c.url.clone() alt=alt loading="lazy"/></a>
+                                    <figcaption class="small muted">{c.side.clone()}</figcaption>
+                                </figure>
+                            }
+                        }).collect_view()}
+                    </div>
+                </section>
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,91 @@
+import { expect, test, type Page } from "@playwright/test";
+import path from "node:path";
+
+const user = process.env.E2E_USER ?? "admin";
+const password = process.env.E2E_PASSWORD ?? "";
+const card = path.join(__dirname, "..", "..", "fixtures", "cards", "real", "contoso-chris.jpg");
+
+async function hydrated(page: Page) {
+  await page.waitForSelector("body[data-hydrated]");
+}
+
+async function fitsWidth(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+}
+
+async function signIn(page: Page) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username or e-mail").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Contacts" })).toBeVisible();
+  await hydrated(page);
+}
+
+test("scan a card: upload, see the blocks, reassign one, save, find the contact", async ({ page }, info) => {
+  test.setTimeout(180_000);
+  const last = `Smith${Date.now().toString(36)}${info.project.name}`;
+  await signIn(page);
+  const phone = info.project.name === "phone";
+  if (phone) await page.getByRole("button", { name: "Menu" }).click();
+  await page.getByRole("link", { name: "Scan a card" }).click();
+  await expect(page.getByRole("heading", { name: "Scan a card" })).toBeVisible();
+  await hydrated(page);
+  await expect(page.locator('input[name="front"]')).toHaveAttribute("capture", "environment");
+
+  // A file that is not an image gets the API's clear error.
+  await page.locator('input[name="front"]').setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a card") });
+  await page.getByRole("button", { name: "Read the card" }).click();
+  await expect(page.getByRole("alert")).toContainText("not a supported image");
+
+  // The real card: progress, then the photo with every block outlined and the fields filled.
+  await page.locator('input[name="front"]').setInputFiles(card);
+  await page.getByRole("button", { name: "Read the card" }).click();
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+  const blocks = await page.locator(".scan-overlay .block").count();
+  expect(blocks).toBeGreaterThanOrEqual(8);
+  const field = (name: string) => page.locator(`.scan-field[data-field="${name}"]`);
+  await expect(field("company").locator("input")).toHaveValue("Contoso");
+  await expect(field("position").locator("input")).toHaveValue("Senior Researcher");
+  await expect(field("first_name").locator(".block-tag")).not.toHaveCount(0);
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-editor-${info.project.name}.png`, fullPage: true });
+
+  // Pointing at a field lights up its blocks on the photo.
+  await field("company").hover();
+  await expect(page.locator(".scan-overlay .block.linked")).toHaveCount(1);
+
+  // Reassign the position block to the department: it leaves the position.
+  await page.locator(".block-chip", { hasText: "Senior Researcher" }).click();
+  await expect(page.locator(".scan-overlay .block.selected")).toHaveCount(1);
+  await field("department").getByRole("button", { name: "Assign" }).click();
+  await expect(field("department").locator("input")).toHaveValue("Senior Researcher");
+  await expect(field("position").locator("input")).toHaveValue("");
+  await field("position").locator("input").fill("Principal Researcher");
+  await field("last_name").locator("input").fill(last);
+  await page.screenshot({ path: `test-results/scan-assigned-${info.project.name}.png`, fullPage: true });
+
+  await page.getByRole("button", { name: "Save contact" }).click();
+  const saved = page.locator(".scan-saved");
+  await expect(saved).toContainText(`Chris ${last}`);
+  await expect(saved.locator("tr.changed")).not.toHaveCount(0);
+  await expect(saved.locator("tr", { hasText: "Department" }).locator("td.saved")).toHaveText("Senior Researcher");
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-saved-${info.project.name}.png`, fullPage: true });
+
+  // The contact is in the list, made from the card, with the card image on its page.
+  await page.goto("/");
+  await hydrated(page);
+  await page.getByLabel("Search contacts").fill(last);
+  const row = page.getByRole("link", { name: `Chris ${last}` });
+  await expect(row).toBeVisible();
+  await row.click();
+  await expect(page.getByRole("heading", { name: `Chris ${last}` })).toBeVisible();
+  await expect(page.getByText("ocr", { exact: true })).toBeVisible();
+  const img = page.getByRole("img", { name: "Front of the business card" });
+  await expect(img).toBeVisible();
+  expect(await img.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(100);
+  await page.screenshot({ path: `test-results/scan-contact-${info.project.name}.png`, fullPage: true });
+});
