@@ -1528,9 +1528,12 @@ fn title_score(text: &str, hints: &ParseHints) -> f32 {
 fn company_score(text: &str, hints: &ParseHints, domains: &[String]) -> f32 {
     let mut s = 0.0;
     let lower = text.to_lowercase();
+    let folded = letters_only(text);
     for k in &hints.known_companies {
+        let kf = letters_only(k);
         let k = k.trim().to_lowercase();
-        if !k.is_empty() && (lower == k || lower.contains(&k)) {
+        // Folded (no case, accents or punctuation) so an OCR slip in a diacritic still matches.
+        if !k.is_empty() && (lower == k || lower.contains(&k) || (kf.len() >= 4 && folded.contains(&kf))) {
             s += 3.0;
         }
     }
@@ -1978,6 +1981,11 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             let lower = c.to_lowercase();
             let mut it = lower.chars();
             c = it.next().map(|f| f.to_uppercase().chain(it).collect()).unwrap_or_default();
+        }
+        // A known company read with an OCR slip ("Lévèque" for "Lévêque") takes the saved spelling.
+        let folded = letters_only(&ls[i].text);
+        if let Some(k) = hints.known_companies.iter().find(|k| folded.len() >= 4 && letters_only(k) == folded) {
+            c = k.trim().to_string();
         }
         card.company = field(c, vec![ls[i].idx]);
     }
