@@ -4,13 +4,11 @@
 
 use crate::api::{self, error_text};
 use crate::components::{when, ErrorBox};
-use crate::UserResource;
 use leptos::prelude::*;
 use service::integration_dto::{IntegrationStatus, LinkCode, MyIntegrations};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let user = expect_context::<UserResource>();
     let mine = Resource::new(|| (), |_| api::my_integrations());
     let unlink = Action::new(|id: &Option<i64>| api::unlink_account(*id));
     Effect::new(move |_| {
@@ -19,42 +17,39 @@ pub fn ProfilePage() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || unlink.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    // The actions live here, above the cards, so a code stays shown when the cards are redrawn.
+    let telegram_code: CodeAction = Action::new(|_: &String| api::create_link_code("telegram".into(), None));
+    let whatsapp_code: CodeAction = Action::new(|n: &String| api::create_link_code("whatsapp".into(), Some(n.clone())));
+    Effect::new(move |_| {
+        if whatsapp_code.value().get().is_some_and(|r| r.is_ok()) {
+            mine.refetch();
+        }
+    });
     view! {
         <div class="toolbar"><h1>"Profile"</h1></div>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || user.get().map(|u| match u {
-                Ok(Some(u)) => view! {
-                    <p class="muted">"Signed in as " <strong>{u.username.clone()}</strong> " (" {u.email.clone()} ")"</p>
-                }.into_any(),
-                _ => ().into_any(),
-            })}
-        </Transition>
         <ErrorBox error=error/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || mine.get().map(|r| match r {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
                 Ok(m) => view! {
                     <div class="two-columns">
-                        <TelegramCard m=m.clone()/>
-                        <WhatsAppCard m=m.clone() mine=mine unlink=unlink/>
+                        <TelegramCard m=m.clone() create=telegram_code/>
+                        <WhatsAppCard m=m.clone() create=whatsapp_code unlink=unlink/>
                     </div>
                     <LinkedAccounts m=m unlink=unlink/>
                 }.into_any(),
             })}
         </Transition>
-        <Transition fallback=|| ()>
-            {move || user.get().map(|u| match u {
-                Ok(Some(u)) if u.is_admin => view! { <AdminIntegrations/> }.into_any(),
-                _ => ().into_any(),
-            })}
-        </Transition>
+        <AdminIntegrations/>
     }
 }
+
+type CodeAction = Action<String, Result<LinkCode, ServerFnError>>;
 
 fn code_view(code: LinkCode) -> impl IntoView {
     view! {
         <div class="link-code" data-testid="link-code">
-            <p>"Send this to the bot within 15 minutes (it works once):"</p>
+            <p>"Send this within 15 minutes (it works once):"</p>
             <p><code class="big-code">{code.command.clone()}</code></p>
             {code.bot_link.clone().map(|l| view! {
                 <p><a href=l.clone() target="_blank" rel="noopener">"Open the bot in Telegram"</a></p>
@@ -65,8 +60,7 @@ fn code_view(code: LinkCode) -> impl IntoView {
 }
 
 #[component]
-fn TelegramCard(m: MyIntegrations) -> impl IntoView {
-    let create = Action::new(|_: &()| api::create_link_code("telegram".into(), None));
+fn TelegramCard(m: MyIntegrations, create: CodeAction) -> impl IntoView {
     let error = Signal::derive(move || create.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let bot = m.bot_username.clone();
     view! {
@@ -77,7 +71,7 @@ fn TelegramCard(m: MyIntegrations) -> impl IntoView {
                     <p>"Link your Telegram account, then send card photos to "
                         {bot.map(|b| format!("@{b}")).unwrap_or_else(|| "the team's bot".into())}
                         ": they are read and saved as your contacts."</p>
-                    <button class="primary" on:click=move |_| { create.dispatch(()); }>"Create a link code"</button>
+                    <button class="primary" on:click=move |_| { create.dispatch(String::new()); }>"Create a link code"</button>
                     <ErrorBox error=error/>
                     {move || create.value().get().and_then(Result::ok).map(code_view)}
                 }.into_any()
@@ -91,17 +85,12 @@ fn TelegramCard(m: MyIntegrations) -> impl IntoView {
 #[component]
 fn WhatsAppCard(
     m: MyIntegrations,
-    mine: Resource<Result<MyIntegrations, ServerFnError>>,
+    create: CodeAction,
     unlink: Action<Option<i64>, Result<(), ServerFnError>>,
 ) -> impl IntoView {
     let number = RwSignal::new(String::new());
-    let create = Action::new(|n: &String| api::create_link_code("whatsapp".into(), Some(n.clone())));
-    Effect::new(move |_| {
-        if create.value().get().is_some_and(|r| r.is_ok()) {
-            mine.refetch();
-        }
-    });
     let error = Signal::derive(move || create.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let has_pending = m.pending_whatsapp.is_some();
     let linked = m.accounts.iter().find(|a| a.integration == "whatsapp").map(|a| (a.id, a.external_id.clone()));
     view! {
         <section class="card" data-testid="whatsapp-card">
@@ -128,7 +117,7 @@ fn WhatsAppCard(
                         <button type="submit" class="primary">"Set number"</button>
                     </form>
                     <ErrorBox error=error/>
-                    {move || create.value().get().and_then(Result::ok).map(|c| view! {
+                    {move || create.value().get().and_then(Result::ok).filter(|_| has_pending).map(|c| view! {
                         <p>"From " <strong>{format!("+{}", c.number.clone().unwrap_or_default())}</strong>
                             " send this to the team's WhatsApp number:"</p>
                         {code_view(c)}
@@ -184,18 +173,16 @@ fn AdminIntegrations() -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let name = RwSignal::new("TELEGRAM_BOT_TOKEN".to_string());
     let value = RwSignal::new(String::new());
+    // Everyone but an administrator gets a 403 for the status, and sees nothing of this section.
     view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || status.get().and_then(Result::ok).map(|s| view! {
         <section class="card" data-testid="integration-status">
             <h2>"Integrations (administrators)"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || status.get().map(|r| match r {
-                    Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                    Ok(s) => status_view(s).into_any(),
-                })}
-            </Transition>
+            {status_view(s)}
             <h3>"Change a setting"</h3>
             <p class="muted">"Tokens are stored and never shown again in full. A variable set in the environment wins over a stored value. An empty value removes the stored one."</p>
-            <form class="inline-form" on:submit=move |ev| {
+            <form class="inline-form" style="flex-wrap: wrap" on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch((name.get_untracked(), value.get_untracked()));
                 value.set(String::new());
@@ -203,11 +190,13 @@ fn AdminIntegrations() -> impl IntoView {
                 <select aria-label="Setting" bind:value=name>
                     {service::integration_dto::SETTINGS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
                 </select>
-                <input type="password" autocomplete="off" aria-label="Value" placeholder="value" bind:value=value/>
+                <input type="password" autocomplete="off" aria-label="Value" placeholder="value" style="min-width: 10rem" bind:value=value/>
                 <button type="submit" class="primary">"Save"</button>
             </form>
             <ErrorBox error=error/>
         </section>
+            })}
+        </Transition>
     }
 }
 

@@ -1,0 +1,69 @@
+import { expect, test, type Page } from "@playwright/test";
+
+const user = process.env.E2E_USER ?? "admin";
+const password = process.env.E2E_PASSWORD ?? "";
+
+async function hydrated(page: Page) {
+  await page.waitForSelector("body[data-hydrated]");
+}
+
+async function fitsWidth(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+}
+
+async function signIn(page: Page) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username or e-mail").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Contacts" })).toBeVisible();
+  await hydrated(page);
+}
+
+async function setSetting(page: Page, name: string, value: string) {
+  const card = page.getByTestId("integration-status");
+  await card.getByLabel("Setting").selectOption(name);
+  await card.getByLabel("Value").fill(value);
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(card.locator(`tr[data-setting="${name}"]`)).toContainText("stored");
+}
+
+test("profile: an administrator configures the bots, a Telegram code and a WhatsApp number", async ({ page }, info) => {
+  await signIn(page);
+  await page.goto("/profile");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  await expect(page.getByTestId("linked-accounts")).toBeVisible();
+
+  // Tokens are stored and shown back masked only.
+  await setSetting(page, "TELEGRAM_BOT_TOKEN", "123456:AAE-e2e-token-abcdefghijklmnop");
+  await setSetting(page, "TELEGRAM_BOT_USERNAME", "cardcrm_e2e_bot");
+  await setSetting(page, "WHATSAPP_ACCESS_TOKEN", "EAAG-e2e-access-token-0123456789");
+  await setSetting(page, "WHATSAPP_PHONE_NUMBER_ID", "1098765432");
+  const token = page.locator('tr[data-setting="TELEGRAM_BOT_TOKEN"]');
+  await expect(token).toContainText("••••••mnop");
+  await expect(page.getByText("AAE-e2e-token")).toHaveCount(0);
+
+  await page.reload();
+  await hydrated(page);
+  const tg = page.getByTestId("telegram-card");
+  await tg.getByRole("button", { name: "Create a link code" }).click();
+  await expect(tg.getByTestId("link-code")).toContainText(/\/start [A-Z2-9]{8}/);
+  await expect(tg.getByRole("link", { name: "Open the bot in Telegram" })).toHaveAttribute(
+    "href",
+    /^https:\/\/t\.me\/cardcrm_e2e_bot\?start=[A-Z2-9]{8}$/,
+  );
+
+  const wa = page.getByTestId("whatsapp-card");
+  await wa.getByLabel("Your WhatsApp number").fill("not a number");
+  await wa.getByRole("button", { name: "Set number" }).click();
+  await expect(wa.locator(".error")).toContainText("number");
+  await wa.getByLabel("Your WhatsApp number").fill("+49 151 23456789");
+  await wa.getByRole("button", { name: "Set number" }).click();
+  await expect(page.getByTestId("whatsapp-card").getByTestId("link-code")).toContainText(/link [A-Z2-9]{8}/);
+  await expect(page.getByTestId("whatsapp-card")).toContainText("+4915123456789");
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/profile-${info.project.name}.png`, fullPage: true });
+});
