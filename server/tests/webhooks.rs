@@ -51,6 +51,11 @@ struct Fake {
     fail_sends: AtomicUsize,
     /// The next N getFile / media lookups hang past the client's timeout.
     stall_lookups: AtomicUsize,
+    /// Updates getUpdates hands out (long polling), and the offsets it was asked for.
+    queued_updates: Mutex<Vec<Value>>,
+    offsets: Mutex<Vec<i64>>,
+    /// The last setWebhook request.
+    webhook: Mutex<Option<Value>>,
 }
 
 impl Fake {
@@ -123,6 +128,25 @@ async fn fake_telegram(fake: Arc<Fake>) -> String {
                 };
                 f.sent.lock().unwrap().push((chat, body["text"].as_str().unwrap_or_default().to_string()));
                 Json(json!({"ok": true, "result": {"message_id": 1}})).into_response()
+            }
+            "getMe" => Json(json!({"ok": true, "result": {"id": 42, "is_bot": true, "first_name": "cardcrm", "username": "cardcrm_test_bot"}}))
+                .into_response(),
+            "setWebhook" => {
+                *f.webhook.lock().unwrap() = Some(body);
+                Json(json!({"ok": true, "result": true, "description": "Webhook was set"})).into_response()
+            }
+            "getUpdates" => {
+                let offset = body["offset"].as_i64().unwrap_or(0);
+                f.offsets.lock().unwrap().push(offset);
+                let due: Vec<Value> = {
+                    let mut q = f.queued_updates.lock().unwrap();
+                    q.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                    q.clone()
+                };
+                if due.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Json(json!({"ok": true, "result": due})).into_response()
             }
             _ => Json(json!({"ok": true, "result": true})).into_response(),
         }
@@ -713,5 +737,63 @@ async fn settings_are_masked_and_admin_only() {
         .map(|a| a.diff)
         .collect();
     assert!(!audit.iter().any(|c| c.contains(BOT_TOKEN) || c.contains(WA_APP_SECRET)), "{audit:?}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_webhook_generates_and_stores_a_secret() {
+    let env = env().await;
+    let app = &env.app;
+    setting(app, "TELEGRAM_WEBHOOK_SECRET", "").await;
+    setting(app, "TELEGRAM_BOT_USERNAME", "").await;
+    let said = server::webhooks::telegram::set_webhook(&app.svc, "https://crm.example.test/webhooks/telegram")
+        .await
+        .expect("set-webhook");
+    assert!(said.contains("@cardcrm_test_bot"), "{said}");
+    let sent = env.fake.webhook.lock().unwrap().clone().expect("setWebhook called");
+    assert_eq!(sent["url"], "https://crm.example.test/webhooks/telegram");
+    let secret = sent["secret_token"].as_str().expect("secret").to_string();
+    assert!(integ::valid_telegram_secret(&secret) && secret.len() >= 32, "{secret}");
+    let cfg = integ::config(&app.svc).await.expect("config");
+    assert_eq!(cfg.telegram_webhook_secret.as_deref(), Some(secret.as_str()));
+    assert_eq!(cfg.telegram_bot_username.as_deref(), Some("cardcrm_test_bot"));
+    // The webhook now accepts that secret, and only that one.
+    let body = tg_message(70, 4242, json!({"text": "hi"})).to_string();
+    assert_eq!(telegram(app, Some(&secret), &body).await.status, StatusCode::OK);
+    assert_eq!(telegram(app, Some(WEBHOOK_SECRET), &body).await.status, StatusCode::UNAUTHORIZED);
+    let bad = server::webhooks::telegram::set_webhook(&app.svc, "ftp://example.test").await;
+    assert!(bad.is_err());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polling_uses_the_same_intake() {
+    let env = env().await;
+    let app = &env.app;
+    env.fake.add_file("card", fixture("contoso-avery.jpg"));
+    let code = integ::create_link_code(&app.svc, &env.admin, integ::TELEGRAM, None).await.expect("code");
+    env.fake.queued_updates.lock().unwrap().extend([
+        tg_message(100, TG_USER, json!({"text": code.command})),
+        tg_photo(101, TG_USER, "card"),
+    ]);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let svc = app.svc.clone();
+    let polling = tokio::spawn(async move {
+        server::webhooks::telegram::poll(&svc, async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    let chat = TG_USER.to_string();
+    wait_for(|| env.fake.sent_to(&chat).iter().any(|t| t.contains("Read from the card")), "reply to the polled photo").await;
+    // The offset moved past what was recorded, so nothing is fetched twice.
+    wait_for(|| env.fake.offsets.lock().unwrap().contains(&102), "offset 102").await;
+    let _ = stop_tx.send(());
+    polling.await.expect("join").expect("poll ended cleanly");
+    assert_eq!(env.fake.calls("deleteWebhook"), 1);
+    let rows = settled(app).await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(contacts(app).await.len(), 1);
+    assert_eq!(env.fake.calls("getFile"), 1);
     env.stop().await;
 }
