@@ -102,7 +102,10 @@ async fn serve(router: Router) -> String {
 async fn fake_telegram(fake: Arc<Fake>) -> String {
     async fn method(State(f): State<Arc<Fake>>, Path((bot, method)): Path<(String, String)>, body: Bytes) -> Response {
         if bot != format!("bot{BOT_TOKEN}") {
-            return (StatusCode::UNAUTHORIZED, Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"})))
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"})),
+            )
                 .into_response();
         }
         let body: Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -162,10 +165,8 @@ async fn fake_telegram(fake: Arc<Fake>) -> String {
             None => StatusCode::NOT_FOUND.into_response(),
         }
     }
-    let router = Router::new()
-        .route("/{bot}/{method}", post(method))
-        .route("/file/{bot}/{*path}", get(file))
-        .with_state(fake);
+    let router =
+        Router::new().route("/{bot}/{method}", post(method)).route("/file/{bot}/{*path}", get(file)).with_state(fake);
     serve(router).await
 }
 
@@ -198,7 +199,12 @@ async fn fake_graph(fake: Arc<Fake>, base: Arc<Mutex<String>>) -> String {
             None => StatusCode::NOT_FOUND.into_response(),
         }
     }
-    async fn messages(State(St(f, _)): State<St>, Path(phone): Path<String>, h: HeaderMap, Json(body): Json<Value>) -> Response {
+    async fn messages(
+        State(St(f, _)): State<St>,
+        Path(phone): Path<String>,
+        h: HeaderMap,
+        Json(body): Json<Value>,
+    ) -> Response {
         if !authorized(&h) || phone != WA_PHONE_ID {
             return StatusCode::UNAUTHORIZED.into_response();
         }
@@ -325,10 +331,15 @@ async fn link_telegram(env: &Env, update_id: i64, from: i64) {
     assert_eq!(code.bot_link.as_deref(), Some(format!("https://t.me/cardcrm_test_bot?start={}", code.code).as_str()));
     tg_update(&env.app, tg_message(update_id, from, json!({"text": code.command}))).await;
     let chat = from.to_string();
-    wait_for(|| env.fake.sent_to(&chat).iter().any(|t| t.contains("Linked to the cardcrm account admin")), "link reply").await;
+    wait_for(
+        || env.fake.sent_to(&chat).iter().any(|t| t.contains("Linked to the cardcrm account admin")),
+        "link reply",
+    )
+    .await;
     // A code works once.
     tg_update(&env.app, tg_message(update_id + 1, 999, json!({"text": code.command}))).await;
-    wait_for(|| env.fake.sent_to("999").iter().any(|t| t.contains("unknown, used or expired")), "reused code refused").await;
+    wait_for(|| env.fake.sent_to("999").iter().any(|t| t.contains("unknown, used or expired")), "reused code refused")
+        .await;
 }
 
 async fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
@@ -413,7 +424,8 @@ async fn telegram_photo_becomes_a_contact_and_a_reply() {
     let row = rows.iter().find(|u| u.external_id == "11").expect("update 11");
     assert_eq!(row.outcome.as_deref(), Some("duplicate"), "{row:?}");
     assert_eq!(contacts(app).await.len(), 1, "a duplicate must not be saved twice");
-    let dup = env.fake.sent_to(&chat).into_iter().find(|t| t.contains("Already in cardcrm as")).expect("duplicate reply");
+    let dup =
+        env.fake.sent_to(&chat).into_iter().find(|t| t.contains("Already in cardcrm as")).expect("duplicate reply");
     assert!(dup.contains(&format!("{PUBLIC_URL}/contacts/{contact_id}")), "{dup}");
 
     // A replayed update (Telegram retries on non-2xx) does nothing twice.
@@ -469,7 +481,8 @@ async fn unlinked_chats_are_refused_and_nothing_is_stored() {
     let app = &env.app;
     env.fake.add_file("card", fixture("contoso-avery.jpg"));
     tg_update(app, tg_photo(30, 4242, "card")).await;
-    wait_for(|| env.fake.sent_to("4242").iter().any(|t| t.contains("not linked to a cardcrm account")), "refusal").await;
+    wait_for(|| env.fake.sent_to("4242").iter().any(|t| t.contains("not linked to a cardcrm account")), "refusal")
+        .await;
     tg_update(app, tg_message(31, 4242, json!({"text": "/start WRONGCODE"}))).await;
     wait_for(|| env.fake.sent_to("4242").iter().any(|t| t.contains("unknown, used or expired")), "bad code").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -533,7 +546,8 @@ async fn api_timeouts_and_500s_are_retried_without_loss_or_duplicates() {
     assert_eq!(env.fake.calls("sendMessage") - sends_before, 3, "two failed sends, then one that worked");
     assert_eq!(scans(app).await, 1, "the image was scanned once");
     assert_eq!(contacts(app).await.len(), 1, "one contact");
-    let delivered: Vec<String> = env.fake.sent_to(&chat).into_iter().filter(|t| t.contains("Read from the card")).collect();
+    let delivered: Vec<String> =
+        env.fake.sent_to(&chat).into_iter().filter(|t| t.contains("Read from the card")).collect();
     assert_eq!(delivered.len(), 1, "the reply was delivered exactly once: {delivered:?}");
     env.stop().await;
 }
@@ -619,7 +633,8 @@ async fn whatsapp_signed_messages_become_contacts() {
     assert!(integ::updates(&app.svc).await.expect("updates").is_empty());
 
     // The user sets their number in the profile and sends the code from it.
-    let code = integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+49 151 23456789")).await.expect("code");
+    let code =
+        integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+49 151 23456789")).await.expect("code");
     assert_eq!(code.number.as_deref(), Some(WA_NUMBER));
     let mine = integ::mine(&app.svc, &env.admin).await.expect("mine");
     assert_eq!(mine.pending_whatsapp.as_deref(), Some(WA_NUMBER));
@@ -650,7 +665,10 @@ async fn whatsapp_signed_messages_become_contacts() {
 
     // Replayed, a status update and an unsupported type: acknowledged, nothing new.
     wa_send(app, image).await;
-    let statuses = wa_payload(json!([]), json!([{"id": "wamid.out", "status": "delivered", "timestamp": "1764000001", "recipient_id": WA_NUMBER}]));
+    let statuses = wa_payload(
+        json!([]),
+        json!([{"id": "wamid.out", "status": "delivered", "timestamp": "1764000001", "recipient_id": WA_NUMBER}]),
+    );
     assert_eq!(whatsapp(app, Some(&sign(&statuses, WA_APP_SECRET)), &statuses).await.status, StatusCode::OK);
     wa_send(app, json!([{"from": WA_NUMBER, "id": "wamid.ST1", "type": "sticker", "sticker": {"id": "s1"}}])).await;
     let rows = settled(app).await;
@@ -684,7 +702,8 @@ async fn whatsapp_signed_messages_become_contacts() {
 async fn whatsapp_graph_failures_are_retried() {
     let env = env().await;
     let app = &env.app;
-    let code = integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+4915123456789")).await.expect("code");
+    let code =
+        integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+4915123456789")).await.expect("code");
     wa_send(app, json!([{"from": WA_NUMBER, "id": "wamid.L1", "type": "text", "text": {"body": code.command}}])).await;
     settled(app).await;
     env.fake.add_file("media-9", fixture("contoso-avery.jpg"));
@@ -722,20 +741,21 @@ async fn settings_are_masked_and_admin_only() {
     let _ = user_token;
     let bob = service::auth::actor_by_username(&app.svc, "bob").await.expect("bob");
     assert!(matches!(integ::status(&app.svc, &bob).await, Err(service::AppError::Forbidden(_))));
-    assert!(matches!(integ::set_setting(&app.svc, &bob, "TELEGRAM_BOT_TOKEN", "x").await, Err(service::AppError::Forbidden(_))));
+    assert!(matches!(
+        integ::set_setting(&app.svc, &bob, "TELEGRAM_BOT_TOKEN", "x").await,
+        Err(service::AppError::Forbidden(_))
+    ));
     assert!(matches!(
         integ::set_setting(&app.svc, &env.admin, "TELEGRAM_WEBHOOK_SECRET", "has spaces").await,
         Err(service::AppError::Validation { .. })
     ));
-    assert!(matches!(integ::set_setting(&app.svc, &env.admin, "NOPE", "x").await, Err(service::AppError::Validation { .. })));
+    assert!(matches!(
+        integ::set_setting(&app.svc, &env.admin, "NOPE", "x").await,
+        Err(service::AppError::Validation { .. })
+    ));
     // The audit trail never holds a token.
-    let audit: Vec<String> = entity::audit_log::Entity::find()
-        .all(&app.svc.db)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|a| a.diff)
-        .collect();
+    let audit: Vec<String> =
+        entity::audit_log::Entity::find().all(&app.svc.db).await.expect("audit").into_iter().map(|a| a.diff).collect();
     assert!(!audit.iter().any(|c| c.contains(BOT_TOKEN) || c.contains(WA_APP_SECRET)), "{audit:?}");
     env.stop().await;
 }
@@ -772,10 +792,11 @@ async fn long_polling_uses_the_same_intake() {
     let app = &env.app;
     env.fake.add_file("card", fixture("contoso-avery.jpg"));
     let code = integ::create_link_code(&app.svc, &env.admin, integ::TELEGRAM, None).await.expect("code");
-    env.fake.queued_updates.lock().unwrap().extend([
-        tg_message(100, TG_USER, json!({"text": code.command})),
-        tg_photo(101, TG_USER, "card"),
-    ]);
+    env.fake
+        .queued_updates
+        .lock()
+        .unwrap()
+        .extend([tg_message(100, TG_USER, json!({"text": code.command})), tg_photo(101, TG_USER, "card")]);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let svc = app.svc.clone();
     let polling = tokio::spawn(async move {
@@ -785,7 +806,8 @@ async fn long_polling_uses_the_same_intake() {
         .await
     });
     let chat = TG_USER.to_string();
-    wait_for(|| env.fake.sent_to(&chat).iter().any(|t| t.contains("Read from the card")), "reply to the polled photo").await;
+    wait_for(|| env.fake.sent_to(&chat).iter().any(|t| t.contains("Read from the card")), "reply to the polled photo")
+        .await;
     // The offset moved past what was recorded, so nothing is fetched twice.
     wait_for(|| env.fake.offsets.lock().unwrap().contains(&102), "offset 102").await;
     let _ = stop_tx.send(());

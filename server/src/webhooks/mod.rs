@@ -149,7 +149,13 @@ fn truncate(text: &str) -> String {
 }
 
 /// Sends a reply to a chat on either platform.
-async fn send(client: &reqwest::Client, cfg: &IntegrationConfig, integration: &str, chat: &str, text: &str) -> Result<(), BotError> {
+async fn send(
+    client: &reqwest::Client,
+    cfg: &IntegrationConfig,
+    integration: &str,
+    chat: &str,
+    text: &str,
+) -> Result<(), BotError> {
     let text = truncate(text);
     if integration == integ::TELEGRAM {
         telegram::send_message(client, cfg, chat, &text).await
@@ -286,7 +292,11 @@ impl Ctx {
             }
             Ok(Step::Waiting) => integ::retry_later(&self.svc, id, self.opts.poll, None).await,
             Err(BotError::Transient(e)) if u.attempts + 1 < self.opts.max_attempts => {
-                let delay = self.opts.retry_base.saturating_mul(1u32 << u.attempts.clamp(0, 16) as u32).min(Duration::from_secs(600));
+                let delay = self
+                    .opts
+                    .retry_base
+                    .saturating_mul(1u32 << u.attempts.clamp(0, 16) as u32)
+                    .min(Duration::from_secs(600));
                 tracing::warn!(update = id, integration = %integration, attempt = u.attempts + 1, retry_in_ms = delay.as_millis() as u64, error = %e, "bot update will be retried");
                 metrics::counter!("bot_update_retries_total", "integration" => integration.clone()).increment(1);
                 integ::retry_later(&self.svc, id, delay, Some(&e)).await
@@ -317,7 +327,8 @@ impl Ctx {
                 };
                 let Some(actor) = actor else {
                     // The account was deactivated after the update came in: nothing is saved.
-                    let p = Progress { status: Some(integ::DONE), outcome: Some("unlinked".into()), ..Default::default() };
+                    let p =
+                        Progress { status: Some(integ::DONE), outcome: Some("unlinked".into()), ..Default::default() };
                     integ::save_progress(svc, u.id, p).await?;
                     return Ok(Step::Finished("unlinked".into()));
                 };
@@ -394,7 +405,10 @@ impl Ctx {
                 let bytes = match fetched {
                     Ok(b) => b,
                     Err(BotError::TooLarge(m)) => {
-                        return Ok(Some((format!("This image is too large for me: {m}. Send a smaller photo."), "too_large".into())))
+                        return Ok(Some((
+                            format!("This image is too large for me: {m}. Send a smaller photo."),
+                            "too_large".into(),
+                        )))
                     }
                     Err(BotError::Permanent(m)) => {
                         return Ok(Some((format!("I could not download this image ({m})."), "download_failed".into())))
@@ -403,7 +417,8 @@ impl Ctx {
                 };
                 match scans::submit(svc, actor, bytes, payload["file_name"].as_str()).await {
                     Ok(ticket) => {
-                        integ::save_progress(svc, u.id, Progress { scan_id: Some(ticket.id), ..Default::default() }).await?;
+                        integ::save_progress(svc, u.id, Progress { scan_id: Some(ticket.id), ..Default::default() })
+                            .await?;
                         ticket.id
                     }
                     Err(AppError::PayloadTooLarge(m)) => {
@@ -427,7 +442,10 @@ impl Ctx {
             scans::FAILED => {
                 let why = scan.error.unwrap_or_default();
                 let link = cfg.link(&format!("/scans/{scan_id}"));
-                return Ok(Some((format!("I could not read this image ({why}).\nOpen the scan: {link}"), "scan_failed".into())));
+                return Ok(Some((
+                    format!("I could not read this image ({why}).\nOpen the scan: {link}"),
+                    "scan_failed".into(),
+                )));
             }
             _ => return Ok(None),
         }

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use service::integrations::{self as integ, kind, IntegrationConfig, NewUpdate, RedeemError, TELEGRAM};
 use service::{AppResult, Services};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use std::time::Duration;
+use subtle::ConstantTimeEq;
 
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
@@ -34,7 +34,10 @@ pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes
     };
     let Some(secret) = cfg.telegram_webhook_secret.as_deref() else {
         count(TELEGRAM, "not_configured");
-        return detail(StatusCode::SERVICE_UNAVAILABLE, "the Telegram webhook is not configured (TELEGRAM_WEBHOOK_SECRET)");
+        return detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the Telegram webhook is not configured (TELEGRAM_WEBHOOK_SECRET)",
+        );
     };
     // The secret is checked before the body is looked at.
     let given = headers.get(SECRET_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
@@ -44,7 +47,7 @@ pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes
     }
     let update: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return detail(StatusCode::BAD_REQUEST, &format!("the body is not a JSON update: {e}")),
+        Err(e) => return detail(StatusCode::BAD_REQUEST, format!("the body is not a JSON update: {e}")),
     };
     match intake(&st.svc, &cfg, &update).await {
         Ok(outcome) => {
@@ -109,7 +112,9 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
             }
             Err(why) => {
                 let text = match why {
-                    RedeemError::Invalid => "This link code is unknown, used or expired. Create a new one on your profile page in cardcrm.",
+                    RedeemError::Invalid => {
+                        "This link code is unknown, used or expired. Create a new one on your profile page in cardcrm."
+                    }
                     RedeemError::Inactive => "The cardcrm account behind this code is not active.",
                 };
                 send_best_effort(cfg, TELEGRAM, chat, text.into());
@@ -126,9 +131,9 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
 
     if let Some(photos) = msg["photo"].as_array().filter(|p| !p.is_empty()) {
         // The largest size Telegram offers.
-        let best = photos
-            .iter()
-            .max_by_key(|p| (p["width"].as_u64().unwrap_or(0) * p["height"].as_u64().unwrap_or(0), p["file_size"].as_u64()));
+        let best = photos.iter().max_by_key(|p| {
+            (p["width"].as_u64().unwrap_or(0) * p["height"].as_u64().unwrap_or(0), p["file_size"].as_u64())
+        });
         if let Some(file_id) = best.and_then(|p| p["file_id"].as_str()) {
             let payload = json!({"media_id": file_id, "size": best.and_then(|p| p["file_size"].as_u64())});
             return record(svc, &key, kind::IMAGE, payload, &chat, uid, None, None).await;
@@ -144,7 +149,8 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
             });
             return record(svc, &key, kind::IMAGE, payload, &chat, uid, None, None).await;
         }
-        let reply = format!("This file is not an image ({mime}). Send a photo of a business card, or the picture as a file.");
+        let reply =
+            format!("This file is not an image ({mime}). Send a photo of a business card, or the picture as a file.");
         return record(svc, &key, kind::REPLY, json!({}), &chat, uid, Some(reply), Some("not_image")).await;
     }
     match command(text) {
@@ -166,7 +172,16 @@ async fn record(
 ) -> AppResult<&'static str> {
     let new = integ::record_update(
         &svc.db,
-        NewUpdate { integration: TELEGRAM, external_id: key, kind, payload, chat_id: chat, user_id, reply_text, outcome },
+        NewUpdate {
+            integration: TELEGRAM,
+            external_id: key,
+            kind,
+            payload,
+            chat_id: chat,
+            user_id,
+            reply_text,
+            outcome,
+        },
     )
     .await?;
     if !new {
@@ -181,7 +196,12 @@ fn token(cfg: &IntegrationConfig) -> Result<&str, BotError> {
 }
 
 /// Calls a Bot API method and returns its `result`.
-async fn call(client: &reqwest::Client, cfg: &IntegrationConfig, method: &str, body: &Value) -> Result<Value, BotError> {
+async fn call(
+    client: &reqwest::Client,
+    cfg: &IntegrationConfig,
+    method: &str,
+    body: &Value,
+) -> Result<Value, BotError> {
     let url = format!("{}/bot{}/{method}", cfg.telegram_api_base, token(cfg)?);
     let resp = check_status(client.post(url).json(body).send().await?, method).await?;
     let v: Value = resp.json().await?;
@@ -191,15 +211,30 @@ async fn call(client: &reqwest::Client, cfg: &IntegrationConfig, method: &str, b
     Ok(v["result"].clone())
 }
 
-pub async fn send_message(client: &reqwest::Client, cfg: &IntegrationConfig, chat: &str, text: &str) -> Result<(), BotError> {
+pub async fn send_message(
+    client: &reqwest::Client,
+    cfg: &IntegrationConfig,
+    chat: &str,
+    text: &str,
+) -> Result<(), BotError> {
     let chat_id: Value = chat.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(chat));
-    call(client, cfg, "sendMessage", &json!({"chat_id": chat_id, "text": text, "link_preview_options": {"is_disabled": true}}))
-        .await
-        .map(|_| ())
+    call(
+        client,
+        cfg,
+        "sendMessage",
+        &json!({"chat_id": chat_id, "text": text, "link_preview_options": {"is_disabled": true}}),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// `getFile`, then the file itself, at most [`super::MAX_DOWNLOAD_BYTES`].
-pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, file_id: &str, declared: Option<u64>) -> Result<Vec<u8>, BotError> {
+pub async fn download(
+    client: &reqwest::Client,
+    cfg: &IntegrationConfig,
+    file_id: &str,
+    declared: Option<u64>,
+) -> Result<Vec<u8>, BotError> {
     let limit = super::MAX_DOWNLOAD_BYTES;
     let too_large = || BotError::TooLarge(format!("the file is larger than {} MB", limit / (1024 * 1024)));
     if declared.is_some_and(|n| n > limit as u64) {
@@ -250,7 +285,8 @@ pub async fn set_webhook(svc: &Services, url: &str) -> Result<String, String> {
         }
     };
     cfg.telegram_webhook_secret = Some(secret.clone());
-    let body = json!({"url": url, "secret_token": secret, "allowed_updates": ["message"], "drop_pending_updates": false});
+    let body =
+        json!({"url": url, "secret_token": secret, "allowed_updates": ["message"], "drop_pending_updates": false});
     call(&client, &cfg, "setWebhook", &body).await.map_err(|e| format!("setWebhook failed: {e}"))?;
     Ok(format!(
         "webhook set to {url} for @{} (the secret is stored; Telegram sends it in X-Telegram-Bot-Api-Secret-Token)",

@@ -126,7 +126,11 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, value: &Value, msg:
             .to_string();
         return match integ::redeem_link_code(svc, WHATSAPP, code, from, from, &name).await? {
             Ok(user) => {
-                let reply = format!("This number is now linked to the cardcrm account {}.\n\n{}", user.username, help_text(WHATSAPP));
+                let reply = format!(
+                    "This number is now linked to the cardcrm account {}.\n\n{}",
+                    user.username,
+                    help_text(WHATSAPP)
+                );
                 record(svc, id, kind::REPLY, json!({}), from, Some(user.user_id), Some(reply), Some("linked")).await
             }
             Err(why) => {
@@ -157,14 +161,17 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, value: &Value, msg:
             let doc = &msg["document"];
             let mime = doc["mime_type"].as_str().unwrap_or("application/octet-stream");
             if mime.starts_with("image/") {
-                let payload = json!({"media_id": doc["id"].as_str().unwrap_or_default(), "file_name": doc["filename"].as_str()});
+                let payload =
+                    json!({"media_id": doc["id"].as_str().unwrap_or_default(), "file_name": doc["filename"].as_str()});
                 record(svc, id, kind::IMAGE, payload, from, uid, None, None).await
             } else {
                 let reply = format!("This file is not an image ({mime}). Send a photo of a business card.");
                 record(svc, id, kind::REPLY, json!({}), from, uid, Some(reply), Some("not_image")).await
             }
         }
-        "contacts" => record(svc, id, kind::CONTACTS, json!({"contacts": msg["contacts"]}), from, uid, None, None).await,
+        "contacts" => {
+            record(svc, id, kind::CONTACTS, json!({"contacts": msg["contacts"]}), from, uid, None, None).await
+        }
         _ => match search_query(text) {
             Some(q) => record(svc, id, kind::SEARCH, json!({"query": q}), from, uid, None, None).await,
             None => record(svc, id, kind::REPLY, json!({}), from, uid, Some(help_text(WHATSAPP)), Some("help")).await,
@@ -185,7 +192,16 @@ async fn record(
 ) -> AppResult<&'static str> {
     let new = integ::record_update(
         &svc.db,
-        NewUpdate { integration: WHATSAPP, external_id: key, kind, payload, chat_id: chat, user_id, reply_text, outcome },
+        NewUpdate {
+            integration: WHATSAPP,
+            external_id: key,
+            kind,
+            payload,
+            chat_id: chat,
+            user_id,
+            reply_text,
+            outcome,
+        },
     )
     .await?;
     if !new {
@@ -219,14 +235,19 @@ pub fn contact_input(c: &Value, source: &str) -> ContactInput {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|p| p["phone"].as_str().map(|n| PhoneInput { kind: kind(&p["type"]), number: n.trim().to_string() }))
+            .filter_map(|p| {
+                p["phone"].as_str().map(|n| PhoneInput { kind: kind(&p["type"]), number: n.trim().to_string() })
+            })
             .collect(),
         emails: c["emails"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|e| {
-                e["email"].as_str().map(|a| EmailInput { kind: kind(&e["type"]).replace("mobile", "other"), address: a.trim().to_string() })
+                e["email"].as_str().map(|a| EmailInput {
+                    kind: kind(&e["type"]).replace("mobile", "other"),
+                    address: a.trim().to_string(),
+                })
             })
             .collect(),
         website: c["urls"].as_array().and_then(|u| u.first()).map(|u| s(&u["url"])).unwrap_or_default(),
@@ -248,7 +269,9 @@ pub fn contact_input(c: &Value, source: &str) -> ContactInput {
 }
 
 fn access_token(cfg: &IntegrationConfig) -> Result<&str, BotError> {
-    cfg.whatsapp_access_token.as_deref().ok_or_else(|| BotError::Transient("WHATSAPP_ACCESS_TOKEN is not configured".into()))
+    cfg.whatsapp_access_token
+        .as_deref()
+        .ok_or_else(|| BotError::Transient("WHATSAPP_ACCESS_TOKEN is not configured".into()))
 }
 
 /// `GET /{media-id}` for the URL, then the file with the bearer token, at most [`super::MAX_DOWNLOAD_BYTES`].
@@ -259,7 +282,8 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
     }
     let token = access_token(cfg)?;
     let url = format!("{}/{media_id}", cfg.whatsapp_api_base);
-    let meta: Value = check_status(client.get(url).bearer_auth(token).send().await?, "media lookup").await?.json().await?;
+    let meta: Value =
+        check_status(client.get(url).bearer_auth(token).send().await?, "media lookup").await?.json().await?;
     if meta["file_size"].as_u64().is_some_and(|n| n > limit as u64) {
         return Err(BotError::TooLarge(format!("the file is larger than {} MB", limit / (1024 * 1024))));
     }
@@ -270,7 +294,12 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
     download_limited(resp, limit).await
 }
 
-pub async fn send_message(client: &reqwest::Client, cfg: &IntegrationConfig, to: &str, text: &str) -> Result<(), BotError> {
+pub async fn send_message(
+    client: &reqwest::Client,
+    cfg: &IntegrationConfig,
+    to: &str,
+    text: &str,
+) -> Result<(), BotError> {
     let token = access_token(cfg)?;
     let Some(phone_id) = cfg.whatsapp_phone_number_id.as_deref() else {
         return Err(BotError::Transient("WHATSAPP_PHONE_NUMBER_ID is not configured".into()));

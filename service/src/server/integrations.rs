@@ -114,7 +114,8 @@ pub async fn config(svc: &Services) -> AppResult<IntegrationConfig> {
             stored.iter().find(|r| r.name == name).map(|r| r.value.trim().to_string()).filter(|v| !v.is_empty())
         })
     };
-    let base = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_string()).trim_end_matches('/').to_string();
+    let base =
+        |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_string()).trim_end_matches('/').to_string();
     Ok(IntegrationConfig {
         telegram_bot_token: get("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret: get("TELEGRAM_WEBHOOK_SECRET"),
@@ -148,10 +149,9 @@ fn check_setting(name: &str, value: &str) -> AppResult<bool> {
     if value.chars().count() > 4096 {
         return Err(AppError::validation("value", "must be at most 4096 characters"));
     }
-    if name.ends_with("_API_BASE") || name == "CARDCRM_PUBLIC_URL" {
-        if !value.is_empty() && !(value.starts_with("https://") || value.starts_with("http://")) {
-            return Err(AppError::validation("value", "must be an http(s) URL"));
-        }
+    let is_url = name.ends_with("_API_BASE") || name == "CARDCRM_PUBLIC_URL";
+    if is_url && !(value.is_empty() || value.starts_with("https://") || value.starts_with("http://")) {
+        return Err(AppError::validation("value", "must be an http(s) URL"));
     }
     if name == "TELEGRAM_WEBHOOK_SECRET" && !value.is_empty() && !valid_telegram_secret(value) {
         return Err(AppError::validation("value", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"));
@@ -187,8 +187,15 @@ pub async fn store_setting(svc: &Services, actor: Option<&Actor>, name: &str, va
     } else {
         value.into()
     };
-    audit::record(&txn, actor.map(|a| a.user_id), None, "integration_setting", "update", serde_json::json!({"name": name, "to": shown}))
-        .await?;
+    audit::record(
+        &txn,
+        actor.map(|a| a.user_id),
+        None,
+        "integration_setting",
+        "update",
+        serde_json::json!({"name": name, "to": shown}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -266,8 +273,9 @@ fn check_integration(integration: &str) -> AppResult<()> {
 pub async fn whatsapp_number(svc: &Services, raw: &str) -> AppResult<String> {
     let raw = raw.trim();
     let region = settings::default_region(svc).await?;
-    let e164 = crate::text::phone_e164(raw, &region)
-        .ok_or_else(|| AppError::validation("number", "is not a phone number (write it with the country code, e.g. +44 7700 900123)"))?;
+    let e164 = crate::text::phone_e164(raw, &region).ok_or_else(|| {
+        AppError::validation("number", "is not a phone number (write it with the country code, e.g. +44 7700 900123)")
+    })?;
     Ok(e164.trim_start_matches('+').to_string())
 }
 
@@ -302,11 +310,25 @@ pub async fn create_link_code(
         backend,
         "INSERT INTO integration_link_codes (code_sha256, integration, user_id, external_id, created_at, expires_at) \
          VALUES (?, ?, ?, ?, ?, ?)",
-        vec![code_hash(&code).into(), integration.into(), actor.user_id.into(), number.clone().into(), now.into(), expires_at.into()],
+        vec![
+            code_hash(&code).into(),
+            integration.into(),
+            actor.user_id.into(),
+            number.clone().into(),
+            now.into(),
+            expires_at.into(),
+        ],
     ))
     .await?;
-    audit::record(&txn, Some(actor.user_id), None, "integration", "link_code", serde_json::json!({"integration": integration}))
-        .await?;
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        None,
+        "integration",
+        "link_code",
+        serde_json::json!({"integration": integration}),
+    )
+    .await?;
     txn.commit().await?;
     let (command, bot_link) = if integration == TELEGRAM {
         (format!("/start {code}"), cfg.telegram_bot_username.as_ref().map(|b| format!("https://t.me/{b}?start={code}")))
@@ -431,11 +453,11 @@ pub async fn linked_user(svc: &Services, integration: &str, external_id: &str) -
 
 /// The acting user for work done on behalf of `user_id`, if the account is still active.
 pub async fn actor_for(svc: &Services, user_id: i64) -> AppResult<Option<Actor>> {
-    Ok(user::Entity::find_by_id(user_id)
-        .one(&svc.db)
-        .await?
-        .filter(|u| u.is_active)
-        .map(|u| Actor { user_id: u.id, username: u.username, is_admin: u.is_admin }))
+    Ok(user::Entity::find_by_id(user_id).one(&svc.db).await?.filter(|u| u.is_active).map(|u| Actor {
+        user_id: u.id,
+        username: u.username,
+        is_admin: u.is_admin,
+    }))
 }
 
 /// The signed-in user's linked accounts and pending WhatsApp number.
@@ -501,8 +523,15 @@ pub async fn unlink(svc: &Services, actor: &Actor, id: Option<i64>) -> AppResult
     .ok_or_else(|| AppError::not_found("linked account"))?;
     let txn = svc.db.begin().await?;
     txn.execute_raw(stmt(backend, "DELETE FROM integration_accounts WHERE id = ?", vec![row.id.into()])).await?;
-    audit::record(&txn, Some(actor.user_id), None, "integration", "unlink", serde_json::json!({"integration": row.integration, "user_id": row.user_id}))
-        .await?;
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        None,
+        "integration",
+        "unlink",
+        serde_json::json!({"integration": row.integration, "user_id": row.user_id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -599,7 +628,8 @@ pub struct BotUpdate {
     pub last_error: Option<String>,
 }
 
-const UPDATE_COLUMNS: &str = "id, integration, external_id, kind, payload, chat_id, user_id, status, attempts, scan_id, \
+const UPDATE_COLUMNS: &str =
+    "id, integration, external_id, kind, payload, chat_id, user_id, status, attempts, scan_id, \
      contact_id, outcome, reply_text, replied_at, last_error";
 
 /// All recorded updates (oldest first), for tests and diagnostics.
@@ -767,10 +797,13 @@ pub fn input_from_fields(fields: &serde_json::Value, source: &str) -> ContactInp
 /// Saves `input` for `actor` unless the person is already known: the same check-on-create the
 /// editor uses, and the same `contacts::create` (audit, keys, duplicate pairs, metrics).
 pub async fn save_card(svc: &Services, actor: &Actor, input: ContactInput) -> AppResult<CardOutcome> {
-    let check = duplicates::check(svc, actor, dto::CheckDuplicatesInput { draft: input.clone(), exclude_id: None }).await;
+    let check =
+        duplicates::check(svc, actor, dto::CheckDuplicatesInput { draft: input.clone(), exclude_id: None }).await;
     let candidates = match check {
         Ok(c) => c,
-        Err(AppError::Validation { field, message }) => return Ok(CardOutcome::Unusable(format!("{field}: {message}"))),
+        Err(AppError::Validation { field, message }) => {
+            return Ok(CardOutcome::Unusable(format!("{field}: {message}")))
+        }
         Err(e) => return Err(e),
     };
     let s = duplicates::match_settings(svc).await?;
@@ -851,7 +884,11 @@ pub fn reply_for(cfg: &IntegrationConfig, outcome: &CardOutcome, read: &ContactI
             text.push_str(&fields);
             text.push_str(&format!("\n\nSaved to cardcrm: {}", cfg.link(&format!("/contacts/{}", contact.id))));
             if let Some(s) = similar {
-                text.push_str(&format!("\nIt looks a little like {}: {}", who(s), cfg.link(&format!("/contacts/{}", s.id))));
+                text.push_str(&format!(
+                    "\nIt looks a little like {}: {}",
+                    who(s),
+                    cfg.link(&format!("/contacts/{}", s.id))
+                ));
             }
         }
         CardOutcome::Duplicate { existing, .. } => {
@@ -893,7 +930,8 @@ pub async fn search_reply(svc: &Services, actor: &Actor, cfg: &IntegrationConfig
     }
     let mut text = format!("Contacts matching \"{q}\":");
     for h in hits {
-        let mut line = format!("\n• {}", if h.full_name.is_empty() { format!("#{}", h.id) } else { h.full_name.clone() });
+        let mut line =
+            format!("\n• {}", if h.full_name.is_empty() { format!("#{}", h.id) } else { h.full_name.clone() });
         if !h.company.is_empty() {
             line.push_str(&format!(", {}", h.company));
         }
