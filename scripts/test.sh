@@ -35,6 +35,8 @@ E2E_DIR=$(mktemp -d)
 PORT="${E2E_PORT:-3917}"
 export CARDCRM_DATA_DIR="$E2E_DIR" DATABASE_URL="sqlite://$E2E_DIR/e2e.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
 export LEPTOS_SITE_ROOT=target/site CARDCRM_ADMIN_PASSWORD="e2e admin password"
+# Every spec signs in from 127.0.0.1, on two viewports: the per-IP ceilings are for real traffic.
+export RATE_LIMIT_LOGIN_PER_IP=1000/1m RATE_LIMIT_API_PER_IP=100000/1m RATE_LIMIT_API_PER_USER=100000/1m
 target/release/cardcrm create-admin --username e2eadmin --email e2e@example.com
 target/release/cardcrm serve > "$E2E_DIR/server.log" 2>&1 &
 SERVER_PID=$!
