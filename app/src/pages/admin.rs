@@ -380,6 +380,7 @@ pub fn AuditPage() -> impl IntoView {
                 Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>"No entries match."</p></div> }.into_any(),
                 Ok(p) => {
                     let (page, pages, total) = (p.page, p.pages, p.total);
+                    let (first, last) = (page <= 1, page >= pages);
                     view! {
                         <p class="muted audit-total">{format!("{total} entries")}</p>
                         <table class="contacts audit">
@@ -397,9 +398,9 @@ pub fn AuditPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <div class="pager">
-                            <button disabled=page <= 1 on:click=move |_| go(page - 1)>"‹ Newer"</button>
+                            <button disabled=first on:click=move |_| go(page - 1)>"‹ Newer"</button>
                             <span>{format!("Page {page} of {}", pages.max(1))}</span>
-                            <button disabled=page >= pages on:click=move |_| go(page + 1)>"Older ›"</button>
+                            <button disabled=last on:click=move |_| go(page + 1)>"Older ›"</button>
                         </div>
                     }.into_any()
                 }
