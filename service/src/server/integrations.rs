@@ -240,7 +240,8 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<IntegrationStatu
         })
         .collect();
     Ok(IntegrationStatus {
-        telegram_configured: cfg.telegram_configured() && cfg.telegram_webhook_secret.is_some(),
+        // A token is enough for `cardcrm telegram poll`; the webhook also needs its secret (shown below).
+        telegram_configured: cfg.telegram_configured(),
         whatsapp_configured: cfg.whatsapp_configured() && cfg.whatsapp_app_secret.is_some(),
         settings,
         pending_updates: count(svc, "SELECT COUNT(*) AS n FROM bot_updates WHERE status = 'pending'").await?,
