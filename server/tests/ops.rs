@@ -196,7 +196,8 @@ impl std::io::Write for Buffer {
 
 #[tokio::test]
 async fn json_logs_carry_the_request_id_and_no_secrets() {
-    let app = app().await;
+    let mut app = app().await;
+    rebuild(&mut app, |c| c.access_log = true, None);
     let token = app.admin().await;
     let buf = Buffer::default();
     let writer = buf.clone();
@@ -496,4 +497,34 @@ async fn admin_resets_a_password() {
     let audit = app.get("/api/v1/admin/audit?action=reset_password", &admin).await;
     assert_eq!(audit.body["total"], 1, "{}", audit.body);
     assert!(!audit.body.to_string().contains("brand new"), "the password is not in the audit log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_reads_with_the_configured_engine_order() {
+    let app = app().await;
+    let admin = app.admin().await;
+    let settings = app.get("/api/v1/admin/settings", &admin).await;
+    let engines: Vec<String> = serde_json::from_value(settings.body["available_engines"].clone()).unwrap();
+    if !engines.contains(&"tesseract".to_string()) {
+        eprintln!("built without Tesseract: one engine, nothing to order");
+        return;
+    }
+    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "US", "ocr_engine_order": ["tesseract"]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let r = upload(&app, &admin, &card("contoso-avery.jpg")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let started = Instant::now();
+    let scan = loop {
+        let s = app.get(&format!("/api/v1/scans/{id}"), &admin).await;
+        if matches!(s.body["status"].as_str(), Some("done" | "failed")) {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "scan not read: {}", s.body);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    worker.shutdown().await;
+    assert_eq!(scan.body["status"], "done", "{}", scan.body);
+    assert_eq!(scan.body["engine"], "tesseract", "{}", scan.body);
 }

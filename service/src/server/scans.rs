@@ -52,7 +52,8 @@ pub struct ScanContext {
     data_dir: PathBuf,
     models_dir: PathBuf,
     wake: Notify,
-    pipeline: Mutex<Option<Arc<ocr::Pipeline>>>,
+    /// The loaded pipeline and the engine order it was built for.
+    pipeline: Mutex<Option<(Vec<String>, Arc<ocr::Pipeline>)>>,
 }
 
 impl ScanContext {
@@ -84,15 +85,23 @@ impl ScanContext {
         self.data_dir.join("scans")
     }
 
-    /// The OCR pipeline, loaded on first use and shared afterwards (blocking: call off the runtime).
-    /// A load failure (missing model) is not remembered, so fetching the models fixes it without a restart.
-    fn pipeline(&self) -> Result<Arc<ocr::Pipeline>, ocr::OcrError> {
+    /// The OCR pipeline for an engine order (the `ocr_engine_order` setting; empty: the build's
+    /// default), loaded on first use and shared until the order changes (blocking: call off the
+    /// runtime). A load failure (missing model) is not remembered, so fetching the models fixes it
+    /// without a restart.
+    fn pipeline(&self, order: &[String]) -> Result<Arc<ocr::Pipeline>, ocr::OcrError> {
         let mut slot = self.pipeline.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = slot.as_ref() {
-            return Ok(p.clone());
+        if let Some((built_for, p)) = slot.as_ref() {
+            if built_for.as_slice() == order {
+                return Ok(p.clone());
+            }
         }
-        let p = Arc::new(ocr::default_pipeline(&self.models_dir)?);
-        *slot = Some(p.clone());
+        let p = Arc::new(if order.is_empty() {
+            ocr::default_pipeline(&self.models_dir)?
+        } else {
+            ocr::pipeline_from_names(order, &self.models_dir)?
+        });
+        *slot = Some((order.to_vec(), p.clone()));
         Ok(p)
     }
 }
@@ -597,8 +606,10 @@ fn read_image(
     bytes: &[u8],
     engine: Option<&str>,
     hints: &ocr::ParseHints,
+    order: &[String],
 ) -> Result<(String, serde_json::Value), ocr::OcrError> {
-    let pipeline = ctx.pipeline()?;
+    // A re-read with a named engine needs every engine of the build, whatever the order setting says.
+    let pipeline = ctx.pipeline(if engine.is_some() { &[] } else { order })?;
     let t0 = Instant::now();
     let img = ocr::decode_image(bytes, &ocr::Limits::default())?;
     let decode_ms = t0.elapsed().as_millis() as u64;
@@ -653,7 +664,10 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
                     tracing::warn!(error = %e, "cannot load parse hints");
                     ocr::ParseHints::default()
                 });
-                match tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref(), &hints)).await {
+                let order = crate::admin::ocr_engine_order(svc).await.unwrap_or_default();
+                match tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref(), &hints, &order))
+                    .await
+                {
                     Ok(Ok(r)) => Ok(r),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(e) => {
