@@ -441,9 +441,9 @@ impl Ctx {
             scans::DONE => {}
             scans::FAILED => {
                 let why = scan.error.unwrap_or_default();
-                let link = cfg.link(&format!("/scans/{scan_id}"));
+                let link = cfg.link(&format!("/api/v1/scans/{scan_id}/image"));
                 return Ok(Some((
-                    format!("I could not read this image ({why}).\nOpen the scan: {link}"),
+                    format!("I could not read this image ({why}).\nThe photo: {link}"),
                     "scan_failed".into(),
                 )));
             }

@@ -874,11 +874,14 @@ fn who(c: &ContactSummary) -> String {
     }
 }
 
-/// The chat reply for one card. `scan_id` adds the link to open the scan in the editor.
+/// The chat reply for one card. A saved contact is linked (its page shows the card photo); when
+/// nothing was saved, `scan_id` links the photo itself.
 pub fn reply_for(cfg: &IntegrationConfig, outcome: &CardOutcome, read: &ContactInput, scan_id: Option<i64>) -> String {
     let mut text = String::new();
     let fields = describe(read);
-    let open_scan = scan_id.map(|id| format!("\nOpen the scan: {}", cfg.link(&format!("/scans/{id}"))));
+    let saved = matches!(outcome, CardOutcome::Created { .. });
+    let open_scan =
+        scan_id.filter(|_| !saved).map(|id| format!("\nThe photo: {}", cfg.link(&format!("/api/v1/scans/{id}/image"))));
     match outcome {
         CardOutcome::Created { contact, similar } => {
             text.push_str("Read from the card:\n");
