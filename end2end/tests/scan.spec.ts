@@ -34,6 +34,8 @@ test("scan a card: upload, see the blocks, reassign one, save, find the contact"
   await expect(page.getByRole("heading", { name: "Scan a card" })).toBeVisible();
   await hydrated(page);
   await expect(page.locator('input[name="front"]')).toHaveAttribute("capture", "environment");
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-upload-${info.project.name}.png`, fullPage: true });
 
   // A file that is not an image gets the API's clear error.
   await page.locator('input[name="front"]').setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a card") });
@@ -52,6 +54,15 @@ test("scan a card: upload, see the blocks, reassign one, save, find the contact"
   await expect(field("first_name").locator(".block-tag")).not.toHaveCount(0);
   await fitsWidth(page);
   await page.screenshot({ path: `test-results/scan-editor-${info.project.name}.png`, fullPage: true });
+
+  // Read again with another engine: Tesseract finds nothing on this 12 MP photo; PP-OCR reads it again.
+  await page.getByLabel("OCR engine").selectOption("tesseract");
+  await page.getByRole("button", { name: "Read again" }).click();
+  await expect(page.getByText(/Read by tesseract/)).toBeVisible({ timeout: 150_000 });
+  await page.getByLabel("OCR engine").selectOption("paddle");
+  await page.getByRole("button", { name: "Read again" }).click();
+  await expect(page.getByText(/Read by paddle/)).toBeVisible({ timeout: 150_000 });
+  await expect(field("company").locator("input")).toHaveValue("Contoso");
 
   // Pointing at a field lights up its blocks on the photo.
   await field("company").hover();
@@ -88,4 +99,23 @@ test("scan a card: upload, see the blocks, reassign one, save, find the contact"
   await expect(img).toBeVisible();
   expect(await img.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(100);
   await page.screenshot({ path: `test-results/scan-contact-${info.project.name}.png`, fullPage: true });
+});
+
+test.describe("offline", () => {
+  // The answer is faked at the network layer, so the page's own service worker must stay out of the way.
+  test.use({ serviceWorkers: "block" });
+
+  test("a card photographed offline is kept on the device", async ({ page }) => {
+    await signIn(page);
+    // What the service worker answers when the upload cannot reach the server.
+    await page.route("**/api/v1/scans", (route) =>
+      route.fulfill({ status: 202, contentType: "application/json", body: JSON.stringify({ status: "queued_offline", detail: "stored on this device" }) }),
+    );
+    await page.goto("/scan");
+    await hydrated(page);
+    await page.locator('input[name="front"]').setInputFiles(card);
+    await page.getByRole("button", { name: "Read the card" }).click();
+    await expect(page.getByText("Saved on this device; it will upload when you are back online")).toBeVisible();
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
 });

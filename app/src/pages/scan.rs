@@ -81,6 +81,8 @@ struct Editor {
     /// The field under the pointer or keyboard focus: its blocks light up on the photo.
     hovered: RwSignal<Option<usize>>,
     next_key: StoredValue<usize>,
+    /// The engine chosen for "Read again" (empty: automatic).
+    engine: RwSignal<String>,
 }
 
 impl Editor {
@@ -95,6 +97,7 @@ impl Editor {
             selected: RwSignal::new(Vec::new()),
             hovered: RwSignal::new(None),
             next_key: StoredValue::new(100),
+            engine: RwSignal::new(String::new()),
         }
     }
 
@@ -467,7 +470,7 @@ pub fn ScanPage() -> impl IntoView {
 
 #[component]
 fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>>) -> impl IntoView {
-    let engine = RwSignal::new(String::new());
+    let engine = ed.engine;
     let saving = RwSignal::new(false);
     let failed = move || {
         ed.front.with(|d| d.as_ref().filter(|d| d.status == "failed").map(|d| d.error.clone().unwrap_or_default()))
