@@ -101,6 +101,29 @@ test("scan a card: upload, see the blocks, reassign one, save, find the contact"
   await page.screenshot({ path: `test-results/scan-contact-${info.project.name}.png`, fullPage: true });
 });
 
+test("front and back: both photos outlined, the back fills what the front lacks, both kept with the contact", async ({ page }, info) => {
+  test.setTimeout(180_000);
+  const last = `Back${Date.now().toString(36)}${info.project.name}`;
+  await signIn(page);
+  await page.goto("/scan");
+  await hydrated(page);
+  await page.locator('input[name="front"]').setInputFiles(card);
+  await page.locator('input[name="back"]').setInputFiles(path.join(__dirname, "..", "..", "fixtures", "cards", "real", "contoso-avery.jpg"));
+  await page.getByRole("button", { name: "Read the card" }).click();
+  await expect(page.locator(".scan-figure")).toHaveCount(2, { timeout: 150_000 });
+  await expect(page.locator('.block-chip[data-block="B1"]')).toBeVisible();
+  // The front has no prefix; the back's "Dr." fills it, pointing at a back block.
+  const prefix = page.locator('.scan-field[data-field="prefix"]');
+  await expect(prefix.locator("input")).toHaveValue("Dr.");
+  await expect(prefix.locator(".block-tag")).toHaveText(/^B\d+$/);
+  await page.locator('.scan-field[data-field="last_name"] input').fill(last);
+  await page.getByRole("button", { name: "Save contact" }).click();
+  await page.locator(".scan-saved").getByRole("link", { name: "Open the contact" }).click();
+  await expect(page.getByRole("heading", { name: `Dr. Chris ${last}` })).toBeVisible();
+  await expect(page.getByRole("img", { name: "Front of the business card" })).toBeVisible();
+  await expect(page.getByRole("img", { name: "Back of the business card" })).toBeVisible();
+});
+
 test.describe("offline", () => {
   // The answer is faked at the network layer, so the page's own service worker must stay out of the way.
   test.use({ serviceWorkers: "block" });
