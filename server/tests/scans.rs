@@ -386,3 +386,47 @@ async fn saving_a_scan_checks_its_input() {
     assert_eq!(app.get("/api/v1/contacts", &token).await.body["total"], 0);
     worker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_saves_of_one_scan_at_the_same_moment_make_one_contact() {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    let app = app().await;
+    let token = app.admin().await;
+    for round in 0..3 {
+        // A read card (marked read directly: the race is in the save, not in the OCR).
+        let r = upload(&app, Some(&token), "file", "card.jpg", &fixture("contoso-avery.jpg")).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        let id = r.body["id"].as_i64().expect("id");
+        entity::card_scan::Entity::update_many()
+            .col_expr(entity::card_scan::Column::Status, Expr::value("done"))
+            .filter(entity::card_scan::Column::Id.eq(id))
+            .exec(&app.svc.db)
+            .await
+            .expect("mark read");
+        let body = serde_json::json!({"contact": {"first_name": "Avery", "last_name": format!("Race{round}")}});
+        let path = format!("/api/v1/scans/{id}/save");
+        let (a, b) = tokio::join!(app.post(&path, Some(&token), body.clone()), app.post(&path, Some(&token), body));
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{} / {} ({})", a.body, b.body, backend());
+        let refused = if a.status == StatusCode::CONFLICT { &a } else { &b };
+        assert!(
+            refused.body["detail"].as_str().is_some_and(|d| d.contains("saved")),
+            "{}",
+            refused.body
+        );
+        // Exactly one contact, live or trashed, and the scan points at it.
+        let contacts = entity::contact::Entity::find()
+            .filter(entity::contact::Column::LastName.eq(format!("Race{round}")))
+            .all(&app.svc.db)
+            .await
+            .expect("contacts");
+        assert_eq!(contacts.len(), 1, "{contacts:?} ({})", backend());
+        let saved = if a.status == StatusCode::CREATED { &a } else { &b };
+        assert_eq!(saved.body["contact"]["id"], contacts[0].id);
+        assert!(contacts[0].deleted_at.is_none());
+        let scan = app.get(&format!("/api/v1/scans/{id}"), &token).await;
+        assert_eq!(scan.body["contact_id"], contacts[0].id);
+    }
+    assert_eq!(app.get("/api/v1/contacts", &token).await.body["total"], 3);
+}

@@ -414,7 +414,7 @@ async fn telegram_photo_becomes_a_contact_and_a_reply() {
     let reply = replies.iter().find(|t| t.contains("Read from the card")).expect("a reply with the fields");
     assert!(reply.contains("E-mail: avery.smith@contoso.com"), "{reply}");
     assert!(reply.contains(&format!("Saved to cardcrm: {PUBLIC_URL}/contacts/{contact_id}")), "{reply}");
-    assert!(!reply.contains("The photo:"), "the contact page shows the photo: {reply}");
+    assert!(!reply.contains("/scan?id="), "the contact page shows the photo: {reply}");
 
     // The same card again, as an uncompressed image document: a duplicate, nothing new saved.
     env.fake.add_file("card-doc", fixture("contoso-avery.jpg"));
@@ -428,7 +428,7 @@ async fn telegram_photo_becomes_a_contact_and_a_reply() {
         env.fake.sent_to(&chat).into_iter().find(|t| t.contains("Already in cardcrm as")).expect("duplicate reply");
     assert!(dup.contains(&format!("{PUBLIC_URL}/contacts/{contact_id}")), "{dup}");
     let dup_scan = rows.iter().find(|u| u.external_id == "11").and_then(|u| u.scan_id).expect("scan of update 11");
-    assert!(dup.contains(&format!("The photo: {PUBLIC_URL}/api/v1/scans/{dup_scan}/image")), "{dup}");
+    assert!(dup.contains(&format!("Check and save the card: {PUBLIC_URL}/scan?id={dup_scan}")), "{dup}");
 
     // A replayed update (Telegram retries on non-2xx) does nothing twice.
     let sent_before = env.fake.sent().len();

@@ -441,9 +441,9 @@ impl Ctx {
             scans::DONE => {}
             scans::FAILED => {
                 let why = scan.error.unwrap_or_default();
-                let link = cfg.link(&format!("/api/v1/scans/{scan_id}/image"));
+                let link = cfg.link(&format!("/scan?id={scan_id}"));
                 return Ok(Some((
-                    format!("I could not read this image ({why}).\nThe photo: {link}"),
+                    format!("I could not read this image ({why}).\nType the card in cardcrm: {link}"),
                     "scan_failed".into(),
                 )));
             }

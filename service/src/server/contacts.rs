@@ -10,7 +10,7 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, TransactionTrait, Value,
+    QueryOrder, QuerySelect, Set, Statement, TransactionTrait, Value, DatabaseTransaction,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -210,11 +210,36 @@ pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clea
 /// Creates a contact; writes its audit entry, its duplicate keys and the pending duplicate pairs
 /// it makes in the same transaction.
 pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppResult<Contact> {
+    let new = prepare(svc, input).await?;
+    let txn = svc.db.begin().await?;
+    let created = create_in(&txn, actor, new).await?;
+    txn.commit().await?;
+    created_committed(svc, &created);
+    Ok(created)
+}
+
+/// A contact checked and ready to be written by [`create_in`]: its cleaned fields and the
+/// duplicate-matching settings, read before the caller's transaction begins (an in-memory SQLite
+/// pool has a single connection, which the transaction holds).
+pub struct NewContact {
+    c: Clean,
+    match_settings: dedup::Settings,
+}
+
+/// Checks and cleans a new contact's fields (422 on bad input); nothing is written.
+pub async fn prepare(svc: &Services, input: ContactInput) -> AppResult<NewContact> {
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
     let match_settings = duplicates::match_settings(svc).await?;
+    Ok(NewContact { c, match_settings })
+}
+
+/// Writes a prepared contact inside the caller's transaction: the row, its phones, e-mails, tags
+/// and groups, its audit entry, duplicate keys and pending pairs. The caller commits and then
+/// calls [`created_committed`].
+pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact) -> AppResult<Contact> {
+    let NewContact { c, match_settings } = new;
     let now = Utc::now();
-    let txn = svc.db.begin().await?;
     let i = &c.input;
     let row = contact::ActiveModel {
         uid: Set(uuid::Uuid::new_v4().to_string()),
@@ -240,25 +265,28 @@ pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppRe
         merged_into_id: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     // The sequence number is the row id: unique and monotonic without a second counter.
     contact::Entity::update_many()
         .col_expr(contact::Column::SequenceNumber, Expr::value(row.id))
         .filter(contact::Column::Id.eq(row.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    write_children(&txn, row.id, &c).await?;
-    let created = load_one(&txn, row.id).await?;
+    write_children(txn, row.id, &c).await?;
+    let created = load_one(txn, row.id).await?;
     let changes = audit::diff(&empty_snapshot(), &snapshot(&created));
-    audit::record(&txn, Some(actor.user_id), Some(row.id), "contact", "create", json!({ "changes": changes })).await?;
-    duplicates::sync_keys(&txn, &created, &match_settings).await?;
-    duplicates::record_pairs(&txn, &created, &match_settings).await?;
-    txn.commit().await?;
+    audit::record(txn, Some(actor.user_id), Some(row.id), "contact", "create", json!({ "changes": changes })).await?;
+    duplicates::sync_keys(txn, &created, &match_settings).await?;
+    duplicates::record_pairs(txn, &created, &match_settings).await?;
+    Ok(created)
+}
+
+/// What follows a committed create: the list caches are dropped and the counters move.
+pub fn created_committed(svc: &Services, created: &Contact) {
     svc.contacts_changed();
     metrics::gauge!("contacts_total").increment(1.0);
-    metrics::counter!("contacts_created_total", "source" => c.source.clone()).increment(1);
-    Ok(created)
+    metrics::counter!("contacts_created_total", "source" => created.source.clone()).increment(1);
 }
 
 /// Replaces a contact's fields. `input.version` must equal the stored version, else 409.

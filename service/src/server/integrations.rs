@@ -875,13 +875,13 @@ fn who(c: &ContactSummary) -> String {
 }
 
 /// The chat reply for one card. A saved contact is linked (its page shows the card photo); when
-/// nothing was saved, `scan_id` links the photo itself.
+/// nothing was saved, `scan_id` links the scan page, which opens the card in the block editor.
 pub fn reply_for(cfg: &IntegrationConfig, outcome: &CardOutcome, read: &ContactInput, scan_id: Option<i64>) -> String {
     let mut text = String::new();
     let fields = describe(read);
     let saved = matches!(outcome, CardOutcome::Created { .. });
     let open_scan =
-        scan_id.filter(|_| !saved).map(|id| format!("\nThe photo: {}", cfg.link(&format!("/api/v1/scans/{id}/image"))));
+        scan_id.filter(|_| !saved).map(|id| format!("\nCheck and save the card: {}", cfg.link(&format!("/scan?id={id}"))));
     match outcome {
         CardOutcome::Created { contact, similar } => {
             text.push_str("Read from the card:\n");

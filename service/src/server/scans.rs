@@ -455,16 +455,14 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
     let mut contact_input = input.contact;
     contact_input.source = Some("ocr".into());
     contact_input.version = None;
-    let contact = crate::contacts::create(svc, actor, contact_input).await?;
+    let new_contact = crate::contacts::prepare(svc, contact_input).await?;
 
-    let read_front = to_draft(front.clone()).fields;
-    let read_back = back.clone().map(|b| to_draft(b).fields);
-    let read = merged_fields(&read_front, read_back.as_ref());
-    let fields = crate::corrections::compare(&read, &contact);
+    // One transaction: claim the scans, create the contact, link them, record the corrections.
+    // The claim is a conditional update, so of two saves at the same moment the second waits for
+    // the first (PostgreSQL row lock; SQLite one writer), finds the scan taken, and creates nothing.
     let txn = svc.db.begin().await?;
     for (scan, side) in std::iter::once((&front, "front")).chain(back.iter().map(|b| (b, "back"))) {
         let res = card_scan::Entity::update_many()
-            .col_expr(card_scan::Column::ContactId, Expr::value(Some(contact.id)))
             .col_expr(card_scan::Column::Side, Expr::value(side))
             .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(card_scan::Column::Id.eq(scan.id))
@@ -472,14 +470,25 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
             .exec(&txn)
             .await?;
         if res.rows_affected == 0 {
-            // Saved twice at the same moment: keep the first, put this copy in the trash.
             txn.rollback().await?;
-            crate::contacts::delete(svc, actor, contact.id).await?;
             return Err(AppError::Conflict("this card was saved by another request at the same time".into()));
         }
     }
+    let contact = crate::contacts::create_in(&txn, actor, new_contact).await?;
+    let ids: Vec<i64> = std::iter::once(front.id).chain(back.iter().map(|b| b.id)).collect();
+    card_scan::Entity::update_many()
+        .col_expr(card_scan::Column::ContactId, Expr::value(Some(contact.id)))
+        .filter(card_scan::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?;
+
+    let read_front = to_draft(front.clone()).fields;
+    let read_back = back.clone().map(|b| to_draft(b).fields);
+    let read = merged_fields(&read_front, read_back.as_ref());
+    let fields = crate::corrections::compare(&read, &contact);
     crate::corrections::record(&txn, actor, front.id, contact.id, &fields).await?;
     txn.commit().await?;
+    crate::contacts::created_committed(svc, &contact);
     tracing::info!(
         scan = front.id,
         contact = contact.id,
