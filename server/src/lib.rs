@@ -1,5 +1,8 @@
 //! The cardcrm HTTP server: configuration, the axum router (UI, `/api/v1`, `/metrics`,
 //! `/health`), and the middleware around them. The binary in `main.rs` is its command line.
+// The Leptos view types of the bigger pages (scan editor, merge view) nest deeper than the
+// default limit of 128 when the whole app is monomorphised in this crate.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod config;
