@@ -300,6 +300,11 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
             let _ = form.request_submit();
         }
     });
+    let on_save_anyway = Callback::new(move |_: ()| {
+        if let Some(form) = submit_ref.get_untracked() {
+            let _ = form.request_submit();
+        }
+    });
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -395,7 +400,7 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
                 </datalist>
             </fieldset>
             <ErrorBox error=error/>
-            <crate::pages::merge::DuplicateWarning draft=draft on_merge=on_merge/>
+            <crate::pages::merge::DuplicateWarning draft=draft on_merge=on_merge on_save=on_save_anyway/>
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}

@@ -73,9 +73,10 @@ pub fn MergePage() -> impl IntoView {
                 .collect::<Vec<i64>>()
         })
     });
-    let contacts = Resource::new(
-        move || ids.get(),
-        |ids| async move {
+    // Loaded in the browser only: nothing async to hydrate, so the editor's handlers always attach.
+    let contacts = LocalResource::new(move || {
+        let ids = ids.get();
+        async move {
             if ids.len() < 2 {
                 return Err(ServerFnError::ServerError("choose two or more contacts to merge".into()));
             }
@@ -84,17 +85,16 @@ pub fn MergePage() -> impl IntoView {
                 out.push(api::get_contact(id).await?);
             }
             Ok(out)
-        },
-    );
+        }
+    });
     view! {
         <p class="crumbs"><A href="/duplicates">"← Duplicates"</A></p>
         <div class="toolbar"><h1>"Merge contacts"</h1></div>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || contacts.get().map(|res| match res {
-                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                Ok(list) => view! { <MergeEditor contacts=list/> }.into_any(),
-            })}
-        </Transition>
+        {move || match contacts.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(Err(e)) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+            Some(Ok(list)) => MergeEditor(MergeEditorProps { contacts: list }).into_any(),
+        }}
     }
 }
 
@@ -184,11 +184,12 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let radio = move |group: String, id: i64, label: String, selected: Signal<bool>, pick: Callback<i64>| {
         view! {
             <label class="merge-option" class:chosen=move || selected.get()>
-                <input type="radio" name=group value=id.to_string() prop:checked=move || selected.get()
+                <input type="radio" name=group value=id.to_string() checked=move || selected.get() prop:checked=move || selected.get()
                     on:change=move |_| pick.run(id)/>
                 <span class="merge-value">{if label.trim().is_empty() { "—".to_string() } else { label }}</span>
             </label>
         }
+        .into_any()
     };
     let field_rows = differing
         .into_iter()
@@ -211,8 +212,10 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                     <div class="merge-options">{options}</div>
                 </div>
             }
+            .into_any()
         })
-        .collect_view();
+        .collect_view()
+        .into_any();
     let list_row = move |what: &'static str,
                          keep_all: RwSignal<bool>,
                          from: RwSignal<i64>,
@@ -235,7 +238,7 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                 <div class="merge-label">{if what == "phones" { "Phones" } else { "E-mails" }}</div>
                 <div class="merge-options">
                     <label class="merge-option" class:chosen=move || keep_all.get()>
-                        <input type="radio" name=format!("field-{what}") value="all" prop:checked=move || keep_all.get()
+                        <input type="radio" name=format!("field-{what}") value="all" checked=move || keep_all.get() prop:checked=move || keep_all.get()
                             on:change=move |_| keep_all.set(true)/>
                         <span class="merge-value">{format!("Keep all {}", if what == "phones" { "phones" } else { "e-mails" })}</span>
                     </label>
@@ -243,32 +246,36 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                 </div>
             </div>
         }
+        .into_any()
     };
-    view! {
-        {move || done.get().map(|r| {
-            let others = contacts.with_value(|cs| {
-                cs.iter().filter(|c| c.id != r.survivor.id).map(|c| (c.id, display_name(c))).collect::<Vec<_>>()
-            });
-            view! { <MergeDone r=r others=others undo=undo error=error/> }
-        })}
-        <div class="merge-editor-wrap" style:display=move || if done.get().is_some() { "none" } else { "block" }>
+    let records = contacts
+        .with_value(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let id = c.id;
+                    let selected = Signal::derive(move || survivor.get() == id);
+                    let pick = Callback::new(move |id: i64| survivor.set(id));
+                    let company =
+                        if c.company.is_empty() || c.full_name.is_empty() { String::new() } else { format!(", {}", c.company) };
+                    let label = format!("#{} {}{company}", c.sequence_number, display_name(c));
+                    radio("survivor".into(), id, label, selected, pick)
+                })
+                .collect_view()
+        })
+        .into_any();
+    let phones_row = list_row("phones", keep_all_phones, phones_from, phones_of);
+    let emails_row = list_row("emails", keep_all_emails, emails_from, emails_of);
+    let editor = view! {
             <section class="card merge-editor">
                 <div class="merge-field merge-records" data-field="survivor">
                     <div class="merge-label">"Keep record"</div>
                     <div class="merge-options">
-                        {contacts.with_value(|cs| cs.iter().map(|c| {
-                            let id = c.id;
-                            let selected = Signal::derive(move || survivor.get() == id);
-                            let pick = Callback::new(move |id: i64| survivor.set(id));
-                            let label = format!("#{} {}{}", c.sequence_number, display_name(c),
-                                if c.company.is_empty() || c.full_name.is_empty() { String::new() } else { format!(", {}", c.company) });
-                            radio("survivor".into(), id, label, selected, pick)
-                        }).collect_view())}
+                        {records}
                     </div>
                 </div>
                 {field_rows}
-                {list_row("phones", keep_all_phones, phones_from, phones_of)}
-                {list_row("emails", keep_all_emails, emails_from, emails_of)}
+                {phones_row}
+                {emails_row}
                 {(!same.is_empty()).then(|| view! { <p class="small muted">"The same in every record: "{same.join(" · ")}</p> })}
                 <p class="small muted">"Tags, groups, card images and history of every record move to the one kept; the others stay as “merged into” it and the merge can be undone."</p>
                 <ErrorBox error=error/>
@@ -279,9 +286,21 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                     </button>
                 </div>
             </section>
-            {move || preview.value().get().and_then(Result::ok).map(|r| view! { <MergePreview c=r.survivor/> })}
+    }
+    .into_any();
+    view! {
+        {move || done.get().map(|r| {
+            let others = contacts.with_value(|cs| {
+                cs.iter().filter(|c| c.id != r.survivor.id).map(|c| (c.id, display_name(c))).collect::<Vec<_>>()
+            });
+            view! { <MergeDone r=r others=others undo=undo error=error/> }.into_any()
+        })}
+        <div class="merge-editor-wrap" style:display=move || if done.get().is_some() { "none" } else { "block" }>
+            {editor}
+            {move || preview.value().get().and_then(Result::ok).map(|r| view! { <MergePreview c=r.survivor/> }.into_any())}
         </div>
     }
+    .into_any()
 }
 
 /// After a merge: a link to the survivor and Undo (then links to every record again).
@@ -356,7 +375,8 @@ fn MergePreview(c: Contact) -> impl IntoView {
 /// On a contact's page: what it was merged into, and the merges it took part in, with Undo.
 #[component]
 pub fn MergeHistory(contact_id: i64) -> impl IntoView {
-    let merges = Resource::new(move || contact_id, api::contact_merges);
+    // Loaded in the browser only (no async content to hydrate).
+    let merges = LocalResource::new(move || api::contact_merges(contact_id));
     let undo = Action::new(|id: &i64| api::undo_merge(*id));
     Effect::new(move |_| {
         if let Some(Ok(_)) = undo.value().get() {
@@ -366,8 +386,7 @@ pub fn MergeHistory(contact_id: i64) -> impl IntoView {
     });
     let error = Signal::derive(move || undo.value().get().and_then(Result::err).map(|e| error_text(&e)));
     view! {
-        <Transition fallback=|| ()>
-            {move || merges.get().and_then(Result::ok).map(|m| {
+        {move || merges.get().and_then(Result::ok).map(|m| {
                 let into = m.merged_into.clone().map(|s| view! {
                     <div class="notice merged-into">"This contact was merged into "
                         <A href=format!("/contacts/{}", s.id)><strong>{s.full_name.clone()}</strong></A>
@@ -406,7 +425,6 @@ pub fn MergeHistory(contact_id: i64) -> impl IntoView {
                 });
                 view! { {into}{list} }
             })}
-        </Transition>
     }
 }
 
@@ -417,6 +435,8 @@ pub fn DuplicateWarning(
     #[prop(into)] draft: Signal<Option<ContactInput>>,
     /// Save the draft, then merge it with this contact.
     on_merge: Callback<i64>,
+    /// Save the draft as it is.
+    on_save: Callback<()>,
 ) -> impl IntoView {
     let check = Action::new(|d: &ContactInput| {
         api::check_duplicates(CheckDuplicatesInput { draft: d.clone(), exclude_id: None })
@@ -460,7 +480,7 @@ pub fn DuplicateWarning(
                                 <span class="dup-actions">
                                     <a href=format!("/contacts/{id}") target="_blank">"open"</a>" · "
                                     <button type="button" class="link-button" on:click=move |_| on_merge.run(id)>"merge"</button>" · "
-                                    <button type="submit" class="link-button" on:click=move |_| dismissed.set(true)>"save anyway"</button>
+                                    <button type="button" class="link-button" on:click=move |_| { on_save.run(()); dismissed.set(true); }>"save anyway"</button>
                                 </span>
                             </div>
                         }

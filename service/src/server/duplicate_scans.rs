@@ -15,11 +15,11 @@ use crate::db::placeholder;
 use crate::dto::DuplicateScan;
 use crate::{contacts, duplicates, Actor, AppError, AppResult, Services};
 use chrono::Utc;
-use entity::{contact, duplicate_scan};
+use entity::{contact, contact_key, duplicate_scan};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    Statement, TransactionTrait, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    TransactionTrait, Value,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +30,8 @@ const BATCH: u64 = 1000;
 const STEP: usize = 1 << 15;
 /// Pairs written per INSERT.
 const INSERT_ROWS: usize = 200;
+/// Keys written per INSERT (two bound values each).
+const KEY_ROWS: usize = 500;
 /// A queued or running scan with no progress for this long was interrupted (the process ended).
 const STALE_SECS: i64 = 600;
 
@@ -246,12 +248,21 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
         cursor = last;
         let rows = contact::Entity::find().filter(contact::Column::Id.is_in(ids.clone())).all(db).await?;
         let loaded = contacts::load_many(db, rows).await?;
-        let txn = db.begin().await?;
+        // These contacts have no keys: one multi-row insert per batch, no deletes.
+        let mut rows: Vec<contact_key::ActiveModel> = Vec::new();
         for c in &loaded {
-            duplicates::sync_keys(&txn, c, &s).await?;
-            if !duplicates::keys_for(c, &s).is_empty() {
+            let keys = duplicates::keys_for(c, &s);
+            if !keys.is_empty() {
                 job.row.keys_backfilled += 1;
             }
+            rows.extend(keys.into_iter().map(|key| contact_key::ActiveModel { contact_id: Set(c.id), key: Set(key) }));
+        }
+        let txn = db.begin().await?;
+        for chunk in rows.chunks(KEY_ROWS) {
+            contact_key::Entity::insert_many(chunk.to_vec())
+                .on_conflict_do_nothing_on([contact_key::Column::ContactId, contact_key::Column::Key])
+                .exec(&txn)
+                .await?;
         }
         txn.commit().await?;
         done += ids.len() as i64;

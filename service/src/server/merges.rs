@@ -694,7 +694,7 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
         .await?;
     }
     txn.commit().await?;
-    svc.counts.invalidate();
+    svc.contacts_changed();
     metrics::gauge!("contacts_total").decrement(losers.len() as f64);
     metrics::counter!("duplicate_merges_total").increment(1);
     Ok(MergeResult { merge_id: Some(record.id), dry_run: false, survivor: after, merged_ids: losers, sources: p.sources })
@@ -896,7 +896,7 @@ pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<Con
         .await?;
     }
     txn.commit().await?;
-    svc.counts.invalidate();
+    svc.contacts_changed();
     metrics::gauge!("contacts_total").increment(losers.len() as f64);
     for_contact(svc, actor, m.survivor_id).await
 }
