@@ -10,6 +10,7 @@ mod m20261126_000003_scans;
 mod m20261127_000004_merges;
 mod m20261127_000005_ocr_corrections;
 mod m20261127_000006_integrations;
+mod m20261127_000007_list_indexes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_merges::Migration),
             Box::new(m20261127_000005_ocr_corrections::Migration),
             Box::new(m20261127_000006_integrations::Migration),
+            Box::new(m20261127_000007_list_indexes::Migration),
         ]
     }
 }
