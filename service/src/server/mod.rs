@@ -1,5 +1,6 @@
 //! The server-side half of the crate.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod contacts;
