@@ -293,8 +293,12 @@ async fn a_scan_backfills_keys_and_finds_the_pairs() {
     let b = create(&app, &t, anna_latin()).await;
     let boris = json!({"first_name": "Boris", "last_name": "Ivanov", "emails": [{"address": "b.ivanov@initech.com"}]});
     let c = create(&app, &t, boris.clone()).await;
-    let d = create(&app, &t, json!({"first_name": "Борис", "last_name": "Иванов", "company": "Initech",
-                                     "emails": [{"address": "B.Ivanov@initech.com"}]}))
+    let d = create(
+        &app,
+        &t,
+        json!({"first_name": "Борис", "last_name": "Иванов", "company": "Initech",
+                                     "emails": [{"address": "B.Ivanov@initech.com"}]}),
+    )
     .await;
     entity::contact_key::Entity::delete_many().exec(&app.svc.db).await.expect("drop keys");
     entity::duplicate_pair::Entity::delete_many().exec(&app.svc.db).await.expect("drop pairs");
@@ -372,14 +376,15 @@ async fn only_admins_scan_and_change_the_thresholds() {
     changed["threshold"] = json!(1.0);
     let r = app.put("/api/v1/duplicates/settings", &user, changed.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = app.raw(
-        Request::post("/api/start_duplicate_scan")
-            .header(header::AUTHORIZATION, format!("Bearer {user}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let r = app
+        .raw(
+            Request::post("/api/start_duplicate_scan")
+                .header(header::AUTHORIZATION, format!("Bearer {user}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the server function refuses alike: {}", r.body);
     assert_eq!(app.get("/api/v1/duplicates/settings", &admin).await.body, defaults);
 

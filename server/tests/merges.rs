@@ -169,7 +169,8 @@ async fn merge_then_undo_restores_everything_exactly() {
     let histories_before =
         [history(&app, &t, a_id).await, history(&app, &t, b_id).await, history(&app, &t, c_id).await];
 
-    let versions = json!({ a_id.to_string(): a["version"], b_id.to_string(): b["version"], c_id.to_string(): c["version"] });
+    let versions =
+        json!({ a_id.to_string(): a["version"], b_id.to_string(): b["version"], c_id.to_string(): c["version"] });
     let body = json!({
         "ids": [a_id, b_id, c_id], "survivor_id": b_id,
         "fields": {"first_name": a_id, "last_name": a_id, "company": c_id, "position": b_id, "notes": "met at the expo"},
@@ -242,8 +243,7 @@ async fn merge_then_undo_restores_everything_exactly() {
     let r = app.post(&format!("/api/v1/merges/{merge_id}/undo"), Some(&t), json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(state(&app, upto).await, before, "undo restores every row exactly ({})", common::backend());
-    let histories_after =
-        [history(&app, &t, a_id).await, history(&app, &t, b_id).await, history(&app, &t, c_id).await];
+    let histories_after = [history(&app, &t, a_id).await, history(&app, &t, b_id).await, history(&app, &t, c_id).await];
     assert_eq!(histories_after, histories_before);
     let mut ids = list_ids(&app.get("/api/v1/contacts?limit=50", &t).await.body);
     ids.sort();
@@ -313,15 +313,29 @@ async fn bad_merge_requests_get_clear_4xx() {
     let gone = create(&app, &t, json!({"full_name": "Old Friend", "phones": [{"number": "+1 212 555 0199"}]})).await;
     let (a_id, b_id, gone_id) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap(), gone["id"].as_i64().unwrap());
     app.call(Method::DELETE, &format!("/api/v1/contacts/{gone_id}"), Some(&t), None).await;
-    let v = |ids: &[i64]| -> Value { ids.iter().map(|i| (i.to_string(), json!(1))).collect::<serde_json::Map<_, _>>().into() };
+    let v = |ids: &[i64]| -> Value {
+        ids.iter().map(|i| (i.to_string(), json!(1))).collect::<serde_json::Map<_, _>>().into()
+    };
     let cases = [
         (json!({"ids": [a_id], "versions": v(&[a_id])}), 422, "ids"),
         (json!({"ids": [a_id, a_id], "versions": v(&[a_id])}), 422, "ids"),
         (json!({"ids": [a_id, b_id]}), 422, "version"),
-        (json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"shoe_size": a_id}}), 422, "fields.shoe_size"),
+        (
+            json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"shoe_size": a_id}}),
+            422,
+            "fields.shoe_size",
+        ),
         (json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"company": 999}}), 422, "fields.company"),
-        (json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"phones": "+1 555"}}), 422, "fields.phones"),
-        (json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"website": "not a site"}}), 422, "website"),
+        (
+            json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"phones": "+1 555"}}),
+            422,
+            "fields.phones",
+        ),
+        (
+            json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "fields": {"website": "not a site"}}),
+            422,
+            "website",
+        ),
         (json!({"ids": [a_id, b_id], "versions": v(&[a_id, b_id]), "survivor_id": 5}), 422, "survivor_id"),
         (json!({"ids": [a_id, 999999], "versions": v(&[a_id, 999999])}), 404, "999999"),
         (json!({"ids": [a_id, gone_id], "versions": v(&[a_id, gone_id])}), 409, "trash"),

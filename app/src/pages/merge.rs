@@ -112,9 +112,9 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let contacts = StoredValue::new(contacts);
     let first = contacts.with_value(|c| c[0].id);
     let survivor = RwSignal::new(first);
-    let picks: RwSignal<BTreeMap<String, i64>> = RwSignal::new(contacts.with_value(|cs| {
-        FIELDS.iter().map(|(f, _)| (f.to_string(), default_pick(cs, first, f))).collect()
-    }));
+    let picks: RwSignal<BTreeMap<String, i64>> = RwSignal::new(
+        contacts.with_value(|cs| FIELDS.iter().map(|(f, _)| (f.to_string(), default_pick(cs, first, f))).collect()),
+    );
     let keep_all_phones = RwSignal::new(true);
     let keep_all_emails = RwSignal::new(true);
     let phones_from = RwSignal::new(first);
@@ -199,9 +199,11 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                     .map(|c| {
                         let id = c.id;
                         let selected = Signal::derive(move || picks.with(|p| p.get(f) == Some(&id)));
-                        let pick = Callback::new(move |id: i64| picks.update(|p| {
-                            p.insert(f.to_string(), id);
-                        }));
+                        let pick = Callback::new(move |id: i64| {
+                            picks.update(|p| {
+                                p.insert(f.to_string(), id);
+                            })
+                        });
                         radio(format!("field-{f}"), id, text_of(c, f), selected, pick)
                     })
                     .collect_view()
@@ -255,8 +257,11 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                     let id = c.id;
                     let selected = Signal::derive(move || survivor.get() == id);
                     let pick = Callback::new(move |id: i64| survivor.set(id));
-                    let company =
-                        if c.company.is_empty() || c.full_name.is_empty() { String::new() } else { format!(", {}", c.company) };
+                    let company = if c.company.is_empty() || c.full_name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", c.company)
+                    };
                     let label = format!("#{} {}{company}", c.sequence_number, display_name(c));
                     radio("survivor".into(), id, label, selected, pick)
                 })

@@ -6,8 +6,8 @@
 use super::{ApiJson, ApiPath, ApiQuery, ApiResult, Authed};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::Json;
 use axum::http::StatusCode;
+use axum::Json;
 use service::dto::{
     CheckDuplicatesInput, ContactMerges, DuplicateCandidate, DuplicatePair, DuplicateQuery, DuplicateScan,
     DuplicateSettings, DuplicateStatusInput, MergeInput, MergeResult, Page,
@@ -56,7 +56,10 @@ pub async fn set_status(
     responses((status = 202, body = DuplicateScan, description = "the scan job (the running one if a scan is under way)"),
               (status = 403, description = "administrators only")),
     security(("bearer" = [])))]
-pub async fn start_scan(State(st): State<AppState>, Authed(actor): Authed) -> ApiResult<(StatusCode, Json<DuplicateScan>)> {
+pub async fn start_scan(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+) -> ApiResult<(StatusCode, Json<DuplicateScan>)> {
     Ok((StatusCode::ACCEPTED, Json(duplicate_scans::start(&st.svc, &actor).await?)))
 }
 

@@ -49,12 +49,11 @@ fn view(m: duplicate_scan::Model) -> DuplicateScan {
     let progress = if m.status == "done" {
         1.0
     } else {
-        let (start, share) =
-            PHASES.iter().find(|p| p.0 == m.phase).map(|p| (p.1, p.2)).unwrap_or(if m.phase == "block" {
-                (0.6, 0.0)
-            } else {
-                (0.0, 0.0)
-            });
+        let (start, share) = PHASES
+            .iter()
+            .find(|p| p.0 == m.phase)
+            .map(|p| (p.1, p.2))
+            .unwrap_or(if m.phase == "block" { (0.6, 0.0) } else { (0.0, 0.0) });
         let frac = if m.total > 0 { (m.done as f32 / m.total as f32).clamp(0.0, 1.0) } else { 0.0 };
         start + share * frac
     };
@@ -302,14 +301,19 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     for start in (0..n).step_by(STEP) {
         let (part, s2) = (inputs.clone(), s.clone());
         let end = (start + STEP).min(n);
-        norm.extend(tokio::task::spawn_blocking(move || dedup::normalize_all(&part[start..end], &s2)).await.map_err(join_err)?);
+        norm.extend(
+            tokio::task::spawn_blocking(move || dedup::normalize_all(&part[start..end], &s2))
+                .await
+                .map_err(join_err)?,
+        );
         job.step(end as i64).await?;
     }
     drop(inputs);
     let norm = Arc::new(norm);
     job.phase("block", 1).await?;
     let (n2, s2) = (norm.clone(), s.clone());
-    let (cands, _stats) = tokio::task::spawn_blocking(move || dedup::candidate_pairs(&n2, &s2)).await.map_err(join_err)?;
+    let (cands, _stats) =
+        tokio::task::spawn_blocking(move || dedup::candidate_pairs(&n2, &s2)).await.map_err(join_err)?;
     let cands = Arc::new(cands);
     job.phase("score", cands.len() as i64).await?;
     let mut pairs: Vec<dedup::Pair> = Vec::new();

@@ -14,264 +14,24 @@ use crate::dto::{
     self, Contact, ContactMerges, ContactSummary, MergeFieldChoice, MergeInput, MergeRecord, MergeResult, MERGE_FIELDS,
 };
 use crate::{audit, contacts, duplicates, settings, Actor, AppError, AppResult, Services};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use dedup::merge_plan::{self, Choice, Record, Value as PlanValue};
 use entity::{
-    audit_log, card_scan, contact, contact_email, contact_group, contact_group_member, contact_key, contact_merge,
-    contact_phone, contact_tag, duplicate_pair, tag, user,
+    audit_log, card_scan, contact, contact_group_member, contact_key, contact_merge, contact_tag, duplicate_pair, user,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
+use snapshot::{take_snapshot, Snapshot};
+
+mod snapshot;
 use std::collections::{BTreeMap, HashSet};
 
 /// At most this many contacts in one merge.
 pub const MAX_MERGE: usize = 20;
-
-/// A contact row as it was, every column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct ContactRow {
-    id: i64,
-    uid: String,
-    sequence_number: i64,
-    prefix: String,
-    first_name: String,
-    middle_name: String,
-    last_name: String,
-    full_name: String,
-    company: String,
-    position: String,
-    department: String,
-    website: String,
-    address: String,
-    notes: String,
-    source: String,
-    search_text: String,
-    version: i32,
-    owner_id: Option<i64>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    deleted_at: Option<DateTime<Utc>>,
-    merged_into_id: Option<i64>,
-}
-
-impl From<contact::Model> for ContactRow {
-    fn from(m: contact::Model) -> Self {
-        ContactRow {
-            id: m.id,
-            uid: m.uid,
-            sequence_number: m.sequence_number,
-            prefix: m.prefix,
-            first_name: m.first_name,
-            middle_name: m.middle_name,
-            last_name: m.last_name,
-            full_name: m.full_name,
-            company: m.company,
-            position: m.position,
-            department: m.department,
-            website: m.website,
-            address: m.address,
-            notes: m.notes,
-            source: m.source,
-            search_text: m.search_text,
-            version: m.version,
-            owner_id: m.owner_id,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-            deleted_at: m.deleted_at,
-            merged_into_id: m.merged_into_id,
-        }
-    }
-}
-
-impl ContactRow {
-    fn active(&self) -> contact::ActiveModel {
-        contact::ActiveModel {
-            id: Set(self.id),
-            uid: Set(self.uid.clone()),
-            sequence_number: Set(self.sequence_number),
-            prefix: Set(self.prefix.clone()),
-            first_name: Set(self.first_name.clone()),
-            middle_name: Set(self.middle_name.clone()),
-            last_name: Set(self.last_name.clone()),
-            full_name: Set(self.full_name.clone()),
-            company: Set(self.company.clone()),
-            position: Set(self.position.clone()),
-            department: Set(self.department.clone()),
-            website: Set(self.website.clone()),
-            address: Set(self.address.clone()),
-            notes: Set(self.notes.clone()),
-            source: Set(self.source.clone()),
-            search_text: Set(self.search_text.clone()),
-            version: Set(self.version),
-            owner_id: Set(self.owner_id),
-            created_at: Set(self.created_at),
-            updated_at: Set(self.updated_at),
-            deleted_at: Set(self.deleted_at),
-            merged_into_id: Set(self.merged_into_id),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct PhoneRow {
-    id: i64,
-    contact_id: i64,
-    kind: String,
-    number: String,
-    e164: Option<String>,
-    position: i32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct EmailRow {
-    id: i64,
-    contact_id: i64,
-    kind: String,
-    address: String,
-    normalized: String,
-    position: i32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct PairRow {
-    id: i64,
-    a_id: i64,
-    b_id: i64,
-    score: f32,
-    match_fields: String,
-    status: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-/// Everything a merge changes, as it was before: undo writes it back.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Snapshot {
-    contacts: Vec<ContactRow>,
-    phones: Vec<PhoneRow>,
-    emails: Vec<EmailRow>,
-    /// (contact_id, tag_id)
-    tags: Vec<(i64, i64)>,
-    /// (contact_id, group_id)
-    groups: Vec<(i64, i64)>,
-    /// (contact_id, key)
-    keys: Vec<(i64, String)>,
-    /// (card_scan id, contact_id)
-    scans: Vec<(i64, i64)>,
-    /// Every pair with one of the contacts on either side.
-    pairs: Vec<PairRow>,
-    /// (audit_log id, contact_id) of the merged contacts' history, which moves to the survivor.
-    history: Vec<(i64, i64)>,
-    /// Each contact's version right after the merge: undo is refused once one has moved on.
-    versions_after: BTreeMap<i64, i32>,
-}
-
-async fn take_snapshot<C: ConnectionTrait>(db: &C, ids: &[i64], losers: &[i64]) -> AppResult<Snapshot> {
-    let ids_v = ids.to_vec();
-    let mut s = Snapshot::default();
-    s.contacts = contact::Entity::find()
-        .filter(contact::Column::Id.is_in(ids_v.clone()))
-        .order_by_asc(contact::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(ContactRow::from)
-        .collect();
-    s.phones = contact_phone::Entity::find()
-        .filter(contact_phone::Column::ContactId.is_in(ids_v.clone()))
-        .order_by_asc(contact_phone::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| PhoneRow {
-            id: p.id,
-            contact_id: p.contact_id,
-            kind: p.kind,
-            number: p.number,
-            e164: p.e164,
-            position: p.position,
-        })
-        .collect();
-    s.emails = contact_email::Entity::find()
-        .filter(contact_email::Column::ContactId.is_in(ids_v.clone()))
-        .order_by_asc(contact_email::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| EmailRow {
-            id: e.id,
-            contact_id: e.contact_id,
-            kind: e.kind,
-            address: e.address,
-            normalized: e.normalized,
-            position: e.position,
-        })
-        .collect();
-    s.tags = contact_tag::Entity::find()
-        .filter(contact_tag::Column::ContactId.is_in(ids_v.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.contact_id, t.tag_id))
-        .collect();
-    s.groups = contact_group_member::Entity::find()
-        .filter(contact_group_member::Column::ContactId.is_in(ids_v.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.contact_id, g.group_id))
-        .collect();
-    s.keys = contact_key::Entity::find()
-        .filter(contact_key::Column::ContactId.is_in(ids_v.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|k| (k.contact_id, k.key))
-        .collect();
-    s.scans = card_scan::Entity::find()
-        .select_only()
-        .column(card_scan::Column::Id)
-        .column(card_scan::Column::ContactId)
-        .filter(card_scan::Column::ContactId.is_in(ids_v.clone()))
-        .into_tuple::<(i64, i64)>()
-        .all(db)
-        .await?;
-    s.pairs = duplicate_pair::Entity::find()
-        .filter(
-            Condition::any()
-                .add(duplicate_pair::Column::AId.is_in(ids_v.clone()))
-                .add(duplicate_pair::Column::BId.is_in(ids_v.clone())),
-        )
-        .order_by_asc(duplicate_pair::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| PairRow {
-            id: p.id,
-            a_id: p.a_id,
-            b_id: p.b_id,
-            score: p.score,
-            match_fields: p.match_fields,
-            status: p.status,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        })
-        .collect();
-    s.history = audit_log::Entity::find()
-        .select_only()
-        .column(audit_log::Column::Id)
-        .column(audit_log::Column::ContactId)
-        .filter(audit_log::Column::ContactId.is_in(losers.to_vec()))
-        .into_tuple::<(i64, i64)>()
-        .all(db)
-        .await?;
-    Ok(s)
-}
 
 fn text_of(c: &Contact, field: &str) -> String {
     match field {
@@ -547,13 +307,17 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
         preview.address = i.address.clone();
         preview.notes = i.notes.clone();
         preview.phones = clean.phones.clone();
-        preview.emails =
-            clean.emails.iter().map(|(kind, address, _)| dto::Email { kind: kind.clone(), address: address.clone() }).collect();
+        preview.emails = clean
+            .emails
+            .iter()
+            .map(|(kind, address, _)| dto::Email { kind: kind.clone(), address: address.clone() })
+            .collect();
         let mut tags: Vec<dto::TagRef> = Vec::new();
         let mut groups: Vec<dto::GroupRef> = Vec::new();
         for c in &loaded {
             tags.extend(c.tags.iter().filter(|t| !tags.iter().any(|x| x.id == t.id)).cloned().collect::<Vec<_>>());
-            groups.extend(c.groups.iter().filter(|g| !groups.iter().any(|x| x.id == g.id)).cloned().collect::<Vec<_>>());
+            groups
+                .extend(c.groups.iter().filter(|g| !groups.iter().any(|x| x.id == g.id)).cloned().collect::<Vec<_>>());
         }
         tags.sort_by(|a, b| a.name.cmp(&b.name));
         groups.sort_by(|a, b| a.name.cmp(&b.name));
@@ -697,7 +461,13 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     svc.contacts_changed();
     metrics::gauge!("contacts_total").decrement(losers.len() as f64);
     metrics::counter!("duplicate_merges_total").increment(1);
-    Ok(MergeResult { merge_id: Some(record.id), dry_run: false, survivor: after, merged_ids: losers, sources: p.sources })
+    Ok(MergeResult {
+        merge_id: Some(record.id),
+        dry_run: false,
+        survivor: after,
+        merged_ids: losers,
+        sources: p.sources,
+    })
 }
 
 /// Why an undo of `m` would be refused now, if it would.
@@ -728,7 +498,10 @@ async fn undo_blocked<C: ConnectionTrait>(db: &C, m: &contact_merge::Model) -> A
                 )));
             }
         } else if r.merged_into_id != Some(m.survivor_id) || r.version != expected {
-            return Ok(Some(format!("contact {id} changed after the merge (version {} now, {expected} then)", r.version)));
+            return Ok(Some(format!(
+                "contact {id} changed after the merge (version {} now, {expected} then)",
+                r.version
+            )));
         }
     }
     Ok(None)
@@ -746,127 +519,7 @@ pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<Con
         serde_json::from_str(&m.snapshot).map_err(|e| AppError::Internal(format!("unreadable snapshot: {e}")))?;
     let ids: Vec<i64> = snapshot.contacts.iter().map(|c| c.id).collect();
 
-    for row in &snapshot.contacts {
-        row.active().update(&txn).await?;
-    }
-    contact_phone::Entity::delete_many().filter(contact_phone::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
-    if !snapshot.phones.is_empty() {
-        contact_phone::Entity::insert_many(snapshot.phones.iter().map(|p| contact_phone::ActiveModel {
-            id: Set(p.id),
-            contact_id: Set(p.contact_id),
-            kind: Set(p.kind.clone()),
-            number: Set(p.number.clone()),
-            e164: Set(p.e164.clone()),
-            position: Set(p.position),
-        }))
-        .exec(&txn)
-        .await?;
-    }
-    contact_email::Entity::delete_many().filter(contact_email::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
-    if !snapshot.emails.is_empty() {
-        contact_email::Entity::insert_many(snapshot.emails.iter().map(|e| contact_email::ActiveModel {
-            id: Set(e.id),
-            contact_id: Set(e.contact_id),
-            kind: Set(e.kind.clone()),
-            address: Set(e.address.clone()),
-            normalized: Set(e.normalized.clone()),
-            position: Set(e.position),
-        }))
-        .exec(&txn)
-        .await?;
-    }
-    // Tags and groups deleted since the merge cannot be linked again.
-    contact_tag::Entity::delete_many().filter(contact_tag::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
-    let tag_ids: Vec<i64> = snapshot.tags.iter().map(|t| t.1).collect();
-    let live_tags: HashSet<i64> = tag::Entity::find()
-        .select_only()
-        .column(tag::Column::Id)
-        .filter(tag::Column::Id.is_in(tag_ids))
-        .into_tuple::<i64>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let tags: Vec<_> = snapshot.tags.iter().filter(|t| live_tags.contains(&t.1)).collect();
-    if !tags.is_empty() {
-        contact_tag::Entity::insert_many(
-            tags.iter().map(|(c, t)| contact_tag::ActiveModel { contact_id: Set(*c), tag_id: Set(*t) }),
-        )
-        .exec(&txn)
-        .await?;
-    }
-    contact_group_member::Entity::delete_many()
-        .filter(contact_group_member::Column::ContactId.is_in(ids.clone()))
-        .exec(&txn)
-        .await?;
-    let group_ids: Vec<i64> = snapshot.groups.iter().map(|g| g.1).collect();
-    let live_groups: HashSet<i64> = contact_group::Entity::find()
-        .select_only()
-        .column(contact_group::Column::Id)
-        .filter(contact_group::Column::Id.is_in(group_ids))
-        .into_tuple::<i64>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let groups: Vec<_> = snapshot.groups.iter().filter(|g| live_groups.contains(&g.1)).collect();
-    if !groups.is_empty() {
-        contact_group_member::Entity::insert_many(
-            groups.iter().map(|(c, g)| contact_group_member::ActiveModel { contact_id: Set(*c), group_id: Set(*g) }),
-        )
-        .exec(&txn)
-        .await?;
-    }
-    contact_key::Entity::delete_many().filter(contact_key::Column::ContactId.is_in(ids.clone())).exec(&txn).await?;
-    if !snapshot.keys.is_empty() {
-        contact_key::Entity::insert_many(
-            snapshot.keys.iter().map(|(c, k)| contact_key::ActiveModel { contact_id: Set(*c), key: Set(k.clone()) }),
-        )
-        .exec(&txn)
-        .await?;
-    }
-    for (scan, owner) in &snapshot.scans {
-        card_scan::Entity::update_many()
-            .col_expr(card_scan::Column::ContactId, Expr::value(Some(*owner)))
-            .filter(card_scan::Column::Id.eq(*scan))
-            .exec(&txn)
-            .await?;
-    }
-    let mut by_contact: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (entry, owner) in &snapshot.history {
-        by_contact.entry(*owner).or_default().push(*entry);
-    }
-    for (owner, entries) in by_contact {
-        for chunk in entries.chunks(500) {
-            audit_log::Entity::update_many()
-                .col_expr(audit_log::Column::ContactId, Expr::value(Some(owner)))
-                .filter(audit_log::Column::Id.is_in(chunk.to_vec()))
-                .exec(&txn)
-                .await?;
-        }
-    }
-    duplicate_pair::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(duplicate_pair::Column::AId.is_in(ids.clone()))
-                .add(duplicate_pair::Column::BId.is_in(ids.clone())),
-        )
-        .exec(&txn)
-        .await?;
-    if !snapshot.pairs.is_empty() {
-        duplicate_pair::Entity::insert_many(snapshot.pairs.iter().map(|p| duplicate_pair::ActiveModel {
-            id: Set(p.id),
-            a_id: Set(p.a_id),
-            b_id: Set(p.b_id),
-            score: Set(p.score),
-            match_fields: Set(p.match_fields.clone()),
-            status: Set(p.status.clone()),
-            created_at: Set(p.created_at),
-            updated_at: Set(p.updated_at),
-        }))
-        .exec(&txn)
-        .await?;
-    }
+    snapshot::restore(&txn, &snapshot, &ids).await?;
     let now = Utc::now();
     contact_merge::Entity::update_many()
         .col_expr(contact_merge::Column::UndoneAt, Expr::value(Some(now)))
@@ -919,13 +572,7 @@ pub(crate) async fn ensure_not_merged<C: ConnectionTrait>(db: &C, id: i64) -> Ap
 }
 
 fn summary(c: &contact::Model) -> ContactSummary {
-    ContactSummary {
-        id: c.id,
-        full_name: c.full_name.clone(),
-        company: c.company.clone(),
-        phone: None,
-        email: None,
-    }
+    ContactSummary { id: c.id, full_name: c.full_name.clone(), company: c.company.clone(), phone: None, email: None }
 }
 
 /// The merges a contact took part in (newest first), and what it was merged into, if anything.
@@ -1040,13 +687,19 @@ mod tests {
         let b = contact(2, "Ann", "Acme", &[], &[]);
         let mut input = MergeInput { ids: vec![1, 2], ..Default::default() };
         input.fields.insert("company".into(), MergeFieldChoice::From(9));
-        assert!(matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.company"));
+        assert!(
+            matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.company")
+        );
         let mut input = MergeInput { ids: vec![1, 2], ..Default::default() };
         input.fields.insert("shoe_size".into(), MergeFieldChoice::Value("42".into()));
-        assert!(matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.shoe_size"));
+        assert!(
+            matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.shoe_size")
+        );
         let mut input = MergeInput { ids: vec![1, 2], ..Default::default() };
         input.fields.insert("phones".into(), MergeFieldChoice::Value("+1 555".into()));
-        assert!(matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.phones"));
+        assert!(
+            matches!(plan(&[a.clone(), b.clone()], &input), Err(AppError::Validation { field, .. }) if field == "fields.phones")
+        );
         let input = MergeInput { ids: vec![1, 2], survivor_id: Some(5), ..Default::default() };
         assert!(matches!(plan(&[a, b], &input), Err(AppError::Validation { field, .. }) if field == "survivor_id"));
         assert!(check_ids(&[1]).is_err());
