@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import fs from "node:fs";
 import path from "node:path";
 
 const user = process.env.E2E_USER ?? "admin";
@@ -141,4 +142,49 @@ test.describe("offline", () => {
     await expect(page.getByText("Saved on this device; it will upload when you are back online")).toBeVisible();
     await expect(page.getByRole("alert")).toHaveCount(0);
   });
+});
+
+test("a scan opens by its address: progress while it is read, then the blocks; saved, it is read-only", async ({ page }, info) => {
+  test.setTimeout(180_000);
+  const last = `Url${Date.now().toString(36)}${info.project.name}`;
+  await signIn(page);
+  // Upload through the API with the page's session cookie. A few bytes after the end of the JPEG
+  // make the image new (no cached result), so the page has to wait for the reader.
+  const fixture = path.join(__dirname, "..", "..", "fixtures", "cards", "synthetic", "easy", "card-001.jpg");
+  const bytes = Buffer.concat([fs.readFileSync(fixture), Buffer.from(`cardcrm e2e ${last}`)]);
+  const up = await page.request.post("/api/v1/scans", { multipart: { file: { name: "card.jpg", mimeType: "image/jpeg", buffer: bytes } } });
+  expect(up.status()).toBe(202);
+  const id: number = (await up.json()).id;
+
+  await page.goto(`/scan?id=${id}`);
+  await hydrated(page);
+  await expect(page.locator(".scan-progress, .scan-overlay .block").first()).toBeVisible();
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+  expect(await page.locator(".scan-overlay .block").count()).toBeGreaterThanOrEqual(3);
+  await expect(page.getByRole("button", { name: "Save contact" })).toBeEnabled();
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-by-url-${info.project.name}.png`, fullPage: true });
+
+  // Saved (here through the API), the same address shows it read-only with a link to the contact.
+  const saved = await page.request.post(`/api/v1/scans/${id}/save`, { data: { contact: { first_name: "Url", last_name: last } } });
+  expect(saved.status()).toBe(201);
+  const contactId: number = (await saved.json()).contact.id;
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByText("This card was already saved as a contact")).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save contact" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Read again" })).toBeHidden();
+  await expect(page.locator('.scan-field[data-field="first_name"] input')).toBeDisabled();
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-by-url-saved-${info.project.name}.png`, fullPage: true });
+  await page.locator(".scan-saved-note").getByRole("link", { name: "Open the contact" }).click();
+  await expect(page).toHaveURL(new RegExp(`/contacts/${contactId}$`));
+  await expect(page.getByRole("heading", { name: `Url ${last}` })).toBeVisible();
+
+  // A scan that does not exist (or is someone else's): the API's message, and the upload form.
+  await page.goto("/scan?id=999999999");
+  await hydrated(page);
+  await expect(page.getByRole("alert")).toContainText("scan not found");
+  await expect(page.getByRole("button", { name: "Read the card" })).toBeVisible();
 });

@@ -1,7 +1,9 @@
 //! "Scan a card": upload a photo of the front (and optionally the back) to the scans API, wait
 //! while it is read, then check the fields against the photo with every detected text block
 //! outlined — select blocks and assign or join them into a field, edit, read again with another
-//! engine — and save once as a contact. Also the card images shown on a contact's page.
+//! engine — and save once as a contact. `/scan?id=N` opens scan N (the chat bots link there): still
+//! being read, it shows the progress; already saved, the card read-only with a link to the contact.
+//! Also the card images shown on a contact's page.
 
 use crate::api::{self, error_text};
 use crate::components::ErrorBox;
@@ -9,6 +11,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use service::dto::{
     ContactInput, EmailInput, PhoneInput, SaveScanInput, SavedScan, ScanDraft, ScanFields, CONTACT_KINDS,
 };
@@ -429,6 +432,59 @@ pub fn ScanPage() -> impl IntoView {
         phase.set(Phase::Choose);
     };
 
+    // `/scan?id=N`: open that scan (in the browser only; effects do not run on the server).
+    let query = use_query_map();
+    let opening = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let raw = query.with(|q| q.get("id"));
+        opening.update_value(|n| *n += 1);
+        let ticket = opening.get_value();
+        let Some(raw) = raw else {
+            reset();
+            return;
+        };
+        let Ok(id) = raw.trim().parse::<i64>() else {
+            reset();
+            error.set(Some(format!("“{raw}” is not a scan number.")));
+            return;
+        };
+        error.set(None);
+        phase.set(Phase::Working(format!("Opening scan {id}…")));
+        spawn_local(async move {
+            let outcome: Result<(ScanDraft, Option<ScanDraft>), String> = async {
+                let fd = wait_read(id, "card", phase).await?;
+                // A saved card may have had its back saved with it: show that too.
+                let bd = match fd.contact_id {
+                    Some(cid) => match api::contact_cards(cid).await {
+                        Ok(cards) => match cards.iter().find(|c| c.side == "back" && c.scan_id != id) {
+                            Some(b) => api::get_scan_draft(b.scan_id).await.ok(),
+                            None => None,
+                        },
+                        Err(_) => None,
+                    },
+                    None => None,
+                };
+                Ok((fd, bd))
+            }
+            .await;
+            if opening.get_value() != ticket {
+                return; // the address changed meanwhile
+            }
+            match outcome {
+                Ok((fd, bd)) => {
+                    ed.load(fd, bd);
+                    phase.set(Phase::Editing);
+                }
+                Err(e) => {
+                    ed.front.set(None);
+                    ed.back.set(None);
+                    error.set(Some(e));
+                    phase.set(Phase::Choose);
+                }
+            }
+        });
+    });
+
     view! {
         <div class="toolbar"><h1>"Scan a card"</h1></div>
         <ErrorBox error=error/>
@@ -474,6 +530,15 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
     let saving = RwSignal::new(false);
     let failed = move || {
         ed.front.with(|d| d.as_ref().filter(|d| d.status == "failed").map(|d| d.error.clone().unwrap_or_default()))
+    };
+    // A card already saved is shown read-only (saving it again is refused), with its contact.
+    let saved_as = move || ed.front.with(|d| d.as_ref().and_then(|d| d.contact_id));
+    let read_only = move || saved_as().is_some();
+    let navigate = use_navigate();
+    let discard = move |_| {
+        error.set(None);
+        phase.set(Phase::Choose);
+        navigate("/scan", Default::default());
     };
     let rerun = move |_| {
         let (Some(front), back) = (ed.front.get_untracked(), ed.back.get_untracked()) else { return };
@@ -541,8 +606,15 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
     }
     .into_any();
     let form = view! {
-            <form class="card scan-fields" on:submit=save>
-                <div class="scan-engine">
+            <form class="card scan-fields" class:read-only=read_only on:submit=save>
+                {move || saved_as().map(|cid| view! {
+                    <div class="scan-saved-note" role="status" style="display: flex; flex-wrap: wrap; align-items: center; gap: .6rem; padding-bottom: .8rem; margin-bottom: .9rem; border-bottom: 1px solid var(--line)">
+                        <p style="margin: 0; flex: 1 1 14rem">"This card was already saved as a contact; it is shown as it was read."</p>
+                        <A href=format!("/contacts/{cid}") attr:class="button primary">"Open the contact"</A>
+                    </div>
+                })}
+                <fieldset class="scan-body" disabled=read_only style="min-width: 0; margin: 0">
+                <div class="scan-engine" style:display=move || if read_only() { "none" } else { "" }>
                     <span class="muted small">{move || ed.front.with(|d| d.as_ref().map(|d| format!("Read by {}{}", d.engine.clone().unwrap_or_else(|| "—".into()), d.total_ms.map(|ms| format!(" in {:.1} s", ms as f64 / 1000.0)).unwrap_or_default())))}</span>
                     <select aria-label="OCR engine" prop:value=move || engine.get() on:change=move |ev| engine.set(event_target_value(&ev))>
                         <option value="">"Automatic engine"</option>
@@ -574,11 +646,14 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
                     <legend>"Address"</legend>
                     {text_row("address")}
                 </fieldset>
+                </fieldset>
                 <div class="form-actions scan-actions">
-                    <button type="submit" class="primary" disabled=move || saving.get()>
-                        {move || if saving.get() { "Saving…" } else { "Save contact" }}
-                    </button>
-                    <button type="button" on:click=move |_| { error.set(None); phase.set(Phase::Choose); }>"Discard"</button>
+                    {move || (!read_only()).then(|| view! {
+                        <button type="submit" class="primary" disabled=move || saving.get()>
+                            {move || if saving.get() { "Saving…" } else { "Save contact" }}
+                        </button>
+                    })}
+                    <button type="button" on:click=discard>{move || if read_only() { "Scan another card" } else { "Discard" }}</button>
                 </div>
             </form>
     }
