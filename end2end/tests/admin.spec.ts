@@ -1,30 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
+import { fitsWidth, hydrated, signIn, user as admin } from "./helpers";
 
 // Operations in the browser: the PWA (manifest, service worker, offline card queue) and the admin
 // panel (activate a newly registered user, reset a password, settings, audit-log filters, status).
 // Runs signed in as E2E_USER, who must be an administrator.
-
-const admin = process.env.E2E_USER ?? "admin";
-const password = process.env.E2E_PASSWORD ?? "";
-
-async function hydrated(page: Page) {
-  await page.waitForSelector("body[data-hydrated]");
-}
-
-async function fitsWidth(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(1);
-}
-
-async function signIn(page: Page, name = admin, pw = password) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Username or e-mail").fill(name);
-  await page.getByLabel("Password").fill(pw);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Contacts" })).toBeVisible();
-  await hydrated(page);
-}
 
 test("the app is an installable PWA: manifest, icons and a service worker that controls the page", async ({ page, request }) => {
   await page.goto("/login");

@@ -1,27 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-
-const user = process.env.E2E_USER ?? "admin";
-const password = process.env.E2E_PASSWORD ?? "";
-
-async function hydrated(page: Page) {
-  await page.waitForSelector("body[data-hydrated]");
-}
-
-/** Nothing may stick out sideways (phone width included). */
-async function fitsWidth(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(1);
-}
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Username or e-mail").fill(user);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Contacts" })).toBeVisible();
-  await hydrated(page);
-}
+import { fitsWidth, hydrated, signIn } from "./helpers";
 
 test("sign in, create a contact with two phones, find it, edit it, see the history", async ({ page }, info) => {
   const last = `Tester${Date.now().toString(36)}${info.project.name}`;

@@ -1,29 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
+import { fitsWidth, hydrated, signIn } from "./helpers";
 import fs from "node:fs";
 import path from "node:path";
 
-const user = process.env.E2E_USER ?? "admin";
-const password = process.env.E2E_PASSWORD ?? "";
 const card = path.join(__dirname, "..", "..", "fixtures", "cards", "real", "contoso-chris.jpg");
-
-async function hydrated(page: Page) {
-  await page.waitForSelector("body[data-hydrated]");
-}
-
-async function fitsWidth(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(1);
-}
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Username or e-mail").fill(user);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Contacts" })).toBeVisible();
-  await hydrated(page);
-}
 
 test("scan a card: upload, see the blocks, reassign one, save, find the contact", async ({ page }, info) => {
   test.setTimeout(180_000);
