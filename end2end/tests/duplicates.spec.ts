@@ -15,6 +15,21 @@ async function newContact(page: Page, c: { first: string; last: string; company:
   }
 }
 
+/** The pair row mentioning `text`, paging through the Duplicates list (other tests leave pairs too). */
+async function findPair(page: Page, text: string) {
+  const row = page.locator("tr[data-pair]", { hasText: text });
+  const pager = page.locator("nav.pager span");
+  await expect(page.locator("tr[data-pair]").first()).toBeVisible();
+  for (let n = 2; (await row.count()) === 0; n++) {
+    const next = page.getByRole("button", { name: "Next →" });
+    if ((await pager.count()) === 0 || (await next.isDisabled())) break;
+    await next.click();
+    await expect(pager).toContainText(`Page ${n} of`);
+    await expect(page.locator("tr[data-pair]").first()).toBeVisible();
+  }
+  return row;
+}
+
 test("a near-duplicate is flagged while typing, merged choosing a field from each, and the merge undone", async ({ page }, info) => {
   const tag = `${Date.now().toString(36)}${info.project.name}`;
   const last = `Petrova${tag}`;
@@ -44,7 +59,7 @@ test("a near-duplicate is flagged while typing, merged choosing a field from eac
   // The pair waits on the Duplicates page, side by side.
   await page.goto("/duplicates");
   await hydrated(page);
-  const row = page.locator("tr[data-pair]", { hasText: last });
+  const row = await findPair(page, last);
   await expect(row).toHaveCount(1);
   await expect(row).toContainText("Acme International");
   await fitsWidth(page);
