@@ -309,10 +309,7 @@ pub async fn rerun_scan(id: i64, engine: String) -> Result<String, ServerFnError
 
 /// Saves a read card as a new contact (source ocr) with its card images; answers what was read vs saved.
 #[server(endpoint = "save_scan", input = Json)]
-pub async fn save_scan(
-    id: i64,
-    input: service::dto::SaveScanInput,
-) -> Result<service::dto::SavedScan, ServerFnError> {
+pub async fn save_scan(id: i64, input: service::dto::SaveScanInput) -> Result<service::dto::SavedScan, ServerFnError> {
     service::scans::save(&services()?, &actor()?, id, input).await.map_err(fail)
 }
 

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::Instant;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 /// Content-Security-Policy that Leptos hydration works with (its bootstrap script is inline, and
 /// the WASM module needs `wasm-unsafe-eval`).
@@ -198,7 +198,11 @@ pub fn router(state: AppState) -> Router {
                 .on_request(())
                 .on_response(move |resp: &Response, latency: std::time::Duration, _span: &tracing::Span| {
                     if access_log {
-                        tracing::info!(status = resp.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
+                        tracing::info!(
+                            status = resp.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "response"
+                        );
                     }
                 }),
         )

@@ -257,7 +257,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 TelegramCommand::Poll => {
                     let worker = service::scans::Worker::start(svc.clone());
-                    let bots = server::webhooks::Processor::start(svc.clone(), server::webhooks::ProcessorOptions::default());
+                    let bots =
+                        server::webhooks::Processor::start(svc.clone(), server::webhooks::ProcessorOptions::default());
                     let stop = async {
                         let _ = tokio::signal::ctrl_c().await;
                     };

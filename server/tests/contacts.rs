@@ -301,14 +301,21 @@ async fn list_shows_every_write_at_once() {
         .call(Method::PUT, &format!("/api/v1/tags/{}", vip["id"]), Some(&t), Some(json!({"name": "key account"})))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let names: Vec<Value> =
-        first(&app.get("/api/v1/contacts", &t).await.body)["tags"].as_array().unwrap().iter().map(|x| x["name"].clone()).collect();
+    let names: Vec<Value> = first(&app.get("/api/v1/contacts", &t).await.body)["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].clone())
+        .collect();
     assert!(names.contains(&json!("key account")), "{names:?}");
 
     // A new contact, then the trash.
     app.post("/api/v1/contacts", Some(&t), json!({"first_name": "Boris", "last_name": "Kuznetsov"})).await;
     assert_eq!(app.get("/api/v1/contacts", &t).await.body["total"], 2);
-    assert_eq!(app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await.status,
+        StatusCode::OK
+    );
     let list = app.get("/api/v1/contacts", &t).await.body;
     assert_eq!(list["total"], 1);
     assert_eq!(first(&list)["first_name"], "Boris");

@@ -273,13 +273,17 @@ async fn rate_limits_per_user_per_address_and_class_in_process() {
     );
     exercise_limits(&app, &admin, &user, 3).await;
     for _ in 0..2 {
-        let r = app.post("/api/v1/auth/login", None, json!({"username": "limited", "password": "nope nope nope"})).await;
+        let r =
+            app.post("/api/v1/auth/login", None, json!({"username": "limited", "password": "nope nope nope"})).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let r = app.post("/api/v1/auth/login", None, json!({"username": "limited", "password": "a long enough password"})).await;
+    let r = app
+        .post("/api/v1/auth/login", None, json!({"username": "limited", "password": "a long enough password"}))
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     assert!(r.headers.contains_key(header::RETRY_AFTER));
-    let reg = |n: &str| json!({"username": n, "email": format!("{n}@example.com"), "password": "a long enough password"});
+    let reg =
+        |n: &str| json!({"username": n, "email": format!("{n}@example.com"), "password": "a long enough password"});
     assert_eq!(app.post("/api/v1/auth/register", None, reg("first")).await.status, StatusCode::CREATED);
     let r = app.post("/api/v1/auth/register", None, reg("second")).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
@@ -368,7 +372,9 @@ async fn admin_endpoints_refuse_users() {
         assert!(r.body["detail"].is_string());
         assert_eq!(app.call(Method::GET, path, None, None).await.status, StatusCode::UNAUTHORIZED);
     }
-    let r = app.put("/api/v1/admin/settings", &user, json!({"default_phone_region": "DE", "ocr_engine_order": ["paddle"]})).await;
+    let r = app
+        .put("/api/v1/admin/settings", &user, json!({"default_phone_region": "DE", "ocr_engine_order": ["paddle"]}))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app.post("/api/v1/admin/users/1/password", Some(&user), json!({"password": "another long password"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -395,26 +401,51 @@ async fn status_and_settings_for_admins() {
     assert_eq!(r.body["ocr_engine_order"][0], "paddle");
     let engines = r.body["available_engines"].clone();
 
-    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "de", "ocr_engine_order": ["paddle"]})).await;
+    let r = app
+        .put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "de", "ocr_engine_order": ["paddle"]}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["default_phone_region"], "DE");
     // A national number is now read as German.
-    let c = app.post("/api/v1/contacts", Some(&admin), json!({"first_name": "Jonas", "phones": [{"kind": "work", "number": "030 123456"}]})).await;
+    let c = app
+        .post(
+            "/api/v1/contacts",
+            Some(&admin),
+            json!({"first_name": "Jonas", "phones": [{"kind": "work", "number": "030 123456"}]}),
+        )
+        .await;
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
     assert!(c.body["phones"][0]["e164"].as_str().unwrap_or_default().starts_with("+4930"), "{}", c.body);
 
-    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "XX", "ocr_engine_order": ["paddle"]})).await;
+    let r = app
+        .put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "XX", "ocr_engine_order": ["paddle"]}))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["detail"].as_str().unwrap().starts_with("default_phone_region"), "{}", r.body);
-    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "DE", "ocr_engine_order": ["cloud"]})).await;
+    let r = app
+        .put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "DE", "ocr_engine_order": ["cloud"]}))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["detail"].as_str().unwrap().contains("unknown engine 'cloud'"), "{}", r.body);
-    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "DE", "ocr_engine_order": []})).await;
+    let r =
+        app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "DE", "ocr_engine_order": []})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "DE", "ocr_engine_order": ["paddle", "paddle"]})).await;
+    let r = app
+        .put(
+            "/api/v1/admin/settings",
+            &admin,
+            json!({"default_phone_region": "DE", "ocr_engine_order": ["paddle", "paddle"]}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     if engines.as_array().is_some_and(|e| e.len() > 1) {
-        let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "DE", "ocr_engine_order": ["tesseract", "paddle"]})).await;
+        let r = app
+            .put(
+                "/api/v1/admin/settings",
+                &admin,
+                json!({"default_phone_region": "DE", "ocr_engine_order": ["tesseract", "paddle"]}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["ocr_engine_order"], json!(["tesseract", "paddle"]));
     }
@@ -431,7 +462,9 @@ async fn audit_log_filters_and_pages() {
     assert_eq!(c.status, StatusCode::CREATED);
     let id = c.body["id"].as_i64().unwrap();
     let v = c.body["version"].clone();
-    let r = app.put(&format!("/api/v1/contacts/{id}"), &user, json!({"first_name": "Ada", "last_name": "King", "version": v})).await;
+    let r = app
+        .put(&format!("/api/v1/contacts/{id}"), &user, json!({"first_name": "Ada", "last_name": "King", "version": v}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let other = app.post("/api/v1/contacts", Some(&admin), json!({"first_name": "Grace"})).await;
     assert_eq!(other.status, StatusCode::CREATED);
@@ -468,7 +501,9 @@ async fn audit_log_filters_and_pages() {
     assert_eq!(p1.body["pages"].as_u64(), Some(total.div_ceil(2)));
     assert_ne!(p1.body["items"][0]["id"], p2.body["items"][0]["id"]);
 
-    for (q, field) in [("from=yesterday", "from"), ("user=nobody", "user"), (&format!("from={today}&to={yesterday}")[..], "to")] {
+    for (q, field) in
+        [("from=yesterday", "from"), ("user=nobody", "user"), (&format!("from={today}&to={yesterday}")[..], "to")]
+    {
         let r = app.get(&format!("/api/v1/admin/audit?{q}"), &admin).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", r.body);
         assert!(r.body["detail"].as_str().unwrap().starts_with(field), "{q}: {}", r.body);
@@ -483,15 +518,21 @@ async fn admin_resets_a_password() {
     let admin = app.admin().await;
     let _ = app.user(&admin, "forgetful").await;
     let users = app.get("/api/v1/auth/users", &admin).await;
-    let id = users.body.as_array().unwrap().iter().find(|u| u["username"] == "forgetful").unwrap()["id"].as_i64().unwrap();
+    let id =
+        users.body.as_array().unwrap().iter().find(|u| u["username"] == "forgetful").unwrap()["id"].as_i64().unwrap();
     let r = app.post(&format!("/api/v1/admin/users/{id}/password"), Some(&admin), json!({"password": "short"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["detail"].as_str().unwrap().starts_with("password"));
-    let r = app.post("/api/v1/admin/users/99999/password", Some(&admin), json!({"password": "a brand new password"})).await;
+    let r =
+        app.post("/api/v1/admin/users/99999/password", Some(&admin), json!({"password": "a brand new password"})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.post(&format!("/api/v1/admin/users/{id}/password"), Some(&admin), json!({"password": "a brand new password"})).await;
+    let r = app
+        .post(&format!("/api/v1/admin/users/{id}/password"), Some(&admin), json!({"password": "a brand new password"}))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    let old = app.post("/api/v1/auth/login", None, json!({"username": "forgetful", "password": "a long enough password"})).await;
+    let old = app
+        .post("/api/v1/auth/login", None, json!({"username": "forgetful", "password": "a long enough password"}))
+        .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     app.login("forgetful", "a brand new password").await;
     let audit = app.get("/api/v1/admin/audit?action=reset_password", &admin).await;
@@ -509,7 +550,9 @@ async fn the_worker_reads_with_the_configured_engine_order() {
         eprintln!("built without Tesseract: one engine, nothing to order");
         return;
     }
-    let r = app.put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "US", "ocr_engine_order": ["tesseract"]})).await;
+    let r = app
+        .put("/api/v1/admin/settings", &admin, json!({"default_phone_region": "US", "ocr_engine_order": ["tesseract"]}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let worker = service::scans::Worker::start(app.svc.clone());
     let r = upload(&app, &admin, &card("contoso-avery.jpg")).await;

@@ -410,11 +410,7 @@ async fn two_saves_of_one_scan_at_the_same_moment_make_one_contact() {
         statuses.sort();
         assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{} / {} ({})", a.body, b.body, backend());
         let refused = if a.status == StatusCode::CONFLICT { &a } else { &b };
-        assert!(
-            refused.body["detail"].as_str().is_some_and(|d| d.contains("saved")),
-            "{}",
-            refused.body
-        );
+        assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("saved")), "{}", refused.body);
         // Exactly one contact, live or trashed, and the scan points at it.
         let contacts = entity::contact::Entity::find()
             .filter(entity::contact::Column::LastName.eq(format!("Race{round}")))

@@ -317,8 +317,13 @@ pub fn AuditPage() -> impl IntoView {
     let applied = RwSignal::new(AuditQuery { page: Some(1), limit: Some(25), ..AuditQuery::default() });
     let entries = Resource::new(move || applied.get(), admin_audit);
     let actions = Resource::new(|| (), |_| admin_audit_actions());
-    let (user, contact, action, from, to) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (user, contact, action, from, to) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let opt = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
     let bad_contact = RwSignal::new(false);
     let apply = move || {

@@ -268,30 +268,31 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
     });
     // While a new contact is typed: what to check for duplicates (complete-looking values only).
     let draft = Memo::new(move |_| {
-        id.is_none().then(|| ContactInput {
-            first_name: first.get(),
-            middle_name: middle.get(),
-            last_name: last.get(),
-            company: company.get(),
-            phones: phones
-                .get()
-                .iter()
-                .map(|r| PhoneInput { kind: r.kind.get(), number: r.value.get() })
-                .filter(|p| p.number.chars().filter(char::is_ascii_digit).count() >= 7)
-                .collect(),
-            emails: emails
-                .get()
-                .iter()
-                .map(|r| EmailInput { kind: r.kind.get(), address: r.value.get().trim().to_string() })
-                .filter(|e| e.address.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.')))
-                .collect(),
-            ..Default::default()
-        })
-        .filter(|d| {
-            d.first_name.trim().chars().count() + d.last_name.trim().chars().count() >= 3
-                || !d.phones.is_empty()
-                || !d.emails.is_empty()
-        })
+        id.is_none()
+            .then(|| ContactInput {
+                first_name: first.get(),
+                middle_name: middle.get(),
+                last_name: last.get(),
+                company: company.get(),
+                phones: phones
+                    .get()
+                    .iter()
+                    .map(|r| PhoneInput { kind: r.kind.get(), number: r.value.get() })
+                    .filter(|p| p.number.chars().filter(char::is_ascii_digit).count() >= 7)
+                    .collect(),
+                emails: emails
+                    .get()
+                    .iter()
+                    .map(|r| EmailInput { kind: r.kind.get(), address: r.value.get().trim().to_string() })
+                    .filter(|e| e.address.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.')))
+                    .collect(),
+                ..Default::default()
+            })
+            .filter(|d| {
+                d.first_name.trim().chars().count() + d.last_name.trim().chars().count() >= 3
+                    || !d.phones.is_empty()
+                    || !d.emails.is_empty()
+            })
     });
     let submit_ref = NodeRef::<leptos::html::Form>::new();
     let on_merge = Callback::new(move |other: i64| {

@@ -117,7 +117,8 @@ pub async fn reset_password(svc: &Services, actor: &Actor, id: i64, password: &s
 
 /// The OCR engine order (setting, else the build's default order).
 pub async fn ocr_engine_order(svc: &Services) -> AppResult<Vec<String>> {
-    let stored = settings::get(svc, OCR_ENGINE_ORDER).await?.and_then(|v| serde_json::from_value::<Vec<String>>(v).ok());
+    let stored =
+        settings::get(svc, OCR_ENGINE_ORDER).await?.and_then(|v| serde_json::from_value::<Vec<String>>(v).ok());
     Ok(stored.unwrap_or_else(|| crate::scans::engines().iter().map(|s| s.to_string()).collect()))
 }
 
@@ -159,12 +160,12 @@ pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings)
     let region = input.default_phone_region.trim().to_uppercase();
     let order = validate_engine_order(&input.ocr_engine_order)?;
     if region != settings::default_region(svc).await? {
-        settings::set(svc, actor, settings::DEFAULT_REGION, serde_json::Value::String(region))
-            .await
-            .map_err(|e| match e {
+        settings::set(svc, actor, settings::DEFAULT_REGION, serde_json::Value::String(region)).await.map_err(|e| {
+            match e {
                 AppError::Validation { message, .. } => AppError::validation("default_phone_region", message),
                 other => other,
-            })?;
+            }
+        })?;
     }
     if order != ocr_engine_order(svc).await? {
         settings::set(svc, actor, OCR_ENGINE_ORDER, serde_json::json!(order)).await?;
@@ -198,7 +199,10 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
             ),
         }
     } else {
-        Check { status: "missing".into(), detail: format!("{} missing in {}", missing.join(", "), models_dir.display()) }
+        Check {
+            status: "missing".into(),
+            detail: format!("{} missing in {}", missing.join(", "), models_dir.display()),
+        }
     };
     let scans = scans_by_status(svc).await?;
     let users = user::Entity::find().count(&svc.db).await?;

@@ -131,8 +131,7 @@ pub async fn query(svc: &Services, actor: &Actor, q: &AuditQuery) -> AppResult<P
         select = select.filter(audit_log::Column::CreatedAt.lt(t.and_utc()));
     }
     let total = select.clone().count(&svc.db).await?;
-    let rows =
-        select.order_by_desc(audit_log::Column::Id).offset((page - 1) * limit).limit(limit).all(&svc.db).await?;
+    let rows = select.order_by_desc(audit_log::Column::Id).offset((page - 1) * limit).limit(limit).all(&svc.db).await?;
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.user_id).collect();
     ids.sort_unstable();
     ids.dedup();

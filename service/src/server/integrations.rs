@@ -880,8 +880,9 @@ pub fn reply_for(cfg: &IntegrationConfig, outcome: &CardOutcome, read: &ContactI
     let mut text = String::new();
     let fields = describe(read);
     let saved = matches!(outcome, CardOutcome::Created { .. });
-    let open_scan =
-        scan_id.filter(|_| !saved).map(|id| format!("\nCheck and save the card: {}", cfg.link(&format!("/scan?id={id}"))));
+    let open_scan = scan_id
+        .filter(|_| !saved)
+        .map(|id| format!("\nCheck and save the card: {}", cfg.link(&format!("/scan?id={id}"))));
     match outcome {
         CardOutcome::Created { contact, similar } => {
             text.push_str("Read from the card:\n");

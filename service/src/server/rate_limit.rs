@@ -139,7 +139,13 @@ impl RateLimiter {
         if !r.client.is_connected() {
             return Some(Err("not connected".into()));
         }
-        Some(r.client.eval::<i64, _, _, _>("return 1", Vec::<String>::new(), Vec::<String>::new()).await.map(|_| ()).map_err(|e| e.to_string()))
+        Some(
+            r.client
+                .eval::<i64, _, _, _>("return 1", Vec::<String>::new(), Vec::<String>::new())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        )
     }
 
     fn warn(&self, why: &str) {
