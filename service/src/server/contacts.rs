@@ -289,6 +289,38 @@ pub fn created_committed(svc: &Services, created: &Contact) {
     metrics::counter!("contacts_created_total", "source" => created.source.clone()).increment(1);
 }
 
+/// Writes a contact's own fields (not its phones, e-mails, tags or groups) and bumps its version,
+/// only if the stored version is still `version`. Returns the number of rows written (0: stale).
+pub(crate) async fn write_fields<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    c: &Clean,
+    version: i32,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<u64> {
+    let i = &c.input;
+    let res = contact::Entity::update_many()
+        .col_expr(contact::Column::Prefix, Expr::value(i.prefix.clone()))
+        .col_expr(contact::Column::FirstName, Expr::value(i.first_name.clone()))
+        .col_expr(contact::Column::MiddleName, Expr::value(i.middle_name.clone()))
+        .col_expr(contact::Column::LastName, Expr::value(i.last_name.clone()))
+        .col_expr(contact::Column::FullName, Expr::value(i.full_name.clone()))
+        .col_expr(contact::Column::Company, Expr::value(i.company.clone()))
+        .col_expr(contact::Column::Position, Expr::value(i.position.clone()))
+        .col_expr(contact::Column::Department, Expr::value(i.department.clone()))
+        .col_expr(contact::Column::Website, Expr::value(i.website.clone()))
+        .col_expr(contact::Column::Address, Expr::value(i.address.clone()))
+        .col_expr(contact::Column::Notes, Expr::value(i.notes.clone()))
+        .col_expr(contact::Column::SearchText, Expr::value(search_text(c)))
+        .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
+        .col_expr(contact::Column::UpdatedAt, Expr::value(now))
+        .filter(contact::Column::Id.eq(id))
+        .filter(contact::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
 /// Replaces a contact's fields. `input.version` must equal the stored version, else 409.
 pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput) -> AppResult<Contact> {
     let Some(version) = input.version else {
@@ -303,27 +335,8 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     if before.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
     }
-    let i = &c.input;
-    let res = contact::Entity::update_many()
-        .col_expr(contact::Column::Prefix, Expr::value(i.prefix.clone()))
-        .col_expr(contact::Column::FirstName, Expr::value(i.first_name.clone()))
-        .col_expr(contact::Column::MiddleName, Expr::value(i.middle_name.clone()))
-        .col_expr(contact::Column::LastName, Expr::value(i.last_name.clone()))
-        .col_expr(contact::Column::FullName, Expr::value(i.full_name.clone()))
-        .col_expr(contact::Column::Company, Expr::value(i.company.clone()))
-        .col_expr(contact::Column::Position, Expr::value(i.position.clone()))
-        .col_expr(contact::Column::Department, Expr::value(i.department.clone()))
-        .col_expr(contact::Column::Website, Expr::value(i.website.clone()))
-        .col_expr(contact::Column::Address, Expr::value(i.address.clone()))
-        .col_expr(contact::Column::Notes, Expr::value(i.notes.clone()))
-        .col_expr(contact::Column::SearchText, Expr::value(search_text(&c)))
-        .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
-        .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(contact::Column::Id.eq(id))
-        .filter(contact::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
+    let res = write_fields(&txn, id, &c, version, Utc::now()).await?;
+    if res == 0 {
         return Err(AppError::Conflict(format!(
             "the contact was changed by someone else (version {} now, you sent {version}); reload and try again",
             before.version

@@ -337,27 +337,8 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     let now = Utc::now();
 
     // The survivor: chosen fields, children, tags and groups (the union); version guarded.
-    let i = &clean.input;
-    let res = contact::Entity::update_many()
-        .col_expr(contact::Column::Prefix, Expr::value(i.prefix.clone()))
-        .col_expr(contact::Column::FirstName, Expr::value(i.first_name.clone()))
-        .col_expr(contact::Column::MiddleName, Expr::value(i.middle_name.clone()))
-        .col_expr(contact::Column::LastName, Expr::value(i.last_name.clone()))
-        .col_expr(contact::Column::FullName, Expr::value(i.full_name.clone()))
-        .col_expr(contact::Column::Company, Expr::value(i.company.clone()))
-        .col_expr(contact::Column::Position, Expr::value(i.position.clone()))
-        .col_expr(contact::Column::Department, Expr::value(i.department.clone()))
-        .col_expr(contact::Column::Website, Expr::value(i.website.clone()))
-        .col_expr(contact::Column::Address, Expr::value(i.address.clone()))
-        .col_expr(contact::Column::Notes, Expr::value(i.notes.clone()))
-        .col_expr(contact::Column::SearchText, Expr::value(contacts::search_text(&clean)))
-        .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
-        .col_expr(contact::Column::UpdatedAt, Expr::value(now))
-        .filter(contact::Column::Id.eq(p.survivor))
-        .filter(contact::Column::Version.eq(before.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
+    let res = contacts::write_fields(&txn, p.survivor, &clean, before.version, now).await?;
+    if res == 0 {
         let now_v = contact::Entity::find_by_id(p.survivor).one(&txn).await?.map(|r| r.version).unwrap_or_default();
         return Err(stale(p.survivor, now_v, before.version));
     }
