@@ -44,6 +44,29 @@ fn wake() -> &'static Notify {
     WAKE.get_or_init(Notify::new)
 }
 
+/// Records an update durably (idempotent by `key`) and wakes the processors: "accepted" for a new
+/// update, "replayed" for one already recorded.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record(
+    svc: &Services,
+    integration: &str,
+    key: &str,
+    kind: &str,
+    payload: Value,
+    chat: &str,
+    user_id: Option<i64>,
+    reply_text: Option<String>,
+    outcome: Option<&str>,
+) -> service::AppResult<&'static str> {
+    let update =
+        integ::NewUpdate { integration, external_id: key, kind, payload, chat_id: chat, user_id, reply_text, outcome };
+    if !integ::record_update(&svc.db, update).await? {
+        return Ok("replayed");
+    }
+    wake().notify_waiters();
+    Ok("accepted")
+}
+
 /// Counts an update by integration and what became of it (each update is counted once: at intake
 /// when it is refused, replayed or ignored, else when the processor finishes it).
 pub(crate) fn count(integration: &str, outcome: &str) {

@@ -2,7 +2,7 @@
 //! parsed), the intake shared with long polling (`cardcrm telegram poll`), and the Bot API calls
 //! (getFile + download with a size limit, sendMessage, setWebhook, getUpdates, getMe).
 
-use super::{check_status, count, download_limited, help_text, refusal_text, send_best_effort, wake, BotError};
+use super::{check_status, count, download_limited, help_text, record, refusal_text, send_best_effort, BotError};
 use crate::api::detail;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use service::integrations::{self as integ, kind, IntegrationConfig, NewUpdate, RedeemError, TELEGRAM};
+use service::integrations::{self as integ, kind, IntegrationConfig, RedeemError, TELEGRAM};
 use service::{AppResult, Services};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -108,7 +108,18 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
         return match integ::redeem_link_code(svc, TELEGRAM, code, &from, &chat, &name).await? {
             Ok(user) => {
                 let reply = format!("Linked to the cardcrm account {}.\n\n{}", user.username, help_text(TELEGRAM));
-                record(svc, &key, kind::REPLY, json!({}), &chat, Some(user.user_id), Some(reply), Some("linked")).await
+                record(
+                    svc,
+                    TELEGRAM,
+                    &key,
+                    kind::REPLY,
+                    json!({}),
+                    &chat,
+                    Some(user.user_id),
+                    Some(reply),
+                    Some("linked"),
+                )
+                .await
             }
             Err(why) => {
                 let text = match why {
@@ -136,7 +147,7 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
         });
         if let Some(file_id) = best.and_then(|p| p["file_id"].as_str()) {
             let payload = json!({"media_id": file_id, "size": best.and_then(|p| p["file_size"].as_u64())});
-            return record(svc, &key, kind::IMAGE, payload, &chat, uid, None, None).await;
+            return record(svc, TELEGRAM, &key, kind::IMAGE, payload, &chat, uid, None, None).await;
         }
     }
     if let Some(doc) = msg.get("document").filter(|d| d.is_object()) {
@@ -147,48 +158,21 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
                 "size": doc["file_size"].as_u64(),
                 "file_name": doc["file_name"].as_str(),
             });
-            return record(svc, &key, kind::IMAGE, payload, &chat, uid, None, None).await;
+            return record(svc, TELEGRAM, &key, kind::IMAGE, payload, &chat, uid, None, None).await;
         }
         let reply =
             format!("This file is not an image ({mime}). Send a photo of a business card, or the picture as a file.");
-        return record(svc, &key, kind::REPLY, json!({}), &chat, uid, Some(reply), Some("not_image")).await;
+        return record(svc, TELEGRAM, &key, kind::REPLY, json!({}), &chat, uid, Some(reply), Some("not_image")).await;
     }
     match command(text) {
-        Some(("search", q)) => record(svc, &key, kind::SEARCH, json!({"query": q}), &chat, uid, None, None).await,
-        _ => record(svc, &key, kind::REPLY, json!({}), &chat, uid, Some(help_text(TELEGRAM)), Some("help")).await,
+        Some(("search", q)) => {
+            record(svc, TELEGRAM, &key, kind::SEARCH, json!({"query": q}), &chat, uid, None, None).await
+        }
+        _ => {
+            record(svc, TELEGRAM, &key, kind::REPLY, json!({}), &chat, uid, Some(help_text(TELEGRAM)), Some("help"))
+                .await
+        }
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    svc: &Services,
-    key: &str,
-    kind: &str,
-    payload: Value,
-    chat: &str,
-    user_id: Option<i64>,
-    reply_text: Option<String>,
-    outcome: Option<&str>,
-) -> AppResult<&'static str> {
-    let new = integ::record_update(
-        &svc.db,
-        NewUpdate {
-            integration: TELEGRAM,
-            external_id: key,
-            kind,
-            payload,
-            chat_id: chat,
-            user_id,
-            reply_text,
-            outcome,
-        },
-    )
-    .await?;
-    if !new {
-        return Ok("replayed");
-    }
-    wake().notify_waiters();
-    Ok("accepted")
 }
 
 fn token(cfg: &IntegrationConfig) -> Result<&str, BotError> {

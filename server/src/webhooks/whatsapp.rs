@@ -4,7 +4,7 @@
 //! the bearer token and a size limit, send a text message).
 
 use super::telegram::same_secret;
-use super::{check_status, count, download_limited, help_text, refusal_text, send_best_effort, wake, BotError};
+use super::{check_status, count, download_limited, help_text, record, refusal_text, send_best_effort, BotError};
 use crate::api::detail;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use service::dto::{ContactInput, EmailInput, PhoneInput};
-use service::integrations::{self as integ, kind, IntegrationConfig, NewUpdate, RedeemError, WHATSAPP};
+use service::integrations::{self as integ, kind, IntegrationConfig, RedeemError, WHATSAPP};
 use service::{AppResult, Services};
 use sha2::Sha256;
 use std::collections::HashMap;
@@ -131,7 +131,8 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, value: &Value, msg:
                     user.username,
                     help_text(WHATSAPP)
                 );
-                record(svc, id, kind::REPLY, json!({}), from, Some(user.user_id), Some(reply), Some("linked")).await
+                record(svc, WHATSAPP, id, kind::REPLY, json!({}), from, Some(user.user_id), Some(reply), Some("linked"))
+                    .await
             }
             Err(why) => {
                 let text = match why {
@@ -155,7 +156,7 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, value: &Value, msg:
     match kind_name {
         "image" => {
             let payload = json!({"media_id": msg["image"]["id"].as_str().unwrap_or_default()});
-            record(svc, id, kind::IMAGE, payload, from, uid, None, None).await
+            record(svc, WHATSAPP, id, kind::IMAGE, payload, from, uid, None, None).await
         }
         "document" => {
             let doc = &msg["document"];
@@ -163,52 +164,23 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, value: &Value, msg:
             if mime.starts_with("image/") {
                 let payload =
                     json!({"media_id": doc["id"].as_str().unwrap_or_default(), "file_name": doc["filename"].as_str()});
-                record(svc, id, kind::IMAGE, payload, from, uid, None, None).await
+                record(svc, WHATSAPP, id, kind::IMAGE, payload, from, uid, None, None).await
             } else {
                 let reply = format!("This file is not an image ({mime}). Send a photo of a business card.");
-                record(svc, id, kind::REPLY, json!({}), from, uid, Some(reply), Some("not_image")).await
+                record(svc, WHATSAPP, id, kind::REPLY, json!({}), from, uid, Some(reply), Some("not_image")).await
             }
         }
         "contacts" => {
-            record(svc, id, kind::CONTACTS, json!({"contacts": msg["contacts"]}), from, uid, None, None).await
+            record(svc, WHATSAPP, id, kind::CONTACTS, json!({"contacts": msg["contacts"]}), from, uid, None, None).await
         }
         _ => match search_query(text) {
-            Some(q) => record(svc, id, kind::SEARCH, json!({"query": q}), from, uid, None, None).await,
-            None => record(svc, id, kind::REPLY, json!({}), from, uid, Some(help_text(WHATSAPP)), Some("help")).await,
+            Some(q) => record(svc, WHATSAPP, id, kind::SEARCH, json!({"query": q}), from, uid, None, None).await,
+            None => {
+                record(svc, WHATSAPP, id, kind::REPLY, json!({}), from, uid, Some(help_text(WHATSAPP)), Some("help"))
+                    .await
+            }
         },
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    svc: &Services,
-    key: &str,
-    kind: &str,
-    payload: Value,
-    chat: &str,
-    user_id: Option<i64>,
-    reply_text: Option<String>,
-    outcome: Option<&str>,
-) -> AppResult<&'static str> {
-    let new = integ::record_update(
-        &svc.db,
-        NewUpdate {
-            integration: WHATSAPP,
-            external_id: key,
-            kind,
-            payload,
-            chat_id: chat,
-            user_id,
-            reply_text,
-            outcome,
-        },
-    )
-    .await?;
-    if !new {
-        return Ok("replayed");
-    }
-    wake().notify_waiters();
-    Ok("accepted")
 }
 
 /// A shared contact (the Cloud API's `contacts[]` item) as a contact to save.
