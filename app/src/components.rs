@@ -28,6 +28,24 @@ pub fn TagChip(tag: TagRef) -> impl IntoView {
 }
 
 /// An error message box, or nothing.
+/// "Page N of M" between a previous and a next button; `go` is called with the page to show.
+#[component]
+pub fn Pager(
+    page: u64,
+    pages: u64,
+    go: impl Fn(u64) + Copy + Send + Sync + 'static,
+    #[prop(default = "← Previous")] previous: &'static str,
+    #[prop(default = "Next →")] next: &'static str,
+) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <button disabled={page <= 1} on:click=move |_| go(page - 1)>{previous}</button>
+            <span>{format!("Page {page} of {}", pages.max(1))}</span>
+            <button disabled={page >= pages} on:click=move |_| go(page + 1)>{next}</button>
+        </nav>
+    }
+}
+
 #[component]
 pub fn ErrorBox(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })

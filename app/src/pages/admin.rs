@@ -3,7 +3,7 @@
 //! audit log with filters and paging, and the system status. The server functions live here.
 
 use crate::api::{self, error_text};
-use crate::components::{when, ErrorBox};
+use crate::components::{when, ErrorBox, Pager};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::components::A;
@@ -385,7 +385,6 @@ pub fn AuditPage() -> impl IntoView {
                 Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>"No entries match."</p></div> }.into_any(),
                 Ok(p) => {
                     let (page, pages, total) = (p.page, p.pages, p.total);
-                    let (first, last) = (page <= 1, page >= pages);
                     view! {
                         <p class="muted audit-total">{format!("{total} entries")}</p>
                         <table class="contacts audit">
@@ -402,11 +401,7 @@ pub fn AuditPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <div class="pager">
-                            <button disabled=first on:click=move |_| go(page - 1)>"‹ Newer"</button>
-                            <span>{format!("Page {page} of {}", pages.max(1))}</span>
-                            <button disabled=last on:click=move |_| go(page + 1)>"Older ›"</button>
-                        </div>
+                        <Pager page=page pages=pages go=go previous="‹ Newer" next="Older ›"/>
                     }.into_any()
                 }
             })}

@@ -1,7 +1,7 @@
 //! The contact table (search, filters, sorting, pagination, chosen columns) and the trash.
 
 use crate::api::{self, error_text};
-use crate::components::{encode, when, TagChip};
+use crate::components::{encode, when, Pager, TagChip};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -241,11 +241,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <nav class="pager" aria-label="Pages">
-                            <button disabled={p <= 1} on:click=move |_| set("page", Some((p - 1).to_string()))>"← Previous"</button>
-                            <span>{format!("Page {p} of {}", pages.max(1))}</span>
-                            <button disabled={p >= pages} on:click=move |_| set("page", Some((p + 1).to_string()))>"Next →"</button>
-                        </nav>
+                        <Pager page=p pages=pages go=move |n| set("page", Some(n.to_string()))/>
                     }.into_any()
                 }
             })}
@@ -298,11 +294,7 @@ pub fn TrashPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <nav class="pager">
-                        <button disabled={p.page <= 1} on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
-                        <span>{format!("Page {} of {}", p.page, p.pages.max(1))}</span>
-                        <button disabled={p.page >= p.pages} on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
-                    </nav>
+                    <Pager page=p.page pages=p.pages go=move |n| page.set(n)/>
                 }.into_any(),
             })}
         </Transition>

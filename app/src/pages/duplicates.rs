@@ -4,7 +4,7 @@
 //! progress bar and the matching thresholds and weights.
 
 use crate::api::{self, error_text};
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, Pager};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use service::dto::{Contact, DuplicateQuery, DuplicateScan, DuplicateSettings, MatchField, DUPLICATE_STATUSES};
@@ -97,11 +97,7 @@ pub fn DuplicatesPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <nav class="pager">
-                        <button disabled={p.page <= 1} on:click=move |_| page.update(|x| *x -= 1)>"← Previous"</button>
-                        <span>{format!("Page {} of {}", p.page, p.pages.max(1))}</span>
-                        <button disabled={p.page >= p.pages} on:click=move |_| page.update(|x| *x += 1)>"Next →"</button>
-                    </nav>
+                    <Pager page=p.page pages=p.pages go=move |n| page.set(n)/>
                 }.into_any(),
             })}
         </Transition>
