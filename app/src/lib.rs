@@ -3,6 +3,7 @@
 
 pub mod api;
 mod components;
+mod lang;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -14,11 +15,14 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 use service::dto::User;
 
+use crate::lang::{t, t_string, use_i18n, I18nContextProvider, LanguageSwitch};
+
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `lang` is set by the i18n provider in `App` (the chosen locale).
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -51,29 +55,31 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/cardcrm.css"/>
-        <Link rel="icon" href="/favicon.svg"/>
-        <Meta name="theme-color" content="#1d4ed8"/>
-        <Title text="cardcrm"/>
-        <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/login") view=pages::auth::LoginPage/>
-                <Route path=path!("/register") view=pages::auth::RegisterPage/>
-                <Route path=path!("/") view=|| view! { <Protected><pages::contacts::ContactsPage/></Protected> }/>
-                <Route path=path!("/trash") view=|| view! { <Protected><pages::contacts::TrashPage/></Protected> }/>
-                <Route path=path!("/scan") view=|| view! { <Protected><pages::scan::ScanPage/></Protected> }/>
-                <Route path=path!("/contacts/new") view=|| view! { <Protected><pages::contact::NewContactPage/></Protected> }/>
-                <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
-                <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
-                <Route path=path!("/duplicates/merge") view=|| view! { <Protected><pages::merge::MergePage/></Protected> }/>
-                <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
-                <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
-                <Route path=path!("/admin/settings") view=|| view! { <Protected><pages::admin::SettingsPage/></Protected> }/>
-                <Route path=path!("/admin/audit") view=|| view! { <Protected><pages::admin::AuditPage/></Protected> }/>
-                <Route path=path!("/admin/status") view=|| view! { <Protected><pages::admin::StatusPage/></Protected> }/>
-                <Route path=path!("/profile") view=|| view! { <Protected><pages::profile::ProfilePage/></Protected> }/>
-            </Routes>
-        </Router>
+        <I18nContextProvider>
+            <Stylesheet id="leptos" href="/pkg/cardcrm.css"/>
+            <Link rel="icon" href="/favicon.svg"/>
+            <Meta name="theme-color" content="#1d4ed8"/>
+            <Title text="cardcrm"/>
+            <Router>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/login") view=pages::auth::LoginPage/>
+                    <Route path=path!("/register") view=pages::auth::RegisterPage/>
+                    <Route path=path!("/") view=|| view! { <Protected><pages::contacts::ContactsPage/></Protected> }/>
+                    <Route path=path!("/trash") view=|| view! { <Protected><pages::contacts::TrashPage/></Protected> }/>
+                    <Route path=path!("/scan") view=|| view! { <Protected><pages::scan::ScanPage/></Protected> }/>
+                    <Route path=path!("/contacts/new") view=|| view! { <Protected><pages::contact::NewContactPage/></Protected> }/>
+                    <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
+                    <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
+                    <Route path=path!("/duplicates/merge") view=|| view! { <Protected><pages::merge::MergePage/></Protected> }/>
+                    <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
+                    <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
+                    <Route path=path!("/admin/settings") view=|| view! { <Protected><pages::admin::SettingsPage/></Protected> }/>
+                    <Route path=path!("/admin/audit") view=|| view! { <Protected><pages::admin::AuditPage/></Protected> }/>
+                    <Route path=path!("/admin/status") view=|| view! { <Protected><pages::admin::StatusPage/></Protected> }/>
+                    <Route path=path!("/profile") view=|| view! { <Protected><pages::profile::ProfilePage/></Protected> }/>
+                </Routes>
+            </Router>
+        </I18nContextProvider>
     }
 }
 
@@ -83,8 +89,9 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
     let user = expect_context::<UserResource>();
     let location = use_location();
     let children = StoredValue::new(children);
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <div class="loading-page">"Loading…"</div> }>
+        <Suspense fallback=move || view! { <div class="loading-page">{t!(i18n, common.loading)}</div> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(u)) => view! {
@@ -106,6 +113,7 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
 fn NavBar(user: User) -> impl IntoView {
     let logout = ServerAction::<api::Logout>::new();
     let open = RwSignal::new(false);
+    let i18n = use_i18n();
     Effect::new(move |_| {
         if logout.value().get().is_some() {
             components::hard_navigate("/login");
@@ -117,18 +125,19 @@ fn NavBar(user: User) -> impl IntoView {
                 <span class="brand-mark">"◧"</span>
                 " cardcrm"
             </A>
-            <button class="menu-toggle" aria-label="Menu" on:click=move |_| open.update(|o| *o = !*o)>"☰"</button>
+            <LanguageSwitch class="topbar-lang"/>
+            <button class="menu-toggle" aria-label=move || t_string!(i18n, nav.menu) on:click=move |_| open.update(|o| *o = !*o)>"☰"</button>
             <nav class="nav" class:open=move || open.get() on:click=move |_| open.set(false)>
-                <A href="/" exact=true>"Contacts"</A>
-                <A href="/scan">"Scan a card"</A>
-                <A href="/duplicates">"Duplicates"</A>
-                <A href="/labels">"Tags & groups"</A>
-                <A href="/trash">"Trash"</A>
-                {user.is_admin.then(|| view! { <A href="/admin/users">"Admin"</A> })}
+                <A href="/" exact=true>{t!(i18n, nav.contacts)}</A>
+                <A href="/scan">{t!(i18n, nav.scan)}</A>
+                <A href="/duplicates">{t!(i18n, nav.duplicates)}</A>
+                <A href="/labels">{t!(i18n, nav.labels)}</A>
+                <A href="/trash">{t!(i18n, nav.trash)}</A>
+                {user.is_admin.then(|| view! { <A href="/admin/users">{t!(i18n, nav.admin)}</A> })}
                 <A href="/profile" attr:class="nav-user" attr:title=user.email.clone()>{user.username.clone()}</A>
                 <span class="queue-indicator" data-offline-queue hidden></span>
                 <ActionForm action=logout attr:class="inline">
-                    <button type="submit" class="link-button">"Sign out"</button>
+                    <button type="submit" class="link-button">{t!(i18n, nav.sign_out)}</button>
                 </ActionForm>
             </nav>
         </header>
@@ -143,10 +152,11 @@ fn NotFound() -> impl IntoView {
             resp.set_status(http::StatusCode::NOT_FOUND);
         }
     }
+    let i18n = use_i18n();
     view! {
         <main class="page narrow">
-            <h1>"Page not found"</h1>
-            <p><A href="/">"Back to contacts"</A></p>
+            <h1>{t!(i18n, common.not_found)}</h1>
+            <p><A href="/">{t!(i18n, common.back_to_contacts)}</A></p>
         </main>
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{when, ErrorBox, Pager};
+use crate::lang::{count_text, fill_in, t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_router::components::A;
@@ -78,12 +79,13 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), Server
 /// The tabs of the admin panel.
 #[component]
 fn AdminTabs() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <nav class="tabs" aria-label="Administration">
-            <A href="/admin/users">"Users"</A>
-            <A href="/admin/settings">"Settings"</A>
-            <A href="/admin/audit">"Audit log"</A>
-            <A href="/admin/status">"Status"</A>
+        <nav class="tabs" aria-label=t_string!(i18n, admin.tabs)>
+            <A href="/admin/users">{t!(i18n, admin.users)}</A>
+            <A href="/admin/settings">{t!(i18n, admin.settings)}</A>
+            <A href="/admin/audit">{t!(i18n, admin.audit)}</A>
+            <A href="/admin/status">{t!(i18n, admin.status)}</A>
         </nav>
     }
 }
@@ -97,6 +99,7 @@ pub fn UsersPage() -> impl IntoView {
     let resetting = RwSignal::new(None::<(i64, String)>);
     let new_password = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
+    let i18n = use_i18n();
     Effect::new(move |_| {
         if patch.version().get() > 0 {
             users.refetch();
@@ -105,7 +108,7 @@ pub fn UsersPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = reset.value().get() {
             let name = resetting.get_untracked().map(|(_, n)| n).unwrap_or_default();
-            notice.set(Some(format!("Password of {name} changed; their sessions were ended.")));
+            notice.set(Some(fill_in(t_string!(i18n, admin.password_changed), &[("name", &name)])));
             resetting.set(None);
             new_password.set(String::new());
         }
@@ -119,9 +122,9 @@ pub fn UsersPage() -> impl IntoView {
             .map(|e| error_text(&e))
     });
     view! {
-        <div class="toolbar"><h1>"Users"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, admin.users)}</h1></div>
         <AdminTabs/>
-        <p class="muted">"New accounts stay inactive until you activate them."</p>
+        <p class="muted">{t!(i18n, admin.inactive_help)}</p>
         <ErrorBox error=error/>
         {move || notice.get().map(|n| view! { <div class="notice" role="status">{n}</div> })}
         {move || resetting.get().map(|(id, name)| view! {
@@ -131,23 +134,26 @@ pub fn UsersPage() -> impl IntoView {
                 reset.dispatch((id, new_password.get_untracked()));
             }>
                 <label>
-                    {format!("New password for {name}")}
+                    {fill_in(t_string!(i18n, admin.new_password_for), &[("name", &name)])}
                     <input type="password" name="new-password" autocomplete="new-password" minlength="10" required
                         prop:value=move || new_password.get()
                         on:input=move |ev| new_password.set(event_target_value(&ev))/>
                 </label>
                 <div class="row-actions">
-                    <button type="submit" class="primary">"Set password"</button>
-                    <button type="button" on:click=move |_| resetting.set(None)>"Cancel"</button>
+                    <button type="submit" class="primary">{t!(i18n, admin.set_password)}</button>
+                    <button type="button" on:click=move |_| resetting.set(None)>{t!(i18n, common.cancel)}</button>
                 </div>
             </form>
         })}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || users.get().map(|r| match r {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
                 Ok(list) => view! {
                     <table class="contacts users">
-                        <thead><tr><th>"User"</th><th>"E-mail"</th><th>"Status"</th><th>"Role"</th><th>"Last sign-in"</th><th></th></tr></thead>
+                        <thead><tr>
+                            <th>{t!(i18n, admin.user)}</th><th>{t!(i18n, field.email)}</th><th>{t!(i18n, admin.user_status)}</th>
+                            <th>{t!(i18n, admin.role)}</th><th>{t!(i18n, admin.last_sign_in)}</th><th></th>
+                        </tr></thead>
                         <tbody>
                             {list.into_iter().map(|u| {
                                 let id = u.id;
@@ -155,22 +161,22 @@ pub fn UsersPage() -> impl IntoView {
                                 let name = u.username.clone();
                                 view! {
                                     <tr data-user=u.username.clone()>
-                                        <td data-label="User">{u.username.clone()}</td>
-                                        <td data-label="E-mail">{u.email.clone()}</td>
-                                        <td data-label="Status">
-                                            <span class=if active { "badge ok" } else { "badge warn" }>{if active { "active" } else { "inactive" }}</span>
+                                        <td data-label=t_string!(i18n, admin.user)>{u.username.clone()}</td>
+                                        <td data-label=t_string!(i18n, field.email)>{u.email.clone()}</td>
+                                        <td data-label=t_string!(i18n, admin.user_status)>
+                                            <span class=if active { "badge ok" } else { "badge warn" }>{if active { t_string!(i18n, admin.active) } else { t_string!(i18n, admin.inactive) }}</span>
                                         </td>
-                                        <td data-label="Role">{if admin { "admin" } else { "user" }}</td>
-                                        <td data-label="Last sign-in">{u.last_login_at.as_ref().map(when).unwrap_or_else(|| "never".into())}</td>
+                                        <td data-label=t_string!(i18n, admin.role)>{if admin { t_string!(i18n, admin.role_admin) } else { t_string!(i18n, admin.role_user) }}</td>
+                                        <td data-label=t_string!(i18n, admin.last_sign_in)>{u.last_login_at.as_ref().map(when).unwrap_or_else(|| t_string!(i18n, common.never).to_string())}</td>
                                         <td class="row-actions">
                                             <button on:click=move |_| { patch.dispatch((id, UserPatch { is_active: Some(!active), is_admin: None })); }>
-                                                {if active { "Deactivate" } else { "Activate" }}
+                                                {if active { t_string!(i18n, admin.deactivate) } else { t_string!(i18n, admin.activate) }}
                                             </button>
                                             <button on:click=move |_| { patch.dispatch((id, UserPatch { is_active: None, is_admin: Some(!admin) })); }>
-                                                {if admin { "Remove admin" } else { "Make admin" }}
+                                                {if admin { t_string!(i18n, admin.remove_admin) } else { t_string!(i18n, admin.make_admin) }}
                                             </button>
                                             <button on:click=move |_| { notice.set(None); resetting.set(Some((id, name.clone()))); }>
-                                                "Reset password"
+                                                {t!(i18n, admin.reset_password)}
                                             </button>
                                         </td>
                                     </tr>
@@ -219,6 +225,7 @@ pub fn SettingsPage() -> impl IntoView {
             }
         })
     };
+    let i18n = use_i18n();
     let up = move |i: usize| {
         order.update(|o| {
             if i > 0 && i < o.len() {
@@ -227,7 +234,7 @@ pub fn SettingsPage() -> impl IntoView {
         })
     };
     view! {
-        <div class="toolbar"><h1>"Settings"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, admin.settings)}</h1></div>
         <AdminTabs/>
         <ErrorBox error=error/>
         <form class="card settings-form" on:submit=move |ev| {
@@ -239,13 +246,13 @@ pub fn SettingsPage() -> impl IntoView {
             });
         }>
             <label>
-                "Default phone region"
+                {t!(i18n, admin.region)}
                 <input name="region" maxlength="2" size="4" autocapitalize="characters" required
                     prop:value=move || region.get() on:input=move |ev| region.set(event_target_value(&ev))/>
-                <span class="muted">"Two letters (US, GB, DE, RU…): national numbers without a country code are read in this region."</span>
+                <span class="muted">{t!(i18n, admin.region_help)}</span>
             </label>
             <fieldset>
-                <legend>"OCR engines, in the order they are tried"</legend>
+                <legend>{t!(i18n, admin.engines)}</legend>
                 <ol class="engine-order">
                     {move || order.get().into_iter().enumerate().map(|(i, e)| {
                         let name = e.clone();
@@ -253,8 +260,8 @@ pub fn SettingsPage() -> impl IntoView {
                             <li data-engine=e.clone()>
                                 <span>{e.clone()}</span>
                                 <button type="button" class="small-button" disabled=move || i == 0 on:click=move |_| up(i)
-                                    attr:aria-label=format!("Move {e} up")>"↑"</button>
-                                <button type="button" class="small-button" on:click=move |_| toggle(name.clone(), false)>"Remove"</button>
+                                    attr:aria-label=fill_in(t_string!(i18n, admin.move_up), &[("engine", &e)])>"↑"</button>
+                                <button type="button" class="small-button" on:click=move |_| toggle(name.clone(), false)>{t!(i18n, common.remove)}</button>
                             </li>
                         }
                     }).collect_view()}
@@ -262,7 +269,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || {
                     let unused: Vec<String> = available.get().into_iter().filter(|e| !order.get().contains(e)).collect();
                     (!unused.is_empty()).then(|| view! {
-                        <p>"Not used: "
+                        <p>{t!(i18n, admin.not_used)}
                             {unused.into_iter().map(|e| {
                                 let name = e.clone();
                                 view! { <button type="button" class="small-button" on:click=move |_| toggle(name.clone(), true)>{format!("+ {e}")}</button> }
@@ -271,10 +278,10 @@ pub fn SettingsPage() -> impl IntoView {
                     })
                 }}
             </fieldset>
-            <p class="muted">"Duplicate thresholds are on the Duplicates page."</p>
+            <p class="muted">{t!(i18n, admin.dup_thresholds)}</p>
             <div class="row-actions">
-                <button type="submit" class="primary">"Save settings"</button>
-                {move || saved().then(|| view! { <span class="badge ok" role="status">"Saved"</span> })}
+                <button type="submit" class="primary">{t!(i18n, admin.save_settings)}</button>
+                {move || saved().then(|| view! { <span class="badge ok" role="status">{t!(i18n, common.saved)}</span> })}
             </div>
         </form>
     }
@@ -350,6 +357,7 @@ pub fn AuditPage() -> impl IntoView {
         apply();
     };
     let go = move |page: u64| applied.update(|q| q.page = Some(page));
+    let i18n = use_i18n();
     let text_input = |label: &'static str, name: &'static str, kind: &'static str, sig: RwSignal<String>| {
         view! {
             <label class="filter">
@@ -359,49 +367,56 @@ pub fn AuditPage() -> impl IntoView {
         }
     };
     view! {
-        <div class="toolbar"><h1>"Audit log"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, admin.audit)}</h1></div>
         <AdminTabs/>
         <form class="filters audit-filters" on:submit=move |ev| { ev.prevent_default(); apply(); }>
-            {text_input("User", "user", "text", user)}
-            {text_input("Contact id", "contact", "text", contact)}
+            {text_input(t_string!(i18n, admin.user), "user", "text", user)}
+            {text_input(t_string!(i18n, admin.contact_id), "contact", "text", contact)}
             <label class="filter">
-                "Action"
+                {t!(i18n, admin.action)}
                 <select name="action" prop:value=move || action.get() on:change=move |ev| action.set(event_target_value(&ev))>
-                    <option value="">"Any"</option>
+                    <option value="">{t!(i18n, admin.any)}</option>
                     <Transition>
                         {move || actions.get().and_then(Result::ok).map(|list| list.into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view())}
                     </Transition>
                 </select>
             </label>
-            {text_input("From", "from", "date", from)}
-            {text_input("To", "to", "date", to)}
-            <button type="submit" class="primary">"Filter"</button>
-            <button type="button" on:click=move |_| clear()>"Clear"</button>
+            {text_input(t_string!(i18n, admin.from), "from", "date", from)}
+            {text_input(t_string!(i18n, admin.to), "to", "date", to)}
+            <button type="submit" class="primary">{t!(i18n, admin.filter)}</button>
+            <button type="button" on:click=move |_| clear()>{t!(i18n, admin.clear)}</button>
         </form>
-        {move || bad_contact.get().then(|| view! { <div class="error" role="alert">"Contact id must be a number."</div> })}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        {move || bad_contact.get().then(|| view! { <div class="error" role="alert">{t!(i18n, admin.bad_contact)}</div> })}
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || entries.get().map(|res| match res {
                 Err(e) => view! { <div class="error" role="alert">{error_text(&e)}</div> }.into_any(),
-                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>"No entries match."</p></div> }.into_any(),
+                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>{t!(i18n, admin.no_entries)}</p></div> }.into_any(),
                 Ok(p) => {
                     let (page, pages, total) = (p.page, p.pages, p.total);
+                    let (t_when, t_user, t_what, t_contact, t_details) = (
+                        t_string!(i18n, admin.when),
+                        t_string!(i18n, admin.user),
+                        t_string!(i18n, admin.what),
+                        t_string!(i18n, dups.contact),
+                        t_string!(i18n, admin.details),
+                    );
                     view! {
-                        <p class="muted audit-total">{format!("{total} entries")}</p>
+                        <p class="muted audit-total">{count_text!(i18n, total, entries_one, entries_few, entries_many)}</p>
                         <table class="contacts audit">
-                            <thead><tr><th>"When"</th><th>"User"</th><th>"What"</th><th>"Contact"</th><th>"Details"</th></tr></thead>
+                            <thead><tr><th>{t_when}</th><th>{t_user}</th><th>{t_what}</th><th>{t_contact}</th><th>{t_details}</th></tr></thead>
                             <tbody>
                                 {p.items.into_iter().map(|e| view! {
                                     <tr data-audit=e.id>
-                                        <td data-label="When">{when(&e.created_at)}</td>
-                                        <td data-label="User" class="audit-user">{e.user.clone().unwrap_or_else(|| "—".into())}</td>
-                                        <td data-label="What"><span class="badge">{e.entity.clone()}</span>" "<span class="audit-action">{e.action.clone()}</span></td>
-                                        <td data-label="Contact">{e.contact_id.map(|c| view! { <A href=format!("/contacts/{c}")>{format!("#{c}")}</A> })}</td>
-                                        <td data-label="Details" class="audit-diff">{diff_summary(&e.diff)}</td>
+                                        <td data-label=t_when>{when(&e.created_at)}</td>
+                                        <td data-label=t_user class="audit-user">{e.user.clone().unwrap_or_else(|| "—".into())}</td>
+                                        <td data-label=t_what><span class="badge">{e.entity.clone()}</span>" "<span class="audit-action">{e.action.clone()}</span></td>
+                                        <td data-label=t_contact>{e.contact_id.map(|c| view! { <A href=format!("/contacts/{c}")>{format!("#{c}")}</A> })}</td>
+                                        <td data-label=t_details class="audit-diff">{diff_summary(&e.diff)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <Pager page=page pages=pages go=go previous="‹ Newer" next="Older ›"/>
+                        <Pager page=page pages=pages go=go newest_first=true/>
                     }.into_any()
                 }
             })}
@@ -409,7 +424,8 @@ pub fn AuditPage() -> impl IntoView {
     }
 }
 
-fn check_row(name: &'static str, c: Check) -> impl IntoView {
+/// One status line: `name` identifies it (`data-check`), `label` is shown.
+fn check_row(name: &'static str, label: &'static str, c: Check) -> impl IntoView {
     let class = match c.status.as_str() {
         "ok" => "badge ok",
         "not configured" => "badge",
@@ -417,7 +433,7 @@ fn check_row(name: &'static str, c: Check) -> impl IntoView {
     };
     view! {
         <tr data-check=name>
-            <th scope="row">{name}</th>
+            <th scope="row">{label}</th>
             <td><span class=class>{c.status}</span></td>
             <td class="muted">{c.detail}</td>
         </tr>
@@ -427,37 +443,38 @@ fn check_row(name: &'static str, c: Check) -> impl IntoView {
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| admin_status());
+    let i18n = use_i18n();
     view! {
         <div class="toolbar">
-            <h1>"Status"</h1>
-            <button on:click=move |_| status.refetch()>"Refresh"</button>
+            <h1>{t!(i18n, admin.status)}</h1>
+            <button on:click=move |_| status.refetch()>{t!(i18n, admin.refresh)}</button>
         </div>
         <AdminTabs/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || status.get().map(|res| match res {
                 Err(e) => view! { <div class="error" role="alert">{error_text(&e)}</div> }.into_any(),
                 Ok(s) => {
                     let queue_class = if s.scans_queued > 50 { "badge warn" } else { "badge ok" };
                     let dups = if s.duplicate_pairs.is_empty() {
-                        "none".to_string()
+                        t_string!(i18n, admin.none).to_string()
                     } else {
                         s.duplicate_pairs.iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
                     };
                     view! {
                         <table class="status-table">
                             <tbody>
-                                {check_row("Database", s.database)}
-                                {check_row("Redis", s.redis)}
-                                {check_row("OCR models", s.models)}
+                                {check_row("Database", t_string!(i18n, admin.database), s.database)}
+                                {check_row("Redis", "Redis", s.redis)}
+                                {check_row("OCR models", t_string!(i18n, admin.models), s.models)}
                                 <tr data-check="Scan queue">
-                                    <th scope="row">"Scan queue"</th>
-                                    <td><span class=queue_class>{s.scans_queued}" waiting"</span></td>
-                                    <td class="muted">{format!("{} being read, {} failed", s.scans_processing, s.scans_failed)}</td>
+                                    <th scope="row">{t!(i18n, admin.scan_queue)}</th>
+                                    <td><span class=queue_class>{s.scans_queued}{t!(i18n, admin.waiting)}</span></td>
+                                    <td class="muted">{fill_in(t_string!(i18n, admin.being_read), &[("processing", &s.scans_processing), ("failed", &s.scans_failed)])}</td>
                                 </tr>
-                                <tr><th scope="row">"Contacts"</th><td>{s.contacts}</td><td></td></tr>
-                                <tr><th scope="row">"Users"</th><td>{s.users}</td><td class="muted">{format!("{} inactive", s.users_inactive)}</td></tr>
-                                <tr><th scope="row">"Duplicate pairs"</th><td colspan="2">{dups}</td></tr>
-                                <tr><th scope="row">"Version"</th><td colspan="2">{s.version}</td></tr>
+                                <tr><th scope="row">{t!(i18n, nav.contacts)}</th><td>{s.contacts}</td><td></td></tr>
+                                <tr><th scope="row">{t!(i18n, admin.users)}</th><td>{s.users}</td><td class="muted">{fill_in(t_string!(i18n, admin.inactive_count), &[("count", &s.users_inactive)])}</td></tr>
+                                <tr><th scope="row">{t!(i18n, admin.dup_pairs)}</th><td colspan="2">{dups}</td></tr>
+                                <tr><th scope="row">{t!(i18n, admin.version)}</th><td colspan="2">{s.version}</td></tr>
                             </tbody>
                         </table>
                     }.into_any()

@@ -2,6 +2,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{hard_navigate, ErrorBox};
+use crate::lang::{t, use_i18n, LanguageSwitch};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -9,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<api::Login>::new();
+    let i18n = use_i18n();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_else(|| "/".into());
     let error = Signal::derive(move || match login.value().get() {
@@ -23,22 +25,25 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <main class="auth-page">
             <div class="auth-card">
-                <h1 class="brand-title"><span class="brand-mark">"◧"</span>" cardcrm"</h1>
-                <p class="muted">"Sign in to your team's business-card CRM."</p>
+                <div class="auth-head">
+                    <h1 class="brand-title"><span class="brand-mark">"◧"</span>" cardcrm"</h1>
+                    <LanguageSwitch/>
+                </div>
+                <p class="muted">{t!(i18n, auth.tagline)}</p>
                 <ActionForm action=login>
                     <input type="hidden" name="next" prop:value=next/>
-                    <label>"Username or e-mail"
+                    <label>{t!(i18n, auth.username_or_email)}
                         <input name="username" autocomplete="username" required autofocus/>
                     </label>
-                    <label>"Password"
+                    <label>{t!(i18n, auth.password)}
                         <input name="password" type="password" autocomplete="current-password" required/>
                     </label>
                     <ErrorBox error=error/>
                     <button type="submit" class="primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                        {move || if login.pending().get() { t!(i18n, auth.signing_in).into_any() } else { t!(i18n, auth.sign_in).into_any() }}
                     </button>
                 </ActionForm>
-                <p class="muted small">"No account yet? "<A href="/register">"Request one"</A></p>
+                <p class="muted small">{t!(i18n, auth.no_account)}<A href="/register">{t!(i18n, auth.request_one)}</A></p>
             </div>
         </main>
     }
@@ -47,6 +52,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<api::Register>::new();
+    let i18n = use_i18n();
     let error = Signal::derive(move || match register.value().get() {
         Some(Err(e)) => Some(error_text(&e)),
         _ => None,
@@ -54,25 +60,28 @@ pub fn RegisterPage() -> impl IntoView {
     view! {
         <main class="auth-page">
             <div class="auth-card">
-                <h1 class="brand-title"><span class="brand-mark">"◧"</span>" cardcrm"</h1>
+                <div class="auth-head">
+                    <h1 class="brand-title"><span class="brand-mark">"◧"</span>" cardcrm"</h1>
+                    <LanguageSwitch/>
+                </div>
                 <Show
                     when=move || matches!(register.value().get(), Some(Ok(_)))
                     fallback=move || view! {
-                        <p class="muted">"Request an account. An administrator activates it before you can sign in."</p>
+                        <p class="muted">{t!(i18n, auth.register_intro)}</p>
                         <ActionForm action=register>
-                            <label>"Username"<input name="username" autocomplete="username" required minlength="3"/></label>
-                            <label>"E-mail"<input name="email" type="email" autocomplete="email" required/></label>
-                            <label>"Password (at least 10 characters)"
+                            <label>{t!(i18n, auth.username)}<input name="username" autocomplete="username" required minlength="3"/></label>
+                            <label>{t!(i18n, auth.email)}<input name="email" type="email" autocomplete="email" required/></label>
+                            <label>{t!(i18n, auth.new_password)}
                                 <input name="password" type="password" autocomplete="new-password" required minlength="10"/>
                             </label>
                             <ErrorBox error=error/>
-                            <button type="submit" class="primary wide" disabled=move || register.pending().get()>"Request account"</button>
+                            <button type="submit" class="primary wide" disabled=move || register.pending().get()>{t!(i18n, auth.request_account)}</button>
                         </ActionForm>
                     }
                 >
-                    <div class="notice">"Your account was created. An administrator must activate it before you can sign in."</div>
+                    <div class="notice">{t!(i18n, auth.created)}</div>
                 </Show>
-                <p class="muted small"><A href="/login">"Back to sign in"</A></p>
+                <p class="muted small"><A href="/login">{t!(i18n, auth.back_to_sign_in)}</A></p>
             </div>
         </main>
     }

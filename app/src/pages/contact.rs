@@ -2,7 +2,8 @@
 //! restore, and the history of changes.
 
 use crate::api::{self, error_text};
-use crate::components::{when, ErrorBox, TagChip};
+use crate::components::{kind_label, when, ErrorBox, TagChip};
+use crate::lang::{fill_in, t, t_string, td_string, use_i18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -12,8 +13,9 @@ use service::dto::{Contact, ContactInput, EmailInput, NameRef, PhoneInput, CONTA
 pub fn NewContactPage() -> impl IntoView {
     let navigate = use_navigate();
     let on_saved = Callback::new(move |c: Contact| navigate(&format!("/contacts/{}", c.id), Default::default()));
+    let i18n = use_i18n();
     view! {
-        <div class="toolbar"><h1>"New contact"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, contact.new_title)}</h1></div>
         <ContactForm initial=None on_saved=on_saved on_cancel=Callback::new(|_| crate::components::hard_navigate("/"))/>
     }
 }
@@ -41,6 +43,7 @@ pub fn ContactPage() -> impl IntoView {
         },
     );
     let editing = RwSignal::new(false);
+    let i18n = use_i18n();
     let delete = Action::new(|id: &i64| api::delete_contact(*id));
     let restore = Action::new(|id: &i64| api::restore_contact(*id));
     Effect::new(move |_| {
@@ -64,13 +67,13 @@ pub fn ContactPage() -> impl IntoView {
         history.refetch();
     });
     view! {
-        <p class="crumbs"><A href="/">"← Contacts"</A></p>
+        <p class="crumbs"><A href="/">{t!(i18n, contact.back)}</A></p>
         <ErrorBox error=action_error/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || contact.get().map(|res| match res {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
                 Ok(c) if editing.get() => view! {
-                    <div class="toolbar"><h1>{format!("Edit {}", c.full_name)}</h1></div>
+                    <div class="toolbar"><h1>{fill_in(t_string!(i18n, contact.edit_title), &[("name", &c.full_name)])}</h1></div>
                     <ContactForm initial=Some(c) on_saved=on_saved on_cancel=Callback::new(move |_| editing.set(false))/>
                 }.into_any(),
                 Ok(c) => {
@@ -78,16 +81,16 @@ pub fn ContactPage() -> impl IntoView {
                     let deleted = c.deleted_at.is_some();
                     view! {
                         {deleted.then(|| view! {
-                            <div class="notice">"This contact is in the trash. "
-                                <button class="link-button" on:click=move |_| { restore.dispatch(cid); }>"Restore it"</button>
+                            <div class="notice">{t!(i18n, contact.in_trash)}
+                                <button class="link-button" on:click=move |_| { restore.dispatch(cid); }>{t!(i18n, contact.restore_it)}</button>
                             </div>
                         })}
                         <div class="toolbar">
                             <h1>{if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() }}</h1>
                             <div class="actions">
                                 {(!deleted).then(|| view! {
-                                    <button class="primary" on:click=move |_| editing.set(true)>"Edit"</button>
-                                    <button class="danger" on:click=move |_| { delete.dispatch(cid); }>"Move to trash"</button>
+                                    <button class="primary" on:click=move |_| editing.set(true)>{t!(i18n, common.edit)}</button>
+                                    <button class="danger" on:click=move |_| { delete.dispatch(cid); }>{t!(i18n, contact.move_to_trash)}</button>
                                 })}
                             </div>
                         </div>
@@ -99,18 +102,18 @@ pub fn ContactPage() -> impl IntoView {
         </Transition>
         {move || id.get().map(|cid| view! { <crate::pages::merge::MergeHistory contact_id=cid/> })}
         <section class="card">
-            <h2>"History"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <h2>{t!(i18n, contact.history)}</h2>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || history.get().map(|res| match res {
                     Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                    Ok(entries) if entries.is_empty() => view! { <p class="muted">"No changes recorded."</p> }.into_any(),
+                    Ok(entries) if entries.is_empty() => view! { <p class="muted">{t!(i18n, contact.no_changes)}</p> }.into_any(),
                     Ok(entries) => view! {
                         <ol class="history">
                             {entries.into_iter().map(|h| view! {
                                 <li>
                                     <div class="history-head">
-                                        <span class=format!("badge action-{}", h.action)>{h.action.clone()}</span>
-                                        " by "<strong>{h.user.clone().unwrap_or_else(|| "system".into())}</strong>
+                                        <span class=format!("badge action-{}", h.action)>{action_label(i18n.get_locale_untracked(), &h.action)}</span>
+                                        {t!(i18n, contact.by)}<strong>{h.user.clone().unwrap_or_else(|| t_string!(i18n, common.system).to_string())}</strong>
                                         " · "<time>{when(&h.created_at)}</time>
                                     </div>
                                     <ul class="changes">
@@ -132,6 +135,18 @@ pub fn ContactPage() -> impl IntoView {
     }
 }
 
+/// A history entry's action (`create`, `update`, …) in the current language; others as stored.
+fn action_label(l: Locale, action: &str) -> String {
+    match action {
+        "create" => td_string!(l, action.create).to_string(),
+        "update" => td_string!(l, action.update).to_string(),
+        "delete" => td_string!(l, action.delete).to_string(),
+        "restore" => td_string!(l, action.restore).to_string(),
+        "merge" => td_string!(l, action.merge).to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
 fn show(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) if s.is_empty() => "—".into(),
@@ -145,6 +160,8 @@ fn show(v: &serde_json::Value) -> String {
 
 #[component]
 fn ContactDetails(c: Contact) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let row = |label: &'static str, value: String| {
         (!value.is_empty()).then(|| view! { <div class="detail"><dt>{label}</dt><dd>{value}</dd></div> })
     };
@@ -153,24 +170,26 @@ fn ContactDetails(c: Contact) -> impl IntoView {
     view! {
         <section class="card details">
             <dl>
-                {row("Company", c.company.clone())}
-                {row("Position", c.position.clone())}
-                {row("Department", c.department.clone())}
+                {row(td_string!(l, field.company), c.company.clone())}
+                {row(td_string!(l, field.position), c.position.clone())}
+                {row(td_string!(l, field.department), c.department.clone())}
                 {c.phones.iter().map(|p| {
                     let tel = format!("tel:{}", p.e164.clone().unwrap_or_else(|| p.number.clone()));
-                    view! { <div class="detail"><dt>{format!("Phone ({})", p.kind)}</dt><dd><a href=tel>{p.number.clone()}</a>
+                    view! { <div class="detail"><dt>{fill_in(td_string!(l, contact.phone_kind), &[("kind", &kind_label(l, &p.kind))])}</dt><dd><a href=tel>{p.number.clone()}</a>
                         {p.e164.clone().filter(|e| *e != p.number).map(|e| view! { <span class="muted small">" "{e}</span> })}</dd></div> }
                 }).collect_view()}
                 {c.emails.iter().map(|e| view! {
-                    <div class="detail"><dt>{format!("E-mail ({})", e.kind)}</dt><dd><a href=format!("mailto:{}", e.address)>{e.address.clone()}</a></dd></div>
+                    <div class="detail"><dt>{fill_in(td_string!(l, contact.email_kind), &[("kind", &kind_label(l, &e.kind))])}</dt><dd><a href=format!("mailto:{}", e.address)>{e.address.clone()}</a></dd></div>
                 }).collect_view()}
-                {(!website.is_empty()).then(|| view! { <div class="detail"><dt>"Website"</dt><dd><a href=href rel="noopener noreferrer" target="_blank">{website.clone()}</a></dd></div> })}
-                {row("Address", c.address.clone())}
-                {(!c.tags.is_empty()).then(|| view! { <div class="detail"><dt>"Tags"</dt><dd>{c.tags.iter().cloned().map(|t| view! { <TagChip tag=t/> }).collect_view()}</dd></div> })}
-                {row("Groups", c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "))}
-                {row("Notes", c.notes.clone())}
-                {row("Source", c.source.clone())}
-                <div class="detail"><dt>"Number"</dt><dd>{format!("#{} · version {} · updated {}", c.sequence_number, c.version, when(&c.updated_at))}</dd></div>
+                {(!website.is_empty()).then(|| view! { <div class="detail"><dt>{td_string!(l, field.website)}</dt><dd><a href=href rel="noopener noreferrer" target="_blank">{website.clone()}</a></dd></div> })}
+                {row(td_string!(l, field.address), c.address.clone())}
+                {(!c.tags.is_empty()).then(|| view! { <div class="detail"><dt>{td_string!(l, field.tags)}</dt><dd>{c.tags.iter().cloned().map(|t| view! { <TagChip tag=t/> }).collect_view()}</dd></div> })}
+                {row(td_string!(l, field.groups), c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "))}
+                {row(td_string!(l, field.notes), c.notes.clone())}
+                {row(td_string!(l, field.source), c.source.clone())}
+                <div class="detail"><dt>{td_string!(l, field.number)}</dt><dd>{
+                    fill_in(td_string!(l, contact.number_line), &[("seq", &c.sequence_number), ("version", &c.version), ("updated", &when(&c.updated_at))])
+                }</dd></div>
             </dl>
         </section>
     }
@@ -252,6 +271,8 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
         let kind = kind.to_string();
         list.update(|l| l.push(Row { key, kind: RwSignal::new(kind), value: RwSignal::new(String::new()) }));
     };
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let all_tags = Resource::new(|| (), |_| api::list_tags());
     let all_groups = Resource::new(|| (), |_| api::list_groups());
 
@@ -343,15 +364,19 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
             <label>{label}<input name=name bind:value=sig/></label>
         }
     };
-    let row_editor = move |list: RwSignal<Vec<Row>>, what: &'static str, input_type: &'static str| {
+    // `name` is the form field's name; `what` its label in the current language.
+    let row_editor = move |list: RwSignal<Vec<Row>>,
+                           name: &'static str,
+                           what: &'static str,
+                           input_type: &'static str| {
         view! {
             <For each=move || list.get() key=|r| r.key let:row>
                 <div class="multi-row">
-                    <select aria-label=format!("{what} kind") prop:value=move || row.kind.get() on:change=move |ev| row.kind.set(event_target_value(&ev))>
-                        {CONTACT_KINDS.iter().map(|k| view! { <option value=*k selected=row.kind.get_untracked() == *k>{*k}</option> }).collect_view()}
+                    <select aria-label=fill_in(td_string!(l, contact.kind_of), &[("what", &what)]) prop:value=move || row.kind.get() on:change=move |ev| row.kind.set(event_target_value(&ev))>
+                        {CONTACT_KINDS.iter().map(|k| view! { <option value=*k selected=row.kind.get_untracked() == *k>{kind_label(l, k)}</option> }).collect_view()}
                     </select>
-                    <input type=input_type name=what aria-label=what placeholder=what bind:value=row.value/>
-                    <button type="button" class="icon" title=format!("Remove this {what}")
+                    <input type=input_type name=name aria-label=what placeholder=what bind:value=row.value/>
+                    <button type="button" class="icon" title=td_string!(l, contact.remove_this)
                         on:click=move |_| list.update(|l| l.retain(|r| r.key != row.key))>"✕"</button>
                 </div>
             </For>
@@ -360,39 +385,39 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
     view! {
         <form class="card contact-form" node_ref=submit_ref on:submit=on_submit>
             <fieldset>
-                <legend>"Name"</legend>
+                <legend>{t!(i18n, contact.legend_name)}</legend>
                 <div class="grid name-grid">
-                    {text("Prefix", "prefix", prefix)}
-                    {text("First name", "first_name", first)}
-                    {text("Middle name", "middle_name", middle)}
-                    {text("Last name", "last_name", last)}
+                    {text(td_string!(l, field.prefix), "prefix", prefix)}
+                    {text(td_string!(l, field.first_name), "first_name", first)}
+                    {text(td_string!(l, field.middle_name), "middle_name", middle)}
+                    {text(td_string!(l, field.last_name), "last_name", last)}
                 </div>
             </fieldset>
             <fieldset>
-                <legend>"Work"</legend>
+                <legend>{t!(i18n, contact.legend_work)}</legend>
                 <div class="grid">
-                    {text("Company", "company", company)}
-                    {text("Position", "position", position)}
-                    {text("Department", "department", department)}
-                    {text("Website", "website", website)}
+                    {text(td_string!(l, field.company), "company", company)}
+                    {text(td_string!(l, field.position), "position", position)}
+                    {text(td_string!(l, field.department), "department", department)}
+                    {text(td_string!(l, field.website), "website", website)}
                 </div>
             </fieldset>
             <fieldset>
-                <legend>"Phones"</legend>
-                {row_editor(phones, "phone", "tel")}
-                <button type="button" class="small-button" on:click=move |_| add_row(phones, "work")>"+ Add phone"</button>
+                <legend>{t!(i18n, field.phones)}</legend>
+                {row_editor(phones, "phone", td_string!(l, field.phone), "tel")}
+                <button type="button" class="small-button" on:click=move |_| add_row(phones, "work")>{t!(i18n, contact.add_phone)}</button>
             </fieldset>
             <fieldset>
-                <legend>"E-mails"</legend>
-                {row_editor(emails, "e-mail", "email")}
-                <button type="button" class="small-button" on:click=move |_| add_row(emails, "work")>"+ Add e-mail"</button>
+                <legend>{t!(i18n, field.emails)}</legend>
+                {row_editor(emails, "e-mail", td_string!(l, field.email), "email")}
+                <button type="button" class="small-button" on:click=move |_| add_row(emails, "work")>{t!(i18n, contact.add_email)}</button>
             </fieldset>
             <fieldset>
-                <legend>"More"</legend>
-                <label>"Address"<textarea name="address" rows="2" bind:value=address></textarea></label>
-                <label>"Tags (comma-separated)"<input name="tags" list="tag-names" bind:value=tags/></label>
-                <label>"Groups (comma-separated)"<input name="groups" list="group-names" bind:value=groups/></label>
-                <label>"Notes"<textarea name="notes" rows="3" bind:value=notes></textarea></label>
+                <legend>{t!(i18n, contact.legend_more)}</legend>
+                <label>{t!(i18n, field.address)}<textarea name="address" rows="2" bind:value=address></textarea></label>
+                <label>{t!(i18n, contact.tags_input)}<input name="tags" list="tag-names" bind:value=tags/></label>
+                <label>{t!(i18n, contact.groups_input)}<input name="groups" list="group-names" bind:value=groups/></label>
+                <label>{t!(i18n, field.notes)}<textarea name="notes" rows="3" bind:value=notes></textarea></label>
                 <datalist id="tag-names">
                     <Transition>{move || all_tags.get().and_then(Result::ok).map(|ts| ts.into_iter().map(|t| view! { <option value=t.name/> }).collect_view())}</Transition>
                 </datalist>
@@ -404,9 +429,9 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
             <crate::pages::merge::DuplicateWarning draft=draft on_merge=on_merge on_save=on_save_anyway/>
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    {move || if save.pending().get() { t_string!(i18n, common.saving) } else { t_string!(i18n, common.save) }}
                 </button>
-                <button type="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{t!(i18n, common.cancel)}</button>
             </div>
         </form>
     }

@@ -2,6 +2,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{encode, when, Pager, TagChip};
+use crate::lang::{count_text, t, t_string, use_i18n, I18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -10,17 +11,18 @@ use service::dto::{Contact, ContactQuery, CONTACT_COLUMNS};
 
 const PAGE_SIZE: u64 = 25;
 
-fn column_label(c: &str) -> &'static str {
+fn column_label(l: Locale, c: &str) -> &'static str {
+    use crate::lang::td_string;
     match c {
-        "name" => "Name",
-        "company" => "Company",
-        "position" => "Position",
-        "department" => "Department",
-        "email" => "E-mail",
-        "phone" => "Phone",
-        "tags" => "Tags",
-        "groups" => "Groups",
-        "updated_at" => "Updated",
+        "name" => td_string!(l, field.name),
+        "company" => td_string!(l, field.company),
+        "position" => td_string!(l, field.position),
+        "department" => td_string!(l, field.department),
+        "email" => td_string!(l, field.email),
+        "phone" => td_string!(l, field.phone),
+        "tags" => td_string!(l, field.tags),
+        "groups" => td_string!(l, field.groups),
+        "updated_at" => td_string!(l, field.updated),
         _ => "",
     }
 }
@@ -35,11 +37,15 @@ fn sort_key(c: &str) -> Option<&'static str> {
     }
 }
 
-fn cell(c: &Contact, column: &str) -> AnyView {
+fn cell(i18n: I18n, c: &Contact, column: &str) -> AnyView {
     match column {
         "name" => {
             let href = format!("/contacts/{}", c.id);
-            let name = if c.full_name.is_empty() { "(no name)".to_string() } else { c.full_name.clone() };
+            let name = if c.full_name.is_empty() {
+                t_string!(i18n, contacts.no_name).to_string()
+            } else {
+                c.full_name.clone()
+            };
             view! { <A href=href attr:class="contact-name">{name}</A> }.into_any()
         }
         "company" => c.company.clone().into_any(),
@@ -69,6 +75,8 @@ fn cell(c: &Contact, column: &str) -> AnyView {
 pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let param = move |k: &str| query.with(|m| m.get(k)).filter(|v| !v.is_empty());
     let list_query = Memo::new(move |_| ContactQuery {
         page: param("page").and_then(|p| p.parse().ok()),
@@ -142,20 +150,20 @@ pub fn ContactsPage() -> impl IntoView {
 
     view! {
         <div class="toolbar">
-            <h1>"Contacts"</h1>
-            <A href="/contacts/new" attr:class="button primary">"+ New contact"</A>
+            <h1>{t!(i18n, nav.contacts)}</h1>
+            <A href="/contacts/new" attr:class="button primary">{t!(i18n, contacts.new_contact)}</A>
         </div>
         <div class="filters">
             <input
                 type="search"
                 class="search"
-                placeholder="Search name, company, e-mail, phone…"
-                aria-label="Search contacts"
+                placeholder=t_string!(i18n, contacts.search_placeholder)
+                aria-label=t_string!(i18n, contacts.search_label)
                 prop:value=move || param("q").unwrap_or_default()
                 on:input=move |ev| set("q", Some(event_target_value(&ev)))
             />
-            <select aria-label="Tag" on:change=move |ev| set("tag", Some(event_target_value(&ev)))>
-                <option value="">"All tags"</option>
+            <select aria-label=t_string!(i18n, contacts.tag) on:change=move |ev| set("tag", Some(event_target_value(&ev)))>
+                <option value="">{t!(i18n, contacts.all_tags)}</option>
                 <Transition>
                     {move || tags.get().and_then(Result::ok).map(|ts| ts.into_iter().map(|t| {
                         let selected = param("tag").as_deref() == Some(t.name.as_str());
@@ -163,8 +171,8 @@ pub fn ContactsPage() -> impl IntoView {
                     }).collect_view())}
                 </Transition>
             </select>
-            <select aria-label="Group" on:change=move |ev| set("group", Some(event_target_value(&ev)))>
-                <option value="">"All groups"</option>
+            <select aria-label=t_string!(i18n, contacts.group) on:change=move |ev| set("group", Some(event_target_value(&ev)))>
+                <option value="">{t!(i18n, contacts.all_groups)}</option>
                 <Transition>
                     {move || groups.get().and_then(Result::ok).map(|gs| gs.into_iter().map(|g| {
                         let selected = param("group").as_deref() == Some(g.name.as_str());
@@ -174,13 +182,13 @@ pub fn ContactsPage() -> impl IntoView {
             </select>
             <input
                 type="text"
-                placeholder="Company"
-                aria-label="Company"
+                placeholder=t_string!(i18n, field.company)
+                aria-label=t_string!(i18n, field.company)
                 prop:value=move || param("company").unwrap_or_default()
                 on:change=move |ev| set("company", Some(event_target_value(&ev)))
             />
             <details class="columns-menu">
-                <summary>"Columns"</summary>
+                <summary>{t!(i18n, contacts.columns)}</summary>
                 <div class="menu">
                     {CONTACT_COLUMNS.iter().map(|col| {
                         let col: &'static str = col;
@@ -191,20 +199,20 @@ pub fn ContactsPage() -> impl IntoView {
                                     prop:checked=move || chosen.get().iter().any(|c| c == col)
                                     on:change=move |ev| toggle_column(col, event_target_checked(&ev))
                                 />
-                                {column_label(col)}
+                                {column_label(locale, col)}
                             </label>
                         }
                     }).collect_view()}
                 </div>
             </details>
         </div>
-        <Transition fallback=|| view! { <p class="muted">"Loading contacts…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, contacts.loading)}</p> }>
             {move || contacts.get().map(|res| match res {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
                 Ok(page) if page.items.is_empty() => view! {
                     <div class="empty">
-                        <p>"No contacts found."</p>
-                        <A href="/contacts/new" attr:class="button">"Add the first one"</A>
+                        <p>{t!(i18n, contacts.none_found)}</p>
+                        <A href="/contacts/new" attr:class="button">{t!(i18n, contacts.add_first)}</A>
                     </div>
                 }.into_any(),
                 Ok(page) => {
@@ -212,11 +220,11 @@ pub fn ContactsPage() -> impl IntoView {
                     let header_cols = cols.clone();
                     let (p, pages, total) = (page.page, page.pages, page.total);
                     view! {
-                        <p class="muted small result-count">{format!("{total} contact{}", if total == 1 { "" } else { "s" })}</p>
+                        <p class="muted small result-count">{count_text!(i18n, total, contacts_one, contacts_few, contacts_many)}</p>
                         <table class="contacts">
                             <thead><tr>
                                 {header_cols.into_iter().map(|c| {
-                                    let label = column_label(&c);
+                                    let label = column_label(locale, &c);
                                     match sort_key(&c) {
                                         Some(key) => {
                                             let arrow = move || match (param("sort").as_deref() == Some(key), param("order").as_deref()) {
@@ -235,7 +243,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     let cols = cols.clone();
                                     view! {
                                         <tr>
-                                            {cols.iter().map(|col| view! { <td data-label=column_label(col)>{cell(&c, col)}</td> }).collect_view()}
+                                            {cols.iter().map(|col| view! { <td data-label=column_label(locale, col)>{cell(i18n, &c, col)}</td> }).collect_view()}
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -269,26 +277,29 @@ pub fn TrashPage() -> impl IntoView {
             contacts.refetch();
         }
     });
+    let i18n = use_i18n();
+    let (name, company, deleted) =
+        (t_string!(i18n, field.name), t_string!(i18n, field.company), t_string!(i18n, contacts.deleted));
     view! {
-        <div class="toolbar"><h1>"Trash"</h1></div>
-        <p class="muted">"Deleted contacts stay here until restored."</p>
+        <div class="toolbar"><h1>{t!(i18n, nav.trash)}</h1></div>
+        <p class="muted">{t!(i18n, contacts.trash_intro)}</p>
         {move || restore.value().get().and_then(Result::err).map(|e| view! { <div class="error">{error_text(&e)}</div> })}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || contacts.get().map(|res| match res {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>"The trash is empty."</p></div> }.into_any(),
+                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>{t!(i18n, contacts.trash_empty)}</p></div> }.into_any(),
                 Ok(p) => view! {
                     <table class="contacts">
-                        <thead><tr><th>"Name"</th><th>"Company"</th><th>"Deleted"</th><th></th></tr></thead>
+                        <thead><tr><th>{name}</th><th>{company}</th><th>{deleted}</th><th></th></tr></thead>
                         <tbody>
                             {p.items.into_iter().map(|c| {
                                 let id = c.id;
                                 view! {
                                     <tr>
-                                        <td data-label="Name"><A href=format!("/contacts/{id}")>{c.full_name.clone()}</A></td>
-                                        <td data-label="Company">{c.company.clone()}</td>
-                                        <td data-label="Deleted">{c.deleted_at.as_ref().map(when)}</td>
-                                        <td><button on:click=move |_| { restore.dispatch(id); }>"Restore"</button></td>
+                                        <td data-label=name><A href=format!("/contacts/{id}")>{c.full_name.clone()}</A></td>
+                                        <td data-label=company>{c.company.clone()}</td>
+                                        <td data-label=deleted>{c.deleted_at.as_ref().map(when)}</td>
+                                        <td><button on:click=move |_| { restore.dispatch(id); }>{t!(i18n, common.restore)}</button></td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -5,6 +5,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{ErrorBox, Pager};
+use crate::lang::{fill_in, t, t_string, td_string, use_i18n, I18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use service::dto::{Contact, DuplicateQuery, DuplicateScan, DuplicateSettings, MatchField, DUPLICATE_STATUSES};
@@ -22,6 +23,17 @@ fn contact_card(c: Contact) -> impl IntoView {
             <div class="muted">{emails}</div>
             <div class="muted">{c.address.clone()}</div>
         </div>
+    }
+}
+
+/// A pair status (`pending`, `reviewed`, …) in the current language.
+fn status_label(l: Locale, status: &str) -> String {
+    match status {
+        "pending" => td_string!(l, dups.pending).to_string(),
+        "reviewed" => td_string!(l, dups.reviewed).to_string(),
+        "ignored" => td_string!(l, dups.ignored).to_string(),
+        "merged" => td_string!(l, dups.merged).to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -49,25 +61,33 @@ pub fn DuplicatesPage() -> impl IntoView {
     });
     let error = Signal::derive(move || set.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let on_scanned = Callback::new(move |_: ()| pairs.refetch());
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let (contact, looks_like, score, matched) = (
+        t_string!(i18n, dups.contact),
+        t_string!(i18n, dups.looks_like),
+        t_string!(i18n, dups.score),
+        t_string!(i18n, dups.matched),
+    );
     view! {
         <div class="toolbar">
-            <h1>"Duplicates"</h1>
+            <h1>{t!(i18n, nav.duplicates)}</h1>
             <label>
-                "Status "
+                {t!(i18n, dups.status)}
                 <select name="status" on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); } prop:value=move || status.get()>
-                    {DUPLICATE_STATUSES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
+                    {DUPLICATE_STATUSES.iter().map(|s| view! { <option value=*s>{status_label(l, s)}</option> }).collect_view()}
                 </select>
             </label>
         </div>
         {move || is_admin().then(|| view! { <AdminTools on_scanned=on_scanned/> })}
         <ErrorBox error=error/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || pairs.get().map(|res| match res {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>"No pairs with this status."</p></div> }.into_any(),
+                Ok(p) if p.items.is_empty() => view! { <div class="empty"><p>{t!(i18n, dups.none)}</p></div> }.into_any(),
                 Ok(p) => view! {
                     <table class="contacts duplicates">
-                        <thead><tr><th>"Contact"</th><th>"Looks like"</th><th>"Score"</th><th>"Matched"</th><th></th></tr></thead>
+                        <thead><tr><th>{contact}</th><th>{looks_like}</th><th>{score}</th><th>{matched}</th><th></th></tr></thead>
                         <tbody>
                             {p.items.into_iter().map(|d| {
                                 let id = d.id;
@@ -76,20 +96,20 @@ pub fn DuplicatesPage() -> impl IntoView {
                                 let merge_href = format!("/duplicates/merge?ids={},{}", d.a.id, d.b.id);
                                 view! {
                                     <tr data-pair=id>
-                                        <td data-label="Contact">{contact_card(d.a)}</td>
-                                        <td data-label="Looks like">{contact_card(d.b)}</td>
-                                        <td data-label="Score"><span class="score">{format!("{:.0}%", d.score * 100.0)}</span></td>
-                                        <td data-label="Matched">{evidence(&d.match_fields)}</td>
+                                        <td data-label=contact>{contact_card(d.a)}</td>
+                                        <td data-label=looks_like>{contact_card(d.b)}</td>
+                                        <td data-label=score><span class="score">{format!("{:.0}%", d.score * 100.0)}</span></td>
+                                        <td data-label=matched>{evidence(&d.match_fields)}</td>
                                         <td class="row-actions">
-                                            {open.then(|| view! { <A href=merge_href attr:class="button primary small-button">"Merge…"</A> })}
+                                            {open.then(|| view! { <A href=merge_href attr:class="button primary small-button">{t!(i18n, dups.merge)}</A> })}
                                             {pending.then(|| view! {
-                                                <button class="small-button" on:click=move |_| { set.dispatch((id, "reviewed".to_string())); }>"Reviewed"</button>
+                                                <button class="small-button" on:click=move |_| { set.dispatch((id, "reviewed".to_string())); }>{t!(i18n, dups.mark_reviewed)}</button>
                                             })}
                                             {open.then(|| view! {
-                                                <button class="small-button" on:click=move |_| { set.dispatch((id, "ignored".to_string())); }>"Ignore"</button>
+                                                <button class="small-button" on:click=move |_| { set.dispatch((id, "ignored".to_string())); }>{t!(i18n, dups.ignore)}</button>
                                             })}
                                             {(!pending).then(|| view! {
-                                                <span class="badge">{d.status.clone()}</span>
+                                                <span class="badge">{status_label(l, &d.status)}</span>
                                             })}
                                         </td>
                                     </tr>
@@ -108,20 +128,34 @@ fn running(s: &Option<DuplicateScan>) -> bool {
     s.as_ref().is_some_and(|s| s.status == "queued" || s.status == "running")
 }
 
-fn scan_text(s: &DuplicateScan) -> String {
+fn scan_text(i18n: I18n, s: &DuplicateScan) -> String {
     match s.status.as_str() {
-        "done" => format!(
-            "Last scan: {} contacts, {} pairs found, {} new; {} contacts got their duplicate keys.",
-            s.contacts, s.pairs_found, s.pairs_new, s.keys_backfilled
+        "done" => fill_in(
+            t_string!(i18n, dups.scan_done),
+            &[
+                ("contacts", &s.contacts),
+                ("found", &s.pairs_found),
+                ("new", &s.pairs_new),
+                ("keys", &s.keys_backfilled),
+            ],
         ),
-        "failed" => format!("The last scan failed: {}", s.error.clone().unwrap_or_default()),
-        _ => format!("Scanning: {} {} of {} ({:.0}%)", s.phase, s.done, s.total, s.progress * 100.0),
+        "failed" => fill_in(t_string!(i18n, dups.scan_failed), &[("error", &s.error.clone().unwrap_or_default())]),
+        _ => fill_in(
+            t_string!(i18n, dups.scanning),
+            &[
+                ("phase", &s.phase),
+                ("done", &s.done),
+                ("total", &s.total),
+                ("percent", &format!("{:.0}", s.progress * 100.0)),
+            ],
+        ),
     }
 }
 
 /// Administrators: the full scan (a background job polled for its progress) and the thresholds.
 #[component]
 fn AdminTools(on_scanned: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let scan: RwSignal<Option<DuplicateScan>> = RwSignal::new(None);
     let scan_error: RwSignal<Option<String>> = RwSignal::new(None);
     let latest = Resource::new(|| (), |_| api::duplicate_scan(None));
@@ -165,11 +199,11 @@ fn AdminTools(on_scanned: Callback<()>) -> impl IntoView {
         <section class="card admin-tools">
             <div class="scan-row">
                 <button class="primary" disabled=move || running(&scan.get()) || start.pending().get()
-                    on:click=move |_| { start.dispatch(()); }>"Run full scan"</button>
+                    on:click=move |_| { start.dispatch(()); }>{t!(i18n, dups.run_scan)}</button>
                 <div class="scan-status">
                     {move || scan.get().map(|s| view! {
-                        <progress max="1" value=s.progress aria-label="Scan progress"></progress>
-                        <span class="small muted scan-text">{scan_text(&s)}</span>
+                        <progress max="1" value=s.progress aria-label=t_string!(i18n, dups.scan_progress)></progress>
+                        <span class="small muted scan-text">{scan_text(i18n, &s)}</span>
                     })}
                 </div>
             </div>
@@ -185,10 +219,11 @@ fn SettingsForm() -> impl IntoView {
     let save = Action::new(|s: &DuplicateSettings| api::save_duplicate_settings(s.clone()));
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let saved = Signal::derive(move || matches!(save.value().get(), Some(Ok(_))));
+    let i18n = use_i18n();
     view! {
         <details class="dup-settings">
-            <summary>"Matching thresholds and weights"</summary>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <summary>{t!(i18n, dups.settings_title)}</summary>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || settings.get().map(|res| match res {
                     Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
                     Ok(s) => {
@@ -210,12 +245,12 @@ fn SettingsForm() -> impl IntoView {
                         view! {
                             <form class="settings-form" on:submit=on_submit>
                                 <div class="grid">
-                                    <label>"Record a pair from score (0–1)"
+                                    <label>{t!(i18n, dups.threshold)}
                                         <input name="threshold" type="number" step="0.01" min="0" max="1" bind:value=threshold/></label>
-                                    <label>"Warn in the editor from score (0–1)"
+                                    <label>{t!(i18n, dups.candidate_threshold)}
                                         <input name="candidate_threshold" type="number" step="0.01" min="0" max="1" bind:value=candidate/></label>
                                 </div>
-                                <p class="small muted">"Field weights: the evidence each field adds (log-odds; negative = evidence against)."</p>
+                                <p class="small muted">{t!(i18n, dups.weights_help)}</p>
                                 <div class="grid weights">
                                     {weights.get_value().into_iter().map(|(k, v)| view! {
                                         <label>{k.replace('_', " ")}<input name=k.clone() type="number" step="0.5" bind:value=v/></label>
@@ -223,8 +258,8 @@ fn SettingsForm() -> impl IntoView {
                                 </div>
                                 <ErrorBox error=error/>
                                 <div class="form-actions">
-                                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>
-                                    {move || saved.get().then(|| view! { <span class="badge ok">"Saved"</span> })}
+                                    <button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, dups.save_settings)}</button>
+                                    {move || saved.get().then(|| view! { <span class="badge ok">{t!(i18n, common.saved)}</span> })}
                                 </div>
                             </form>
                         }.into_any()

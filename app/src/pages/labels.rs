@@ -2,14 +2,16 @@
 
 use crate::api::{self, error_text};
 use crate::components::{encode, ErrorBox};
+use crate::lang::{count_text, t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use service::dto::{Group, GroupInput, Tag, TagInput};
 
 #[component]
 pub fn LabelsPage() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <div class="toolbar"><h1>"Tags & groups"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, nav.labels)}</h1></div>
         <div class="two-columns">
             <TagsCard/>
             <GroupsCard/>
@@ -36,23 +38,24 @@ fn TagsCard() -> impl IntoView {
     });
     let name = RwSignal::new(String::new());
     let color = RwSignal::new("#2563eb".to_string());
+    let i18n = use_i18n();
     view! {
         <section class="card">
-            <h2>"Tags"</h2>
+            <h2>{t!(i18n, field.tags)}</h2>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch((None, TagInput { name: name.get_untracked(), color: color.get_untracked() }));
                 name.set(String::new());
             }>
-                <input placeholder="New tag" aria-label="New tag name" bind:value=name required/>
-                <input type="color" aria-label="Colour" bind:value=color/>
-                <button type="submit" class="primary">"Add"</button>
+                <input placeholder=t_string!(i18n, labels.new_tag) aria-label=t_string!(i18n, labels.new_tag_name) bind:value=name required/>
+                <input type="color" aria-label=t_string!(i18n, labels.colour) bind:value=color/>
+                <button type="submit" class="primary">{t!(i18n, common.add)}</button>
             </form>
             <ErrorBox error=error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || tags.get().map(|r| match r {
                     Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No tags yet."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted">{t!(i18n, labels.no_tags)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="label-list">
                             {list.into_iter().map(|t| view! { <TagRow t=t save=save delete=delete/> }).collect_view()}
@@ -73,13 +76,14 @@ fn TagRow(
     let name = RwSignal::new(t.name.clone());
     let color = RwSignal::new(t.color.clone());
     let id = t.id;
+    let i18n = use_i18n();
     view! {
         <li>
-            <input type="color" aria-label="Colour" bind:value=color/>
-            <input aria-label="Tag name" bind:value=name/>
-            <A href=format!("/?tag={}", encode(&t.name)) attr:class="muted small">{format!("{} contacts", t.contacts)}</A>
-            <button on:click=move |_| { save.dispatch((Some(id), TagInput { name: name.get_untracked(), color: color.get_untracked() })); }>"Save"</button>
-            <button class="danger" on:click=move |_| { delete.dispatch(id); }>"Delete"</button>
+            <input type="color" aria-label=t_string!(i18n, labels.colour) bind:value=color/>
+            <input aria-label=t_string!(i18n, labels.tag_name) bind:value=name/>
+            <A href=format!("/?tag={}", encode(&t.name)) attr:class="muted small">{count_text!(i18n, t.contacts, contacts_one, contacts_few, contacts_many)}</A>
+            <button on:click=move |_| { save.dispatch((Some(id), TagInput { name: name.get_untracked(), color: color.get_untracked() })); }>{t!(i18n, common.save)}</button>
+            <button class="danger" on:click=move |_| { delete.dispatch(id); }>{t!(i18n, common.delete)}</button>
         </li>
     }
 }
@@ -102,22 +106,23 @@ fn GroupsCard() -> impl IntoView {
             .map(|e| error_text(&e))
     });
     let name = RwSignal::new(String::new());
+    let i18n = use_i18n();
     view! {
         <section class="card">
-            <h2>"Groups"</h2>
+            <h2>{t!(i18n, field.groups)}</h2>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch((None, GroupInput { name: name.get_untracked(), description: String::new() }));
                 name.set(String::new());
             }>
-                <input placeholder="New group" aria-label="New group name" bind:value=name required/>
-                <button type="submit" class="primary">"Add"</button>
+                <input placeholder=t_string!(i18n, labels.new_group) aria-label=t_string!(i18n, labels.new_group_name) bind:value=name required/>
+                <button type="submit" class="primary">{t!(i18n, common.add)}</button>
             </form>
             <ErrorBox error=error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || groups.get().map(|r| match r {
                     Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No groups yet."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted">{t!(i18n, labels.no_groups)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="label-list">
                             {list.into_iter().map(|g| view! { <GroupRow g=g save=save delete=delete/> }).collect_view()}
@@ -138,13 +143,14 @@ fn GroupRow(
     let name = RwSignal::new(g.name.clone());
     let description = RwSignal::new(g.description.clone());
     let id = g.id;
+    let i18n = use_i18n();
     view! {
         <li>
-            <input aria-label="Group name" bind:value=name/>
-            <input aria-label="Description" placeholder="Description" bind:value=description/>
-            <A href=format!("/?group={}", encode(&g.name)) attr:class="muted small">{format!("{} contacts", g.contacts)}</A>
-            <button on:click=move |_| { save.dispatch((Some(id), GroupInput { name: name.get_untracked(), description: description.get_untracked() })); }>"Save"</button>
-            <button class="danger" on:click=move |_| { delete.dispatch(id); }>"Delete"</button>
+            <input aria-label=t_string!(i18n, labels.group_name) bind:value=name/>
+            <input aria-label=t_string!(i18n, labels.description) placeholder=t_string!(i18n, labels.description) bind:value=description/>
+            <A href=format!("/?group={}", encode(&g.name)) attr:class="muted small">{count_text!(i18n, g.contacts, contacts_one, contacts_few, contacts_many)}</A>
+            <button on:click=move |_| { save.dispatch((Some(id), GroupInput { name: name.get_untracked(), description: description.get_untracked() })); }>{t!(i18n, common.save)}</button>
+            <button class="danger" on:click=move |_| { delete.dispatch(id); }>{t!(i18n, common.delete)}</button>
         </li>
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{hard_navigate, ErrorBox};
+use crate::lang::{fill_in, t, t_string, td_string, use_i18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -15,19 +16,35 @@ use service::dto::{
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Text fields offered for a choice, with their labels.
-const FIELDS: [(&str, &str); 10] = [
-    ("prefix", "Prefix"),
-    ("first_name", "First name"),
-    ("middle_name", "Middle name"),
-    ("last_name", "Last name"),
-    ("company", "Company"),
-    ("position", "Position"),
-    ("department", "Department"),
-    ("website", "Website"),
-    ("address", "Address"),
-    ("notes", "Notes"),
+/// Text fields offered for a choice.
+const FIELDS: [&str; 10] = [
+    "prefix",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "company",
+    "position",
+    "department",
+    "website",
+    "address",
+    "notes",
 ];
+
+/// A text field's label in the current language.
+fn field_label(l: Locale, field: &str) -> &'static str {
+    match field {
+        "prefix" => td_string!(l, field.prefix),
+        "first_name" => td_string!(l, field.first_name),
+        "middle_name" => td_string!(l, field.middle_name),
+        "last_name" => td_string!(l, field.last_name),
+        "company" => td_string!(l, field.company),
+        "position" => td_string!(l, field.position),
+        "department" => td_string!(l, field.department),
+        "website" => td_string!(l, field.website),
+        "address" => td_string!(l, field.address),
+        _ => td_string!(l, field.notes),
+    }
+}
 
 fn text_of(c: &Contact, field: &str) -> String {
     match field {
@@ -73,12 +90,14 @@ pub fn MergePage() -> impl IntoView {
                 .collect::<Vec<i64>>()
         })
     });
+    let i18n = use_i18n();
+    let need_two = t_string!(i18n, merge.need_two);
     // Loaded in the browser only: nothing async to hydrate, so the editor's handlers always attach.
     let contacts = LocalResource::new(move || {
         let ids = ids.get();
         async move {
             if ids.len() < 2 {
-                return Err(ServerFnError::ServerError("choose two or more contacts to merge".into()));
+                return Err(ServerFnError::ServerError(need_two.into()));
             }
             let mut out = Vec::new();
             for id in ids {
@@ -88,10 +107,10 @@ pub fn MergePage() -> impl IntoView {
         }
     });
     view! {
-        <p class="crumbs"><A href="/duplicates">"← Duplicates"</A></p>
-        <div class="toolbar"><h1>"Merge contacts"</h1></div>
+        <p class="crumbs"><A href="/duplicates">{t!(i18n, merge.back)}</A></p>
+        <div class="toolbar"><h1>{t!(i18n, merge.title)}</h1></div>
         {move || match contacts.get() {
-            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            None => view! { <p class="muted">{t!(i18n, common.loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
             Some(Ok(list)) => MergeEditor(MergeEditorProps { contacts: list }).into_any(),
         }}
@@ -110,21 +129,23 @@ fn default_pick(contacts: &[Contact], survivor: i64, field: &str) -> i64 {
 #[component]
 fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let contacts = StoredValue::new(contacts);
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let first = contacts.with_value(|c| c[0].id);
     let survivor = RwSignal::new(first);
     let picks: RwSignal<BTreeMap<String, i64>> = RwSignal::new(
-        contacts.with_value(|cs| FIELDS.iter().map(|(f, _)| (f.to_string(), default_pick(cs, first, f))).collect()),
+        contacts.with_value(|cs| FIELDS.iter().map(|f| (f.to_string(), default_pick(cs, first, f))).collect()),
     );
     let keep_all_phones = RwSignal::new(true);
     let keep_all_emails = RwSignal::new(true);
     let phones_from = RwSignal::new(first);
     let emails_from = RwSignal::new(first);
     // Only the fields where the records differ need a choice.
-    let differing: Vec<(&'static str, &'static str)> = contacts.with_value(|cs| {
+    let differing: Vec<&'static str> = contacts.with_value(|cs| {
         FIELDS
             .iter()
             .copied()
-            .filter(|(f, _)| {
+            .filter(|f| {
                 let vals: Vec<String> = cs.iter().map(|c| text_of(c, f).trim().to_string()).collect();
                 vals.iter().any(|v| !v.is_empty()) && vals.iter().any(|v| *v != vals[0])
             })
@@ -133,8 +154,8 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let same: Vec<String> = contacts.with_value(|cs| {
         FIELDS
             .iter()
-            .filter(|(f, _)| !differing.iter().any(|(d, _)| d == f) && !text_of(&cs[0], f).trim().is_empty())
-            .map(|(f, label)| format!("{label}: {}", text_of(&cs[0], f)))
+            .filter(|f| !differing.contains(f) && !text_of(&cs[0], f).trim().is_empty())
+            .map(|f| format!("{}: {}", field_label(l, f), text_of(&cs[0], f)))
             .collect()
     });
     let build = move |dry_run: bool| -> MergeInput {
@@ -193,7 +214,8 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     };
     let field_rows = differing
         .into_iter()
-        .map(|(f, label)| {
+        .map(|f| {
+            let label = field_label(l, f);
             let options = contacts.with_value(|cs| {
                 cs.iter()
                     .map(|c| {
@@ -237,12 +259,12 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
         });
         view! {
             <div class="merge-field" data-field=what>
-                <div class="merge-label">{if what == "phones" { "Phones" } else { "E-mails" }}</div>
+                <div class="merge-label">{if what == "phones" { t_string!(i18n, field.phones) } else { t_string!(i18n, field.emails) }}</div>
                 <div class="merge-options">
                     <label class="merge-option" class:chosen=move || keep_all.get()>
                         <input type="radio" name=format!("field-{what}") value="all" checked=move || keep_all.get() prop:checked=move || keep_all.get()
                             on:change=move |_| keep_all.set(true)/>
-                        <span class="merge-value">{format!("Keep all {}", if what == "phones" { "phones" } else { "e-mails" })}</span>
+                        <span class="merge-value">{if what == "phones" { t_string!(i18n, merge.keep_all_phones) } else { t_string!(i18n, merge.keep_all_emails) }}</span>
                     </label>
                     {options}
                 </div>
@@ -273,7 +295,7 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let editor = view! {
             <section class="card merge-editor">
                 <div class="merge-field merge-records" data-field="survivor">
-                    <div class="merge-label">"Keep record"</div>
+                    <div class="merge-label">{t!(i18n, merge.keep_record)}</div>
                     <div class="merge-options">
                         {records}
                     </div>
@@ -281,13 +303,13 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                 {field_rows}
                 {phones_row}
                 {emails_row}
-                {(!same.is_empty()).then(|| view! { <p class="small muted">"The same in every record: "{same.join(" · ")}</p> })}
-                <p class="small muted">"Tags, groups, card images and history of every record move to the one kept; the others stay as “merged into” it and the merge can be undone."</p>
+                {(!same.is_empty()).then(|| view! { <p class="small muted">{t!(i18n, merge.same)}{same.join(" · ")}</p> })}
+                <p class="small muted">{t!(i18n, merge.moves)}</p>
                 <ErrorBox error=error/>
                 <div class="form-actions">
-                    <button on:click=move |_| { preview.dispatch(build(true)); } disabled=move || preview.pending().get()>"Preview"</button>
+                    <button on:click=move |_| { preview.dispatch(build(true)); } disabled=move || preview.pending().get()>{t!(i18n, merge.preview)}</button>
                     <button class="primary" on:click=move |_| { merge.dispatch(build(false)); } disabled=move || merge.pending().get()>
-                        {move || if merge.pending().get() { "Merging…" } else { "Merge" }}
+                        {move || if merge.pending().get() { t_string!(i18n, merge.merging) } else { t_string!(i18n, merge.merge) }}
                     </button>
                 </div>
             </section>
@@ -321,6 +343,7 @@ fn MergeDone(
     let name = display_name(&r.survivor);
     let count = r.merged_ids.len();
     let undone = Signal::derive(move || matches!(undo.value().get(), Some(Ok(_))));
+    let i18n = use_i18n();
     view! {
         <section class="card merge-done">
             {move || {
@@ -334,16 +357,16 @@ fn MergeDone(
                     })
                     .collect_view();
                 view! {
-                    <p class="notice">"The merge was undone: the contacts are as they were."</p>
+                    <p class="notice">{t!(i18n, merge.undone)}</p>
                     <p><A href=href>{name}</A>{links}</p>
                 }.into_any()
             } else {
                 view! {
-                    <p class="notice">{format!("Merged {count} contact(s) into ")}
+                    <p class="notice">{fill_in(t_string!(i18n, merge.merged_into), &[("count", &count)])}
                         <A href=href><strong>{name}</strong></A>"."</p>
                     <div class="form-actions">
-                        <A href=href2 attr:class="button primary">"Open the merged contact"</A>
-                        <button on:click=move |_| { undo.dispatch(merge_id); } disabled=move || undo.pending().get()>"Undo merge"</button>
+                        <A href=href2 attr:class="button primary">{t!(i18n, merge.open_merged)}</A>
+                        <button on:click=move |_| { undo.dispatch(merge_id); } disabled=move || undo.pending().get()>{t!(i18n, merge.undo)}</button>
                     </div>
                 }.into_any()
             }}}
@@ -354,24 +377,26 @@ fn MergeDone(
 
 #[component]
 fn MergePreview(c: Contact) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let row = |label: &'static str, value: String| {
         (!value.is_empty()).then(|| view! { <div class="detail"><dt>{label}</dt><dd>{value}</dd></div> })
     };
     view! {
         <section class="card details merge-preview">
-            <h2>"After the merge"</h2>
+            <h2>{t!(i18n, merge.after)}</h2>
             <dl>
-                {row("Name", c.full_name.clone())}
-                {row("Company", c.company.clone())}
-                {row("Position", c.position.clone())}
-                {row("Department", c.department.clone())}
-                {row("Phones", phones_of(&c))}
-                {row("E-mails", emails_of(&c))}
-                {row("Website", c.website.clone())}
-                {row("Address", c.address.clone())}
-                {row("Tags", c.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "))}
-                {row("Groups", c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "))}
-                {row("Notes", c.notes.clone())}
+                {row(td_string!(l, field.name), c.full_name.clone())}
+                {row(td_string!(l, field.company), c.company.clone())}
+                {row(td_string!(l, field.position), c.position.clone())}
+                {row(td_string!(l, field.department), c.department.clone())}
+                {row(td_string!(l, field.phones), phones_of(&c))}
+                {row(td_string!(l, field.emails), emails_of(&c))}
+                {row(td_string!(l, field.website), c.website.clone())}
+                {row(td_string!(l, field.address), c.address.clone())}
+                {row(td_string!(l, field.tags), c.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "))}
+                {row(td_string!(l, field.groups), c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "))}
+                {row(td_string!(l, field.notes), c.notes.clone())}
             </dl>
         </section>
     }
@@ -390,36 +415,37 @@ pub fn MergeHistory(contact_id: i64) -> impl IntoView {
         }
     });
     let error = Signal::derive(move || undo.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let i18n = use_i18n();
     view! {
         {move || merges.get().and_then(Result::ok).map(|m| {
                 let into = m.merged_into.clone().map(|s| view! {
-                    <div class="notice merged-into">"This contact was merged into "
+                    <div class="notice merged-into">{t!(i18n, merge.this_merged_into)}
                         <A href=format!("/contacts/{}", s.id)><strong>{s.full_name.clone()}</strong></A>
                         {(!s.company.is_empty()).then(|| format!(", {}", s.company))}
-                        ". It is kept so the merge can be undone."</div>
+                        {t!(i18n, merge.kept_for_undo)}</div>
                 });
                 let list = (!m.merges.is_empty()).then(|| view! {
                     <section class="card merges">
-                        <h2>"Merges"</h2>
+                        <h2>{t!(i18n, merge.merges)}</h2>
                         <ul class="merge-list">
                             {m.merges.into_iter().map(|r| {
                                 let id = r.id;
                                 let others = r.merged_ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ");
                                 let what = if r.survivor_id == contact_id {
-                                    format!("Contacts {others} merged into this one")
+                                    fill_in(t_string!(i18n, merge.into_this), &[("others", &others)])
                                 } else {
-                                    format!("Merged into #{}", r.survivor_id)
+                                    fill_in(t_string!(i18n, merge.into_other), &[("id", &r.survivor_id)])
                                 };
                                 view! {
                                     <li data-merge=id>
                                         <span>{what}</span>
-                                        <span class="muted small">{format!(" · {} · {}", r.user.clone().unwrap_or_else(|| "system".into()), crate::components::when(&r.created_at))}</span>
+                                        <span class="muted small">{format!(" · {} · {}", r.user.clone().unwrap_or_else(|| t_string!(i18n, common.system).to_string()), crate::components::when(&r.created_at))}</span>
                                         {match (r.undone_at, r.can_undo) {
-                                            (Some(at), _) => view! { <span class="badge">{format!("undone {}", crate::components::when(&at))}</span> }.into_any(),
+                                            (Some(at), _) => view! { <span class="badge">{fill_in(t_string!(i18n, merge.undone_at), &[("at", &crate::components::when(&at))])}</span> }.into_any(),
                                             (None, true) => view! {
-                                                <button class="small-button" on:click=move |_| { undo.dispatch(id); } disabled=move || undo.pending().get()>"Undo merge"</button>
+                                                <button class="small-button" on:click=move |_| { undo.dispatch(id); } disabled=move || undo.pending().get()>{t!(i18n, merge.undo)}</button>
                                             }.into_any(),
-                                            (None, false) => view! { <span class="muted small">{format!("Cannot be undone: {}", r.undo_blocked.clone().unwrap_or_default())}</span> }.into_any(),
+                                            (None, false) => view! { <span class="muted small">{fill_in(t_string!(i18n, merge.cannot_undo), &[("why", &r.undo_blocked.clone().unwrap_or_default())])}</span> }.into_any(),
                                         }}
                                     </li>
                                 }
@@ -465,6 +491,7 @@ pub fn DuplicateWarning(
             Duration::from_millis(350),
         );
     });
+    let i18n = use_i18n();
     let candidates: Signal<Vec<DuplicateCandidate>> =
         Signal::derive(move || check.value().get().and_then(Result::ok).unwrap_or_default());
     view! {
@@ -480,12 +507,12 @@ pub fn DuplicateWarning(
                             .into_iter().filter(|p| !p.is_empty()));
                         view! {
                             <div class="dup-candidate" data-candidate=id>
-                                <span>"Looks like "<strong>{parts.join(", ")}</strong>
-                                    <span class="muted small">{format!(" ({:.0}% match)", c.score * 100.0)}</span>": "</span>
+                                <span>{t!(i18n, merge.looks_like)}<strong>{parts.join(", ")}</strong>
+                                    <span class="muted small">{fill_in(t_string!(i18n, merge.match_pct), &[("percent", &format!("{:.0}", c.score * 100.0))])}</span>": "</span>
                                 <span class="dup-actions">
-                                    <a href=format!("/contacts/{id}") target="_blank">"open"</a>" · "
-                                    <button type="button" class="link-button" on:click=move |_| on_merge.run(id)>"merge"</button>" · "
-                                    <button type="button" class="link-button" on:click=move |_| { on_save.run(()); dismissed.set(true); }>"save anyway"</button>
+                                    <a href=format!("/contacts/{id}") target="_blank">{t!(i18n, merge.open)}</a>" · "
+                                    <button type="button" class="link-button" on:click=move |_| on_merge.run(id)>{t!(i18n, merge.merge_link)}</button>" · "
+                                    <button type="button" class="link-button" on:click=move |_| { on_save.run(()); dismissed.set(true); }>{t!(i18n, merge.save_anyway)}</button>
                                 </span>
                             </div>
                         }

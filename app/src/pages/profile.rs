@@ -4,6 +4,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{when, ErrorBox};
+use crate::lang::{fill_in, t, t_string, use_i18n};
 use leptos::prelude::*;
 use service::integration_dto::{IntegrationStatus, LinkCode, MyIntegrations};
 
@@ -25,10 +26,11 @@ pub fn ProfilePage() -> impl IntoView {
             mine.refetch();
         }
     });
+    let i18n = use_i18n();
     view! {
-        <div class="toolbar"><h1>"Profile"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, profile.title)}</h1></div>
         <ErrorBox error=error/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || mine.get().map(|r| match r {
                 Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
                 Ok(m) => view! {
@@ -47,14 +49,15 @@ pub fn ProfilePage() -> impl IntoView {
 type CodeAction = Action<String, Result<LinkCode, ServerFnError>>;
 
 fn code_view(code: LinkCode) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="link-code" data-testid="link-code">
-            <p>"Send this within 15 minutes (it works once):"</p>
+            <p>{t!(i18n, profile.send_within)}</p>
             <p><code class="big-code">{code.command.clone()}</code></p>
             {code.bot_link.clone().map(|l| view! {
-                <p><a href=l.clone() target="_blank" rel="noopener">"Open the bot in Telegram"</a></p>
+                <p><a href=l.clone() target="_blank" rel="noopener">{t!(i18n, profile.open_bot)}</a></p>
             })}
-            <p class="muted">"Valid until " {when(&code.expires_at)}</p>
+            <p class="muted">{t!(i18n, profile.valid_until)}{when(&code.expires_at)}</p>
         </div>
     }
 }
@@ -63,20 +66,21 @@ fn code_view(code: LinkCode) -> impl IntoView {
 fn TelegramCard(m: MyIntegrations, create: CodeAction) -> impl IntoView {
     let error = Signal::derive(move || create.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let bot = m.bot_username.clone();
+    let i18n = use_i18n();
     view! {
         <section class="card" data-testid="telegram-card">
             <h2>"Telegram"</h2>
             {if m.telegram_enabled {
                 view! {
-                    <p>"Link your Telegram account, then send card photos to "
-                        {bot.map(|b| format!("@{b}")).unwrap_or_else(|| "the team's bot".into())}
-                        ": they are read and saved as your contacts."</p>
-                    <button class="primary" on:click=move |_| { create.dispatch(String::new()); }>"Create a link code"</button>
+                    <p>{t!(i18n, profile.telegram_intro)}
+                        {bot.map(|b| format!("@{b}")).unwrap_or_else(|| t_string!(i18n, profile.the_bot).to_string())}
+                        {t!(i18n, profile.telegram_outro)}</p>
+                    <button class="primary" on:click=move |_| { create.dispatch(String::new()); }>{t!(i18n, profile.create_code)}</button>
                     <ErrorBox error=error/>
                     {move || create.value().get().and_then(Result::ok).map(code_view)}
                 }.into_any()
             } else {
-                view! { <p class="muted">"The Telegram bot is not configured yet. Ask an administrator."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, profile.telegram_off)}</p> }.into_any()
             }}
         </section>
     }
@@ -92,34 +96,35 @@ fn WhatsAppCard(
     let error = Signal::derive(move || create.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let has_pending = m.pending_whatsapp.is_some();
     let linked = m.accounts.iter().find(|a| a.integration == "whatsapp").map(|a| (a.id, a.external_id.clone()));
+    let i18n = use_i18n();
     view! {
         <section class="card" data-testid="whatsapp-card">
             <h2>"WhatsApp"</h2>
             {if !m.whatsapp_enabled {
-                view! { <p class="muted">"WhatsApp is not configured yet. Ask an administrator."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, profile.whatsapp_off)}</p> }.into_any()
             } else {
                 view! {
                     {linked.map(|(id, n)| view! {
-                        <p>"Linked number: " <strong>{format!("+{n}")}</strong> " "
-                            <button class="link-button" on:click=move |_| { unlink.dispatch(Some(id)); }>"Remove"</button>
+                        <p>{t!(i18n, profile.linked_number)}<strong>{format!("+{n}")}</strong> " "
+                            <button class="link-button" on:click=move |_| { unlink.dispatch(Some(id)); }>{t!(i18n, common.remove)}</button>
                         </p>
                     })}
                     {m.pending_whatsapp.clone().map(|n| view! {
-                        <p>"Waiting for the link message from " <strong>{format!("+{n}")}</strong> " "
-                            <button class="link-button" on:click=move |_| { unlink.dispatch(None); }>"Cancel"</button>
+                        <p>{t!(i18n, profile.waiting_from)}<strong>{format!("+{n}")}</strong> " "
+                            <button class="link-button" on:click=move |_| { unlink.dispatch(None); }>{t!(i18n, common.cancel)}</button>
                         </p>
                     })}
                     <form class="inline-form" on:submit=move |ev| {
                         ev.prevent_default();
                         create.dispatch(number.get_untracked());
                     }>
-                        <input type="tel" placeholder="+44 7700 900123" aria-label="Your WhatsApp number" bind:value=number required/>
-                        <button type="submit" class="primary">"Set number"</button>
+                        <input type="tel" placeholder="+44 7700 900123" aria-label=t_string!(i18n, profile.your_number) bind:value=number required/>
+                        <button type="submit" class="primary">{t!(i18n, profile.set_number)}</button>
                     </form>
                     <ErrorBox error=error/>
                     {move || create.value().get().and_then(Result::ok).filter(|_| has_pending).map(|c| view! {
-                        <p>"From " <strong>{format!("+{}", c.number.clone().unwrap_or_default())}</strong>
-                            " send this to the team's WhatsApp number:"</p>
+                        <p>{t!(i18n, profile.from)}<strong>{format!("+{}", c.number.clone().unwrap_or_default())}</strong>
+                            {t!(i18n, profile.send_to_whatsapp)}</p>
                         {code_view(c)}
                     })}
                 }.into_any()
@@ -130,26 +135,33 @@ fn WhatsAppCard(
 
 #[component]
 fn LinkedAccounts(m: MyIntegrations, unlink: Action<Option<i64>, Result<(), ServerFnError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let (service, t_account, name, since) = (
+        t_string!(i18n, profile.service),
+        t_string!(i18n, profile.account),
+        t_string!(i18n, field.name),
+        t_string!(i18n, profile.since),
+    );
     view! {
         <section class="card" data-testid="linked-accounts">
-            <h2>"Linked accounts"</h2>
+            <h2>{t!(i18n, profile.linked_accounts)}</h2>
             {if m.accounts.is_empty() {
-                view! { <p class="muted">"Nothing linked yet."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, profile.nothing_linked)}</p> }.into_any()
             } else {
                 view! {
                     <table class="contacts">
-                        <thead><tr><th>"Service"</th><th>"Account"</th><th>"Name"</th><th>"Since"</th><th></th></tr></thead>
+                        <thead><tr><th>{service}</th><th>{t_account}</th><th>{name}</th><th>{since}</th><th></th></tr></thead>
                         <tbody>
                             {m.accounts.into_iter().map(|a| {
                                 let id = a.id;
                                 let account = if a.integration == "whatsapp" { format!("+{}", a.external_id) } else { a.external_id.clone() };
                                 view! {
                                     <tr>
-                                        <td data-label="Service">{a.integration.clone()}</td>
-                                        <td data-label="Account">{account}</td>
-                                        <td data-label="Name">{a.display_name.clone()}</td>
-                                        <td data-label="Since">{when(&a.created_at)}</td>
-                                        <td class="row-actions"><button on:click=move |_| { unlink.dispatch(Some(id)); }>"Unlink"</button></td>
+                                        <td data-label=service>{a.integration.clone()}</td>
+                                        <td data-label=t_account>{account}</td>
+                                        <td data-label=name>{a.display_name.clone()}</td>
+                                        <td data-label=since>{when(&a.created_at)}</td>
+                                        <td class="row-actions"><button on:click=move |_| { unlink.dispatch(Some(id)); }>{t!(i18n, profile.unlink)}</button></td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -173,25 +185,26 @@ fn AdminIntegrations() -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let name = RwSignal::new("TELEGRAM_BOT_TOKEN".to_string());
     let value = RwSignal::new(String::new());
+    let i18n = use_i18n();
     // Everyone but an administrator gets a 403 for the status, and sees nothing of this section.
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
             {move || status.get().and_then(Result::ok).map(|s| view! {
         <section class="card" data-testid="integration-status">
-            <h2>"Integrations (administrators)"</h2>
+            <h2>{t!(i18n, profile.integrations_admin)}</h2>
             {status_view(s)}
-            <h3>"Change a setting"</h3>
-            <p class="muted">"Tokens are stored and never shown again in full. A variable set in the environment wins over a stored value. An empty value removes the stored one."</p>
+            <h3>{t!(i18n, profile.change_setting)}</h3>
+            <p class="muted">{t!(i18n, profile.tokens_help)}</p>
             <form class="inline-form" style="flex-wrap: wrap" on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch((name.get_untracked(), value.get_untracked()));
                 value.set(String::new());
             }>
-                <select aria-label="Setting" bind:value=name>
+                <select aria-label=t_string!(i18n, profile.setting) bind:value=name>
                     {service::integration_dto::SETTINGS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
                 </select>
-                <input type="password" autocomplete="off" aria-label="Value" placeholder="value" style="min-width: 10rem" bind:value=value/>
-                <button type="submit" class="primary">"Save"</button>
+                <input type="password" autocomplete="off" aria-label=t_string!(i18n, profile.value) placeholder=t_string!(i18n, profile.value_placeholder) style="min-width: 10rem" bind:value=value/>
+                <button type="submit" class="primary">{t!(i18n, common.save)}</button>
             </form>
             <ErrorBox error=error/>
         </section>
@@ -201,23 +214,24 @@ fn AdminIntegrations() -> impl IntoView {
 }
 
 fn status_view(s: IntegrationStatus) -> impl IntoView {
-    let badge = |on: bool| {
-        view! { <span class=if on { "badge ok" } else { "badge warn" }>{if on { "configured" } else { "not configured" }}</span> }
+    let i18n = use_i18n();
+    let badge = move |on: bool| {
+        let text = if on { t_string!(i18n, profile.configured) } else { t_string!(i18n, profile.not_configured) };
+        view! { <span class=if on { "badge ok" } else { "badge warn" }>{text}</span> }
     };
+    let (setting, source, value) =
+        (t_string!(i18n, profile.setting), t_string!(i18n, field.source), t_string!(i18n, profile.value));
     view! {
         <p>"Telegram: " {badge(s.telegram_configured)} "  WhatsApp: " {badge(s.whatsapp_configured)}</p>
-        <p class="muted">{format!(
-            "{} linked accounts · {} updates in progress · {} failed",
-            s.linked_accounts, s.pending_updates, s.failed_updates
-        )}</p>
+        <p class="muted">{fill_in(t_string!(i18n, profile.counts), &[("linked", &s.linked_accounts), ("pending", &s.pending_updates), ("failed", &s.failed_updates)])}</p>
         <table class="contacts">
-            <thead><tr><th>"Setting"</th><th>"Source"</th><th>"Value"</th></tr></thead>
+            <thead><tr><th>{setting}</th><th>{source}</th><th>{value}</th></tr></thead>
             <tbody>
                 {s.settings.into_iter().map(|x| view! {
                     <tr data-setting=x.name.clone()>
-                        <td data-label="Setting"><code>{x.name.clone()}</code></td>
-                        <td data-label="Source">{x.source.clone()}</td>
-                        <td data-label="Value">{x.value.clone().unwrap_or_else(|| "—".into())}</td>
+                        <td data-label=setting><code>{x.name.clone()}</code></td>
+                        <td data-label=source>{x.source.clone()}</td>
+                        <td data-label=value>{x.value.clone().unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

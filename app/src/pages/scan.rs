@@ -6,7 +6,8 @@
 //! Also the card images shown on a contact's page.
 
 use crate::api::{self, error_text};
-use crate::components::ErrorBox;
+use crate::components::{kind_label, ErrorBox};
+use crate::lang::{count_text, fill_in, t, t_string, td_string, use_i18n, Locale};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -32,18 +33,16 @@ fn block_label(b: BlockRef) -> String {
 struct Slot {
     key: usize,
     field: &'static str,
-    label: &'static str,
     kind: RwSignal<String>,
     value: RwSignal<String>,
     blocks: RwSignal<Vec<BlockRef>>,
 }
 
 impl Slot {
-    fn new(key: usize, field: &'static str, label: &'static str) -> Self {
+    fn new(key: usize, field: &'static str) -> Self {
         Slot {
             key,
             field,
-            label,
             kind: RwSignal::new("work".into()),
             value: RwSignal::new(String::new()),
             blocks: RwSignal::new(Vec::new()),
@@ -60,17 +59,29 @@ impl Slot {
     }
 }
 
-const TEXT_SLOTS: [(&str, &str); 9] = [
-    ("prefix", "Prefix"),
-    ("first_name", "First name"),
-    ("middle_name", "Middle name"),
-    ("last_name", "Last name"),
-    ("company", "Company"),
-    ("position", "Position"),
-    ("department", "Department"),
-    ("website", "Website"),
-    ("address", "Address"),
-];
+const TEXT_SLOTS: [&str; 9] =
+    ["prefix", "first_name", "middle_name", "last_name", "company", "position", "department", "website", "address"];
+
+/// A field's label in the current language (`None` for a field the editor does not know).
+fn field_label(l: Locale, field: &str) -> Option<&'static str> {
+    Some(match field {
+        "prefix" => td_string!(l, field.prefix),
+        "first_name" => td_string!(l, field.first_name),
+        "middle_name" => td_string!(l, field.middle_name),
+        "last_name" => td_string!(l, field.last_name),
+        "company" => td_string!(l, field.company),
+        "position" => td_string!(l, field.position),
+        "department" => td_string!(l, field.department),
+        "website" => td_string!(l, field.website),
+        "address" => td_string!(l, field.address),
+        "phone" => td_string!(l, field.phone),
+        "phones" => td_string!(l, field.phones),
+        "email" => td_string!(l, field.email),
+        "emails" => td_string!(l, field.emails),
+        "notes" => td_string!(l, field.notes),
+        _ => return None,
+    })
+}
 
 /// The editor's state; every part is a signal, so the whole thing is `Copy`.
 #[derive(Clone, Copy)]
@@ -90,7 +101,7 @@ struct Editor {
 
 impl Editor {
     fn new() -> Self {
-        let texts = TEXT_SLOTS.iter().enumerate().map(|(i, (f, l))| Slot::new(i + 1, f, l)).collect();
+        let texts = TEXT_SLOTS.iter().enumerate().map(|(i, f)| Slot::new(i + 1, f)).collect();
         Editor {
             front: RwSignal::new(None),
             back: RwSignal::new(None),
@@ -115,9 +126,9 @@ impl Editor {
         v
     }
 
-    fn new_slot(&self, field: &'static str, label: &'static str) -> Slot {
+    fn new_slot(&self, field: &'static str) -> Slot {
         self.next_key.update_value(|k| *k += 1);
-        Slot::new(self.next_key.get_value(), field, label)
+        Slot::new(self.next_key.get_value(), field)
     }
 
     fn block_text(&self, b: BlockRef) -> String {
@@ -147,7 +158,7 @@ impl Editor {
                 if phones.iter().any(|s| s.value.get_untracked() == p.number) {
                     continue;
                 }
-                let s = self.new_slot("phone", "Phone");
+                let s = self.new_slot("phone");
                 s.kind.set(p.kind.clone());
                 s.value.set(p.number.clone());
                 s.blocks.set(p.blocks.iter().map(|b| (*side, *b)).collect());
@@ -157,17 +168,17 @@ impl Editor {
                 if emails.iter().any(|s| s.value.get_untracked().eq_ignore_ascii_case(&e.value)) {
                     continue;
                 }
-                let s = self.new_slot("email", "E-mail");
+                let s = self.new_slot("email");
                 s.value.set(e.value.clone());
                 s.blocks.set(e.blocks.iter().map(|b| (*side, *b)).collect());
                 emails.push(s);
             }
         }
         if phones.is_empty() {
-            phones.push(self.new_slot("phone", "Phone"));
+            phones.push(self.new_slot("phone"));
         }
         if emails.is_empty() {
-            emails.push(self.new_slot("email", "E-mail"));
+            emails.push(self.new_slot("email"));
         }
         self.phones.set(phones);
         self.emails.set(emails);
@@ -295,6 +306,7 @@ enum Uploaded {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::Uploaded;
+    use crate::lang::{fill_in, td_string, Locale};
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
@@ -310,7 +322,7 @@ mod browser {
     }
 
     /// `POST /api/v1/scans` with the photo as the multipart `file` part and the session cookie.
-    pub async fn upload(photo: Photo) -> Result<Uploaded, String> {
+    pub async fn upload(photo: Photo, l: Locale) -> Result<Uploaded, String> {
         let form = web_sys::FormData::new().map_err(js_text)?;
         form.append_with_blob_and_filename("file", &photo, &photo.name()).map_err(js_text)?;
         let init = web_sys::RequestInit::new();
@@ -319,7 +331,7 @@ mod browser {
         init.set_credentials(web_sys::RequestCredentials::SameOrigin);
         let resp = JsFuture::from(window().fetch_with_str_and_init("/api/v1/scans", &init))
             .await
-            .map_err(|_| "The upload did not reach the server. Check the connection and try again.".to_string())?;
+            .map_err(|_| td_string!(l, scan.no_reach).to_string())?;
         let resp: web_sys::Response = resp.dyn_into().map_err(js_text)?;
         let status = resp.status();
         let text = match resp.text() {
@@ -331,9 +343,12 @@ mod browser {
             return Ok(Uploaded::Offline);
         }
         if (200..300).contains(&status) {
-            return body["id"].as_i64().map(Uploaded::Queued).ok_or_else(|| "unexpected answer from the server".into());
+            return body["id"].as_i64().map(Uploaded::Queued).ok_or_else(|| td_string!(l, scan.unexpected).to_string());
         }
-        Err(body["detail"].as_str().map(str::to_string).unwrap_or_else(|| format!("The upload failed ({status}).")))
+        Err(body["detail"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| fill_in(td_string!(l, scan.upload_failed), &[("status", &status)])))
     }
 
     pub async fn sleep_ms(ms: i32) {
@@ -348,6 +363,7 @@ mod browser {
 mod browser {
     //! The server never runs the page's event handlers; these keep them compiling there.
     use super::Uploaded;
+    use crate::lang::Locale;
     use leptos::prelude::*;
 
     pub type Photo = ();
@@ -356,22 +372,35 @@ mod browser {
         None
     }
 
-    pub async fn upload(_: Photo) -> Result<Uploaded, String> {
+    pub async fn upload(_: Photo, _: Locale) -> Result<Uploaded, String> {
         Err("uploads need the browser".into())
     }
 
     pub async fn sleep_ms(_: i32) {}
 }
 
+/// Which side of a card is being read, for the progress messages.
+#[derive(Clone, Copy)]
+enum Side {
+    Front,
+    Back,
+    Card,
+}
+
 /// Follow a scan until it is read (or failed), telling the user where it is.
-async fn wait_read(id: i64, what: &str, phase: RwSignal<Phase>) -> Result<ScanDraft, String> {
+async fn wait_read(id: i64, what: Side, l: Locale, phase: RwSignal<Phase>) -> Result<ScanDraft, String> {
     loop {
         let d = api::get_scan_draft(id).await.map_err(|e| error_text(&e))?;
-        match d.status.as_str() {
-            "done" | "failed" => return Ok(d),
-            "queued" => phase.set(Phase::Working(format!("The {what} is waiting for a reader…"))),
-            _ => phase.set(Phase::Working(format!("Reading the {what}…"))),
-        }
+        let message = match (d.status.as_str(), what) {
+            ("done" | "failed", _) => return Ok(d),
+            ("queued", Side::Front) => td_string!(l, scan.waiting_front),
+            ("queued", Side::Back) => td_string!(l, scan.waiting_back),
+            ("queued", Side::Card) => td_string!(l, scan.waiting_card),
+            (_, Side::Front) => td_string!(l, scan.reading_front),
+            (_, Side::Back) => td_string!(l, scan.reading_back),
+            (_, Side::Card) => td_string!(l, scan.reading_card),
+        };
+        phase.set(Phase::Working(message.to_string()));
         browser::sleep_ms(500).await;
     }
 }
@@ -379,6 +408,8 @@ async fn wait_read(id: i64, what: &str, phase: RwSignal<Phase>) -> Result<ScanDr
 #[component]
 pub fn ScanPage() -> impl IntoView {
     let ed = Editor::new();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let phase = RwSignal::new(Phase::Choose);
     let error = RwSignal::new(None::<String>);
     let front_input = NodeRef::<html::Input>::new();
@@ -386,17 +417,17 @@ pub fn ScanPage() -> impl IntoView {
 
     let start = move |_| {
         let Some(front) = browser::chosen(&front_input) else {
-            error.set(Some("Choose or take a photo of the front of the card first.".into()));
+            error.set(Some(td_string!(l, scan.choose_front).into()));
             return;
         };
         let back = browser::chosen(&back_input);
         error.set(None);
-        phase.set(Phase::Working("Uploading the photo…".into()));
+        phase.set(Phase::Working(td_string!(l, scan.uploading).into()));
         spawn_local(async move {
             let outcome: Result<Option<(ScanDraft, Option<ScanDraft>)>, String> = async {
-                let f = browser::upload(front).await?;
+                let f = browser::upload(front, l).await?;
                 let b = match back {
-                    Some(p) => Some(browser::upload(p).await?),
+                    Some(p) => Some(browser::upload(p, l).await?),
                     None => None,
                 };
                 let (fid, bid) = match (f, b) {
@@ -404,9 +435,9 @@ pub fn ScanPage() -> impl IntoView {
                     (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f, Some(b)),
                     (Uploaded::Queued(f), None) => (f, None),
                 };
-                let fd = wait_read(fid, "front", phase).await?;
+                let fd = wait_read(fid, Side::Front, l, phase).await?;
                 let bd = match bid {
-                    Some(id) => Some(wait_read(id, "back", phase).await?),
+                    Some(id) => Some(wait_read(id, Side::Back, l, phase).await?),
                     None => None,
                 };
                 Ok(Some((fd, bd)))
@@ -445,14 +476,14 @@ pub fn ScanPage() -> impl IntoView {
         };
         let Ok(id) = raw.trim().parse::<i64>() else {
             reset();
-            error.set(Some(format!("“{raw}” is not a scan number.")));
+            error.set(Some(fill_in(td_string!(l, scan.not_a_scan), &[("raw", &raw)])));
             return;
         };
         error.set(None);
-        phase.set(Phase::Working(format!("Opening scan {id}…")));
+        phase.set(Phase::Working(fill_in(td_string!(l, scan.opening), &[("id", &id)])));
         spawn_local(async move {
             let outcome: Result<(ScanDraft, Option<ScanDraft>), String> = async {
-                let fd = wait_read(id, "card", phase).await?;
+                let fd = wait_read(id, Side::Card, l, phase).await?;
                 // A saved card may have had its back saved with it: show that too.
                 let bd = match fd.contact_id {
                     Some(cid) => match api::contact_cards(cid).await {
@@ -486,36 +517,36 @@ pub fn ScanPage() -> impl IntoView {
     });
 
     view! {
-        <div class="toolbar"><h1>"Scan a card"</h1></div>
+        <div class="toolbar"><h1>{t!(i18n, nav.scan)}</h1></div>
         <ErrorBox error=error/>
         {move || match phase.get() {
             Phase::Choose => view! {
                 <section class="card scan-upload">
-                    <p class="muted">"Take a photo of the business card (or choose one). It is read on this server, offline; you check the fields before anything is saved."</p>
+                    <p class="muted">{t!(i18n, scan.intro)}</p>
                     <div class="scan-inputs">
                         <label class="scan-file">
-                            <span>"Front of the card"</span>
+                            <span>{t!(i18n, scan.front_of_card)}</span>
                             <input type="file" name="front" accept="image/*" capture="environment" node_ref=front_input/>
                         </label>
                         <label class="scan-file">
-                            <span>"Back " <span class="muted">"(optional)"</span></span>
+                            <span>{t!(i18n, scan.back)}<span class="muted">{t!(i18n, scan.optional)}</span></span>
                             <input type="file" name="back" accept="image/*" capture="environment" node_ref=back_input/>
                         </label>
                     </div>
-                    <button type="button" class="primary scan-go" on:click=start>"Read the card"</button>
+                    <button type="button" class="primary scan-go" on:click=start>{t!(i18n, scan.read_card)}</button>
                 </section>
             }.into_any(),
             Phase::Working(msg) => view! {
                 <section class="card scan-progress" aria-live="polite">
-                    <div class="progress-bar" role="progressbar" aria-label="Reading the card"><span></span></div>
+                    <div class="progress-bar" role="progressbar" aria-label=t_string!(i18n, scan.reading_label)><span></span></div>
                     <p class="scan-status">{msg}</p>
                 </section>
             }.into_any(),
             Phase::Offline => view! {
                 <section class="card scan-offline" role="status">
-                    <h2>"Saved on this device"</h2>
-                    <p>"Saved on this device; it will upload when you are back online."</p>
-                    <button type="button" on:click=move |_| reset()>"Scan another card"</button>
+                    <h2>{t!(i18n, scan.saved_device)}</h2>
+                    <p>{t!(i18n, scan.saved_device_text)}</p>
+                    <button type="button" on:click=move |_| reset()>{t!(i18n, common.scan_another)}</button>
                 </section>
             }.into_any(),
             Phase::Editing => view! { <ScanEditor ed=ed phase=phase error=error/> }.into_any(),
@@ -527,6 +558,8 @@ pub fn ScanPage() -> impl IntoView {
 #[component]
 fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>>) -> impl IntoView {
     let engine = ed.engine;
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let saving = RwSignal::new(false);
     let failed = move || {
         ed.front.with(|d| d.as_ref().filter(|d| d.status == "failed").map(|d| d.error.clone().unwrap_or_default()))
@@ -544,16 +577,16 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
         let (Some(front), back) = (ed.front.get_untracked(), ed.back.get_untracked()) else { return };
         let engine = engine.get_untracked();
         error.set(None);
-        phase.set(Phase::Working("Reading the card again…".into()));
+        phase.set(Phase::Working(td_string!(l, scan.reading_again).into()));
         spawn_local(async move {
             let outcome: Result<(ScanDraft, Option<ScanDraft>), String> = async {
                 api::rerun_scan(front.id, engine.clone()).await.map_err(|e| error_text(&e))?;
                 if let Some(b) = &back {
                     api::rerun_scan(b.id, engine.clone()).await.map_err(|e| error_text(&e))?;
                 }
-                let fd = wait_read(front.id, "front", phase).await?;
+                let fd = wait_read(front.id, Side::Front, l, phase).await?;
                 let bd = match &back {
-                    Some(b) => Some(wait_read(b.id, "back", phase).await?),
+                    Some(b) => Some(wait_read(b.id, Side::Back, l, phase).await?),
                     None => None,
                 };
                 Ok((fd, bd))
@@ -589,8 +622,8 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
         }
         .into_any()
     };
-    let add = move |list: RwSignal<Vec<Slot>>, field: &'static str, label: &'static str| {
-        let s = ed.new_slot(field, label);
+    let add = move |list: RwSignal<Vec<Slot>>, field: &'static str| {
+        let s = ed.new_slot(field);
         list.update(|l| l.push(s));
         if !ed.selected.with_untracked(Vec::is_empty) {
             ed.assign(s, false);
@@ -598,10 +631,10 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
     };
     let images = view! {
             <div class="scan-images">
-                {move || failed().map(|e| view! { <div class="error">"This card could not be read: " {e} ". Type the fields, or read it again with another engine."</div> })}
+                {move || failed().map(|e| view! { <div class="error">{t!(i18n, scan.could_not_read)}{e}{t!(i18n, scan.could_not_read_tail)}</div> })}
                 {view! { <CardFigure ed=ed side=0/> }.into_any()}
                 {move || ed.back.with(Option::is_some).then(|| view! { <CardFigure ed=ed side=1/> }.into_any())}
-                <p class="muted small scan-help">"Tap text blocks to select them (several join in the order you pick), then press "<b>"Assign"</b>" on a field. Point at a field to see where it was read."</p>
+                <p class="muted small scan-help">{t!(i18n, scan.help_1)}<b>{t!(i18n, scan.assign)}</b>{t!(i18n, scan.help_2)}</p>
             </div>
     }
     .into_any();
@@ -609,51 +642,58 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
             <form class="card scan-fields" class:read-only=read_only on:submit=save>
                 {move || saved_as().map(|cid| view! {
                     <div class="scan-saved-note" role="status" style="display: flex; flex-wrap: wrap; align-items: center; gap: .6rem; padding-bottom: .8rem; margin-bottom: .9rem; border-bottom: 1px solid var(--line)">
-                        <p style="margin: 0; flex: 1 1 14rem">"This card was already saved as a contact; it is shown as it was read."</p>
-                        <A href=format!("/contacts/{cid}") attr:class="button primary">"Open the contact"</A>
+                        <p style="margin: 0; flex: 1 1 14rem">{t!(i18n, scan.already_saved)}</p>
+                        <A href=format!("/contacts/{cid}") attr:class="button primary">{t!(i18n, common.open_contact)}</A>
                     </div>
                 })}
                 <fieldset class="scan-body" disabled=read_only style="min-width: 0; margin: 0">
                 <div class="scan-engine" style:display=move || if read_only() { "none" } else { "" }>
-                    <span class="muted small">{move || ed.front.with(|d| d.as_ref().map(|d| format!("Read by {}{}", d.engine.clone().unwrap_or_else(|| "—".into()), d.total_ms.map(|ms| format!(" in {:.1} s", ms as f64 / 1000.0)).unwrap_or_default())))}</span>
-                    <select aria-label="OCR engine" prop:value=move || engine.get() on:change=move |ev| engine.set(event_target_value(&ev))>
-                        <option value="">"Automatic engine"</option>
-                        <option value="paddle">"PP-OCR (Latin)"</option>
-                        <option value="tesseract">"Tesseract (Cyrillic)"</option>
+                    <span class="muted small">{move || ed.front.with(|d| d.as_ref().map(|d| {
+                        let by = fill_in(td_string!(l, scan.read_by), &[("engine", &d.engine.clone().unwrap_or_else(|| "—".into()))]);
+                        let took = d
+                            .total_ms
+                            .map(|ms| fill_in(td_string!(l, scan.in_seconds), &[("seconds", &format!("{:.1}", ms as f64 / 1000.0))]))
+                            .unwrap_or_default();
+                        format!("{by}{took}")
+                    }))}</span>
+                    <select aria-label=t_string!(i18n, scan.engine) prop:value=move || engine.get() on:change=move |ev| engine.set(event_target_value(&ev))>
+                        <option value="">{t!(i18n, scan.automatic)}</option>
+                        <option value="paddle">{t!(i18n, scan.paddle)}</option>
+                        <option value="tesseract">{t!(i18n, scan.tesseract)}</option>
                     </select>
-                    <button type="button" class="small-button" on:click=rerun title="Read the photo again; replaces the fields below">"Read again"</button>
+                    <button type="button" class="small-button" on:click=rerun title=t_string!(i18n, scan.read_again_title)>{t!(i18n, scan.read_again)}</button>
                 </div>
                 <fieldset>
-                    <legend>"Name"</legend>
+                    <legend>{t!(i18n, contact.legend_name)}</legend>
                     <div class="scan-grid">{text_row("prefix")}{text_row("first_name")}{text_row("middle_name")}{text_row("last_name")}</div>
                 </fieldset>
                 <fieldset>
-                    <legend>"Work"</legend>
+                    <legend>{t!(i18n, contact.legend_work)}</legend>
                     <div class="scan-grid">{text_row("company")}{text_row("position")}{text_row("department")}</div>
                 </fieldset>
                 <fieldset>
-                    <legend>"Phones"</legend>
+                    <legend>{t!(i18n, field.phones)}</legend>
                     {list_rows(ed.phones)}
-                    <button type="button" class="small-button" on:click=move |_| add(ed.phones, "phone", "Phone")>"+ Add phone"</button>
+                    <button type="button" class="small-button" on:click=move |_| add(ed.phones, "phone")>{t!(i18n, contact.add_phone)}</button>
                 </fieldset>
                 <fieldset>
-                    <legend>"E-mail and web"</legend>
+                    <legend>{t!(i18n, scan.email_web)}</legend>
                     {list_rows(ed.emails)}
-                    <button type="button" class="small-button" on:click=move |_| add(ed.emails, "email", "E-mail")>"+ Add e-mail"</button>
+                    <button type="button" class="small-button" on:click=move |_| add(ed.emails, "email")>{t!(i18n, contact.add_email)}</button>
                     {text_row("website")}
                 </fieldset>
                 <fieldset>
-                    <legend>"Address"</legend>
+                    <legend>{t!(i18n, field.address)}</legend>
                     {text_row("address")}
                 </fieldset>
                 </fieldset>
                 <div class="form-actions scan-actions">
                     {move || (!read_only()).then(|| view! {
                         <button type="submit" class="primary" disabled=move || saving.get()>
-                            {move || if saving.get() { "Saving…" } else { "Save contact" }}
+                            {move || if saving.get() { t_string!(i18n, common.saving) } else { t_string!(i18n, scan.save_contact) }}
                         </button>
                     })}
-                    <button type="button" on:click=discard>{move || if read_only() { "Scan another card" } else { "Discard" }}</button>
+                    <button type="button" on:click=discard>{move || if read_only() { t_string!(i18n, common.scan_another) } else { t_string!(i18n, scan.discard) }}</button>
                 </div>
             </form>
     }
@@ -664,6 +704,9 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
 #[component]
 fn FieldRow(ed: Editor, field: Slot, list: Option<RwSignal<Vec<Slot>>>) -> impl IntoView {
     let slot = field;
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let label = field_label(l, slot.field).unwrap_or(slot.field);
     let has_selection = move || !ed.selected.with(Vec::is_empty);
     let kinds = matches!(slot.field, "phone" | "email");
     let input_type = match slot.field {
@@ -686,32 +729,32 @@ fn FieldRow(ed: Editor, field: Slot, list: Option<RwSignal<Vec<Slot>>>) -> impl 
             on:focusin=move |_| ed.hovered.set(Some(slot.key))
             on:focusout=move |_| ed.hovered.set(None)>
             <div class="scan-field-head">
-                <span class="scan-field-label">{slot.label}</span>
-                <span class="scan-field-blocks" title="Blocks this field was read from">
+                <span class="scan-field-label">{label}</span>
+                <span class="scan-field-blocks" title=t_string!(i18n, scan.blocks_title)>
                     {move || slot.blocks.get().into_iter().map(|b| view! { <span class="block-tag">{block_label(b)}</span> }).collect_view()}
                 </span>
                 {move || has_selection().then(|| view! {
-                    <button type="button" class="assign" title="Put the selected blocks' text in this field"
-                        on:click=move |_| ed.assign(slot, false)>"Assign"</button>
+                    <button type="button" class="assign" title=t_string!(i18n, scan.assign_title)
+                        on:click=move |_| ed.assign(slot, false)>{t!(i18n, scan.assign)}</button>
                     {(!slot.value.get().trim().is_empty()).then(|| view! {
-                        <button type="button" class="assign join" title="Add the selected blocks' text to this field"
-                            on:click=move |_| ed.assign(slot, true)>"+ Join"</button>
+                        <button type="button" class="assign join" title=t_string!(i18n, scan.join_title)
+                            on:click=move |_| ed.assign(slot, true)>{t!(i18n, scan.join)}</button>
                     })}
                 })}
             </div>
             <div class="scan-field-input">
                 {kinds.then(|| view! {
-                    <select aria-label=format!("{} kind", slot.label) prop:value=move || slot.kind.get() on:change=move |ev| slot.kind.set(event_target_value(&ev))>
-                        {CONTACT_KINDS.iter().map(|k| view! { <option value=*k selected=slot.kind.get_untracked() == *k>{*k}</option> }).collect_view()}
+                    <select aria-label=fill_in(td_string!(l, contact.kind_of), &[("what", &label)]) prop:value=move || slot.kind.get() on:change=move |ev| slot.kind.set(event_target_value(&ev))>
+                        {CONTACT_KINDS.iter().map(|k| view! { <option value=*k selected=slot.kind.get_untracked() == *k>{kind_label(l, k)}</option> }).collect_view()}
                     </select>
                 })}
                 {if slot.field == "address" {
-                    view! { <textarea name=slot.field aria-label=slot.label rows="2" prop:value=move || slot.value.get() on:input=on_input></textarea> }.into_any()
+                    view! { <textarea name=slot.field aria-label=label rows="2" prop:value=move || slot.value.get() on:input=on_input></textarea> }.into_any()
                 } else {
-                    view! { <input type=input_type name=slot.field aria-label=slot.label prop:value=move || slot.value.get() on:input=on_input/> }.into_any()
+                    view! { <input type=input_type name=slot.field aria-label=label prop:value=move || slot.value.get() on:input=on_input/> }.into_any()
                 }}
                 {list.map(|l| view! {
-                    <button type="button" class="icon" title=format!("Remove this {}", slot.label.to_lowercase())
+                    <button type="button" class="icon" title=t_string!(i18n, contact.remove_this)
                         on:click=move |_| l.update(|v| v.retain(|s| s.key != slot.key))>"✕"</button>
                 })}
             </div>
@@ -725,12 +768,13 @@ fn FieldRow(ed: Editor, field: Slot, list: Option<RwSignal<Vec<Slot>>>) -> impl 
 #[component]
 fn CardFigure(ed: Editor, side: u8) -> impl IntoView {
     let draft = if side == 0 { ed.front } else { ed.back };
+    let i18n = use_i18n();
     move || {
         draft.get().map(|d| {
             let (w, h) = (d.width, d.height);
             let font = (w.max(h) as f32 / 55.0).max(10.0);
             let src = format!("/api/v1/scans/{}/image", d.id);
-            let title = if side == 0 { "Front" } else { "Back" };
+            let title = if side == 0 { t_string!(i18n, scan.front) } else { t_string!(i18n, scan.back_side) };
             let blocks = d.lines.iter().cloned().enumerate().map(|(i, l)| {
                 let b: BlockRef = (side, i);
                 let points = l.quad.iter().map(|p| format!("{:.0},{:.0}", p[0], p[1])).collect::<Vec<_>>().join(" ");
@@ -766,11 +810,11 @@ fn CardFigure(ed: Editor, side: u8) -> impl IntoView {
             }).collect_view();
             view! {
                 <figure class="card scan-figure">
-                    <figcaption class="small muted">{title}" · "{d.lines.len()}" text blocks"</figcaption>
+                    <figcaption class="small muted">{title}" · "{count_text!(i18n, d.lines.len(), blocks_one, blocks_few, blocks_many)}</figcaption>
                     <div class="scan-stage" style=format!("aspect-ratio: {} / {}", w.max(1), h.max(1))>
-                        <img src=src alt=format!("{title} of the card")/>
+                        <img src=src alt=fill_in(t_string!(i18n, scan.card_alt), &[("side", &title)])/>
                         {(w > 0 && h > 0).then(|| view! {
-                            <svg class="scan-overlay" viewBox=format!("0 0 {w} {h}") preserveAspectRatio="none" role="group" aria-label="Detected text blocks">
+                            <svg class="scan-overlay" viewBox=format!("0 0 {w} {h}") preserveAspectRatio="none" role="group" aria-label=t_string!(i18n, scan.detected_blocks)>
                                 {blocks}
                             </svg>
                         })}
@@ -796,28 +840,36 @@ fn SavedSummary(saved: SavedScan, on_again: Callback<()>) -> impl IntoView {
     let name = if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() };
     let changed = saved.fields.iter().filter(|f| f.changed()).count();
     let total = saved.fields.len();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let summary = if changed == 0 {
+        fill_in(t_string!(i18n, scan.all_as_read), &[("total", &total)])
+    } else {
+        fill_in(t_string!(i18n, scan.corrected), &[("changed", &changed), ("total", &total)])
+    };
+    let (read, saved_col) = (t_string!(i18n, scan.read), t_string!(i18n, scan.saved_col));
     view! {
         <section class="card scan-saved" role="status">
-            <h2>"Saved "<A href=href.clone()>{name}</A></h2>
-            <p class="muted">{if changed == 0 { format!("All {total} fields were saved as read.") } else { format!("{changed} of {total} fields were corrected before saving.") }}</p>
+            <h2>{t!(i18n, scan.saved)}<A href=href.clone()>{name}</A></h2>
+            <p class="muted">{summary}</p>
             <table class="scan-compare">
-                <thead><tr><th>"Field"</th><th>"Read from the card"</th><th>"Saved"</th></tr></thead>
+                <thead><tr><th>{t!(i18n, scan.field)}</th><th>{t!(i18n, scan.read_from_card)}</th><th>{saved_col}</th></tr></thead>
                 <tbody>
                     {saved.fields.into_iter().map(|f| {
                         let changed = f.changed();
                         view! {
                             <tr class:changed=changed>
-                                <th scope="row">{field_name(&f.field)}</th>
-                                <td class="read" data-label="Read">{if f.read.is_empty() { "—".to_string() } else { f.read.clone() }}</td>
-                                <td class="saved" data-label="Saved">{if f.saved.is_empty() { "—".to_string() } else { f.saved.clone() }}</td>
+                                <th scope="row">{field_label(l, &f.field).map(str::to_string).unwrap_or_else(|| field_name(&f.field))}</th>
+                                <td class="read" data-label=read>{if f.read.is_empty() { "—".to_string() } else { f.read.clone() }}</td>
+                                <td class="saved" data-label=saved_col>{if f.saved.is_empty() { "—".to_string() } else { f.saved.clone() }}</td>
                             </tr>
                         }
                     }).collect_view()}
                 </tbody>
             </table>
             <div class="form-actions">
-                <A href=href attr:class="button primary">"Open the contact"</A>
-                <button type="button" on:click=move |_| on_again.run(())>"Scan another card"</button>
+                <A href=href attr:class="button primary">{t!(i18n, common.open_contact)}</A>
+                <button type="button" on:click=move |_| on_again.run(())>{t!(i18n, common.scan_another)}</button>
             </div>
         </section>
     }
@@ -827,18 +879,20 @@ fn SavedSummary(saved: SavedScan, on_again: Callback<()>) -> impl IntoView {
 #[component]
 pub fn CardImages(contact_id: i64) -> impl IntoView {
     let cards = Resource::new(move || contact_id, api::contact_cards);
+    let i18n = use_i18n();
     view! {
         <Transition fallback=|| ()>
             {move || cards.get().and_then(Result::ok).filter(|c| !c.is_empty()).map(|cards| view! {
                 <section class="card card-images">
-                    <h2>"Business card"</h2>
+                    <h2>{t!(i18n, scan.business_card)}</h2>
                     <div class="card-images-row">
                         {cards.into_iter().map(|c| {
-                            let alt = format!("{} of the business card", if c.side == "back" { "Back" } else { "Front" });
+                            let side = if c.side == "back" { t_string!(i18n, scan.back_side) } else { t_string!(i18n, scan.front) };
+                            let alt = fill_in(t_string!(i18n, scan.bc_alt), &[("side", &side)]);
                             view! {
                                 <figure>
                                     <a href=c.url.clone() target="_blank" rel="noopener"><img src=c.url.clone() alt=alt loading="lazy"/></a>
-                                    <figcaption class="small muted">{c.side.clone()}</figcaption>
+                                    <figcaption class="small muted">{side}</figcaption>
                                 </figure>
                             }
                         }).collect_view()}
