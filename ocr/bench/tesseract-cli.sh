@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Time the tesseract CLI (Debian tesseract-ocr 5.3, -l rus+eng, one thread) on the card fixtures,
-# for comparison with `cargo run --release --example eval`. Prints ms/card per set.
+# for comparison with `cargo run --release --example ocr-eval`. Prints ms/card per set.
 #   ocr/bench/tesseract-cli.sh [fixtures/cards]
 set -euo pipefail
 ROOT="${1:-$(dirname "$0")/../../fixtures/cards}"

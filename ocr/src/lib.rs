@@ -11,6 +11,7 @@
 //! No database, no network, no async runtime. Models are files on disk fetched at install time
 //! by `scripts/fetch-models.sh`.
 
+mod accents;
 mod geometry;
 mod image_io;
 mod json;
@@ -172,6 +173,11 @@ pub trait Engine: Send + Sync {
     /// Whether the engine can spell Cyrillic; the pipeline falls back to such an engine when the
     /// first one's output looks Russian.
     fn supports_cyrillic(&self) -> bool {
+        false
+    }
+    /// Whether the engine reads only level, upright text; the pipeline then gives it a copy of the
+    /// image turned upright by the reading direction an earlier engine found (default: false).
+    fn wants_upright(&self) -> bool {
         false
     }
 }

@@ -10,6 +10,9 @@ use rten_imageproc::{PointF, RotatedRect, Vec2};
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 
+static DEBUG_CTC: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("OCR_DEBUG_CTC").is_some());
+
+use crate::accents::Accents;
 use crate::geometry::{min_area_rect, sample_box, TextBox, V2};
 use crate::{Engine, Line, OcrError, FETCH_MODELS_COMMAND};
 
@@ -19,8 +22,14 @@ pub const MODEL_FILES: [&str; 4] = ["ppocrv5_det.onnx", "ppocrv5_rec.onnx", "ppo
 /// Tunables of the PP-OCR pipeline (defaults follow PaddleOCR's PP-OCRv5 settings where they exist).
 #[derive(Debug, Clone)]
 pub struct PaddleOptions {
-    /// Longest side of the detector input (rounded to a multiple of 32).
+    /// Longest side of the detector input (rounded to a multiple of 32) of the first, cheap pass.
     pub det_max_side: u32,
+    /// Longest side of the second detection pass, run only when the first pass found small text
+    /// (see `det_min_text_px`); 0 disables it.
+    pub det_fallback_side: u32,
+    /// Median text-line height (detector-map pixels, before unclip) below which the first pass is
+    /// redone at `det_fallback_side`.
+    pub det_min_text_px: f32,
     /// Probability threshold of the DB binary map.
     pub det_thresh: f32,
     /// Minimum mean probability inside a box.
@@ -40,7 +49,9 @@ pub struct PaddleOptions {
 impl Default for PaddleOptions {
     fn default() -> Self {
         PaddleOptions {
-            det_max_side: 960,
+            det_max_side: 512,
+            det_fallback_side: 960,
+            det_min_text_px: 5.0,
             det_thresh: 0.3,
             box_thresh: 0.6,
             unclip_ratio: 1.5,
@@ -52,12 +63,17 @@ impl Default for PaddleOptions {
     }
 }
 
+/// The orientation classifier is "sure" of a line when its upside-down probability is below this
+/// or above 1 − this; one sure line decides the page orientation.
+const CLS_SURE: f32 = 0.05;
+
 /// PP-OCRv5 mobile det + textline-orientation cls + rec.
 pub struct PaddleEngine {
     det: Model,
     rec: Model,
     cls: Model,
     keys: Vec<String>,
+    accents: Accents,
     opts: PaddleOptions,
 }
 
@@ -98,7 +114,8 @@ impl PaddleEngine {
         let det = load_model(&paths[0])?;
         let rec = load_model(&paths[1])?;
         let cls = load_model(&paths[2])?;
-        Ok(PaddleEngine { det, rec, cls, keys, opts })
+        let accents = Accents::new(&keys);
+        Ok(PaddleEngine { det, rec, cls, keys, accents, opts })
     }
 
     pub fn options(&self) -> &PaddleOptions {
@@ -106,9 +123,37 @@ impl PaddleEngine {
     }
 
     /// Text detection: rotated boxes in original-image coordinates (reading axis not yet decided).
+    /// A cheap pass at `det_max_side` first; when its text is small (median line height under
+    /// `det_min_text_px` detector pixels) the image is detected again at `det_fallback_side`.
     fn detect(&self, img: &RgbImage) -> Result<Vec<TextBox>, OcrError> {
+        let (boxes, heights, scaled) = self.detect_at(img, self.opts.det_max_side)?;
+        let fallback = self.opts.det_fallback_side;
+        if !scaled || fallback <= self.opts.det_max_side {
+            return Ok(boxes);
+        }
+        let median = if heights.is_empty() {
+            0.0
+        } else {
+            let mut h = heights;
+            h.sort_by(f32::total_cmp);
+            h[h.len() / 2]
+        };
+        let small = median < self.opts.det_min_text_px;
+        if std::env::var_os("OCR_TIMING").is_some() {
+            eprintln!("det pass 1: {} boxes, median height {median:.1} px, small text: {small}", boxes.len());
+        }
+        if small {
+            Ok(self.detect_at(img, fallback)?.0)
+        } else {
+            Ok(boxes)
+        }
+    }
+
+    /// One detection pass with the longest side scaled to `max_side`. Returns the boxes, each
+    /// box's text height in detector pixels, and whether the image was scaled down.
+    fn detect_at(&self, img: &RgbImage, max_side: u32) -> Result<(Vec<TextBox>, Vec<f32>, bool), OcrError> {
         let (w0, h0) = img.dimensions();
-        let scale = (self.opts.det_max_side as f32 / w0.max(h0) as f32).min(1.0);
+        let scale = (max_side as f32 / w0.max(h0) as f32).min(1.0);
         let rw = (((w0 as f32 * scale) / 32.0).round() as u32).max(1) * 32;
         let rh = (((h0 as f32 * scale) / 32.0).round() as u32).max(1) * 32;
         let resized = if rw < w0 && rh < h0 {
@@ -125,6 +170,7 @@ impl PaddleEngine {
         let contours = components(&mask, pw, ph);
         let (fx, fy) = (w0 as f32 / pw as f32, h0 as f32 / ph as f32);
         let mut boxes = Vec::new();
+        let mut heights = Vec::new();
         for pts in contours.iter() {
             if pts.len() < 4 {
                 continue;
@@ -153,8 +199,9 @@ impl PaddleEngine {
             let va = V2::new(vax.x * fx, vax.y * fy);
             let (half_w, half_h) = (ew / 2.0 * ua.len(), eh / 2.0 * va.len());
             boxes.push(TextBox { center, u: ua.norm(), v: va.norm(), half_w, half_h, score });
+            heights.push(rw_.min(rh_));
         }
-        Ok(boxes)
+        Ok((boxes, heights, scale < 1.0))
     }
 
     /// Probability that a crop is upside down, per crop.
@@ -230,6 +277,21 @@ impl PaddleEngine {
         Ok(results)
     }
 
+    /// `OCR_DEBUG_CTC=1`: the three most likely characters of an emitted step, when one is not ASCII.
+    fn debug_step(&self, row: &[f32]) {
+        let mut top: Vec<(usize, f32)> = row.iter().copied().enumerate().collect();
+        top.select_nth_unstable_by(4, |a, b| b.1.total_cmp(&a.1));
+        top.truncate(4);
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let k = |i: usize| self.keys.get(i).map(String::as_str).unwrap_or("?");
+        if top[1].1 >= 0.02
+            && top.iter().any(|&(i, p)| p >= 0.02 && !k(i).is_ascii() && k(i).chars().all(char::is_alphabetic))
+        {
+            let s: Vec<String> = top.iter().map(|&(i, p)| format!("{:?} {p:.3}", k(i))).collect();
+            eprintln!("ctc: {}", s.join("  "));
+        }
+    }
+
     fn ctc_decode(&self, seq: &[f32], steps: usize, classes: usize) -> (String, f32) {
         let mut text = String::new();
         let mut confs = Vec::new();
@@ -244,7 +306,16 @@ impl PaddleEngine {
                 }
             }
             if best != 0 && best != prev {
-                if let Some(k) = self.keys.get(best) {
+                if *DEBUG_CTC {
+                    self.debug_step(row);
+                }
+                if let Some(c) = self.accents.choose(best, row) {
+                    if *DEBUG_CTC {
+                        eprintln!("ctc: {:?} -> {c:?}", self.keys[best]);
+                    }
+                    text.push(c);
+                    confs.push(bp);
+                } else if let Some(k) = self.keys.get(best) {
                     text.push_str(if k.is_empty() { " " } else { k });
                     confs.push(bp);
                 }
@@ -464,14 +535,17 @@ impl Engine for PaddleEngine {
         // 2) Upside down? Ask the text-line classifier about the longest lines.
         let mut by_len: Vec<usize> = (0..boxes.len()).collect();
         by_len.sort_by(|&a, &b| boxes[b].half_w.total_cmp(&boxes[a].half_w));
-        let sample: Vec<RgbImage> = by_len
-            .iter()
-            .take(self.opts.cls_lines)
-            .filter(|&&i| boxes[i].half_w >= 1.5 * boxes[i].half_h)
-            .map(|&i| self.crop(rgb, &boxes[i]))
-            .collect();
-        if !sample.is_empty() {
-            let p = self.upside_down(&sample)?;
+        // One line at a time: the first (longest) line decides alone when the classifier is sure of
+        // it, which is the usual case; otherwise up to `cls_lines` lines vote.
+        let mut p = Vec::new();
+        for &i in by_len.iter().take(self.opts.cls_lines).filter(|&&i| boxes[i].half_w >= 1.5 * boxes[i].half_h) {
+            let q = self.upside_down(&[self.crop(rgb, &boxes[i])])?[0];
+            p.push(q);
+            if p.len() == 1 && !(CLS_SURE..=1.0 - CLS_SURE).contains(&q) {
+                break;
+            }
+        }
+        if !p.is_empty() {
             let flipped = p.iter().filter(|&&x| x > 0.5).count();
             let mean = p.iter().sum::<f32>() / p.len() as f32;
             if flipped * 2 > p.len() && mean > 0.5 {

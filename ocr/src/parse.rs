@@ -1452,7 +1452,35 @@ fn e164_for(raw: &str, clues: &[country::Id], domain: &[country::Id]) -> (Option
 
 fn clean_text(s: &str) -> String {
     let s = RE_SPACES.replace_all(s.trim(), " ").to_string();
-    s.trim_matches(|c: char| c == '|' || c == '_' || c == '•' || c == '·' || c == '*').trim().to_string()
+    let s = s.trim_matches(|c: char| c == '|' || c == '_' || c == '•' || c == '·' || c == '*').trim().to_string();
+    fix_mixed_script(&s)
+}
+
+/// In a Cyrillic line, a word spelt only with Latin letters that have Cyrillic twins ("AO", "OOO"
+/// before «…») is the Cyrillic word: a recogniser reading both scripts picks either for these shapes.
+fn fix_mixed_script(s: &str) -> String {
+    const LAT: &str = "ABCEHKMOPTXaceopxy";
+    const CYR: &str = "АВСЕНКМОРТХасеорху";
+    let cyr = s.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count();
+    if cyr < 3 {
+        return s.to_string();
+    }
+    s.split(' ')
+        .map(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            if letters >= 2
+                && !w.contains(['@', '.', '/'])
+                && w.chars().filter(|c| c.is_alphabetic()).all(|c| LAT.contains(c))
+            {
+                w.chars()
+                    .map(|c| LAT.chars().position(|l| l == c).and_then(|i| CYR.chars().nth(i)).unwrap_or(c))
+                    .collect()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_prefix(w: &str) -> bool {
@@ -1598,7 +1626,35 @@ fn fix_text_confusions(s: &str) -> String {
     out.join(" ")
 }
 
+/// "WaIker" → "Walker": a capital I between lower-case letters (or ending a lower-case word) of a
+/// name is the recogniser's reading of a lower-case l (not after Mc/Mac: "McIntyre").
+fn fix_name_confusions(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let cs: Vec<char> = w.chars().collect();
+            let mut out = String::with_capacity(w.len());
+            for (i, &c) in cs.iter().enumerate() {
+                let after_mc = (i == 2 && w.starts_with("Mc")) || (i == 3 && w.starts_with("Mac"));
+                if c == 'I'
+                    && i >= 2
+                    && !after_mc
+                    && cs[i - 1].is_lowercase()
+                    && cs[..i].iter().filter(|c| c.is_uppercase()).count() == 1
+                    && cs.get(i + 1).is_none_or(|n| n.is_lowercase())
+                {
+                    out.push('l');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn split_name(full: &str, blocks: &[usize], card: &mut ParsedCard) {
+    let full = fix_name_confusions(full);
     let mut words: Vec<&str> = full.split_whitespace().collect();
     let mut prefix = Vec::new();
     while let Some(w) = words.first() {
@@ -2343,6 +2399,21 @@ mod tests {
         let c = parse_card(&lines, &ParseHints::default());
         let k: Vec<(&str, &str)> = c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap())).collect();
         assert_eq!(k, vec![("mobile", "+491514920624"), ("fax", "+493026597278"), ("work", "+493028011095")]);
+    }
+
+    #[test]
+    fn latin_twins_in_cyrillic_lines() {
+        assert_eq!(fix_mixed_script("AO «Никифорова-Горбачева»"), "АО «Никифорова-Горбачева»");
+        assert_eq!(fix_mixed_script("e-mail: ivan@mail.ru Иван"), "e-mail: ivan@mail.ru Иван");
+        assert_eq!(fix_mixed_script("OOO Acme"), "OOO Acme");
+    }
+
+    #[test]
+    fn capital_i_for_l_in_names() {
+        assert_eq!(fix_name_confusions("Kathleen WaIker"), "Kathleen Walker");
+        assert_eq!(fix_name_confusions("Max MaxwelI"), "Max Maxwell");
+        assert_eq!(fix_name_confusions("Ian McIntyre"), "Ian McIntyre");
+        assert_eq!(fix_name_confusions("Iris MacIver"), "Iris MacIver");
     }
 
     #[test]

@@ -4,7 +4,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Engine, Line, OcrError};
+use crate::geometry::{sample_box, TextBox, V2};
+use crate::{Engine, Line, OcrError, Point};
+
+/// Longest side of the upright copy given to engines that read only level text (Tesseract).
+const UPRIGHT_MAX_SIDE: u32 = 2000;
+/// Sine of the skew (≈ 2°) from which that copy is deskewed.
+const UPRIGHT_MIN_SKEW: f32 = 0.035;
 
 /// What one [`Pipeline::read`] produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +146,68 @@ fn is_mostly_inside(m: &Line, l: &Line) -> bool {
     iw * ih >= 0.5 * (bx1 - bx0) * (by1 - by0)
 }
 
+/// An upright, deskewed copy of an image for an engine that reads only horizontal text, and the
+/// map from its pixels back to the original's.
+struct Upright {
+    img: image::DynamicImage,
+    origin: V2,
+    u: V2,
+    v: V2,
+    sx: f32,
+    sy: f32,
+}
+
+impl Upright {
+    /// Rotate `img` so that the reading direction of `lines` (their top edges, weighted by length)
+    /// is horizontal, at most `max_side` pixels on the longest side. `None` when the text is
+    /// already level (within ≈ 2°) and no downscaling is needed.
+    fn new(img: &image::DynamicImage, lines: &[Line], max_side: u32) -> Option<Upright> {
+        let (mut rx, mut ry) = (0f32, 0f32);
+        for l in lines {
+            rx += l.quad[1].x - l.quad[0].x;
+            ry += l.quad[1].y - l.quad[0].y;
+        }
+        if rx * rx + ry * ry <= 0.0 {
+            return None;
+        }
+        let u = V2::new(rx, ry).norm();
+        let v = V2::new(-u.y, u.x);
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        // Tesseract copes with a slight skew; resampling a near-level image costs more than it gains.
+        let level = u.y.abs() < UPRIGHT_MIN_SKEW && u.x > 0.0;
+        if level && w.max(h) <= max_side as f32 {
+            return None;
+        }
+        let center = V2::new(w / 2.0, h / 2.0);
+        let corners = [V2::new(0.0, 0.0), V2::new(w, 0.0), V2::new(w, h), V2::new(0.0, h)];
+        let half_w = corners.iter().map(|c| c.sub(center).dot(u).abs()).fold(0.0, f32::max);
+        let half_h = corners.iter().map(|c| c.sub(center).dot(v).abs()).fold(0.0, f32::max);
+        let s = (max_side as f32 / (2.0 * half_w.max(half_h))).min(1.0);
+        let (ow, oh) = (((2.0 * half_w * s).round() as u32).max(1), ((2.0 * half_h * s).round() as u32).max(1));
+        let b = TextBox { center, u, v, half_w, half_h, score: 1.0 };
+        let rgb = img.to_rgb8();
+        let out = sample_box(&rgb, &b, ow, oh);
+        Some(Upright {
+            img: image::DynamicImage::ImageRgb8(out),
+            origin: center.sub(u.scale(half_w)).sub(v.scale(half_h)),
+            u,
+            v,
+            sx: 2.0 * half_w / ow as f32,
+            sy: 2.0 * half_h / oh as f32,
+        })
+    }
+
+    /// Lines read on the upright copy, in the original image's coordinates.
+    fn map_back(&self, lines: &mut [Line]) {
+        for l in lines {
+            for p in l.quad.iter_mut() {
+                let q = self.origin.add(self.u.scale(p.x * self.sx)).add(self.v.scale(p.y * self.sy));
+                *p = Point { x: q.x, y: q.y };
+            }
+        }
+    }
+}
+
 impl Pipeline {
     pub fn new(engines: Vec<Box<dyn Engine>>) -> Self {
         Pipeline { engines, policy: FallbackPolicy::default() }
@@ -173,8 +241,18 @@ impl Pipeline {
         let mut tried = Vec::new();
         let mut best: Option<(f32, &'static str, Vec<Line>)> = None;
         let mut last_err = None;
+        // Set when an engine that finds the page's skew read Cyrillic: later engines that only read
+        // level text get the upright copy.
+        let mut upright: Option<Upright> = None;
         for (i, e) in self.engines.iter().enumerate() {
-            let lines = match e.recognize(img) {
+            let result = match upright.as_ref().filter(|_| e.wants_upright()) {
+                Some(u) => e.recognize(&u.img).map(|mut l| {
+                    u.map_back(&mut l);
+                    l
+                }),
+                None => e.recognize(img),
+            };
+            let lines = match result {
                 Ok(l) => l,
                 Err(err) => {
                     tried.push(format!("{}: error", e.name()));
@@ -193,6 +271,9 @@ impl Pipeline {
                 tried.push(format!("{}: cyrillic", e.name()));
                 // A Latin-only reading of Cyrillic is never the answer while a Cyrillic engine is left.
                 if best.is_none() {
+                    if !e.wants_upright() {
+                        upright = Upright::new(img, &lines, UPRIGHT_MAX_SIDE);
+                    }
                     best = Some((f32::MIN, e.name(), lines));
                 }
                 continue;

@@ -50,6 +50,10 @@ impl Engine for TesseractEngine {
         true
     }
 
+    fn wants_upright(&self) -> bool {
+        true
+    }
+
     fn recognize(&self, img: &DynamicImage) -> Result<Vec<Line>, OcrError> {
         // Tesseract wants ~30 px x-height; phone photos are downscaled to ≤ 2000 px on the long side.
         let (w, h) = (img.width(), img.height());
