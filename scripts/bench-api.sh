@@ -3,6 +3,13 @@
 # then measures list and search throughput/latency with wrk on loopback, and the server's RSS.
 #   scripts/bench-api.sh CONTACTS.jsonl      (e.g. made by ../shared/tools/gen_contacts.py --count 100000)
 #   BENCH_DB=path/to/imported.db scripts/bench-api.sh   reuses an SQLite file imported before (copied, not changed)
+#   BENCH_DATABASE_URL=postgres://… scripts/bench-api.sh [CONTACTS.jsonl]   PostgreSQL: imports when a file is
+#     given, else reuses what the database holds
+#   BENCH_BIN=path/to/cardcrm   another build (e.g. the previous commit's, to compare back to back)
+#   BENCH_ONLY=search   only the runs whose name contains this word
+#   CARDCRM_SEARCH_CACHE_MS=0   the server without its search-box answer cache (measures the queries)
+# Every run prints the load average before it and the server's CPU time per request (user+system
+# from /proc, which the other load on the machine changes much less than the latencies).
 # Rate limits stay on (their cost is part of what is measured) with ceilings the load cannot reach.
 # Needs a release build (cargo leptos build --release) and wrk (apt-get install wrk).
 set -euo pipefail
@@ -16,10 +23,12 @@ export CARDCRM_DATA_DIR="$DIR" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_RO
 export DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$DIR/bench.db}"
 export CARDCRM_ADMIN_PASSWORD="load test password 1"
 export RATE_LIMIT_API_PER_IP=1000000000/1m RATE_LIMIT_API_PER_USER=1000000000/1m
-BIN=target/release/cardcrm
+BIN="${BENCH_BIN:-target/release/cardcrm}"
 if [ -n "${BENCH_DB:-}" ]; then
   cp "$BENCH_DB" "$DIR/bench.db"
   $BIN create-admin --username bench --email bench@example.com >/dev/null
+elif [ -n "${BENCH_DATABASE_URL:-}" ] && [ -z "$INPUT" ]; then
+  $BIN create-admin --username bench --email bench@example.com >/dev/null 2>&1 || true
 else
   $BIN create-admin --username bench --email bench@example.com >/dev/null
   echo "== import $(wc -l < "$INPUT") lines"
@@ -28,6 +37,8 @@ fi
 $BIN serve > "$DIR/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+TICK=$(getconf CLK_TCK)
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
 TOKEN=$(curl -s "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"bench\",\"password\":\"$CARDCRM_ADMIN_PASSWORD\"}" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -61,12 +72,18 @@ C="${BENCH_CONNS:-32}"
 for f in "$DIR"/*.lua; do
   echo 'done = function(s, latency, r) io.write(string.format("    p95 %.2fms\n", latency:percentile(95) / 1000)) end' >> "$f"
 done
+echo "== binary $BIN, database $([ -n "${BENCH_DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite), search cache ${CARDCRM_SEARCH_CACHE_MS:-1000} ms"
 for run in "list page 1:first.lua" "list pages 1-200:pages.lua" "list all 4000 pages (uncached):allpages.lua" \
   "search:search.lua"; do
   IFS=: read -r name script <<<"$run"
-  echo "== $name: wrk -t2 -c$C -d$DURATION --latency"
-  wrk -t2 -c"$C" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" -s "$DIR/$script" "http://127.0.0.1:$PORT" \
-    | grep -E "Requests/sec|Latency |  50%|  75%|  90%|  99%|Non-2xx|Socket errors|p95"
+  case "$name" in *"${BENCH_ONLY:-}"*) ;; *) continue ;; esac
+  echo "== $name: wrk -t2 -c$C -d$DURATION --latency   (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  before=$(cpu_ticks)
+  out=$(wrk -t2 -c"$C" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" -s "$DIR/$script" "http://127.0.0.1:$PORT")
+  ticks=$(( $(cpu_ticks) - before ))
+  echo "$out" | grep -E "Requests/sec|Latency |  50%|  75%|  90%|  99%|Non-2xx|Socket errors|p95"
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "    server CPU $(( ticks * 1000 / TICK )) ms for $requests requests: $(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
 done
 echo "== server RSS: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s ' ' | tr '\n' ' ')"
 echo "== wasm bundle: $(stat -c %s target/site/pkg/cardcrm.wasm) bytes raw, $(gzip -9c target/site/pkg/cardcrm.wasm | wc -c) bytes gzip"

@@ -320,3 +320,94 @@ async fn list_shows_every_write_at_once() {
     assert_eq!(list["total"], 1);
     assert_eq!(first(&list)["first_name"], "Boris");
 }
+
+#[tokio::test]
+async fn the_search_box_gets_short_rows_that_follow_every_write() {
+    let app = app().await;
+    let t = app.admin().await;
+    let search = |q: &str| format!("/api/v1/contacts/search?q={}", q.replace(' ', "%20"));
+    let anna = app.post("/api/v1/contacts", Some(&t), anna()).await.body;
+    // A short row: what the search box shows, the first phone and e-mail by position.
+    let r = app.get(&search("petrova"), &t).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body,
+        json!([{"id": anna["id"], "full_name": "Anna Petrova", "company": "Acme GmbH", "position": "Head of Sales",
+                "email": "Anna.Petrova@acme.com", "phone": "+7 916 123-45-67"}])
+    );
+    // No phone, no e-mail: nulls, as before.
+    app.post("/api/v1/contacts", Some(&t), json!({"full_name": "Zoe Quill", "company": "Quillworks"})).await;
+    let r = app.get(&search("quill"), &t).await;
+    assert_eq!(r.body[0]["phone"], Value::Null);
+    assert_eq!(r.body[0]["email"], Value::Null);
+    // A typo finds the row through the trigram step, with the same short fields.
+    let r = app.get(&search("Petorva"), &t).await;
+    assert_eq!(r.body[0]["id"], anna["id"], "{}", r.body);
+    assert_eq!(r.body[0]["phone"], "+7 916 123-45-67");
+
+    // Newest first, at most `limit`.
+    for i in 0..3 {
+        app.post("/api/v1/contacts", Some(&t), json!({"full_name": format!("Twin Harlow {i}")})).await;
+    }
+    let r = app.get("/api/v1/contacts/search?q=harlow&limit=2", &t).await;
+    assert_eq!(names(&r.body), vec!["Twin Harlow 2", "Twin Harlow 1"]);
+
+    // Answers are kept for a moment, but every write drops them: an unknown name asked twice,
+    // then created, renamed, trashed and restored is seen at once each time.
+    assert!(names(&app.get(&search("Zedkowski"), &t).await.body).is_empty());
+    assert!(names(&app.get(&search("Zedkowski"), &t).await.body).is_empty());
+    let z = app.post("/api/v1/contacts", Some(&t), json!({"full_name": "Ida Zedkowski"})).await.body;
+    let id = z["id"].as_i64().unwrap();
+    assert_eq!(names(&app.get(&search("Zedkowski"), &t).await.body), vec!["Ida Zedkowski"]);
+    let r =
+        app.put(&format!("/api/v1/contacts/{id}"), &t, json!({"full_name": "Ida Zedd", "version": z["version"]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(names(&app.get(&search("Zedkowski"), &t).await.body).is_empty());
+    assert_eq!(names(&app.get(&search("zedd"), &t).await.body), vec!["Ida Zedd"]);
+    app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await;
+    assert!(names(&app.get(&search("zedd"), &t).await.body).is_empty());
+    app.post(&format!("/api/v1/contacts/{id}/restore"), Some(&t), json!({})).await;
+    assert_eq!(names(&app.get(&search("zedd"), &t).await.body), vec!["Ida Zedd"]);
+    // The trash search of the list still finds trashed contacts only.
+    app.call(Method::DELETE, &format!("/api/v1/contacts/{id}"), Some(&t), None).await;
+    assert_eq!(names(&app.get("/api/v1/contacts?q=zedd&trash=true", &t).await.body), vec!["Ida Zedd"]);
+    assert!(names(&app.get("/api/v1/contacts?q=petrova&trash=true", &t).await.body).is_empty());
+}
+
+#[tokio::test]
+async fn settings_are_read_once_not_per_write_and_changes_show() {
+    let app = app().await;
+    let t = app.admin().await;
+    let me = app.get("/api/v1/auth/me", &t).await.body;
+    let admin = service::Actor { user_id: me["id"].as_i64().unwrap(), username: "admin".into(), is_admin: true };
+    let phone = |n: &str| json!({"full_name": "Region Probe", "phones": [{"kind": "work", "number": n}]});
+    let e164 = |c: &Value| c["phones"][0]["e164"].as_str().map(str::to_string);
+
+    let r = app.post("/api/v1/contacts", Some(&t), phone("(212) 555-0199")).await;
+    assert_eq!(e164(&r.body).as_deref(), Some("+12125550199"), "{}", r.body);
+    // Writes read the settings from memory: five creates, at most one read of the table.
+    let loads = app.svc.settings.loads();
+    for _ in 0..5 {
+        assert_eq!(app.post("/api/v1/contacts", Some(&t), phone("(212) 555-0199")).await.status, StatusCode::CREATED);
+    }
+    assert!(app.svc.settings.loads() - loads <= 1, "{} reads", app.svc.settings.loads() - loads);
+
+    // A change through this instance applies to the very next write.
+    let r = app
+        .put("/api/v1/admin/settings", &t, json!({"default_phone_region": "DE", "ocr_engine_order": ["paddle"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.post("/api/v1/contacts", Some(&t), phone("030 1234567")).await;
+    assert_eq!(e164(&r.body).as_deref(), Some("+49301234567"), "{}", r.body);
+
+    // A change made by another instance (its own caches, the same database) shows here within the TTL.
+    let mut other = app.svc.clone();
+    other.settings = Default::default();
+    service::settings::set(&other, &admin, service::settings::DEFAULT_REGION, json!("GB")).await.unwrap();
+    assert_eq!(service::settings::default_region(&other).await.unwrap(), "GB");
+    assert_eq!(service::settings::default_region(&app.svc).await.unwrap(), "DE", "cached here meanwhile");
+    tokio::time::sleep(service::settings::SettingsCache::TTL + std::time::Duration::from_millis(100)).await;
+    assert_eq!(service::settings::default_region(&app.svc).await.unwrap(), "GB");
+    let r = app.post("/api/v1/contacts", Some(&t), phone("020 7946 0958")).await;
+    assert_eq!(e164(&r.body).as_deref(), Some("+442079460958"), "{}", r.body);
+}

@@ -52,6 +52,9 @@ pub struct Services {
     pub(crate) users_cache: Arc<auth::UserCache>,
     pub(crate) counts: Arc<contacts::CountCache>,
     pub(crate) lists: Arc<contacts::ListCache>,
+    pub(crate) searches: Arc<search::SearchCache>,
+    /// The settings table in memory (see [`settings::SettingsCache`]).
+    pub settings: Arc<settings::SettingsCache>,
     /// Scan storage folders, the OCR pipeline and the job wake-up (see [`scans`]).
     pub scans: Arc<scans::ScanContext>,
 }
@@ -65,15 +68,18 @@ impl Services {
             users_cache: Arc::default(),
             counts: Arc::default(),
             lists: Arc::default(),
+            searches: Arc::default(),
+            settings: Arc::default(),
             scans: Arc::default(),
         }
     }
 
     /// Call after any write that changes what a contact list shows (contacts, their phones,
-    /// e-mails, tags, groups): drops the cached count and list pages.
+    /// e-mails, tags, groups): drops the cached count, list pages and search-box answers.
     pub fn contacts_changed(&self) {
         self.counts.invalidate();
         self.lists.invalidate();
+        self.searches.invalidate();
     }
 
     /// Where scan images are stored (`<data_dir>/scans`) and the OCR models are read from.
