@@ -212,9 +212,13 @@ async fn a_scan_left_processing_by_a_crash_is_read_on_restart() {
     let r = upload(&app, Some(&token), "file", "card.jpg", &fixture("contoso-avery.jpg")).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let id = r.body["id"].as_i64().expect("id");
-    // What a process that died mid-read leaves behind.
+    // What a process that died mid-read leaves behind: processing, its heartbeat long stopped.
     entity::card_scan::Entity::update_many()
         .col_expr(entity::card_scan::Column::Status, sea_orm::sea_query::Expr::value("processing"))
+        .col_expr(
+            entity::card_scan::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(5)),
+        )
         .filter(entity::card_scan::Column::Id.eq(id))
         .exec(&app.svc.db)
         .await
@@ -425,4 +429,140 @@ async fn two_saves_of_one_scan_at_the_same_moment_make_one_contact() {
         assert_eq!(scan.body["contact_id"], contacts[0].id);
     }
     assert_eq!(app.get("/api/v1/contacts", &token).await.body["total"], 3);
+}
+
+/// An uploaded image marked read directly (the OCR is not what these tests are about); its id.
+async fn marked_read(app: &TestApp, token: &str, bytes: &[u8]) -> i64 {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    let r = upload(app, Some(token), "file", "card.jpg", bytes).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    entity::card_scan::Entity::update_many()
+        .col_expr(entity::card_scan::Column::Status, Expr::value("done"))
+        .filter(entity::card_scan::Column::Id.eq(id))
+        .exec(&app.svc.db)
+        .await
+        .expect("mark read");
+    id
+}
+
+/// A small synthetic card that no earlier test or run uploaded: JPEG decoders stop at the end
+/// marker, so a random tail makes new bytes (a new SHA-256) of the same picture.
+fn fresh_card() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards/synthetic/easy/card-000.jpg");
+    let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    bytes.extend_from_slice(format!("{:016x}", rand::random::<u64>()).as_bytes());
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_front_and_back_in_swapped_order_at_once_never_deadlocks() {
+    let app = app().await;
+    let token = app.admin().await;
+    for round in 0..6u32 {
+        let a = marked_read(&app, &token, &fresh_card()).await;
+        let b = marked_read(&app, &token, &fresh_card()).await;
+        // The same card saved twice at the same moment, front and back swapped: each save claims
+        // both rows, so without a common lock order each would hold one and wait for the other.
+        let body = |front: i64, back: i64| {
+            (
+                format!("/api/v1/scans/{front}/save"),
+                serde_json::json!({"contact": {"full_name": format!("Swap {round}")}, "back_scan_id": back}),
+            )
+        };
+        let (pa, ba) = body(a, b);
+        let (pb, bb) = body(b, a);
+        let (x, y) = tokio::join!(app.post(&pa, Some(&token), ba), app.post(&pb, Some(&token), bb));
+        let mut statuses = [x.status, y.status];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{} / {} ({})", x.body, y.body, backend());
+        let saved = if x.status == StatusCode::CREATED { &x } else { &y };
+        let contact = saved.body["contact"]["id"].as_i64().expect("contact id");
+        let sides = app.get(&format!("/api/v1/contacts/{contact}/cards"), &token).await;
+        assert_eq!(sides.status, StatusCode::OK, "{}", sides.body);
+        let sides: Vec<&str> = sides.body.as_array().unwrap().iter().map(|c| c["side"].as_str().unwrap()).collect();
+        assert_eq!(sides, ["front", "back"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_another_live_instance_is_reading_is_left_to_it() {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    let app = app().await;
+    let token = app.admin().await;
+    let r = upload(&app, Some(&token), "file", "card.jpg", &fresh_card()).await;
+    let id = r.body["id"].as_i64().expect("id");
+    // Another instance claimed it a moment ago and is reading it (its heartbeat is recent).
+    entity::card_scan::Entity::update_many()
+        .col_expr(entity::card_scan::Column::Status, Expr::value("processing"))
+        .col_expr(entity::card_scan::Column::Attempts, Expr::value(1))
+        .col_expr(entity::card_scan::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(entity::card_scan::Column::Id.eq(id))
+        .exec(&app.svc.db)
+        .await
+        .expect("claim");
+    assert_eq!(service::scans::requeue_stale(&app.svc, service::scans::STALE).await.unwrap(), 0);
+    let worker = service::scans::Worker::start(app.svc.clone());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let r = app.get(&format!("/api/v1/scans/{id}"), &token).await;
+    assert_eq!(r.body["status"], "processing", "{}", r.body);
+    assert_eq!(r.body["attempts"], 1);
+    // Its heartbeat stops (the instance died): after STALE the scan goes back to the queue.
+    entity::card_scan::Entity::update_many()
+        .col_expr(
+            entity::card_scan::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::from_std(service::scans::STALE).unwrap()),
+        )
+        .filter(entity::card_scan::Column::Id.eq(id))
+        .exec(&app.svc.db)
+        .await
+        .expect("age");
+    worker.shutdown().await;
+    assert_eq!(service::scans::requeue_stale(&app.svc, service::scans::STALE).await.unwrap(), 1);
+    let r = app.get(&format!("/api/v1/scans/{id}"), &token).await;
+    assert_eq!(r.body["status"], "queued", "{}", r.body);
+}
+
+/// The app with its Redis client at `url` (as `serve` sets it up when `REDIS_URL` is set).
+async fn with_redis(mut app: TestApp, url: &str) -> TestApp {
+    let limiter = service::rate_limit::RateLimiter::redis(url, "cardcrm-test:rl:").expect("redis url");
+    assert!(limiter.wait_connected(Duration::from_secs(5)).await, "Redis at {url} does not answer");
+    app.svc.limiter = std::sync::Arc::new(limiter);
+    let mut cfg = server::config::Config::from_env().expect("config");
+    cfg.data_dir = app.svc.scans.data_dir().to_path_buf();
+    cfg.models_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let state = server::http::state(cfg, app.svc.clone());
+    app.svc = state.svc.clone();
+    app.router = server::http::router(state);
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_image_reuses_the_result_kept_in_redis() {
+    let Ok(url) = std::env::var("TEST_REDIS_URL") else {
+        eprintln!("TEST_REDIS_URL not set: the Redis copy of scan results is not tested");
+        return;
+    };
+    // Two instances that share Redis but not a database: only Redis can carry the result over.
+    let first = with_redis(app().await, &url).await;
+    let second = with_redis(app().await, &url).await;
+    let t1 = first.admin().await;
+    let t2 = second.admin().await;
+    let image = fresh_card();
+    let worker = service::scans::Worker::start(first.svc.clone());
+    let r = upload(&first, Some(&t1), "file", "card.jpg", &image).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body["status"], "queued");
+    let read = wait_done(&first, &t1, r.body["id"].as_i64().unwrap()).await;
+    assert_eq!(read.body["status"], "done", "{}", read.body);
+    worker.shutdown().await;
+
+    // No worker runs for the second instance: the answer can only come from Redis.
+    let again = upload(&second, Some(&t2), "file", "again.jpg", &image).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
+    assert_eq!(again.body["status"], "done", "{} ({})", again.body, backend());
+    let r2 = second.get(&format!("/api/v1/scans/{}", again.body["id"]), &t2).await;
+    assert_eq!(r2.body["fields"], read.body["fields"]);
+    assert_eq!(r2.body["engine"], read.body["engine"]);
+    assert_eq!(r2.body["image_sha256"], read.body["image_sha256"]);
 }

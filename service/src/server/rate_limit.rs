@@ -125,6 +125,12 @@ impl RateLimiter {
         tokio::time::timeout(timeout, r.client.wait_for_connect()).await.is_ok_and(|r| r.is_ok())
     }
 
+    /// The Redis client, when Redis is configured and connected: other state shared between
+    /// instances (the scans' result cache) uses the same connection.
+    pub fn redis_client(&self) -> Option<&Client> {
+        self.redis.as_ref().map(|r| &r.client).filter(|c| c.is_connected())
+    }
+
     pub fn backend(&self) -> Backend {
         match &self.redis {
             None => Backend::InProcess,

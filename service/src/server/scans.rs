@@ -4,10 +4,16 @@
 //!
 //! * [`submit`] checks size and type from the bytes (nothing is stored for a bad upload), hashes the
 //!   image (SHA-256), keeps it under `<data dir>/scans/<sha>.<ext>` and answers at once. The same
-//!   image already read reuses that result: the new row is `done` immediately, no second OCR.
+//!   image already read reuses that result: the new row is `done` immediately, no second OCR. The
+//!   result is looked up in Redis first when `REDIS_URL` is set (key `cardcrm:ocr:v1:<sha>`, kept
+//!   30 days, written by every read), then in the database.
 //! * Claiming: PostgreSQL `FOR UPDATE SKIP LOCKED` (several instances may share the queue); SQLite a
 //!   single claimer per process with a conditional update in a transaction.
-//! * A crash never loses a scan: rows left `processing` are re-queued when a worker starts.
+//! * A crash never loses a scan, and several instances may share the queue: the worker holding a
+//!   scan touches its `updated_at` every [`HEARTBEAT`]; a `processing` row not touched for [`STALE`]
+//!   belongs to a dead process and is put back in the queue by whichever worker sweeps next (at
+//!   start and every [`SWEEP`]). A live instance's scan is never taken from it, and a worker
+//!   only stores its result while the row is still the claim it made (same `attempts`).
 //! * Wake-ups through a [`tokio::sync::Notify`], with a poll every few seconds as a fallback.
 
 use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
@@ -32,6 +38,14 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 const MAX_ATTEMPTS: i32 = 3;
 /// How often an idle worker looks for work when no wake-up came.
 const POLL: Duration = Duration::from_secs(3);
+/// How often the worker reading a scan proves it is alive (touches the row's `updated_at`).
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+/// A `processing` scan not touched for this long was left by a dead process and is re-queued.
+pub const STALE: Duration = Duration::from_secs(60);
+/// How often a worker looks for stale scans (besides at start).
+const SWEEP: Duration = Duration::from_secs(30);
+/// How long the Redis copy of an image's OCR result is kept.
+const REDIS_RESULT_TTL_SECS: i64 = 30 * 24 * 3600;
 
 pub const QUEUED: &str = "queued";
 pub const PROCESSING: &str = "processing";
@@ -209,6 +223,44 @@ fn upload_error(e: ocr::OcrError) -> AppError {
     }
 }
 
+/// The Redis key of the OCR result of the image with this SHA-256.
+pub fn redis_result_key(sha: &str) -> String {
+    format!("cardcrm:ocr:v1:{sha}")
+}
+
+/// The `(engine, result)` stored in Redis for an image, when Redis is configured and has it.
+/// Redis trouble is logged and answered as a miss: the database is asked next.
+async fn redis_result(svc: &Services, sha: &str) -> Option<(Option<String>, String)> {
+    use fred::interfaces::KeysInterface;
+    let client = svc.limiter.redis_client()?;
+    match client.get::<Option<String>, _>(redis_result_key(sha)).await {
+        Ok(Some(v)) => {
+            let v: serde_json::Value = serde_json::from_str(&v).ok()?;
+            let result = v.get("result")?.as_str()?.to_string();
+            Some((v.get("engine").and_then(|e| e.as_str()).map(str::to_string), result))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a scan result from Redis; asking the database");
+            None
+        }
+    }
+}
+
+/// Keeps an image's OCR result in Redis (when configured) for the next upload of the same image.
+async fn redis_store_result(svc: &Services, sha: &str, engine: &str, result: &str) {
+    use fred::interfaces::KeysInterface;
+    use fred::types::Expiration;
+    let Some(client) = svc.limiter.redis_client() else { return };
+    let value = serde_json::json!({"engine": engine, "result": result}).to_string();
+    let stored = client
+        .set::<(), _, _>(redis_result_key(sha), value, Some(Expiration::EX(REDIS_RESULT_TTL_SECS)), None, false)
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "cannot keep a scan result in Redis");
+    }
+}
+
 /// Accept an uploaded card image: validate, store, queue. Answers at once with the new scan's id.
 /// `declared_name` (the client's file name) is only logged: the type comes from the bytes.
 pub async fn submit(
@@ -248,12 +300,18 @@ pub async fn submit(
     }
 
     let now = Utc::now();
-    let previous = card_scan::Entity::find()
-        .filter(card_scan::Column::ImageSha256.eq(sha.as_str()))
-        .filter(card_scan::Column::Status.eq(DONE))
-        .order_by_desc(card_scan::Column::Id)
-        .one(&svc.db)
-        .await?;
+    // A result read before for the same bytes: Redis (shared by every instance) when configured,
+    // else the newest finished scan of the image in the database.
+    let previous: Option<(Option<String>, Option<String>)> = match redis_result(svc, &sha).await {
+        Some((engine, result)) => Some((engine, Some(result))),
+        None => card_scan::Entity::find()
+            .filter(card_scan::Column::ImageSha256.eq(sha.as_str()))
+            .filter(card_scan::Column::Status.eq(DONE))
+            .order_by_desc(card_scan::Column::Id)
+            .one(&svc.db)
+            .await?
+            .map(|prev| (prev.engine, prev.result)),
+    };
     let mut row = card_scan::ActiveModel {
         uid: Set(uuid::Uuid::new_v4().to_string()),
         status: Set(QUEUED.into()),
@@ -274,13 +332,13 @@ pub async fn submit(
         ..Default::default()
     };
     let cached = previous.is_some();
-    if let Some(prev) = previous {
+    if let Some((engine, result)) = previous {
         row.status = Set(DONE.into());
-        row.engine = Set(prev.engine.clone());
-        row.result = Set(prev.result.clone());
+        row.engine = Set(engine.clone());
+        row.result = Set(result);
         row.started_at = Set(Some(now));
         row.finished_at = Set(Some(now));
-        metrics::counter!("ocr_processing_total", "engine" => prev.engine.unwrap_or_default(), "outcome" => "cached")
+        metrics::counter!("ocr_processing_total", "engine" => engine.unwrap_or_default(), "outcome" => "cached")
             .increment(1);
     }
     let saved = row.insert(&svc.db).await?;
@@ -460,12 +518,17 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
     // One transaction: claim the scans, create the contact, link them, record the corrections.
     // The claim is a conditional update, so of two saves at the same moment the second waits for
     // the first (PostgreSQL row lock; SQLite one writer), finds the scan taken, and creates nothing.
+    // Rows are claimed in id order whatever their sides: two saves of the same card with front and
+    // back swapped would otherwise each lock one row and wait for the other's (a deadlock, 500).
+    let mut claims: Vec<(i64, &str)> =
+        std::iter::once((front.id, "front")).chain(back.iter().map(|b| (b.id, "back"))).collect();
+    claims.sort_unstable();
     let txn = svc.db.begin().await?;
-    for (scan, side) in std::iter::once((&front, "front")).chain(back.iter().map(|b| (b, "back"))) {
+    for (scan_id, side) in claims {
         let res = card_scan::Entity::update_many()
             .col_expr(card_scan::Column::Side, Expr::value(side))
             .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(card_scan::Column::Id.eq(scan.id))
+            .filter(card_scan::Column::Id.eq(scan_id))
             .filter(card_scan::Column::ContactId.is_null())
             .exec(&txn)
             .await?;
@@ -548,15 +611,40 @@ pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>)
     Ok(ScanTicket { id: m.id, status: QUEUED.into() })
 }
 
-/// Put scans a dead process left `processing` back in the queue. Returns how many.
-pub async fn requeue_stale(svc: &Services) -> AppResult<u64> {
+/// Put scans a dead process left `processing` back in the queue: those whose worker has not
+/// touched them for `stale` (a live worker touches its scan every [`HEARTBEAT`]). Safe with several
+/// instances: one conditional update, and a scan still being read is left alone. Returns how many.
+pub async fn requeue_stale(svc: &Services, stale: Duration) -> AppResult<u64> {
+    let now = Utc::now();
+    let cutoff = now - chrono::Duration::from_std(stale).unwrap_or(chrono::Duration::zero());
     let res = card_scan::Entity::update_many()
         .col_expr(card_scan::Column::Status, Expr::value(QUEUED))
-        .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(card_scan::Column::UpdatedAt, Expr::value(now))
         .filter(card_scan::Column::Status.eq(PROCESSING))
+        .filter(card_scan::Column::UpdatedAt.lt(cutoff))
         .exec(&svc.db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// The claim a worker holds: the scan, still `processing` with the attempt count it claimed.
+fn still_ours(job: &card_scan::Model) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(card_scan::Column::Id.eq(job.id))
+        .add(card_scan::Column::Status.eq(PROCESSING))
+        .add(card_scan::Column::Attempts.eq(job.attempts))
+}
+
+/// Proves the worker reading `job` is alive, so no sweep re-queues it.
+async fn heartbeat(svc: &Services, job: &card_scan::Model) {
+    let touched = card_scan::Entity::update_many()
+        .col_expr(card_scan::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(still_ours(job))
+        .exec(&svc.db)
+        .await;
+    if let Err(e) = touched {
+        tracing::warn!(scan = job.id, error = %e, "cannot touch the scan being read");
+    }
 }
 
 /// Take the oldest queued scan, marking it `processing`.
@@ -674,9 +762,17 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
                     ocr::ParseHints::default()
                 });
                 let order = crate::admin::ocr_engine_order(svc).await.unwrap_or_default();
-                match tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref(), &hints, &order))
-                    .await
-                {
+                let reading =
+                    tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref(), &hints, &order));
+                tokio::pin!(reading);
+                let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+                let read = loop {
+                    tokio::select! {
+                        r = &mut reading => break r,
+                        _ = beat.tick() => heartbeat(svc, &job).await,
+                    }
+                };
+                match read {
                     Ok(Ok(r)) => Ok(r),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(e) => {
@@ -689,30 +785,43 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
     };
     let now = Utc::now();
     let queued_ms = job.started_at.map(|s| (s - job.created_at).num_milliseconds().max(0)).unwrap_or(0);
-    let mut row = card_scan::ActiveModel { id: Set(id), ..Default::default() };
-    row.updated_at = Set(now);
-    row.finished_at = Set(Some(now));
-    match outcome {
+    let write = card_scan::Entity::update_many()
+        .col_expr(card_scan::Column::UpdatedAt, Expr::value(now))
+        .col_expr(card_scan::Column::FinishedAt, Expr::value(Some(now)))
+        .filter(still_ours(&job));
+    let (write, stored_result) = match outcome {
         Ok((engine, mut result)) => {
             if let Some(t) = result.get_mut("timings").and_then(|t| t.as_object_mut()) {
                 t.insert("queued_ms".into(), queued_ms.into());
             }
             metrics::counter!("ocr_processing_total", "engine" => engine.clone(), "outcome" => "done").increment(1);
             tracing::info!(scan = id, engine = %engine, "scan read");
-            row.status = Set(DONE.into());
-            row.engine = Set(Some(engine));
-            row.result = Set(Some(result.to_string()));
-            row.error = Set(None);
+            let result = result.to_string();
+            let write = write
+                .col_expr(card_scan::Column::Status, Expr::value(DONE))
+                .col_expr(card_scan::Column::Engine, Expr::value(Some(engine.clone())))
+                .col_expr(card_scan::Column::Result, Expr::value(Some(result.clone())))
+                .col_expr(card_scan::Column::Error, Expr::value(Option::<String>::None));
+            (write, Some((engine, result)))
         }
         Err(e) => {
             let engine = job.engine.clone().unwrap_or_else(|| "auto".into());
             metrics::counter!("ocr_processing_total", "engine" => engine, "outcome" => "failed").increment(1);
             tracing::warn!(scan = id, error = %e, "scan failed");
-            row.status = Set(FAILED.into());
-            row.error = Set(Some(e));
+            let write = write
+                .col_expr(card_scan::Column::Status, Expr::value(FAILED))
+                .col_expr(card_scan::Column::Error, Expr::value(Some(e)));
+            (write, None)
         }
+    };
+    if write.exec(&svc.db).await?.rows_affected == 0 {
+        // Re-queued meanwhile (this worker looked dead) and maybe claimed again: the newer claim wins.
+        tracing::warn!(scan = id, "the scan was re-queued while this worker read it; its result is dropped");
+        return Ok(());
     }
-    row.update(&svc.db).await?;
+    if let Some((engine, result)) = stored_result {
+        redis_store_result(svc, &job.image_sha256, &engine, &result).await;
+    }
     Ok(())
 }
 
@@ -723,18 +832,23 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Re-queue what a previous run left `processing`, then keep reading queued scans.
+    /// Keep reading queued scans; re-queue, at start and every [`SWEEP`], what a dead process
+    /// left `processing` (see [`requeue_stale`]).
     pub fn start(svc: Services) -> Worker {
         let (stop, mut stopped) = watch::channel(false);
         let handle = tokio::spawn(async move {
-            match requeue_stale(&svc).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(count = n, "re-queued scans left processing by a previous run"),
-                Err(e) => tracing::warn!(error = %e, "cannot re-queue interrupted scans"),
-            }
+            let mut swept: Option<Instant> = None;
             loop {
                 if *stopped.borrow() {
                     break;
+                }
+                if swept.is_none_or(|at| at.elapsed() >= SWEEP) {
+                    swept = Some(Instant::now());
+                    match requeue_stale(&svc, STALE).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(count = n, "re-queued scans left processing by a dead process"),
+                        Err(e) => tracing::warn!(error = %e, "cannot re-queue interrupted scans"),
+                    }
                 }
                 match claim(&svc).await {
                     Ok(Some(job)) => {
