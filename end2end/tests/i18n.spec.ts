@@ -57,7 +57,7 @@ test("the UI speaks the browser's language, switches to German, keeps it, and ba
   await page.goto("/contacts/new");
   await hydrated(page);
   await expect(page.getByRole("heading", { name: "Neuer Kontakt" })).toBeVisible();
-  await expect(page.getByLabel("Vorname")).toBeVisible();
+  await expect(page.getByLabel("Vorname", { exact: true })).toBeVisible();
   await fitsWidth(page);
   await shot(page, "new-contact-de");
   if (test.info().project.name === "phone") {
