@@ -67,6 +67,9 @@ impl Default for PaddleOptions {
 /// or above 1 − this; one sure line decides the page orientation.
 const CLS_SURE: f32 = 0.05;
 
+/// Text covering less than this share of the image (its bounding box) is detected again on its region.
+const REGION_FRAC: f32 = 0.1;
+
 /// PP-OCRv5 mobile det + textline-orientation cls + rec.
 pub struct PaddleEngine {
     det: Model,
@@ -138,15 +141,42 @@ impl PaddleEngine {
             h.sort_by(f32::total_cmp);
             h[h.len() / 2]
         };
-        let small = median < self.opts.det_min_text_px;
+        // The text's extent: a card small in a large photo is detected again on its own region.
+        let (w0, h0) = (img.width() as f32, img.height() as f32);
+        let (mut x0, mut y0, mut x1, mut y1) = (w0, h0, 0f32, 0f32);
+        for p in boxes.iter().flat_map(|b| b.quad()) {
+            x0 = x0.min(p.x);
+            y0 = y0.min(p.y);
+            x1 = x1.max(p.x);
+            y1 = y1.max(p.y);
+        }
+        let frac = if boxes.is_empty() { 1.0 } else { ((x1 - x0).max(0.0) * (y1 - y0).max(0.0)) / (w0 * h0) };
+        let small = median < self.opts.det_min_text_px || frac < REGION_FRAC;
         if std::env::var_os("OCR_TIMING").is_some() {
-            eprintln!("det pass 1: {} boxes, median height {median:.1} px, small text: {small}", boxes.len());
+            eprintln!(
+                "det pass 1: {} boxes, median height {median:.1} px, text region {:.0} % of the image, again: {small}",
+                boxes.len(),
+                frac * 100.0
+            );
         }
-        if small {
-            Ok(self.detect_at(img, fallback)?.0)
-        } else {
-            Ok(boxes)
+        if !small {
+            return Ok(boxes);
         }
+        if frac < REGION_FRAC {
+            // Zoom into the region, with a wide margin for text the first pass missed.
+            let m = 0.5 * (x1 - x0).max(y1 - y0);
+            let rx0 = (x0 - m).max(0.0) as u32;
+            let ry0 = (y0 - m).max(0.0) as u32;
+            let rx1 = ((x1 + m).min(w0) as u32).max(rx0 + 1);
+            let ry1 = ((y1 + m).min(h0) as u32).max(ry0 + 1);
+            let crop = image::imageops::crop_imm(img, rx0, ry0, rx1 - rx0, ry1 - ry0).to_image();
+            let (mut boxes, _, _) = self.detect_at(&crop, fallback)?;
+            for b in boxes.iter_mut() {
+                b.center = b.center.add(V2::new(rx0 as f32, ry0 as f32));
+            }
+            return Ok(boxes);
+        }
+        Ok(self.detect_at(img, fallback)?.0)
     }
 
     /// One detection pass with the longest side scaled to `max_side`. Returns the boxes, each
