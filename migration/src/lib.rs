@@ -11,6 +11,7 @@ mod m20261127_000004_merges;
 mod m20261127_000005_ocr_corrections;
 mod m20261127_000006_integrations;
 mod m20261127_000007_list_indexes;
+mod m20261128_000010_contact_keys_cover;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_ocr_corrections::Migration),
             Box::new(m20261127_000006_integrations::Migration),
             Box::new(m20261127_000007_list_indexes::Migration),
+            Box::new(m20261128_000010_contact_keys_cover::Migration),
         ]
     }
 }

@@ -426,3 +426,123 @@ async fn only_admins_scan_and_change_the_thresholds() {
     assert_eq!(check(&app, &admin, anna_latin()).await.as_array().map(Vec::len), Some(2));
     assert_eq!(scan(&app, &admin).await["pairs_new"], 1);
 }
+
+/// The blocking keys the dedup crate gives a contact (phones already in E.164, as the CRM stores them).
+fn keys_of(c: &Value) -> Vec<String> {
+    let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+    let list = |k: &str, f: &str| -> Vec<String> {
+        c[k].as_array()
+            .map(|a| a.iter().filter_map(|x| x[f].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let input = dedup::ContactInput {
+        id: 1,
+        first_name: text("first_name"),
+        last_name: text("last_name"),
+        company: text("company"),
+        website: text("website"),
+        emails: list("emails", "address"),
+        phones: list("phones", "number")
+            .iter()
+            .map(|p| p.chars().filter(|ch| *ch == '+' || ch.is_ascii_digit()).collect())
+            .collect(),
+        ..Default::default()
+    };
+    dedup::blocking_keys(&dedup::normalize(&input, &dedup::Settings::default()))
+}
+
+fn kinds(keys: &[String]) -> Vec<&str> {
+    let mut k: Vec<&str> = keys.iter().filter_map(|k| k.split_once(':').map(|x| x.0)).collect();
+    k.sort_unstable();
+    k.dedup();
+    k
+}
+
+#[tokio::test]
+async fn check_finds_a_candidate_through_each_kind_of_key() {
+    let app = app().await;
+    let t = app.admin().await;
+    // Every contact that shares a key is scored; a threshold of 0 returns them all, so this is
+    // about the lookups, not the weights.
+    let mut s = app.get("/api/v1/duplicates/settings", &t).await.body;
+    s["candidate_threshold"] = json!(0.0);
+    assert_eq!(app.put("/api/v1/duplicates/settings", &t, s).await.status, StatusCode::OK);
+    // (key kinds shared, stored contact, draft): each draft shares only those kinds with its contact.
+    let cases = [
+        (
+            "e",
+            json!({"first_name": "Olga", "last_name": "Ivanova", "emails": [{"address": "olga.ivanova@gmail.com"}]}),
+            json!({"full_name": "", "company": "x", "emails": [{"address": " OLGA.Ivanova@gmail.com"}]}),
+        ),
+        (
+            "p p7",
+            json!({"first_name": "Boris", "last_name": "Sokolov", "phones": [{"number": "+79165551234"}]}),
+            json!({"company": "x", "phones": [{"number": "+79165551234"}]}),
+        ),
+        (
+            "p7",
+            json!({"first_name": "Gleb", "last_name": "Orlov", "phones": [{"number": "+79037654321"}]}),
+            json!({"company": "x", "phones": [{"number": "+12127654321"}]}),
+        ),
+        (
+            "t",
+            json!({"first_name": "Dmitry", "last_name": "Volkov", "company": "Initech"}),
+            json!({"first_name": "Volkov", "last_name": "Dmitry"}),
+        ),
+        (
+            "d",
+            json!({"first_name": "Irina", "last_name": "Lebedeva", "website": "https://hooli-example.com"}),
+            json!({"company": "x", "website": "hooli-example.com"}),
+        ),
+        (
+            "n",
+            json!({"first_name": "Ekaterina", "last_name": "Morozova"}),
+            json!({"first_name": "Elena", "last_name": "Morozova"}),
+        ),
+        (
+            "c",
+            json!({"first_name": "Ivan", "last_name": "Kuznetsov", "company": "Vector Labs"}),
+            json!({"first_name": "Ivan", "last_name": "Belov", "company": "Vector Labs"}),
+        ),
+        (
+            "d n t w",
+            json!({"first_name": "Pavel", "last_name": "Zaitsev", "emails": [{"address": "pavel@zaitsev-example.org"}]}),
+            json!({"first_name": "Pavel", "last_name": "Zaitsev", "website": "www.zaitsev-example.org"}),
+        ),
+    ];
+    for (want, stored, draft) in cases {
+        let (ks, kd) = (keys_of(&stored), keys_of(&draft));
+        let shared: Vec<String> = ks.iter().filter(|k| kd.contains(k)).cloned().collect();
+        assert_eq!(kinds(&shared).join(" "), want, "stored {ks:?}, draft {kd:?}");
+        let id = create(&app, &t, stored).await;
+        let found = check(&app, &t, draft.clone()).await;
+        assert!(ids(&found).contains(&id), "{want}: {draft} → {found} ({})", common::backend());
+    }
+    // Nobody shares a key with this draft: nothing is looked up as a candidate.
+    let nobody = json!({"first_name": "Zed", "last_name": "Quill", "phones": [{"number": "+442079460018"}]});
+    assert_eq!(check(&app, &t, nobody).await, json!([]));
+}
+
+#[tokio::test]
+async fn check_on_create_reads_the_database_in_two_queries() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let app = app().await;
+    let t = app.admin().await;
+    let cyr = create(&app, &t, anna_cyrillic()).await;
+    create(&app, &t, anna_globex()).await;
+    let token = service::auth::authenticate(&app.svc, &t).await.expect("actor");
+    let statements = Arc::new(AtomicUsize::new(0));
+    let mut svc = app.svc.clone();
+    let counter = statements.clone();
+    svc.db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let input: service::dto::CheckDuplicatesInput = serde_json::from_value(anna_latin()).expect("draft");
+    let found = service::duplicates::check(&svc, &token, input).await.expect("check");
+    assert_eq!(found.first().map(|c| c.contact.id), Some(cyr));
+    assert_eq!(found[0].contact.phone.as_deref(), Some("+7 916 123-45-67"));
+    // The settings (matching + default region), then the keys' lookups with the candidates' rows,
+    // phones and e-mails.
+    assert_eq!(statements.load(Ordering::SeqCst), 2, "{}", common::backend());
+}

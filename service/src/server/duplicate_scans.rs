@@ -13,25 +13,27 @@
 
 use crate::db::placeholder;
 use crate::dto::DuplicateScan;
-use crate::{contacts, duplicates, Actor, AppError, AppResult, Services};
+use crate::{duplicates, Actor, AppError, AppResult, Services};
 use chrono::Utc;
-use entity::{contact, contact_key, duplicate_scan};
+use entity::duplicate_scan;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
     TransactionTrait, Value,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Contacts loaded (and keys backfilled) per database round trip.
-const BATCH: u64 = 1000;
+/// Contacts whose keys are backfilled per query + transaction.
+const KEY_BATCH: u64 = 5000;
+/// Contacts loaded per query for matching.
+const LOAD_BATCH: u64 = 10_000;
 /// Contacts normalised, or candidate pairs scored, per step (one progress update each).
 const STEP: usize = 1 << 15;
 /// Pairs written per INSERT.
 const INSERT_ROWS: usize = 200;
 /// Keys written per INSERT (two bound values each).
-const KEY_ROWS: usize = 500;
+const KEY_ROWS: usize = 2000;
 /// A queued or running scan with no progress for this long was interrupted (the process ended).
 const STALE_SECS: i64 = 600;
 
@@ -232,64 +234,78 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     job.phase("keys", missing).await?;
     let mut cursor = 0i64;
     let mut done = 0i64;
+    let by_id = duplicates::contacts_by_id(backend);
+    let ids_sql = format!(
+        "SELECT c.id FROM {by_id} WHERE {missing_where} AND c.id > {} ORDER BY c.id LIMIT {KEY_BATCH}",
+        placeholder(backend, 1)
+    );
     loop {
-        let sql = format!(
-            "SELECT c.id FROM contacts c WHERE {missing_where} AND c.id > {} ORDER BY c.id LIMIT {BATCH}",
-            placeholder(backend, 1)
-        );
-        let ids: Vec<i64> = db
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(cursor)]))
-            .await?
-            .iter()
-            .map(|r| r.try_get_by_index::<i64>(0))
-            .collect::<Result<_, _>>()?;
-        let Some(last) = ids.last().copied() else { break };
+        // One query reads the batch (contacts + phones + e-mails); keys are computed here.
+        let loaded = duplicates::load_light(db, &ids_sql, vec![Value::from(cursor)], None).await?;
+        let Some(last) = loaded.last().map(|l| l.input.id) else { break };
         cursor = last;
-        let rows = contact::Entity::find().filter(contact::Column::Id.is_in(ids.clone())).all(db).await?;
-        let loaded = contacts::load_many(db, rows).await?;
-        // These contacts have no keys: one multi-row insert per batch, no deletes.
-        let mut rows: Vec<contact_key::ActiveModel> = Vec::new();
-        for c in &loaded {
-            let keys = duplicates::keys_for(c, &s);
-            if !keys.is_empty() {
-                job.row.keys_backfilled += 1;
+        let count = loaded.len();
+        let s2 = s.clone();
+        let (rows, with_keys) = tokio::task::spawn_blocking(move || {
+            let mut rows: Vec<(i64, String)> = Vec::with_capacity(count * 8);
+            let mut with_keys = 0i64;
+            for l in &loaded {
+                let keys = dedup::blocking_keys(&dedup::normalize(&l.input, &s2));
+                with_keys += i64::from(!keys.is_empty());
+                rows.extend(keys.into_iter().map(|k| (l.input.id, k)));
             }
-            rows.extend(keys.into_iter().map(|key| contact_key::ActiveModel { contact_id: Set(c.id), key: Set(key) }));
-        }
+            // In key order: the inserts walk the key index front to back instead of at random.
+            rows.sort_unstable_by(|x, y| x.1.cmp(&y.1));
+            (rows, with_keys)
+        })
+        .await
+        .map_err(join_err)?;
+        job.row.keys_backfilled += with_keys;
+        // These contacts have no keys: multi-row inserts, no deletes, one transaction per batch.
         let txn = db.begin().await?;
         for chunk in rows.chunks(KEY_ROWS) {
-            contact_key::Entity::insert_many(chunk.to_vec())
-                .on_conflict_do_nothing_on([contact_key::Column::ContactId, contact_key::Column::Key])
-                .exec(&txn)
-                .await?;
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+            let mut tuples: Vec<String> = Vec::with_capacity(chunk.len());
+            for (id, key) in chunk {
+                values.push((*id).into());
+                values.push(key.clone().into());
+                tuples.push(format!(
+                    "({}, {})",
+                    placeholder(backend, values.len() - 1),
+                    placeholder(backend, values.len())
+                ));
+            }
+            let sql = format!(
+                "INSERT INTO contact_keys (contact_id, key) VALUES {} ON CONFLICT (contact_id, key) DO NOTHING",
+                tuples.join(", ")
+            );
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
         }
         txn.commit().await?;
-        done += ids.len() as i64;
+        done += count as i64;
         job.step(done).await?;
     }
 
-    // 2. Every live contact, in the dedup crate's shape.
-    let live = contact::Entity::find()
-        .filter(contact::Column::DeletedAt.is_null())
-        .filter(contact::Column::MergedIntoId.is_null());
-    let total = sea_orm::PaginatorTrait::count(live.clone(), db).await? as i64;
+    // 2. Every live contact, in the dedup crate's shape: one query per batch.
+    let live_where = "c.deleted_at IS NULL AND c.merged_into_id IS NULL";
+    let count_sql = format!("SELECT COUNT(*) FROM contacts c WHERE {live_where}");
+    let total: i64 = match db.query_one_raw(Statement::from_string(backend, count_sql)).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
     job.row.contacts = total;
     job.phase("load", total).await?;
     let mut inputs: Vec<dedup::ContactInput> = Vec::with_capacity(total as usize);
+    let ids_sql = format!(
+        "SELECT c.id FROM {by_id} WHERE {live_where} AND c.id > {} ORDER BY c.id LIMIT {LOAD_BATCH}",
+        placeholder(backend, 1)
+    );
     let mut cursor = 0i64;
     loop {
-        let rows = live
-            .clone()
-            .filter(contact::Column::Id.gt(cursor))
-            .order_by_asc(contact::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last().map(|r| r.id) else { break };
+        let loaded = duplicates::load_light(db, &ids_sql, vec![Value::from(cursor)], None).await?;
+        let Some(last) = loaded.last().map(|l| l.input.id) else { break };
         cursor = last;
-        for c in contacts::load_many(db, rows).await? {
-            inputs.push(duplicates::to_dedup(&c));
-        }
+        inputs.extend(loaded.into_iter().map(|l| l.input));
         job.step(inputs.len() as i64).await?;
     }
 

@@ -6,19 +6,20 @@
 //! indexed equality lookup, capped by `blocking::lookup_limit`) → `candidates` (scored, explained).
 //! Never compares all pairs. A deleted contact has no keys, so it is never a candidate.
 
+use crate::db::placeholder;
 use crate::dto::{
     self, CheckDuplicatesInput, Contact, ContactSummary, DuplicateCandidate, DuplicatePair, DuplicateQuery,
     DuplicateSettings, MatchField, Page, DUPLICATE_STATUSES,
 };
 use crate::{audit, contacts, settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
-use entity::{contact, contact_key, duplicate_pair};
+use entity::{contact, contact_key, duplicate_pair, setting};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, Statement, TransactionTrait, Value,
 };
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// The `settings` row whose JSON value overrides [`dedup::Settings::default`] (partial JSON is fine).
 pub const SETTINGS_KEY: &str = "duplicate_settings";
@@ -42,7 +43,26 @@ pub fn parse_settings(value: &serde_json::Value) -> Result<dedup::Settings, Stri
 /// The matching settings: the defaults, overridden by the `duplicate_settings` row. Phones are
 /// read in the CRM's default region unless the row names one.
 pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
-    let raw = settings::get(svc, SETTINGS_KEY).await?;
+    Ok(settings_and_region(svc).await?.0)
+}
+
+/// [`match_settings`] and the CRM's default phone region (as `settings::default_region`), read
+/// with ONE query.
+async fn settings_and_region(svc: &Services) -> AppResult<(dedup::Settings, String)> {
+    let rows = setting::Entity::find()
+        .filter(setting::Column::Key.is_in([SETTINGS_KEY, settings::DEFAULT_REGION]))
+        .all(&svc.db)
+        .await?;
+    let (mut raw, mut region) = (None, None);
+    for r in rows {
+        let value: Option<serde_json::Value> = serde_json::from_str(&r.value).ok();
+        if r.key == SETTINGS_KEY {
+            raw = value;
+        } else {
+            region = value.and_then(|v| v.as_str().map(str::to_string));
+        }
+    }
+    let region = region.unwrap_or_else(|| "US".into());
     let mut s = match raw.as_ref().map(parse_settings) {
         Some(Ok(s)) => s,
         Some(Err(e)) => {
@@ -52,9 +72,9 @@ pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
         None => dedup::Settings::default(),
     };
     if raw.as_ref().and_then(|v| v.get("default_region")).is_none() {
-        s.default_region = settings::default_region(svc).await?;
+        s.default_region = region.clone();
     }
-    Ok(s)
+    Ok((s, region))
 }
 
 /// The dedup crate's view of a contact. Phones are given in E.164 where the CRM could parse them.
@@ -72,12 +92,6 @@ fn dedup_input(id: i64, c: &dto::ContactInput, phones: &[dto::Phone], emails: Ve
         website: c.website.clone(),
         address: c.address.clone(),
     }
-}
-
-/// A stored contact in the dedup crate's shape (for batch scans).
-pub(crate) fn to_dedup(c: &Contact) -> dedup::ContactInput {
-    let input = dto::ContactInput::from(c);
-    dedup_input(c.id, &input, &c.phones, c.emails.iter().map(|e| e.address.clone()).collect())
 }
 
 /// The per-field evidence of a match as stored in `duplicate_pairs.match_fields`.
@@ -118,54 +132,136 @@ pub(crate) async fn sync_keys<C: ConnectionTrait>(db: &C, c: &Contact, s: &dedup
     Ok(())
 }
 
-/// Live contacts sharing a key with `draft` (one capped equality lookup per key), scored,
-/// best first; only those at or above `candidate_threshold`.
+/// What matching needs of a stored contact: its dedup input and the summary a candidate shows.
+pub(crate) struct Light {
+    pub(crate) input: dedup::ContactInput,
+    pub(crate) summary: ContactSummary,
+}
+
+/// Loads, in ONE query, the live contacts whose ids `ids_sql` selects (a `SELECT` of one id column
+/// named `id`, with its bound `values`), with only the columns matching uses and their phones and
+/// e-mails (no tags, groups or notes), in id order. Phones are given in E.164 where the CRM could
+/// parse them, as everywhere else matching reads a contact.
+pub(crate) async fn load_light<C: ConnectionTrait>(
+    db: &C,
+    ids_sql: &str,
+    values: Vec<Value>,
+    exclude: Option<i64>,
+) -> AppResult<Vec<Light>> {
+    let backend = db.get_database_backend();
+    let mut values = values;
+    let exclude_sql = match exclude {
+        Some(id) => {
+            values.push(id.into());
+            format!(" AND c.id <> {}", placeholder(backend, values.len()))
+        }
+        None => String::new(),
+    };
+    let contacts = contacts_by_id(backend);
+    // part 0: the contact; 1: a phone (number, e164); 2: an e-mail (address). `pos`, `rid`: child order.
+    let sql = format!(
+        "WITH ids AS ({ids_sql}) \
+         SELECT 0 AS part, c.id AS id, 0 AS pos, 0 AS rid, c.first_name AS t1, c.middle_name AS t2, \
+                c.last_name AS t3, c.full_name AS t4, c.company AS t5, c.position AS t6, c.website AS t7, \
+                c.address AS t8 \
+           FROM {contacts} WHERE c.id IN (SELECT id FROM ids) AND c.deleted_at IS NULL \
+                AND c.merged_into_id IS NULL{exclude_sql} \
+         UNION ALL \
+         SELECT 1, p.contact_id, p.position, p.id, p.number, p.e164, NULL, NULL, NULL, NULL, NULL, NULL \
+           FROM contact_phones p WHERE p.contact_id IN (SELECT id FROM ids) \
+         UNION ALL \
+         SELECT 2, e.contact_id, e.position, e.id, e.address, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+           FROM contact_emails e WHERE e.contact_id IN (SELECT id FROM ids) \
+         ORDER BY 2, 1, 3, 4"
+    );
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let mut out: Vec<Light> = Vec::new();
+    let text = |r: &sea_orm::QueryResult, i: usize| -> AppResult<String> {
+        Ok(r.try_get_by_index::<Option<String>>(i)?.unwrap_or_default())
+    };
+    for r in &rows {
+        let part: i32 = r.try_get_by_index(0)?;
+        let id: i64 = r.try_get_by_index(1)?;
+        if part == 0 {
+            let company = text(r, 8)?;
+            let full_name = text(r, 7)?;
+            out.push(Light {
+                input: dedup::ContactInput {
+                    id,
+                    first_name: text(r, 4)?,
+                    middle_name: text(r, 5)?,
+                    last_name: text(r, 6)?,
+                    full_name: full_name.clone(),
+                    company: company.clone(),
+                    position: text(r, 9)?,
+                    emails: Vec::new(),
+                    phones: Vec::new(),
+                    website: text(r, 10)?,
+                    address: text(r, 11)?,
+                },
+                summary: ContactSummary { id, full_name, company, phone: None, email: None },
+            });
+            continue;
+        }
+        // A child of a contact that is not live (or is excluded) has no part-0 row before it.
+        let Some(l) = out.last_mut().filter(|l| l.input.id == id) else { continue };
+        let value = text(r, 4)?;
+        if part == 1 {
+            let e164: Option<String> = r.try_get_by_index(5)?;
+            l.summary.phone.get_or_insert_with(|| value.clone());
+            l.input.phones.push(e164.unwrap_or(value));
+        } else {
+            l.summary.email.get_or_insert_with(|| value.clone());
+            l.input.emails.push(value);
+        }
+    }
+    Ok(out)
+}
+
+/// `contacts c` for a query that reaches contacts by id (a lookup or an id range). On SQLite
+/// `NOT INDEXED`: without statistics its planner prefers any index whose leading columns match
+/// `deleted_at IS NULL AND merged_into_id IS NULL` (the list indexes) and would walk every live
+/// contact for each query; the rowid lookups and ranges stay available.
+pub(crate) fn contacts_by_id(backend: DatabaseBackend) -> &'static str {
+    if backend == DatabaseBackend::Sqlite {
+        "contacts c NOT INDEXED"
+    } else {
+        "contacts c"
+    }
+}
+
+/// Live contacts sharing a key with `draft`, scored, best first; only those at or above
+/// `candidate_threshold`. Two statements' worth of work in ONE query: every key's capped equality
+/// lookup (`LIMIT lookup_limit(key)` each, on the `(key, contact_id)` index) and the light load
+/// of the contacts found.
 async fn find<C: ConnectionTrait>(
     db: &C,
     draft: &dedup::Normalized,
     exclude: Option<i64>,
     s: &dedup::Settings,
-) -> AppResult<Vec<(Contact, dedup::Match)>> {
-    let mut ids: Vec<i64> = Vec::new();
-    let mut seen: HashSet<i64> = HashSet::new();
-    for key in dedup::blocking_keys(draft) {
-        let limit = dedup::blocking::lookup_limit(&key, s) as u64;
-        let found: Vec<i64> = contact_key::Entity::find()
-            .select_only()
-            .column(contact_key::Column::ContactId)
-            .filter(contact_key::Column::Key.eq(key))
-            .limit(limit)
-            .into_tuple()
-            .all(db)
-            .await?;
-        ids.extend(found.into_iter().filter(|id| Some(*id) != exclude && seen.insert(*id)));
-    }
-    if ids.is_empty() {
+) -> AppResult<Vec<(ContactSummary, dedup::Match)>> {
+    let keys = dedup::blocking_keys(draft);
+    if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = contact::Entity::find()
-        .filter(contact::Column::Id.is_in(ids))
-        .filter(contact::Column::DeletedAt.is_null())
-        .filter(contact::Column::MergedIntoId.is_null())
-        .all(db)
-        .await?;
-    let loaded = contacts::load_many(db, rows).await?;
-    let norm: Vec<dedup::Normalized> = loaded.iter().map(|c| normalize_contact(c, s)).collect();
-    let mut by_id: HashMap<i64, Contact> = loaded.into_iter().map(|c| (c.id, c)).collect();
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = Vec::with_capacity(keys.len() + 1);
+    let mut arms: Vec<String> = Vec::with_capacity(keys.len());
+    for (i, key) in keys.into_iter().enumerate() {
+        let limit = dedup::blocking::lookup_limit(&key, s);
+        values.push(key.into());
+        arms.push(format!(
+            "SELECT contact_id AS id FROM (SELECT contact_id FROM contact_keys WHERE key = {} LIMIT {limit}) AS k{i}",
+            placeholder(backend, values.len())
+        ));
+    }
+    let loaded = load_light(db, &arms.join(" UNION "), values, exclude).await?;
+    let norm: Vec<dedup::Normalized> = loaded.iter().map(|l| dedup::normalize(&l.input, s)).collect();
+    let mut by_id: HashMap<i64, ContactSummary> = loaded.into_iter().map(|l| (l.input.id, l.summary)).collect();
     Ok(dedup::candidates(draft, norm.iter(), s)
         .into_iter()
         .filter_map(|(id, m)| by_id.remove(&id).map(|c| (c, m)))
         .collect())
-}
-
-fn summary(c: &Contact) -> ContactSummary {
-    ContactSummary {
-        id: c.id,
-        full_name: c.full_name.clone(),
-        company: c.company.clone(),
-        phone: c.phones.first().map(|p| p.number.clone()),
-        email: c.emails.first().map(|e| e.address.clone()),
-    }
 }
 
 fn match_fields(m: &dedup::Match) -> Vec<MatchField> {
@@ -178,23 +274,14 @@ pub async fn check(svc: &Services, _actor: &Actor, input: CheckDuplicatesInput) 
     if let Some(id) = input.exclude_id {
         contact::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("contact"))?;
     }
-    let s = match_settings(svc).await?;
-    let region = settings::default_region(svc).await?;
+    let (s, region) = settings_and_region(svc).await?;
     let clean = contacts::clean(input.draft, &region)?;
     let draft = normalize_draft(input.exclude_id.unwrap_or(0), &clean, &s);
     let found = find(&svc.db, &draft, input.exclude_id, &s).await?;
     Ok(found
         .into_iter()
-        .map(|(c, m)| DuplicateCandidate { contact: summary(&c), score: m.score, match_fields: match_fields(&m) })
+        .map(|(c, m)| DuplicateCandidate { contact: c, score: m.score, match_fields: match_fields(&m) })
         .collect())
-}
-
-fn placeholder(backend: DatabaseBackend, i: usize) -> String {
-    if backend == DatabaseBackend::Postgres {
-        format!("${i}")
-    } else {
-        "?".into()
-    }
 }
 
 /// After creating `created`: record a pending pair for each contact it matches at or above
