@@ -13,7 +13,7 @@ use crate::dto::{
 };
 use crate::{audit, contacts, settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
-use entity::{contact, contact_key, duplicate_pair, setting};
+use entity::{contact, contact_key, duplicate_pair};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, Statement, TransactionTrait, Value,
@@ -46,22 +46,12 @@ pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
     Ok(settings_and_region(svc).await?.0)
 }
 
-/// [`match_settings`] and the CRM's default phone region (as `settings::default_region`), read
-/// with ONE query.
+/// [`match_settings`] and the CRM's default phone region (as `settings::default_region`), from the
+/// in-memory settings snapshot (`settings::all`: no query while it is fresh).
 async fn settings_and_region(svc: &Services) -> AppResult<(dedup::Settings, String)> {
-    let rows = setting::Entity::find()
-        .filter(setting::Column::Key.is_in([SETTINGS_KEY, settings::DEFAULT_REGION]))
-        .all(&svc.db)
-        .await?;
-    let (mut raw, mut region) = (None, None);
-    for r in rows {
-        let value: Option<serde_json::Value> = serde_json::from_str(&r.value).ok();
-        if r.key == SETTINGS_KEY {
-            raw = value;
-        } else {
-            region = value.and_then(|v| v.as_str().map(str::to_string));
-        }
-    }
+    let all = settings::all(svc).await?;
+    let raw = all.get(SETTINGS_KEY).cloned();
+    let region = all.get(settings::DEFAULT_REGION).and_then(|v| v.as_str().map(str::to_string));
     let region = region.unwrap_or_else(|| "US".into());
     let mut s = match raw.as_ref().map(parse_settings) {
         Some(Ok(s)) => s,
