@@ -14,8 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const MAX_LIMIT: u64 = 200;
@@ -425,89 +424,16 @@ impl CountCache {
     }
 }
 
-/// List pages served recently, so the same page asked for again (the first page above all) costs
-/// no database work. Every write through this process bumps the generation, which makes every
-/// cached page stale at once; pages also expire after [`ListCache::TTL`], which bounds how long
-/// another instance's write can stay unseen when several instances share one database.
-#[derive(Default)]
-pub struct ListCache {
-    generation: AtomicU64,
-    pages: Mutex<HashMap<String, (u64, Instant, Page<Contact>)>>,
-    /// One lock per page being refilled.
-    refills: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-impl ListCache {
-    const TTL: Duration = Duration::from_secs(1);
-    const MAX_PAGES: usize = 512;
-
-    fn key(q: &ContactQuery) -> String {
-        serde_json::to_string(q).unwrap_or_default()
-    }
-    fn get(&self, key: &str) -> Option<Page<Contact>> {
-        let generation = self.generation.load(Ordering::Acquire);
-        let pages = self.pages.lock().ok()?;
-        let (g, at, page) = pages.get(key)?;
-        (*g == generation && at.elapsed() < Self::TTL).then(|| page.clone())
-    }
-    fn put(&self, key: String, generation: u64, page: &Page<Contact>) {
-        if let Ok(mut pages) = self.pages.lock() {
-            if pages.len() >= Self::MAX_PAGES {
-                pages.retain(|_, (g, at, _)| *g == generation && at.elapsed() < Self::TTL);
-                if pages.len() >= Self::MAX_PAGES {
-                    pages.clear();
-                }
-            }
-            pages.insert(key, (generation, Instant::now(), page.clone()));
-        }
-    }
-    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut refills = self.refills.lock().unwrap_or_else(|e| e.into_inner());
-        refills.entry(key.to_string()).or_default().clone()
-    }
-    fn release(&self, key: &str, gate: Arc<tokio::sync::Mutex<()>>) {
-        let mut refills = self.refills.lock().unwrap_or_else(|e| e.into_inner());
-        // The map's reference and ours: nobody else waits on this page.
-        if Arc::strong_count(&gate) <= 2 {
-            refills.remove(key);
-        }
-    }
-    pub(crate) fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut pages) = self.pages.lock() {
-            pages.clear();
-        }
-    }
-}
-
 fn lower(col: contact::Column) -> sea_orm::sea_query::SimpleExpr {
     Func::lower(Expr::col((contact::Entity, col))).into()
 }
 
 /// The paged contact list with filters, sorting and (when `q` is set) search.
 /// Every user of the team sees the same contacts, so pages are shared between users (see
-/// [`ListCache`]).
+/// `Services::lists`, an [`crate::answers::Answers`] cache).
 pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult<Page<Contact>> {
-    let key = ListCache::key(q);
-    if let Some(page) = svc.lists.get(&key) {
-        return Ok(page);
-    }
-    // One request per page refills it; the others asking for the same page meanwhile wait for it
-    // instead of all querying the database at once when a hot page expires.
-    let gate = svc.lists.gate(&key);
-    let filled = {
-        let _turn = gate.lock().await;
-        match svc.lists.get(&key) {
-            Some(page) => Ok(page),
-            None => {
-                // Read the generation before the database: a write landing meanwhile makes it stale.
-                let generation = svc.lists.generation.load(Ordering::Acquire);
-                list_uncached(svc, q).await.inspect(|page| svc.lists.put(key.clone(), generation, page))
-            }
-        }
-    };
-    svc.lists.release(&key, gate);
-    filled
+    let key = serde_json::to_string(q).unwrap_or_default();
+    svc.lists.get_or_read(key, || list_uncached(svc, q)).await
 }
 
 async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Contact>> {

@@ -1,6 +1,7 @@
 //! The server-side half of the crate.
 
 pub mod admin;
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod contacts;
@@ -51,8 +52,10 @@ pub struct Services {
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub(crate) users_cache: Arc<auth::UserCache>,
     pub(crate) counts: Arc<contacts::CountCache>,
-    pub(crate) lists: Arc<contacts::ListCache>,
-    pub(crate) searches: Arc<search::SearchCache>,
+    /// Contact-list pages (1 s, dropped by every write; see [`answers`]).
+    pub(crate) lists: Arc<answers::Answers<crate::dto::Page<crate::dto::Contact>>>,
+    /// Search-box answers (see [`search::answer_lifetime`]).
+    pub(crate) searches: Arc<answers::Answers<Vec<crate::dto::SearchHit>>>,
     /// The settings table in memory (see [`settings::SettingsCache`]).
     pub settings: Arc<settings::SettingsCache>,
     /// Scan storage folders, the OCR pipeline and the job wake-up (see [`scans`]).
@@ -67,8 +70,8 @@ impl Services {
             limiter: Arc::new(rate_limit::RateLimiter::default()),
             users_cache: Arc::default(),
             counts: Arc::default(),
-            lists: Arc::default(),
-            searches: Arc::default(),
+            lists: Arc::new(answers::Answers::new(std::time::Duration::from_secs(1), 512)),
+            searches: Arc::new(answers::Answers::new(search::answer_lifetime(), 1024)),
             settings: Arc::default(),
             scans: Arc::default(),
         }

@@ -12,9 +12,7 @@ use crate::text::{digits, has_cyrillic, transliterate};
 use crate::{Actor, AppResult, Services};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Query words, lower-cased; phone-like words reduced to digits, Cyrillic also transliterated.
 fn terms(q: &str) -> Vec<String> {
@@ -221,13 +219,7 @@ pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppRes
         return Ok(Vec::new());
     }
     let key = format!("{limit}\u{1}{}", terms.join("\u{1}"));
-    let generation = svc.searches.generation.load(Ordering::Acquire);
-    if let Some(found) = svc.searches.get(&key, generation) {
-        return Ok(found);
-    }
-    let found = hits_uncached(&svc.db, &terms, limit).await?;
-    svc.searches.put(key, generation, &found);
-    Ok(found)
+    svc.searches.get_or_read(key, || hits_uncached(&svc.db, &terms, limit)).await
 }
 
 async fn hits_uncached<C: ConnectionTrait>(db: &C, terms: &[String], limit: u64) -> AppResult<Vec<SearchHit>> {
@@ -261,60 +253,11 @@ async fn hits_uncached<C: ConnectionTrait>(db: &C, terms: &[String], limit: u64)
     Ok(found)
 }
 
-/// Search-box answers given recently, so the same words asked again within a second cost no
-/// database work. Every write through this process drops them all (see
-/// [`Services::contacts_changed`]); the lifetime (1 s; `CARDCRM_SEARCH_CACHE_MS`, 0 turns the
-/// cache off, e.g. to measure the queries) bounds how long another instance's write can stay unseen.
-pub struct SearchCache {
-    ttl: Duration,
-    generation: AtomicU64,
-    answers: Mutex<HashMap<String, (u64, Instant, Vec<SearchHit>)>>,
-}
-
-impl Default for SearchCache {
-    fn default() -> Self {
-        let ms = std::env::var("CARDCRM_SEARCH_CACHE_MS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(1000);
-        SearchCache { ttl: Duration::from_millis(ms), generation: AtomicU64::new(0), answers: Mutex::default() }
-    }
-}
-
-impl SearchCache {
-    const MAX_ANSWERS: usize = 1024;
-
-    fn get(&self, key: &str, generation: u64) -> Option<Vec<SearchHit>> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let answers = self.answers.lock().ok()?;
-        let (g, at, found) = answers.get(key)?;
-        (*g == generation && at.elapsed() < self.ttl).then(|| found.clone())
-    }
-
-    /// Keeps an answer read while `generation` was current (dropped if a write came meanwhile).
-    fn put(&self, key: String, generation: u64, found: &[SearchHit]) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let Ok(mut answers) = self.answers.lock() else { return };
-        if self.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
-        if answers.len() >= Self::MAX_ANSWERS {
-            let ttl = self.ttl;
-            answers.retain(|_, (g, at, _)| *g == generation && at.elapsed() < ttl);
-            if answers.len() >= Self::MAX_ANSWERS {
-                answers.clear();
-            }
-        }
-        answers.insert(key, (generation, Instant::now(), found.to_vec()));
-    }
-
-    pub(crate) fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut answers) = self.answers.lock() {
-            answers.clear();
-        }
-    }
+/// How long a search-box answer is kept (1 s; `CARDCRM_SEARCH_CACHE_MS`, 0 turns the cache off,
+/// e.g. to measure the queries): the bound on how long another instance's write can stay unseen.
+pub(crate) fn answer_lifetime() -> Duration {
+    let ms = std::env::var("CARDCRM_SEARCH_CACHE_MS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(1000);
+    Duration::from_millis(ms)
 }
 
 #[cfg(test)]
