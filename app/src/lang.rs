@@ -153,3 +153,24 @@ mod tests {
         }
     }
 }
+
+/// A contact field's label in the current language (`None` for a field name it does not know).
+pub fn field_label(l: Locale, field: &str) -> Option<&'static str> {
+    Some(match field {
+        "prefix" => td_string!(l, field.prefix),
+        "first_name" => td_string!(l, field.first_name),
+        "middle_name" => td_string!(l, field.middle_name),
+        "last_name" => td_string!(l, field.last_name),
+        "company" => td_string!(l, field.company),
+        "position" => td_string!(l, field.position),
+        "department" => td_string!(l, field.department),
+        "website" => td_string!(l, field.website),
+        "address" => td_string!(l, field.address),
+        "phone" => td_string!(l, field.phone),
+        "phones" => td_string!(l, field.phones),
+        "email" => td_string!(l, field.email),
+        "emails" => td_string!(l, field.emails),
+        "notes" => td_string!(l, field.notes),
+        _ => return None,
+    })
+}

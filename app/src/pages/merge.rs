@@ -5,7 +5,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{hard_navigate, ErrorBox};
-use crate::lang::{fill_in, t, t_string, td_string, use_i18n, Locale};
+use crate::lang::{field_label, fill_in, t, t_string, td_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -29,22 +29,6 @@ const FIELDS: [&str; 10] = [
     "address",
     "notes",
 ];
-
-/// A text field's label in the current language.
-fn field_label(l: Locale, field: &str) -> &'static str {
-    match field {
-        "prefix" => td_string!(l, field.prefix),
-        "first_name" => td_string!(l, field.first_name),
-        "middle_name" => td_string!(l, field.middle_name),
-        "last_name" => td_string!(l, field.last_name),
-        "company" => td_string!(l, field.company),
-        "position" => td_string!(l, field.position),
-        "department" => td_string!(l, field.department),
-        "website" => td_string!(l, field.website),
-        "address" => td_string!(l, field.address),
-        _ => td_string!(l, field.notes),
-    }
-}
 
 fn text_of(c: &Contact, field: &str) -> String {
     match field {
@@ -155,7 +139,7 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
         FIELDS
             .iter()
             .filter(|f| !differing.contains(f) && !text_of(&cs[0], f).trim().is_empty())
-            .map(|f| format!("{}: {}", field_label(l, f), text_of(&cs[0], f)))
+            .map(|f| format!("{}: {}", field_label(l, f).unwrap_or(f), text_of(&cs[0], f)))
             .collect()
     });
     let build = move |dry_run: bool| -> MergeInput {
@@ -215,7 +199,7 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let field_rows = differing
         .into_iter()
         .map(|f| {
-            let label = field_label(l, f);
+            let label = field_label(l, f).unwrap_or(f);
             let options = contacts.with_value(|cs| {
                 cs.iter()
                     .map(|c| {

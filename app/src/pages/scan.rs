@@ -7,7 +7,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{kind_label, ErrorBox};
-use crate::lang::{count_text, fill_in, t, t_string, td_string, use_i18n, Locale};
+use crate::lang::{count_text, field_label, fill_in, t, t_string, td_string, use_i18n, Locale};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -61,27 +61,6 @@ impl Slot {
 
 const TEXT_SLOTS: [&str; 9] =
     ["prefix", "first_name", "middle_name", "last_name", "company", "position", "department", "website", "address"];
-
-/// A field's label in the current language (`None` for a field the editor does not know).
-fn field_label(l: Locale, field: &str) -> Option<&'static str> {
-    Some(match field {
-        "prefix" => td_string!(l, field.prefix),
-        "first_name" => td_string!(l, field.first_name),
-        "middle_name" => td_string!(l, field.middle_name),
-        "last_name" => td_string!(l, field.last_name),
-        "company" => td_string!(l, field.company),
-        "position" => td_string!(l, field.position),
-        "department" => td_string!(l, field.department),
-        "website" => td_string!(l, field.website),
-        "address" => td_string!(l, field.address),
-        "phone" => td_string!(l, field.phone),
-        "phones" => td_string!(l, field.phones),
-        "email" => td_string!(l, field.email),
-        "emails" => td_string!(l, field.emails),
-        "notes" => td_string!(l, field.notes),
-        _ => return None,
-    })
-}
 
 /// The editor's state; every part is a signal, so the whole thing is `Copy`.
 #[derive(Clone, Copy)]
