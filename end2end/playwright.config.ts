@@ -12,6 +12,10 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 1,
+  // One retry, reported as "flaky": a full reload right after a merge undo has twice (in about ten
+  // full runs, both on a loaded machine) left a blank page for 10 s. Open bug, see the issue notes;
+  // a test that fails twice still fails the run.
+  retries: 1,
   reporter: [["list"]],
   use: {
     baseURL: process.env.CARDCRM_URL ?? "http://127.0.0.1:3000",
