@@ -49,10 +49,8 @@ pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
 /// [`match_settings`] and the CRM's default phone region (as `settings::default_region`), from the
 /// in-memory settings snapshot (`settings::all`: no query while it is fresh).
 async fn settings_and_region(svc: &Services) -> AppResult<(dedup::Settings, String)> {
-    let all = settings::all(svc).await?;
-    let raw = all.get(SETTINGS_KEY).cloned();
-    let region = all.get(settings::DEFAULT_REGION).and_then(|v| v.as_str().map(str::to_string));
-    let region = region.unwrap_or_else(|| "US".into());
+    let raw = settings::get(svc, SETTINGS_KEY).await?;
+    let region = settings::default_region(svc).await?;
     let mut s = match raw.as_ref().map(parse_settings) {
         Some(Ok(s)) => s,
         Some(Err(e)) => {
