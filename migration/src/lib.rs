@@ -12,6 +12,8 @@ mod m20261127_000005_ocr_corrections;
 mod m20261127_000006_integrations;
 mod m20261127_000007_list_indexes;
 mod m20261128_000010_contact_keys_cover;
+mod m20261128_000011_search_words;
+pub mod search_words;
 
 pub struct Migrator;
 
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_integrations::Migration),
             Box::new(m20261127_000007_list_indexes::Migration),
             Box::new(m20261128_000010_contact_keys_cover::Migration),
+            Box::new(m20261128_000011_search_words::Migration),
         ]
     }
 }

@@ -411,3 +411,89 @@ async fn settings_are_read_once_not_per_write_and_changes_show() {
     let r = app.post("/api/v1/contacts", Some(&t), phone("020 7946 0958")).await;
     assert_eq!(e164(&r.body).as_deref(), Some("+442079460958"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn search_corrects_typos_from_the_stored_words() {
+    use sea_orm::ConnectionTrait;
+    let app = app().await;
+    let t = app.admin().await;
+    let search = |q: &str| format!("/api/v1/contacts/search?q={}", q.replace(' ', "%20"));
+    let mut ids = Vec::new();
+    for p in [
+        json!({"full_name": "John Smith", "company": "Initech"}),
+        json!({"full_name": "Jane Smit", "company": "Globex", "position": "Engineer"}),
+        json!({"full_name": "Otto Schmidt", "company": "Initech", "emails": [{"address": "o.schmidt@hooli.example"}]}),
+        json!({"first_name": "Сергей", "last_name": "Иванов", "company": "Ромашка"}),
+        json!({"full_name": "Karl Bauer"}),
+        json!({"full_name": "Karl Baur"}),
+    ] {
+        let r = app.post("/api/v1/contacts", Some(&t), p).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.body["id"].clone());
+    }
+    // Swapped neighbours, a letter missing, one too many, one replaced; in names, companies,
+    // e-mail parts and (typed in either script) transliterated Cyrillic names.
+    for (q, expect) in [
+        ("Schmdit", vec!["Otto Schmidt"]),
+        ("ivaonv", vec!["Сергей Иванов"]),
+        ("Иваонв", vec!["Сергей Иванов"]),
+        ("hooil", vec!["Otto Schmidt"]),
+        ("globx", vec!["Jane Smit"]),
+        ("engineeer", vec!["Jane Smit"]),
+        ("otto initehc", vec!["Otto Schmidt"]),
+        ("jhon initech", vec!["John Smith"]),
+        // The query word itself first, then the stored words close to it.
+        ("baur", vec!["Karl Baur", "Karl Bauer"]),
+        ("zzzzqqq", vec![]),
+        ("qwertyuiop", vec![]),
+    ] {
+        let r = app.get(&search(q), &t).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(names(&r.body), expect, "search {q:?}");
+    }
+    let got = names(&app.get(&search("smiht"), &t).await.body);
+    assert!(got.contains(&"John Smith".to_string()) && got.contains(&"Jane Smit".to_string()), "{got:?}");
+    // The list's search (and its trash search) corrects typos the same way.
+    assert_eq!(names(&app.get("/api/v1/contacts?q=Schmdit", &t).await.body), vec!["Otto Schmidt"]);
+
+    // Words written by an update are known at once.
+    let jane = app.get(&format!("/api/v1/contacts/{}", ids[1]), &t).await.body;
+    let r = app
+        .put(
+            &format!("/api/v1/contacts/{}", ids[1]),
+            &t,
+            json!({"full_name": "Jane Quagmire", "company": "Globex", "version": jane["version"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(names(&app.get(&search("quagmier"), &t).await.body), vec!["Jane Quagmire"]);
+    // A stale word (nobody is called Smit any more) leads nowhere.
+    assert_eq!(names(&app.get(&search("smitt"), &t).await.body), vec!["John Smith"]);
+    app.call(Method::DELETE, &format!("/api/v1/contacts/{}", ids[1]), Some(&t), None).await;
+    assert!(names(&app.get(&search("quagmier"), &t).await.body).is_empty());
+    assert_eq!(names(&app.get("/api/v1/contacts?q=quagmier&trash=true", &t).await.body), vec!["Jane Quagmire"]);
+
+    // Contacts stored before the vocabulary existed: the migration's backfill finds their words.
+    let words = |db: sea_orm::DatabaseConnection| async move {
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT DISTINCT word FROM search_words ORDER BY word",
+            ))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>()
+    };
+    let before = words(app.svc.db.clone()).await;
+    assert!(before.contains(&"smit".to_string()) && before.contains(&"schmidt".to_string()), "{before:?}");
+    app.svc.db.execute_unprepared("DELETE FROM search_words").await.unwrap();
+    app.svc.contacts_changed();
+    assert!(names(&app.get(&search("Schmdit"), &t).await.body).is_empty());
+    let n = migration::search_words::backfill(&app.svc.db).await.unwrap();
+    app.svc.contacts_changed();
+    let after = words(app.svc.db.clone()).await;
+    assert_eq!(after.len(), n);
+    assert!(after.iter().all(|w| before.contains(w)), "{after:?}");
+    assert!(after.contains(&"quagmire".to_string()) && !after.contains(&"smit".to_string()), "{after:?}");
+    assert_eq!(names(&app.get(&search("Schmdit"), &t).await.body), vec!["Otto Schmidt"]);
+}

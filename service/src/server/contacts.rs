@@ -240,6 +240,8 @@ pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact
     let NewContact { c, match_settings } = new;
     let now = Utc::now();
     let i = &c.input;
+    let text = search_text(&c);
+    crate::search::remember_words(txn, &text).await?;
     let row = contact::ActiveModel {
         uid: Set(uuid::Uuid::new_v4().to_string()),
         sequence_number: Set(0),
@@ -255,7 +257,7 @@ pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact
         address: Set(i.address.clone()),
         notes: Set(i.notes.clone()),
         source: Set(c.source.clone()),
-        search_text: Set(search_text(&c)),
+        search_text: Set(text),
         version: Set(1),
         owner_id: Set(Some(actor.user_id)),
         created_at: Set(now),
@@ -298,6 +300,7 @@ pub(crate) async fn write_fields<C: ConnectionTrait>(
     now: chrono::DateTime<Utc>,
 ) -> AppResult<u64> {
     let i = &c.input;
+    let text = search_text(c);
     let res = contact::Entity::update_many()
         .col_expr(contact::Column::Prefix, Expr::value(i.prefix.clone()))
         .col_expr(contact::Column::FirstName, Expr::value(i.first_name.clone()))
@@ -310,13 +313,16 @@ pub(crate) async fn write_fields<C: ConnectionTrait>(
         .col_expr(contact::Column::Website, Expr::value(i.website.clone()))
         .col_expr(contact::Column::Address, Expr::value(i.address.clone()))
         .col_expr(contact::Column::Notes, Expr::value(i.notes.clone()))
-        .col_expr(contact::Column::SearchText, Expr::value(search_text(c)))
+        .col_expr(contact::Column::SearchText, Expr::value(text.clone()))
         .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
         .col_expr(contact::Column::UpdatedAt, Expr::value(now))
         .filter(contact::Column::Id.eq(id))
         .filter(contact::Column::Version.eq(version))
         .exec(db)
         .await?;
+    if res.rows_affected > 0 {
+        crate::search::remember_words(db, &text).await?;
+    }
     Ok(res.rows_affected)
 }
 
