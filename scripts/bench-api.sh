@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 INPUT="${1:-}"
-[ -n "$INPUT" ] || [ -n "${BENCH_DB:-}" ] || { echo "usage: scripts/bench-api.sh CONTACTS.jsonl (or BENCH_DB=file.db)"; exit 2; }
+[ -n "$INPUT" ] || [ -n "${BENCH_DB:-}" ] || [ -n "${BENCH_DATABASE_URL:-}" ] || { echo "usage: scripts/bench-api.sh CONTACTS.jsonl (or BENCH_DB=file.db, BENCH_DATABASE_URL=postgres://…)"; exit 2; }
 DIR=$(mktemp -d)
 PORT="${BENCH_PORT:-3931}"
 DURATION="${BENCH_DURATION:-20s}"
@@ -86,4 +86,6 @@ for run in "list page 1:first.lua" "list pages 1-200:pages.lua" "list all 4000 p
   echo "    server CPU $(( ticks * 1000 / TICK )) ms for $requests requests: $(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
 done
 echo "== server RSS: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s ' ' | tr '\n' ' ')"
-echo "== wasm bundle: $(stat -c %s target/site/pkg/cardcrm.wasm) bytes raw, $(gzip -9c target/site/pkg/cardcrm.wasm | wc -c) bytes gzip"
+if [ -f target/site/pkg/cardcrm.wasm ]; then
+  echo "== wasm bundle: $(stat -c %s target/site/pkg/cardcrm.wasm) bytes raw, $(gzip -9c target/site/pkg/cardcrm.wasm | wc -c) bytes gzip"
+fi
