@@ -153,6 +153,11 @@ fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, li
         // CROSS JOIN fixes the join order: the index walk outside, newest first (the planner
         // otherwise walks the live contacts and probes the index for each: 4 s instead of 0.2 ms).
         ("contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid", "contacts_fts.rowid DESC")
+    } else if backend == DatabaseBackend::Postgres && groups.iter().any(|g| g.0.len() > 1) {
+        // Corrected words ORed together: PostgreSQL misjudges how common they are and walks the
+        // primary key backwards filtering every row (`ivanov` OR …: 640 ms over 95,000 rows);
+        // `id + 0` leaves it the trigram index (BitmapOr, then sort the matches: 2–30 ms).
+        ("contacts c", "c.id + 0 DESC")
     } else {
         ("contacts c", "c.id DESC")
     };
