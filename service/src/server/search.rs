@@ -102,28 +102,17 @@ const HIT_COLUMNS: &str = "c.id, c.full_name, c.company, c.position, \
 /// PostgreSQL: ILIKE on `search_text`, which the pg_trgm GIN index serves.
 fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, limit: u64, trash: bool) -> Statement {
     let live = live_condition(trash);
-    let is_long = |w: &str| w.chars().count() >= 3;
     let mut values: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = vec![live.to_string()];
     // On SQLite a group goes to the FTS expression when all its words are long enough to be
     // trigram phrases (corrections always are; a short query word has none).
-    let fts_groups: Vec<&Group> = if backend == DatabaseBackend::Sqlite {
-        groups.iter().filter(|g| g.words().all(is_long)).collect()
-    } else {
-        Vec::new()
-    };
-    let sqlite_fts = !fts_groups.is_empty();
+    let in_fts = |g: &Group| backend == DatabaseBackend::Sqlite && g.words().all(|w| w.chars().count() >= 3);
+    let sqlite_fts = groups.iter().any(in_fts);
     if sqlite_fts {
-        let expr = fts_groups
+        let expr = groups
             .iter()
-            .map(|g| {
-                let alts: Vec<String> = g.words().map(fts_phrase).collect();
-                if alts.len() == 1 {
-                    alts[0].clone()
-                } else {
-                    format!("({})", alts.join(" OR "))
-                }
-            })
+            .filter(|g| in_fts(g))
+            .map(|g| any_of(g.words().map(fts_phrase).collect()))
             .collect::<Vec<_>>()
             .join(" AND ");
         values.push(expr.into());
@@ -137,16 +126,13 @@ fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, li
         }
     }
     let op = if backend == DatabaseBackend::Postgres { "ILIKE" } else { "LIKE" };
-    for g in groups {
-        if fts_groups.iter().any(|f| std::ptr::eq(*f, g)) {
-            continue;
-        }
+    for g in groups.iter().filter(|g| !in_fts(g)) {
         let mut alts = Vec::new();
         for w in g.words() {
             values.push(like_pattern(w).into());
             alts.push(format!("c.search_text {op} {}", ph(backend, values.len())));
         }
-        conds.push(if alts.len() == 1 { alts.remove(0) } else { format!("({})", alts.join(" OR ")) });
+        conds.push(any_of(alts));
     }
     values.push((limit as i64).into());
     let (from, order) = if sqlite_fts && !trash {
@@ -167,6 +153,15 @@ fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, li
         ph(backend, values.len())
     );
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// One condition out of alternatives (FTS phrases or SQL conditions): `a`, or `(a OR b …)`.
+fn any_of(mut alts: Vec<String>) -> String {
+    if alts.len() == 1 {
+        alts.remove(0)
+    } else {
+        format!("({})", alts.join(" OR "))
+    }
 }
 
 fn exact_groups(terms: &[String]) -> Vec<Group> {
