@@ -85,7 +85,45 @@ trait DepthwiseConvKernel<X, W, Y> {
     );
 }
 
-struct GenericDepthwiseConvKernel {}
+/// How [`GenericDepthwiseConvKernel`] computes f32 rows when `stride_w == 1`.
+///
+/// cardcrm patch (see PATCHED.md): the generic row loop reads its input with a
+/// run-time column stride, which the compiler does not vectorize. With a
+/// column stride of 1 the input columns are contiguous, so they can be
+/// processed as plain slices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stride1Impl {
+    /// Use the generic loop for all strides (upstream behavior).
+    Generic,
+    /// Per kernel tap, a contiguous `dest += src * w` over the row (zip of
+    /// slices), which the compiler vectorizes for the baseline target.
+    Portable,
+    /// All kernel taps of a row in one pass, 8 output columns per AVX2
+    /// register, accumulators kept in registers.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Stride1Impl {
+    /// Pick the fastest implementation the CPU supports. CPU features are
+    /// detected once per process.
+    fn detect() -> Self {
+        static DETECTED: std::sync::OnceLock<Stride1Impl> = std::sync::OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            if is_x86_feature_detected!("avx2") {
+                return Stride1Impl::Avx2;
+            }
+            Stride1Impl::Portable
+        })
+    }
+}
+
+struct GenericDepthwiseConvKernel {
+    /// Implementation of f32 rows with `stride_w == 1`. Not used by the
+    /// integer kernel.
+    stride1: Stride1Impl,
+}
 
 impl DepthwiseConvKernel<f32, f32, f32> for GenericDepthwiseConvKernel {
     fn compute_row(
@@ -99,6 +137,33 @@ impl DepthwiseConvKernel<f32, f32, f32> for GenericDepthwiseConvKernel {
         _input_zero: f32,
         _kernel_zero: f32,
     ) {
+        if params.stride_w == 1 {
+            match self.stride1 {
+                Stride1Impl::Generic => {}
+                Stride1Impl::Portable => {
+                    return compute_row_f32_stride1_zip(
+                        params,
+                        out_row,
+                        out_y,
+                        out_init,
+                        image_chan,
+                        kernel_chan,
+                    );
+                }
+                #[cfg(target_arch = "x86_64")]
+                Stride1Impl::Avx2 => {
+                    return compute_row_f32_stride1_one_pass(
+                        params,
+                        out_row,
+                        out_y,
+                        out_init,
+                        image_chan,
+                        kernel_chan,
+                    );
+                }
+            }
+        }
+
         let kernel_view = kernel_chan.weakly_checked_view();
 
         // Initialize output row.
@@ -132,6 +197,312 @@ impl DepthwiseConvKernel<f32, f32, f32> for GenericDepthwiseConvKernel {
                 });
             }
         }
+    }
+}
+
+/// Return the input row used by kernel row `k_y` for output row `out_y`, or
+/// `None` if that kernel row falls in the vertical padding.
+fn input_row<'a>(
+    params: &ConvParams,
+    image_chan: &'a [f32],
+    out_y: usize,
+    k_y: usize,
+) -> Option<&'a [f32]> {
+    let in_y = out_y * params.stride_h + k_y * params.dilation_y;
+    if in_y < params.pad_top || in_y >= params.in_h + params.pad_top {
+        return None;
+    }
+    let in_row_y = in_y - params.pad_top;
+    Some(&image_chan[in_row_y * params.in_row_stride..][..params.in_row_len])
+}
+
+/// f32 row with `stride_w == 1`: same loop structure and summation order as
+/// the generic kernel, but with contiguous source columns the update of each
+/// kernel tap is a plain `dest += src * w` over two slices, which the compiler
+/// vectorizes.
+#[inline(always)]
+fn compute_row_f32_stride1_zip(
+    params: &ConvParams,
+    out_row: &mut [MaybeUninit<f32>],
+    out_y: usize,
+    out_init: f32,
+    image_chan: &[f32],
+    kernel_chan: NdTensorView<f32, 2>,
+) {
+    debug_assert_eq!(params.stride_w, 1);
+    let kernel_view = kernel_chan.weakly_checked_view();
+
+    for x in out_row.iter_mut() {
+        x.write(out_init);
+    }
+    let out_row: &mut [f32] = unsafe { out_row.assume_init() };
+
+    for k_y in 0..params.kernel_h {
+        let Some(in_row) = input_row(params, image_chan, out_y, k_y) else {
+            continue;
+        };
+        for (k_x, (in_range, out_range)) in params.col_range_for_kernel_x.iter().enumerate() {
+            let dest = &mut out_row[out_range.clone()];
+            let src = &in_row[in_range.clone()];
+            debug_assert_eq!(src.len(), dest.len());
+            let scale = kernel_view[[k_y, k_x]];
+            // Multiply, then add (no fused multiply-add), as in the generic loop.
+            dest.iter_mut().zip(src).for_each(|(d, &s)| *d += s * scale);
+        }
+    }
+}
+
+/// Number of kernel taps (`kernel_h * kernel_w`) held inline when building a
+/// row's tap list; larger kernels spill to the heap.
+#[cfg(target_arch = "x86_64")]
+const INLINE_TAPS: usize = 25;
+
+/// One kernel tap for [`compute_row_f32_stride1_one_pass`]: output column `x`
+/// of the row reads input `base.wrapping_add(x)` with weight `weight`, for `x`
+/// in `out_start..out_end`.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Tap {
+    base: *const f32,
+    weight: f32,
+    out_start: usize,
+    out_end: usize,
+}
+
+/// f32 row with `stride_w == 1`, all kernel taps in one pass over the row.
+///
+/// Each output column is `out_init`, then `+ input * weight` for each kernel
+/// tap in the generic kernel's order (kernel row, then kernel column),
+/// skipping exactly the taps the generic kernel skips (padding). The columns
+/// where every tap is in range are computed 8 at a time in AVX2 registers
+/// (multiply, then add: no FMA), the few columns at the edges one by one, so
+/// the output is bit-for-bit the generic kernel's.
+#[cfg(target_arch = "x86_64")]
+fn compute_row_f32_stride1_one_pass(
+    params: &ConvParams,
+    out_row: &mut [MaybeUninit<f32>],
+    out_y: usize,
+    out_init: f32,
+    image_chan: &[f32],
+    kernel_chan: NdTensorView<f32, 2>,
+) {
+    debug_assert_eq!(params.stride_w, 1);
+    let kernel_view = kernel_chan.weakly_checked_view();
+    let out_w = out_row.len();
+
+    let mut taps: SmallVec<[Tap; INLINE_TAPS]> = SmallVec::new();
+    for k_y in 0..params.kernel_h {
+        let Some(in_row) = input_row(params, image_chan, out_y, k_y) else {
+            continue;
+        };
+        for (k_x, (in_range, out_range)) in params.col_range_for_kernel_x.iter().enumerate() {
+            if out_range.is_empty() {
+                continue;
+            }
+            debug_assert_eq!(in_range.len(), out_range.len());
+            debug_assert!(in_range.end <= in_row.len());
+            // Input column of output column `x` is `x + in_range.start - out_range.start`.
+            let base = in_row
+                .as_ptr()
+                .wrapping_add(in_range.start)
+                .wrapping_sub(out_range.start);
+            taps.push(Tap {
+                base,
+                weight: kernel_view[[k_y, k_x]],
+                out_start: out_range.start,
+                out_end: out_range.end,
+            });
+        }
+    }
+
+    // Columns where every tap is in range.
+    let lo = taps.iter().map(|t| t.out_start).max().unwrap_or(0);
+    let hi = taps.iter().map(|t| t.out_end).min().unwrap_or(out_w);
+    let (lo, hi) = if lo < hi { (lo, hi) } else { (out_w, out_w) };
+
+    // Safety: AVX2 is only selected when the CPU supports it (`Stride1Impl::detect`,
+    // or a test that checks first). `taps` were built from this row's input rows and
+    // column ranges, `lo..hi` is where all of them are in range, and `out_row` has
+    // `out_w` elements.
+    unsafe {
+        one_pass_row_avx2(
+            out_row.as_mut_ptr() as *mut f32,
+            out_w,
+            lo,
+            hi,
+            out_init,
+            &taps,
+        )
+    };
+}
+
+/// Compute all `out_w` columns of an output row from its kernel taps, 8
+/// columns per AVX2 register.
+///
+/// Columns `lo..hi`, where every tap is in range, are computed by blocks of 8
+/// with plain loads, up to 4 blocks per pass over the taps so that the adds of
+/// different blocks overlap (the last block ends at `hi` and may recompute a
+/// few columns: a column's value does not depend on the others). The columns
+/// outside `lo..hi` are covered by edge blocks, in which a tap that is out of
+/// range for some lanes is loaded with a mask and its product added only in
+/// the lanes where the generic kernel adds it (blend).
+///
+/// # Safety
+///
+/// The CPU must support AVX2. `out` must be valid for writes of `out_w` values.
+/// For each tap and each column `x` in `tap.out_start..tap.out_end` (which
+/// must be within `0..out_w`), `tap.base.wrapping_add(x)` must be valid for
+/// reads, and if `lo < hi` every tap's range must contain `lo..hi`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn one_pass_row_avx2(
+    out: *mut f32,
+    out_w: usize,
+    lo: usize,
+    hi: usize,
+    init: f32,
+    taps: &[Tap],
+) {
+    use std::arch::x86_64::{
+        __m256, __m256i, _mm256_add_ps, _mm256_and_si256, _mm256_blendv_ps, _mm256_castsi256_ps,
+        _mm256_cmpgt_epi32, _mm256_loadu_ps, _mm256_maskload_ps, _mm256_maskstore_ps,
+        _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32, _mm256_storeu_ps,
+    };
+
+    const LANES: usize = 8;
+
+    /// Blocks of columns `starts[j]..starts[j] + 8`, all taps in range.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn interior<const N: usize>(out: *mut f32, starts: [usize; N], init: f32, taps: &[Tap]) {
+        let mut acc = [_mm256_set1_ps(init); N];
+        for tap in taps {
+            let w = _mm256_set1_ps(tap.weight);
+            for j in 0..N {
+                let v = unsafe { _mm256_loadu_ps(tap.base.wrapping_add(starts[j])) };
+                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(v, w));
+            }
+        }
+        for j in 0..N {
+            unsafe { _mm256_storeu_ps(out.add(starts[j]), acc[j]) };
+        }
+    }
+
+    /// Blocks of columns `starts[j]..starts[j] + 8` in which some taps are
+    /// out of range; lanes at or past `out_w` are not stored.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn edge<const N: usize>(
+        out: *mut f32,
+        out_w: usize,
+        starts: [usize; N],
+        init: f32,
+        taps: &[Tap],
+    ) {
+        let lane_idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let mut acc: [__m256; N] = [_mm256_set1_ps(init); N];
+        for tap in taps {
+            let w = _mm256_set1_ps(tap.weight);
+            for j in 0..N {
+                let x = starts[j];
+                let p = tap.base.wrapping_add(x);
+                if tap.out_start <= x && x + LANES <= tap.out_end {
+                    let v = unsafe { _mm256_loadu_ps(p) };
+                    acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(v, w));
+                } else {
+                    let m = lane_mask(
+                        lane_idx,
+                        tap.out_start as isize - x as isize,
+                        tap.out_end as isize - x as isize,
+                    );
+                    // Masked-out lanes are not read.
+                    let v = unsafe { _mm256_maskload_ps(p, m) };
+                    let sum = _mm256_add_ps(acc[j], _mm256_mul_ps(v, w));
+                    acc[j] = _mm256_blendv_ps(acc[j], sum, _mm256_castsi256_ps(m));
+                }
+            }
+        }
+        for j in 0..N {
+            let x = starts[j];
+            if x + LANES <= out_w {
+                unsafe { _mm256_storeu_ps(out.add(x), acc[j]) };
+            } else {
+                let store = lane_mask(lane_idx, 0, out_w as isize - x as isize);
+                unsafe { _mm256_maskstore_ps(out.add(x), store, acc[j]) };
+            }
+        }
+    }
+
+    /// Lanes `i` (`lane_idx` = 0, 1, … 7) with `lower <= i < upper`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn lane_mask(lane_idx: __m256i, lower: isize, upper: isize) -> __m256i {
+        _mm256_and_si256(
+            _mm256_cmpgt_epi32(lane_idx, _mm256_set1_epi32((lower - 1) as i32)),
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(upper as i32), lane_idx),
+        )
+    }
+
+    if out_w < LANES {
+        unsafe { edge(out, out_w, [0], init, taps) };
+        return;
+    }
+
+    // Edge blocks: everything outside `lo..hi`, or the whole row if that is
+    // narrower than a block. `out_w >= 8`, so blocks can end at `out_w`.
+    let mut edges: SmallVec<[usize; 4]> = SmallVec::new();
+    if hi >= lo + LANES {
+        let mut x = 0;
+        while x < lo {
+            edges.push(x);
+            x += LANES;
+        }
+        let mut x = out_w - LANES;
+        while x + LANES > hi {
+            edges.push(x);
+            if x < LANES {
+                break;
+            }
+            x -= LANES;
+        }
+    } else {
+        let mut x = 0;
+        while x + LANES < out_w {
+            edges.push(x);
+            x += LANES;
+        }
+        edges.push(out_w - LANES);
+    }
+    let mut pairs = edges.chunks_exact(2);
+    for pair in pairs.by_ref() {
+        unsafe { edge(out, out_w, [pair[0], pair[1]], init, taps) };
+    }
+    if let [x] = pairs.remainder() {
+        unsafe { edge(out, out_w, [*x], init, taps) };
+    }
+
+    if hi < lo + LANES {
+        return;
+    }
+    let mut x = lo;
+    while x + 4 * LANES <= hi {
+        unsafe {
+            interior(
+                out,
+                [x, x + LANES, x + 2 * LANES, x + 3 * LANES],
+                init,
+                taps,
+            )
+        };
+        x += 4 * LANES;
+    }
+    let last = hi - LANES;
+    match (hi - x).div_ceil(LANES) {
+        0 => {}
+        1 => unsafe { interior(out, [last], init, taps) },
+        2 => unsafe { interior(out, [x, last], init, taps) },
+        3 => unsafe { interior(out, [x, x + LANES, last], init, taps) },
+        _ => unsafe { interior(out, [x, x + LANES, x + 2 * LANES, last], init, taps) },
     }
 }
 
@@ -373,7 +744,9 @@ impl<X: Copy + Default + Sync, W: Copy + Default + Sync, Y: Copy + Default>
 impl Default for DepthwiseConvExecutor<f32, f32, f32> {
     fn default() -> Self {
         DepthwiseConvExecutor {
-            kernel: Box::new(GenericDepthwiseConvKernel {}),
+            kernel: Box::new(GenericDepthwiseConvKernel {
+                stride1: Stride1Impl::detect(),
+            }),
         }
     }
 }
@@ -381,9 +754,301 @@ impl Default for DepthwiseConvExecutor<f32, f32, f32> {
 impl Default for DepthwiseConvExecutor<i8, u8, i32> {
     fn default() -> Self {
         DepthwiseConvExecutor {
-            kernel: Box::new(GenericDepthwiseConvKernel {}),
+            kernel: Box::new(GenericDepthwiseConvKernel {
+                stride1: Stride1Impl::Generic,
+            }),
         }
     }
 }
 
 // nb. Tests for depthwise conv are implemented in the main `conv.rs` module.
+
+// cardcrm patch: tests of the `stride_w == 1` f32 paths against the generic kernel.
+#[cfg(test)]
+mod stride1_tests {
+    use std::mem::MaybeUninit;
+    use std::time::Instant;
+
+    use rten_tensor::prelude::*;
+    use rten_tensor::rng::XorShiftRng;
+    use rten_tensor::{NdTensor, NdTensorView};
+
+    use super::{
+        ConvParams, DepthwiseConvExecutor, DepthwiseConvKernel, GenericDepthwiseConvKernel,
+        Stride1Impl,
+    };
+    use crate::buffer_pool::BufferPool;
+
+    fn executor(stride1: Stride1Impl) -> DepthwiseConvExecutor<f32, f32, f32> {
+        DepthwiseConvExecutor {
+            kernel: Box::new(GenericDepthwiseConvKernel { stride1 }),
+        }
+    }
+
+    /// The stride-1 implementations this CPU can run.
+    fn fast_impls() -> Vec<Stride1Impl> {
+        #[allow(unused_mut)]
+        let mut impls = vec![Stride1Impl::Portable];
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            impls.push(Stride1Impl::Avx2);
+        }
+        impls
+    }
+
+    /// Random tensor with values in [-1, 1).
+    fn rand<const N: usize>(shape: [usize; N], rng: &mut XorShiftRng) -> NdTensor<f32, N> {
+        NdTensor::<f32, N>::rand(shape, rng).map(|x| x * 2. - 1.)
+    }
+
+    fn out_size(
+        in_size: usize,
+        k: usize,
+        pad: [usize; 2],
+        stride: usize,
+        dilation: usize,
+    ) -> usize {
+        let span = dilation * (k - 1) + 1;
+        if in_size + pad[0] + pad[1] < span {
+            return 0;
+        }
+        (in_size + pad[0] + pad[1] - span) / stride + 1
+    }
+
+    fn run(
+        exec: &DepthwiseConvExecutor<f32, f32, f32>,
+        input: NdTensorView<f32, 4>,
+        kernel: NdTensorView<f32, 4>,
+        bias: Option<NdTensorView<f32, 1>>,
+        padding: [usize; 4],
+        strides: [usize; 2],
+        dilations: [usize; 2],
+    ) -> NdTensor<f32, 4> {
+        let [_, _, in_h, in_w] = input.shape();
+        let [_, _, k_h, k_w] = kernel.shape();
+        let [pad_top, pad_left, pad_bottom, pad_right] = padding;
+        let out_h = out_size(in_h, k_h, [pad_top, pad_bottom], strides[0], dilations[0]);
+        let out_w = out_size(in_w, k_w, [pad_left, pad_right], strides[1], dilations[1]);
+        let pool = BufferPool::new();
+        exec.depthwise_conv_2d(
+            &pool,
+            &input,
+            &kernel,
+            bias,
+            padding,
+            strides,
+            dilations,
+            [out_h, out_w],
+            None,
+            None,
+        )
+    }
+
+    /// The fast paths give bit-identical results to the generic kernel for
+    /// many widths (narrower and wider than a register, odd tails), kernel
+    /// sizes, paddings (including padding wider than the kernel, where some
+    /// kernel columns never touch the input) and vertical strides.
+    #[test]
+    fn test_stride1_fast_paths_match_generic() {
+        let mut rng = XorShiftRng::new(5678);
+        let generic = executor(Stride1Impl::Generic);
+        let mut n_cases = 0;
+
+        for &(k_h, k_w) in &[(3, 3), (5, 5), (3, 5), (1, 3)] {
+            for &in_w in &[
+                1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40, 47, 64, 65, 100, 161,
+            ] {
+                for &in_h in &[1, 4, 9] {
+                    for &(pad_left, pad_right) in &[(0, 0), (1, 1), (2, 2), (0, 2), (2, 1), (6, 6)]
+                    {
+                        for &(pad_top, pad_bottom) in &[(0, 0), (1, 1), (2, 0)] {
+                            for &stride_h in &[1, 2] {
+                                for &dilation in &[1, 2] {
+                                    for with_bias in [false, true] {
+                                        let chans = 3;
+                                        let input = rand([1, chans, in_h, in_w], &mut rng);
+                                        let kernel = rand([chans, 1, k_h, k_w], &mut rng);
+                                        let bias = rand([chans], &mut rng);
+                                        let bias = with_bias.then(|| bias.view());
+                                        let padding = [pad_top, pad_left, pad_bottom, pad_right];
+                                        let strides = [stride_h, 1];
+                                        let dilations = [dilation, dilation];
+                                        let expected = run(
+                                            &generic,
+                                            input.view(),
+                                            kernel.view(),
+                                            bias,
+                                            padding,
+                                            strides,
+                                            dilations,
+                                        );
+                                        for imp in fast_impls() {
+                                            let actual = run(
+                                                &executor(imp),
+                                                input.view(),
+                                                kernel.view(),
+                                                bias,
+                                                padding,
+                                                strides,
+                                                dilations,
+                                            );
+                                            assert_eq!(actual.shape(), expected.shape());
+                                            let same = actual
+                                                .iter()
+                                                .zip(expected.iter())
+                                                .all(|(a, e)| a.to_bits() == e.to_bits());
+                                            assert!(
+                                                same,
+                                                "{imp:?} differs: kernel {k_h}x{k_w} in {in_h}x{in_w} \
+                                                 padding {padding:?} strides {strides:?} \
+                                                 dilations {dilations:?} bias {with_bias}"
+                                            );
+                                            n_cases += 1;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n_cases > 1000);
+    }
+
+    /// Strides other than 1 still go through the generic loop.
+    #[test]
+    fn test_stride2_unchanged() {
+        let mut rng = XorShiftRng::new(91);
+        let input = rand([1, 4, 11, 37], &mut rng);
+        let kernel = rand([4, 1, 3, 3], &mut rng);
+        let expected = run(
+            &executor(Stride1Impl::Generic),
+            input.view(),
+            kernel.view(),
+            None,
+            [1, 1, 1, 1],
+            [2, 2],
+            [1, 1],
+        );
+        for imp in fast_impls() {
+            let actual = run(
+                &executor(imp),
+                input.view(),
+                kernel.view(),
+                None,
+                [1, 1, 1, 1],
+                [2, 2],
+                [1, 1],
+            );
+            assert_eq!(actual, expected);
+        }
+    }
+
+    /// The zip loop compiled with AVX2 enabled, for the timing comparison.
+    #[cfg(target_arch = "x86_64")]
+    struct ZipAvx2Kernel;
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn zip_avx2(
+        params: &ConvParams,
+        out_row: &mut [MaybeUninit<f32>],
+        out_y: usize,
+        out_init: f32,
+        image_chan: &[f32],
+        kernel_chan: NdTensorView<f32, 2>,
+    ) {
+        super::compute_row_f32_stride1_zip(
+            params,
+            out_row,
+            out_y,
+            out_init,
+            image_chan,
+            kernel_chan,
+        )
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    impl DepthwiseConvKernel<f32, f32, f32> for ZipAvx2Kernel {
+        fn compute_row(
+            &self,
+            params: &ConvParams,
+            out_row: &mut [MaybeUninit<f32>],
+            out_y: usize,
+            out_init: f32,
+            image_chan: &[f32],
+            kernel_chan: NdTensorView<f32, 2>,
+            _input_zero: f32,
+            _kernel_zero: f32,
+        ) {
+            assert!(is_x86_feature_detected!("avx2"));
+            unsafe { zip_avx2(params, out_row, out_y, out_init, image_chan, kernel_chan) }
+        }
+    }
+
+    /// Timing of the implementations on depthwise layer shapes like the
+    /// PP-OCR detector's and recognizer's. Run with
+    /// `cargo test --release --lib bench_depthwise_stride1 -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bench_depthwise_stride1() {
+        let mut rng = XorShiftRng::new(1);
+        // Stride-1 depthwise layers seen on one synthetic card (detector at
+        // 512 px, recognizer on a line 70-140 columns wide after the stem).
+        let shapes: &[([usize; 4], usize)] = &[
+            ([1, 16, 160, 256], 3),
+            ([1, 48, 80, 128], 3),
+            ([1, 192, 20, 32], 5),
+            ([1, 384, 10, 16], 5),
+            ([1, 64, 24, 140], 3),
+            ([1, 128, 12, 140], 3),
+            ([1, 240, 12, 70], 5),
+            ([1, 256, 5, 80], 5),
+            ([1, 480, 6, 70], 5),
+        ];
+        let mut kernels: Vec<(&str, DepthwiseConvExecutor<f32, f32, f32>)> = vec![
+            ("generic", executor(Stride1Impl::Generic)),
+            ("zip (baseline target)", executor(Stride1Impl::Portable)),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") {
+            kernels.push((
+                "zip (avx2)",
+                DepthwiseConvExecutor {
+                    kernel: Box::new(ZipAvx2Kernel),
+                },
+            ));
+            kernels.push(("one pass (avx2)", executor(Stride1Impl::Avx2)));
+        }
+        for &(shape, k) in shapes {
+            let input = rand(shape, &mut rng);
+            let kernel = rand([shape[1], 1, k, k], &mut rng);
+            let pad = k / 2;
+            let iters = 20;
+            let mut line = format!("{shape:?} k{k}:");
+            for (name, exec) in &kernels {
+                // Best of 5 rounds (the machine is shared).
+                let ms = (0..5)
+                    .map(|_| {
+                        let start = Instant::now();
+                        for _ in 0..iters {
+                            run(
+                                exec,
+                                input.view(),
+                                kernel.view(),
+                                None,
+                                [pad; 4],
+                                [1, 1],
+                                [1, 1],
+                            );
+                        }
+                        start.elapsed().as_secs_f64() * 1000. / iters as f64
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                line += &format!("  {name} {ms:.3} ms");
+            }
+            println!("{line}");
+        }
+    }
+}
