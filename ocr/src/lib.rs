@@ -31,7 +31,7 @@ pub use learn::{learn_hints, Correction, MAX_LEARNED};
 pub use paddle::{PaddleEngine, PaddleOptions, MODEL_FILES};
 pub use parse::{parse_card, ParseHints, ParsedCard, ParsedField, ParsedPhone};
 pub use pipeline::{looks_cyrillic, FallbackPolicy, Pipeline, Reading};
-pub use qr::{decode_qr, merge_qr, parse_mecard, parse_vcard};
+pub use qr::{decode_qr, merge_qr, parse_mecard, parse_vcard, qr_gray, QR_SIDE};
 #[cfg(feature = "tesseract")]
 pub use tess::TesseractEngine;
 
