@@ -2,13 +2,14 @@
 //! Exact substring matches of every query word come first (newest first); when there are too few,
 //! the typo step looks each query word up in the search vocabulary (`search_words`, see
 //! [`migration::search_words`]): the stored words one edit away, kept when they are close by
-//! Jaro-Winkler, and runs the same indexed exact search with those words in place of the query
-//! word. Its matches are ranked by how close the words they contain are to the query.
+//! Jaro-Winkler. It then tries spellings of the query made of those words, closest first (see
+//! [`spellings`]), each with the same indexed exact search, until enough contacts are found: every
+//! search reads only the rows it returns.
 //!
 //! The search box ([`hits`]) reads its short rows (name, company, position, first phone and
-//! e-mail) in the same query that finds them; a search that needs the typo step costs four
-//! queries (exact, vocabulary, corrected search, the chosen rows). Recent answers are kept for a
-//! second ([`crate::answers`]), dropped by every write.
+//! e-mail) in the query that finds them; a search that needs the typo step costs the exact query,
+//! one vocabulary lookup and one query per spelling tried (one when the closest spelling is a
+//! common word). Recent answers are kept for a second ([`crate::answers`]), dropped by every write.
 
 use crate::db::placeholder as ph;
 use crate::dto::SearchHit;
@@ -16,7 +17,8 @@ use crate::text::{digits, has_cyrillic, transliterate};
 use crate::{Actor, AppResult, Services};
 use migration::search_words;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::time::Duration;
 
 /// Query words, lower-cased; phone-like words reduced to digits, Cyrillic also transliterated.
@@ -38,8 +40,8 @@ fn terms(q: &str) -> Vec<String> {
 /// At most this many index matches are looked at per query (newest first), so a very common
 /// word or trigram costs a bounded amount of work.
 const MATCH_CAP: u32 = 2000;
-/// The typo step ranks at most this many matches of the corrected words (newest first).
-const TYPO_POOL: u64 = 200;
+/// The typo step tries at most this many spellings of the query.
+const MAX_SPELLINGS: usize = 8;
 /// How close (Jaro-Winkler) a stored word must be to a query word to stand in for it.
 const TYPO_SIMILARITY: f64 = 0.86;
 /// At most this many stored words stand in for one query word (the closest).
@@ -67,16 +69,6 @@ impl Group {
     fn words(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(w, _)| w.as_str())
     }
-}
-
-/// How well a search text matches the groups (0..1): for each group the best similarity among
-/// its words that the text contains, averaged.
-fn closeness(groups: &[Group], text: &str) -> f64 {
-    let total: f64 = groups
-        .iter()
-        .map(|g| g.0.iter().filter(|(w, _)| text.contains(w.as_str())).map(|(_, s)| *s).fold(0.0, f64::max))
-        .sum();
-    total / groups.len().max(1) as f64
 }
 
 fn live_condition(trash: bool) -> &'static str {
@@ -174,20 +166,109 @@ pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -
     if terms.is_empty() {
         return Ok(Vec::new());
     }
+    search(db, &terms, "c.id", limit, trash, |r| Ok(r.try_get_by_index(0)?), |id: &i64| *id).await
+}
+
+/// The exact step, then (when it finds fewer than `limit.min(10)`) the typo step: rows of
+/// `columns` read by `row`, at most `limit`, each contact once.
+async fn search<C, T>(
+    db: &C,
+    terms: &[String],
+    columns: &str,
+    limit: u64,
+    trash: bool,
+    row: impl Fn(&QueryResult) -> AppResult<T>,
+    id_of: impl Fn(&T) -> i64,
+) -> AppResult<Vec<T>>
+where
+    C: ConnectionTrait,
+{
     let backend = db.get_database_backend();
-    let mut found: Vec<i64> = Vec::new();
-    for r in db.query_all_raw(exact_statement(backend, &exact_groups(&terms), "c.id", limit, trash)).await? {
-        found.push(r.try_get_by_index(0)?);
+    let mut found: Vec<T> = Vec::new();
+    for r in db.query_all_raw(exact_statement(backend, &exact_groups(terms), columns, limit, trash)).await? {
+        found.push(row(&r)?);
     }
-    if (found.len() as u64) < limit.min(10) {
-        let seen: HashSet<i64> = found.iter().copied().collect();
-        for id in fuzzy(db, &terms, trash).await? {
-            if !seen.contains(&id) && (found.len() as u64) < limit {
-                found.push(id);
+    if (found.len() as u64) >= limit.min(10) {
+        return Ok(found);
+    }
+    let mut seen: HashSet<i64> = found.iter().map(&id_of).collect();
+    let groups = corrections(db, terms).await?;
+    for spelling in spellings(&groups, MAX_SPELLINGS) {
+        let wanted = limit - found.len() as u64;
+        // Contacts found by a closer spelling can match this one too (`smith` contains `smit`):
+        // ask for as many more as were already found, so `wanted` new ones can still come.
+        let statement = exact_statement(backend, &spelling, columns, wanted + seen.len() as u64, trash);
+        for r in db.query_all_raw(statement).await? {
+            let item = row(&r)?;
+            if seen.insert(id_of(&item)) && (found.len() as u64) < limit {
+                found.push(item);
             }
+        }
+        if found.len() as u64 >= limit {
+            break;
         }
     }
     Ok(found)
+}
+
+/// A spelling of the query: one word of each group, as the positions of the words chosen.
+struct Spelling {
+    score: f64,
+    choice: Vec<usize>,
+}
+
+impl Ord for Spelling {
+    // Higher scores first; between equal scores the corrections of earlier words first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score.total_cmp(&other.score).then_with(|| self.choice.cmp(&other.choice))
+    }
+}
+
+impl PartialEq for Spelling {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Spelling {}
+
+impl PartialOrd for Spelling {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The spellings of the query made of the groups' words, closest first (by the sum of their
+/// words' similarities to the query words), at most `max`; the query itself (every word as typed)
+/// is left out, the exact step searched it. Best-first over the choices, so a long query with many
+/// corrections costs only the spellings returned.
+///
+/// A contact matched by several spellings is found first by the closest of them; so contacts come
+/// ranked by how close, word for word, what they contain is to the query.
+fn spellings(groups: &[Group], max: usize) -> Vec<Vec<Group>> {
+    let score = |choice: &[usize]| choice.iter().zip(groups).map(|(i, g)| g.0[*i].1).sum::<f64>();
+    let first = vec![0; groups.len()];
+    let mut heap = BinaryHeap::from([Spelling { score: score(&first), choice: first.clone() }]);
+    let mut queued: HashSet<Vec<usize>> = HashSet::from([first]);
+    let mut out = Vec::new();
+    while let Some(Spelling { choice, .. }) = heap.pop() {
+        if choice.iter().any(|i| *i > 0) {
+            out.push(choice.iter().zip(groups).map(|(i, g)| Group::exact(&g.0[*i].0)).collect());
+            if out.len() >= max {
+                break;
+            }
+        }
+        for k in 0..groups.len() {
+            if choice[k] + 1 < groups[k].0.len() {
+                let mut next = choice.clone();
+                next[k] += 1;
+                if queued.insert(next.clone()) {
+                    heap.push(Spelling { score: score(&next), choice: next });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every query word with the stored words that may stand in for it: those sharing a deletion key
@@ -236,27 +317,6 @@ async fn corrections<C: ConnectionTrait>(db: &C, terms: &[String]) -> AppResult<
         .collect())
 }
 
-/// Contacts found with stored words in place of the query words (see [`corrections`]), at most
-/// [`TYPO_POOL`] newest, closest first.
-async fn fuzzy<C: ConnectionTrait>(db: &C, terms: &[String], trash: bool) -> AppResult<Vec<i64>> {
-    let groups = corrections(db, terms).await?;
-    if groups.iter().all(|g| g.0.len() == 1) {
-        // No stored word is close to any query word: the exact step already said all there is.
-        return Ok(Vec::new());
-    }
-    let backend = db.get_database_backend();
-    let statement = exact_statement(backend, &groups, "c.id, c.search_text", TYPO_POOL, trash);
-    let mut scored: Vec<(f64, i64)> = Vec::new();
-    for r in db.query_all_raw(statement).await? {
-        let id: i64 = r.try_get_by_index(0)?;
-        let text: String = r.try_get_by_index(1)?;
-        scored.push((closeness(&groups, &text), id));
-    }
-    // Stable: equally close matches stay newest first.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(scored.into_iter().map(|(_, id)| id).collect())
-}
-
 /// Adds the words of a contact's search text to the search vocabulary, in the transaction that
 /// writes the text: one statement, words already known left as they are.
 pub(crate) async fn remember_words<C: ConnectionTrait>(db: &C, text: &str) -> AppResult<()> {
@@ -278,8 +338,7 @@ fn hit(r: &QueryResult) -> AppResult<SearchHit> {
     })
 }
 
-/// Short hits for the search box: one query when the exact step finds enough, four when the
-/// typo step runs (exact, vocabulary, corrected search, the rows it chose).
+/// Short hits for the search box, read in the queries that find them (see the module comment).
 pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppResult<Vec<SearchHit>> {
     let limit = limit.clamp(1, 50);
     let terms = terms(q);
@@ -291,34 +350,7 @@ pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppRes
 }
 
 async fn hits_uncached<C: ConnectionTrait>(db: &C, terms: &[String], limit: u64) -> AppResult<Vec<SearchHit>> {
-    let backend = db.get_database_backend();
-    let mut found: Vec<SearchHit> = Vec::new();
-    for r in db.query_all_raw(exact_statement(backend, &exact_groups(terms), HIT_COLUMNS, limit, false)).await? {
-        found.push(hit(&r)?);
-    }
-    if (found.len() as u64) >= limit.min(10) {
-        return Ok(found);
-    }
-    let seen: HashSet<i64> = found.iter().map(|h| h.id).collect();
-    let extra: Vec<i64> = fuzzy(db, terms, false)
-        .await?
-        .into_iter()
-        .filter(|id| !seen.contains(id))
-        .take(limit as usize - found.len())
-        .collect();
-    if extra.is_empty() {
-        return Ok(found);
-    }
-    let values: Vec<Value> = extra.iter().map(|id| (*id).into()).collect();
-    let list = (1..=extra.len()).map(|i| ph(backend, i)).collect::<Vec<_>>().join(", ");
-    let sql = format!("SELECT {HIT_COLUMNS} FROM contacts c WHERE c.id IN ({list})");
-    let mut rows: HashMap<i64, SearchHit> = HashMap::new();
-    for r in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
-        let h = hit(&r)?;
-        rows.insert(h.id, h);
-    }
-    found.extend(extra.iter().filter_map(|id| rows.remove(id)));
-    Ok(found)
+    search(db, terms, HIT_COLUMNS, limit, false, hit, |h: &SearchHit| h.id).await
 }
 
 /// How long a search-box answer is kept (1 s; `CARDCRM_SEARCH_CACHE_MS`, 0 turns the cache off,
@@ -341,13 +373,24 @@ mod tests {
     }
 
     #[test]
-    fn closeness_ranks_the_query_word_over_its_corrections() {
+    fn spellings_come_closest_first_without_the_query_itself() {
         let g = |alts: &[(&str, f64)]| Group(alts.iter().map(|(w, s)| (w.to_string(), *s)).collect());
-        let groups = vec![g(&[("smiht", 1.0), ("smith", 0.95), ("smit", 0.93)]), Group::exact("acme")];
-        assert_eq!(closeness(&groups, "john smith acme"), (0.95 + 1.0) / 2.0);
-        assert_eq!(closeness(&groups, "ann smit acme"), (0.93 + 1.0) / 2.0);
-        assert_eq!(closeness(&groups, "x smiht y acme"), 1.0);
-        assert_eq!(closeness(&groups, "john smith"), 0.95 / 2.0);
+        let words = |sp: &[Group]| sp.iter().map(|g| g.0[0].0.as_str()).collect::<Vec<_>>().join(" ");
+        let groups = vec![g(&[("jhon", 1.0), ("john", 0.93), ("jon", 0.9)]), g(&[("smiht", 1.0), ("smith", 0.95)])];
+        let all: Vec<String> = spellings(&groups, 10).iter().map(|s| words(s)).collect();
+        assert_eq!(all, vec!["jhon smith", "john smiht", "jon smiht", "john smith", "jon smith"]);
+        assert_eq!(spellings(&groups, 2).len(), 2);
+        // Equally close: the correction of the earlier word first, and every spelling once.
+        let tie = vec![g(&[("aa", 1.0), ("ab", 0.9)]), g(&[("cc", 1.0), ("cd", 0.9)])];
+        let all: Vec<String> = spellings(&tie, 10).iter().map(|s| words(s)).collect();
+        assert_eq!(all, vec!["ab cc", "aa cd", "ab cd"]);
+        // Nothing to correct: no spelling.
+        assert!(spellings(&[Group::exact("acme")], 10).is_empty());
+        // Eight words with six corrections each: only the few asked for are built.
+        let long: Vec<Group> = (0..8)
+            .map(|_| g(&[("w", 1.0), ("a", 0.99), ("b", 0.98), ("c", 0.97), ("d", 0.96), ("e", 0.95), ("f", 0.94)]))
+            .collect();
+        assert_eq!(spellings(&long, 8).len(), 8);
     }
 
     #[test]
