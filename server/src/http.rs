@@ -268,11 +268,13 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     tracing::info!("cardcrm listening on http://{addr}");
     let worker = service::scans::Worker::start(svc.clone());
     let bots = crate::webhooks::Processor::start(svc.clone(), crate::webhooks::ProcessorOptions::default());
+    let upkeep = service::search_index::Upkeep::start(svc.clone());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string());
     bots.shutdown().await;
     worker.shutdown().await;
+    upkeep.shutdown().await;
     served
 }

@@ -18,6 +18,7 @@ pub mod prefs;
 pub mod rate_limit;
 pub mod scans;
 pub mod search;
+pub mod search_index;
 pub mod settings;
 pub mod tags;
 pub mod text;
