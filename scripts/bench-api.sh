@@ -8,6 +8,7 @@
 #   BENCH_BIN=path/to/cardcrm   another build (e.g. the previous commit's, to compare back to back)
 #   BENCH_ONLY=search   only the runs whose name contains this word
 #   CARDCRM_SEARCH_CACHE_MS=0   the server without its search-box answer cache (measures the queries)
+#   BENCH_PER_WORD=1   then the server CPU per search for each word of the search mix alone (wrk -c1, 3 s each)
 # Every run prints the load average before it and the server's CPU time per request (user+system
 # from /proc, which the other load on the machine changes much less than the latencies).
 # Rate limits stay on (their cost is part of what is measured) with ceilings the load cannot reach.
@@ -57,9 +58,12 @@ request = function()
   return wrk.format("GET", "/api/v1/contacts?limit=25&page=" .. ((n * 7919) % 4000 + 1))
 end
 LUA
-cat > "$DIR/search.lua" <<'LUA'
-local words = {"smith", "m%C3%BCller", "ivanov", "schmidt", "johnson", "petrov", "martin", "garcia", "brown", "dubois",
-               "engineer", "manager", "gmbh", "sales", "9161", "smiht", "schmdit", "ivaonv"}
+WORDS=(smith m%C3%BCller ivanov schmidt johnson petrov martin garcia brown dubois
+       engineer manager gmbh sales 9161 smiht schmdit ivaonv)
+cat > "$DIR/search.lua" <<LUA
+local words = {$(printf '"%s", ' "${WORDS[@]}")}
+LUA
+cat >> "$DIR/search.lua" <<'LUA'
 local n = 0
 request = function()
   n = n + 1
@@ -85,6 +89,17 @@ for run in "list page 1:first.lua" "list pages 1-200:pages.lua" "list all 4000 p
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
   echo "    server CPU $(( ticks * 1000 / TICK )) ms for $requests requests: $(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
 done
+if [ -n "${BENCH_PER_WORD:-}" ]; then
+  echo "== server CPU per search, one word at a time (wrk -t1 -c1 -d3s)"
+  for w in "${WORDS[@]}"; do
+    before=$(cpu_ticks)
+    out=$(wrk -t1 -c1 -d3s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/contacts/search?limit=10&q=$w")
+    ticks=$(( $(cpu_ticks) - before ))
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    printf "    %-14s %6s requests  %s ms/request\n" "$w" "$requests" \
+      "$(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}')"
+  done
+fi
 echo "== server RSS: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s ' ' | tr '\n' ' ')"
 if [ -f target/site/pkg/cardcrm.wasm ]; then
   echo "== wasm bundle: $(stat -c %s target/site/pkg/cardcrm.wasm) bytes raw, $(gzip -9c target/site/pkg/cardcrm.wasm | wc -c) bytes gzip"
