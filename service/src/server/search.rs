@@ -17,7 +17,6 @@ use crate::text::{digits, has_cyrillic, transliterate};
 use crate::{Actor, AppResult, Services};
 use migration::search_words;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::time::Duration;
 
@@ -56,18 +55,13 @@ fn like_pattern(term: &str) -> String {
 }
 
 /// One query word and the stored words that may stand in for it, each with its similarity to
-/// the query word (the query word itself first, 1.0). A contact matches the group when its
-/// search text contains any of them.
+/// the query word (the query word itself first, 1.0).
 #[derive(Debug, Clone, PartialEq)]
 struct Group(Vec<(String, f64)>);
 
 impl Group {
     fn exact(term: &str) -> Self {
         Group(vec![(term.to_string(), 1.0)])
-    }
-
-    fn words(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(w, _)| w.as_str())
     }
 }
 
@@ -85,29 +79,22 @@ const HIT_COLUMNS: &str = "c.id, c.full_name, c.company, c.position, \
      (SELECT p.number FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.position, p.id LIMIT 1), \
      (SELECT e.address FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.position, e.id LIMIT 1)";
 
-/// The exact step as one statement selecting `columns` of contacts `c`: for every group, one of
-/// its words is a substring of the contact's search text; newest first, at most `limit`.
+/// The exact step as one statement selecting `columns` of contacts `c`: every one of `words` is
+/// a substring of the contact's search text; newest first, at most `limit`.
 ///
 /// SQLite: the FTS5 trigram index is walked newest first and joined to the contacts, so the walk
 /// stops at the `limit`-th live match (the trash, where most matches are not, is bounded by
 /// [`MATCH_CAP`] instead). Words shorter than a trigram are checked with LIKE on the rows found.
 /// PostgreSQL: ILIKE on `search_text`, which the pg_trgm GIN index serves.
-fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, limit: u64, trash: bool) -> Statement {
+fn exact_statement(backend: DatabaseBackend, words: &[String], columns: &str, limit: u64, trash: bool) -> Statement {
     let live = live_condition(trash);
     let mut values: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = vec![live.to_string()];
-    // On SQLite a group goes to the FTS expression when all its words are long enough to be
-    // trigram phrases (corrections always are; a short query word has none).
-    let in_fts = |g: &Group| backend == DatabaseBackend::Sqlite && g.words().all(|w| w.chars().count() >= 3);
-    let sqlite_fts = groups.iter().any(in_fts);
-    if sqlite_fts {
-        let expr = groups
-            .iter()
-            .filter(|g| in_fts(g))
-            .map(|g| any_of(g.words().map(fts_phrase).collect()))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        values.push(expr.into());
+    // On SQLite a word long enough to be a trigram phrase goes to the FTS expression.
+    let in_fts = |w: &&String| backend == DatabaseBackend::Sqlite && w.chars().count() >= 3;
+    let fts: Vec<String> = words.iter().filter(in_fts).map(|w| fts_phrase(w)).collect();
+    if !fts.is_empty() {
+        values.push(fts.join(" AND ").into());
         if trash {
             conds.push(format!(
                 "c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH {} ORDER BY rowid DESC LIMIT {MATCH_CAP})",
@@ -118,24 +105,15 @@ fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, li
         }
     }
     let op = if backend == DatabaseBackend::Postgres { "ILIKE" } else { "LIKE" };
-    for g in groups.iter().filter(|g| !in_fts(g)) {
-        let mut alts = Vec::new();
-        for w in g.words() {
-            values.push(like_pattern(w).into());
-            alts.push(format!("c.search_text {op} {}", ph(backend, values.len())));
-        }
-        conds.push(any_of(alts));
+    for w in words.iter().filter(|w| !in_fts(w)) {
+        values.push(like_pattern(w).into());
+        conds.push(format!("c.search_text {op} {}", ph(backend, values.len())));
     }
     values.push((limit as i64).into());
-    let (from, order) = if sqlite_fts && !trash {
+    let (from, order) = if !fts.is_empty() && !trash {
         // CROSS JOIN fixes the join order: the index walk outside, newest first (the planner
         // otherwise walks the live contacts and probes the index for each: 4 s instead of 0.2 ms).
         ("contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid", "contacts_fts.rowid DESC")
-    } else if backend == DatabaseBackend::Postgres && groups.iter().any(|g| g.0.len() > 1) {
-        // Corrected words ORed together: PostgreSQL misjudges how common they are and walks the
-        // primary key backwards filtering every row (`ivanov` OR …: 640 ms over 95,000 rows);
-        // `id + 0` leaves it the trigram index (BitmapOr, then sort the matches: 2–30 ms).
-        ("contacts c", "c.id + 0 DESC")
     } else {
         ("contacts c", "c.id DESC")
     };
@@ -145,19 +123,6 @@ fn exact_statement(backend: DatabaseBackend, groups: &[Group], columns: &str, li
         ph(backend, values.len())
     );
     Statement::from_sql_and_values(backend, sql, values)
-}
-
-/// One condition out of alternatives (FTS phrases or SQL conditions): `a`, or `(a OR b …)`.
-fn any_of(mut alts: Vec<String>) -> String {
-    if alts.len() == 1 {
-        alts.remove(0)
-    } else {
-        format!("({})", alts.join(" OR "))
-    }
-}
-
-fn exact_groups(terms: &[String]) -> Vec<Group> {
-    terms.iter().map(|t| Group::exact(t)).collect()
 }
 
 /// Ids of contacts matching `q`, best first, at most `limit`.
@@ -185,7 +150,7 @@ where
 {
     let backend = db.get_database_backend();
     let mut found: Vec<T> = Vec::new();
-    for r in db.query_all_raw(exact_statement(backend, &exact_groups(terms), columns, limit, trash)).await? {
+    for r in db.query_all_raw(exact_statement(backend, terms, columns, limit, trash)).await? {
         found.push(row(&r)?);
     }
     if (found.len() as u64) >= limit.min(10) {
@@ -211,33 +176,6 @@ where
     Ok(found)
 }
 
-/// A spelling of the query: one word of each group, as the positions of the words chosen.
-struct Spelling {
-    score: f64,
-    choice: Vec<usize>,
-}
-
-impl Ord for Spelling {
-    // Higher scores first; between equal scores the corrections of earlier words first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.score.total_cmp(&other.score).then_with(|| self.choice.cmp(&other.choice))
-    }
-}
-
-impl PartialEq for Spelling {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Spelling {}
-
-impl PartialOrd for Spelling {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// The spellings of the query made of the groups' words, closest first (by the sum of their
 /// words' similarities to the query words), at most `max`; the query itself (every word as typed)
 /// is left out, the exact step searched it. Best-first over the choices, so a long query with many
@@ -245,15 +183,18 @@ impl PartialOrd for Spelling {
 ///
 /// A contact matched by several spellings is found first by the closest of them; so contacts come
 /// ranked by how close, word for word, what they contain is to the query.
-fn spellings(groups: &[Group], max: usize) -> Vec<Vec<Group>> {
-    let score = |choice: &[usize]| choice.iter().zip(groups).map(|(i, g)| g.0[*i].1).sum::<f64>();
+fn spellings(groups: &[Group], max: usize) -> Vec<Vec<String>> {
+    // A spelling is the positions of the words chosen, queued under its score: a sum of
+    // similarities, never negative, so its bits order as its value does. Between equal scores the
+    // larger positions come first: the corrections of earlier words.
+    let score = |choice: &[usize]| choice.iter().zip(groups).map(|(i, g)| g.0[*i].1).sum::<f64>().to_bits();
     let first = vec![0; groups.len()];
-    let mut heap = BinaryHeap::from([Spelling { score: score(&first), choice: first.clone() }]);
+    let mut heap = BinaryHeap::from([(score(&first), first.clone())]);
     let mut queued: HashSet<Vec<usize>> = HashSet::from([first]);
     let mut out = Vec::new();
-    while let Some(Spelling { choice, .. }) = heap.pop() {
+    while let Some((_, choice)) = heap.pop() {
         if choice.iter().any(|i| *i > 0) {
-            out.push(choice.iter().zip(groups).map(|(i, g)| Group::exact(&g.0[*i].0)).collect());
+            out.push(choice.iter().zip(groups).map(|(i, g)| g.0[*i].0.clone()).collect());
             if out.len() >= max {
                 break;
             }
@@ -263,7 +204,7 @@ fn spellings(groups: &[Group], max: usize) -> Vec<Vec<Group>> {
                 let mut next = choice.clone();
                 next[k] += 1;
                 if queued.insert(next.clone()) {
-                    heap.push(Spelling { score: score(&next), choice: next });
+                    heap.push((score(&next), next));
                 }
             }
         }
@@ -375,7 +316,7 @@ mod tests {
     #[test]
     fn spellings_come_closest_first_without_the_query_itself() {
         let g = |alts: &[(&str, f64)]| Group(alts.iter().map(|(w, s)| (w.to_string(), *s)).collect());
-        let words = |sp: &[Group]| sp.iter().map(|g| g.0[0].0.as_str()).collect::<Vec<_>>().join(" ");
+        let words = |sp: &[String]| sp.join(" ");
         let groups = vec![g(&[("jhon", 1.0), ("john", 0.93), ("jon", 0.9)]), g(&[("smiht", 1.0), ("smith", 0.95)])];
         let all: Vec<String> = spellings(&groups, 10).iter().map(|s| words(s)).collect();
         assert_eq!(all, vec!["jhon smith", "john smiht", "jon smiht", "john smith", "jon smith"]);
@@ -394,10 +335,9 @@ mod tests {
     }
 
     #[test]
-    fn corrected_words_are_alternatives_in_one_indexed_statement() {
-        let groups =
-            vec![Group(vec![("smiht".into(), 1.0), ("smith".into(), 0.95)]), Group::exact("acme"), Group::exact("jo")];
-        let sql = |b| exact_statement(b, &groups, "c.id", 10, false);
+    fn the_words_of_a_query_are_one_indexed_statement() {
+        let words: Vec<String> = ["smith", "acme", "jo"].map(String::from).to_vec();
+        let sql = |b| exact_statement(b, &words, "c.id", 10, false);
         let sqlite = sql(DatabaseBackend::Sqlite);
         assert!(
             sqlite.sql.contains("contacts_fts MATCH ?") && sqlite.sql.contains("c.search_text LIKE ?"),
@@ -405,11 +345,12 @@ mod tests {
             sqlite.sql
         );
         let values = sqlite.values.unwrap().0;
-        assert_eq!(values[0], Value::from("(\"smiht\" OR \"smith\") AND \"acme\""));
+        assert_eq!(values[0], Value::from("\"smith\" AND \"acme\""));
         assert_eq!(values[1], Value::from("%jo%"));
         let pg = sql(DatabaseBackend::Postgres);
         assert!(
-            pg.sql.contains("(c.search_text ILIKE $1 OR c.search_text ILIKE $2) AND c.search_text ILIKE $3 AND c.search_text ILIKE $4"),
+            pg.sql.contains("c.search_text ILIKE $1 AND c.search_text ILIKE $2 AND c.search_text ILIKE $3")
+                && pg.sql.contains("ORDER BY c.id DESC"),
             "{}",
             pg.sql
         );
