@@ -21,8 +21,10 @@ pub const KEY_PREFIX: usize = 7;
 /// At most this many words of one search text are kept.
 pub const MAX_WORDS: usize = 64;
 
-fn is_cyrillic(c: char) -> bool {
-    ('\u{0400}'..='\u{04FF}').contains(&c)
+/// Whether `s` holds a Cyrillic letter (the Unicode Cyrillic block). The service's search text
+/// and query words use it too (`service::text::has_cyrillic`).
+pub fn has_cyrillic(s: &str) -> bool {
+    s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
 }
 
 /// The vocabulary words of a (lower-case) search text, distinct, in order of first appearance.
@@ -31,7 +33,7 @@ pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for w in text.split(|c: char| !c.is_alphanumeric()) {
         let n = w.chars().count();
-        if !(3..=32).contains(&n) || !w.chars().any(char::is_alphabetic) || w.chars().any(is_cyrillic) {
+        if !(3..=32).contains(&n) || !w.chars().any(char::is_alphabetic) || has_cyrillic(w) {
             continue;
         }
         let w = w.to_lowercase();

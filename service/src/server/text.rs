@@ -6,9 +6,9 @@ pub fn transliterate(s: &str) -> String {
     dedup::normalize::to_ascii_lower(s)
 }
 
-pub fn has_cyrillic(s: &str) -> bool {
-    s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
-}
+/// One definition for the search text, the query words and the search vocabulary, which the
+/// migration that creates it must reach too.
+pub use migration::search_words::has_cyrillic;
 
 /// E.164 form of `raw`, national numbers read in `region` (the dedup crate's normaliser, so the
 /// stored key and the duplicate keys agree).
