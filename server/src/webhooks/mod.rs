@@ -20,11 +20,12 @@ use crate::state::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
+use service::background::Task;
 use service::integrations::{self as integ, kind, BotUpdate, CardOutcome, IntegrationConfig, Progress};
 use service::{scans, AppError, Services};
 use std::sync::OnceLock;
 use std::time::Duration;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 /// Largest image downloaded from a chat (the same limit as an upload).
 pub const MAX_DOWNLOAD_BYTES: usize = scans::MAX_UPLOAD_BYTES;
@@ -246,10 +247,7 @@ impl Default for ProcessorOptions {
 
 /// Works recorded updates through their steps; one per process (several processes may share
 /// the database: each update is leased by one at a time).
-pub struct Processor {
-    stop: watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<()>,
-}
+pub struct Processor(Task);
 
 struct Ctx {
     svc: Services,
@@ -266,10 +264,9 @@ enum Step {
 
 impl Processor {
     pub fn start(svc: Services, opts: ProcessorOptions) -> Processor {
-        let (stop, mut stopped) = watch::channel(false);
         let ctx = Ctx { svc, client: http_client(opts.http_timeout), opts };
         let lease = (ctx.opts.http_timeout * 4).max(Duration::from_secs(60));
-        let handle = tokio::spawn(async move {
+        Processor(Task::spawn(|mut stopped| async move {
             loop {
                 if *stopped.borrow() {
                     break;
@@ -290,14 +287,12 @@ impl Processor {
                     r = stopped.changed() => if r.is_err() { break },
                 }
             }
-        });
-        Processor { stop, handle }
+        }))
     }
 
     /// Stops after the update in hand.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let _ = self.handle.await;
+        self.0.shutdown().await
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod answers;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod contacts;
 pub mod corrections;
 pub mod db;

@@ -16,6 +16,7 @@
 //!   only stores its result while the row is still the claim it made (same `attempts`).
 //! * Wake-ups through a [`tokio::sync::Notify`], with a poll every few seconds as a fallback.
 
+use crate::background::Task;
 use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
 use crate::{Actor, AppError, AppResult, Services};
 use chrono::Utc;
@@ -30,7 +31,7 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 /// Largest accepted upload.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -826,17 +827,13 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
 }
 
 /// The background reader of queued scans; one per process. Stop it with [`Worker::shutdown`].
-pub struct Worker {
-    stop: watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<()>,
-}
+pub struct Worker(Task);
 
 impl Worker {
     /// Keep reading queued scans; re-queue, at start and every [`SWEEP`], what a dead process
     /// left `processing` (see [`requeue_stale`]).
     pub fn start(svc: Services) -> Worker {
-        let (stop, mut stopped) = watch::channel(false);
-        let handle = tokio::spawn(async move {
+        Worker(Task::spawn(|mut stopped| async move {
             let mut swept: Option<Instant> = None;
             loop {
                 if *stopped.borrow() {
@@ -866,13 +863,11 @@ impl Worker {
                     r = stopped.changed() => if r.is_err() { break },
                 }
             }
-        });
-        Worker { stop, handle }
+        }))
     }
 
     /// Ask the worker to stop and wait for the scan in hand (if any) to be stored.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let _ = self.handle.await;
+        self.0.shutdown().await
     }
 }

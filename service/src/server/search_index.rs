@@ -11,10 +11,10 @@
 //! transaction each), so a contact write waits at most one step, never a whole rebuild.
 //! PostgreSQL needs none of this: its trigram index's pending list is autovacuum's work.
 
+use crate::background::Task;
 use crate::{AppResult, Services};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// At most this many index pages are written by one merge step (FTS5 pages are ~4 KB).
 pub const MERGE_PAGES: u32 = 500;
@@ -59,18 +59,14 @@ pub async fn merge(db: &DatabaseConnection) -> AppResult<usize> {
 
 /// The background merger of the search index; one per server process (SQLite only: on
 /// PostgreSQL it never starts a task). Stop it with [`Upkeep::shutdown`].
-pub struct Upkeep {
-    stop: watch::Sender<bool>,
-    handle: Option<tokio::task::JoinHandle<()>>,
-}
+pub struct Upkeep(Option<Task>);
 
 impl Upkeep {
     /// Every [`EVERY`], merge what the writes since the last pass (by this process or another,
     /// such as `cardcrm import`) left; a pass with nothing to merge costs one short transaction.
     pub fn start(svc: Services) -> Upkeep {
-        let (stop, mut stopped) = watch::channel(false);
-        let handle = (svc.db.get_database_backend() == DatabaseBackend::Sqlite).then(|| {
-            tokio::spawn(async move {
+        Upkeep((svc.db.get_database_backend() == DatabaseBackend::Sqlite).then(|| {
+            Task::spawn(|mut stopped| async move {
                 loop {
                     tokio::select! {
                         _ = tokio::time::sleep(EVERY) => {}
@@ -83,15 +79,13 @@ impl Upkeep {
                     }
                 }
             })
-        });
-        Upkeep { stop, handle }
+        }))
     }
 
     /// Stop the merger; a step in progress finishes first.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        if let Some(handle) = self.handle {
-            let _ = handle.await;
+        if let Some(task) = self.0 {
+            task.shutdown().await
         }
     }
 }
