@@ -26,7 +26,7 @@ mod pattern_matcher;
 use diagnostics::{DiagnosticLevel, Diagnostics};
 
 use fusions::{
-    AddSoftmaxFusion, ApproxGeluFusion, BatchNormalizationFusion, CastElimination,
+    AddSoftmaxFusion, AffineHardSwishFusion, ApproxGeluFusion, BatchNormalizationFusion, CastElimination,
     ComputeShapeFusion, ConvAddFusion, ConvBatchNormFusion, ConvIntegerToFloatFusion, Fusion,
     FusionError, FusionVisitor, GeluFusion, GroupedQueryAttentionMatMulFusion, IdentityFusion,
     LayerNormalizationFusion, MatMulAddFusion, MatMulIntegerToFloatFusion, MatMulScaleFusion,
@@ -667,6 +667,9 @@ impl GraphOptimizer {
 
         // Layout fusions
         fusions.push(TransposeFusion {});
+        // cardcrm patch (see PATCHED.md): after the upstream fusions, so that
+        // they take precedence where both match.
+        fusions.push(AffineHardSwishFusion {}.into_visitor());
 
         let max_iters = 3;
         for _ in 0..max_iters {

@@ -470,6 +470,131 @@ impl GetKernel<f32> for HardSwish {
 
 impl_operator_fn!(HardSwish, hard_swish, cfg_test);
 
+/// cardcrm patch (see PATCHED.md): a chain of element-wise steps fused into
+/// one pass, as PP-OCR's PP-LCNetV3 layers use it after each convolution:
+/// an optional affine step `x * scale + bias` (its "learnable affine block"),
+/// an optional `x * HardSigmoid(x)` (hard swish with the model's own alpha
+/// and beta), then another optional affine step.
+///
+/// Each step computes exactly what the unfused ONNX operators compute, in the
+/// same order (`Mul`, then `Add`; `alpha * x + beta` clamped to `[0, 1]`,
+/// then `Mul`; no fused multiply-add), so the output is bit-for-bit the
+/// unfused graph's. Created by `AffineHardSwishFusion`; the graph then reads
+/// and writes each activation once instead of up to five times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AffineHardSwish {
+    /// `[scale, bias]` of the first affine step.
+    pub pre: Option<[f32; 2]>,
+    /// `[alpha, beta]` of the `x * HardSigmoid(x)` step.
+    pub hard_sigmoid: Option<[f32; 2]>,
+    /// `[scale, bias]` of the last affine step.
+    pub post: Option<[f32; 2]>,
+}
+
+impl_operator!(AffineHardSwish, [FloatTensor]);
+
+impl GetKernel<f32> for AffineHardSwish {
+    fn get_kernel(&self) -> impl UnaryKernel<f32> + Send + Sync {
+        AffineHardSwishKernel(self.clone())
+    }
+}
+
+struct AffineHardSwishKernel(AffineHardSwish);
+
+impl AffineHardSwishKernel {
+    /// One element. `PRE`, `HS` and `POST` say which steps are present, so
+    /// that each combination compiles to a branch-free loop.
+    #[inline(always)]
+    fn eval<const PRE: bool, const HS: bool, const POST: bool>(
+        pre: [f32; 2],
+        hs: [f32; 2],
+        post: [f32; 2],
+        x: f32,
+    ) -> f32 {
+        let mut y = x;
+        if PRE {
+            y = y * pre[0];
+            y = y + pre[1];
+        }
+        if HS {
+            let gate = (hs[0] * y + hs[1]).clamp(0., 1.);
+            y = y * gate;
+        }
+        if POST {
+            y = y * post[0];
+            y = y + post[1];
+        }
+        y
+    }
+
+    #[inline(always)]
+    fn map_mut_impl<const PRE: bool, const HS: bool, const POST: bool>(&self, data: &mut [f32]) {
+        let op = &self.0;
+        let pre = op.pre.unwrap_or_default();
+        let hs = op.hard_sigmoid.unwrap_or_default();
+        let post = op.post.unwrap_or_default();
+        for x in data {
+            *x = Self::eval::<PRE, HS, POST>(pre, hs, post, *x);
+        }
+    }
+
+    #[inline(always)]
+    fn map_mut_any(&self, data: &mut [f32]) {
+        let op = &self.0;
+        match (op.pre.is_some(), op.hard_sigmoid.is_some(), op.post.is_some()) {
+            (false, false, false) => {}
+            (true, false, false) => self.map_mut_impl::<true, false, false>(data),
+            (false, true, false) => self.map_mut_impl::<false, true, false>(data),
+            (true, true, false) => self.map_mut_impl::<true, true, false>(data),
+            (false, false, true) => self.map_mut_impl::<false, false, true>(data),
+            (true, false, true) => self.map_mut_impl::<true, false, true>(data),
+            (false, true, true) => self.map_mut_impl::<false, true, true>(data),
+            (true, true, true) => self.map_mut_impl::<true, true, true>(data),
+        }
+    }
+
+    /// [`Self::map_mut_any`] compiled for AVX2 (wider vectors; the arithmetic
+    /// is the same IEEE single-precision operations).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn map_mut_avx2(&self, data: &mut [f32]) {
+        self.map_mut_any(data)
+    }
+
+    fn have_avx2() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+            *AVX2.get_or_init(|| is_x86_feature_detected!("avx2"))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+}
+
+impl UnaryKernel<f32> for AffineHardSwishKernel {
+    fn map<'dst>(&self, src: &[f32], dst: &'dst mut [MaybeUninit<f32>]) -> &'dst mut [f32] {
+        debug_assert_eq!(src.len(), dst.len());
+        for (d, s) in dst.iter_mut().zip(src) {
+            d.write(*s);
+        }
+        // Safety: every element was written above.
+        let dst = unsafe { dst.assume_init() };
+        self.map_mut(dst);
+        dst
+    }
+
+    fn map_mut(&self, src: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if Self::have_avx2() {
+            // Safety: AVX2 support was checked.
+            unsafe { self.map_mut_avx2(src) };
+            return;
+        }
+        self.map_mut_any(src)
+    }
+}
+
 #[derive(Debug)]
 pub struct IsInf {}
 

@@ -14,10 +14,10 @@ use crate::graph::{
 use crate::operator::Operator;
 use crate::ops::transform_inputs::TransformInputsBuilder;
 use crate::ops::{
-    AddSoftmax, BatchNormalization, Cast, ComputeShape, Conv, ConvInteger, ConvIntegerToFloat,
-    FusedMatMul, Gelu, GroupedQueryAttentionMatMul, LayerNormalization, MatMulIntegerToFloat,
-    RMSNormalization, Reciprocal, ReduceMean, RepeatInterleave, Shape, Silu, Softmax, Swish,
-    SymbolInfo, Transpose,
+    AddSoftmax, AffineHardSwish, BatchNormalization, Cast, ComputeShape, Conv, ConvInteger,
+    ConvIntegerToFloat, FusedMatMul, Gelu, GroupedQueryAttentionMatMul, HardSigmoid,
+    LayerNormalization, MatMulIntegerToFloat, RMSNormalization, Reciprocal, ReduceMean,
+    RepeatInterleave, Shape, Silu, Softmax, Swish, SymbolInfo, Transpose,
 };
 use crate::optimize::pattern_matcher::{Match, Pattern};
 use crate::value::ValueType;
@@ -613,6 +613,116 @@ impl PatternFusion for SwishFusion {
             .get_scalar(alpha_input)
             .ok_or(FusionError::CheckFailed("alpha not a scalar"))?;
         Ok(Swish { alpha })
+    }
+}
+
+/// cardcrm patch (see PATCHED.md): fuse the element-wise chain that follows
+/// each convolution in PP-OCR's PP-LCNetV3 models,
+/// `((x * s1 + b1) as y) * HardSigmoid(y) * s2 + b2` (affine, hard swish,
+/// affine, with single-value constants), or any part of it that contains
+/// one of the affine steps or the hard swish, into one [`AffineHardSwish`]
+/// pass. The fused operator computes the same IEEE operations in the same
+/// order, so the results are bit-identical.
+pub struct AffineHardSwishFusion {}
+
+impl AffineHardSwishFusion {
+    fn affine(x: Pattern, scale: &'static str, bias: &'static str) -> Pattern {
+        x * Pattern::const_symbol(scale) + Pattern::const_symbol(bias)
+    }
+
+    fn hard_swish(x: Pattern) -> Pattern {
+        x.clone() * Pattern::unary_op("HardSigmoid", x).with_name("hard_sigmoid")
+    }
+
+    /// Value of a single-element constant, if its rank is not above `max_rank`
+    /// (so that broadcasting it does not change the output's shape).
+    fn scalar(
+        pat_match: &Match,
+        g: &Graph,
+        name: &str,
+        max_rank: usize,
+    ) -> Result<Option<f32>, FusionError> {
+        let Some(id) = pat_match.node_id(name) else {
+            return Ok(None);
+        };
+        let value = g.get_scalar::<f32>(id).ok_or(FusionError::CheckFailed(
+            "affine constant is not one f32 value",
+        ))?;
+        let rank = g
+            .get_rank(id)
+            .ok_or(FusionError::CheckFailed("affine constant has no rank"))?;
+        if rank > max_rank {
+            return Err(FusionError::CheckFailed("affine constant would broadcast"));
+        }
+        Ok(Some(value))
+    }
+}
+
+impl PatternFusion for AffineHardSwishFusion {
+    type Operator = AffineHardSwish;
+
+    fn name(&self) -> &str {
+        "AffineHardSwishFusion"
+    }
+
+    fn pattern(&self) -> Pattern {
+        let x = Pattern::symbol("x");
+        let pre = Self::affine(x.clone(), "pre_scale", "pre_bias");
+        // Longest chains first: the graph is visited from the outputs, so the
+        // last step of a chain is tried before its earlier steps.
+        Pattern::any_of(vec![
+            Self::affine(Self::hard_swish(pre.clone()), "post_scale", "post_bias"),
+            Self::affine(Self::hard_swish(x.clone()), "post_scale", "post_bias"),
+            Self::hard_swish(pre.clone()),
+            Self::hard_swish(x.clone()),
+            pre,
+        ])
+    }
+
+    fn inputs(&self) -> &[&str] {
+        &["x"]
+    }
+
+    fn maybe_fuse(&self, pat_match: &Match, g: &Graph) -> Result<AffineHardSwish, FusionError> {
+        let x_id = pat_match.node_id("x").expect("missing symbol");
+        // The fused operator's output has the input's shape: the constants
+        // must not add dimensions through broadcasting.
+        let x_rank = g
+            .get_rank(x_id)
+            .ok_or(FusionError::CheckFailed("input rank unknown"))?;
+        let pair = |scale: &str, bias: &str| -> Result<Option<[f32; 2]>, FusionError> {
+            match (
+                Self::scalar(pat_match, g, scale, x_rank)?,
+                Self::scalar(pat_match, g, bias, x_rank)?,
+            ) {
+                (Some(s), Some(b)) => Ok(Some([s, b])),
+                (None, None) => Ok(None),
+                _ => Err(FusionError::CheckFailed("incomplete affine step")),
+            }
+        };
+        let pre = pair("pre_scale", "pre_bias")?;
+        // An affine step alone after a MatMul is left to the MatMul fusions.
+        if pat_match.node_id("hard_sigmoid").is_none()
+            && g.get_source_node(x_id)
+                .is_some_and(|(_, op)| op.operator().name() == "MatMul")
+        {
+            return Err(FusionError::NoMatch);
+        }
+        let post = pair("post_scale", "post_bias")?;
+        let hard_sigmoid = match pat_match.node_id("hard_sigmoid") {
+            Some(id) => {
+                let op = g
+                    .get_operator::<HardSigmoid>(id)
+                    .ok_or(FusionError::NoMatch)?;
+                Some([op.alpha, op.beta])
+            }
+            None => None,
+        };
+        Ok(AffineHardSwish {
+            pre,
+            hard_sigmoid,
+            post,
+        })
     }
 }
 

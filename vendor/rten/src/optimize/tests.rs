@@ -1939,3 +1939,108 @@ fn test_shape_inference_constants_shared_by_values_with_different_types() {
         .expect("expected a constant operand");
     assert_eq!(scale.as_vector(), Some([2f32, 3.].as_slice()));
 }
+
+// cardcrm patch (see PATCHED.md): the PP-LCNetV3 element-wise chain
+// `affine -> x * HardSigmoid(x) -> affine` and its parts become one
+// `AffineHardSwish` pass with bit-identical results.
+#[test]
+fn test_fuse_affine_hard_swish() {
+    use crate::ops::{AffineHardSwish, HardSigmoid};
+    use crate::value::ValueOrView;
+    use rten_tensor::prelude::*;
+    use rten_tensor::rng::XorShiftRng;
+
+    #[derive(Debug)]
+    struct Case {
+        pre: bool,
+        hard_swish: bool,
+        post: bool,
+    }
+
+    let cases = [
+        Case {
+            pre: true,
+            hard_swish: true,
+            post: true,
+        },
+        Case {
+            pre: false,
+            hard_swish: true,
+            post: true,
+        },
+        Case {
+            pre: true,
+            hard_swish: true,
+            post: false,
+        },
+        Case {
+            pre: false,
+            hard_swish: true,
+            post: false,
+        },
+        Case {
+            pre: true,
+            hard_swish: false,
+            post: false,
+        },
+    ];
+
+    cases.test_each(|case| {
+        let shape = [1, 3, 5, 37];
+        let dims: Vec<Dimension> = shape.iter().map(|&d| Dimension::from(d)).collect();
+        // Single-value constants shaped `[1]` as in the PP-OCR models.
+        let scalar = |v: f32| Tensor::from_data(&[1], vec![v]);
+        let build = || {
+            let x = Expr::value_with_info("x", ValueType::Tensor(DataType::Float), &dims);
+            let mut y = x;
+            if case.pre {
+                y = y * scalar(1.137) + scalar(-0.261);
+            }
+            if case.hard_swish {
+                y = y.clone()
+                    * y.unary(HardSigmoid {
+                        alpha: 0.16666667,
+                        beta: 0.5,
+                    });
+            }
+            if case.post {
+                y = y * scalar(0.931) + scalar(0.047);
+            }
+            y.build_graph(["x"])
+        };
+
+        let graph = build();
+        let optimized = optimize_graph(build()).unwrap();
+        let (_, op) = optimized
+            .get_source_node(optimized.output_ids()[0])
+            .unwrap();
+        let fused = op
+            .operator()
+            .downcast_ref::<AffineHardSwish>()
+            .expect("AffineHardSwish");
+        assert_eq!(fused.pre.is_some(), case.pre);
+        assert_eq!(fused.hard_sigmoid.is_some(), case.hard_swish);
+        assert_eq!(fused.post.is_some(), case.post);
+
+        // Same bits as the unfused graph, on values around the hard sigmoid's
+        // corners.
+        let mut rng = XorShiftRng::new(17);
+        let input = Tensor::<f32>::rand(&shape, &mut rng).map(|v| v * 12. - 6.);
+        let run = |g: &Graph| -> Vec<u32> {
+            let x_id = g.input_ids()[0];
+            let out = g
+                .run(
+                    vec![(x_id, ValueOrView::from(input.view()))],
+                    g.output_ids(),
+                    None,
+                    None,
+                )
+                .unwrap()
+                .remove(0);
+            let out: Tensor<f32> = out.try_into().unwrap();
+            assert_eq!(out.shape(), &shape);
+            out.iter().map(|v| v.to_bits()).collect()
+        };
+        assert_eq!(run(&optimized), run(&graph));
+    })
+}
