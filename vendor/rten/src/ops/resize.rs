@@ -146,21 +146,48 @@ fn nearest_resize(
         }
     };
 
-    let mut n_init = 0;
-    for y in 0..rows {
-        let in_y = round_coord(
-            input_coord(y, inv_scale_y, coord_mode, in_rows, rows).clamp(0., in_rows as f32 - 1.),
-        );
-        for x in 0..cols {
-            let in_x = round_coord(
+    // cardcrm patch (see PATCHED.md): the source row and column of each
+    // output row and column are computed once, then each output row is
+    // copied from its source row, channel by channel. Upstream looped over
+    // the channels innermost, with a strided write and a coordinate
+    // computation per element. Same values.
+    let in_ys: Vec<usize> = (0..rows)
+        .map(|y| {
+            round_coord(
+                input_coord(y, inv_scale_y, coord_mode, in_rows, rows)
+                    .clamp(0., in_rows as f32 - 1.),
+            )
+        })
+        .collect();
+    let in_xs: Vec<usize> = (0..cols)
+        .map(|x| {
+            round_coord(
                 input_coord(x, inv_scale_x, coord_mode, in_cols, cols)
                     .clamp(0., in_cols as f32 - 1.),
-            );
+            )
+        })
+        .collect();
 
-            for c in 0..chans {
-                output[[c, y, x]].write(input[[c, in_y, in_x]]);
-                n_init += 1;
+    let mut n_init = 0;
+    for c in 0..chans {
+        let in_chan = input.slice([c]);
+        let mut out_chan = output.slice_mut([c]);
+        for (y, &in_y) in in_ys.iter().enumerate() {
+            let in_row = in_chan.slice([in_y]);
+            let mut out_row = out_chan.slice_mut([y]);
+            match (in_row.data(), out_row.data_mut()) {
+                (Some(src), Some(dst)) => {
+                    for (d, &in_x) in dst.iter_mut().zip(&in_xs) {
+                        d.write(src[in_x]);
+                    }
+                }
+                _ => {
+                    for (x, &in_x) in in_xs.iter().enumerate() {
+                        out_row[[x]].write(in_row[[in_x]]);
+                    }
+                }
             }
+            n_init += cols;
         }
     }
     assert!(n_init == output.len());
