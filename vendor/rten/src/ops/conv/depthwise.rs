@@ -83,6 +83,44 @@ trait DepthwiseConvKernel<X, W, Y> {
         input_zero: X,
         kernel_zero: W,
     );
+
+    /// Compute the `out_h` output rows of one channel (row `y` starts at
+    /// `out_chan[y * out_row_stride]` and has `out_row_len` columns).
+    ///
+    /// cardcrm patch: the default computes each row with
+    /// [`compute_row`](Self::compute_row), as upstream's caller did; a kernel
+    /// can override it to share per-row setup between the rows of a channel.
+    fn compute_channel(
+        &self,
+        params: &ConvParams,
+        out_chan: &mut [MaybeUninit<Y>],
+        out_row_stride: usize,
+        out_row_len: usize,
+        out_h: usize,
+        out_init: Y,
+        image_chan: &[X],
+        kernel_chan: NdTensorView<W, 2>,
+        input_zero: X,
+        kernel_zero: W,
+    ) where
+        X: Copy,
+        W: Copy,
+        Y: Copy,
+    {
+        for out_y in 0..out_h {
+            let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
+            self.compute_row(
+                params,
+                out_row,
+                out_y,
+                out_init,
+                image_chan,
+                kernel_chan,
+                input_zero,
+                kernel_zero,
+            );
+        }
+    }
 }
 
 /// How [`GenericDepthwiseConvKernel`] computes f32 rows when `stride_w == 1`.
@@ -210,6 +248,47 @@ impl DepthwiseConvKernel<f32, f32, f32> for GenericDepthwiseConvKernel {
             }
         }
     }
+
+    fn compute_channel(
+        &self,
+        params: &ConvParams,
+        out_chan: &mut [MaybeUninit<f32>],
+        out_row_stride: usize,
+        out_row_len: usize,
+        out_h: usize,
+        out_init: f32,
+        image_chan: &[f32],
+        kernel_chan: NdTensorView<f32, 2>,
+        input_zero: f32,
+        kernel_zero: f32,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if params.stride_w == 1 && self.stride1 == Stride1Impl::Avx2 {
+            return compute_channel_f32_stride1_one_pass(
+                params,
+                out_chan,
+                out_row_stride,
+                out_row_len,
+                out_h,
+                out_init,
+                image_chan,
+                kernel_chan,
+            );
+        }
+        for out_y in 0..out_h {
+            let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
+            self.compute_row(
+                params,
+                out_row,
+                out_y,
+                out_init,
+                image_chan,
+                kernel_chan,
+                input_zero,
+                kernel_zero,
+            );
+        }
+    }
 }
 
 /// Return the input row used by kernel row `k_y` for output row `out_y`, or
@@ -299,9 +378,38 @@ fn compute_row_f32_stride1_one_pass(
     kernel_chan: NdTensorView<f32, 2>,
 ) {
     debug_assert_eq!(params.stride_w, 1);
-    let kernel_view = kernel_chan.weakly_checked_view();
     let out_w = out_row.len();
+    let (taps, lo, hi) = stride1_taps(params, image_chan, kernel_chan, out_y, out_w);
 
+    // Safety: AVX2 is only selected when the CPU supports it (`Stride1Impl::detect`,
+    // or a test that checks first). `taps` were built from this row's input rows and
+    // column ranges, `lo..hi` is where all of them are in range, and `out_row` has
+    // `out_w` elements.
+    unsafe {
+        one_pass_row_avx2(
+            out_row.as_mut_ptr() as *mut f32,
+            out_w,
+            lo,
+            hi,
+            out_init,
+            &taps,
+            0,
+        )
+    };
+}
+
+/// Kernel taps of output row `out_y` for the stride-1 one-pass kernel, and
+/// the columns `lo..hi` where all of them are in range (`out_w..out_w` if
+/// there are none).
+#[cfg(target_arch = "x86_64")]
+fn stride1_taps(
+    params: &ConvParams,
+    image_chan: &[f32],
+    kernel_chan: NdTensorView<f32, 2>,
+    out_y: usize,
+    out_w: usize,
+) -> (SmallVec<[Tap; INLINE_TAPS]>, usize, usize) {
+    let kernel_view = kernel_chan.weakly_checked_view();
     let mut taps: SmallVec<[Tap; INLINE_TAPS]> = SmallVec::new();
     for k_y in 0..params.kernel_h {
         let Some(in_row) = input_row(params, image_chan, out_y, k_y) else {
@@ -331,21 +439,71 @@ fn compute_row_f32_stride1_one_pass(
     let lo = taps.iter().map(|t| t.out_start).max().unwrap_or(0);
     let hi = taps.iter().map(|t| t.out_end).min().unwrap_or(out_w);
     let (lo, hi) = if lo < hi { (lo, hi) } else { (out_w, out_w) };
+    (taps, lo, hi)
+}
 
-    // Safety: AVX2 is only selected when the CPU supports it (`Stride1Impl::detect`,
-    // or a test that checks first). `taps` were built from this row's input rows and
-    // column ranges, `lo..hi` is where all of them are in range, and `out_row` has
-    // `out_w` elements.
-    unsafe {
-        one_pass_row_avx2(
-            out_row.as_mut_ptr() as *mut f32,
-            out_w,
-            lo,
-            hi,
-            out_init,
-            &taps,
-        )
+/// All rows of one channel with `stride_w == 1`, one pass per row.
+///
+/// The rows whose kernel rows are all inside the input (all but the few at
+/// the top and bottom edges) have the same taps, `stride_h` input rows
+/// further down for each next row: their tap list is built once, for the
+/// first of them, and the others read it shifted. The edge rows build their
+/// own ([`compute_row_f32_stride1_one_pass`]). Same taps as per row, so the
+/// same bits.
+#[cfg(target_arch = "x86_64")]
+fn compute_channel_f32_stride1_one_pass(
+    params: &ConvParams,
+    out_chan: &mut [MaybeUninit<f32>],
+    out_row_stride: usize,
+    out_row_len: usize,
+    out_h: usize,
+    out_init: f32,
+    image_chan: &[f32],
+    kernel_chan: NdTensorView<f32, 2>,
+) {
+    debug_assert_eq!(params.stride_w, 1);
+    let all_rows_inside = |out_y: usize| {
+        (0..params.kernel_h).all(|k_y| {
+            let in_y = out_y * params.stride_h + k_y * params.dilation_y;
+            in_y >= params.pad_top && in_y < params.in_h + params.pad_top
+        })
     };
+    // (first inside row, its taps, lo, hi)
+    let mut inside: Option<(usize, SmallVec<[Tap; INLINE_TAPS]>, usize, usize)> = None;
+    for out_y in 0..out_h {
+        let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
+        if !all_rows_inside(out_y) {
+            compute_row_f32_stride1_one_pass(
+                params,
+                out_row,
+                out_y,
+                out_init,
+                image_chan,
+                kernel_chan,
+            );
+            continue;
+        }
+        let (y0, taps, lo, hi) = inside.get_or_insert_with(|| {
+            let (taps, lo, hi) = stride1_taps(params, image_chan, kernel_chan, out_y, out_row_len);
+            (out_y, taps, lo, hi)
+        });
+        // Row `out_y`'s input rows are `(out_y - y0) * stride_h` rows below row `y0`'s.
+        let shift = (out_y - *y0) * params.stride_h * params.in_row_stride;
+        // Safety: as in `compute_row_f32_stride1_one_pass`: with `shift`, each
+        // tap points exactly where the tap built for row `out_y` would (all its
+        // kernel rows are inside the input, like row `y0`'s).
+        unsafe {
+            one_pass_row_avx2(
+                out_row.as_mut_ptr() as *mut f32,
+                out_row_len,
+                *lo,
+                *hi,
+                out_init,
+                taps,
+                shift,
+            )
+        };
+    }
 }
 
 /// f32 row with `stride_w > 1`, all kernel taps in one pass over the row.
@@ -441,6 +599,7 @@ fn compute_row_f32_strided_one_pass(
                 hi,
                 out_init,
                 &taps,
+                0,
             )
         };
     });
@@ -489,7 +648,7 @@ unsafe fn split_phases_avx2(row: &[f32], stride: usize, phase_len: usize, slot: 
 ///
 /// The CPU must support AVX2. `out` must be valid for writes of `out_w` values.
 /// For each tap and each column `x` in `tap.out_start..tap.out_end` (which
-/// must be within `0..out_w`), `tap.base.wrapping_add(x)` must be valid for
+/// must be within `0..out_w`), `tap.base.wrapping_add(shift + x)` must be valid for
 /// reads, and if `lo < hi` every tap's range must contain `lo..hi`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -500,6 +659,7 @@ unsafe fn one_pass_row_avx2(
     hi: usize,
     init: f32,
     taps: &[Tap],
+    shift: usize,
 ) {
     use std::arch::x86_64::{
         __m256, __m256i, _mm256_add_ps, _mm256_and_si256, _mm256_blendv_ps, _mm256_castsi256_ps,
@@ -512,12 +672,18 @@ unsafe fn one_pass_row_avx2(
     /// Blocks of columns `starts[j]..starts[j] + 8`, all taps in range.
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn interior<const N: usize>(out: *mut f32, starts: [usize; N], init: f32, taps: &[Tap]) {
+    unsafe fn interior<const N: usize>(
+        out: *mut f32,
+        starts: [usize; N],
+        init: f32,
+        taps: &[Tap],
+        shift: usize,
+    ) {
         let mut acc = [_mm256_set1_ps(init); N];
         for tap in taps {
             let w = _mm256_set1_ps(tap.weight);
             for j in 0..N {
-                let v = unsafe { _mm256_loadu_ps(tap.base.wrapping_add(starts[j])) };
+                let v = unsafe { _mm256_loadu_ps(tap.base.wrapping_add(shift + starts[j])) };
                 acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(v, w));
             }
         }
@@ -536,6 +702,7 @@ unsafe fn one_pass_row_avx2(
         starts: [usize; N],
         init: f32,
         taps: &[Tap],
+        shift: usize,
     ) {
         let lane_idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         let mut acc: [__m256; N] = [_mm256_set1_ps(init); N];
@@ -543,7 +710,7 @@ unsafe fn one_pass_row_avx2(
             let w = _mm256_set1_ps(tap.weight);
             for j in 0..N {
                 let x = starts[j];
-                let p = tap.base.wrapping_add(x);
+                let p = tap.base.wrapping_add(shift + x);
                 if tap.out_start <= x && x + LANES <= tap.out_end {
                     let v = unsafe { _mm256_loadu_ps(p) };
                     acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(v, w));
@@ -582,7 +749,7 @@ unsafe fn one_pass_row_avx2(
     }
 
     if out_w < LANES {
-        unsafe { edge(out, out_w, [0], init, taps) };
+        unsafe { edge(out, out_w, [0], init, taps, shift) };
         return;
     }
 
@@ -613,10 +780,10 @@ unsafe fn one_pass_row_avx2(
     }
     let mut pairs = edges.chunks_exact(2);
     for pair in pairs.by_ref() {
-        unsafe { edge(out, out_w, [pair[0], pair[1]], init, taps) };
+        unsafe { edge(out, out_w, [pair[0], pair[1]], init, taps, shift) };
     }
     if let [x] = pairs.remainder() {
-        unsafe { edge(out, out_w, [*x], init, taps) };
+        unsafe { edge(out, out_w, [*x], init, taps, shift) };
     }
 
     if hi < lo + LANES {
@@ -630,6 +797,7 @@ unsafe fn one_pass_row_avx2(
                 [x, x + LANES, x + 2 * LANES, x + 3 * LANES],
                 init,
                 taps,
+                shift,
             )
         };
         x += 4 * LANES;
@@ -637,10 +805,10 @@ unsafe fn one_pass_row_avx2(
     let last = hi - LANES;
     match (hi - x).div_ceil(LANES) {
         0 => {}
-        1 => unsafe { interior(out, [last], init, taps) },
-        2 => unsafe { interior(out, [x, last], init, taps) },
-        3 => unsafe { interior(out, [x, x + LANES, last], init, taps) },
-        _ => unsafe { interior(out, [x, x + LANES, x + 2 * LANES, last], init, taps) },
+        1 => unsafe { interior(out, [last], init, taps, shift) },
+        2 => unsafe { interior(out, [x, last], init, taps, shift) },
+        3 => unsafe { interior(out, [x, x + LANES, last], init, taps, shift) },
+        _ => unsafe { interior(out, [x, x + LANES, x + 2 * LANES, last], init, taps, shift) },
     }
 }
 
@@ -774,22 +942,21 @@ impl<X: Copy + Default + Sync, W: Copy + Default + Sync, Y: Copy + Default>
 
             let kernel_zero = kernel_zero.map(|kz| kz[c]).unwrap_or_default();
 
-            for out_y in 0..out_h {
-                // Here and in the `compute_row` implementation we use manual
-                // slicing of the input data rather than tensor `slice` methods
-                // for efficiency.
-                let out_row = &mut out_chan_data[out_y * out_row_stride..][..out_row_len];
-                self.kernel.compute_row(
-                    &conv_params,
-                    out_row,
-                    out_y,
-                    init_value,
-                    in_chan_data,
-                    kernel_view,
-                    input_zero,
-                    kernel_zero,
-                );
-            }
+            // Here and in the `compute_row` implementation we use manual
+            // slicing of the input data rather than tensor `slice` methods
+            // for efficiency.
+            self.kernel.compute_channel(
+                &conv_params,
+                out_chan_data,
+                out_row_stride,
+                out_row_len,
+                out_h,
+                init_value,
+                in_chan_data,
+                kernel_view,
+                input_zero,
+                kernel_zero,
+            );
         }
     }
 
