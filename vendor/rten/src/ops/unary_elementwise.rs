@@ -561,14 +561,10 @@ impl AffineHardSwishKernel {
         self.map_mut_any(data)
     }
 
+    #[cfg(target_arch = "x86_64")]
     fn have_avx2() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        {
-            static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-            *AVX2.get_or_init(|| is_x86_feature_detected!("avx2"))
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        false
+        static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVX2.get_or_init(|| is_x86_feature_detected!("avx2"))
     }
 }
 
