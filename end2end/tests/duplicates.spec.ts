@@ -102,6 +102,7 @@ test("a near-duplicate is flagged while typing, merged choosing a field from eac
   await expect(page.locator(".merges")).toContainText("undone");
   await expect(page.locator("section.details")).toContainText("CTO");
   await expect(page.locator("section.details")).not.toContainText("Acme International");
+  await page.screenshot({ path: `test-results/merge-undone-${info.project.name}.png`, fullPage: true });
   await page.goto(`/contacts/${secondId}`);
   await hydrated(page);
   await expect(page.locator("section.details")).toContainText("Acme International");

@@ -66,6 +66,10 @@ pub fn ContactPage() -> impl IntoView {
         editing.set(false);
         history.refetch();
     });
+    let on_undone = Callback::new(move |_| {
+        contact.refetch();
+        history.refetch();
+    });
     view! {
         <p class="crumbs"><A href="/">{t!(i18n, contact.back)}</A></p>
         <ErrorBox error=action_error/>
@@ -100,7 +104,7 @@ pub fn ContactPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || id.get().map(|cid| view! { <crate::pages::merge::MergeHistory contact_id=cid/> })}
+        {move || id.get().map(|cid| view! { <crate::pages::merge::MergeHistory contact_id=cid on_undone=on_undone/> })}
         <section class="card">
             <h2>{t!(i18n, contact.history)}</h2>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>

@@ -4,7 +4,7 @@
 //! "looks like …" warning while a new contact is typed.
 
 use crate::api::{self, error_text};
-use crate::components::{hard_navigate, ErrorBox};
+use crate::components::ErrorBox;
 use crate::lang::{field_label, fill_in, t, t_string, td_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -387,15 +387,17 @@ fn MergePreview(c: Contact) -> impl IntoView {
 }
 
 /// On a contact's page: what it was merged into, and the merges it took part in, with Undo.
+/// `on_undone` runs after an undo succeeds: every field of the contact may have changed back, so
+/// the page reads what it shows again (in place: no page load).
 #[component]
-pub fn MergeHistory(contact_id: i64) -> impl IntoView {
+pub fn MergeHistory(contact_id: i64, on_undone: Callback<()>) -> impl IntoView {
     // Loaded in the browser only (no async content to hydrate).
     let merges = LocalResource::new(move || api::contact_merges(contact_id));
     let undo = Action::new(|id: &i64| api::undo_merge(*id));
     Effect::new(move |_| {
         if let Some(Ok(_)) = undo.value().get() {
-            // Every field of the contacts may have changed back: load the page afresh.
-            hard_navigate(&format!("/contacts/{contact_id}"));
+            merges.refetch();
+            on_undone.run(());
         }
     });
     let error = Signal::derive(move || undo.value().get().and_then(Result::err).map(|e| error_text(&e)));
