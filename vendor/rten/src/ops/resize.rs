@@ -151,22 +151,18 @@ fn nearest_resize(
     // copied from its source row, channel by channel. Upstream looped over
     // the channels innermost, with a strided write and a coordinate
     // computation per element. Same values.
-    let in_ys: Vec<usize> = (0..rows)
-        .map(|y| {
-            round_coord(
-                input_coord(y, inv_scale_y, coord_mode, in_rows, rows)
-                    .clamp(0., in_rows as f32 - 1.),
-            )
-        })
-        .collect();
-    let in_xs: Vec<usize> = (0..cols)
-        .map(|x| {
-            round_coord(
-                input_coord(x, inv_scale_x, coord_mode, in_cols, cols)
-                    .clamp(0., in_cols as f32 - 1.),
-            )
-        })
-        .collect();
+    let source = |len: usize, inv_scale: f32, in_len: usize| -> Vec<usize> {
+        (0..len)
+            .map(|i| {
+                round_coord(
+                    input_coord(i, inv_scale, coord_mode, in_len, len)
+                        .clamp(0., in_len as f32 - 1.),
+                )
+            })
+            .collect()
+    };
+    let in_ys = source(rows, inv_scale_y, in_rows);
+    let in_xs = source(cols, inv_scale_x, in_cols);
 
     let mut n_init = 0;
     for c in 0..chans {

@@ -560,12 +560,6 @@ impl AffineHardSwishKernel {
     unsafe fn map_mut_avx2(&self, data: &mut [f32]) {
         self.map_mut_any(data)
     }
-
-    #[cfg(target_arch = "x86_64")]
-    fn have_avx2() -> bool {
-        static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *AVX2.get_or_init(|| is_x86_feature_detected!("avx2"))
-    }
 }
 
 impl UnaryKernel<f32> for AffineHardSwishKernel {
@@ -582,7 +576,8 @@ impl UnaryKernel<f32> for AffineHardSwishKernel {
 
     fn map_mut(&self, src: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if Self::have_avx2() {
+        // std caches the CPU feature check.
+        if is_x86_feature_detected!("avx2") {
             // Safety: AVX2 support was checked.
             unsafe { self.map_mut_avx2(src) };
             return;

@@ -88,8 +88,9 @@ trait DepthwiseConvKernel<X, W, Y> {
     /// `out_chan[y * out_row_stride]` and has `out_row_len` columns).
     ///
     /// cardcrm patch: the default computes each row with
-    /// [`compute_row`](Self::compute_row), as upstream's caller did; a kernel
-    /// can override it to share per-row setup between the rows of a channel.
+    /// [`compute_row`](Self::compute_row), as upstream's caller did
+    /// ([`compute_rows`]); a kernel can override it to share per-row setup
+    /// between the rows of a channel.
     fn compute_channel(
         &self,
         params: &ConvParams,
@@ -107,19 +108,50 @@ trait DepthwiseConvKernel<X, W, Y> {
         W: Copy,
         Y: Copy,
     {
-        for out_y in 0..out_h {
-            let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
-            self.compute_row(
-                params,
-                out_row,
-                out_y,
-                out_init,
-                image_chan,
-                kernel_chan,
-                input_zero,
-                kernel_zero,
-            );
-        }
+        compute_rows(
+            self,
+            params,
+            out_chan,
+            out_row_stride,
+            out_row_len,
+            out_h,
+            out_init,
+            image_chan,
+            kernel_chan,
+            input_zero,
+            kernel_zero,
+        );
+    }
+}
+
+/// The `out_h` rows of one channel, each by `kernel.compute_row` (upstream's
+/// per-row loop): [`DepthwiseConvKernel::compute_channel`]'s default, and
+/// the f32 kernel's fallback where it has no faster way.
+fn compute_rows<X: Copy, W: Copy, Y: Copy, K: DepthwiseConvKernel<X, W, Y> + ?Sized>(
+    kernel: &K,
+    params: &ConvParams,
+    out_chan: &mut [MaybeUninit<Y>],
+    out_row_stride: usize,
+    out_row_len: usize,
+    out_h: usize,
+    out_init: Y,
+    image_chan: &[X],
+    kernel_chan: NdTensorView<W, 2>,
+    input_zero: X,
+    kernel_zero: W,
+) {
+    for out_y in 0..out_h {
+        let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
+        kernel.compute_row(
+            params,
+            out_row,
+            out_y,
+            out_init,
+            image_chan,
+            kernel_chan,
+            input_zero,
+            kernel_zero,
+        );
     }
 }
 
@@ -275,19 +307,19 @@ impl DepthwiseConvKernel<f32, f32, f32> for GenericDepthwiseConvKernel {
                 kernel_chan,
             );
         }
-        for out_y in 0..out_h {
-            let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
-            self.compute_row(
-                params,
-                out_row,
-                out_y,
-                out_init,
-                image_chan,
-                kernel_chan,
-                input_zero,
-                kernel_zero,
-            );
-        }
+        compute_rows(
+            self,
+            params,
+            out_chan,
+            out_row_stride,
+            out_row_len,
+            out_h,
+            out_init,
+            image_chan,
+            kernel_chan,
+            input_zero,
+            kernel_zero,
+        );
     }
 }
 
@@ -435,11 +467,17 @@ fn stride1_taps(
         }
     }
 
-    // Columns where every tap is in range.
+    let (lo, hi) = common_columns(&taps, out_w);
+    (taps, lo, hi)
+}
+
+/// The output columns `lo..hi` where every tap is in range (`out_w..out_w`
+/// if there are none).
+#[cfg(target_arch = "x86_64")]
+fn common_columns(taps: &[Tap], out_w: usize) -> (usize, usize) {
     let lo = taps.iter().map(|t| t.out_start).max().unwrap_or(0);
     let hi = taps.iter().map(|t| t.out_end).min().unwrap_or(out_w);
-    let (lo, hi) = if lo < hi { (lo, hi) } else { (out_w, out_w) };
-    (taps, lo, hi)
+    if lo < hi { (lo, hi) } else { (out_w, out_w) }
 }
 
 /// All rows of one channel with `stride_w == 1`, one pass per row.
@@ -463,10 +501,7 @@ fn compute_channel_f32_stride1_one_pass(
 ) {
     debug_assert_eq!(params.stride_w, 1);
     let all_rows_inside = |out_y: usize| {
-        (0..params.kernel_h).all(|k_y| {
-            let in_y = out_y * params.stride_h + k_y * params.dilation_y;
-            in_y >= params.pad_top && in_y < params.in_h + params.pad_top
-        })
+        (0..params.kernel_h).all(|k_y| input_row(params, image_chan, out_y, k_y).is_some())
     };
     // (first inside row, its taps, lo, hi)
     let mut inside: Option<(usize, SmallVec<[Tap; INLINE_TAPS]>, usize, usize)> = None;
@@ -582,9 +617,7 @@ fn compute_row_f32_strided_one_pass(
             }
         }
 
-        let lo = taps.iter().map(|t| t.out_start).max().unwrap_or(0);
-        let hi = taps.iter().map(|t| t.out_end).min().unwrap_or(out_w);
-        let (lo, hi) = if lo < hi { (lo, hi) } else { (out_w, out_w) };
+        let (lo, hi) = common_columns(&taps, out_w);
 
         // Safety: as in `compute_row_f32_stride1_one_pass`. A tap's reads for
         // `out_start..out_end` are the phase values of input columns
