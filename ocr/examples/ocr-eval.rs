@@ -1,6 +1,6 @@
 //! Field-level accuracy on the card fixtures.
 //!
-//!     cargo run --release [--features tesseract] --example ocr-eval -- --models models [--engines paddle,tesseract] [-v] ../fixtures/cards
+//!     cargo run --release [--features tesseract] --example ocr-eval -- --models models [--engines paddle,tesseract] [--all-classes] [-v] ../fixtures/cards
 //!
 //! Every image with a ground-truth JSON beside it is read (decode → pipeline → parse → QR merge) and
 //! compared field by field: scalar fields after trimming, e-mails as a set, each phone by E.164
@@ -139,6 +139,7 @@ fn main() {
                 opts.det_fallback_side = args.next().expect("--det-fallback N").parse().expect("number")
             }
             "--det-min-text" => opts.det_min_text_px = args.next().expect("--det-min-text PX").parse().expect("number"),
+            "--all-classes" => opts.rec_card_characters = false,
             "--unclip" => opts.unclip_ratio = args.next().expect("--unclip R").parse().expect("number"),
             _ => roots.push(PathBuf::from(a)),
         }
