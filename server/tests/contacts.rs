@@ -188,6 +188,13 @@ async fn list_filters_sorts_and_pages() {
     assert_eq!(r.body["page"], 2);
     assert_eq!(r.body["limit"], 3);
     assert_eq!(names(&r.body), vec!["Анна Смирнова"]);
+    // By default the newest changes come first (ties: the newest contact); pages neither repeat
+    // nor skip a contact; `order=asc` turns the whole order round.
+    let first = names(&app.get("/api/v1/contacts?limit=3", &t).await.body);
+    let second = names(&app.get("/api/v1/contacts?limit=3&page=2", &t).await.body);
+    assert_eq!([first, second].concat(), vec!["Carla Diaz", "Bob Stone", "Анна Смирнова", "Anna Petrova"]);
+    let r = app.get("/api/v1/contacts?sort=updated_at&order=asc", &t).await;
+    assert_eq!(names(&r.body), vec!["Anna Petrova", "Анна Смирнова", "Bob Stone", "Carla Diaz"]);
     let tags = app.get("/api/v1/tags", &t).await.body;
     let vip = tags.as_array().unwrap().iter().find(|x| x["name"] == "vip").unwrap();
     assert_eq!(vip["contacts"], 2);

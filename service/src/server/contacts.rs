@@ -475,17 +475,21 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
         select = select.filter(contact::Column::Id.is_in(ids.clone()));
         ranked = Some(ids);
     }
-    let desc = matches!(q.order.as_deref(), Some("desc"));
-    let order = if desc { Order::Desc } else { Order::Asc };
     let sort = q.sort.as_deref().unwrap_or(if ranked.is_some() { "relevance" } else { "updated_at" });
+    // Newest changes first unless an order is asked for. The id breaks ties in the same direction
+    // as the sort, so the sort index (which ends in the id) serves the whole ORDER BY: with the
+    // id the other way SQLite sorted every run of rows walked, and a deep page cost 6x as much.
+    let desc = match q.order.as_deref() {
+        Some(o) => o == "desc",
+        None => sort == "updated_at",
+    };
+    let order = if desc { Order::Desc } else { Order::Asc };
     select = match sort {
         "name" | "full_name" => select.order_by(lower(contact::Column::FullName), order.clone()),
         "company" => select.order_by(lower(contact::Column::Company), order.clone()),
         "created_at" => select.order_by(contact::Column::CreatedAt, order.clone()),
         "sequence_number" | "id" => select.order_by(contact::Column::Id, order.clone()),
-        "updated_at" => {
-            select.order_by(contact::Column::UpdatedAt, if q.order.is_none() { Order::Desc } else { order.clone() })
-        }
+        "updated_at" => select.order_by(contact::Column::UpdatedAt, order.clone()),
         "relevance" if ranked.is_some() => select,
         other => {
             return Err(AppError::validation(
