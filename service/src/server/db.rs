@@ -27,7 +27,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
     if sqlite {
         // One connection for an in-memory database (each connection would see its own), a few readers otherwise.
-        opts.max_connections(if memory { 1 } else { 8 }).min_connections(1);
+        opts.max_connections(if memory { 1 } else { pool_size(8) }).min_connections(1);
         // Per-connection settings must be set on every pooled connection, not once.
         opts.map_sqlx_sqlite_opts(|o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -37,9 +37,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     } else {
-        opts.max_connections(20).min_connections(2);
+        opts.max_connections(pool_size(20)).min_connections(2);
     }
     Database::connect(opts).await
+}
+
+/// Connections in the pool: `DATABASE_POOL_SIZE` when set, else `default`.
+fn pool_size(default: u32) -> u32 {
+    std::env::var("DATABASE_POOL_SIZE").ok().and_then(|v| v.trim().parse().ok()).filter(|&n| n > 0).unwrap_or(default)
 }
 
 /// Applies every pending migration.
