@@ -125,7 +125,7 @@ pub fn card_character(key: &str) -> bool {
 
 /// The recogniser with its output layer (the weights and bias whose last axis has one entry per
 /// dictionary class) cut down to the classes in `kept`, so the last matrix product and softmax
-/// cost a seventh as much; the softmax is then over the kept classes. `None` when the model has
+/// cost an eighth as much; the softmax is then over the kept classes. `None` when the model has
 /// no such layer (another recogniser dropped in as data): it is then loaded whole.
 fn load_rec_kept(p: &Path, classes: usize, kept: &[usize]) -> Result<Option<Model>, OcrError> {
     use rten_onnx::onnx::{DataType, ModelProto};
