@@ -3,6 +3,7 @@
 
 use crate::dto::{ContactInput, EmailInput, PhoneInput};
 use crate::{contacts, Actor, AppError, Services};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -65,6 +66,7 @@ pub async fn import_jsonl(
     mut progress: impl FnMut(u64),
 ) -> Result<ImportStats, AppError> {
     let mut stats = ImportStats::default();
+    let mut next_statistics = 1000;
     for (i, line) in input.lines().enumerate() {
         let n = i as u64 + 1;
         let line = line.map_err(|e| AppError::BadRequest(format!("line {n}: cannot read: {e}")))?;
@@ -86,6 +88,27 @@ pub async fn import_jsonl(
         if n % 1000 == 0 {
             progress(n);
         }
+        if stats.created >= next_statistics {
+            refresh_statistics(svc).await;
+            next_statistics *= 2;
+        }
+    }
+    if stats.created > 0 {
+        refresh_statistics(svc).await;
     }
     Ok(stats)
+}
+
+/// PostgreSQL plans the create path's lookups (duplicate keys, search words) from table
+/// statistics, which a bulk import outruns (autovacuum analyses a table once a tenth of it is new,
+/// and not at all where autovacuum is off): they are refreshed whenever the imported contacts
+/// double, from 1,000, and at the end. Measured with autovacuum off, at 29,000 of 100,000
+/// contacts: 20 contacts/s before an `ANALYZE`, 90/s after. Failing to analyse (say, a role that
+/// does not own the tables) is reported and the import goes on.
+async fn refresh_statistics(svc: &Services) {
+    if svc.db.get_database_backend() == DatabaseBackend::Postgres {
+        if let Err(e) = svc.db.execute_unprepared("ANALYZE").await {
+            tracing::warn!(error = %e, "cannot refresh PostgreSQL's statistics during the import");
+        }
+    }
 }
