@@ -18,14 +18,17 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards").join(rel)
 }
 
-fn engine() -> Option<PaddleEngine> {
-    match models_dir() {
-        Some(d) => Some(PaddleEngine::load(&d).expect("models load")),
-        None => {
-            eprintln!("SKIP: OCR models not installed — run scripts/fetch-models.sh ocr/models");
-            None
-        }
+/// The models folder, or `None` (and a SKIP line) when the models are not installed.
+fn models_or_skip() -> Option<PathBuf> {
+    let dir = models_dir();
+    if dir.is_none() {
+        eprintln!("SKIP: OCR models not installed — run scripts/fetch-models.sh ocr/models");
     }
+    dir
+}
+
+fn engine() -> Option<PaddleEngine> {
+    models_or_skip().map(|d| PaddleEngine::load(&d).expect("models load"))
 }
 
 fn read(e: &PaddleEngine, img: &image::DynamicImage) -> ocr::ParsedCard {
@@ -92,10 +95,7 @@ fn reads_synthetic_cards_and_sideways_or_upside_down_photos() {
 #[cfg(feature = "tesseract")]
 #[test]
 fn russian_card_falls_back_to_tesseract() {
-    let Some(d) = models_dir() else {
-        eprintln!("SKIP: OCR models not installed");
-        return;
-    };
+    let Some(d) = models_or_skip() else { return };
     let p = ocr::default_pipeline(&d).unwrap();
     let bytes = std::fs::read(fixture("synthetic/easy/card-004.jpg")).unwrap();
     let (c, r) = ocr::read_card(&p, &bytes, &Limits::default(), &ParseHints::default()).unwrap();
@@ -108,10 +108,7 @@ fn russian_card_falls_back_to_tesseract() {
 
 #[test]
 fn the_recogniser_cut_to_card_characters_reads_what_the_whole_one_reads() {
-    let Some(d) = models_dir() else {
-        eprintln!("SKIP: OCR models not installed");
-        return;
-    };
+    let Some(d) = models_or_skip() else { return };
     let cut = PaddleEngine::load(&d).unwrap();
     let whole =
         PaddleEngine::load_with(&d, ocr::PaddleOptions { rec_card_characters: false, ..Default::default() }).unwrap();
