@@ -283,6 +283,43 @@ async fn import_creates_good_lines_and_reports_bad_ones() {
     assert_eq!(r.body["items"][0]["phones"][0]["e164"], "+46812345678");
 }
 
+/// The search box's answers are the newest matches whether a word is rare or common, also past
+/// the newest thousand contacts (PostgreSQL looks there first, then through the trigram index).
+#[tokio::test]
+async fn search_finds_the_newest_matches_of_rare_and_common_words() {
+    let app = app().await;
+    let t = app.admin().await;
+    let actor = service::auth::actor_by_username(&app.svc, "admin").await.unwrap();
+    let line = |first: &str, last: &str| format!("{{\"first_name\": \"{first}\", \"last_name\": \"{last}\"}}\n");
+    let first = ["Ada", "Ben", "Cyd", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kit", "Lou"];
+    let mut data = line("Rhea", "Quillfeather");
+    for f in &first[..5] {
+        data += &line(f, "Tarnwick");
+    }
+    for i in 0..1150 {
+        data += &line("Filler", &format!("Bulk{i}"));
+        if i % 200 == 100 {
+            data += &line(first[5 + i / 200], "Tarnwick");
+        }
+    }
+    for f in first {
+        data += &line(f, "Hollowmere");
+    }
+    let stats = service::import::import_jsonl(&app.svc, &actor, data.as_bytes(), |_| {}).await.unwrap();
+    assert_eq!(stats.created, 1 + 5 + 1150 + 6 + 12, "{:?}", stats.rejected);
+    let search = |q: &str| format!("/api/v1/contacts/search?q={q}&limit=10");
+    // Rare, and older than the newest thousand.
+    assert_eq!(names(&app.get(&search("quillfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
+    assert_eq!(names(&app.get(&search("quilfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
+    // Common among the newest: the ten newest of twelve, newest first.
+    let expect: Vec<String> = first[2..].iter().rev().map(|f| format!("{f} Hollowmere")).collect();
+    assert_eq!(names(&app.get(&search("hollowmere"), &t).await.body), expect);
+    // Six among the newest thousand, five older: all eleven but the oldest, newest first.
+    let expect: Vec<String> = first[1..11].iter().rev().map(|f| format!("{f} Tarnwick")).collect();
+    assert_eq!(names(&app.get(&search("tarnwick"), &t).await.body), expect);
+    assert!(names(&app.get(&search("zzyzxq"), &t).await.body).is_empty());
+}
+
 /// List pages are cached between requests; every kind of write must show in the very next list.
 #[tokio::test]
 async fn list_shows_every_write_at_once() {
