@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { fitsWidth, hydrated, signIn, user as admin } from "./helpers";
+import { type Page } from "@playwright/test";
+import { expect, fitsWidth, hydrated, signIn, user as admin, test } from "./helpers";
 
 // Operations in the browser: the PWA (manifest, service worker, offline card queue) and the admin
 // panel (activate a newly registered user, reset a password, settings, audit-log filters, status).

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { fitsWidth, hydrated, signIn, user } from "./helpers";
+import { type Page } from "@playwright/test";
+import { expect, fitsWidth, hydrated, signIn, user, test } from "./helpers";
 
 test("sign in, create a contact with two phones, find it, edit it, see the history", async ({ page }, info) => {
   const last = `Tester${Date.now().toString(36)}${info.project.name}`;

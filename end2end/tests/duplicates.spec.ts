@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { fitsWidth, hydrated, signIn } from "./helpers";
+import { type Page } from "@playwright/test";
+import { expect, fitsWidth, hydrated, signIn, test } from "./helpers";
 
 async function newContact(page: Page, c: { first: string; last: string; company: string; position: string; phone: string; email?: string }) {
   await page.goto("/contacts/new");

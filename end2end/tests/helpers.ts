@@ -1,6 +1,35 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, test as base, type Page } from "@playwright/test";
 
 // What every browser test needs: the account scripts/test.sh creates, sign-in, hydration, layout checks.
+
+/**
+ * Playwright's `test`, with the browser's console errors, uncaught exceptions (a wasm panic shows
+ * as one) and failed requests kept for every page, and printed with the URL when a test fails:
+ * a page that hydrates but shows nothing leaves its reason here.
+ */
+export const test = base.extend<{ browserLog: string[] }>({
+  browserLog: [
+    async ({ page }, use, info) => {
+      const log: string[] = [];
+      const at = () => `${new Date().toISOString().slice(11, 23)} ${page.url()}`;
+      page.on("console", (m) => {
+        if (m.type() === "error" || m.type() === "warning") log.push(`${at()} console.${m.type()}: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => log.push(`${at()} uncaught: ${e.stack ?? e.message}`));
+      page.on("requestfailed", (r) => log.push(`${at()} request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+      page.on("response", (r) => {
+        if (r.status() >= 500) log.push(`${at()} HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+      });
+      await use(log);
+      if (info.status !== info.expectedStatus && log.length > 0) {
+        console.log(`--- browser log of "${info.title}" [${info.project.name}]:\n${log.join("\n")}`);
+        await info.attach("browser-log", { body: log.join("\n"), contentType: "text/plain" });
+      }
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 /** The administrator scripts/test.sh creates (E2E_USER / E2E_PASSWORD). */
 export const user = process.env.E2E_USER ?? "admin";

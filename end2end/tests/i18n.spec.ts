@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { fitsWidth, hydrated, password, user } from "./helpers";
+import { type Page } from "@playwright/test";
+import { expect, fitsWidth, hydrated, password, user, test } from "./helpers";
 
 // UI languages: the browser's Accept-Language picks Russian, the switch in the top bar changes to
 // German, a reload keeps it (cookie), and the switch goes back to English.

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { fitsWidth, hydrated, signIn } from "./helpers";
+import { type Page } from "@playwright/test";
+import { expect, fitsWidth, hydrated, signIn, test } from "./helpers";
 
 async function setSetting(page: Page, name: string, value: string) {
   const card = page.getByTestId("integration-status");

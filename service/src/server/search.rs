@@ -85,7 +85,7 @@ const HIT_COLUMNS: &str = "c.id, c.full_name, c.company, c.position, \
 /// SQLite: the FTS5 trigram index is walked newest first and joined to the contacts, so the walk
 /// stops at the `limit`-th live match (the trash, where most matches are not, is bounded by
 /// [`MATCH_CAP`] instead). Words shorter than a trigram are checked with LIKE on the rows found.
-/// PostgreSQL: ILIKE on `search_text`, in one of two ways ([`PgWalk`]), see [`exact`].
+/// PostgreSQL: LIKE on `search_text`, in one of two ways ([`PgWalk`]), see [`exact`].
 fn exact_statement(
     backend: DatabaseBackend,
     words: &[String],
@@ -111,10 +111,12 @@ fn exact_statement(
             conds.push(format!("contacts_fts MATCH {}", ph(backend, values.len())));
         }
     }
-    let op = if backend == DatabaseBackend::Postgres { "ILIKE" } else { "LIKE" };
+    // LIKE, not ILIKE: the search text and the query words are both lower-cased (see
+    // `text::searchable` and [`terms`]), and PostgreSQL's ILIKE folds the case of every row it
+    // checks (40 % of a walk's time); pg_trgm's index serves LIKE as well.
     for w in words.iter().filter(|w| !in_fts(w)) {
         values.push(like_pattern(w).into());
-        conds.push(format!("c.search_text {op} {}", ph(backend, values.len())));
+        conds.push(format!("c.search_text LIKE {}", ph(backend, values.len())));
     }
     let (from, order) = if !fts.is_empty() && !trash {
         // CROSS JOIN fixes the join order: the index walk outside, newest first (the planner
@@ -399,7 +401,7 @@ mod tests {
         assert_eq!(values[1], Value::from("%jo%"));
         let pg = sql(DatabaseBackend::Postgres);
         assert!(
-            pg.sql.contains("c.search_text ILIKE $1 AND c.search_text ILIKE $2 AND c.search_text ILIKE $3")
+            pg.sql.contains("c.search_text LIKE $1 AND c.search_text LIKE $2 AND c.search_text LIKE $3")
                 && pg.sql.contains("ORDER BY c.id + 0 DESC"),
             "{}",
             pg.sql
