@@ -127,8 +127,10 @@ fn exact_statement(
         ("contacts c", "c.id DESC")
     } else if backend == DatabaseBackend::Postgres {
         // `+ 0` keeps the planner off the primary key's newest-first walk, which it picks when it
-        // guesses a word is common, and which reads every row when the word is rare or absent
-        // (a misspelling: 100,000 rows, 150 ms). The trigram index finds the few matches instead.
+        // guesses a word is common, and which reads row after row when the word is rare (`ivanov`
+        // in 100,000 contacts: 6,936 rows, 9-12 ms). The trigram index finds the few matches
+        // instead. (A word the statistics call very common can still get a sequential scan here;
+        // such words are normally answered by the window walk first.)
         ("contacts c", "c.id + 0 DESC")
     } else {
         ("contacts c", "c.id DESC")
@@ -150,7 +152,8 @@ enum PgWalk {
     Indexed,
 }
 
-/// PostgreSQL's first, bounded look: the newest this many contact ids (about 2 ms of rows).
+/// PostgreSQL's first, bounded look: the newest this many contact ids (0.6-1.4 ms when all of
+/// them have to be read).
 const RECENT_WINDOW: u64 = 1000;
 
 /// The exact step's rows. PostgreSQL cannot walk its trigram index newest first, and neither of
