@@ -314,7 +314,8 @@ async fn search_finds_the_newest_matches_of_rare_and_common_words() {
     // Common among the newest: the ten newest of twelve, newest first.
     let expect: Vec<String> = first[2..].iter().rev().map(|f| format!("{f} Hollowmere")).collect();
     assert_eq!(names(&app.get(&search("hollowmere"), &t).await.body), expect);
-    // Six among the newest thousand, five older: all eleven but the oldest, newest first.
+    // Five among the newest thousand (ids above max - 1000), six older (Ada to Fay): ten of
+    // the eleven, all but the oldest, newest first.
     let expect: Vec<String> = first[1..11].iter().rev().map(|f| format!("{f} Tarnwick")).collect();
     assert_eq!(names(&app.get(&search("tarnwick"), &t).await.body), expect);
     assert!(names(&app.get(&search("zzyzxq"), &t).await.body).is_empty());
