@@ -170,6 +170,8 @@ async fn exact<C: ConnectionTrait>(
     trash: bool,
 ) -> AppResult<Vec<QueryResult>> {
     let backend = db.get_database_backend();
+    // Only a limit small against the window (the search box's, at most 50) can expect to be
+    // filled from it; the list's search for up to 1,000 ids goes to the index at once.
     if backend == DatabaseBackend::Postgres && limit * 20 <= RECENT_WINDOW {
         let rows = db.query_all_raw(exact_statement(backend, words, columns, limit, trash, PgWalk::Recent)).await?;
         if rows.len() as u64 >= limit {
