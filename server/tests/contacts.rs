@@ -578,3 +578,41 @@ async fn search_index_merges_its_pieces_and_still_finds_everything() {
     app.post("/api/v1/contacts", Some(&t), json!({"full_name": "Late Piece", "company": "Segmentworks"})).await;
     assert_eq!(names(&app.get(&search("segmentworks"), &t).await.body)[0], "Late Piece");
 }
+
+/// PostgreSQL searches a table of its own (`contact_search`, kept by triggers). On a database
+/// that held contacts before that table existed, the migration fills it from them: nothing stored
+/// goes unfound after an upgrade, trash and merged states included, and later writes keep it.
+#[tokio::test]
+async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
+    use migration::MigratorTrait;
+    if common::backend() != "postgres" {
+        return; // SQLite's search index is unchanged by that migration
+    }
+    let app = app().await;
+    let t = app.admin().await;
+    migration::Migrator::down(&app.svc.db, Some(1)).await.unwrap();
+    let mut ids = Vec::new();
+    for name in ["Orla Brennock", "Pim Brennock", "Kit Brennock"] {
+        let r = app.post("/api/v1/contacts", Some(&t), json!({"full_name": name, "company": "Fathomline"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{}", ids[1]), Some(&t), None).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    migration::Migrator::up(&app.svc.db, None).await.unwrap();
+    app.svc.contacts_changed();
+
+    let search = |q: &str| format!("/api/v1/contacts/search?q={q}");
+    assert_eq!(names(&app.get(&search("brennock"), &t).await.body), vec!["Kit Brennock", "Orla Brennock"]);
+    assert_eq!(names(&app.get(&search("fathomlnie"), &t).await.body), vec!["Kit Brennock", "Orla Brennock"]);
+    assert_eq!(names(&app.get("/api/v1/contacts?q=brennock&trash=true", &t).await.body), vec!["Pim Brennock"]);
+    // The triggers keep it from here on: a rename, a restore.
+    let kit = app.get(&format!("/api/v1/contacts/{}", ids[2]), &t).await.body;
+    let r = app
+        .put(&format!("/api/v1/contacts/{}", ids[2]), &t, json!({"full_name": "Kit Darrow", "version": kit["version"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.post(&format!("/api/v1/contacts/{}/restore", ids[1]), Some(&t), json!({})).await;
+    assert_eq!(names(&app.get(&search("brennock"), &t).await.body), vec!["Pim Brennock", "Orla Brennock"]);
+    assert_eq!(names(&app.get(&search("darrow"), &t).await.body), vec!["Kit Darrow"]);
+}

@@ -65,12 +65,15 @@ impl Group {
     }
 }
 
-fn live_condition(trash: bool) -> &'static str {
-    // Contacts merged into another one are hidden from search as from the list.
-    if trash {
-        "c.deleted_at IS NOT NULL AND c.merged_into_id IS NULL"
-    } else {
-        "c.deleted_at IS NULL AND c.merged_into_id IS NULL"
+fn live_condition(backend: DatabaseBackend, trash: bool) -> &'static str {
+    // Contacts merged into another one are hidden from search as from the list. PostgreSQL's
+    // search table keeps the same as a state (0 live, 1 trash, 2 merged; see the migration
+    // `search_table`).
+    match (backend, trash) {
+        (DatabaseBackend::Postgres, true) => "s.state = 1",
+        (DatabaseBackend::Postgres, false) => "s.state = 0",
+        (_, true) => "c.deleted_at IS NOT NULL AND c.merged_into_id IS NULL",
+        (_, false) => "c.deleted_at IS NULL AND c.merged_into_id IS NULL",
     }
 }
 
@@ -94,7 +97,7 @@ fn exact_statement(
     trash: bool,
     walk: PgWalk,
 ) -> Statement {
-    let live = live_condition(trash);
+    let live = live_condition(backend, trash);
     let mut values: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = vec![live.to_string()];
     // On SQLite a word long enough to be a trigram phrase goes to the FTS expression.
@@ -114,31 +117,45 @@ fn exact_statement(
     // LIKE, not ILIKE: the search text and the query words are both lower-cased (see
     // `text::searchable` and [`terms`]), and PostgreSQL's ILIKE folds the case of every row it
     // checks (40 % of a walk's time); pg_trgm's index serves LIKE as well.
+    // PostgreSQL checks the narrow search table `s` (see [`exact`]), SQLite the contact row.
+    let text = if backend == DatabaseBackend::Postgres { "s.search_text" } else { "c.search_text" };
     for w in words.iter().filter(|w| !in_fts(w)) {
         values.push(like_pattern(w).into());
-        conds.push(format!("c.search_text LIKE {}", ph(backend, values.len())));
+        conds.push(format!("{text} LIKE {}", ph(backend, values.len())));
     }
     let (from, order) = if !fts.is_empty() && !trash {
         // CROSS JOIN fixes the join order: the index walk outside, newest first (the planner
         // otherwise walks the live contacts and probes the index for each: 4 s instead of 0.2 ms).
         ("contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid", "contacts_fts.rowid DESC")
     } else if backend == DatabaseBackend::Postgres && walk == PgWalk::Recent {
-        conds.push(format!("c.id > (SELECT max(id) FROM contacts) - {RECENT_WINDOW}"));
-        ("contacts c", "c.id DESC")
+        conds.push(format!("s.id > (SELECT max(id) FROM contact_search) - {RECENT_WINDOW}"));
+        ("contact_search s", "s.id DESC")
     } else if backend == DatabaseBackend::Postgres {
         // `+ 0` keeps the planner off the primary key's newest-first walk, which it picks when it
         // guesses a word is common, and which reads row after row when the word is rare (`ivanov`
         // in 100,000 contacts: 6,936 rows, 9-12 ms). The trigram index finds the few matches
         // instead. (A word the statistics call very common can still get a sequential scan here;
         // such words are normally answered by the window walk first.)
-        ("contacts c", "c.id + 0 DESC")
+        ("contact_search s", "s.id + 0 DESC")
     } else {
         ("contacts c", "c.id DESC")
     };
     // The limit is written into the SQL, not bound: SQLite 3.51 plans `LIMIT ?` with the bound
     // value, so every execution with a new binding parses and plans the statement again (a sixth
     // of a search's CPU). A few limits occur, so the prepared-statement cache holds them all.
-    let sql = format!("SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}", conds.join(" AND "));
+    let sql = if backend == DatabaseBackend::Postgres {
+        // PostgreSQL walks its narrow search table `contact_search` (id, state, search text; kept
+        // by triggers), whose pages stay in the buffer cache where the much wider contact rows do
+        // not, and reads the contact rows only of the matches it returns: the join is outside
+        // the LIMIT, so it cannot visit the contact row of every match before sorting.
+        format!(
+            "SELECT {columns} FROM (SELECT s.id FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}) m \
+             JOIN contacts c ON c.id = m.id ORDER BY c.id DESC",
+            conds.join(" AND ")
+        )
+    } else {
+        format!("SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}", conds.join(" AND "))
+    };
     Statement::from_sql_and_values(backend, sql, values)
 }
 
@@ -406,16 +423,17 @@ mod tests {
         assert_eq!(values[1], Value::from("%jo%"));
         let pg = sql(DatabaseBackend::Postgres);
         assert!(
-            pg.sql.contains("c.search_text LIKE $1 AND c.search_text LIKE $2 AND c.search_text LIKE $3")
-                && pg.sql.contains("ORDER BY c.id + 0 DESC"),
+            pg.sql.contains("s.search_text LIKE $1 AND s.search_text LIKE $2 AND s.search_text LIKE $3")
+                && pg.sql.contains("FROM contact_search s WHERE s.state = 0")
+                && pg.sql.contains("ORDER BY s.id + 0 DESC LIMIT 10) m JOIN contacts c"),
             "{}",
             pg.sql
         );
         // The bounded first look walks only the newest ids.
         let recent = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 10, false, PgWalk::Recent);
         assert!(
-            recent.sql.contains("c.id > (SELECT max(id) FROM contacts) - 1000")
-                && recent.sql.contains("ORDER BY c.id DESC"),
+            recent.sql.contains("s.id > (SELECT max(id) FROM contact_search) - 1000")
+                && recent.sql.contains("ORDER BY s.id DESC"),
             "{}",
             recent.sql
         );
