@@ -120,8 +120,18 @@ fn exact_statement(
     // PostgreSQL checks the narrow search table `s` (see [`exact`]), SQLite the contact row.
     let text = if backend == DatabaseBackend::Postgres { "s.search_text" } else { "c.search_text" };
     for w in words.iter().filter(|w| !in_fts(w)) {
-        values.push(like_pattern(w).into());
-        conds.push(format!("{text} LIKE {}", ph(backend, values.len())));
+        if backend == DatabaseBackend::Postgres && walk == PgWalk::Recent {
+            // The window walk tests rows with `strpos`, which no index serves, so the plan is
+            // always the bounded newest-first walk. With LIKE the planner may take the trigram
+            // bitmap instead, on its estimate of how common the word is, and that estimate comes
+            // from a 100-row sample: `gmbh` (4 % of contacts) was guessed at 10 rows, and the
+            // bitmap read its 4,095 matches to keep the 45 in the window (12 ms instead of 0.4).
+            values.push(like_pattern(w).trim_matches('%').to_string().into());
+            conds.push(format!("strpos({text}, {}) > 0", ph(backend, values.len())));
+        } else {
+            values.push(like_pattern(w).into());
+            conds.push(format!("{text} LIKE {}", ph(backend, values.len())));
+        }
     }
     let (from, order) = if !fts.is_empty() && !trash {
         // CROSS JOIN fixes the join order: the index walk outside, newest first (the planner
@@ -433,9 +443,12 @@ mod tests {
         let recent = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 10, false, PgWalk::Recent);
         assert!(
             recent.sql.contains("s.id > (SELECT max(id) FROM contact_search) - 1000")
+                && recent.sql.contains("strpos(s.search_text, $1) > 0 AND strpos(s.search_text, $2) > 0")
                 && recent.sql.contains("ORDER BY s.id DESC"),
             "{}",
             recent.sql
         );
+        // ... with the bare words (no LIKE wildcards).
+        assert_eq!(recent.values.unwrap().0[2], Value::from("jo"));
     }
 }
