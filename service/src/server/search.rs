@@ -88,7 +88,8 @@ const HIT_COLUMNS: &str = "c.id, c.full_name, c.company, c.position, \
 /// SQLite: the FTS5 trigram index is walked newest first and joined to the contacts, so the walk
 /// stops at the `limit`-th live match (the trash, where most matches are not, is bounded by
 /// [`MATCH_CAP`] instead). Words shorter than a trigram are checked with LIKE on the rows found.
-/// PostgreSQL: LIKE on `search_text`, in one of two ways ([`PgWalk`]), see [`exact`].
+/// PostgreSQL: the search table's text, in one of two ways ([`PgWalk`], see [`exact`]): `strpos`
+/// on the newest rows, or LIKE through the trigram index.
 fn exact_statement(
     backend: DatabaseBackend,
     words: &[String],
@@ -125,7 +126,7 @@ fn exact_statement(
             // always the bounded newest-first walk. With LIKE the planner may take the trigram
             // bitmap instead, on its estimate of how common the word is, and that estimate comes
             // from a 100-row sample: `gmbh` (4 % of contacts) was guessed at 10 rows, and the
-            // bitmap read its 4,095 matches to keep the 45 in the window (12 ms instead of 0.4).
+            // bitmap read its 4,095 matches to keep the 45 in the window (12 ms instead of 0.2).
             values.push(like_pattern(w).trim_matches('%').to_string().into());
             conds.push(format!("strpos({text}, {}) > 0", ph(backend, values.len())));
         } else {
@@ -155,9 +156,9 @@ fn exact_statement(
     // of a search's CPU). A few limits occur, so the prepared-statement cache holds them all.
     let sql = if backend == DatabaseBackend::Postgres {
         // PostgreSQL walks its narrow search table `contact_search` (id, state, search text; kept
-        // by triggers), whose pages stay in the buffer cache where the much wider contact rows do
-        // not, and reads the contact rows only of the matches it returns: the join is outside
-        // the LIMIT, so it cannot visit the contact row of every match before sorting.
+        // by triggers; a fraction of a contact row's width, so fewer pages per walk) and reads the
+        // contact rows only of the matches it returns: the join is outside the LIMIT, so it
+        // cannot visit the contact row of every match before sorting.
         format!(
             "SELECT {columns} FROM (SELECT s.id FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}) m \
              JOIN contacts c ON c.id = m.id ORDER BY c.id DESC",
