@@ -581,7 +581,7 @@ async fn search_index_merges_its_pieces_and_still_finds_everything() {
 
 /// PostgreSQL searches a table of its own (`contact_search`, kept by triggers). On a database
 /// that held contacts before that table existed, the migration fills it from them: nothing stored
-/// goes unfound after an upgrade, trash and merged states included, and later writes keep it.
+/// goes unfound after an upgrade, trashed contacts included, and later writes keep it.
 #[tokio::test]
 async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
     use migration::MigratorTrait;

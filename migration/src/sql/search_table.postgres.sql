@@ -1,8 +1,8 @@
 -- PostgreSQL's search reads a narrow copy of each contact's search text: `contact_search` holds
 -- only the id, the text and whether the contact is live, in the trash or merged away. The search
--- walks (the newest contacts first, or the trigram index's matches) check rows of this table, whose
--- pages stay in the buffer cache, instead of whole contact rows (a contact row is several times
--- wider). Triggers keep it in step with `contacts`, as SQLite's triggers keep `contacts_fts`.
+-- walks (the newest contacts first, or the trigram index's matches) check rows of this table
+-- instead of whole contact rows, so they read fewer pages. Triggers keep it in step with
+-- `contacts`, as SQLite's triggers keep `contacts_fts`.
 -- `state`: 0 live, 1 in the trash, 2 merged into another contact.
 CREATE TABLE contact_search (
     id BIGINT PRIMARY KEY,
