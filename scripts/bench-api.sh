@@ -39,6 +39,9 @@ $BIN serve > "$DIR/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# PostgreSQL's CPU: every postgres process on the machine (the server's pooled connections keep
+# their backends for the whole run; a backend that exits during a run takes its ticks with it).
+db_ticks() { local p s=0; for p in $(pgrep -x postgres); do s=$(( s + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $s; }
 TICK=$(getconf CLK_TCK)
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
 TOKEN=$(curl -s "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
@@ -82,22 +85,29 @@ for run in "list page 1:first.lua" "list pages 1-200:pages.lua" "list all 4000 p
   IFS=: read -r name script <<<"$run"
   case "$name" in *"${BENCH_ONLY:-}"*) ;; *) continue ;; esac
   echo "== $name: wrk -t2 -c$C -d$DURATION --latency   (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  before=$(cpu_ticks)
+  before=$(cpu_ticks); db_before=$(db_ticks)
   out=$(wrk -t2 -c"$C" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" -s "$DIR/$script" "http://127.0.0.1:$PORT")
-  ticks=$(( $(cpu_ticks) - before ))
+  ticks=$(( $(cpu_ticks) - before )); db=$(( $(db_ticks) - db_before ))
   echo "$out" | grep -E "Requests/sec|Latency |  50%|  75%|  90%|  99%|Non-2xx|Socket errors|p95"
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
   echo "    server CPU $(( ticks * 1000 / TICK )) ms for $requests requests: $(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
+  if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+    echo "    PostgreSQL CPU $(( db * 1000 / TICK )) ms: $(awk -v t="$db" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
+  fi
 done
 if [ -n "${BENCH_PER_WORD:-}" ]; then
   echo "== server CPU per search, one word at a time (wrk -t1 -c1 -d3s)"
   for w in "${WORDS[@]}"; do
-    before=$(cpu_ticks)
+    before=$(cpu_ticks); db_before=$(db_ticks)
     out=$(wrk -t1 -c1 -d3s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/contacts/search?limit=10&q=$w")
-    ticks=$(( $(cpu_ticks) - before ))
+    ticks=$(( $(cpu_ticks) - before )); db=$(( $(db_ticks) - db_before ))
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    printf "    %-14s %6s requests  %s ms/request\n" "$w" "$requests" \
+    printf "    %-14s %6s requests  server %s ms/request" "$w" "$requests" \
       "$(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}')"
+    if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+      printf "  PostgreSQL %s ms/request" "$(awk -v t="$db" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}')"
+    fi
+    echo
   done
 fi
 echo "== server RSS: $(grep -E 'VmRSS|VmHWM' /proc/$PID/status | tr -s ' ' | tr '\n' ' ')"
