@@ -94,21 +94,17 @@ const HIT_COLUMNS: &str = "c.id, c.full_name, c.company, c.position, \
 /// SQLite: the FTS5 trigram index is walked newest first and joined to the contacts, so the walk
 /// stops at the `limit`-th live match (the trash, where most matches are not, is bounded by
 /// [`MATCH_CAP`] instead). Words shorter than a trigram are checked with LIKE on the rows found.
-/// PostgreSQL: the search table's text, in one of two ways ([`PgWalk`], see [`exact`]): `strpos`
-/// on the newest rows, or LIKE through the trigram index.
-fn exact_statement(
-    backend: DatabaseBackend,
-    words: &[String],
-    columns: &str,
-    limit: u64,
-    trash: bool,
-    walk: PgWalk,
-) -> Statement {
+/// PostgreSQL: see [`pg_exact_statement`].
+fn exact_statement(backend: DatabaseBackend, words: &[String], columns: &str, limit: u64, trash: bool) -> Statement {
+    if backend == DatabaseBackend::Postgres {
+        let walk = if limit * 20 <= RECENT_WINDOW { PgWalk::RecentThenIndexed } else { PgWalk::Indexed };
+        return pg_exact_statement(words, columns, limit, trash, walk);
+    }
     let live = live_condition(backend, trash);
     let mut values: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = vec![live.to_string()];
-    // On SQLite a word long enough to be a trigram phrase goes to the FTS expression.
-    let in_fts = |w: &&String| backend == DatabaseBackend::Sqlite && w.chars().count() >= 3;
+    // A word long enough to be a trigram phrase goes to the FTS expression.
+    let in_fts = |w: &&String| w.chars().count() >= 3;
     let fts: Vec<String> = words.iter().filter(in_fts).map(|w| fts_phrase(w)).collect();
     if !fts.is_empty() {
         values.push(fts.join(" AND ").into());
@@ -122,66 +118,32 @@ fn exact_statement(
         }
     }
     // LIKE, not ILIKE: the search text and the query words are both lower-cased (see
-    // `text::searchable` and [`terms`]), and PostgreSQL's ILIKE folds the case of every row it
-    // checks (40 % of a walk's time); pg_trgm's index serves LIKE as well.
-    // PostgreSQL checks the narrow search table `s` (see [`exact`]), SQLite the contact row.
-    let text = if backend == DatabaseBackend::Postgres { "s.search_text" } else { "c.search_text" };
+    // `text::searchable` and [`terms`]).
     for w in words.iter().filter(|w| !in_fts(w)) {
-        if backend == DatabaseBackend::Postgres && walk == PgWalk::Recent {
-            // The window walk tests rows with `strpos`, which no index serves, so the plan is
-            // always the bounded newest-first walk. With LIKE the planner may take the trigram
-            // bitmap instead, on its estimate of how common the word is, and that estimate comes
-            // from a 100-row sample: `gmbh` (4 % of contacts) was guessed at 10 rows, and the
-            // bitmap read its 4,095 matches to keep the 45 in the window (12 ms instead of 0.2).
-            values.push(bare_word(w).into());
-            conds.push(format!("strpos({text}, {}) > 0", ph(backend, values.len())));
-        } else {
-            values.push(like_pattern(w).into());
-            conds.push(format!("{text} LIKE {}", ph(backend, values.len())));
-        }
+        values.push(like_pattern(w).into());
+        conds.push(format!("c.search_text LIKE {}", ph(backend, values.len())));
     }
     let (from, order) = if !fts.is_empty() && !trash {
         // CROSS JOIN fixes the join order: the index walk outside, newest first (the planner
         // otherwise walks the live contacts and probes the index for each: 4 s instead of 0.2 ms).
         ("contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid", "contacts_fts.rowid DESC")
-    } else if backend == DatabaseBackend::Postgres && walk == PgWalk::Recent {
-        conds.push(format!("s.id > (SELECT max(id) FROM contact_search) - {RECENT_WINDOW}"));
-        ("contact_search s", "s.id DESC")
-    } else if backend == DatabaseBackend::Postgres {
-        // `+ 0` keeps the planner off the primary key's newest-first walk, which it picks when it
-        // guesses a word is common, and which reads row after row when the word is rare (`ivanov`
-        // in 100,000 contacts: 6,936 rows, 9-12 ms). The trigram index finds the few matches
-        // instead. (A word the statistics call very common can still get a sequential scan here;
-        // such words are normally answered by the window walk first.)
-        ("contact_search s", "s.id + 0 DESC")
     } else {
         ("contacts c", "c.id DESC")
     };
     // The limit is written into the SQL, not bound: SQLite 3.51 plans `LIMIT ?` with the bound
     // value, so every execution with a new binding parses and plans the statement again (a sixth
     // of a search's CPU). A few limits occur, so the prepared-statement cache holds them all.
-    let sql = if backend == DatabaseBackend::Postgres {
-        // PostgreSQL walks its narrow search table `contact_search` (id, state, search text; kept
-        // by triggers; a fraction of a contact row's width, so fewer pages per walk) and reads the
-        // contact rows only of the matches it returns: the join is outside the LIMIT, so it
-        // cannot visit the contact row of every match before sorting.
-        format!(
-            "SELECT {columns} FROM (SELECT s.id FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}) m \
-             JOIN contacts c ON c.id = m.id ORDER BY c.id DESC",
-            conds.join(" AND ")
-        )
-    } else {
-        format!("SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}", conds.join(" AND "))
-    };
+    let sql = format!("SELECT {columns} FROM {from} WHERE {} ORDER BY {order} LIMIT {limit}", conds.join(" AND "));
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// How PostgreSQL reads the exact step (SQLite's FTS walk needs no choice).
+/// How PostgreSQL reads the exact step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum PgWalk {
-    /// Only the newest [`RECENT_WINDOW`] contact ids, newest first by the primary key: bounded,
-    /// and enough for a common word.
-    Recent,
+    /// The newest [`RECENT_WINDOW`] contact ids first, newest first by the primary key: bounded,
+    /// and enough for a common word. When fewer than `limit` of them match, the trigram index
+    /// finds every match instead (in the same statement).
+    RecentThenIndexed,
     /// Every match, found through the trigram index, then sorted: cheap for a rare word.
     Indexed,
 }
@@ -190,12 +152,69 @@ enum PgWalk {
 /// them have to be read).
 const RECENT_WINDOW: u64 = 1000;
 
-/// The exact step's rows. PostgreSQL cannot walk its trigram index newest first, and neither of
-/// its two plans suits every word: the primary key's newest-first walk stops early on a common
-/// word but reads the whole table for a rare one, and the trigram index finds a rare word's few
-/// rows but every one of a common word's. So a small search first walks the newest
-/// [`RECENT_WINDOW`] contacts; when `limit` of them match, they are the answer (they are the
-/// newest matches), otherwise the word is rare and the trigram index finds all its matches.
+/// PostgreSQL's exact step. It cannot walk its trigram index newest first, and neither of its two
+/// plans suits every word: the primary key's newest-first walk stops early on a common word but
+/// reads the whole table for a rare one, and the trigram index finds a rare word's few rows but
+/// every one of a common word's. So a small search ([`PgWalk::RecentThenIndexed`], the search
+/// box's, `limit` at most a twentieth of the window) first walks the newest [`RECENT_WINDOW`]
+/// contacts; when `limit` of them match, they are the answer (they are the newest matches),
+/// otherwise the word is rare and the trigram index finds all its matches. Both are one
+/// statement: the index part runs only when the walk's count says so (a one-time filter). A
+/// larger search (the list's, up to 1,000 ids) goes to the index at once.
+///
+/// Both parts read the narrow search table `contact_search` (id, state, search text; kept by
+/// triggers) and join the contact rows outside the `LIMIT`, for the matches returned only.
+///
+/// The statement's plan never depends on the words, so PostgreSQL plans it once per connection
+/// (a generic plan) instead of at every execution (0.3-0.4 ms, as much as running it):
+/// - the walk tests rows with `strpos`, which no index serves, so its plan is always the bounded
+///   newest-first walk. With LIKE the planner may take the trigram bitmap instead, on its estimate
+///   of how common the word is, and that estimate comes from a 100-row sample: `gmbh` (4 % of
+///   contacts) was guessed at 10 rows, and the bitmap read its 4,095 matches to keep the 45 in
+///   the window (12 ms instead of 0.2).
+/// - the index part's patterns come through `(SELECT $n::text)`, values the planner cannot see,
+///   so every execution would get the same plan, and PostgreSQL keeps the generic one. With the
+///   pattern visible, it re-planned every execution to estimate the word's frequency, and the plan
+///   was the trigram bitmap and a sort all the same (the only other, a sequential scan, is never
+///   cheaper for the words a person types; `+ 0` keeps the primary key's walk out).
+fn pg_exact_statement(words: &[String], columns: &str, limit: u64, trash: bool, walk: PgWalk) -> Statement {
+    let backend = DatabaseBackend::Postgres;
+    let live = live_condition(backend, trash);
+    let mut values: Vec<Value> = Vec::new();
+    let mut index: Vec<String> = Vec::new();
+    for w in words {
+        values.push(like_pattern(w).into());
+        index.push(format!("s.search_text LIKE (SELECT {}::text)", ph(backend, values.len())));
+    }
+    let index = |gate: &str| {
+        format!(
+            "SELECT s.id FROM contact_search s WHERE {gate}{live} AND {} ORDER BY s.id + 0 DESC LIMIT {limit}",
+            index.join(" AND ")
+        )
+    };
+    let join = "m JOIN contacts c ON c.id = m.id ORDER BY c.id DESC";
+    let sql = match walk {
+        PgWalk::Indexed => format!("SELECT {columns} FROM ({}) {join}", index("")),
+        PgWalk::RecentThenIndexed => {
+            let mut window = vec![live.to_string()];
+            for w in words {
+                values.push(bare_word(w).into());
+                window.push(format!("strpos(s.search_text, {}) > 0", ph(backend, values.len())));
+            }
+            window.push(format!("s.id > (SELECT max(id) FROM contact_search) - {RECENT_WINDOW}"));
+            format!(
+                "WITH w AS MATERIALIZED (SELECT s.id FROM contact_search s WHERE {} ORDER BY s.id DESC LIMIT {limit}) \
+                 SELECT {columns} FROM (SELECT id FROM w WHERE (SELECT count(*) FROM w) >= {limit} \
+                 UNION ALL ({})) {join}",
+                window.join(" AND "),
+                index(&format!("(SELECT count(*) FROM w) < {limit} AND ")),
+            )
+        }
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The exact step's rows (see [`exact_statement`]).
 async fn exact<C: ConnectionTrait>(
     db: &C,
     words: &[String],
@@ -203,16 +222,7 @@ async fn exact<C: ConnectionTrait>(
     limit: u64,
     trash: bool,
 ) -> AppResult<Vec<QueryResult>> {
-    let backend = db.get_database_backend();
-    // Only a limit small against the window (the search box's, at most 50) can expect to be
-    // filled from it; the list's search for up to 1,000 ids goes to the index at once.
-    if backend == DatabaseBackend::Postgres && limit * 20 <= RECENT_WINDOW {
-        let rows = db.query_all_raw(exact_statement(backend, words, columns, limit, trash, PgWalk::Recent)).await?;
-        if rows.len() as u64 >= limit {
-            return Ok(rows);
-        }
-    }
-    Ok(db.query_all_raw(exact_statement(backend, words, columns, limit, trash, PgWalk::Indexed)).await?)
+    Ok(db.query_all_raw(exact_statement(db.get_database_backend(), words, columns, limit, trash)).await?)
 }
 
 /// Ids of contacts matching `q`, best first, at most `limit`.
@@ -425,8 +435,7 @@ mod tests {
     #[test]
     fn the_words_of_a_query_are_one_indexed_statement() {
         let words: Vec<String> = ["smith", "acme", "jo"].map(String::from).to_vec();
-        let sql = |b| exact_statement(b, &words, "c.id", 10, false, PgWalk::Indexed);
-        let sqlite = sql(DatabaseBackend::Sqlite);
+        let sqlite = exact_statement(DatabaseBackend::Sqlite, &words, "c.id", 10, false);
         assert!(
             sqlite.sql.contains("contacts_fts MATCH ?") && sqlite.sql.contains("c.search_text LIKE ?"),
             "{}",
@@ -438,24 +447,37 @@ mod tests {
         assert_eq!(values.len(), 2);
         assert_eq!(values[0], Value::from("\"smith\" AND \"acme\""));
         assert_eq!(values[1], Value::from("%jo%"));
-        let pg = sql(DatabaseBackend::Postgres);
+
+        // PostgreSQL, a search box's limit: the newest thousand ids first, then (gated by the
+        // walk's count) the trigram index, in one statement.
+        let pg = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 10, false);
+        let index = "s.search_text LIKE (SELECT $1::text) AND s.search_text LIKE (SELECT $2::text) \
+                     AND s.search_text LIKE (SELECT $3::text)";
+        for part in [
+            "WITH w AS MATERIALIZED (SELECT s.id FROM contact_search s WHERE s.state = 0",
+            "strpos(s.search_text, $4) > 0 AND strpos(s.search_text, $5) > 0 AND strpos(s.search_text, $6) > 0",
+            "s.id > (SELECT max(id) FROM contact_search) - 1000 ORDER BY s.id DESC LIMIT 10)",
+            "SELECT id FROM w WHERE (SELECT count(*) FROM w) >= 10 UNION ALL",
+            "WHERE (SELECT count(*) FROM w) < 10 AND s.state = 0 AND ",
+            index,
+            "ORDER BY s.id + 0 DESC LIMIT 10)) m JOIN contacts c ON c.id = m.id",
+        ] {
+            assert!(pg.sql.contains(part), "{part} not in {}", pg.sql);
+        }
+        // LIKE patterns first, then the bare words (no LIKE wildcards) for strpos.
+        let values = pg.values.unwrap().0;
+        assert_eq!(values.len(), 6);
+        assert_eq!((&values[2], &values[5]), (&Value::from("%jo%"), &Value::from("jo")));
+
+        // The list's search (up to 1,000 ids) goes to the index at once; the trash has state 1.
+        let list = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 1000, true);
         assert!(
-            pg.sql.contains("s.search_text LIKE $1 AND s.search_text LIKE $2 AND s.search_text LIKE $3")
-                && pg.sql.contains("FROM contact_search s WHERE s.state = 0")
-                && pg.sql.contains("ORDER BY s.id + 0 DESC LIMIT 10) m JOIN contacts c"),
+            list.sql.starts_with("SELECT c.id FROM (SELECT s.id FROM contact_search s WHERE s.state = 1 AND ")
+                && list.sql.contains(index)
+                && !list.sql.contains("strpos")
+                && list.sql.contains("ORDER BY s.id + 0 DESC LIMIT 1000) m JOIN contacts c"),
             "{}",
-            pg.sql
+            list.sql
         );
-        // The bounded first look walks only the newest ids.
-        let recent = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 10, false, PgWalk::Recent);
-        assert!(
-            recent.sql.contains("s.id > (SELECT max(id) FROM contact_search) - 1000")
-                && recent.sql.contains("strpos(s.search_text, $1) > 0 AND strpos(s.search_text, $2) > 0")
-                && recent.sql.contains("ORDER BY s.id DESC"),
-            "{}",
-            recent.sql
-        );
-        // ... with the bare words (no LIKE wildcards).
-        assert_eq!(recent.values.unwrap().0[2], Value::from("jo"));
     }
 }
