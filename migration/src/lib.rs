@@ -14,6 +14,7 @@ mod m20261127_000007_list_indexes;
 mod m20261128_000010_contact_keys_cover;
 mod m20261128_000011_search_words;
 mod m20261129_000012_search_table;
+mod m20261130_000013_search_trigram_counts;
 pub mod search_words;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_contact_keys_cover::Migration),
             Box::new(m20261128_000011_search_words::Migration),
             Box::new(m20261129_000012_search_table::Migration),
+            Box::new(m20261130_000013_search_trigram_counts::Migration),
         ]
     }
 }

@@ -308,17 +308,54 @@ async fn search_finds_the_newest_matches_of_rare_and_common_words() {
     let stats = service::import::import_jsonl(&app.svc, &actor, data.as_bytes(), |_| {}).await.unwrap();
     assert_eq!(stats.created, 1 + 5 + 1150 + 6 + 12, "{:?}", stats.rejected);
     let search = |q: &str| format!("/api/v1/contacts/search?q={q}&limit=10");
-    // Rare, and older than the newest thousand.
-    assert_eq!(names(&app.get(&search("quillfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
-    assert_eq!(names(&app.get(&search("quilfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
-    // Common among the newest: the ten newest of twelve, newest first.
-    let expect: Vec<String> = first[2..].iter().rev().map(|f| format!("{f} Hollowmere")).collect();
-    assert_eq!(names(&app.get(&search("hollowmere"), &t).await.body), expect);
-    // Five among the newest thousand (ids above max - 1000), six older (Ada to Fay): ten of
-    // the eleven, all but the oldest, newest first.
-    let expect: Vec<String> = first[1..11].iter().rev().map(|f| format!("{f} Tarnwick")).collect();
-    assert_eq!(names(&app.get(&search("tarnwick"), &t).await.body), expect);
-    assert!(names(&app.get(&search("zzyzxq"), &t).await.body).is_empty());
+    // PostgreSQL answers first without trigram counts (the walk of the newest contacts comes
+    // first for every word), then with them (rare words go to the trigram index at once): the
+    // same answers. SQLite has no counts.
+    let pg = service::search_index::trigram_counts_stale(&app.svc.db).await.unwrap();
+    assert_eq!(pg, common::backend() == "postgres", "no counts yet");
+    for counted in [false, true] {
+        if counted {
+            assert_eq!(service::search_index::refresh_trigram_counts(&app.svc.db).await.unwrap(), pg);
+            assert!(!service::search_index::trigram_counts_stale(&app.svc.db).await.unwrap());
+        }
+        // Rare, and older than the newest thousand.
+        assert_eq!(names(&app.get(&search("quillfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
+        assert_eq!(names(&app.get(&search("quilfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
+        // Common among the newest: the ten newest of twelve, newest first.
+        let expect: Vec<String> = first[2..].iter().rev().map(|f| format!("{f} Hollowmere")).collect();
+        assert_eq!(names(&app.get(&search("hollowmere"), &t).await.body), expect, "counted: {counted}");
+        // Five among the newest thousand (ids above max - 1000), six older (Ada to Fay): ten of
+        // the eleven, all but the oldest, newest first.
+        let expect: Vec<String> = first[1..11].iter().rev().map(|f| format!("{f} Tarnwick")).collect();
+        assert_eq!(names(&app.get(&search("tarnwick"), &t).await.body), expect, "counted: {counted}");
+        // Common everywhere (1,150 fillers): the ten newest, by the walk.
+        let bulk = names(&app.get(&search("filler"), &t).await.body);
+        let expect: Vec<String> = (1140..1150).rev().map(|i| format!("Filler Bulk{i}")).collect();
+        assert_eq!(bulk, expect, "counted: {counted}");
+        assert!(names(&app.get(&search("zzyzxq"), &t).await.body).is_empty());
+    }
+    if pg {
+        // The counts bound what a word can match: `tarnwick` is in 11 contacts, `filler` in 1,150.
+        let bound = |w: &str| {
+            format!(
+                "SELECT min(coalesce(t.contacts, 0)) FROM unnest(show_trgm('{w}')) g \
+                 LEFT JOIN search_trigram_counts t ON t.trigram = g WHERE strpos(g, ' ') = 0"
+            )
+        };
+        use sea_orm::ConnectionTrait;
+        for (w, n) in [("tarnwick", 11i64), ("filler", 1150), ("zzyzxq", 0)] {
+            let stmt = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, bound(w));
+            let row = app.svc.db.query_one_raw(stmt).await.unwrap().unwrap();
+            assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), n, "{w}");
+        }
+        // Writes make the counts stale only after enough of them (500 here).
+        app.post("/api/v1/contacts", Some(&t), json!({"first_name": "Nova", "last_name": "Tarnwick"})).await;
+        assert!(!service::search_index::trigram_counts_stale(&app.svc.db).await.unwrap());
+        // A word added since the counts were made is still found (its trigrams count 0, so the
+        // index is read at once).
+        app.post("/api/v1/contacts", Some(&t), json!({"first_name": "Zed", "last_name": "Brandnewname"})).await;
+        assert_eq!(names(&app.get(&search("brandnewname"), &t).await.body), vec!["Zed Brandnewname"]);
+    }
 }
 
 /// List pages are cached between requests; every kind of write must show in the very next list.
@@ -590,7 +627,12 @@ async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
     }
     let app = app().await;
     let t = app.admin().await;
-    migration::Migrator::down(&app.svc.db, Some(1)).await.unwrap();
+    // Back to before `search_table` (the last two migrations: it and the trigram counts).
+    migration::Migrator::down(&app.svc.db, Some(2)).await.unwrap();
+    let gone = "SELECT to_regclass('contact_search') IS NULL AND to_regclass('search_trigram_counts') IS NULL";
+    let stmt = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, gone);
+    use sea_orm::ConnectionTrait;
+    assert!(app.svc.db.query_one_raw(stmt).await.unwrap().unwrap().try_get_by_index::<bool>(0).unwrap());
     let mut ids = Vec::new();
     for name in ["Orla Brennock", "Pim Brennock", "Kit Brennock"] {
         let r = app.post("/api/v1/contacts", Some(&t), json!({"full_name": name, "company": "Fathomline"})).await;

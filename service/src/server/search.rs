@@ -148,9 +148,15 @@ enum PgWalk {
     Indexed,
 }
 
-/// PostgreSQL's first, bounded look: the newest this many contact ids (0.6-1.4 ms when all of
+/// PostgreSQL's first, bounded look: the newest this many contact ids (0.7 ms when all of
 /// them have to be read).
 const RECENT_WINDOW: u64 = 1000;
+
+/// PostgreSQL skips the walk of the newest contacts for query words that, by the trigram counts
+/// (see [`pg_exact_statement`]), fewer than this many contacts can contain: the trigram index
+/// reads their matches for about as much as the walk would cost (about 1.3 µs per match against
+/// 0.7 µs per contact walked, BENCHMARKS.md), and a rare word's walk finds too few anyway.
+const INDEX_FIRST_BELOW: u64 = 1000;
 
 /// PostgreSQL's exact step. It cannot walk its trigram index newest first, and neither of its two
 /// plans suits every word: the primary key's newest-first walk stops early on a common word but
@@ -161,6 +167,15 @@ const RECENT_WINDOW: u64 = 1000;
 /// otherwise the word is rare and the trigram index finds all its matches. Both are one
 /// statement: the index part runs only when the walk's count says so (a one-time filter). A
 /// larger search (the list's, up to 1,000 ids) goes to the index at once.
+///
+/// A word known to be rare skips the walk, which would only find too few: every contact holding
+/// the query words holds each of their trigrams, so the smallest count of them in
+/// `search_trigram_counts` (refilled by the search upkeep, `search_index`) bounds the matches;
+/// below [`INDEX_FIRST_BELOW`], the walk's gate is closed and the index part runs at once. A
+/// trigram missing from a filled table counts 0: no contact held it then. Counts are a
+/// little old (at most a twentieth of the contacts' writes), which can only make the index part
+/// read a few more matches than the bound said; the answer is the same either way, the newest
+/// matches. Without counts (an empty table, words under three letters) the walk comes first.
 ///
 /// Both parts read the narrow search table `contact_search` (id, state, search text; kept by
 /// triggers) and join the contact rows outside the `LIMIT`, for the matches returned only.
@@ -202,8 +217,18 @@ fn pg_exact_statement(words: &[String], columns: &str, limit: u64, trash: bool, 
                 window.push(format!("strpos(s.search_text, {}) > 0", ph(backend, values.len())));
             }
             window.push(format!("s.id > (SELECT max(id) FROM contact_search) - {RECENT_WINDOW}"));
+            values.push(words.iter().map(|w| bare_word(w)).collect::<Vec<_>>().join(" ").into());
+            let bound = format!(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM search_trigram_counts WHERE trigram = '') \
+                 THEN (SELECT min(coalesce(t.contacts, 0)) FROM unnest(show_trgm((SELECT {}::text))) g \
+                 LEFT JOIN search_trigram_counts t ON t.trigram = g WHERE strpos(g, ' ') = 0) END AS n",
+                ph(backend, values.len())
+            );
             format!(
-                "WITH w AS MATERIALIZED (SELECT s.id FROM contact_search s WHERE {} ORDER BY s.id DESC LIMIT {limit}) \
+                "WITH b AS MATERIALIZED ({bound}), \
+                 w AS MATERIALIZED (SELECT s.id FROM contact_search s \
+                 WHERE coalesce((SELECT n FROM b), {INDEX_FIRST_BELOW}) >= {INDEX_FIRST_BELOW} AND {} \
+                 ORDER BY s.id DESC LIMIT {limit}) \
                  SELECT {columns} FROM (SELECT id FROM w WHERE (SELECT count(*) FROM w) >= {limit} \
                  UNION ALL ({})) {join}",
                 window.join(" AND "),
@@ -454,7 +479,7 @@ mod tests {
         let index = "s.search_text LIKE (SELECT $1::text) AND s.search_text LIKE (SELECT $2::text) \
                      AND s.search_text LIKE (SELECT $3::text)";
         for part in [
-            "WITH w AS MATERIALIZED (SELECT s.id FROM contact_search s WHERE s.state = 0",
+            "w AS MATERIALIZED (SELECT s.id FROM contact_search s WHERE ",
             "strpos(s.search_text, $4) > 0 AND strpos(s.search_text, $5) > 0 AND strpos(s.search_text, $6) > 0",
             "s.id > (SELECT max(id) FROM contact_search) - 1000 ORDER BY s.id DESC LIMIT 10)",
             "SELECT id FROM w WHERE (SELECT count(*) FROM w) >= 10 UNION ALL",
@@ -464,10 +489,23 @@ mod tests {
         ] {
             assert!(pg.sql.contains(part), "{part} not in {}", pg.sql);
         }
-        // LIKE patterns first, then the bare words (no LIKE wildcards) for strpos.
+        // The walk is skipped when the trigram counts bound the matches below the threshold.
+        for part in [
+            "WITH b AS MATERIALIZED (SELECT CASE WHEN EXISTS (SELECT 1 FROM search_trigram_counts WHERE trigram = '')",
+            "unnest(show_trgm((SELECT $7::text)))",
+            "WHERE coalesce((SELECT n FROM b), 1000) >= 1000 AND s.state = 0 AND strpos",
+        ] {
+            assert!(pg.sql.contains(part), "{part} not in {}", pg.sql);
+        }
+        // LIKE patterns first, then the bare words (no LIKE wildcards) for strpos, then all the
+        // bare words for the trigram bound.
         let values = pg.values.unwrap().0;
-        assert_eq!(values.len(), 6);
+        assert_eq!(values.len(), 7);
         assert_eq!((&values[2], &values[5]), (&Value::from("%jo%"), &Value::from("jo")));
+        assert_eq!(values[6], Value::from("smith acme jo"));
+        if std::env::var_os("SEARCH_PRINT_SQL").is_some() {
+            println!("{}", pg.sql);
+        }
 
         // The list's search (up to 1,000 ids) goes to the index at once; the trash has state 1.
         let list = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 1000, true);
