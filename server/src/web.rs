@@ -91,7 +91,7 @@ pub async fn render_page(State(st): State<AppState>, req: Request<Body>) -> Resp
     // has resolved. Streamed, a protected page's shell sometimes went out with its Suspense's
     // fallback and the content swapped in later, and the browser then sometimes hydrated the
     // fallback against the swapped-in content: a wasm panic ("unrecoverable hydration error" at
-    // the fallback `<div class="loading-page">`) and a blank page: 3 failed of 38 runs of the
+    // the fallback `<div class="loading-page">`) and a blank page: 4 failed of 53 runs of the
     // duplicates spec in session 10, none of 64 runs of the duplicates and contacts specs after
     // this change. The pages' data is a few database reads, so waiting for it costs little.
     let handler = leptos_axum::render_app_async_with_context(

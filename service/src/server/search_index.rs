@@ -155,7 +155,7 @@ impl Upkeep {
         }))
     }
 
-    /// Stop the merger; a step in progress finishes first.
+    /// Stop the upkeep; a merge step or a count in progress finishes first.
     pub async fn shutdown(self) {
         self.0.shutdown().await
     }
