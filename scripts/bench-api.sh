@@ -43,6 +43,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 # their backends for the whole run; a backend that exits during a run takes its ticks with it).
 db_ticks() { local p s=0; for p in $(pgrep -x postgres); do s=$(( s + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $s; }
 TICK=$(getconf CLK_TCK)
+# Milliseconds of CPU per request: per_request TICKS REQUESTS.
+per_request() { awk -v t="$1" -v hz="$TICK" -v n="$2" 'BEGIN {printf "%.3f", t * 1000 / hz / n}'; }
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
 TOKEN=$(curl -s "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"bench\",\"password\":\"$CARDCRM_ADMIN_PASSWORD\"}" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -90,9 +92,9 @@ for run in "list page 1:first.lua" "list pages 1-200:pages.lua" "list all 4000 p
   ticks=$(( $(cpu_ticks) - before )); db=$(( $(db_ticks) - db_before ))
   echo "$out" | grep -E "Requests/sec|Latency |  50%|  75%|  90%|  99%|Non-2xx|Socket errors|p95"
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
-  echo "    server CPU $(( ticks * 1000 / TICK )) ms for $requests requests: $(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
+  echo "    server CPU $(( ticks * 1000 / TICK )) ms for $requests requests: $(per_request "$ticks" "$requests") ms/request"
   if [ -n "${BENCH_DATABASE_URL:-}" ]; then
-    echo "    PostgreSQL CPU $(( db * 1000 / TICK )) ms: $(awk -v t="$db" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms/request"
+    echo "    PostgreSQL CPU $(( db * 1000 / TICK )) ms: $(per_request "$db" "$requests") ms/request"
   fi
 done
 if [ -n "${BENCH_PER_WORD:-}" ]; then
@@ -103,9 +105,9 @@ if [ -n "${BENCH_PER_WORD:-}" ]; then
     ticks=$(( $(cpu_ticks) - before )); db=$(( $(db_ticks) - db_before ))
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     printf "    %-14s %6s requests  server %s ms/request" "$w" "$requests" \
-      "$(awk -v t="$ticks" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}')"
+      "$(per_request "$ticks" "$requests")"
     if [ -n "${BENCH_DATABASE_URL:-}" ]; then
-      printf "  PostgreSQL %s ms/request" "$(awk -v t="$db" -v hz="$TICK" -v n="$requests" 'BEGIN {printf "%.3f", t * 1000 / hz / n}')"
+      printf "  PostgreSQL %s ms/request" "$(per_request "$db" "$requests")"
     fi
     echo
   done

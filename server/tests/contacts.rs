@@ -336,15 +336,10 @@ async fn search_finds_the_newest_matches_of_rare_and_common_words() {
     }
     if pg {
         // The counts bound what a word can match: `tarnwick` is in 11 contacts, `filler` in 1,150.
-        let bound = |w: &str| {
-            format!(
-                "SELECT min(coalesce(t.contacts, 0)) FROM unnest(show_trgm('{w}')) g \
-                 LEFT JOIN search_trigram_counts t ON t.trigram = g WHERE strpos(g, ' ') = 0"
-            )
-        };
         use sea_orm::ConnectionTrait;
         for (w, n) in [("tarnwick", 11i64), ("filler", 1150), ("zzyzxq", 0)] {
-            let stmt = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, bound(w));
+            let bound = service::search_index::match_bound(&format!("'{w}'"));
+            let stmt = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, bound);
             let row = app.svc.db.query_one_raw(stmt).await.unwrap().unwrap();
             assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), n, "{w}");
         }

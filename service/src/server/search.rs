@@ -218,14 +218,9 @@ fn pg_exact_statement(words: &[String], columns: &str, limit: u64, trash: bool, 
             }
             window.push(format!("s.id > (SELECT max(id) FROM contact_search) - {RECENT_WINDOW}"));
             values.push(words.iter().map(|w| bare_word(w)).collect::<Vec<_>>().join(" ").into());
-            let bound = format!(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM search_trigram_counts WHERE trigram = '') \
-                 THEN (SELECT min(coalesce(t.contacts, 0)) FROM unnest(show_trgm((SELECT {}::text))) g \
-                 LEFT JOIN search_trigram_counts t ON t.trigram = g WHERE strpos(g, ' ') = 0) END AS n",
-                ph(backend, values.len())
-            );
+            let bound = crate::search_index::match_bound(&format!("(SELECT {}::text)", ph(backend, values.len())));
             format!(
-                "WITH b AS MATERIALIZED ({bound}), \
+                "WITH b AS MATERIALIZED ({bound} AS n), \
                  w AS MATERIALIZED (SELECT s.id FROM contact_search s \
                  WHERE coalesce((SELECT n FROM b), {INDEX_FIRST_BELOW}) >= {INDEX_FIRST_BELOW} AND {} \
                  ORDER BY s.id DESC LIMIT {limit}) \
@@ -503,9 +498,6 @@ mod tests {
         assert_eq!(values.len(), 7);
         assert_eq!((&values[2], &values[5]), (&Value::from("%jo%"), &Value::from("jo")));
         assert_eq!(values[6], Value::from("smith acme jo"));
-        if std::env::var_os("SEARCH_PRINT_SQL").is_some() {
-            println!("{}", pg.sql);
-        }
 
         // The list's search (up to 1,000 ids) goes to the index at once; the trash has state 1.
         let list = exact_statement(DatabaseBackend::Postgres, &words, "c.id", 1000, true);

@@ -66,6 +66,26 @@ pub async fn merge(db: &DatabaseConnection) -> AppResult<usize> {
 const WRITES: &str = "(SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint \
      FROM pg_stat_user_tables WHERE relid = 'contact_search'::regclass)";
 
+/// The trigrams of the text `text` (an SQL expression) that are counted, as rows of one column
+/// `g`: `show_trgm`'s, without those padded with spaces at a word's edge (a word inside a longer
+/// one does not have them). The counts and the bounds read from them both use this.
+fn counted_trigrams(text: &str) -> String {
+    format!("SELECT g FROM unnest(show_trgm({text})) g WHERE strpos(g, ' ') = 0")
+}
+
+/// PostgreSQL: a scalar `SELECT` of how many contacts at most hold every one of `words` (an SQL
+/// text expression, the words separated by spaces) as a substring, by the last count: the
+/// smallest count among their trigrams, a trigram missing from a filled table counting 0 (no
+/// contact held it then). NULL when the counts were never made, or the words have no trigram.
+pub fn match_bound(words: &str) -> String {
+    format!(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM search_trigram_counts WHERE trigram = '') \
+         THEN (SELECT min(coalesce(t.contacts, 0)) FROM ({}) q \
+         LEFT JOIN search_trigram_counts t ON t.trigram = q.g) END",
+        counted_trigrams(words)
+    )
+}
+
 /// PostgreSQL: whether the trigram counts are missing, or have missed more writes than a
 /// twentieth of the contacts (at least 500). Always false on SQLite.
 pub async fn trigram_counts_stale(db: &DatabaseConnection) -> AppResult<bool> {
@@ -73,9 +93,9 @@ pub async fn trigram_counts_stale(db: &DatabaseConnection) -> AppResult<bool> {
         return Ok(false);
     }
     let sql = format!(
-        "SELECT m.contacts IS NULL OR {WRITES} < m.contacts \
-                OR {WRITES} - m.contacts >= greatest(500, (SELECT reltuples FROM pg_class WHERE oid = 'contact_search'::regclass) / 20) \
-         FROM (SELECT (SELECT contacts FROM search_trigram_counts WHERE trigram = '') AS contacts) m"
+        "SELECT m.contacts IS NULL OR m.writes < m.contacts \
+                OR m.writes - m.contacts >= greatest(500, (SELECT reltuples FROM pg_class WHERE oid = 'contact_search'::regclass) / 20) \
+         FROM (SELECT (SELECT contacts FROM search_trigram_counts WHERE trigram = '') AS contacts, {WRITES} AS writes) m"
     );
     let row = db.query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql)).await?;
     Ok(row.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(true))
@@ -100,10 +120,12 @@ pub async fn refresh_trigram_counts(db: &DatabaseConnection) -> AppResult<bool> 
     txn.execute_raw(pg("DELETE FROM search_trigram_counts")).await?;
     txn.execute_raw(pg(&format!("INSERT INTO search_trigram_counts (trigram, contacts) VALUES ('', {WRITES})")))
         .await?;
-    txn.execute_raw(pg("INSERT INTO search_trigram_counts (trigram, contacts) \
-         SELECT g, count(*) FROM contact_search s, unnest(show_trgm(s.search_text)) g \
-         WHERE strpos(g, ' ') = 0 GROUP BY g"))
-        .await?;
+    txn.execute_raw(pg(&format!(
+        "INSERT INTO search_trigram_counts (trigram, contacts) \
+         SELECT q.g, count(*) FROM contact_search s, LATERAL ({}) q GROUP BY q.g",
+        counted_trigrams("s.search_text")
+    )))
+    .await?;
     txn.commit().await?;
     Ok(true)
 }
