@@ -575,6 +575,52 @@ async fn search_corrects_typos_from_the_stored_words() {
     assert_eq!(names(&app.get(&search("Schmdit"), &t).await.body), vec!["Otto Schmidt"]);
 }
 
+/// Searches take turns for the database (two here): many at once, misspelt ones included, all
+/// wait for a turn and each gets its own answer, in the search box and the list alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_searches_at_once_take_turns_and_each_gets_its_answer() {
+    let app = std::sync::Arc::new(common::app_with(|svc| svc.with_search_turns(2)).await);
+    let t = app.admin().await;
+    for (first, last, company) in [
+        ("John", "Smith", "Initech"),
+        ("Otto", "Schmidt", "Hooli"),
+        ("Maria", "Garcia", "Globex"),
+        ("Pierre", "Dubois", "Acme"),
+        ("Sergey", "Ivanov", "Umbrella"),
+    ] {
+        let r = app
+            .post("/api/v1/contacts", Some(&t), json!({"first_name": first, "last_name": last, "company": company}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let asks = [
+        ("/api/v1/contacts/search?q=smith", "John Smith"),
+        ("/api/v1/contacts/search?q=smiht", "John Smith"),
+        ("/api/v1/contacts/search?q=hooli", "Otto Schmidt"),
+        ("/api/v1/contacts/search?q=schmdit", "Otto Schmidt"),
+        ("/api/v1/contacts/search?q=garcia", "Maria Garcia"),
+        ("/api/v1/contacts/search?q=gracia", "Maria Garcia"),
+        ("/api/v1/contacts/search?q=acme", "Pierre Dubois"),
+        ("/api/v1/contacts/search?q=ivaonv", "Sergey Ivanov"),
+        ("/api/v1/contacts?q=umbrella", "Sergey Ivanov"),
+        ("/api/v1/contacts?q=dubios", "Pierre Dubois"),
+    ];
+    let mut tasks = Vec::new();
+    for round in 0..3 {
+        for (path, expect) in asks {
+            let (app, t) = (app.clone(), t.clone());
+            tasks.push(tokio::spawn(async move {
+                let r = app.get(path, &t).await;
+                assert_eq!(r.status, StatusCode::OK, "{path} (round {round}): {}", r.body);
+                assert_eq!(names(&r.body), vec![expect.to_string()], "{path} (round {round})");
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.expect("a search task panicked");
+    }
+}
+
 #[tokio::test]
 async fn search_index_merges_its_pieces_and_still_finds_everything() {
     let app = app().await;

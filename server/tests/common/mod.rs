@@ -46,6 +46,11 @@ pub fn backend() -> &'static str {
 }
 
 pub async fn app() -> TestApp {
+    app_with(|svc| svc).await
+}
+
+/// [`app`] with its services changed by `configure` before the router is built.
+pub async fn app_with(configure: impl FnOnce(Services) -> Services) -> TestApp {
     let (url, pg) = match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let name = format!("cardcrm_test_{}", uuid_like());
@@ -61,7 +66,7 @@ pub async fn app() -> TestApp {
     db::migrate(&conn).await.expect("migrate");
     let mut auth = AuthConfig::new(SECRET.as_bytes());
     auth.argon2_cost = (1024, 1);
-    let svc = Services::new(conn, auth);
+    let svc = configure(Services::new(conn, auth));
     std::env::set_var("CARDCRM_DATA_DIR", std::env::temp_dir().join("cardcrm-test"));
     let mut cfg = Config::from_env().expect("config");
     cfg.max_body_bytes = 64 * 1024;

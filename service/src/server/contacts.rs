@@ -471,7 +471,7 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
     let mut ranked: Option<Vec<i64>> = None;
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
-        let ids = search::ids(&svc.db, text, 1000, trash).await?;
+        let ids = search::ids(svc, text, 1000, trash).await?;
         select = select.filter(contact::Column::Id.is_in(ids.clone()));
         ranked = Some(ids);
     }

@@ -27,7 +27,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
     if sqlite {
         // One connection for an in-memory database (each connection would see its own), a few readers otherwise.
-        opts.max_connections(if memory { 1 } else { pool_size(8) }).min_connections(1);
+        opts.max_connections(if memory { 1 } else { pool_size(DatabaseBackend::Sqlite) }).min_connections(1);
         // Per-connection settings must be set on every pooled connection, not once.
         opts.map_sqlx_sqlite_opts(|o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -37,13 +37,28 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     } else {
-        opts.max_connections(pool_size(20)).min_connections(2);
+        opts.max_connections(pool_size(DatabaseBackend::Postgres)).min_connections(2);
     }
     Database::connect(opts).await
 }
 
-/// Connections in the pool: `DATABASE_POOL_SIZE` when set, else `default`.
-fn pool_size(default: u32) -> u32 {
+/// Connections in the pool: `DATABASE_POOL_SIZE` when set, else 8 for SQLite (readers; one
+/// writes at a time) and, for PostgreSQL, twice this machine's cores plus two (6 on two cores).
+///
+/// A PostgreSQL pool much larger than the cores that run the queries costs throughput: every
+/// connection is a backend process with its own caches (statement plans, catalog), and the pool
+/// hands out its idle connections in turn, so with 20 each statement ran on a backend that had
+/// been idle longest. On two cores, the search mix ran at 1,860 req/s with 20 connections against
+/// 2,060-2,270 with 6, the same searches at most six at a time (BENCHMARKS.md, session 11). Set
+/// it higher when PostgreSQL has more cores than this machine.
+pub fn pool_size(backend: DatabaseBackend) -> u32 {
+    let default = match backend {
+        DatabaseBackend::Postgres => {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+            2 * cores + 2
+        }
+        _ => 8,
+    };
     std::env::var("DATABASE_POOL_SIZE").ok().and_then(|v| v.trim().parse().ok()).filter(|&n| n > 0).unwrap_or(default)
 }
 

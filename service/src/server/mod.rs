@@ -58,6 +58,8 @@ pub struct Services {
     pub(crate) lists: Arc<answers::Answers<crate::dto::Page<crate::dto::Contact>>>,
     /// Search-box answers (see [`search::answer_lifetime`]).
     pub(crate) searches: Arc<answers::Answers<Vec<crate::dto::SearchHit>>>,
+    /// Turns for searches to read the database (see [`search::Turns`]).
+    pub(crate) search_turns: Arc<search::Turns>,
     /// The settings table in memory (see [`settings::SettingsCache`]).
     pub settings: Arc<settings::SettingsCache>,
     /// Scan storage folders, the OCR pipeline and the job wake-up (see [`scans`]).
@@ -67,6 +69,7 @@ pub struct Services {
 impl Services {
     pub fn new(db: sea_orm::DatabaseConnection, auth: auth::AuthConfig) -> Self {
         Services {
+            search_turns: Arc::new(search::Turns::new(search::turns(db.get_database_backend()))),
             db,
             auth: Arc::new(auth),
             limiter: Arc::new(rate_limit::RateLimiter::default()),
@@ -85,6 +88,13 @@ impl Services {
         self.counts.invalidate();
         self.lists.invalidate();
         self.searches.invalidate();
+    }
+
+    /// At most `n` searches read the database at once (default: see `CARDCRM_SEARCH_CONCURRENCY`
+    /// in the README); the others wait their turn in order.
+    pub fn with_search_turns(mut self, n: usize) -> Self {
+        self.search_turns = Arc::new(search::Turns::new(n));
+        self
     }
 
     /// Where scan images are stored (`<data_dir>/scans`) and the OCR models are read from.

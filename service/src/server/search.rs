@@ -246,12 +246,50 @@ async fn exact<C: ConnectionTrait>(
 }
 
 /// Ids of contacts matching `q`, best first, at most `limit`.
-pub async fn ids<C: ConnectionTrait>(db: &C, q: &str, limit: u64, trash: bool) -> AppResult<Vec<i64>> {
+pub async fn ids(svc: &Services, q: &str, limit: u64, trash: bool) -> AppResult<Vec<i64>> {
     let terms = terms(q);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    search(db, &terms, "c.id", limit, trash, |r| Ok(r.try_get_by_index(0)?), |id: &i64| *id).await
+    let _turn = svc.search_turns.take().await?;
+    search(&svc.db, &terms, "c.id", limit, trash, |r| Ok(r.try_get_by_index(0)?), |id: &i64| *id).await
+}
+
+/// Turns for searches to read the database: at most this many searches run their statements at
+/// once, and the others wait in the order they came (a fair semaphore). A search takes one turn
+/// for all its statements, which it holds from the first to the last.
+///
+/// Without turns, every statement queued for a pool connection on its own, and the database ran
+/// all the pool's statements at once, sharing the cores among them. A misspelt word's search
+/// (the exact step, the vocabulary, a corrected spelling: three statements) then queued three
+/// times and shared the cores three times, and the slowest twentieth of searches were the
+/// misspelt ones: p95 33-36 ms at 32 connections on two cores, against 17-19 ms with turns, and
+/// more searches per second (BENCHMARKS.md, session 11).
+///
+/// How many: see [`turns`].
+pub(crate) struct Turns(tokio::sync::Semaphore);
+
+/// How many searches may read the database at once: `CARDCRM_SEARCH_CONCURRENCY`, else the
+/// database pool's size ([`crate::db::pool_size`]), so searches can use every connection but never
+/// wait for one inside their turn when nothing else is using the pool.
+pub(crate) fn turns(backend: DatabaseBackend) -> usize {
+    std::env::var("CARDCRM_SEARCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(crate::db::pool_size(backend) as usize)
+}
+
+impl Turns {
+    pub(crate) fn new(n: usize) -> Self {
+        Turns(tokio::sync::Semaphore::new(n.max(1)))
+    }
+
+    /// Waits for a turn; the turn ends when the returned permit is dropped.
+    async fn take(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        // The semaphore is never closed, so this cannot fail; say so plainly if it ever does.
+        self.0.acquire().await.map_err(|_| crate::AppError::Internal("search turns closed".into()))
+    }
 }
 
 /// The exact step, then (when it finds fewer than `limit.min(10)`) the typo step: rows of
@@ -405,7 +443,12 @@ pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppRes
         return Ok(Vec::new());
     }
     let key = format!("{limit}\u{1}{}", terms.join("\u{1}"));
-    svc.searches.get_or_read(key, || hits_uncached(&svc.db, &terms, limit)).await
+    svc.searches
+        .get_or_read(key, || async {
+            let _turn = svc.search_turns.take().await?;
+            hits_uncached(&svc.db, &terms, limit).await
+        })
+        .await
 }
 
 async fn hits_uncached<C: ConnectionTrait>(db: &C, terms: &[String], limit: u64) -> AppResult<Vec<SearchHit>> {
