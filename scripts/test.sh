@@ -17,6 +17,8 @@ section() { printf '\n\033[1;34m== %s ==\033[0m\n' "$*"; }
 # frontend is the wasm entry point; building it natively beside `server` would mix ssr and hydrate.
 # No incremental cache: it is large and a test run does not benefit from it.
 export CARGO_INCREMENTAL=0
+# Tesseract on one thread, as the server runs it (`ocr::limit_openmp_threads`); test binaries have no such start.
+export OMP_THREAD_LIMIT="${OMP_THREAD_LIMIT:-1}"
 TEST_SELECTION=(--workspace --exclude frontend --features server/tesseract)
 section "Rust tests on SQLite"
 cargo test "${TEST_SELECTION[@]}"

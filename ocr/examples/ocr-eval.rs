@@ -122,6 +122,8 @@ fn set_name(path: &Path, truth: &Value) -> String {
 }
 
 fn main() {
+    #[cfg(feature = "tesseract")]
+    ocr::limit_openmp_threads();
     let mut args = std::env::args().skip(1);
     let mut models = PathBuf::from("models");
     let mut engines_arg = String::new();

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use ocr::{Limits, ParseHints};
 
 fn main() {
+    #[cfg(feature = "tesseract")]
+    ocr::limit_openmp_threads();
     let mut models = PathBuf::from(std::env::var("CARDCRM_MODELS_DIR").unwrap_or_else(|_| "models".into()));
     let mut json = false;
     let mut images = Vec::new();

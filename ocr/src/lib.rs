@@ -33,7 +33,7 @@ pub use parse::{parse_card, ParseHints, ParsedCard, ParsedField, ParsedPhone};
 pub use pipeline::{looks_cyrillic, FallbackPolicy, Pipeline, Reading};
 pub use qr::{decode_qr, merge_qr, parse_mecard, parse_vcard, qr_gray, QR_SIDE};
 #[cfg(feature = "tesseract")]
-pub use tess::TesseractEngine;
+pub use tess::{limit_openmp_threads, TesseractEngine};
 
 /// The engines this build has, in the default order: PP-OCR first, then (feature `tesseract`)
 /// Tesseract `rus+eng` as the Cyrillic / low-confidence fallback.

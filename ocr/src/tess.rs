@@ -19,13 +19,41 @@ pub struct TesseractEngine {
 unsafe impl Send for TesseractEngine {}
 unsafe impl Sync for TesseractEngine {}
 
+/// Makes Tesseract run on one thread: call first thing in `main`, before any other thread starts.
+///
+/// Debian's libtesseract is built with OpenMP, and its recogniser asks for several threads per
+/// line. Those threads only compete with the PP-OCR engine and the server's other work, and on
+/// this project's 2-core machine they tripled the CPU time of a Cyrillic card (1.4 s against
+/// 0.5 s per card with one thread, BENCHMARKS.md, session 11). The OpenMP runtime (libgomp) reads
+/// `OMP_THREAD_LIMIT` once, when it is loaded with libtesseract, before `main` runs: setting the
+/// variable from inside the program changes nothing. So when it is unset, this sets it to 1 and
+/// executes the same program again with the same arguments, and does not return; the new process
+/// finds it set and goes on. A value set by the user is kept. If the program cannot be executed
+/// again, it says so and goes on with Tesseract's threads.
+pub fn limit_openmp_threads() {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let mut args = std::env::args_os();
+        let arg0 = args.next();
+        let Ok(exe) = std::env::current_exe() else { return };
+        let mut cmd = std::process::Command::new(exe);
+        if let Some(a) = arg0 {
+            cmd.arg0(a);
+        }
+        let err = cmd.args(args).env("OMP_THREAD_LIMIT", "1").exec();
+        eprintln!("warning: could not restart with OMP_THREAD_LIMIT=1 ({err}); Tesseract will use several threads");
+    }
+}
+
 impl TesseractEngine {
     /// `lang` like "rus+eng"; `data_path` None = the system tessdata (Debian: tesseract-ocr-rus).
     pub fn new(data_path: Option<&str>, lang: &str) -> Result<Self, OcrError> {
-        // One thread: Tesseract's OpenMP parallelism only competes with the other engines.
-        if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-            std::env::set_var("OMP_THREAD_LIMIT", "1");
-        }
+        // One thread: see [`limit_openmp_threads`], which a program must call first thing in
+        // `main`; setting the variable here is too late for the OpenMP runtime.
         let mut api = LepTess::new(data_path, lang).map_err(|e| OcrError::Engine {
             engine: "tesseract",
             msg: format!("{e} (install: apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng)"),

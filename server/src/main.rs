@@ -279,8 +279,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+fn main() -> ExitCode {
+    // Before any thread starts: Tesseract's OpenMP threads are limited only at process start.
+    #[cfg(feature = "tesseract")]
+    ocr::limit_openmp_threads();
+    serve_or_run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn serve_or_run() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     let json = Config::from_env().map(|c| c.log_json).unwrap_or(false);
