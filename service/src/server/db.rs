@@ -46,9 +46,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// writes at a time) and, for PostgreSQL, twice this machine's cores plus two (6 on two cores).
 ///
 /// A PostgreSQL pool much larger than the cores that run the queries costs throughput: every
-/// connection is a backend process with its own caches (statement plans, catalog), and the pool
-/// hands out its idle connections in turn, so with 20 each statement ran on a backend that had
-/// been idle longest. On two cores, the search mix ran at 1,860 req/s with 20 connections against
+/// connection is a backend process with its own caches (statement plans, catalog), and sqlx's
+/// pool hands out the connection idle longest (its idle queue is first in, first out), so with 20
+/// each statement ran on the backend whose caches were coldest. On two cores, the search mix ran at 1,860 req/s with 20 connections against
 /// 2,060-2,270 with 6, the same searches at most six at a time (BENCHMARKS.md, session 11). Set
 /// it higher when PostgreSQL has more cores than this machine.
 pub fn pool_size(backend: DatabaseBackend) -> u32 {

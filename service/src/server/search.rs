@@ -263,8 +263,8 @@ pub async fn ids(svc: &Services, q: &str, limit: u64, trash: bool) -> AppResult<
 /// all the pool's statements at once, sharing the cores among them. A misspelt word's search
 /// (the exact step, the vocabulary, a corrected spelling: three statements) then queued three
 /// times and shared the cores three times, and the slowest twentieth of searches were the
-/// misspelt ones: p95 33-36 ms at 32 connections on two cores, against 17-19 ms with turns, and
-/// more searches per second (BENCHMARKS.md, session 11).
+/// misspelt ones: p95 30-37 ms at 32 connections on two cores, against 17-19 ms with turns (and
+/// the smaller pool), at as many searches per second or more (BENCHMARKS.md, session 11).
 ///
 /// How many: see [`turns`].
 pub(crate) struct Turns(tokio::sync::Semaphore);
