@@ -51,7 +51,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// each statement ran on the backend whose caches were coldest. On two cores, the search mix ran at 1,860 req/s with 20 connections against
 /// 2,060-2,270 with 6, the same searches at most six at a time (BENCHMARKS.md, session 11). Set
 /// it higher when PostgreSQL has more cores than this machine.
-pub fn pool_size(backend: DatabaseBackend) -> u32 {
+fn pool_size(backend: DatabaseBackend) -> u32 {
     let default = match backend {
         DatabaseBackend::Postgres => {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
@@ -60,6 +60,14 @@ pub fn pool_size(backend: DatabaseBackend) -> u32 {
         _ => 8,
     };
     std::env::var("DATABASE_POOL_SIZE").ok().and_then(|v| v.trim().parse().ok()).filter(|&n| n > 0).unwrap_or(default)
+}
+
+/// How many connections `db`'s pool holds at most, as [`connect`] opened it.
+pub fn pool_max(db: &DatabaseConnection) -> u32 {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => db.get_postgres_connection_pool().options().get_max_connections(),
+        _ => db.get_sqlite_connection_pool().options().get_max_connections(),
+    }
 }
 
 /// Applies every pending migration.

@@ -69,7 +69,7 @@ pub struct Services {
 impl Services {
     pub fn new(db: sea_orm::DatabaseConnection, auth: auth::AuthConfig) -> Self {
         Services {
-            search_turns: Arc::new(search::Turns::new(search::turns(db.get_database_backend()))),
+            search_turns: Arc::new(search::Turns::new(search::turns(&db))),
             db,
             auth: Arc::new(auth),
             limiter: Arc::new(rate_limit::RateLimiter::default()),

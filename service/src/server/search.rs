@@ -269,15 +269,15 @@ pub async fn ids(svc: &Services, q: &str, limit: u64, trash: bool) -> AppResult<
 /// How many: see [`turns`].
 pub(crate) struct Turns(tokio::sync::Semaphore);
 
-/// How many searches may read the database at once: `CARDCRM_SEARCH_CONCURRENCY`, else the
-/// database pool's size ([`crate::db::pool_size`]), so searches can use every connection but never
-/// wait for one inside their turn when nothing else is using the pool.
-pub(crate) fn turns(backend: DatabaseBackend) -> usize {
+/// How many searches may read the database at once: `CARDCRM_SEARCH_CONCURRENCY`, else the size
+/// of `db`'s pool ([`crate::db::pool_max`]), so searches can use every connection but never wait
+/// for one inside their turn when nothing else is using the pool.
+pub(crate) fn turns(db: &sea_orm::DatabaseConnection) -> usize {
     std::env::var("CARDCRM_SEARCH_CONCURRENCY")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(crate::db::pool_size(backend) as usize)
+        .unwrap_or(crate::db::pool_max(db) as usize)
 }
 
 impl Turns {
