@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 use rten_base::iter::range_chunks;
 use rten_gemm::{
-    BiasVector, GemmExecutor, GemmInT, GemmInputA, GemmInputB, GemmOutT, GemmUninitOptions,
+    BiasVector, GemmExecutor, GemmInT, GemmInputA, GemmInputB, GemmOptions, GemmOutT, GemmUninitOptions,
     QuantParams,
 };
 use rten_shape_inference::ops as shape_ops;
@@ -23,6 +23,7 @@ use crate::shift_cast::ShiftCast;
 use crate::value::{DataType, ValueType, ValueView};
 
 mod depthwise;
+mod direct;
 mod im2col;
 
 use depthwise::DepthwiseConvExecutor;
@@ -63,8 +64,32 @@ where
             .reshaped_in(pool, [in_c, in_h * in_w])
             .auto_return(pool);
 
-        let out_item = gemm
-            .gemm_uninit(
+        // cardcrm patch (PATCHED.md, change 5): with a bias, the output starts as the bias and
+        // the GEMM adds to it (beta = 1). rten-gemm would otherwise add the bias to each output
+        // tile right after its kernel stored it, reading 16-byte pieces of the tile's 64-byte
+        // AVX-512 stores back before they reach the cache, which stalls (4 % of a PP-OCR card).
+        let out_item = if let Some(BiasVector::Column(col_bias)) = bias_vec {
+            let out_data = out_item.data_mut().unwrap();
+            for (row, &b) in out_data.chunks_mut(in_h * in_w).zip(col_bias) {
+                row.fill(std::mem::MaybeUninit::new(b));
+            }
+            // Safety: every element was just written (one row of in_h * in_w per channel).
+            let out_data = unsafe { std::mem::transmute::<&mut [std::mem::MaybeUninit<Y>], &mut [Y]>(out_data) };
+            gemm.gemm(
+                out_data,
+                GemmInputA::Unpacked(kernel_mat.view()),
+                GemmInputB::Unpacked(in_mat.view()),
+                GemmOptions {
+                    beta: Y::one(),
+                    a_quant: kernel_quant,
+                    b_quant: input_quant,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            out_data.len()
+        } else {
+            gemm.gemm_uninit(
                 out_item.data_mut().unwrap(),
                 GemmInputA::Unpacked(kernel_mat.view()),
                 GemmInputB::Unpacked(in_mat.view()),
@@ -75,8 +100,10 @@ where
                     ..Default::default()
                 },
             )
-            .unwrap();
-        n_init += out_item.len();
+            .unwrap()
+            .len()
+        };
+        n_init += out_item;
     }
 
     let output = output.into_shape([batch, out_c, in_h, in_w]);
@@ -364,6 +391,58 @@ where
     Ok(output.into())
 }
 
+/// The f32 convolutions [`direct::direct_conv_f32`] computes (cardcrm patch): 2D, one group,
+/// dilations 1, strides up to 4, at most 48 output channels, a kernel larger than 1×1, on a CPU
+/// with AVX2 and FMA. `None` means
+/// "use [`conv`]", which also reports any invalid input.
+#[allow(clippy::too_many_arguments)]
+fn try_direct_conv(
+    pool: &BufferPool,
+    input: &TensorView<f32>,
+    kernel: &TensorView<f32>,
+    bias: Option<&NdTensorView<f32, 1>>,
+    padding: &Padding,
+    groups: usize,
+    strides: &[usize],
+    dilations: &[usize],
+) -> Option<Result<Tensor<f32>, OpError>> {
+    if input.ndim() != 4 || kernel.ndim() != 4 {
+        return None;
+    }
+    let input = input.nd_view::<4>();
+    let kernel = kernel.nd_view::<4>();
+    let [_, in_c, in_h, in_w] = input.shape();
+    let [out_c, k_in_c, k_h, k_w] = kernel.shape();
+    let (&[stride_y, stride_x], &[dilation_y, dilation_x]) = (strides, dilations) else {
+        return None;
+    };
+    if in_c != k_in_c
+        || bias.is_some_and(|b| b.size(0) != out_c)
+        || !direct::applies(out_c, groups, [k_h, k_w], [stride_y, stride_x], [dilation_y, dilation_x])
+    {
+        return None;
+    }
+    let (out_h, out_w, fixed_padding) = calc_output_size_and_padding(
+        (in_h, in_w),
+        (k_h, k_w),
+        (stride_y, stride_x),
+        padding.clone(),
+        Some((1, 1)),
+        RoundMode::default(),
+    )
+    .ok()?;
+    Some(Ok(direct::direct_conv_f32(
+        pool,
+        input,
+        kernel,
+        bias.map(|b| b.view()),
+        fixed_padding,
+        [stride_y, stride_x],
+        [out_h, out_w],
+    )
+    .into_dyn()))
+}
+
 #[derive(Debug)]
 pub struct Conv {
     pub groups: usize,
@@ -386,6 +465,18 @@ impl Operator for Conv {
         let input = inputs.require_as(0)?;
         let weight = inputs.require_as(1)?;
         let bias = inputs.get_as(2)?;
+        if let Some(out) = try_direct_conv(
+            ctx.pool(),
+            &input,
+            &weight,
+            bias.as_ref(),
+            &self.padding,
+            self.groups,
+            &self.strides,
+            &self.dilations,
+        ) {
+            return out.into_op_result();
+        }
         conv::<f32, f32, f32>(
             ctx.pool(),
             input,
@@ -593,7 +684,7 @@ mod tests {
     use rten_gemm::ReducedRangeRng;
     use rten_tensor::prelude::*;
     use rten_tensor::rng::XorShiftRng;
-    use rten_tensor::test_util::{ExpectEqualError, expect_equal};
+    use rten_tensor::test_util::{ExpectEqualError, expect_equal, expect_equal_with_tolerance};
     use rten_tensor::{NdTensor, NdTensorView, Tensor, TensorView};
     use rten_testing::TestCases;
 
@@ -1150,6 +1241,83 @@ mod tests {
             }
         }
 
+        Ok(())
+    }
+
+    /// cardcrm patch (change 4): the direct kernel against the reference convolution, over
+    /// channel counts that do and do not fill its blocks of 6, widths around its 8-column
+    /// vectors, kernels from 1×2 to 5×5, strides 1–3, fixed and "same" padding, batches of 1
+    /// and 2, with and without a bias; and the operator takes the direct kernel for them.
+    #[test]
+    fn test_direct_conv_matches_reference() -> Result<(), Box<dyn Error>> {
+        if !super::direct::available() {
+            eprintln!("no AVX2 + FMA: the direct kernel is not used here");
+            return Ok(());
+        }
+        let mut rng = XorShiftRng::new(5678);
+        let pool = BufferPool::new();
+        let mut cases = 0;
+        for (in_c, out_c) in [(1, 1), (3, 16), (5, 6), (17, 7), (24, 24), (8, 13), (4, 48)] {
+            for [k_h, k_w] in [[3, 3], [1, 3], [3, 1], [5, 5], [2, 2], [1, 2]] {
+                for strides in [[1, 1], [2, 2], [1, 2], [3, 3]] {
+                    for (in_h, in_w) in [(1, 1), (3, 7), (5, 8), (6, 9), (4, 17), (7, 33)] {
+                        for padding in [
+                            Padding::Fixed([0, 0, 0, 0].into()),
+                            Padding::Fixed([1, 1, 1, 1].into()),
+                            Padding::Fixed([2, 0, 1, 3].into()),
+                            Padding::Same,
+                        ] {
+                            let batch = 1 + cases % 2;
+                            let with_bias = cases % 3 != 0;
+                            cases += 1;
+                            let input = Tensor::<f32>::rand(&[batch, in_c, in_h, in_w], &mut rng);
+                            let kernel = Tensor::<f32>::rand(&[out_c, in_c, k_h, k_w], &mut rng);
+                            let bias = Tensor::<f32>::rand(&[out_c], &mut rng);
+                            let bias = with_bias.then(|| bias.nd_view::<1>());
+                            let Some(ours) = super::try_direct_conv(
+                                &pool,
+                                &input.view(),
+                                &kernel.view(),
+                                bias.as_ref(),
+                                &padding,
+                                1,
+                                &strides,
+                                &[1, 1],
+                            ) else {
+                                // Input smaller than the kernel: `conv` reports that.
+                                assert!(conv(&pool, input.view(), kernel.view(), bias, padding, 1, &strides, &[1, 1]).is_err());
+                                continue;
+                            };
+                            let ours = ours?;
+                            let expected = reference_conv(
+                                input.view(),
+                                kernel.view(),
+                                bias,
+                                padding.clone(),
+                                1,
+                                &strides,
+                                &[1, 1],
+                                None,
+                                None,
+                            );
+                            expect_equal_with_tolerance(&ours, &expected, 1e-4, 1e-5).map_err(|e| {
+                                format!("in_c {in_c} out_c {out_c} k {k_h}x{k_w} strides {strides:?} input {in_h}x{in_w} {padding:?}: {e}")
+                            })?;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(cases > 1000);
+        // More output channels than the direct kernel takes, dilations, groups: not taken.
+        let input = Tensor::<f32>::rand(&[1, 4, 8, 8], &mut rng);
+        let wide = Tensor::<f32>::rand(&[49, 4, 3, 3], &mut rng);
+        let grouped = Tensor::<f32>::rand(&[4, 2, 3, 3], &mut rng);
+        let pad = Padding::Same;
+        assert!(super::try_direct_conv(&pool, &input.view(), &wide.view(), None, &pad, 1, &[1, 1], &[1, 1]).is_none());
+        assert!(super::try_direct_conv(&pool, &input.view(), &wide.view().slice(..48).to_tensor().view(), None, &pad, 1, &[1, 1], &[2, 2]).is_none());
+        assert!(super::try_direct_conv(&pool, &input.view(), &grouped.view(), None, &pad, 2, &[1, 1], &[1, 1]).is_none());
+        assert!(super::try_direct_conv(&pool, &input.view(), &wide.view().slice(..48).to_tensor().view(), None, &pad, 1, &[4, 5], &[1, 1]).is_none());
         Ok(())
     }
 
