@@ -1,6 +1,8 @@
 //! Field-level accuracy on the card fixtures.
 //!
-//!     cargo run --release [--features tesseract] --example ocr-eval -- --models models [--engines paddle,tesseract] [--all-classes] [-v] ../fixtures/cards
+//!     cargo run --release [--features tesseract] --example ocr-eval -- --models models [--engines paddle,tesseract] [--all-classes] [--cls-skip CONF] [-v] ../fixtures/cards
+//!
+//! `--cls-skip 2` always asks the orientation classifier (see `PaddleOptions::cls_skip_confidence`).
 //!
 //! Every image with a ground-truth JSON beside it is read (decode → pipeline → parse → QR merge) and
 //! compared field by field: scalar fields after trimming, e-mails as a set, each phone by E.164
@@ -136,6 +138,7 @@ fn main() {
             "--engines" => engines_arg = args.next().expect("--engines a,b"),
             "-v" | "--verbose" => verbose = true,
             "--det-side" => opts.det_max_side = args.next().expect("--det-side N").parse().expect("number"),
+            "--cls-skip" => opts.cls_skip_confidence = args.next().expect("--cls-skip CONF").parse().expect("number"),
             "--cls-lines" => opts.cls_lines = args.next().expect("--cls-lines N").parse().expect("number"),
             "--det-fallback" => {
                 opts.det_fallback_side = args.next().expect("--det-fallback N").parse().expect("number")

@@ -52,6 +52,11 @@ pub(crate) struct TextBox {
 }
 
 impl TextBox {
+    /// The same box: same place, axes and size (the score aside).
+    pub fn same_as(&self, o: &TextBox) -> bool {
+        self.center == o.center && self.u == o.u && self.v == o.v && self.half_w == o.half_w && self.half_h == o.half_h
+    }
+
     /// Corners clockwise from the reading-order top-left.
     pub fn quad(&self) -> [Point; 4] {
         let c = self.center;

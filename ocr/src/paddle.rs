@@ -40,6 +40,10 @@ pub struct PaddleOptions {
     pub rec_height: u32,
     /// Number of text lines the orientation classifier looks at.
     pub cls_lines: usize,
+    /// The recogniser reads the longest line first; when it reads it with at least this mean
+    /// confidence (and [`UPRIGHT_MIN_CHARS`] characters), the page is taken as upright and the
+    /// orientation classifier is skipped. Above 1: always ask the classifier.
+    pub cls_skip_confidence: f32,
     /// Drop lines whose recognition confidence is below this.
     pub min_line_confidence: f32,
     /// Text lines per recogniser batch (a batch is padded to its widest line).
@@ -60,6 +64,7 @@ impl Default for PaddleOptions {
             unclip_ratio: 1.5,
             rec_height: 48,
             cls_lines: 3,
+            cls_skip_confidence: 0.93,
             min_line_confidence: 0.5,
             rec_batch: 1,
             rec_card_characters: true,
@@ -70,6 +75,16 @@ impl Default for PaddleOptions {
 /// The orientation classifier is "sure" of a line when its upside-down probability is below this
 /// or above 1 − this; one sure line decides the page orientation.
 const CLS_SURE: f32 = 0.05;
+
+/// Characters (not counting spaces) the longest line must have for its confident reading to
+/// tell that the page is upright.
+const UPRIGHT_MIN_CHARS: usize = 8;
+
+/// Whether a reading of a line as it stands shows the line is upright: at least
+/// [`UPRIGHT_MIN_CHARS`] characters read with a mean confidence of at least `min_conf`.
+fn reads_upright((text, conf): &(String, f32), min_conf: f32) -> bool {
+    *conf >= min_conf && text.chars().filter(|c| !c.is_whitespace()).count() >= UPRIGHT_MIN_CHARS
+}
 
 /// Text covering less than this share of the image (its bounding box) is detected again on its region.
 const REGION_FRAC: f32 = 0.1;
@@ -649,10 +664,24 @@ impl Engine for PaddleEngine {
         // 2) Upside down? Ask the text-line classifier about the longest lines.
         let mut by_len: Vec<usize> = (0..boxes.len()).collect();
         by_len.sort_by(|&a, &b| boxes[b].half_w.total_cmp(&boxes[a].half_w));
-        // One line at a time: the first (longest) line decides alone when the classifier is sure of
-        // it, which is the usual case; otherwise up to `cls_lines` lines vote.
+        // First the recogniser reads the longest line as it stands. When it reads it confidently,
+        // the line is upright: the classifier is not needed and the text is kept for later.
+        let mut first_read: Option<(TextBox, (String, f32))> = None;
+        if let Some(&i) = by_len.first().filter(|&&i| boxes[i].half_w >= 1.5 * boxes[i].half_h) {
+            if self.opts.cls_skip_confidence <= 1.0 {
+                let read = self.recognize_crops(&[self.crop(rgb, &boxes[i])])?.remove(0);
+                first_read = Some((boxes[i], read));
+            }
+        }
+        let upright = first_read.as_ref().is_some_and(|(_, r)| reads_upright(r, self.opts.cls_skip_confidence));
+        // Otherwise the classifier, one line at a time: the first (longest) line decides alone when
+        // the classifier is sure of it, which is the usual case; otherwise up to `cls_lines` lines vote.
         let mut p = Vec::new();
-        for &i in by_len.iter().take(self.opts.cls_lines).filter(|&&i| boxes[i].half_w >= 1.5 * boxes[i].half_h) {
+        for &i in by_len
+            .iter()
+            .take(if upright { 0 } else { self.opts.cls_lines })
+            .filter(|&&i| boxes[i].half_w >= 1.5 * boxes[i].half_h)
+        {
             let q = self.upside_down(&[self.crop(rgb, &boxes[i])])?[0];
             p.push(q);
             if p.len() == 1 && !(CLS_SURE..=1.0 - CLS_SURE).contains(&q) {
@@ -665,6 +694,7 @@ impl Engine for PaddleEngine {
             if flipped * 2 > p.len() && mean > 0.5 {
                 right = right.scale(-1.0);
                 down = down.scale(-1.0);
+                first_read = None; // read upside down
                 for b in boxes.iter_mut() {
                     b.orient(right, down);
                 }
@@ -692,9 +722,14 @@ impl Engine for PaddleEngine {
             }
         });
         let t_cls = t0.elapsed();
-        let crops: Vec<RgbImage> = boxes.iter().map(|b| self.crop(rgb, b)).collect();
+        // The line read above, if it was upright and came through merging unchanged, is not read again.
+        let known = |b: &TextBox| first_read.as_ref().filter(|(k, _)| k.same_as(b)).map(|(_, r)| r.clone());
+        let todo: Vec<usize> = (0..boxes.len()).filter(|&i| known(&boxes[i]).is_none()).collect();
+        let crops: Vec<RgbImage> = todo.iter().map(|&i| self.crop(rgb, &boxes[i])).collect();
         let t_crop = t0.elapsed();
-        let texts = self.recognize_crops(&crops)?;
+        let mut read = self.recognize_crops(&crops)?.into_iter();
+        let texts: Vec<(String, f32)> =
+            boxes.iter().map(|b| known(b).unwrap_or_else(|| read.next().unwrap_or_default())).collect();
         if std::env::var_os("OCR_TIMING").is_some() {
             eprintln!(
                 "det {:?} cls {:?} crop {:?} rec {:?} ({} boxes)",
@@ -718,7 +753,17 @@ impl Engine for PaddleEngine {
 
 #[cfg(test)]
 mod tests {
-    use super::card_character;
+    use super::{card_character, reads_upright};
+
+    #[test]
+    fn a_confident_reading_of_enough_characters_tells_the_page_is_upright() {
+        let r = |t: &str, c: f32| reads_upright(&(t.to_string(), c), 0.93);
+        assert!(r("bianca.lee@bradshawmcdona.ru", 0.98));
+        assert!(r("Tel: +1 555", 0.93));
+        assert!(!r("Tel: +1 555", 0.92), "not confident enough");
+        assert!(!r("SOS  NOON", 0.99), "7 characters: reads the same upside down");
+        assert!(!r("", 1.0));
+    }
 
     #[test]
     fn card_characters_keep_latin_greek_cyrillic_symbols_and_drop_cjk() {

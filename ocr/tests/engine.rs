@@ -126,3 +126,33 @@ fn the_recogniser_cut_to_card_characters_reads_what_the_whole_one_reads() {
         assert_eq!(a, b, "{rel}");
     }
 }
+
+/// The longest line read confidently as it stands stands for the page being upright, and the
+/// orientation classifier is skipped (`cls_skip_confidence`): the lines must be exactly what the
+/// classifier path reads, the right way up, on cards photographed upright, sideways and upside
+/// down (where the first reading is poor and the classifier still decides).
+#[test]
+fn skipping_the_classifier_for_a_confident_first_line_reads_the_same_lines() {
+    let Some(d) = models_or_skip() else { return };
+    let skip = PaddleEngine::load(&d).unwrap();
+    assert!(skip.options().cls_skip_confidence <= 1.0, "on by default");
+    let always =
+        PaddleEngine::load_with(&d, ocr::PaddleOptions { cls_skip_confidence: 2.0, ..Default::default() }).unwrap();
+    for rel in ["synthetic/easy/card-001.jpg", "synthetic/hard/card-003.jpg", "real/contoso-chris.jpg"] {
+        let img = load(rel);
+        for (label, variant) in [
+            ("upright", img.clone()),
+            ("90° cw", img.rotate90()),
+            ("180°", img.rotate180()),
+            ("270° cw", img.rotate270()),
+        ] {
+            let a = skip.recognize(&variant).unwrap();
+            let b = always.recognize(&variant).unwrap();
+            let texts = |ls: &[ocr::Line]| ls.iter().map(|l| l.text.clone()).collect::<Vec<_>>();
+            assert_eq!(texts(&a), texts(&b), "{rel} {label}");
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.quad, y.quad, "{rel} {label}: {}", x.text);
+            }
+        }
+    }
+}
