@@ -13,7 +13,7 @@ use rten_tensor::NdTensor;
 static DEBUG_CTC: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("OCR_DEBUG_CTC").is_some());
 
 use crate::accents::Accents;
-use crate::geometry::{min_area_rect, sample_box, TextBox, V2};
+use crate::geometry::{min_area_rect, sample_box, shrink_thumbnail, TextBox, V2};
 use crate::{Engine, Line, OcrError, FETCH_MODELS_COMMAND};
 
 /// The files `scripts/fetch-models.sh` installs and [`PaddleEngine::load`] needs.
@@ -286,7 +286,7 @@ impl PaddleEngine {
         let rw = (((w0 as f32 * scale) / 32.0).round() as u32).max(1) * 32;
         let rh = (((h0 as f32 * scale) / 32.0).round() as u32).max(1) * 32;
         let resized = if rw < w0 && rh < h0 {
-            image::imageops::thumbnail(img, rw, rh)
+            shrink_thumbnail(img, rw, rh)
         } else {
             image::imageops::resize(img, rw, rh, image::imageops::FilterType::Triangle)
         };
@@ -380,12 +380,12 @@ impl PaddleEngine {
             for (bi, &ci) in chunk.iter().enumerate() {
                 let c = &crops[ci];
                 let cw = c.width() as usize;
-                for y in 0..h {
-                    for x in 0..cw {
-                        let p = c.get_pixel(x as u32, y as u32).0;
-                        // BGR order, (x/255 - 0.5) / 0.5
-                        for (ch, &src) in [2usize, 1, 0].iter().enumerate() {
-                            data[((bi * 3 + ch) * h + y) * padw + x] = p[src] as f32 / 127.5 - 1.0;
+                for (y, row) in c.as_raw().chunks_exact(cw * 3).take(h).enumerate() {
+                    // BGR order, (x/255 - 0.5) / 0.5
+                    for (ch, src) in [2usize, 1, 0].into_iter().enumerate() {
+                        let start = ((bi * 3 + ch) * h + y) * padw;
+                        for (d, p) in data[start..start + cw].iter_mut().zip(row.chunks_exact(3)) {
+                            *d = p[src] as f32 / 127.5 - 1.0;
                         }
                     }
                 }
