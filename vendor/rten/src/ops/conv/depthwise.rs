@@ -411,7 +411,8 @@ fn compute_row_f32_stride1_one_pass(
 ) {
     debug_assert_eq!(params.stride_w, 1);
     let out_w = out_row.len();
-    let (taps, lo, hi) = stride1_taps(params, image_chan, kernel_chan, out_y, out_w);
+    let mut taps = SmallVec::new();
+    let (lo, hi) = stride1_taps(params, image_chan, kernel_chan, out_y, out_w, &mut taps);
 
     // Safety: AVX2 is only selected when the CPU supports it (`Stride1Impl::detect`,
     // or a test that checks first). `taps` were built from this row's input rows and
@@ -440,9 +441,10 @@ fn stride1_taps(
     kernel_chan: NdTensorView<f32, 2>,
     out_y: usize,
     out_w: usize,
-) -> (SmallVec<[Tap; INLINE_TAPS]>, usize, usize) {
+    taps: &mut SmallVec<[Tap; INLINE_TAPS]>,
+) -> (usize, usize) {
     let kernel_view = kernel_chan.weakly_checked_view();
-    let mut taps: SmallVec<[Tap; INLINE_TAPS]> = SmallVec::new();
+    taps.clear();
     for k_y in 0..params.kernel_h {
         let Some(in_row) = input_row(params, image_chan, out_y, k_y) else {
             continue;
@@ -467,8 +469,7 @@ fn stride1_taps(
         }
     }
 
-    let (lo, hi) = common_columns(&taps, out_w);
-    (taps, lo, hi)
+    common_columns(taps, out_w)
 }
 
 /// The output columns `lo..hi` where every tap is in range (`out_w..out_w`
@@ -486,8 +487,8 @@ fn common_columns(taps: &[Tap], out_w: usize) -> (usize, usize) {
 /// the top and bottom edges) have the same taps, `stride_h` input rows
 /// further down for each next row: their tap list is built once, for the
 /// first of them, and the others read it shifted. The edge rows build their
-/// own ([`compute_row_f32_stride1_one_pass`]). Same taps as per row, so the
-/// same bits.
+/// own, as [`compute_row_f32_stride1_one_pass`] does. Same taps as per row, so
+/// the same bits.
 #[cfg(target_arch = "x86_64")]
 fn compute_channel_f32_stride1_one_pass(
     params: &ConvParams,
@@ -503,36 +504,35 @@ fn compute_channel_f32_stride1_one_pass(
     let all_rows_inside = |out_y: usize| {
         (0..params.kernel_h).all(|k_y| input_row(params, image_chan, out_y, k_y).is_some())
     };
-    // (first inside row, its taps, lo, hi)
-    let mut inside: Option<(usize, SmallVec<[Tap; INLINE_TAPS]>, usize, usize)> = None;
+    // Tap lists live in two buffers reused for every row (session 12): returning a fresh
+    // 25-tap list per edge row moved 800 bytes each time, 1 % of a PP-OCR card.
+    let mut edge_taps: SmallVec<[Tap; INLINE_TAPS]> = SmallVec::new();
+    let mut inside_taps: SmallVec<[Tap; INLINE_TAPS]> = SmallVec::new();
+    // (first inside row, lo, hi); its taps are in `inside_taps`.
+    let mut inside: Option<(usize, usize, usize)> = None;
     for out_y in 0..out_h {
         let out_row = &mut out_chan[out_y * out_row_stride..][..out_row_len];
-        if !all_rows_inside(out_y) {
-            compute_row_f32_stride1_one_pass(
-                params,
-                out_row,
-                out_y,
-                out_init,
-                image_chan,
-                kernel_chan,
-            );
-            continue;
-        }
-        let (y0, taps, lo, hi) = inside.get_or_insert_with(|| {
-            let (taps, lo, hi) = stride1_taps(params, image_chan, kernel_chan, out_y, out_row_len);
-            (out_y, taps, lo, hi)
-        });
-        // Row `out_y`'s input rows are `(out_y - y0) * stride_h` rows below row `y0`'s.
-        let shift = (out_y - *y0) * params.stride_h * params.in_row_stride;
-        // Safety: as in `compute_row_f32_stride1_one_pass`: with `shift`, each
-        // tap points exactly where the tap built for row `out_y` would (all its
-        // kernel rows are inside the input, like row `y0`'s).
+        let (taps, lo, hi, shift) = if !all_rows_inside(out_y) {
+            let (lo, hi) = stride1_taps(params, image_chan, kernel_chan, out_y, out_row_len, &mut edge_taps);
+            (&edge_taps, lo, hi, 0)
+        } else {
+            let (y0, lo, hi) = *inside.get_or_insert_with(|| {
+                let (lo, hi) =
+                    stride1_taps(params, image_chan, kernel_chan, out_y, out_row_len, &mut inside_taps);
+                (out_y, lo, hi)
+            });
+            // Row `out_y`'s input rows are `(out_y - y0) * stride_h` rows below row `y0`'s.
+            (&inside_taps, lo, hi, (out_y - y0) * params.stride_h * params.in_row_stride)
+        };
+        // Safety: as in `compute_row_f32_stride1_one_pass`; for an inside row, with `shift`
+        // each tap points exactly where the tap built for row `out_y` would (all its kernel
+        // rows are inside the input, like row `y0`'s).
         unsafe {
             one_pass_row_avx2(
                 out_row.as_mut_ptr() as *mut f32,
                 out_row_len,
-                *lo,
-                *hi,
+                lo,
+                hi,
                 out_init,
                 taps,
                 shift,
