@@ -127,32 +127,24 @@ pub(crate) fn sample_box(img: &RgbImage, b: &TextBox, out_w: u32, out_h: u32) ->
                     let p = a.add(*d);
                     let px = p.x - 0.5;
                     let py = p.y - 0.5;
-                    if px >= 0.0 && py >= 0.0 && px < x_max && py < y_max {
-                        // Inside: no clamping; `as usize` is the floor of a non-negative value.
+                    // The 2×2 neighbourhood's columns and rows, and the weights. Inside the image
+                    // no clamping is needed and `as usize` is the floor of a non-negative value;
+                    // at the edges the neighbours are clamped to the image.
+                    let (xs, ys, ax, ay) = if px >= 0.0 && py >= 0.0 && px < x_max && py < y_max {
                         let (x0, y0) = (px as usize, py as usize);
-                        let (ax, ay) = (px - x0 as f32, py - y0 as f32);
-                        let i = y0 * row_len + x0 * 3;
-                        let (t, d) = (&raw[i..i + 6], &raw[i + row_len..i + row_len + 6]);
-                        for c in 0..3 {
-                            let top = t[c] as f32 * (1.0 - ax) + t[c + 3] as f32 * ax;
-                            let bot = d[c] as f32 * (1.0 - ax) + d[c + 3] as f32 * ax;
-                            acc[c] += top * (1.0 - ay) + bot * ay;
-                        }
-                        continue;
-                    }
-                    let x0 = px.floor();
-                    let y0 = py.floor();
-                    let ax = px - x0;
-                    let ay = py - y0;
-                    let (x0, y0) = (x0 as i32, y0 as i32);
+                        ([x0, x0 + 1], [y0, y0 + 1], px - x0 as f32, py - y0 as f32)
+                    } else {
+                        let (x0, y0) = (px.floor(), py.floor());
+                        let (ax, ay) = (px - x0, py - y0);
+                        let (x0, y0) = (x0 as i32, y0 as i32);
+                        let cx = |x: i32| x.clamp(0, iw - 1) as usize;
+                        let cy = |y: i32| y.clamp(0, ih - 1) as usize;
+                        ([cx(x0), cx(x0 + 1)], [cy(y0), cy(y0 + 1)], ax, ay)
+                    };
+                    let (t, d) = (&raw[ys[0] * row_len..][..row_len], &raw[ys[1] * row_len..][..row_len]);
                     for c in 0..3 {
-                        let g = |x: i32, y: i32| -> f32 {
-                            let x = x.clamp(0, iw - 1) as usize;
-                            let y = y.clamp(0, ih - 1) as usize;
-                            raw[(y * iw as usize + x) * 3 + c] as f32
-                        };
-                        let top = g(x0, y0) * (1.0 - ax) + g(x0 + 1, y0) * ax;
-                        let bot = g(x0, y0 + 1) * (1.0 - ax) + g(x0 + 1, y0 + 1) * ax;
+                        let top = t[xs[0] * 3 + c] as f32 * (1.0 - ax) + t[xs[1] * 3 + c] as f32 * ax;
+                        let bot = d[xs[0] * 3 + c] as f32 * (1.0 - ax) + d[xs[1] * 3 + c] as f32 * ax;
                         acc[c] += top * (1.0 - ay) + bot * ay;
                     }
                 }
@@ -249,7 +241,8 @@ pub(crate) fn shrink_thumbnail(img: &RgbImage, new_w: u32, new_h: u32) -> RgbIma
     };
     let (xr, yr) = (w as f32 / new_w as f32, h as f32 / new_h as f32);
     let cols: Vec<(usize, usize)> = (0..new_w).map(|x| span(x, xr, w)).collect();
-    if cols.iter().any(|&(l, r)| l == r) || (0..new_h).any(|y| span(y, yr, h).0 == span(y, yr, h).1) {
+    let rows: Vec<(usize, usize)> = (0..new_h).map(|y| span(y, yr, h)).collect();
+    if cols.iter().chain(&rows).any(|&(lo, hi)| lo == hi) {
         // A span without a whole pixel: `thumbnail` blends fractions there.
         return image::imageops::thumbnail(img, new_w, new_h);
     }
@@ -257,8 +250,7 @@ pub(crate) fn shrink_thumbnail(img: &RgbImage, new_w: u32, new_h: u32) -> RgbIma
     let stride = w as usize * 3;
     let mut out = vec![0u8; new_w as usize * new_h as usize * 3];
     let mut colsum = vec![0u32; stride];
-    for (oy, out_row) in out.chunks_exact_mut(new_w as usize * 3).enumerate() {
-        let (top, bottom) = span(oy as u32, yr, h);
+    for (out_row, &(top, bottom)) in out.chunks_exact_mut(new_w as usize * 3).zip(&rows) {
         colsum.iter_mut().for_each(|s| *s = 0);
         for row in raw[top * stride..bottom * stride].chunks_exact(stride) {
             for (s, &v) in colsum.iter_mut().zip(row) {

@@ -722,14 +722,18 @@ impl Engine for PaddleEngine {
             }
         });
         let t_cls = t0.elapsed();
-        // The line read above, if it was upright and came through merging unchanged, is not read again.
-        let known = |b: &TextBox| first_read.as_ref().filter(|(k, _)| k.same_as(b)).map(|(_, r)| r.clone());
-        let todo: Vec<usize> = (0..boxes.len()).filter(|&i| known(&boxes[i]).is_none()).collect();
-        let crops: Vec<RgbImage> = todo.iter().map(|&i| self.crop(rgb, &boxes[i])).collect();
+        // The line read above, if it was upright and came through merging unchanged, is not read
+        // again: its reading goes back in at its place among the others.
+        let reused = first_read.and_then(|(k, r)| Some((boxes.iter().position(|b| k.same_as(b))?, r)));
+        let crops: Vec<RgbImage> = (0..boxes.len())
+            .filter(|&i| reused.as_ref().is_none_or(|(j, _)| *j != i))
+            .map(|i| self.crop(rgb, &boxes[i]))
+            .collect();
         let t_crop = t0.elapsed();
-        let mut read = self.recognize_crops(&crops)?.into_iter();
-        let texts: Vec<(String, f32)> =
-            boxes.iter().map(|b| known(b).unwrap_or_else(|| read.next().unwrap_or_default())).collect();
+        let mut texts = self.recognize_crops(&crops)?;
+        if let Some((i, r)) = reused {
+            texts.insert(i, r);
+        }
         if std::env::var_os("OCR_TIMING").is_some() {
             eprintln!(
                 "det {:?} cls {:?} crop {:?} rec {:?} ({} boxes)",

@@ -173,8 +173,7 @@ fn threshold_like_rqrr(mut gray: image::GrayImage) -> image::GrayImage {
     let by_t = DivBy::new(t);
     let mut row_average = vec![0u64; w];
     let (mut avg_v, mut avg_u) = (0u64, 0u64);
-    for row in gray.chunks_exact_mut(w).take(h).enumerate() {
-        let (y, row) = row;
+    for (y, row) in gray.chunks_exact_mut(w).enumerate() {
         row_average.iter_mut().for_each(|a| *a = 0);
         for x in 0..w {
             let (v, u) = if y % 2 == 0 { (w - 1 - x, x) } else { (x, w - 1 - x) };

@@ -48,8 +48,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// A PostgreSQL pool much larger than the cores that run the queries costs throughput: every
 /// connection is a backend process with its own caches (statement plans, catalog), and sqlx's
 /// pool hands out the connection idle longest (its idle queue is first in, first out), so with 20
-/// each statement ran on the backend whose caches were coldest. On two cores, the search mix ran at 1,860 req/s with 20 connections against
-/// 2,060-2,270 with 6, the same searches at most six at a time (BENCHMARKS.md, session 11). Set
+/// each statement ran on the backend whose caches were coldest. On two cores, the search mix ran
+/// at 1,860 req/s with 20 connections against 2,060-2,270 with 6, the same searches at most six
+/// at a time (BENCHMARKS.md, session 11). Set
 /// it higher when PostgreSQL has more cores than this machine.
 fn pool_size(backend: DatabaseBackend) -> u32 {
     let default = match backend {
