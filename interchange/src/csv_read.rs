@@ -72,6 +72,10 @@ pub(crate) struct CsvRows<'a> {
     pub headers: Vec<String>,
     pub mapping: ColumnMapping,
     line_offset: u64,
+    /// Newlines counted up to `counted_to` (csv's own line numbers lag by one after CRLF).
+    counted_to: usize,
+    counted_lines: u64,
+    delimiter: u8,
     limits: Limits,
     index: u64,
     record: csv::StringRecord,
@@ -121,11 +125,30 @@ impl<'a> CsvRows<'a> {
             headers,
             mapping,
             line_offset,
+            counted_to: 0,
+            counted_lines: 0,
+            delimiter: delim,
             limits,
             index: 0,
             record: csv::StringRecord::new(),
             done: false,
         })
+    }
+}
+
+impl CsvRows<'_> {
+    /// 1-based line of the byte offset where a record starts.
+    fn line_at(&mut self, byte: usize) -> u64 {
+        let bytes: &[u8] = self.rdr.get_ref().get_ref();
+        let mut b = byte.min(bytes.len());
+        if b < bytes.len() && bytes[b] == b'\n' && b > 0 && bytes[b - 1] == b'\r' {
+            b += 1;
+        }
+        if b >= self.counted_to {
+            self.counted_lines += bytes[self.counted_to..b].iter().filter(|&&c| c == b'\n').count() as u64;
+            self.counted_to = b;
+        }
+        self.counted_lines + 1 + self.line_offset
     }
 }
 
@@ -151,7 +174,10 @@ impl Iterator for CsvRows<'_> {
                 }
                 Ok(true) => {}
             }
-            let line = self.record.position().map(|p| p.line()).unwrap_or(line) + self.line_offset;
+            let line = match self.record.position() {
+                Some(p) => self.line_at(p.byte() as usize),
+                None => line,
+            };
             if self.record.iter().all(|c| c.trim().is_empty()) {
                 continue; // blank line or a row of empty cells
             }
@@ -169,12 +195,38 @@ impl Iterator for CsvRows<'_> {
                 }));
             }
             let cells: Vec<&str> = self.record.iter().collect();
-            let r = record_from_row(&cells, &self.mapping, &self.limits, line, index).map_err(|mut e| {
-                if cells.iter().any(|c| c.len() > self.limits.max_field_bytes && c.contains('\n')) {
-                    e.detail.push_str(" (an unclosed quote?)");
+            // A quote that is never closed swallows the rest of the file into one cell: the row
+            // then has fewer cells than the header and its last cell spans lines and delimiters.
+            if cells.len() < self.headers.len() {
+                if let Some(last) = cells.last() {
+                    if last.contains('\n') && last.as_bytes().contains(&self.delimiter) {
+                        let lines = last.trim_end().matches('\n').count() as u64;
+                        return Some(Err(RowError {
+                            line,
+                            index,
+                            detail: format!(
+                                "a quote opened on line {line} is never closed (the cell runs to line {}); \
+                                 the rows it swallowed were not read",
+                                line + lines
+                            ),
+                        }));
+                    }
                 }
-                e
-            });
+            }
+            let extra = cells.iter().skip(self.headers.len()).filter(|c| !c.trim().is_empty()).count();
+            let r = record_from_row(&cells, &self.mapping, &self.limits, line, index)
+                .map_err(|mut e| {
+                    if cells.iter().any(|c| c.len() > self.limits.max_field_bytes && c.contains('\n')) {
+                        e.detail.push_str(" (an unclosed quote?)");
+                    }
+                    e
+                })
+                .map(|mut r| {
+                    if extra > 0 {
+                        r.warnings.push(format!("{extra} cells past the last header column were ignored"));
+                    }
+                    r
+                });
             return Some(r);
         }
     }

@@ -152,8 +152,13 @@ fn parse_prop(line: &str) -> Option<Prop> {
                 let k = k.trim().to_ascii_uppercase();
                 for v in split_quoted(v, b',') {
                     let v = v.trim().trim_matches('"');
-                    if !v.is_empty() {
-                        params.push((k.clone(), rfc6868_decode(v)));
+                    // `TYPE="work,voice"`: a quoted list is still a list for TYPE.
+                    let parts: Vec<&str> = if k == "TYPE" { v.split(',').collect() } else { vec![v] };
+                    for v in parts {
+                        let v = v.trim();
+                        if !v.is_empty() {
+                            params.push((k.clone(), rfc6868_decode(v)));
+                        }
                     }
                 }
             }
@@ -293,7 +298,7 @@ fn decoded_value(p: &Prop, warnings: &mut Vec<String>) -> String {
         if let Some(w) = w {
             warnings.push(format!("{}: {w}", p.name));
         }
-        s
+        s.replace("\r\n", "\n")
     } else {
         p.value.clone()
     }
@@ -428,7 +433,7 @@ fn build(props: Vec<Prop>, limits: &Limits, line: u64, index: u64) -> Result<Con
         let mut kind = kind_of(&p.name, &p.types());
         let mut label = String::new();
         if let Some(l) = label_of(p) {
-            if kind == Kind::Other {
+            if kind == Kind::Other && p.name != "URL" {
                 if let Some(k) = Kind::from_label(&l) {
                     kind = k;
                 }
