@@ -554,7 +554,11 @@ fn build(props: Vec<Prop>, limits: &Limits, line: u64, index: u64) -> Result<Con
                     region: get(4),
                     postal_code: get(5),
                     country: get(6),
-                    formatted: p.param("LABEL").map(|l| l.trim().to_string()).unwrap_or_default(),
+                    // RFC 6350's own example writes `\n` in LABEL (RFC 6868 says `^n`): take both.
+                    formatted: p
+                        .param("LABEL")
+                        .map(|l| l.replace("\\n", "\n").replace("\\N", "\n").trim().to_string())
+                        .unwrap_or_default(),
                 };
                 if !a.is_empty() {
                     r.addresses.push(a);

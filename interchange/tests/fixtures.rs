@@ -25,8 +25,14 @@ fn google_current_export() {
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.records.len(), 2);
     let a = &p.records[0];
-    assert_eq!((a.prefix.as_str(), a.first_name.as_str(), a.middle_name.as_str(), a.last_name.as_str()), ("Dr.", "Anna", "Maria", "Schmidt"));
-    assert_eq!((a.company.as_str(), a.position.as_str(), a.department.as_str()), ("Acme GmbH", "Head of Sales", "Sales"));
+    assert_eq!(
+        (a.prefix.as_str(), a.first_name.as_str(), a.middle_name.as_str(), a.last_name.as_str()),
+        ("Dr.", "Anna", "Maria", "Schmidt")
+    );
+    assert_eq!(
+        (a.company.as_str(), a.position.as_str(), a.department.as_str()),
+        ("Acme GmbH", "Head of Sales", "Sales")
+    );
     assert_eq!(a.notes, "Met at CeBIT");
     // `* myContacts` is Google's system group, not a tag.
     assert_eq!(a.tags, vec!["Friends", "VIP"]);
@@ -36,7 +42,11 @@ fn google_current_export() {
     // Two values in one cell separated by ` ::: `, both mobile.
     assert_eq!(
         phones(a),
-        vec![(Kind::Mobile, "+49 170 1234567", ""), (Kind::Mobile, "+49 171 7654321", ""), (Kind::Fax, "+49 30 1234560", "")]
+        vec![
+            (Kind::Mobile, "+49 170 1234567", ""),
+            (Kind::Mobile, "+49 171 7654321", ""),
+            (Kind::Fax, "+49 30 1234560", "")
+        ]
     );
     assert_eq!(a.addresses.len(), 1);
     assert_eq!(a.addresses[0].kind, Kind::Work);
@@ -66,7 +76,10 @@ fn google_legacy_export_with_bom_and_cyrillic() {
     let r = &p.records[0];
     assert_eq!(r.full_name, "Иван Петров");
     assert_eq!((r.first_name.as_str(), r.middle_name.as_str(), r.last_name.as_str()), ("Иван", "Сергеевич", "Петров"));
-    assert_eq!((r.company.as_str(), r.position.as_str(), r.department.as_str()), ("ООО «Ромашка»", "Директор", "Продажи"));
+    assert_eq!(
+        (r.company.as_str(), r.position.as_str(), r.department.as_str()),
+        ("ООО «Ромашка»", "Директор", "Продажи")
+    );
     assert_eq!(r.tags, vec!["Клиенты"]);
     assert_eq!(
         phones(r),
@@ -98,10 +111,17 @@ fn outlook_unicode_export_utf16le() {
     assert_eq!(p.records.len(), 2);
     let r = &p.records[0];
     assert_eq!((r.prefix.as_str(), r.first_name.as_str(), r.last_name.as_str()), ("Mr.", "Jürgen", "Müller"));
-    assert_eq!((r.company.as_str(), r.department.as_str(), r.position.as_str()), ("Müller & Söhne KG", "Einkauf", "Einkaufsleiter"));
+    assert_eq!(
+        (r.company.as_str(), r.department.as_str(), r.position.as_str()),
+        ("Müller & Söhne KG", "Einkauf", "Einkaufsleiter")
+    );
     assert_eq!(
         phones(r),
-        vec![(Kind::Fax, "+49 211 555-0199", ""), (Kind::Work, "+49 211 555-0100", ""), (Kind::Mobile, "+49 172 5550100", "")]
+        vec![
+            (Kind::Fax, "+49 211 555-0199", ""),
+            (Kind::Work, "+49 211 555-0100", ""),
+            (Kind::Mobile, "+49 172 5550100", "")
+        ]
     );
     // E-mail Display Name and E-mail Type are not addresses.
     let emails: Vec<&str> = r.emails.iter().map(|e| e.address.as_str()).collect();
@@ -112,7 +132,10 @@ fn outlook_unicode_export_utf16le() {
     let a = &r.addresses[0];
     assert_eq!(a.kind, Kind::Work);
     assert_eq!(a.street, "Königsallee 10, Etage 3");
-    assert_eq!((a.city.as_str(), a.region.as_str(), a.postal_code.as_str(), a.country.as_str()), ("Düsseldorf", "NRW", "40212", "Deutschland"));
+    assert_eq!(
+        (a.city.as_str(), a.region.as_str(), a.postal_code.as_str(), a.country.as_str()),
+        ("Düsseldorf", "NRW", "40212", "Deutschland")
+    );
     let s = &p.records[1];
     assert_eq!(s.last_name, "O'Neil");
     assert_eq!(phones(s), vec![(Kind::Home, "+353 1 555 0101", "")]);
@@ -130,7 +153,10 @@ fn excel_russian_windows_1251_semicolons() {
     assert_eq!(p.headers.as_ref().unwrap()[0], "Фамилия");
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     let r = &p.records[0];
-    assert_eq!((r.last_name.as_str(), r.first_name.as_str(), r.middle_name.as_str()), ("Смирнова", "Ольга", "Игоревна"));
+    assert_eq!(
+        (r.last_name.as_str(), r.first_name.as_str(), r.middle_name.as_str()),
+        ("Смирнова", "Ольга", "Игоревна")
+    );
     assert_eq!(r.company, "АО «Вектор»");
     assert_eq!(phones(r), vec![(Kind::Mobile, "+7 (903) 111-22-33", ""), (Kind::Work, "+7 (495) 222-33-44", "")]);
     assert_eq!(r.notes, "Ёлка, встреча в январе");
@@ -147,10 +173,17 @@ fn excel_german_windows_1252() {
     assert_eq!(p.encoding, Some(TextEncoding::Windows1252));
     let r = &p.records[0];
     assert_eq!((r.prefix.as_str(), r.first_name.as_str(), r.last_name.as_str()), ("Frau", "Käthe", "Größe"));
-    assert_eq!((r.company.as_str(), r.department.as_str(), r.position.as_str()), ("Bäckerei Größe", "Vertrieb", "Geschäftsführerin"));
+    assert_eq!(
+        (r.company.as_str(), r.department.as_str(), r.position.as_str()),
+        ("Bäckerei Größe", "Vertrieb", "Geschäftsführerin")
+    );
     assert_eq!(
         phones(r),
-        vec![(Kind::Work, "+49 221 123456", ""), (Kind::Mobile, "+49 151 2345678", ""), (Kind::Fax, "+49 221 123457", "")]
+        vec![
+            (Kind::Work, "+49 221 123456", ""),
+            (Kind::Mobile, "+49 151 2345678", ""),
+            (Kind::Fax, "+49 221 123457", "")
+        ]
     );
     assert_eq!(r.address(), "Hohe Straße 12, Köln, 50667, Deutschland");
     assert_eq!(r.notes, "Grüße aus Köln – Brötchen für 5 €");
@@ -194,7 +227,10 @@ fn iphone_vcard_30_grouped_items_and_photo() {
         ]
     );
     // The grouped EMAIL's `_$!<Work>!$_` label is just its kind.
-    assert_eq!((r.emails[0].kind, r.emails[0].address.as_str(), r.emails[0].label.as_str()), (Kind::Work, "johnny@apple.example", ""));
+    assert_eq!(
+        (r.emails[0].kind, r.emails[0].address.as_str(), r.emails[0].label.as_str()),
+        (Kind::Work, "johnny@apple.example", "")
+    );
     assert_eq!(r.emails[1].kind, Kind::Home);
     assert_eq!(r.addresses[0].kind, Kind::Work);
     assert_eq!(r.address(), "1 Infinite Loop, Cupertino, CA, 95014, United States");
@@ -228,7 +264,11 @@ fn android_vcard_21_quoted_printable() {
     // Bare 2.1 parameters: TEL;CELL;PREF, TEL;WORK;VOICE, TEL;HOME;FAX.
     assert_eq!(
         phones(r),
-        vec![(Kind::Mobile, "+79161234567", ""), (Kind::Work, "+7 495 111-22-33", ""), (Kind::Fax, "+7 495 111-22-34", "")]
+        vec![
+            (Kind::Mobile, "+79161234567", ""),
+            (Kind::Work, "+7 495 111-22-33", ""),
+            (Kind::Fax, "+7 495 111-22-34", "")
+        ]
     );
     assert_eq!((r.emails[0].kind, r.emails[0].address.as_str()), (Kind::Home, "ivanov@mail.example"));
     // 2.1 base64 on unindented lines ending with a blank line.
