@@ -115,12 +115,12 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// Chooses Windows-1251 (Cyrillic) or Windows-1252 (Western European) for bytes that are not UTF-8.
 ///
-/// Cyrillic words are written entirely in bytes 0xC0–0xFF (А–я, plus Ё/ё at 0xA8/0xB8), so in
-/// 1251 text most letters ≥ 0xC0 stand next to another one. In Western text the same bytes are
-/// accented letters (ä ö ü ß é) standing alone between ASCII letters. The share of high letters
-/// with a high neighbour decides: ≥ 0.5 is 1251, else 1252. A byte that one code page leaves
-/// undefined (0x98 in 1251; 0x81 0x8D 0x8F 0x90 0x9D in 1252) rules that one out; `None` when both
-/// are ruled out.
+/// Words vote. A Cyrillic word in 1251 is written entirely in high bytes (А–я are 0xC0–0xFF, Ё/ё
+/// 0xA8/0xB8), while a Western word in 1252 mixes its accented letters (ä ö ü ß é, also ≥ 0xC0)
+/// with ASCII letters: "Grüße", "Müller", "café". So a word of two or more letters that are all
+/// high votes 1251, a word mixing ASCII and high letters votes 1252; most votes win, a tie (or no
+/// votes: only one-letter words) goes to 1252. A byte that one code page leaves undefined (0x98
+/// in 1251; 0x81 0x8D 0x8F 0x90 0x9D in 1252) rules that one out; `None` when both are ruled out.
 pub fn guess_single_byte(bytes: &[u8]) -> Option<TextEncoding> {
     let ok_1251 = !bytes.contains(&0x98);
     let ok_1252 = !bytes.iter().any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D));
@@ -130,19 +130,27 @@ pub fn guess_single_byte(bytes: &[u8]) -> Option<TextEncoding> {
         (false, true) => return Some(TextEncoding::Windows1252),
         _ => {}
     }
-    let high = |b: u8| b >= 0xC0 || b == 0xA8 || b == 0xB8;
-    let (mut letters, mut paired) = (0usize, 0usize);
-    for (i, &b) in bytes.iter().enumerate() {
-        if b >= 0xC0 {
-            letters += 1;
-            let prev = i > 0 && high(bytes[i - 1]);
-            let next = i + 1 < bytes.len() && high(bytes[i + 1]);
-            if prev || next {
-                paired += 1;
+    let high = |b: u8| {
+        (b >= 0xC0 && b != 0xD7 && b != 0xF7) || matches!(b, 0xA8 | 0xB8 | 0xAA | 0xBA | 0xAF | 0xBF | 0xB2 | 0xB3)
+    };
+    let (mut cyr, mut lat) = (0usize, 0usize);
+    let (mut n_high, mut n_ascii) = (0usize, 0usize);
+    for &b in bytes.iter().chain(std::iter::once(&b' ')) {
+        if high(b) {
+            n_high += 1;
+        } else if b.is_ascii_alphabetic() {
+            n_ascii += 1;
+        } else {
+            if n_high >= 2 && n_ascii == 0 {
+                cyr += 1;
+            } else if n_high >= 1 && n_ascii >= 1 {
+                lat += 1;
             }
+            n_high = 0;
+            n_ascii = 0;
         }
     }
-    if letters > 0 && paired * 2 >= letters {
+    if cyr > lat {
         Some(TextEncoding::Windows1251)
     } else {
         Some(TextEncoding::Windows1252)

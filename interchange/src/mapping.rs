@@ -341,7 +341,7 @@ pub fn detect_profile<S: AsRef<str>>(headers: &[S]) -> CsvProfile {
 pub fn propose_mapping<S: AsRef<str>>(headers: &[S]) -> ColumnMapping {
     let mut columns: Vec<Field> = Vec::with_capacity(headers.len());
     for h in headers {
-        let n = normalize_header(h.as_ref());
+        let n = normalize_header(h.as_ref()).replace('_', " ");
         let f = if IGNORED.iter().any(|w| n.contains(w)) {
             Field::Ignore
         } else {
