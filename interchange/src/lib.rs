@@ -29,6 +29,7 @@ pub use vcard_write::{card_to_string, escape_text, VcardVersion, VcardWriter};
 pub use xlsx_read::check_zip;
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// A file format this crate reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -198,13 +199,30 @@ pub fn detect_format(bytes: &[u8], file_name: Option<&str>) -> Result<Format, Im
             )));
         }
     }
-    let (text, _) = decode_text(&bytes[..bytes.len().min(64 * 1024)]).or_else(|e| {
-        // The 64 KiB cut may split a multi-byte character: retry on whole lines.
-        let cut = &bytes[..bytes.len().min(64 * 1024)];
-        let end = cut.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(cut.len());
-        decode_text(&cut[..end]).map_err(|_| e)
-    })?;
+    let text = prefix_text(bytes)?;
     classify_text(&text, file_name)
+}
+
+/// The first 64 KiB as text, for detection: a character or UTF-16 unit cut at the end is dropped
+/// (the whole file is decoded strictly later).
+fn prefix_text(bytes: &[u8]) -> Result<Cow<'_, str>, ImportError> {
+    let cut = &bytes[..bytes.len().min(64 * 1024)];
+    if let Some(body) = cut.strip_prefix(b"\xFF\xFE") {
+        return Ok(encoding_rs::UTF_16LE.decode_without_bom_handling(&body[..body.len() & !1]).0);
+    }
+    if let Some(body) = cut.strip_prefix(b"\xFE\xFF") {
+        return Ok(encoding_rs::UTF_16BE.decode_without_bom_handling(&body[..body.len() & !1]).0);
+    }
+    let body = cut.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(cut);
+    let valid = match std::str::from_utf8(body) {
+        Ok(s) => Some(s),
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&body[..e.valid_up_to()]).ok(),
+        Err(_) => None,
+    };
+    match valid {
+        Some(s) if !s.contains('\0') => Ok(Cow::Borrowed(s)),
+        _ => Ok(decode_text(&cut[..cut.len() & !1])?.0),
+    }
 }
 
 fn classify_text(text: &str, file_name: Option<&str>) -> Result<Format, ImportError> {

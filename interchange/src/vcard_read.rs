@@ -68,9 +68,14 @@ impl<'a> VcardCards<'a> {
     fn logical_line(&mut self, cap: usize) -> Option<(String, u64, bool)> {
         let (end, next) = self.peek()?;
         let first_line = self.line;
-        let mut s = self.text[self.pos..end].to_string();
+        // Never copy more than the cap, however long the physical line.
+        let mut overflow = end - self.pos > cap;
+        let mut take = end.min(self.pos + cap);
+        while !self.text.is_char_boundary(take) {
+            take -= 1;
+        }
+        let mut s = self.text[self.pos..take].to_string();
         self.advance(next);
-        let mut overflow = false;
         let push = |s: &mut String, part: &str, overflow: &mut bool| {
             if s.len() + part.len() > cap {
                 *overflow = true;
@@ -81,8 +86,7 @@ impl<'a> VcardCards<'a> {
         while let Some((end, next)) = self.peek() {
             let l = &self.text[self.pos..end];
             if l.starts_with(' ') || l.starts_with('\t') {
-                let part = l[1..].to_string();
-                push(&mut s, &part, &mut overflow);
+                push(&mut s, &l[1..], &mut overflow);
                 self.advance(next);
             } else {
                 break;
@@ -93,8 +97,7 @@ impl<'a> VcardCards<'a> {
             while s.ends_with('=') {
                 let Some((end, next)) = self.peek() else { break };
                 s.pop();
-                let part = self.text[self.pos..end].to_string();
-                push(&mut s, &part, &mut overflow);
+                push(&mut s, &self.text[self.pos..end], &mut overflow);
                 self.advance(next);
             }
         } else if head_upper.contains("BASE64") || head_upper.contains("ENCODING=B") {
@@ -107,8 +110,7 @@ impl<'a> VcardCards<'a> {
                 {
                     break;
                 }
-                let part = l.to_string();
-                push(&mut s, &part, &mut overflow);
+                push(&mut s, l, &mut overflow);
                 self.advance(next);
             }
         }

@@ -366,3 +366,38 @@ fn zip_bombs_are_refused_before_calamine() {
     w.finish(&mut out).unwrap();
     check_zip(out.get_ref(), &Limits::default()).unwrap();
 }
+
+#[test]
+fn detection_survives_a_character_cut_at_64_kib() {
+    // Rows of emoji (surrogate pairs in UTF-16, 4 bytes in UTF-8) so the sniffed prefix ends
+    // inside a character for some offset.
+    for offset in 0..4 {
+        let mut text = String::from("Name,Notes\n");
+        text.push_str(&"x".repeat(offset));
+        text.push_str(",pad\n");
+        while text.len() < 70_000 {
+            text.push_str("Emoji 🎉🎉🎉,🎉 note 🎉\n");
+        }
+        let rows = text.lines().count() - 1;
+        let le: Vec<u8> =
+            b"\xFF\xFE".iter().copied().chain(text.encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        for bytes in [text.as_bytes().to_vec(), le] {
+            let p = read(&bytes, &opts()).unwrap();
+            assert_eq!(p.format, Format::Csv);
+            assert_eq!(p.records.len() + p.errors.len(), rows);
+        }
+    }
+}
+
+#[test]
+fn one_endless_line_is_capped_not_copied() {
+    let mut v = b"BEGIN:VCARD\r\nNOTE:".to_vec();
+    v.extend(std::iter::repeat_n(b'a', 20 << 20));
+    let limits = Limits { max_card_bytes: 64 << 10, ..Limits::default() };
+    let t = std::time::Instant::now();
+    let p = read(&v, &ReadOptions { limits, ..opts() }).unwrap();
+    assert!(p.records.is_empty());
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].detail.contains("has no END:VCARD"), "{}", p.errors[0].detail);
+    assert!(t.elapsed().as_secs() < 10);
+}
