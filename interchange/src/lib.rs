@@ -35,7 +35,8 @@ use std::borrow::Cow;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// vCard 2.1, 3.0 or 4.0 (`.vcf`).
+    /// vCard 2.1, 3.0 or 4.0 (`.vcf`; serialised `"vcf"`, as the API's `format=` spells it).
+    #[serde(rename = "vcf")]
     Vcard,
     /// Comma-, semicolon- or tab-separated values.
     Csv,
@@ -306,6 +307,9 @@ impl<'a> Reader<'a> {
             return Err(ImportError::Empty);
         }
         let (text, enc) = decode_text(bytes)?;
+        if format == Format::Vcard && !text.as_bytes().windows(11).any(|w| w.eq_ignore_ascii_case(b"BEGIN:VCARD")) {
+            return Err(ImportError::Malformed("there is no BEGIN:VCARD in the file".into()));
+        }
         let rows = match format {
             Format::Csv => Rows::Csv(csv_read::CsvRows::new(text, opts.mapping.clone(), limits)?),
             Format::Vcard => Rows::Vcard(vcard_read::VcardCards::new(text, limits)),
@@ -363,6 +367,22 @@ impl Iterator for Reader<'_> {
             Rows::Jsonl(r) => r.next(),
         }
     }
+}
+
+/// Exactly one vCard, as a CardDAV resource body holds: the record, or why not (not a vCard, a
+/// broken card, no card or more than one).
+pub fn read_single_vcard(bytes: &[u8], limits: &Limits) -> Result<ContactRecord, ImportError> {
+    let opts = ReadOptions { format: Some(Format::Vcard), limits: limits.clone(), ..Default::default() };
+    let mut cards = Reader::new(bytes, &opts)?;
+    let first = match cards.next() {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Err(ImportError::Malformed(e.to_string())),
+        None => return Err(ImportError::Malformed("there is no vCard in the body".into())),
+    };
+    if cards.next().is_some() {
+        return Err(ImportError::Malformed("the body holds more than one vCard".into()));
+    }
+    Ok(first)
 }
 
 /// A whole file read into memory (for small files and tests; use [`Reader`] for large ones).

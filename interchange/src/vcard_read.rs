@@ -484,11 +484,7 @@ fn build(props: Vec<Prop>, limits: &Limits, line: u64, index: u64) -> Result<Con
             )));
         }
         match p.name.as_str() {
-            "FN" => {
-                if r.full_name.is_empty() {
-                    r.full_name = unescape(&raw);
-                }
-            }
+            "FN" if r.full_name.is_empty() => r.full_name = unescape(&raw),
             "N" => {
                 let c: Vec<String> = split_escaped(&raw, ';')
                     .into_iter()
@@ -514,11 +510,7 @@ fn build(props: Vec<Prop>, limits: &Limits, line: u64, index: u64) -> Result<Con
                 r.department = c.iter().skip(1).filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(", ");
             }
             "TITLE" => r.position = unescape(&raw),
-            "ROLE" => {
-                if r.position.is_empty() {
-                    r.position = unescape(&raw)
-                }
-            }
+            "ROLE" if r.position.is_empty() => r.position = unescape(&raw),
             "TEL" => {
                 let v = unescape(&raw);
                 let v = v.strip_prefix("tel:").unwrap_or(&v).trim().to_string();

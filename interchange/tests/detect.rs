@@ -93,8 +93,8 @@ fn forced_format_and_hint() {
     assert_eq!(p.records[0].full_name, "Ada");
     let e = read(b"Name,Phone\nA,1\n", &ReadOptions { format: Some(Format::Xlsx), ..opts() }).unwrap_err();
     assert!(e.to_string().contains("not an XLSX"), "{e}");
-    let p = read(b"Name,Phone\nA,1\n", &ReadOptions { format: Some(Format::Vcard), ..opts() }).unwrap();
-    assert!(p.records.is_empty());
+    let e = read(b"Name,Phone\nA,1\n", &ReadOptions { format: Some(Format::Vcard), ..opts() }).unwrap_err();
+    assert!(e.to_string().contains("no BEGIN:VCARD"), "{e}");
     assert_eq!(Format::from_file_name("Contacts.VCF"), Some(Format::Vcard));
     assert_eq!(Format::parse("ndjson"), Some(Format::Jsonl));
 }
@@ -400,4 +400,21 @@ fn one_endless_line_is_capped_not_copied() {
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0].detail.contains("has no END:VCARD"), "{}", p.errors[0].detail);
     assert!(t.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn a_single_vcard_for_carddav() {
+    let card = card_to_string(
+        &ContactRecord { full_name: "One".into(), uid: "u-1".into(), ..Default::default() },
+        VcardVersion::V4,
+    );
+    let r = read_single_vcard(card.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!((r.full_name.as_str(), r.uid.as_str()), ("One", "u-1"));
+    let two = format!("{card}{card}");
+    let e = read_single_vcard(two.as_bytes(), &Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("more than one"), "{e}");
+    let e = read_single_vcard(b"BEGIN:VCARD\r\nFN:x\r\n", &Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("line 1: BEGIN:VCARD at line 1 has no END:VCARD"), "{e}");
+    let e = read_single_vcard(b"hello", &Limits::default()).unwrap_err();
+    assert!(e.to_string().contains("no BEGIN:VCARD"), "{e}");
 }

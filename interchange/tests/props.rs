@@ -24,10 +24,8 @@ fn read_every_way(bytes: &[u8]) {
         let opts = ReadOptions { format, limits: small_limits(), ..Default::default() };
         if let Ok(reader) = Reader::new(bytes, &opts) {
             let _ = reader.profile();
-            for item in reader.take(10_000) {
-                if let Ok(r) = item {
-                    let _ = (r.address(), r.website(), r.display_name());
-                }
+            for r in reader.take(10_000).flatten() {
+                let _ = (r.address(), r.website(), r.display_name());
             }
         }
     }
