@@ -222,7 +222,14 @@ fn prefix_text(bytes: &[u8]) -> Result<Cow<'_, str>, ImportError> {
     };
     match valid {
         Some(s) if !s.contains('\0') => Ok(Cow::Borrowed(s)),
-        _ => Ok(decode_text(&cut[..cut.len() & !1])?.0),
+        _ => {
+            // A vCard folded inside UTF-8 characters (see `repair_split_folds`).
+            let upto = cut.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(cut.len());
+            if let Some(s) = vcard_read::repair_split_folds(&cut[..upto]).and_then(|b| String::from_utf8(b).ok()) {
+                return Ok(Cow::Owned(s));
+            }
+            Ok(decode_text(&cut[..cut.len() & !1])?.0)
+        }
     }
 }
 
@@ -306,7 +313,19 @@ impl<'a> Reader<'a> {
         if bytes.is_empty() {
             return Err(ImportError::Empty);
         }
-        let (text, enc) = decode_text(bytes)?;
+        let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+        let repaired: Option<String> = if format == Format::Vcard && !utf16 && std::str::from_utf8(bytes).is_err() {
+            vcard_read::repair_split_folds(bytes).and_then(|b| String::from_utf8(b).ok())
+        } else {
+            None
+        };
+        let (text, enc) = match repaired {
+            Some(s) => match s.strip_prefix('\u{feff}') {
+                Some(rest) => (Cow::Owned(rest.to_string()), TextEncoding::Utf8Bom),
+                None => (Cow::Owned(s), TextEncoding::Utf8),
+            },
+            None => decode_text(bytes)?,
+        };
         if format == Format::Vcard && !text.as_bytes().windows(11).any(|w| w.eq_ignore_ascii_case(b"BEGIN:VCARD")) {
             return Err(ImportError::Malformed("there is no BEGIN:VCARD in the file".into()));
         }

@@ -17,6 +17,55 @@ pub(crate) struct VcardCards<'a> {
     index: u64,
 }
 
+/// Some phones fold vCard lines inside a UTF-8 sequence (`\xD0` CRLF space `\x98`), which leaves
+/// the file invalid UTF-8 although its unfolded text is fine. Moves each cut sequence's leading
+/// bytes after the fold (line numbers stay); `None` when that does not make the file UTF-8.
+pub(crate) fn repair_split_folds(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' && i + 1 < bytes.len() && (bytes[i + 1] == b' ' || bytes[i + 1] == b'\t') {
+            // `out` ends with the folded line (and maybe a CR): does it end inside a character?
+            let cr = out.last() == Some(&b'\r');
+            let end = out.len() - cr as usize;
+            let mut k = 0;
+            while k < 3 && k < end && (out[end - 1 - k] & 0xC0) == 0x80 {
+                k += 1;
+            }
+            let partial = if k < end {
+                let lead = out[end - 1 - k];
+                let need = match lead {
+                    0xC0..=0xDF => 2,
+                    0xE0..=0xEF => 3,
+                    0xF0..=0xF7 => 4,
+                    _ => 0,
+                };
+                if need > k + 1 {
+                    k + 1
+                } else {
+                    0
+                }
+            } else {
+                0
+            };
+            let moved: Vec<u8> = out.drain(end - partial..end).collect();
+            if cr {
+                out.pop();
+                out.push(b'\r');
+            }
+            out.push(b'\n');
+            out.push(bytes[i + 1]);
+            out.extend(moved);
+            i += 2;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    std::str::from_utf8(&out).is_ok().then_some(out)
+}
+
 /// One property line after unfolding: `group.NAME;params:value`.
 #[derive(Debug, Default)]
 struct Prop {

@@ -418,3 +418,21 @@ fn a_single_vcard_for_carddav() {
     let e = read_single_vcard(b"hello", &Limits::default()).unwrap_err();
     assert!(e.to_string().contains("no BEGIN:VCARD"), "{e}");
 }
+
+#[test]
+fn a_fold_inside_a_utf8_character_is_mended() {
+    // "Жанна Ёлкина" folded right after the first byte of "Ж", and a 4-byte emoji cut after 2.
+    let mut v = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:\xD0\r\n \x96\xD0\xB0\xD0\xBD\xD0\xBD\xD0\xB0 \xD0\x81\xD0\xBB\xD0\xBA\xD0\xB8\xD0\xBD\xD0\xB0\r\n".to_vec();
+    v.extend(b"NOTE:party \xF0\x9F\n \x8E\x89 time\r\nTEL:1\r\nEND:VCARD\r\n");
+    // "Иса" (0x98 and 0x81 inside: neither Windows-1251 nor 1252 can be the guess).
+    v.extend(b"BEGIN:VCARD\r\nFN:\xD0\x98\xD1\r\n \x81\xD0\xB0\r\nEND:VCARD\r\n");
+    assert!(std::str::from_utf8(&v).is_err());
+    let p = read(&v, &opts()).unwrap();
+    assert_eq!(p.format, Format::Vcard);
+    assert_eq!(p.encoding, Some(TextEncoding::Utf8));
+    let r = &p.records[0];
+    assert_eq!(r.full_name, "Жанна Ёлкина");
+    assert_eq!(r.notes, "party 🎉 time");
+    assert_eq!(p.records[1].full_name, "Иса");
+    assert_eq!(p.records[1].line, 9);
+}
