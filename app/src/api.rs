@@ -93,7 +93,7 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
     let tokens = service::auth::login(&svc, &input, &client_ip()).await.map_err(fail)?;
     let cfg = use_context::<crate::session::CookieConfig>().unwrap_or_default();
     set_cookies(crate::session::token_cookies(&tokens, &cfg));
-    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = crate::next::safe_next(next.as_deref());
     redirect_if_form(&next);
     Ok(())
 }
@@ -101,11 +101,14 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), ServerFnError> {
     let cfg = use_context::<crate::session::CookieConfig>().unwrap_or_default();
-    if let Some(parts) = use_context::<http::request::Parts>() {
-        let refresh = crate::session::cookie_value(&parts.headers, crate::session::REFRESH_COOKIE).map(str::to_string);
-        if let Some(token) = refresh {
-            service::auth::logout(&services()?, &token).await.map_err(fail)?;
-        }
+    let svc = services()?;
+    let refresh = use_context::<http::request::Parts>()
+        .and_then(|parts| crate::session::cookie_value(&parts.headers, cfg.refresh_name()).map(str::to_string));
+    // Signing out ends the session's refresh tokens and every access token issued before now.
+    match (refresh, maybe_actor()) {
+        (Some(token), _) => service::auth::logout(&svc, &token).await.map_err(fail)?,
+        (None, Some(actor)) => service::auth::revoke_access(&svc, actor.user_id).await.map_err(fail)?,
+        (None, None) => {}
     }
     set_cookies(crate::session::clear_cookies(&cfg));
     redirect_if_form("/login");

@@ -4,6 +4,7 @@
 pub mod api;
 mod components;
 mod lang;
+pub mod next;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -99,8 +100,13 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
                         <main class="page">{children.with_value(|c| c())}</main>
                     }.into_any(),
                     _ => {
-                        let next = location.pathname.get_untracked();
-                        let target = if next == "/" { "/login".to_string() } else { format!("/login?next={}", next) };
+                        let search = location.search.get_untracked();
+                        let here = if search.is_empty() {
+                            location.pathname.get_untracked()
+                        } else {
+                            format!("{}?{search}", location.pathname.get_untracked())
+                        };
+                        let target = next::login_url(&here);
                         view! { <leptos_router::components::Redirect path=target/> }.into_any()
                     }
                 }

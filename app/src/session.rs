@@ -1,5 +1,8 @@
 //! Session cookies of the web UI (server side only): an HttpOnly, SameSite=Lax access cookie that
-//! lives as long as the access token, and a refresh cookie scoped to the same site.
+//! lives as long as the access token, and a refresh cookie scoped to the same site. Served over
+//! TLS, both carry `Secure` and the `__Host-` prefix (the browser then refuses them unless they
+//! came over HTTPS from this very host, with `Path=/` and no `Domain`: a sibling subdomain cannot
+//! plant or overwrite them).
 
 use service::dto::TokenPair;
 
@@ -7,10 +10,30 @@ pub const ACCESS_COOKIE: &str = "cardcrm_access";
 pub const REFRESH_COOKIE: &str = "cardcrm_refresh";
 const REFRESH_MAX_AGE: i64 = 14 * 24 * 3600;
 
-/// Whether cookies carry `Secure` (set when served over HTTPS).
+/// Whether cookies carry `Secure` and the `__Host-` prefix (set when served over HTTPS).
 #[derive(Clone, Debug, Default)]
 pub struct CookieConfig {
     pub secure: bool,
+}
+
+impl CookieConfig {
+    /// The access cookie's name: `__Host-cardcrm_access` over TLS, else `cardcrm_access`.
+    pub fn access_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-cardcrm_access"
+        } else {
+            ACCESS_COOKIE
+        }
+    }
+
+    /// The refresh cookie's name: `__Host-cardcrm_refresh` over TLS, else `cardcrm_refresh`.
+    pub fn refresh_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-cardcrm_refresh"
+        } else {
+            REFRESH_COOKIE
+        }
+    }
 }
 
 fn cookie(name: &str, value: &str, max_age: i64, cfg: &CookieConfig) -> String {
@@ -24,14 +47,14 @@ fn cookie(name: &str, value: &str, max_age: i64, cfg: &CookieConfig) -> String {
 pub fn token_cookies(tokens: &TokenPair, cfg: &CookieConfig) -> Vec<String> {
     vec![
         // Expire the access cookie a little before the token so the refresh happens in time.
-        cookie(ACCESS_COOKIE, &tokens.access_token, (tokens.expires_in - 30).max(30), cfg),
-        cookie(REFRESH_COOKIE, &tokens.refresh_token, REFRESH_MAX_AGE, cfg),
+        cookie(cfg.access_name(), &tokens.access_token, (tokens.expires_in - 30).max(30), cfg),
+        cookie(cfg.refresh_name(), &tokens.refresh_token, REFRESH_MAX_AGE, cfg),
     ]
 }
 
 /// `Set-Cookie` values that remove both cookies.
 pub fn clear_cookies(cfg: &CookieConfig) -> Vec<String> {
-    vec![cookie(ACCESS_COOKIE, "", 0, cfg), cookie(REFRESH_COOKIE, "", 0, cfg)]
+    vec![cookie(cfg.access_name(), "", 0, cfg), cookie(cfg.refresh_name(), "", 0, cfg)]
 }
 
 /// The value of cookie `name` among the request's `Cookie` headers.

@@ -16,6 +16,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub last_login_at: Option<ChronoDateTimeUtc>,
+    /// Bumped by sign-out, password reset and deactivation; access tokens of an older version are refused.
+    pub token_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

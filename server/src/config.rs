@@ -22,8 +22,11 @@ pub struct Config {
     pub log_json: bool,
     /// Served over HTTPS (directly or by a proxy): send HSTS (`CARDCRM_BEHIND_TLS`, default `COOKIE_SECURE`).
     pub behind_tls: bool,
-    /// Bearer token `/metrics` requires (`METRICS_TOKEN`); open when unset.
+    /// Bearer token `/metrics` requires (`METRICS_TOKEN`); open when unset, which production refuses.
     pub metrics_token: Option<String>,
+    /// The address people use (`CARDCRM_PUBLIC_URL`, e.g. `https://crm.example.com`): its host is
+    /// accepted as this site's `Origin` when a proxy rewrites the `Host` header.
+    pub public_url: Option<String>,
     /// Count requests in the Prometheus metrics (`METRICS_ENABLED`, default true).
     pub metrics_enabled: bool,
     /// One log line per request with status and latency (`ACCESS_LOG`, default false: nginx in front
@@ -207,6 +210,28 @@ impl Config {
         if production && jwt_secret.is_none() {
             return Err(ConfigError::Missing("JWT_SECRET"));
         }
+        let metrics_token = var("METRICS_TOKEN");
+        if let Some(t) = &metrics_token {
+            if t.len() < 16 {
+                return Err(ConfigError::Invalid {
+                    name: "METRICS_TOKEN",
+                    why: "must be at least 16 characters".into(),
+                });
+            }
+        }
+        // Production never serves its metrics (user counts, routes, timings) to anyone who asks.
+        if production && metrics_token.is_none() {
+            return Err(ConfigError::Missing("METRICS_TOKEN"));
+        }
+        let public_url = var("CARDCRM_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(ConfigError::Invalid {
+                    name: "CARDCRM_PUBLIC_URL",
+                    why: "must start with https:// (or http:// for a local set-up)".into(),
+                });
+            }
+        }
         let max_body_bytes = var("CARDCRM_MAX_BODY_BYTES")
             .map(|v| {
                 v.parse().map_err(|e| ConfigError::Invalid { name: "CARDCRM_MAX_BODY_BYTES", why: format!("{e}") })
@@ -234,7 +259,8 @@ impl Config {
                 None => flag("LOG_JSON", production),
             },
             behind_tls: flag("CARDCRM_BEHIND_TLS", flag("COOKIE_SECURE", production)),
-            metrics_token: var("METRICS_TOKEN"),
+            metrics_token,
+            public_url,
             metrics_enabled: flag("METRICS_ENABLED", true),
             access_log: flag("ACCESS_LOG", false),
             redis_url: var("REDIS_URL"),

@@ -22,11 +22,12 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Content-Security-Policy that Leptos hydration works with (its bootstrap script is inline, and
-/// the WASM module needs `wasm-unsafe-eval`).
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+/// Content-Security-Policy of everything but rendered pages (API answers, static files): no
+/// inline script at all. Pages get [`web::page_csp`] with a per-response nonce for Leptos's
+/// hydration scripts (and `wasm-unsafe-eval` for the WASM module).
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
-    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /// Installs the Prometheus recorder once per process (tests build several routers).
 pub fn metrics_handle() -> Option<PrometheusHandle> {
@@ -162,6 +163,7 @@ pub fn router(state: AppState) -> Router {
     }
     router = router
         .layer(middleware::from_fn_with_state(state.clone(), web::session_layer))
+        .layer(middleware::from_fn_with_state(state.clone(), web::same_site_writes))
         .layer(middleware::from_fn_with_state(state.clone(), crate::limits::client_addr))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(middleware::from_fn(json_errors))

@@ -12,7 +12,8 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<api::Login>::new();
     let i18n = use_i18n();
     let query = use_query_map();
-    let next = move || query.with(|q| q.get("next")).unwrap_or_else(|| "/".into());
+    // Only a path on this site is followed after signing in (`crate::next`), here as on the server.
+    let next = move || query.with(|q| crate::next::safe_next(q.get("next").as_deref()));
     let error = Signal::derive(move || match login.value().get() {
         Some(Err(e)) => Some(error_text(&e)),
         _ => None,

@@ -51,6 +51,15 @@ pub async fn app() -> TestApp {
 
 /// [`app`] with its services changed by `configure` before the router is built.
 pub async fn app_with(configure: impl FnOnce(Services) -> Services) -> TestApp {
+    app_with_both(configure, |_| {}).await
+}
+
+/// [`app`] with its configuration changed by `change` before the router is built.
+pub async fn app_with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+    app_with_both(|svc| svc, change).await
+}
+
+async fn app_with_both(configure: impl FnOnce(Services) -> Services, change: impl FnOnce(&mut Config)) -> TestApp {
     let (url, pg) = match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let name = format!("cardcrm_test_{}", uuid_like());
@@ -75,6 +84,7 @@ pub async fn app_with(configure: impl FnOnce(Services) -> Services) -> TestApp {
     if std::env::var("CARDCRM_MODELS_DIR").is_err() {
         cfg.models_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
     }
+    change(&mut cfg);
     let state = server::http::state(cfg, svc);
     let svc = state.svc.clone();
     TestApp { router: server::http::router(state), svc, pg }

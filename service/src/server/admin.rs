@@ -6,7 +6,7 @@
 use crate::admin_dto::{AdminSettings, Check, SystemStatus};
 use crate::{audit, settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
-use entity::{card_scan, duplicate_pair, refresh_token, user};
+use entity::{card_scan, duplicate_pair, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use std::sync::Mutex;
@@ -96,13 +96,8 @@ pub async fn reset_password(svc: &Services, actor: &Actor, id: i64, password: &s
     am.password_hash = Set(hash);
     am.updated_at = Set(Utc::now());
     am.update(&svc.db).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::UserId.eq(id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&svc.db)
-        .await?;
-    svc.users_cache.forget(id);
+    // The old password's sessions end, and so do the access tokens they hold.
+    crate::auth::revoke_all_sessions(svc, id).await?;
     audit::record(
         &svc.db,
         Some(actor.user_id),

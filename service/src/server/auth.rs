@@ -9,10 +9,8 @@ use chrono::{Duration as ChronoDuration, Utc};
 use entity::{refresh_token, user};
 use jsonwebtoken::{decode, encode, Algorithm as JwtAlg, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -54,28 +52,53 @@ struct Claims {
     typ: String,
     iat: i64,
     exp: i64,
+    /// The user's token version when the token was issued (see [`revoke_access`]).
+    #[serde(default)]
+    ver: i64,
 }
 
-/// A short in-process memory of whether a user is active and admin, so that every request need
-/// not hit the database, while deactivation or a role change takes effect within seconds.
+/// What every request needs to know about its user: name, state, role and token version.
+#[derive(Clone, Debug)]
+struct UserState {
+    username: String,
+    active: bool,
+    admin: bool,
+    token_version: i64,
+}
+
+/// A short in-process memory of each user's [`UserState`], so that every request need not hit
+/// the database. A change made in this process (sign-out, password reset, deactivation, role)
+/// forgets the entry at once. With Redis, every change also writes a new stamp for the user there
+/// (`cardcrm:user-stamp:<id>`), and each request compares the stamp it cached with Redis's, so
+/// other instances see the change on their next request too; without Redis, another instance
+/// sees it within [`USER_CACHE_TTL`].
 #[derive(Default)]
 pub struct UserCache {
-    entries: Mutex<HashMap<i64, (Instant, Option<(String, bool, bool)>)>>,
+    entries: Mutex<HashMap<i64, CachedUser>>,
+}
+
+#[derive(Clone)]
+struct CachedUser {
+    at: Instant,
+    state: Option<UserState>,
+    /// The Redis stamp read before the state was loaded (`None`: no Redis, or no stamp yet).
+    stamp: Option<String>,
 }
 
 const USER_CACHE_TTL: Duration = Duration::from_secs(5);
+const USER_STAMP_PREFIX: &str = "cardcrm:user-stamp:";
 
 impl UserCache {
-    fn get(&self, id: i64) -> Option<Option<(String, bool, bool)>> {
+    fn get(&self, id: i64) -> Option<CachedUser> {
         let map = self.entries.lock().ok()?;
-        map.get(&id).filter(|(at, _)| at.elapsed() < USER_CACHE_TTL).map(|(_, v)| v.clone())
+        map.get(&id).filter(|c| c.at.elapsed() < USER_CACHE_TTL).cloned()
     }
-    fn put(&self, id: i64, v: Option<(String, bool, bool)>) {
+    fn put(&self, id: i64, state: Option<UserState>, stamp: Option<String>) {
         if let Ok(mut map) = self.entries.lock() {
             if map.len() > 10_000 {
                 map.clear();
             }
-            map.insert(id, (Instant::now(), v));
+            map.insert(id, CachedUser { at: Instant::now(), state, stamp });
         }
     }
     pub(crate) fn forget(&self, id: i64) {
@@ -83,6 +106,71 @@ impl UserCache {
             map.remove(&id);
         }
     }
+}
+
+/// The user's stamp in Redis: `Some(None)` when Redis answered and has none, `None` without Redis.
+async fn redis_stamp(svc: &Services, id: i64) -> Option<Option<String>> {
+    use fred::prelude::KeysInterface;
+    let client = svc.limiter.redis_client()?;
+    client.get::<Option<String>, _>(format!("{USER_STAMP_PREFIX}{id}")).await.ok()
+}
+
+/// Records that user `id` changed: forgotten here at once, and a new stamp in Redis for the others.
+pub(crate) async fn user_changed(svc: &Services, id: i64) {
+    svc.users_cache.forget(id);
+    if let Some(client) = svc.limiter.redis_client() {
+        use fred::prelude::KeysInterface;
+        let stamp = uuid::Uuid::new_v4().to_string();
+        let expire = Some(fred::types::Expiration::EX(7 * 24 * 3600));
+        if let Err(e) = client.set::<(), _, _>(format!("{USER_STAMP_PREFIX}{id}"), stamp, expire, None, false).await {
+            tracing::warn!(user_id = id, error = %e, "could not publish a user change to Redis");
+        }
+    }
+}
+
+/// The user's current state, from the cache while it is fresh (and, with Redis, unchanged).
+async fn user_state(svc: &Services, id: i64) -> AppResult<Option<UserState>> {
+    let stamp = redis_stamp(svc, id).await;
+    if let Some(cached) = svc.users_cache.get(id) {
+        let unchanged = match &stamp {
+            Some(now) => *now == cached.stamp,
+            None => true,
+        };
+        if unchanged {
+            return Ok(cached.state);
+        }
+    }
+    let state = user::Entity::find_by_id(id).one(&svc.db).await?.map(|u| UserState {
+        username: u.username,
+        active: u.is_active,
+        admin: u.is_admin,
+        token_version: u.token_version,
+    });
+    svc.users_cache.put(id, state.clone(), stamp.flatten());
+    Ok(state)
+}
+
+/// Ends every access token user `id` holds now (sign-out, password reset, deactivation): the
+/// user's token version goes up, and tokens carrying an older one are refused from the next request.
+pub async fn revoke_access(svc: &Services, id: i64) -> AppResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
+        .filter(user::Column::Id.eq(id))
+        .exec(&svc.db)
+        .await?;
+    user_changed(svc, id).await;
+    Ok(())
+}
+
+/// Revokes every refresh token of user `id` and every access token issued so far.
+pub async fn revoke_all_sessions(svc: &Services, id: i64) -> AppResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::UserId.eq(id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&svc.db)
+        .await?;
+    revoke_access(svc, id).await
 }
 
 pub fn to_dto(u: &user::Model) -> dto::User {
@@ -220,7 +308,8 @@ pub async fn create_admin(svc: &Services, input: &RegisterInput) -> AppResult<dt
         am.is_active = Set(true);
         am.updated_at = Set(Utc::now());
         let u = am.update(&svc.db).await?;
-        svc.users_cache.forget(u.id);
+        // A new password ends the sessions the old one opened.
+        revoke_all_sessions(svc, u.id).await?;
         return Ok(to_dto(&u));
     }
     let u = insert_user(svc, input, true, true).await?;
@@ -236,28 +325,67 @@ pub async fn create_admin(svc: &Services, input: &RegisterInput) -> AppResult<dt
     Ok(to_dto(&u))
 }
 
-/// Checks a password and issues tokens. Failures are throttled per IP and per login name.
+/// The longest login name looked at (an e-mail address is at most 254 characters); longer
+/// names are refused before any work is done.
+pub const MAX_LOGIN_NAME: usize = 254;
+/// The longest password looked at (bytes); the hash of a longer one is never computed.
+pub const MAX_LOGIN_PASSWORD: usize = 1024;
+/// Sign-in attempts allowed per login name from one address, and per address, in [`LOGIN_WINDOW`].
+pub const LOGIN_ATTEMPTS_PER_NAME_AND_ADDRESS: u32 = 5;
+pub const LOGIN_ATTEMPTS_PER_ADDRESS: u32 = 20;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+
+/// The address a login attempt is counted against: IPv4 as it is, IPv6 by its /64 network
+/// (one subscriber usually holds a whole /64, so single addresses would be free to rotate).
+pub fn throttle_address(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_string(),
+    }
+}
+
+/// Checks a password and issues tokens.
+///
+/// Attempts are throttled per (login name, address) and per address, and each attempt is
+/// counted *before* the password is checked, atomically (Redis script or in-process lock): a
+/// burst of parallel guesses cannot all be checked, and a stranger guessing from elsewhere cannot
+/// lock the user out of their own address. A successful sign-in clears the name's count and
+/// gives the address its attempt back.
 pub async fn login(svc: &Services, input: &LoginInput, ip: &str) -> AppResult<TokenPair> {
-    let name_key = format!("login-user:{}", input.username.trim().to_lowercase());
-    let ip_key = format!("login-ip:{ip}");
-    svc.limiter.check(&name_key, 5, Duration::from_secs(300)).await?;
-    svc.limiter.check(&ip_key, 20, Duration::from_secs(300)).await?;
+    if input.username.chars().count() > MAX_LOGIN_NAME {
+        return Err(AppError::validation("username", format!("must be at most {MAX_LOGIN_NAME} characters")));
+    }
+    if input.password.len() > MAX_LOGIN_PASSWORD {
+        return Err(AppError::validation("password", format!("must be at most {MAX_LOGIN_PASSWORD} bytes")));
+    }
+    let address = throttle_address(ip);
+    let name = input.username.trim().to_lowercase();
+    let name_key = format!("login-name:{}@{address}", sha256_hex(&name));
+    let ip_key = format!("login-ip:{address}");
+    svc.limiter.allow(&ip_key, LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW).await?;
+    svc.limiter.allow(&name_key, LOGIN_ATTEMPTS_PER_NAME_AND_ADDRESS, LOGIN_WINDOW).await?;
     let found = find_by_login(svc, &input.username).await?;
     let ok = verify_password(svc, &input.password, found.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match (found, ok) {
         (Some(u), true) => u,
         _ => {
-            svc.limiter.hit(&name_key, Duration::from_secs(300)).await;
-            svc.limiter.hit(&ip_key, Duration::from_secs(300)).await;
             metrics::counter!("auth_attempts_total", "outcome" => "failure").increment(1);
             return Err(AppError::Unauthorized("wrong username or password".into()));
         }
     };
+    svc.limiter.reset(&name_key).await;
+    svc.limiter.undo(&ip_key).await;
     if !user.is_active {
         metrics::counter!("auth_attempts_total", "outcome" => "inactive").increment(1);
         return Err(AppError::Forbidden("this account is not active yet; an administrator must activate it".into()));
     }
-    svc.limiter.reset(&name_key).await;
     metrics::counter!("auth_attempts_total", "outcome" => "success").increment(1);
     let mut am: user::ActiveModel = user.clone().into();
     am.last_login_at = Set(Some(Utc::now()));
@@ -273,6 +401,7 @@ async fn issue_tokens(svc: &Services, user: &user::Model, family: Option<String>
         typ: "access".into(),
         iat: now.timestamp(),
         exp: (now + svc.auth.access_ttl).timestamp(),
+        ver: user.token_version,
     };
     let access = encode(&Header::new(JwtAlg::HS256), &claims, &svc.auth.encoding)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -300,11 +429,20 @@ async fn issue_tokens(svc: &Services, user: &user::Model, family: Option<String>
 
 /// Exchanges a refresh token for a new pair. The old token is revoked; presenting a revoked
 /// token again (a stolen copy) revokes its whole family.
+///
+/// The rotation is one conditional `UPDATE … WHERE revoked_at IS NULL`, not a read-then-write
+/// transaction: of several requests racing with one token exactly one changes the row and gets
+/// new tokens, the others get 401, and none waits on a lock it cannot get (SQLite's "database is
+/// locked" came from deferred transactions upgrading their read lock).
 pub async fn refresh(svc: &Services, token: &str) -> AppResult<TokenPair> {
     let invalid = || AppError::Unauthorized("invalid or expired refresh token".into());
-    let txn = svc.db.begin().await?;
-    let Some(row) =
-        refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(sha256_hex(token))).one(&txn).await?
+    if token.len() > 256 {
+        return Err(invalid());
+    }
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(sha256_hex(token)))
+        .one(&svc.db)
+        .await?
     else {
         return Err(invalid());
     };
@@ -314,24 +452,29 @@ pub async fn refresh(svc: &Services, token: &str) -> AppResult<TokenPair> {
         if now - revoked < ChronoDuration::seconds(30) {
             return Err(invalid());
         }
-        revoke_family(&txn, &row.family).await?;
-        txn.commit().await?;
+        revoke_family(&svc.db, &row.family).await?;
+        revoke_access(svc, row.user_id).await?;
         tracing::warn!(user_id = row.user_id, "refresh token reuse detected; family revoked");
         return Err(invalid());
     }
     if row.expires_at < now {
         return Err(invalid());
     }
-    let user = user::Entity::find_by_id(row.user_id).one(&txn).await?.ok_or_else(invalid)?;
+    let user = user::Entity::find_by_id(row.user_id).one(&svc.db).await?.ok_or_else(invalid)?;
     if !user.is_active {
         return Err(AppError::Forbidden("this account is not active".into()));
     }
-    let family = row.family.clone();
-    let mut am: refresh_token::ActiveModel = row.into();
-    am.revoked_at = Set(Some(now));
-    am.update(&txn).await?;
-    txn.commit().await?;
-    issue_tokens(svc, &user, Some(family)).await
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(row.id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&svc.db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        // Another request rotated it a moment ago.
+        return Err(invalid());
+    }
+    issue_tokens(svc, &user, Some(row.family)).await
 }
 
 async fn revoke_family<C: sea_orm::ConnectionTrait>(db: &C, family: &str) -> AppResult<()> {
@@ -344,22 +487,31 @@ async fn revoke_family<C: sea_orm::ConnectionTrait>(db: &C, family: &str) -> App
     Ok(())
 }
 
-/// Revokes the refresh token's family. Unknown tokens are ignored (logout is idempotent).
+/// Signs out: revokes the refresh token's family and ends the user's access tokens issued so
+/// far (their other devices refresh theirs). Unknown tokens are ignored (logout is idempotent).
 pub async fn logout(svc: &Services, token: &str) -> AppResult<()> {
+    if token.len() > 256 {
+        return Ok(());
+    }
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(sha256_hex(token)))
         .one(&svc.db)
         .await?
     {
         revoke_family(&svc.db, &row.family).await?;
+        revoke_access(svc, row.user_id).await?;
     }
     Ok(())
 }
 
 /// Resolves an access token to the acting user. Rejects expired, tampered, `alg: none` and
-/// refresh-typed tokens, and users that are no longer active.
+/// refresh-typed tokens, tokens issued before the user's last sign-out, password reset or
+/// deactivation, and users that are no longer active.
 pub async fn authenticate(svc: &Services, token: &str) -> AppResult<Actor> {
     let unauthorized = || AppError::Unauthorized("invalid or expired token".into());
+    if token.len() > 4096 {
+        return Err(unauthorized());
+    }
     let mut validation = Validation::new(JwtAlg::HS256);
     validation.leeway = 5;
     validation.set_required_spec_claims(&["exp", "sub"]);
@@ -368,17 +520,12 @@ pub async fn authenticate(svc: &Services, token: &str) -> AppResult<Actor> {
         return Err(unauthorized());
     }
     let id: i64 = data.claims.sub.parse().map_err(|_| unauthorized())?;
-    let state = match svc.users_cache.get(id) {
-        Some(s) => s,
-        None => {
-            let s = user::Entity::find_by_id(id).one(&svc.db).await?.map(|u| (u.username, u.is_active, u.is_admin));
-            svc.users_cache.put(id, s.clone());
-            s
+    match user_state(svc, id).await? {
+        Some(u) if !u.active => Err(AppError::Forbidden("this account is not active".into())),
+        Some(u) if u.token_version != data.claims.ver => {
+            Err(AppError::Unauthorized("this token has been revoked; sign in again".into()))
         }
-    };
-    match state {
-        Some((username, true, is_admin)) => Ok(Actor { user_id: id, username, is_admin }),
-        Some((_, false, _)) => Err(AppError::Forbidden("this account is not active".into())),
+        Some(u) => Ok(Actor { user_id: id, username: u.username, is_admin: u.admin }),
         None => Err(unauthorized()),
     }
 }
@@ -413,15 +560,11 @@ pub async fn patch_user(svc: &Services, actor: &Actor, id: i64, patch: &UserPatc
     am.updated_at = Set(Utc::now());
     let u = am.update(&svc.db).await?;
     if !u.is_active {
-        // A deactivated user loses their sessions too.
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-            .filter(refresh_token::Column::UserId.eq(u.id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&svc.db)
-            .await?;
+        // A deactivated user loses their sessions and tokens at once.
+        revoke_all_sessions(svc, u.id).await?;
+    } else {
+        user_changed(svc, u.id).await;
     }
-    svc.users_cache.forget(u.id);
     let after = serde_json::json!({"is_active": u.is_active, "is_admin": u.is_admin});
     crate::audit::record(
         &svc.db,

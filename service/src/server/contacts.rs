@@ -10,7 +10,7 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -210,7 +210,7 @@ pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clea
 /// it makes in the same transaction.
 pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppResult<Contact> {
     let new = prepare(svc, input).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let created = create_in(&txn, actor, new).await?;
     txn.commit().await?;
     created_committed(svc, &created);
@@ -334,7 +334,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
     let match_settings = duplicates::match_settings(svc).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let before = load_one(&txn, id).await?;
     crate::merges::ensure_not_merged(&txn, id).await?;
     if before.deleted_at.is_some() {
@@ -362,7 +362,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
 /// Trash or restore; the duplicate keys go with it (a contact in the trash has none).
 async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> AppResult<Contact> {
     let match_settings = duplicates::match_settings(svc).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let before = load_one(&txn, id).await?;
     crate::merges::ensure_not_merged(&txn, id).await?;
     if before.deleted_at.is_some() == deleted {

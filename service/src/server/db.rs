@@ -1,7 +1,10 @@
 //! Connecting to SQLite (embedded default) or PostgreSQL, and applying migrations.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use std::time::Duration;
 
 /// Opens the database named by `url`, creating a SQLite file (and its folder) when needed.
@@ -71,9 +74,47 @@ pub fn pool_max(db: &DatabaseConnection) -> u32 {
     }
 }
 
+/// The PostgreSQL advisory lock every instance takes around its migrations ("cardcrm" in ASCII).
+const MIGRATION_LOCK: i64 = 0x63_61_72_64_63_72_6d;
+
 /// Applies every pending migration.
+///
+/// On PostgreSQL several instances may start together on one database (the compose file runs
+/// two): each takes a session-level advisory lock on a connection it holds for the purpose, so
+/// one migrates while the others wait, then find nothing left to do. SQLite is one file opened by
+/// one process.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    use sea_orm::sqlx;
+    let pool = db.get_postgres_connection_pool();
+    let mut lock = pool.acquire().await.map_err(|e| DbErr::Custom(format!("cannot hold a connection: {e}")))?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot take the migration lock: {e}")))?;
+    let migrated = Migrator::up(db, None).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *lock).await;
+    if let Err(e) = unlocked {
+        // The lock goes with the session: close this connection rather than return it to the pool.
+        tracing::warn!(error = %e, "could not release the migration lock; closing its connection");
+        let _ = lock.detach();
+    }
+    migrated
+}
+
+/// Starts a transaction that will write. On SQLite it begins `IMMEDIATE`: the write lock is taken
+/// at `BEGIN`, where the busy timeout makes concurrent writers wait their turn, rather than at
+/// the first write after a read, where two deferred transactions deadlock and one fails at once
+/// with "database is locked". On PostgreSQL it is a plain `BEGIN`.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// A cheap query that proves the database answers.

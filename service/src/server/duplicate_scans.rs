@@ -18,8 +18,7 @@ use chrono::Utc;
 use entity::duplicate_scan;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
-    TransactionTrait, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -262,7 +261,7 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
         .map_err(join_err)?;
         job.row.keys_backfilled += with_keys;
         // These contacts have no keys: multi-row inserts, no deletes, one transaction per batch.
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         for chunk in rows.chunks(KEY_ROWS) {
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
             let mut tuples: Vec<String> = Vec::with_capacity(chunk.len());

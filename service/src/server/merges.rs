@@ -20,10 +20,7 @@ use entity::{
     audit_log, card_scan, contact, contact_group_member, contact_key, contact_merge, contact_tag, duplicate_pair, user,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use snapshot::{take_snapshot, Snapshot};
 
@@ -279,7 +276,7 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     }
     let region = settings::default_region(svc).await?;
     let match_settings = duplicates::match_settings(svc).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let loaded = load_for_merge(&txn, &input.ids).await?;
     for c in &loaded {
         if let Some(sent) = input.versions.get(&c.id) {
@@ -491,7 +488,7 @@ async fn undo_blocked<C: ConnectionTrait>(db: &C, m: &contact_merge::Model) -> A
 /// Undoes a merge: every row it changed is written back as it was. 409 when the survivor (or a
 /// merged contact) changed after the merge, or the merge was already undone.
 pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<ContactMerges> {
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let m = contact_merge::Entity::find_by_id(merge_id).one(&txn).await?.ok_or_else(|| AppError::not_found("merge"))?;
     if let Some(why) = undo_blocked(&txn, &m).await? {
         return Err(AppError::Conflict(format!("cannot undo merge {merge_id}: {why}")));

@@ -30,6 +30,15 @@ end
 return {1, n, redis.call('PTTL', KEYS[1])}
 "#;
 
+/// Takes back one counted hit (never below zero), keeping the window's expiry.
+const UNDO_SCRIPT: &str = r#"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 1
+"#;
+
 /// In-process counters: key → (window start, window, hits).
 #[derive(Default)]
 struct Local {
@@ -60,6 +69,14 @@ impl Local {
     fn reset(&self, key: &str) {
         if let Ok(mut map) = self.windows.lock() {
             map.remove(key);
+        }
+    }
+
+    fn undo(&self, key: &str) {
+        if let Ok(mut map) = self.windows.lock() {
+            if let Some(entry) = map.get_mut(key) {
+                entry.2 = entry.2.saturating_sub(1);
+            }
         }
     }
 }
@@ -216,6 +233,20 @@ impl RateLimiter {
         self.run(key, max, window, true).await
     }
 
+    /// Takes back one hit counted against `key` (an attempt that turned out to be legitimate).
+    pub async fn undo(&self, key: &str) {
+        if let Some(r) = &self.redis {
+            if r.client.is_connected() {
+                let keys = vec![format!("{}{key}", r.prefix)];
+                if let Err(e) = r.client.eval::<i64, _, _, _>(UNDO_SCRIPT, keys, Vec::<String>::new()).await {
+                    self.warn(&e.to_string());
+                }
+                return;
+            }
+        }
+        self.local.undo(key);
+    }
+
     pub async fn reset(&self, key: &str) {
         if let Some(r) = &self.redis {
             if r.client.is_connected() {
@@ -252,6 +283,18 @@ mod tests {
         l.check(&h, 1, w).await.unwrap();
         l.hit(&h, w).await;
         assert!(l.check(&h, 1, w).await.is_err());
+        // undo() takes one hit back, never below zero.
+        let u = format!("u-{tag}");
+        l.allow(&u, 2, w).await.unwrap();
+        l.allow(&u, 2, w).await.unwrap();
+        assert!(l.check(&u, 2, w).await.is_err());
+        l.undo(&u).await;
+        assert!(l.check(&u, 2, w).await.is_ok());
+        l.undo(&u).await;
+        l.undo(&u).await;
+        l.allow(&u, 2, w).await.unwrap();
+        l.allow(&u, 2, w).await.unwrap();
+        assert!(l.allow(&u, 2, w).await.is_err());
     }
 
     #[tokio::test]
