@@ -90,6 +90,11 @@ pub fn phone_e164(raw: &str, region: &str) -> Option<String> {
             // A national number that does not fit the region (e.g. a Russian "8 (916) …" read as
             // US) parses to nonsense: require a plausible length for the result.
             let e = format!("+{}{}", pn.code().value(), national);
+            // E.164 has at most 15 digits, and the international path above takes 8 to 15: a
+            // result outside that range would not be read back as itself.
+            if !(8..=15).contains(&(e.len() - 1)) {
+                return None;
+            }
             // (a length check against the region's metadata; the full `is_valid` pattern
             // check costs several regex searches per number and is not needed for matching)
             if !international && !plausible_national(&pn, region) {
@@ -157,11 +162,17 @@ pub fn email(raw: &str) -> Option<String> {
             s.extend(ch.to_lowercase());
         }
     }
+    // Peel `mailto:`, brackets and punctuation until none is left ("(mailto:a@b.com)", "a@b.com).")
+    // so that a cleaned address is cleaned again to itself.
     let mut t: &str = &s;
-    if let Some(rest) = t.strip_prefix("mailto:") {
-        t = rest;
+    loop {
+        let before = t.len();
+        t = t.strip_prefix("mailto:").unwrap_or(t);
+        t = t.trim_matches(|c: char| "<>()[]{}\"',;:".contains(c)).trim_end_matches('.');
+        if t.len() == before {
+            break;
+        }
     }
-    let t = t.trim_matches(|c: char| "<>()[]{}\"',;:".contains(c));
     // OCR / typing: "anna(at)acme.com", "anna[at]acme.com"
     let owned;
     let t = if t.contains("(at)") || t.contains("[at]") {
@@ -171,7 +182,6 @@ pub fn email(raw: &str) -> Option<String> {
         t
     };
     let (user, domain) = t.split_once('@')?;
-    let domain = domain.trim_end_matches('.');
     if user.is_empty() || domain.len() < 3 || domain.contains('@') || !domain.contains('.') {
         return None;
     }
@@ -230,7 +240,7 @@ pub fn website_domain(raw: &str) -> Option<String> {
     let s = s.split("://").last().unwrap_or(s);
     let host = s.split(['/', '?', '#', ':']).next().unwrap_or("");
     let host = host.trim_start_matches("www.").trim_end_matches('.');
-    if host.len() < 4 || !host.contains('.') || host.contains(' ') {
+    if host.len() < 4 || !host.contains('.') || host.contains(|c: char| c.is_whitespace() || c.is_control()) {
         return None;
     }
     Some(host.to_string())

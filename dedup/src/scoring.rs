@@ -90,7 +90,11 @@ fn evaluate(
     // ---- name (also the swapped order: OCR and people put surnames first)
     if a.has_name() && b.has_name() {
         let straight = name_weight(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
-        let crossed = name_weight(name_sim(&a.first, &b.last), name_sim(&a.last, &b.first), w);
+        // Which cross pair plays "first" depends on the argument order: read it both ways and keep
+        // the weaker, so that score(a, b) == score(b, a).
+        let (fl, lf) = (name_sim(&a.first, &b.last), name_sim(&a.last, &b.first));
+        let (x, y) = (name_weight(fl, lf, w), name_weight(lf, fl, w));
+        let crossed = if y.1 < x.1 { y } else { x };
         // a swap is only fully trusted when one side's order came from free text
         let crossed = if a.name_order_uncertain || b.name_order_uncertain {
             crossed
