@@ -378,21 +378,14 @@ pub fn to_ascii_lower(s: &str) -> String {
                 out.push_str(t);
                 continue;
             }
-            match lc {
-                'ß' => out.push_str("ss"),
-                'æ' => out.push_str("ae"),
-                'œ' => out.push_str("oe"),
-                'ø' => out.push('o'),
-                'ł' => out.push('l'),
-                'đ' | 'ð' => out.push('d'),
-                'þ' => out.push_str("th"),
-                'ı' => out.push('i'),
-                'ς' => out.push('σ'), // Greek final sigma
-                _ => {
-                    // decompose: base letters stay (other scripts as they are), accents go
+            match latin_special(lc) {
+                Some(t) => out.push_str(t),
+                None => {
+                    // decompose: base letters stay (other scripts as they are), accents go; a
+                    // base that has a spelling of its own takes it ("ǽ" → "æ" → "ae")
                     let mut pushed = false;
                     for d in std::iter::once(lc).nfd() {
-                        if let Some(t) = cyr_translit(d) {
+                        if let Some(t) = cyr_translit(d).or_else(|| latin_special(d)) {
                             out.push_str(t);
                             pushed = true;
                         } else if d.is_alphanumeric() {
@@ -408,6 +401,22 @@ pub fn to_ascii_lower(s: &str) -> String {
         }
     }
     out
+}
+
+/// Lower-case letters without a decomposition that are spelt otherwise in ASCII.
+fn latin_special(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ı' => "i",
+        'ς' => "σ", // Greek final sigma
+        _ => return None,
+    })
 }
 
 fn is_combining(c: char) -> bool {

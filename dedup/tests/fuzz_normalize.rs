@@ -338,3 +338,13 @@ fn crossed_names_score_symmetrically() {
     let (na, nb) = (normalize(&a, &s), normalize(&b, &s));
     assert_eq!(score(&na, &nb, &s).score, score(&nb, &na, &s).score);
 }
+
+/// A letter that decomposes to one with an ASCII spelling of its own ("Ǽ" → "æ" + accent) kept
+/// that base as it was, so normalising again changed it ("æ" → "ae").
+#[test]
+fn decomposed_special_letters_are_spelt_out() {
+    assert_eq!(address("Ǽ"), "ae");
+    assert_eq!(address(&address("Ǽ")), "ae");
+    assert_eq!(to_ascii_lower("Ǿrsted"), "orsted");
+    assert_eq!(to_ascii_lower("ǣ"), "ae");
+}
