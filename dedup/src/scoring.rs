@@ -275,9 +275,15 @@ pub(crate) fn phone_level(x: &str, y: &str) -> u8 {
 
 /// "acme widgets" within "acme widgets europe": all (≥ 2) tokens of the shorter name in the
 /// longer. One shared word ("smith" in "walton wright smith") is not enough.
+/// Names of equal length are tried both ways, so the answer does not depend on the argument order.
 fn token_subset(a: &str, b: &str) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short.contains(' ') && short.split(' ').all(|t| long.split(' ').any(|u| u == t))
+    let within =
+        |short: &str, long: &str| short.contains(' ') && short.split(' ').all(|t| long.split(' ').any(|u| u == t));
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Less => within(a, b),
+        std::cmp::Ordering::Greater => within(b, a),
+        std::cmp::Ordering::Equal => within(a, b) || within(b, a),
+    }
 }
 
 /// Jaccard overlap of the space-separated token sets (no allocation for short texts).
