@@ -23,6 +23,26 @@ TEST_SELECTION=(--workspace --exclude frontend --features server/tesseract)
 section "Rust tests on SQLite"
 cargo test "${TEST_SELECTION[@]}"
 
+# The fuzz targets (ocr/tests/fuzz_*.rs, dedup/tests/fuzz_*.rs) ran above as ordinary tests with
+# their bounded default case counts; PROPTEST_CASES=N runs them longer (docs/testing.md).
+
+section "Supply chain: cargo deny (licences, bans, sources; advisories when the database is reachable)"
+# Pinned: 0.20.2 builds with the project's toolchain (needs rustc 1.88). Installing takes about
+# 4-5 minutes of CPU, once per machine.
+CARGO_DENY_VERSION=0.20.2
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+  cargo install --locked "cargo-deny@$CARGO_DENY_VERSION"
+fi
+# deny.toml: the whole graph (all features, vendor/rten included), crates.io and path crates only.
+cargo deny check licenses bans sources
+# The RustSec advisory database is a git repository on GitHub, which the package-registry-only
+# network here does not reach; check advisories when it can be fetched (or a copy is present).
+if cargo deny fetch db 2>/dev/null || compgen -G "${CARGO_HOME:-$HOME/.cargo}/advisory-dbs/advisory-db-*/crates" >/dev/null; then
+  cargo deny --offline check advisories
+else
+  echo "cargo deny check advisories: skipped, the RustSec advisory database (GitHub) cannot be fetched from here"
+fi
+
 if answers 127.0.0.1 5432; then
   section "Rust tests on PostgreSQL ($PG_URL) and Redis ($REDIS_URL_TEST)"
   # Same selection as above, so nothing is rebuilt.

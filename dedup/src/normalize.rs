@@ -90,6 +90,11 @@ pub fn phone_e164(raw: &str, region: &str) -> Option<String> {
             // A national number that does not fit the region (e.g. a Russian "8 (916) …" read as
             // US) parses to nonsense: require a plausible length for the result.
             let e = format!("+{}{}", pn.code().value(), national);
+            // E.164 has at most 15 digits, and the international path above takes 8 to 15: a
+            // result outside that range would not be read back as itself.
+            if !(8..=15).contains(&(e.len() - 1)) {
+                return None;
+            }
             // (a length check against the region's metadata; the full `is_valid` pattern
             // check costs several regex searches per number and is not needed for matching)
             if !international && !plausible_national(&pn, region) {
@@ -157,11 +162,17 @@ pub fn email(raw: &str) -> Option<String> {
             s.extend(ch.to_lowercase());
         }
     }
+    // Peel `mailto:`, brackets and punctuation until none is left ("(mailto:a@b.com)", "a@b.com).")
+    // so that a cleaned address is cleaned again to itself.
     let mut t: &str = &s;
-    if let Some(rest) = t.strip_prefix("mailto:") {
-        t = rest;
+    loop {
+        let before = t.len();
+        t = t.strip_prefix("mailto:").unwrap_or(t);
+        t = t.trim_matches(|c: char| "<>()[]{}\"',;:".contains(c)).trim_end_matches('.');
+        if t.len() == before {
+            break;
+        }
     }
-    let t = t.trim_matches(|c: char| "<>()[]{}\"',;:".contains(c));
     // OCR / typing: "anna(at)acme.com", "anna[at]acme.com"
     let owned;
     let t = if t.contains("(at)") || t.contains("[at]") {
@@ -171,7 +182,6 @@ pub fn email(raw: &str) -> Option<String> {
         t
     };
     let (user, domain) = t.split_once('@')?;
-    let domain = domain.trim_end_matches('.');
     if user.is_empty() || domain.len() < 3 || domain.contains('@') || !domain.contains('.') {
         return None;
     }
@@ -230,7 +240,7 @@ pub fn website_domain(raw: &str) -> Option<String> {
     let s = s.split("://").last().unwrap_or(s);
     let host = s.split(['/', '?', '#', ':']).next().unwrap_or("");
     let host = host.trim_start_matches("www.").trim_end_matches('.');
-    if host.len() < 4 || !host.contains('.') || host.contains(' ') {
+    if host.len() < 4 || !host.contains('.') || host.contains(|c: char| c.is_whitespace() || c.is_control()) {
         return None;
     }
     Some(host.to_string())
@@ -368,21 +378,14 @@ pub fn to_ascii_lower(s: &str) -> String {
                 out.push_str(t);
                 continue;
             }
-            match lc {
-                'ß' => out.push_str("ss"),
-                'æ' => out.push_str("ae"),
-                'œ' => out.push_str("oe"),
-                'ø' => out.push('o'),
-                'ł' => out.push('l'),
-                'đ' | 'ð' => out.push('d'),
-                'þ' => out.push_str("th"),
-                'ı' => out.push('i'),
-                'ς' => out.push('σ'), // Greek final sigma
-                _ => {
-                    // decompose: base letters stay (other scripts as they are), accents go
+            match latin_special(lc) {
+                Some(t) => out.push_str(t),
+                None => {
+                    // decompose: base letters stay (other scripts as they are), accents go; a
+                    // base that has a spelling of its own takes it ("ǽ" → "æ" → "ae")
                     let mut pushed = false;
                     for d in std::iter::once(lc).nfd() {
-                        if let Some(t) = cyr_translit(d) {
+                        if let Some(t) = cyr_translit(d).or_else(|| latin_special(d)) {
                             out.push_str(t);
                             pushed = true;
                         } else if d.is_alphanumeric() {
@@ -398,6 +401,22 @@ pub fn to_ascii_lower(s: &str) -> String {
         }
     }
     out
+}
+
+/// Lower-case letters without a decomposition that are spelt otherwise in ASCII.
+fn latin_special(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ı' => "i",
+        'ς' => "σ", // Greek final sigma
+        _ => return None,
+    })
 }
 
 fn is_combining(c: char) -> bool {

@@ -90,7 +90,11 @@ fn evaluate(
     // ---- name (also the swapped order: OCR and people put surnames first)
     if a.has_name() && b.has_name() {
         let straight = name_weight(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
-        let crossed = name_weight(name_sim(&a.first, &b.last), name_sim(&a.last, &b.first), w);
+        // Which cross pair plays "first" depends on the argument order: read it both ways and keep
+        // the weaker, so that score(a, b) == score(b, a).
+        let (fl, lf) = (name_sim(&a.first, &b.last), name_sim(&a.last, &b.first));
+        let (x, y) = (name_weight(fl, lf, w), name_weight(lf, fl, w));
+        let crossed = if y.1 < x.1 { y } else { x };
         // a swap is only fully trusted when one side's order came from free text
         let crossed = if a.name_order_uncertain || b.name_order_uncertain {
             crossed
@@ -271,9 +275,15 @@ pub(crate) fn phone_level(x: &str, y: &str) -> u8 {
 
 /// "acme widgets" within "acme widgets europe": all (≥ 2) tokens of the shorter name in the
 /// longer. One shared word ("smith" in "walton wright smith") is not enough.
+/// Names of equal length are tried both ways, so the answer does not depend on the argument order.
 fn token_subset(a: &str, b: &str) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short.contains(' ') && short.split(' ').all(|t| long.split(' ').any(|u| u == t))
+    let within =
+        |short: &str, long: &str| short.contains(' ') && short.split(' ').all(|t| long.split(' ').any(|u| u == t));
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Less => within(a, b),
+        std::cmp::Ordering::Greater => within(b, a),
+        std::cmp::Ordering::Equal => within(a, b) || within(b, a),
+    }
 }
 
 /// Jaccard overlap of the space-separated token sets (no allocation for short texts).

@@ -29,7 +29,9 @@ pub use image_io::{decode_image, Limits};
 pub use json::card_json;
 pub use learn::{learn_hints, Correction, MAX_LEARNED};
 pub use paddle::{PaddleEngine, PaddleOptions, MODEL_FILES};
-pub use parse::{parse_card, ParseHints, ParsedCard, ParsedField, ParsedPhone};
+pub use parse::{
+    parse_card, ParseHints, ParsedCard, ParsedField, ParsedPhone, MAX_LINE_CHARS, MAX_PARSE_LINES, MAX_PHONES,
+};
 pub use pipeline::{looks_cyrillic, FallbackPolicy, Pipeline, Reading};
 pub use qr::{decode_qr, merge_qr, parse_mecard, parse_vcard, qr_gray, QR_SIDE};
 #[cfg(feature = "tesseract")]

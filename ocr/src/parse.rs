@@ -70,6 +70,13 @@ impl Default for ParseHints {
     }
 }
 
+/// [`parse_card`] reads at most this many lines (a card has a few dozen; the rest is ignored).
+pub const MAX_PARSE_LINES: usize = 200;
+/// ... of at most this many characters each (a card line has well under a hundred).
+pub const MAX_LINE_CHARS: usize = 500;
+/// ... and keeps at most this many phone numbers.
+pub const MAX_PHONES: usize = 16;
+
 fn field(value: impl Into<String>, blocks: Vec<usize>) -> Option<ParsedField> {
     let value = value.into();
     let value = value.trim();
@@ -1084,6 +1091,11 @@ fn translit(s: &str) -> String {
     out
 }
 
+/// The first `max` characters of `s`.
+fn truncate_chars(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
+}
+
 fn letters_only(s: &str) -> String {
     translit(s).chars().filter(|c| c.is_ascii_alphabetic()).collect()
 }
@@ -1218,11 +1230,13 @@ fn region_clues(lines: &[L], hints: &ParseHints) -> Vec<country::Id> {
             }
         }
     };
-    // 1. Country codes of international numbers on the same card.
+    // 1. Country codes of international numbers on the same card (the first few).
+    let mut parsed = 0;
     for l in lines {
         for m in RE_PHONE.find_iter(&normalize_phone_text(&l.text)) {
             let t = m.as_str();
-            if t.trim_start().starts_with('+') {
+            if t.trim_start().starts_with('+') && parsed < MAX_PHONES {
+                parsed += 1;
                 if let Ok(n) = phonenumber::parse(None, strip_trunk_zero(t)) {
                     push(n.country().id().or_else(|| region_of_code(n.code().value())));
                 }
@@ -1710,8 +1724,12 @@ fn split_name(full: &str, blocks: &[usize], card: &mut ParsedCard) {
 }
 
 /// Parse recognised lines into contact fields.
+///
+/// The work is bounded whatever the input: at most [`MAX_PARSE_LINES`] lines of at most
+/// [`MAX_LINE_CHARS`] characters are read, and at most [`MAX_PHONES`] numbers kept.
 pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
     let mut card = ParsedCard::default();
+    let lines = &lines[..lines.len().min(MAX_PARSE_LINES)];
     if lines.is_empty() {
         return card;
     }
@@ -1728,7 +1746,7 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         .iter()
         .enumerate()
         .filter_map(|(idx, l)| {
-            let text = clean_text(&l.text);
+            let text = clean_text(truncate_chars(&l.text, MAX_LINE_CHARS));
             if text.is_empty() {
                 return None;
             }
@@ -1856,7 +1874,9 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
     // --- phones --------------------------------------------------------------------------------
     let clues = region_clues(&ls, hints);
     let domain_clues = domain_region(&ls);
-    for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
+    // Each candidate costs up to a dozen libphonenumber parses: look at a bounded number.
+    let mut candidates = 0;
+    'phones: for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
         let norm = normalize_phone_text(&l.text);
         let mut last_kind: Option<&str> = None;
         for m in RE_PHONE.find_iter(&norm) {
@@ -1864,6 +1884,10 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             if count_digits(raw) < 7 {
                 continue;
             }
+            if card.phones.len() >= MAX_PHONES || candidates >= 4 * MAX_PHONES {
+                break 'phones;
+            }
+            candidates += 1;
             let before = &norm[..m.start()];
             // Only the text since the previous number counts as this number's label.
             let prev_end =

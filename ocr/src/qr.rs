@@ -191,13 +191,28 @@ fn threshold_like_rqrr(mut gray: image::GrayImage) -> image::GrayImage {
     gray
 }
 
+/// Undo vCard / MeCard escapes in one pass: `\n` is a line break (written ", "); `\,` `\;` `\:`
+/// `\\` are the character; other backslashes stay. One pass, so an escaped backslash followed
+/// by an `n` stays a backslash and an `n`.
 fn unescape(v: &str) -> String {
-    v.replace("\\n", ", ")
-        .replace("\\N", ", ")
-        .replace("\\,", ",")
-        .replace("\\;", ";")
-        .replace("\\:", ":")
-        .replace("\\\\", "\\")
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push_str(", "),
+            Some(c @ (',' | ';' | ':' | '\\')) => out.push(c),
+            Some(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Split on `sep` not preceded by a backslash.
