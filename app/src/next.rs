@@ -22,9 +22,19 @@ fn is_local_path(p: &str) -> bool {
     // Decoded once more, the path must still be plain: `/%2F%2Fevil.example`, `/%5Cevil.example`,
     // `/%09/evil.example` are refused rather than reasoned about.
     match percent_decode(p) {
-        Some(decoded) => plain_path(&decoded),
+        Some(decoded) => decoded_path_is_local(&decoded),
         None => false,
     }
+}
+
+/// The percent-decoded form: still one leading `/` and no `\` or control characters anywhere
+/// (spaces and non-ASCII letters, encoded in the raw form, are fine).
+fn decoded_path_is_local(p: &str) -> bool {
+    let b = p.as_bytes();
+    if b.first() != Some(&b'/') || matches!(b.get(1), Some(b'/') | Some(b'\\')) {
+        return false;
+    }
+    !p.chars().any(|c| c == '\\' || c.is_control())
 }
 
 /// Starts with one `/` (the second character is neither `/` nor `\`), and holds only visible
@@ -70,7 +80,9 @@ mod tests {
 
     #[test]
     fn same_origin_paths_are_followed() {
-        for p in ["/", "/contacts/12", "/?tag=VIP&page=2", "/duplicates/merge?ids=1,2", "/a%20b"] {
+        for p in
+            ["/", "/contacts/12", "/?tag=VIP&page=2", "/duplicates/merge?ids=1,2", "/?q=John%20Smith", "/?q=%D0%90"]
+        {
             assert_eq!(safe_next(Some(p)), p, "{p}");
         }
     }

@@ -449,3 +449,30 @@ async fn concurrent_writers_on_a_sqlite_file_all_succeed() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failed.is_empty(), "{failed:?}");
 }
+
+/// Two instances sharing one database and one Redis: a sign-out on one ends the token on the other
+/// at its next request, not after the other's cache runs out.
+#[tokio::test]
+async fn a_sign_out_on_one_instance_is_seen_by_another_at_once_through_redis() {
+    let Ok(url) = std::env::var("TEST_REDIS_URL") else { return };
+    let app = app().await;
+    app.admin().await;
+    let r = app.post("/api/v1/auth/login", None, json!({"username": "admin", "password": ADMIN_PASSWORD})).await;
+    let (access, refresh) =
+        (r.body["access_token"].as_str().unwrap().to_string(), r.body["refresh_token"].as_str().unwrap().to_string());
+    let instance = |svc: &service::Services| {
+        let mut svc = svc.clone();
+        let limiter = service::rate_limit::RateLimiter::redis(&url, "cardcrm-test:stamps:").expect("redis url");
+        svc.limiter = std::sync::Arc::new(limiter);
+        svc.fresh_caches()
+    };
+    let (one, two) = (instance(&app.svc), instance(&app.svc));
+    assert!(one.limiter.wait_connected(std::time::Duration::from_secs(5)).await, "Redis at {url} did not answer");
+    assert!(two.limiter.wait_connected(std::time::Duration::from_secs(5)).await);
+    // Both instances know the token (and have the user in their caches).
+    assert!(service::auth::authenticate(&one, &access).await.is_ok());
+    assert!(service::auth::authenticate(&two, &access).await.is_ok());
+    service::auth::logout(&one, &refresh).await.unwrap();
+    let err = service::auth::authenticate(&two, &access).await.expect_err("the other instance still accepted it");
+    assert_eq!(err.status(), 401);
+}

@@ -82,6 +82,13 @@ impl Services {
         }
     }
 
+    /// The same database and settings with an in-process user cache of its own, as another
+    /// instance of the server has (for tests of what several instances see).
+    pub fn fresh_caches(mut self) -> Self {
+        self.users_cache = Arc::default();
+        self
+    }
+
     /// Call after any write that changes what a contact list shows (contacts, their phones,
     /// e-mails, tags, groups): drops the cached count, list pages and search-box answers.
     pub fn contacts_changed(&self) {
