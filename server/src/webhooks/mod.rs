@@ -125,19 +125,25 @@ impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if integ::host_trusted(&host) {
-                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
+            type BoxError = Box<dyn std::error::Error + Send + Sync>;
+            let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
+                Ok(a) => a.collect(),
+                Err(e) => return Err::<reqwest::dns::Addrs, BoxError>(Box::new(e)),
+            };
+            if !integ::host_trusted(&host) {
+                let public: Vec<std::net::SocketAddr> =
+                    addrs.into_iter().filter(|a| integ::is_public_ip(a.ip())).collect();
+                if public.is_empty() {
+                    let why = format!(
+                        "{host} resolves only to private, loopback or link-local addresses (not used unless allowed \
+                         in {})",
+                        integ::ALLOW_HOSTS_ENV
+                    );
+                    return Err(why.into());
+                }
+                return Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs);
             }
-            let public: Vec<std::net::SocketAddr> = addrs.into_iter().filter(|a| integ::is_public_ip(a.ip())).collect();
-            if public.is_empty() {
-                let why = format!(
-                    "{host} resolves only to private, loopback or link-local addresses (not used unless allowed in {})",
-                    integ::ALLOW_HOSTS_ENV
-                );
-                return Err(why.into());
-            }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }
 }
