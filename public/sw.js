@@ -7,7 +7,13 @@
 // * Offline cards: a `POST /api/v1/scans` that fails for lack of network is stored in IndexedDB and
 //   answered `202 {"status":"queued_offline","detail":…}`. The queue is replayed in order when the
 //   connection returns (`online` in a page, Background Sync, or the next request that reaches the
-//   server). Pages hear `{type:"queue", count}` messages to show how many cards wait.
+//   server). Pages hear `{type:"queue", count, items}` messages to show how many cards wait.
+// * Each queued card belongs to the account that was signed in on the page that took it (pages
+//   announce it: `{type:"hello"|"user", user:{id, name}}`). A card is only ever uploaded while the
+//   server says (`GET /api/v1/auth/me`, with the cookies the upload will carry) that the same
+//   account is signed in; another account's cards wait for their owner. The page asks the new
+//   account whether to take them over (`{type:"adopt", ids, user}`) or discard them
+//   (`{type:"discard", ids}`).
 
 "use strict";
 
@@ -26,25 +32,32 @@ const SHELL = [
 ];
 const DB_NAME = "cardcrm-offline";
 const STORE = "uploads";
+const META = "meta";
 const SCANS_PATH = "/api/v1/scans";
+const ME_PATH = "/api/v1/auth/me";
 
 // ---- IndexedDB queue -------------------------------------------------------------------------
 
 function openDb() {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+    const req = indexedDB.open(DB_NAME, 2);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+      if (!db.objectStoreNames.contains(META)) db.createObjectStore(META);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
 }
 
-async function withStore(mode, fn) {
+async function withStore(mode, fn, store) {
+  const name = store || STORE;
   const db = await openDb();
   try {
     return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = fn(tx.objectStore(STORE));
+      const tx = db.transaction(name, mode);
+      const result = fn(tx.objectStore(name));
       tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error);
@@ -56,17 +69,65 @@ async function withStore(mode, fn) {
 
 const queueAdd = (item) => withStore("readwrite", (s) => s.add(item));
 const queueAll = () => withStore("readonly", (s) => s.getAll());
-const queueCount = () => withStore("readonly", (s) => s.count());
 const queueDelete = (id) => withStore("readwrite", (s) => s.delete(id));
+const queuePut = (item) => withStore("readwrite", (s) => s.put(item));
+const metaGet = (key) => withStore("readonly", (s) => s.get(key), META);
+const metaSet = (key, value) => withStore("readwrite", (s) => s.put(value, key), META);
+
+// ---- Who owns a card -------------------------------------------------------------------------
+
+// The account each open page announced ({id, name} or null), by client id. The last announced one
+// is also kept in IndexedDB, for a worker restarted since.
+const clientUsers = new Map();
+
+function validUser(u) {
+  return u && typeof u.id === "number" ? { id: u.id, name: String(u.name || "") } : null;
+}
+
+async function announce(clientId, user) {
+  const u = validUser(user);
+  if (clientId) clientUsers.set(clientId, u);
+  try {
+    await metaSet("user", u);
+  } catch (_) {}
+}
+
+async function ownerFor(clientId) {
+  if (clientId && clientUsers.has(clientId)) return clientUsers.get(clientId);
+  try {
+    return validUser(await metaGet("user"));
+  } catch (_) {
+    return null;
+  }
+}
+
+// The account the server sees with this browser's cookies: {id, name}; null when signed out;
+// undefined when it cannot be told (offline, server trouble).
+async function signedIn() {
+  let resp;
+  try {
+    resp = await fetch(ME_PATH, { credentials: "same-origin", cache: "no-store" });
+  } catch (_) {
+    return undefined;
+  }
+  if (resp.status === 401 || resp.status === 403) return null;
+  if (!resp.ok) return undefined;
+  try {
+    const u = await resp.json();
+    return validUser({ id: u.id, name: u.username });
+  } catch (_) {
+    return undefined;
+  }
+}
 
 async function broadcast(extra) {
-  let count = 0;
+  let items = [];
   try {
-    count = await queueCount();
+    items = (await queueAll()).map((i) => ({ id: i.id, user: validUser(i.user), queuedAt: i.queuedAt }));
   } catch (_) {}
   const clients = await self.clients.matchAll({ includeUncontrolled: true, type: "window" });
-  for (const c of clients) c.postMessage(Object.assign({ type: "queue", count }, extra || {}));
-  return count;
+  for (const c of clients) c.postMessage(Object.assign({ type: "queue", count: items.length, items }, extra || {}));
+  return items.length;
 }
 
 // ---- Replaying the queue ---------------------------------------------------------------------
@@ -90,8 +151,13 @@ async function doReplay() {
     return;
   }
   if (!items.length) return;
+  const me = await signedIn();
+  if (!me) return; // offline, or nobody signed in: nothing is sent
   let uploaded = 0;
   for (const item of items) {
+    // Only the owner's cards go, under the owner's account; others wait (the page asks about them).
+    const owner = validUser(item.user);
+    if (!owner || owner.id !== me.id) continue;
     let resp;
     try {
       resp = await fetch(item.url, {
@@ -134,18 +200,44 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-self.addEventListener("message", (event) => {
-  const type = event.data && event.data.type;
-  if (type === "replay" || type === "hello") {
-    event.waitUntil(replay().then(() => broadcast()));
+async function adopt(ids, user) {
+  const u = validUser(user);
+  if (!u || !Array.isArray(ids)) return;
+  for (const item of await queueAll()) {
+    if (ids.includes(item.id)) {
+      item.user = u;
+      await queuePut(item);
+    }
   }
+}
+
+async function discard(ids) {
+  if (!Array.isArray(ids)) return;
+  for (const id of ids) await queueDelete(id);
+}
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  const clientId = event.source && event.source.id;
+  const type = data.type;
+  let work = null;
+  if (type === "hello" || type === "user") {
+    work = announce(clientId, data.user).then(() => replay());
+  } else if (type === "replay") {
+    work = replay();
+  } else if (type === "adopt") {
+    work = adopt(data.ids, data.user).then(() => replay());
+  } else if (type === "discard") {
+    work = discard(data.ids);
+  }
+  if (work) event.waitUntil(work.catch(() => undefined).then(() => broadcast()));
 });
 
 self.addEventListener("sync", (event) => {
   if (event.tag === "upload-scans") event.waitUntil(replay());
 });
 
-async function uploadOrQueue(request) {
+async function uploadOrQueue(request, clientId) {
   const copy = request.clone();
   try {
     const resp = await fetch(request);
@@ -157,7 +249,8 @@ async function uploadOrQueue(request) {
       if (name !== "content-length") headers.push([name, value]);
     });
     const body = await copy.blob();
-    await queueAdd({ url: copy.url, headers, body, queuedAt: Date.now() });
+    const user = await ownerFor(clientId);
+    await queueAdd({ url: copy.url, headers, body, queuedAt: Date.now(), user });
     const count = await broadcast();
     try {
       await self.registration.sync.register("upload-scans");
@@ -214,7 +307,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && url.pathname === SCANS_PATH) {
-    event.respondWith(uploadOrQueue(request));
+    event.respondWith(uploadOrQueue(request, event.clientId));
     return;
   }
   if (request.method !== "GET") return;

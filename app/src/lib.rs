@@ -119,6 +119,7 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
 fn NavBar(user: User) -> impl IntoView {
     let logout = ServerAction::<api::Logout>::new();
     let open = RwSignal::new(false);
+    let (user_id, user_name) = (user.id.to_string(), user.username.clone());
     let i18n = use_i18n();
     Effect::new(move |_| {
         if logout.value().get().is_some() {
@@ -141,7 +142,8 @@ fn NavBar(user: User) -> impl IntoView {
                 <A href="/trash">{t!(i18n, nav.trash)}</A>
                 {user.is_admin.then(|| view! { <A href="/admin/users">{t!(i18n, nav.admin)}</A> })}
                 <A href="/profile" attr:class="nav-user" attr:title=user.email.clone()>{user.username.clone()}</A>
-                <span class="queue-indicator" data-offline-queue hidden></span>
+                // pwa.js reads who is signed in here: queued offline cards belong to that account.
+                <span class="queue-indicator" data-offline-queue data-user-id=user_id data-user-name=user_name hidden></span>
                 <ActionForm action=logout attr:class="inline">
                     <button type="submit" class="link-button">{t!(i18n, nav.sign_out)}</button>
                 </ActionForm>

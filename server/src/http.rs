@@ -271,6 +271,7 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let worker = service::scans::Worker::start(svc.clone());
     let bots = crate::webhooks::Processor::start(svc.clone(), crate::webhooks::ProcessorOptions::default());
     let upkeep = service::search_index::Upkeep::start(svc.clone());
+    let maintenance = service::maintenance::Maintenance::start(svc.clone());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -278,5 +279,6 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     bots.shutdown().await;
     worker.shutdown().await;
     upkeep.shutdown().await;
+    maintenance.shutdown().await;
     served
 }

@@ -264,6 +264,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 TelegramCommand::Poll => {
                     let worker = service::scans::Worker::start(svc.clone());
+                    let maintenance = service::maintenance::Maintenance::start(svc.clone());
                     let bots =
                         server::webhooks::Processor::start(svc.clone(), server::webhooks::ProcessorOptions::default());
                     let stop = async {
@@ -272,6 +273,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     let polled = server::webhooks::telegram::poll(&svc, stop).await;
                     bots.shutdown().await;
                     worker.shutdown().await;
+                    maintenance.shutdown().await;
                     polled
                 }
             }

@@ -558,3 +558,118 @@ async fn the_same_image_reuses_the_result_kept_in_redis() {
     assert_eq!(r2.body["engine"], read.body["engine"]);
     assert_eq!(r2.body["image_sha256"], read.body["image_sha256"]);
 }
+
+// ---- Bounded image work: per-user queue cap, time limit, concurrency ----------------------------
+
+/// The card with a few bytes after the end of the JPEG: a new image (new SHA-256, no cached
+/// result) that reads the same.
+fn variant(base: &[u8], n: usize) -> Vec<u8> {
+    let mut b = base.to_vec();
+    b.extend_from_slice(format!("cardcrm test variant {n}").as_bytes());
+    b
+}
+
+fn synthetic(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards/synthetic/easy").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn limits(f: impl FnOnce(&mut service::scans::ScanLimits)) -> service::scans::ScanLimits {
+    let mut l = service::scans::ScanLimits::default();
+    f(&mut l);
+    l
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_with_too_many_waiting_scans_gets_429_until_they_are_read() {
+    let app = common::app_with(|svc| svc.with_scan_limits(limits(|l| l.per_user_queue = 2))).await;
+    let token = app.admin().await;
+    let base = synthetic("card-001.jpg");
+    // No worker yet: the scans stay queued.
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let r = upload(&app, Some(&token), "file", "card.jpg", &variant(&base, n)).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{} ({})", r.body, backend());
+        assert_eq!(r.body["status"], "queued");
+        ids.push(r.body["id"].as_i64().expect("id"));
+    }
+    let r = upload(&app, Some(&token), "file", "card.jpg", &variant(&base, 2)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("2 cards waiting") && detail.contains("at most 2"), "{detail}");
+    assert_eq!(scan_rows(&app).await, 2, "nothing is stored for a refused upload");
+    // Another user has their own room.
+    let other = app.user(&token, "another").await;
+    let r = upload(&app, Some(&other), "file", "card.jpg", &variant(&base, 3)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+
+    // Once read, the scans leave the queue and there is room again.
+    let worker = service::scans::Worker::start(app.svc.clone());
+    for id in &ids {
+        let r = wait_done(&app, &token, *id).await;
+        assert_eq!(r.body["status"], "done", "{}", r.body);
+    }
+    let r = upload(&app, Some(&token), "file", "card.jpg", &variant(&base, 4)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_over_the_time_limit_fails_with_the_reason_and_the_worker_moves_on() {
+    let app = common::app_with(|svc| {
+        svc.with_scan_limits(limits(|l| {
+            l.time_limit = Duration::from_millis(1);
+            l.concurrency = 2;
+        }))
+    })
+    .await;
+    let token = app.admin().await;
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let base = synthetic("card-001.jpg");
+    for n in 0..2 {
+        let r = upload(&app, Some(&token), "file", "card.jpg", &variant(&base, n)).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{} ({})", r.body, backend());
+        let id = r.body["id"].as_i64().expect("id");
+        let r = wait_done(&app, &token, id).await;
+        assert_eq!(r.body["status"], "failed", "{}", r.body);
+        let error = r.body["error"].as_str().unwrap_or_default();
+        assert!(error.contains("time limit of 1 ms"), "{error}");
+    }
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decodes_and_reads_never_exceed_the_concurrency_bound() {
+    const BOUND: usize = 2;
+    let app = common::app_with(|svc| {
+        svc.with_scan_limits(limits(|l| {
+            l.concurrency = BOUND;
+            l.per_user_queue = 100;
+        }))
+    })
+    .await;
+    let token = app.admin().await;
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let base = synthetic("card-001.jpg");
+    // Six new images at once: six upload checks and six reads compete for the turns.
+    let uploads = (0..6).map(|n| {
+        let bytes = variant(&base, n);
+        let (app, token) = (&app, &token);
+        async move { upload(app, Some(token), "file", "card.jpg", &bytes).await }
+    });
+    let answers = futures_util::future::join_all(uploads).await;
+    let mut ids = Vec::new();
+    for r in answers {
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{} ({})", r.body, backend());
+        ids.push(r.body["id"].as_i64().expect("id"));
+    }
+    for id in ids {
+        let r = wait_done(&app, &token, id).await;
+        assert_eq!(r.body["status"], "done", "{}", r.body);
+    }
+    // Counted inside the blocking work itself, at every start.
+    let peak = app.svc.scans.peak_in_progress();
+    assert!((1..=BOUND).contains(&peak), "at most {BOUND} decodes/reads at once, saw {peak}");
+    assert_eq!(app.svc.scans.in_progress(), 0);
+    worker.shutdown().await;
+}

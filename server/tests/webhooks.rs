@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use common::{app, backend, Resp, TestApp};
+use common::{backend, Resp, TestApp};
 use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -252,7 +252,15 @@ async fn setting(app: &TestApp, name: &str, value: &str) {
 
 /// The app with both integrations pointed at fresh fakes, the OCR worker and the bot processor.
 async fn env() -> Env {
-    let app = app().await;
+    env_with(|svc| svc, true).await
+}
+
+/// [`env`] with other services (e.g. scan limits), and optionally without the OCR worker.
+async fn env_with(configure: impl FnOnce(service::Services) -> service::Services, worker: bool) -> Env {
+    // The fakes listen on 127.0.0.1: an address the bots may only call because the operator allows
+    // it (stored API bases must otherwise be public https).
+    std::env::set_var(integ::ALLOW_HOSTS_ENV, "127.0.0.1");
+    let app = common::app_with(configure).await;
     app.admin().await;
     let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let fake = Arc::new(Fake::default());
@@ -279,7 +287,7 @@ async fn env() -> Env {
         poll: Duration::from_millis(50),
     };
     let processor = Some(Processor::start(app.svc.clone(), opts));
-    let worker = Some(service::scans::Worker::start(app.svc.clone()));
+    let worker = worker.then(|| service::scans::Worker::start(app.svc.clone()));
     Env { app, fake, processor, worker, admin }
 }
 
@@ -819,5 +827,113 @@ async fn long_polling_uses_the_same_intake() {
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(contacts(app).await.len(), 1);
     assert_eq!(env.fake.calls("getFile"), 1);
+    env.stop().await;
+}
+
+/// Runs SQL with `?` placeholders on either backend.
+async fn sql(app: &TestApp, text: &str, values: Vec<sea_orm::Value>) -> u64 {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let backend = app.svc.db.get_database_backend();
+    let mut out = String::new();
+    let mut n = 0;
+    for c in text.chars() {
+        if c == '?' && backend == DatabaseBackend::Postgres {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    app.svc.db.execute_raw(Statement::from_sql_and_values(backend, out, values)).await.expect(text).rows_affected()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_bases_must_be_public_https_unless_the_operator_allows_the_host() {
+    let env = env().await;
+    let app = &env.app;
+    for bad in [
+        "http://api.telegram.org",
+        "https://10.0.0.7",
+        "https://192.168.1.20/bot",
+        "https://169.254.169.254/latest/meta-data",
+        "https://127.0.0.2:8443",
+        "https://[::1]:8443",
+        "https://0x0a.1",
+        "https://localhost:8443",
+    ] {
+        for name in ["TELEGRAM_API_BASE", "WHATSAPP_API_BASE"] {
+            match integ::set_setting(&app.svc, &env.admin, name, bad).await {
+                Err(service::AppError::Validation { field, message }) => assert_eq!(field, name, "{bad}: {message}"),
+                other => panic!("{bad} accepted for {name}: {other:?}"),
+            }
+        }
+    }
+    // Through the settings page's server function: 422 naming the field.
+    let admin_token = app.login("admin", "correct horse battery").await;
+    let req = Request::post("/api/set_integration_setting")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::AUTHORIZATION, format!("Bearer {admin_token}"))
+        .body(Body::from("name=TELEGRAM_API_BASE&value=https%3A%2F%2F10.0.0.7"))
+        .expect("request");
+    let r = app.raw(req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.to_string().contains("TELEGRAM_API_BASE"), "{}", r.body);
+    // Public https is fine (an address: no DNS needed here); so is the operator-allowed fake.
+    let fake_base = integ::config(&app.svc).await.expect("config").telegram_api_base;
+    assert!(fake_base.starts_with("http://127.0.0.1:"), "{fake_base}");
+    integ::set_setting(&app.svc, &env.admin, "TELEGRAM_API_BASE", "https://149.154.167.220").await.expect("public");
+    integ::set_setting(&app.svc, &env.admin, "TELEGRAM_API_BASE", &fake_base).await.expect("allowed host");
+
+    // A stored value from before the rule (written straight into the table) is not used at send time.
+    link_telegram(&env, 1, TG_USER).await;
+    let sends_before = env.fake.calls("sendMessage");
+    let sneaky = fake_base.replace("127.0.0.1", "localhost");
+    let n = sql(
+        app,
+        "UPDATE integration_settings SET value = ? WHERE name = 'TELEGRAM_API_BASE'",
+        vec![sneaky.clone().into()],
+    )
+    .await;
+    assert_eq!(n, 1);
+    tg_update(app, tg_message(20, TG_USER, json!({"text": "/help"}))).await;
+    let start = Instant::now();
+    let row = loop {
+        let rows = integ::updates(&app.svc).await.expect("updates");
+        if let Some(u) = rows.into_iter().find(|u| u.external_id == "20" && u.last_error.is_some()) {
+            break u;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "update 20 never failed to send");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let error = row.last_error.unwrap_or_default();
+    assert!(error.contains("TELEGRAM_API_BASE") && error.contains("not used"), "{error}");
+    assert_eq!(env.fake.calls("sendMessage"), sends_before, "nothing was sent to {sneaky}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_scan_queue_is_answered_politely_in_the_chat() {
+    // No OCR worker: a scan waiting fills this user's queue of one.
+    let env = env_with(
+        |svc| svc.with_scan_limits(service::scans::ScanLimits { per_user_queue: 1, ..Default::default() }),
+        false,
+    )
+    .await;
+    let app = &env.app;
+    link_telegram(&env, 1, TG_USER).await;
+    let chat = TG_USER.to_string();
+    let waiting =
+        service::scans::submit(&app.svc, &env.admin, fixture("contoso-chris.jpg"), None).await.expect("queued");
+    assert_eq!(waiting.status, "queued");
+    env.fake.add_file("card", fixture("contoso-avery.jpg"));
+    tg_update(app, tg_photo(30, TG_USER, "card")).await;
+    let rows = settled(app).await;
+    let row = rows.iter().find(|u| u.external_id == "30").expect("update 30");
+    assert_eq!(row.outcome.as_deref(), Some("queue_full"), "{row:?}");
+    assert_eq!(row.status, "done");
+    let reply =
+        env.fake.sent_to(&chat).into_iter().find(|t| t.contains("cannot take this card right now")).expect("reply");
+    assert!(reply.contains("1 card waiting") && reply.contains("send it again"), "{reply}");
+    assert_eq!(scans(app).await, 1, "the refused photo is not stored");
     env.stop().await;
 }

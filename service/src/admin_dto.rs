@@ -48,6 +48,9 @@ pub struct AdminSettings {
     /// Engines this build has (read-only).
     #[serde(default)]
     pub available_engines: Vec<String>,
+    /// Run a full duplicate scan every night (scheduled maintenance; off by default).
+    #[serde(default)]
+    pub nightly_duplicate_scan: bool,
 }
 
 /// Input of a password reset by an administrator.
@@ -83,4 +86,39 @@ pub struct SystemStatus {
     pub users_inactive: u64,
     /// Duplicate pairs by status.
     pub duplicate_pairs: Vec<(String, u64)>,
+    /// Scheduled maintenance: each job and its last run (on any instance).
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceJob>,
+    /// How often the maintenance jobs run, in seconds (`CARDCRM_MAINTENANCE_INTERVAL`; the
+    /// duplicate scan runs nightly when enabled).
+    #[serde(default)]
+    pub maintenance_interval_secs: u64,
+}
+
+/// One scheduled maintenance job and its last run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MaintenanceJob {
+    /// `refresh_tokens`, `link_codes`, `bot_updates`, `scan_images` or `duplicate_scan`.
+    pub job: String,
+    /// What the job does.
+    pub description: String,
+    /// False for the nightly duplicate scan while its setting is off.
+    pub enabled: bool,
+    pub last: Option<MaintenanceRun>,
+}
+
+/// One run of a maintenance job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MaintenanceRun {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Which server instance ran it (host name and process id).
+    pub instance: String,
+    /// `running`, `ok`, `failed` or `skipped`.
+    pub outcome: String,
+    /// How many rows and files it removed.
+    pub removed: i64,
+    pub detail: String,
 }

@@ -196,11 +196,13 @@ pub fn SettingsPage() -> impl IntoView {
     let region = RwSignal::new(String::new());
     let order = RwSignal::new(Vec::<String>::new());
     let available = RwSignal::new(Vec::<String>::new());
+    let nightly = RwSignal::new(false);
     let save = Action::new(|s: &AdminSettings| save_admin_settings(s.clone()));
     let fill = move |s: AdminSettings| {
         region.set(s.default_phone_region);
         order.set(s.ocr_engine_order);
         available.set(s.available_engines);
+        nightly.set(s.nightly_duplicate_scan);
     };
     Effect::new(move |_| {
         if let Some(Ok(s)) = loaded.get() {
@@ -243,6 +245,7 @@ pub fn SettingsPage() -> impl IntoView {
                 default_phone_region: region.get_untracked(),
                 ocr_engine_order: order.get_untracked(),
                 available_engines: Vec::new(),
+                nightly_duplicate_scan: nightly.get_untracked(),
             });
         }>
             <label>
@@ -279,6 +282,11 @@ pub fn SettingsPage() -> impl IntoView {
                 }}
             </fieldset>
             <p class="muted">{t!(i18n, admin.dup_thresholds)}</p>
+            <label class="checkbox">
+                <input type="checkbox" name="nightly_duplicate_scan" prop:checked=move || nightly.get()
+                    on:change=move |ev| nightly.set(event_target_checked(&ev))/>
+                {t!(i18n, admin.nightly_dups)}
+            </label>
             <div class="row-actions">
                 <button type="submit" class="primary">{t!(i18n, admin.save_settings)}</button>
                 {move || saved().then(|| view! { <span class="badge ok" role="status">{t!(i18n, common.saved)}</span> })}
@@ -475,6 +483,46 @@ pub fn StatusPage() -> impl IntoView {
                                 <tr><th scope="row">{t!(i18n, admin.users)}</th><td>{s.users}</td><td class="muted">{fill_in(t_string!(i18n, admin.inactive_count), &[("count", &s.users_inactive)])}</td></tr>
                                 <tr><th scope="row">{t!(i18n, admin.dup_pairs)}</th><td colspan="2">{dups}</td></tr>
                                 <tr><th scope="row">{t!(i18n, admin.version)}</th><td colspan="2">{s.version}</td></tr>
+                            </tbody>
+                        </table>
+                        <h2>{t!(i18n, admin.maintenance)}</h2>
+                        <p class="muted">{fill_in(t_string!(i18n, admin.maintenance_help), &[("minutes", &(s.maintenance_interval_secs / 60))])}</p>
+                        <table class="status-table maintenance-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{t!(i18n, admin.job)}</th>
+                                    <th scope="col">{t!(i18n, admin.last_run)}</th>
+                                    <th scope="col">{t!(i18n, admin.outcome)}</th>
+                                    <th scope="col">{t!(i18n, admin.removed)}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {s.maintenance.into_iter().map(|j| {
+                                    let (when_text, outcome, class, removed, detail) = match &j.last {
+                                        Some(r) => (
+                                            when(&r.started_at),
+                                            r.outcome.clone(),
+                                            match r.outcome.as_str() { "ok" => "badge ok", "running" | "skipped" => "badge", _ => "badge warn" },
+                                            r.removed.to_string(),
+                                            format!("{} ({})", r.detail, r.instance),
+                                        ),
+                                        None => (
+                                            t_string!(i18n, admin.never).to_string(),
+                                            if j.enabled { String::new() } else { t_string!(i18n, admin.off).to_string() },
+                                            "badge",
+                                            String::new(),
+                                            String::new(),
+                                        ),
+                                    };
+                                    view! {
+                                        <tr data-job=j.job.clone()>
+                                            <th scope="row">{j.job.clone()}<div class="muted">{j.description.clone()}</div></th>
+                                            <td>{when_text}</td>
+                                            <td>{(!outcome.is_empty()).then(|| view! { <span class=class>{outcome}</span> })}<div class="muted">{detail}</div></td>
+                                            <td>{removed}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
                             </tbody>
                         </table>
                     }.into_any()

@@ -253,7 +253,7 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
         return Err(BotError::Permanent("the message has no usable media id".into()));
     }
     let token = access_token(cfg)?;
-    let url = format!("{}/{media_id}", cfg.whatsapp_api_base);
+    let url = format!("{}/{media_id}", cfg.whatsapp_api().map_err(BotError::Transient)?);
     let meta: Value =
         check_status(client.get(url).bearer_auth(token).send().await?, "media lookup").await?.json().await?;
     if meta["file_size"].as_u64().is_some_and(|n| n > limit as u64) {
@@ -262,6 +262,13 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
     let Some(file_url) = meta["url"].as_str() else {
         return Err(BotError::Permanent("the media lookup gave no url".into()));
     };
+    // The bearer token goes with the download too: the same rule as for the API base (an operator's
+    // own API base in the environment vouches for what it answers).
+    if !cfg.whatsapp_api_base_from_env {
+        if let Err(why) = integ::outbound_url_rule(file_url) {
+            return Err(BotError::Permanent(format!("the media URL {why}")));
+        }
+    }
     let resp = check_status(client.get(file_url).bearer_auth(token).send().await?, "media download").await?;
     download_limited(resp, limit).await
 }
@@ -276,7 +283,7 @@ pub async fn send_message(
     let Some(phone_id) = cfg.whatsapp_phone_number_id.as_deref() else {
         return Err(BotError::Transient("WHATSAPP_PHONE_NUMBER_ID is not configured".into()));
     };
-    let url = format!("{}/{phone_id}/messages", cfg.whatsapp_api_base);
+    let url = format!("{}/{phone_id}/messages", cfg.whatsapp_api().map_err(BotError::Transient)?);
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
         "type": "text", "text": {"preview_url": false, "body": text},

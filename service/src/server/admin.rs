@@ -146,6 +146,7 @@ pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSetti
         default_phone_region: settings::default_region(svc).await?,
         ocr_engine_order: ocr_engine_order(svc).await?,
         available_engines: crate::scans::engines().iter().map(|s| s.to_string()).collect(),
+        nightly_duplicate_scan: crate::maintenance::nightly_duplicate_scan(svc).await?,
     })
 }
 
@@ -165,6 +166,7 @@ pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings)
     if order != ocr_engine_order(svc).await? {
         settings::set(svc, actor, OCR_ENGINE_ORDER, serde_json::json!(order)).await?;
     }
+    crate::maintenance::set_nightly_duplicate_scan(svc, actor, input.nightly_duplicate_scan).await?;
     get_settings(svc, actor).await
 }
 
@@ -214,5 +216,7 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
         users,
         users_inactive,
         duplicate_pairs: duplicates_by_status(svc).await?,
+        maintenance: crate::maintenance::overview(svc).await?,
+        maintenance_interval_secs: crate::maintenance::interval_secs(),
     })
 }

@@ -23,6 +23,9 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("too many attempts, retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// Over a cap on what may be pending at once (e.g. scans waiting to be read): 429 with this reason.
+    #[error("{0}")]
+    TooMany(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -46,7 +49,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::Validation { .. } => 422,
-            AppError::RateLimited { .. } => 429,
+            AppError::RateLimited { .. } | AppError::TooMany(_) => 429,
             AppError::Internal(_) => 500,
         }
     }

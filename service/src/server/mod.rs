@@ -14,6 +14,7 @@ pub mod error;
 pub mod groups;
 pub mod import;
 pub mod integrations;
+pub mod maintenance;
 pub mod merges;
 pub mod prefs;
 pub mod rate_limit;
@@ -110,7 +111,8 @@ impl Services {
         data_dir: impl Into<std::path::PathBuf>,
         models_dir: impl Into<std::path::PathBuf>,
     ) -> Self {
-        self.scans = Arc::new(scans::ScanContext::new(data_dir, models_dir));
+        let limits = self.scans.limits().clone();
+        self.scans = Arc::new(scans::ScanContext::new(data_dir, models_dir).with_limits(limits));
         self
     }
 }

@@ -15,6 +15,13 @@
 //!   start and every [`SWEEP`]). A live instance's scan is never taken from it, and a worker
 //!   only stores its result while the row is still the claim it made (same `attempts`).
 //! * Wake-ups through a [`tokio::sync::Notify`], with a poll every few seconds as a fallback.
+//! * Bounded work ([`ScanLimits`]): every image decode and OCR run of the process (the upload check,
+//!   the worker's reads, whoever calls them: REST, bots, reruns) takes one of a few turns first, in
+//!   order, so 40 large uploads at once wait their turn instead of filling the memory. The worker
+//!   reads as many scans at once as there are turns; a scan that takes longer than the time limit
+//!   fails with that reason and the worker moves on (the turn is only given back when the abandoned
+//!   reading really stops, so the bound holds for the work actually running). One user may have at
+//!   most [`ScanLimits::per_user_queue`] scans waiting; more is answered 429.
 
 use crate::background::Task;
 use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
@@ -29,9 +36,10 @@ use sea_orm::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// Largest accepted upload.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -62,6 +70,105 @@ pub fn engines() -> &'static [&'static str] {
     }
 }
 
+/// How much image work runs at once, for how long, and how many scans one user may queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanLimits {
+    /// Image decodes and OCR runs at once in this process (`CARDCRM_SCAN_CONCURRENCY`; default the
+    /// number of cores, at most 4). Upload checks and the worker's reads share these turns.
+    pub concurrency: usize,
+    /// The longest one scan may be read (`CARDCRM_SCAN_TIME_LIMIT`: seconds, or `500ms`, `90s`,
+    /// `2m`; default 120 s). A scan over it fails with that reason.
+    pub time_limit: Duration,
+    /// Scans one user may have `queued` or `processing` (`CARDCRM_SCAN_QUEUE_PER_USER`; default 20).
+    pub per_user_queue: u64,
+}
+
+impl Default for ScanLimits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ScanLimits { concurrency: cores.clamp(1, 4), time_limit: Duration::from_secs(120), per_user_queue: 20 }
+    }
+}
+
+/// `120` (seconds), `500ms`, `90s`, `2m`, `1h`.
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("'{v}' is not a duration (e.g. 120, 500ms, 90s, 2m)"))?;
+    let d = match unit.trim() {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        "d" => Duration::from_secs(n.saturating_mul(86400)),
+        other => return Err(format!("unknown unit '{other}' in '{v}' (use ms, s, m, h or d)")),
+    };
+    if d.is_zero() {
+        return Err(format!("'{v}' must be more than zero"));
+    }
+    Ok(d)
+}
+
+impl ScanLimits {
+    /// The defaults, changed by `CARDCRM_SCAN_CONCURRENCY`, `CARDCRM_SCAN_TIME_LIMIT` and
+    /// `CARDCRM_SCAN_QUEUE_PER_USER`; an invalid value is an error naming the variable.
+    pub fn from_env() -> Result<ScanLimits, String> {
+        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let mut l = ScanLimits::default();
+        if let Some(v) = var("CARDCRM_SCAN_CONCURRENCY") {
+            l.concurrency =
+                v.parse::<usize>().ok().filter(|n| (1..=256).contains(n)).ok_or_else(|| {
+                    format!("CARDCRM_SCAN_CONCURRENCY is invalid: '{v}' is not a count from 1 to 256")
+                })?;
+        }
+        if let Some(v) = var("CARDCRM_SCAN_TIME_LIMIT") {
+            l.time_limit = parse_duration(&v).map_err(|e| format!("CARDCRM_SCAN_TIME_LIMIT is invalid: {e}"))?;
+        }
+        if let Some(v) = var("CARDCRM_SCAN_QUEUE_PER_USER") {
+            l.per_user_queue =
+                v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    format!("CARDCRM_SCAN_QUEUE_PER_USER is invalid: '{v}' is not a count of at least 1")
+                })?;
+        }
+        Ok(l)
+    }
+
+    /// [`ScanLimits::from_env`], with the defaults (and a warning) when a value is invalid.
+    fn from_env_or_default() -> ScanLimits {
+        ScanLimits::from_env().unwrap_or_else(|e| {
+            tracing::warn!("{e}; using the default scan limits");
+            ScanLimits::default()
+        })
+    }
+}
+
+/// Counts image work really running on the blocking pool, and the most seen at once.
+#[derive(Default)]
+struct Busy {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// One unit of [`Busy`] work, counted until dropped.
+struct BusyGuard<'a>(&'a Busy);
+
+impl<'a> BusyGuard<'a> {
+    fn enter(busy: &'a Busy) -> Self {
+        let now = busy.now.fetch_add(1, Ordering::SeqCst) + 1;
+        busy.peak.fetch_max(now, Ordering::SeqCst);
+        metrics::gauge!("scans_in_progress").set(now as f64);
+        BusyGuard(busy)
+    }
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        let now = self.0.now.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        metrics::gauge!("scans_in_progress").set(now as f64);
+    }
+}
+
 /// Where scans live on disk and the shared pieces of the job queue; one per process.
 pub struct ScanContext {
     data_dir: PathBuf,
@@ -69,16 +176,69 @@ pub struct ScanContext {
     wake: Notify,
     /// The loaded pipeline and the engine order it was built for.
     pipeline: Mutex<Option<(Vec<String>, Arc<ocr::Pipeline>)>>,
+    limits: ScanLimits,
+    /// [`ScanLimits::concurrency`] turns for image work (fair: first come, first served).
+    turns: Arc<Semaphore>,
+    busy: Busy,
+    /// Counting a user's waiting scans and adding one happen one upload at a time (in this process).
+    queue_room: tokio::sync::Mutex<()>,
 }
 
 impl ScanContext {
+    /// Limits from the environment (see [`ScanLimits::from_env`]).
     pub fn new(data_dir: impl Into<PathBuf>, models_dir: impl Into<PathBuf>) -> Self {
+        let limits = ScanLimits::from_env_or_default();
         ScanContext {
             data_dir: data_dir.into(),
             models_dir: models_dir.into(),
             wake: Notify::new(),
             pipeline: Mutex::new(None),
+            turns: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            limits,
+            busy: Busy::default(),
+            queue_room: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The same folders with other limits.
+    pub fn with_limits(mut self, limits: ScanLimits) -> Self {
+        self.turns = Arc::new(Semaphore::new(limits.concurrency.max(1)));
+        self.limits = limits;
+        self
+    }
+
+    pub fn limits(&self) -> &ScanLimits {
+        &self.limits
+    }
+
+    /// Image decodes and OCR runs going on now in this process.
+    pub fn in_progress(&self) -> usize {
+        self.busy.now.load(Ordering::SeqCst)
+    }
+
+    /// The most image decodes and OCR runs seen at once in this process (never above
+    /// [`ScanLimits::concurrency`]).
+    pub fn peak_in_progress(&self) -> usize {
+        self.busy.peak.load(Ordering::SeqCst)
+    }
+
+    /// Waits (in order of arrival) for a turn to do image work.
+    async fn turn(&self) -> AppResult<OwnedSemaphorePermit> {
+        self.turns.clone().acquire_owned().await.map_err(|e| AppError::Internal(format!("scan turns closed: {e}")))
+    }
+
+    /// Runs `work` on the blocking pool holding `turn` until `work` returns, counted as in progress.
+    fn run_with_turn<T: Send + 'static>(
+        self: &Arc<Self>,
+        turn: OwnedSemaphorePermit,
+        work: impl FnOnce(&ScanContext) -> T + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        let ctx = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            let _busy = BusyGuard::enter(&ctx.busy);
+            work(&ctx)
+        })
     }
 
     /// The data directory; images are under its `scans/` folder.
@@ -125,6 +285,59 @@ impl Default for ScanContext {
     fn default() -> Self {
         ScanContext::new("./data", "./models")
     }
+}
+
+impl Services {
+    /// Other scan limits than the environment's (tests; see [`ScanLimits`]). Kept by
+    /// [`Services::with_scan_dirs`].
+    pub fn with_scan_limits(mut self, limits: ScanLimits) -> Self {
+        let ctx = ScanContext::new(self.scans.data_dir.clone(), self.scans.models_dir.clone()).with_limits(limits);
+        self.scans = Arc::new(ctx);
+        self
+    }
+}
+
+/// Refuses a new scan for `actor` when they already have [`ScanLimits::per_user_queue`] waiting.
+async fn check_queue_room(svc: &Services, actor: &Actor) -> AppResult<()> {
+    use sea_orm::PaginatorTrait;
+    let cap = svc.scans.limits.per_user_queue;
+    let waiting = card_scan::Entity::find()
+        .filter(card_scan::Column::OwnerId.eq(actor.user_id))
+        .filter(card_scan::Column::Status.is_in([QUEUED, PROCESSING]))
+        .count(&svc.db)
+        .await?;
+    if waiting >= cap {
+        metrics::counter!("scan_queue_refusals_total").increment(1);
+        let cards = if waiting == 1 { "card" } else { "cards" };
+        return Err(AppError::TooMany(format!(
+            "you have {waiting} {cards} waiting to be read (at most {cap} at a time); send more when they are done"
+        )));
+    }
+    Ok(())
+}
+
+/// Keeps `bytes` as `<dir>/<name>`: written (then renamed, so no reader sees half a file) when
+/// missing, else its modification time is renewed, so the clean-up of unreferenced images
+/// (see `maintenance`) leaves a file just used alone.
+async fn keep_image(dir: &std::path::Path, name: &str, bytes: &[u8]) -> AppResult<()> {
+    let path = dir.join(name);
+    if tokio::fs::metadata(&path).await.is_ok() {
+        let p = path.clone();
+        let touched = tokio::task::spawn_blocking(move || {
+            std::fs::File::options().append(true).open(&p).and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        })
+        .await;
+        if let Ok(Ok(())) = touched {
+            return Ok(());
+        }
+    }
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    let tmp = dir.join(format!("{name}.{}.tmp", uuid::Uuid::new_v4()));
+    tokio::fs::write(&tmp, bytes).await.map_err(|e| AppError::Internal(format!("cannot store the image: {e}")))?;
+    tokio::fs::rename(&tmp, &path).await.map_err(|e| AppError::Internal(format!("cannot store the image: {e}")))?;
+    Ok(())
 }
 
 /// What `POST /scans` and `rerun` answer at once.
@@ -276,33 +489,10 @@ pub async fn submit(
             bytes.len()
         )));
     }
-    // Full check (type, header dimensions, truncation, corrupt data) off the runtime; nothing is stored on failure.
-    let (bytes, checked) = tokio::task::spawn_blocking(move || {
-        let r = ocr::decode_image(&bytes, &ocr::Limits::default()).map(|_| ());
-        (bytes, r)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("image check failed: {e}")))?;
-    checked.map_err(upload_error)?;
-
-    let (content_type, ext) = sniff(&bytes);
     let sha = hex::encode(Sha256::digest(&bytes));
-    let rel = format!("scans/{sha}.{ext}");
-    let dir = svc.scans.scans_dir();
-    let path = dir.join(format!("{sha}.{ext}"));
-    if tokio::fs::metadata(&path).await.is_err() {
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-        // Write then rename, so a reader never sees half a file.
-        let tmp = dir.join(format!("{sha}.{}.tmp", uuid::Uuid::new_v4()));
-        tokio::fs::write(&tmp, &bytes).await.map_err(|e| AppError::Internal(format!("cannot store the image: {e}")))?;
-        tokio::fs::rename(&tmp, &path).await.map_err(|e| AppError::Internal(format!("cannot store the image: {e}")))?;
-    }
-
-    let now = Utc::now();
     // A result read before for the same bytes: Redis (shared by every instance) when configured,
-    // else the newest finished scan of the image in the database.
+    // else the newest finished scan of the image in the database. Those bytes passed the check
+    // below then, and the scan is answered at once: no decode, no place in the queue.
     let previous: Option<(Option<String>, Option<String>)> = match redis_result(svc, &sha).await {
         Some((engine, result)) => Some((engine, Some(result))),
         None => card_scan::Entity::find()
@@ -313,6 +503,33 @@ pub async fn submit(
             .await?
             .map(|prev| (prev.engine, prev.result)),
     };
+    let cached = previous.is_some();
+    let bytes = if cached {
+        bytes
+    } else {
+        check_queue_room(svc, actor).await?;
+        // Full check (type, header dimensions, truncation, corrupt data) off the runtime, in turn
+        // with every other decode and OCR run; nothing is stored on failure.
+        let turn = svc.scans.turn().await?;
+        let (bytes, checked) = svc
+            .scans
+            .run_with_turn(turn, move |_| {
+                let r = ocr::decode_image(&bytes, &ocr::Limits::default()).map(|_| ());
+                (bytes, r)
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("image check failed: {e}")))?;
+        checked.map_err(upload_error)?;
+        bytes
+    };
+
+    let (content_type, ext) = sniff(&bytes);
+    let file_name = format!("{sha}.{ext}");
+    let rel = format!("scans/{file_name}");
+    let dir = svc.scans.scans_dir();
+    keep_image(&dir, &file_name, &bytes).await?;
+
+    let now = Utc::now();
     let mut row = card_scan::ActiveModel {
         uid: Set(uuid::Uuid::new_v4().to_string()),
         status: Set(QUEUED.into()),
@@ -332,7 +549,6 @@ pub async fn submit(
         finished_at: Set(None),
         ..Default::default()
     };
-    let cached = previous.is_some();
     if let Some((engine, result)) = previous {
         row.status = Set(DONE.into());
         row.engine = Set(engine.clone());
@@ -342,7 +558,18 @@ pub async fn submit(
         metrics::counter!("ocr_processing_total", "engine" => engine.unwrap_or_default(), "outcome" => "cached")
             .increment(1);
     }
-    let saved = row.insert(&svc.db).await?;
+    let saved = {
+        // Counted again under the lock: of two uploads at the same moment only one takes the last place.
+        let _room = svc.scans.queue_room.lock().await;
+        if !cached {
+            check_queue_room(svc, actor).await?;
+        }
+        row.insert(&svc.db).await?
+    };
+    // A clean-up that found the file unreferenced just before this row existed may have removed it.
+    if tokio::fs::metadata(dir.join(&file_name)).await.is_err() {
+        keep_image(&dir, &file_name, &bytes).await?;
+    }
     tracing::info!(scan = saved.id, sha = %sha, cached, name = declared_name.unwrap_or(""), "scan submitted");
     if !cached {
         svc.scans.wake.notify_one();
@@ -595,6 +822,8 @@ pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>)
         // Its result is what the saved contact and its corrections were compared with.
         return Err(AppError::Conflict(format!("this card was already saved as contact {c}")));
     }
+    let _room = svc.scans.queue_room.lock().await;
+    check_queue_room(svc, actor).await?;
     let res = card_scan::Entity::update_many()
         .col_expr(card_scan::Column::Status, Expr::value(QUEUED))
         .col_expr(card_scan::Column::Engine, Expr::value(engine.map(str::to_string)))
@@ -745,8 +974,20 @@ fn read_image(
     Ok((reading.engine, result))
 }
 
-/// Run one claimed scan to `done` or `failed`.
-async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
+/// "500 ms", "2 s", "1.5 min" for messages.
+fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 120_000 {
+        format!("{} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min", ms as f64 / 60_000.0)
+    }
+}
+
+/// Run one claimed scan to `done` or `failed`, reading it in `turn` (see [`ScanLimits`]).
+async fn process(svc: &Services, job: card_scan::Model, turn: OwnedSemaphorePermit) -> AppResult<()> {
     let id = job.id;
     let outcome: Result<(String, serde_json::Value), String> = if job.attempts > MAX_ATTEMPTS {
         Err(format!("gave up after {MAX_ATTEMPTS} attempts"))
@@ -755,7 +996,6 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
         match tokio::fs::read(&path).await {
             Err(e) => Err(format!("the stored image cannot be read: {e}")),
             Ok(bytes) => {
-                let ctx = svc.scans.clone();
                 let engine = job.engine.clone();
                 // What users corrected before; parsing without it beats not reading the card.
                 let hints = crate::corrections::hints(svc).await.unwrap_or_else(|e| {
@@ -763,22 +1003,38 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
                     ocr::ParseHints::default()
                 });
                 let order = crate::admin::ocr_engine_order(svc).await.unwrap_or_default();
-                let reading =
-                    tokio::task::spawn_blocking(move || read_image(&ctx, &bytes, engine.as_deref(), &hints, &order));
+                let limit = svc.scans.limits.time_limit;
+                let reading = svc
+                    .scans
+                    .run_with_turn(turn, move |ctx| read_image(ctx, &bytes, engine.as_deref(), &hints, &order));
                 tokio::pin!(reading);
+                let deadline = tokio::time::sleep(limit);
+                tokio::pin!(deadline);
                 let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
                 let read = loop {
                     tokio::select! {
-                        r = &mut reading => break r,
+                        r = &mut reading => break Some(r),
+                        _ = &mut deadline => break None,
                         _ = beat.tick() => heartbeat(svc, &job).await,
                     }
                 };
                 match read {
-                    Ok(Ok(r)) => Ok(r),
-                    Ok(Err(e)) => Err(e.to_string()),
-                    Err(e) => {
+                    Some(Ok(Ok(r))) => Ok(r),
+                    Some(Ok(Err(e))) => Err(e.to_string()),
+                    Some(Err(e)) => {
                         tracing::error!(scan = id, error = %e, "OCR task panicked");
                         Err("internal error while reading the image".into())
+                    }
+                    None => {
+                        // The reading cannot be interrupted: it goes on in the background, keeping
+                        // its turn, and its result is dropped; this scan is answered now.
+                        metrics::counter!("ocr_processing_total", "engine" => job.engine.clone().unwrap_or_else(|| "auto".into()), "outcome" => "timeout")
+                            .increment(1);
+                        Err(format!(
+                            "reading this image took longer than the time limit of {} (CARDCRM_SCAN_TIME_LIMIT); \
+                             a smaller or simpler photo may work",
+                            human(limit)
+                        ))
                     }
                 }
             }
@@ -826,7 +1082,9 @@ async fn process(svc: &Services, job: card_scan::Model) -> AppResult<()> {
     Ok(())
 }
 
-/// The background reader of queued scans; one per process. Stop it with [`Worker::shutdown`].
+/// The background reader of queued scans; one per process. It reads up to
+/// [`ScanLimits::concurrency`] scans at once (sharing the turns with upload checks). Stop it with
+/// [`Worker::shutdown`].
 pub struct Worker(Task);
 
 impl Worker {
@@ -835,9 +1093,15 @@ impl Worker {
     pub fn start(svc: Services) -> Worker {
         Worker(Task::spawn(|mut stopped| async move {
             let mut swept: Option<Instant> = None;
+            let mut reading = tokio::task::JoinSet::new();
             loop {
                 if *stopped.borrow() {
                     break;
+                }
+                while let Some(done) = reading.try_join_next() {
+                    if let Err(e) = done {
+                        tracing::error!(error = %e, "a scan reader stopped abnormally");
+                    }
                 }
                 if swept.is_none_or(|at| at.elapsed() >= SWEEP) {
                     swept = Some(Instant::now());
@@ -847,15 +1111,36 @@ impl Worker {
                         Err(e) => tracing::warn!(error = %e, "cannot re-queue interrupted scans"),
                     }
                 }
-                match claim(&svc).await {
-                    Ok(Some(job)) => {
-                        if let Err(e) = process(&svc, job).await {
-                            tracing::error!(error = %e, "cannot store a scan result");
-                        }
+                // A turn first: a scan is claimed only when it can be read at once.
+                let turn = tokio::select! {
+                    t = svc.scans.turn() => t,
+                    r = stopped.changed() => {
+                        if r.is_err() { break }
                         continue;
                     }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "cannot claim a scan"),
+                };
+                let turn = match turn {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::error!(error = %e, "no scan turns; the worker stops");
+                        break;
+                    }
+                };
+                match claim(&svc).await {
+                    Ok(Some(job)) => {
+                        let svc = svc.clone();
+                        reading.spawn(async move {
+                            if let Err(e) = process(&svc, job, turn).await {
+                                tracing::error!(error = %e, "cannot store a scan result");
+                            }
+                        });
+                        continue;
+                    }
+                    Ok(None) => drop(turn),
+                    Err(e) => {
+                        drop(turn);
+                        tracing::warn!(error = %e, "cannot claim a scan")
+                    }
                 }
                 tokio::select! {
                     _ = svc.scans.wake.notified() => {}
@@ -863,10 +1148,16 @@ impl Worker {
                     r = stopped.changed() => if r.is_err() { break },
                 }
             }
+            // The scans in hand are finished (or time out) and stored before the worker ends.
+            while let Some(done) = reading.join_next().await {
+                if let Err(e) = done {
+                    tracing::error!(error = %e, "a scan reader stopped abnormally");
+                }
+            }
         }))
     }
 
-    /// Ask the worker to stop and wait for the scan in hand (if any) to be stored.
+    /// Ask the worker to stop and wait for the scans in hand (if any) to be stored.
     pub async fn shutdown(self) {
         self.0.shutdown().await
     }
