@@ -13,8 +13,7 @@ use entity::{card_scan, user};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
-    TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
 };
 use sha2::{Digest, Sha256};
 
@@ -361,7 +360,7 @@ pub async fn store_setting(svc: &Services, actor: Option<&Actor>, name: &str, va
     let value = value.trim();
     let secret = check_setting(name, value).await?;
     let backend = svc.db.get_database_backend();
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     txn.execute_raw(stmt(backend, "DELETE FROM integration_settings WHERE name = ?", vec![name.into()])).await?;
     if !value.is_empty() {
         txn.execute_raw(stmt(
@@ -491,7 +490,7 @@ pub async fn create_link_code(
     let now = Utc::now();
     let expires_at = now + ChronoDuration::minutes(LINK_CODE_TTL_MINUTES);
     let backend = svc.db.get_database_backend();
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     txn.execute_raw(stmt(
         backend,
         "DELETE FROM integration_link_codes WHERE user_id = ? AND integration = ? AND used_at IS NULL",
@@ -563,7 +562,7 @@ pub async fn redeem_link_code(
     }
     let backend = svc.db.get_database_backend();
     let now = Utc::now();
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let row = CodeRow::find_by_statement(stmt(
         backend,
         "SELECT id, user_id, external_id FROM integration_link_codes \
@@ -713,7 +712,7 @@ pub async fn unlink(svc: &Services, actor: &Actor, id: Option<i64>) -> AppResult
     .await?
     .filter(|r| r.user_id == actor.user_id || actor.is_admin)
     .ok_or_else(|| AppError::not_found("linked account"))?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     txn.execute_raw(stmt(backend, "DELETE FROM integration_accounts WHERE id = ?", vec![row.id.into()])).await?;
     audit::record(
         &txn,

@@ -29,10 +29,7 @@ use crate::{Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::card_scan;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -751,7 +748,7 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
     let mut claims: Vec<(i64, &str)> =
         std::iter::once((front.id, "front")).chain(back.iter().map(|b| (b.id, "back"))).collect();
     claims.sort_unstable();
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     for (scan_id, side) in claims {
         let res = card_scan::Entity::update_many()
             .col_expr(card_scan::Column::Side, Expr::value(side))
@@ -893,7 +890,7 @@ async fn claim(svc: &Services) -> AppResult<Option<card_scan::Model>> {
         }
         _ => {
             // SQLite: one claimer per process; the conditional update keeps two processes on one file apart.
-            let txn = svc.db.begin().await?;
+            let txn = crate::db::begin_write(&svc.db).await?;
             let Some(m) = card_scan::Entity::find()
                 .filter(card_scan::Column::Status.eq(QUEUED))
                 .order_by_asc(card_scan::Column::Id)
