@@ -14,7 +14,7 @@
 use crate::db::placeholder as ph;
 use crate::dto::SearchHit;
 use crate::text::{digits, has_cyrillic, transliterate};
-use crate::{Actor, AppResult, Services};
+use crate::{Actor, AppError, AppResult, Services};
 use migration::search_words;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -437,7 +437,12 @@ fn hit(r: &QueryResult) -> AppResult<SearchHit> {
 
 /// Short hits for the search box, read in the queries that find them (see the module comment).
 pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppResult<Vec<SearchHit>> {
-    let limit = limit.clamp(1, 50);
+    if !(1..=crate::dto::MAX_SEARCH_LIMIT).contains(&limit) {
+        return Err(AppError::validation(
+            "limit",
+            format!("must be an integer from 1 to {}", crate::dto::MAX_SEARCH_LIMIT),
+        ));
+    }
     let terms = terms(q);
     if terms.is_empty() {
         return Ok(Vec::new());
