@@ -54,15 +54,25 @@ REPORT_DIR=$(mktemp -d)
 echo "schemathesis $VERSION against $BASE_URL: $EXAMPLES examples per operation, at most ${MAX_TIME}s, seed $SEED"
 # `timeout` is the hard bound (Schemathesis' own --max-time lets the test in flight finish).
 status=0
-timeout --kill-after=30 "$((MAX_TIME + 120))" "$VENV/bin/schemathesis" run "$BASE_URL/api/v1/openapi.json" \
+# - use_after_free is left out: DELETE /api/v1/contacts/{id} moves the contact to the trash (it stays
+#   readable, with `deleted_at`, and POST …/restore brings it back), as the document says.
+# - One worker: with two, Python's compiler raced in Schemathesis itself ("AST constructor recursion
+#   depth mismatch"), and one keeps the run reproducible from its seed.
+# - Only the examples, coverage and fuzzing phases: the stateful phase guesses links between
+#   operations from field names and followed the audit log's `contact_id: null` into
+#   `/api/v1/contacts/None`, a request the document does not allow.
+timeout --kill-after=30 "$((MAX_TIME + 120))" "$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml \
+  run "$BASE_URL/api/v1/openapi.json" \
   --url "$BASE_URL" \
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
+  --exclude-checks use_after_free \
+  --phases examples,coverage,fuzzing \
   --max-examples "$EXAMPLES" \
   --max-time "$MAX_TIME" \
   --seed "$SEED" \
   --request-timeout 20 \
-  --workers 2 \
+  --workers 1 \
   --no-shrink \
   --suppress-health-check all \
   --exclude-path '/api/v1/admin/users/{id}/password' \

@@ -88,7 +88,7 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "status" => enum_schema(&DUPLICATE_STATUSES),
         "trash" => json!({"type": "boolean"}),
         "contact_id" => int_schema(i64::MIN, i64::MAX),
-        "from" | "to" => json!({"type": "string", "format": "date"}),
+        "from" | "to" => json!({"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}),
         "engine" => enum_schema(service::scans::engines()),
         "q" | "tag" | "group" | "company" | "user" | "action" | "entity" => json!({"type": "string"}),
         _ => return None,
@@ -239,6 +239,29 @@ fn patch_schemas(schemas: &mut Value) {
         "ids",
         json!({"minItems": 2, "maxItems": service::merges::MAX_MERGE, "uniqueItems": true}),
     );
+    for s in ["TagInput", "GroupInput"] {
+        if let Some(s) = schemas.get_mut(s) {
+            s["required"] = json!(["name"]);
+        }
+    }
+    // A merge names its contacts and, unless it is a dry run, the versions it read.
+    if let Some(s) = schemas.get_mut("MergeInput") {
+        s["required"] = json!(["ids"]);
+        s["anyOf"] =
+            json!([{"required": ["versions"]}, {"required": ["dry_run"], "properties": {"dry_run": {"const": true}}}]);
+    }
+    // A contact needs a name (or a part of one), a company, a phone or an e-mail.
+    if let Some(s) = schemas.get_mut("ContactInput") {
+        let mut any: Vec<Value> = ["prefix", "first_name", "middle_name", "last_name", "full_name", "company"]
+            .iter()
+            .map(|f| json!({"required": [f], "properties": {(*f): {"pattern": "\\S"}}}))
+            .collect();
+        for (list, field) in [("phones", "number"), ("emails", "address")] {
+            any.push(json!({"required": [list], "properties": {(list): {"contains":
+                {"type": "object", "required": [field], "properties": {(field): {"pattern": "\\S"}}}}}}));
+        }
+        s["anyOf"] = Value::Array(any);
+    }
     set(schemas, "UserPatch", "is_active", json!({"type": "boolean"}));
     set(schemas, "UserPatch", "is_admin", json!({"type": "boolean"}));
     if let Some(s) = schemas.get_mut("UserPatch") {
@@ -266,6 +289,11 @@ fn patch_schemas(schemas: &mut Value) {
         "maxItems": service::scans::engines().len(), "items": {"type": "string", "enum": service::scans::engines()}}),
     );
     set(schemas, "AdminSettings", "available_engines", json!({"readOnly": true}));
+    // One part named `file`; other parts are not part of the contract.
+    if let Some(s) = schemas.get_mut("ScanUpload") {
+        s["required"] = json!(["file"]);
+        s["additionalProperties"] = json!(false);
+    }
 }
 
 fn esc(s: &str) -> String {

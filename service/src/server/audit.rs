@@ -87,7 +87,8 @@ pub async fn contact_history<C: ConnectionTrait>(db: &C, contact_id: i64, limit:
 }
 
 fn day(value: &Option<String>, field: &str) -> AppResult<Option<NaiveDate>> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    // Empty means no bound; anything else is exactly `YYYY-MM-DD` (no spaces), as documented.
+    match value.as_deref().filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)

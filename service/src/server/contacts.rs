@@ -59,7 +59,7 @@ fn names(list: &[dto::NameRef], field: &str) -> AppResult<Vec<String>> {
         if name.is_empty() {
             return Err(AppError::validation(format!("{field}[{i}]"), "must not be empty"));
         }
-        check_len(&format!("{field}[{i}]"), &name, 50)?;
+        check_len(&format!("{field}[{i}]"), n.name(), 50)?;
         if !out.iter().any(|o| o.to_lowercase() == name.to_lowercase()) {
             out.push(name);
         }
@@ -82,8 +82,9 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
         ("address", &mut input.address, 1000),
         ("notes", &mut input.notes, 20_000),
     ] {
-        *value = value.trim().to_string();
+        // The length counts the text as sent (as the API document's maxLength does), then it is trimmed.
         check_len(field, value, max)?;
+        *value = value.trim().to_string();
     }
     if input.full_name.is_empty() {
         input.full_name = [&input.prefix, &input.first_name, &input.middle_name, &input.last_name]
@@ -101,11 +102,11 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
     }
     let mut phones = Vec::new();
     for (i, p) in input.phones.iter().enumerate() {
+        check_len(&format!("phones[{i}].number"), &p.number, 64)?;
         let number = p.number.trim().to_string();
         if number.is_empty() {
             continue;
         }
-        check_len(&format!("phones[{i}].number"), &number, 64)?;
         let digits = number.chars().filter(|c| c.is_ascii_digit()).count();
         if digits < 3 || number.chars().any(|c| c.is_alphabetic() && !"extEXTдобДОБ".contains(c)) {
             return Err(AppError::validation(format!("phones[{i}].number"), "is not a phone number"));

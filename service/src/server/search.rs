@@ -23,7 +23,9 @@ use std::time::Duration;
 /// Query words, lower-cased; phone-like words reduced to digits, Cyrillic also transliterated.
 fn terms(q: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for word in q.split_whitespace().take(8) {
+    // Control characters split words too: a NUL inside a term broke SQLite's full-text query
+    // ("unterminated string", a 500) and PostgreSQL refuses NUL in text.
+    for word in q.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).take(8) {
         let w = word.to_lowercase();
         let d = digits(&w);
         let phone_like = d.len() >= 3 && w.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c));
@@ -476,6 +478,7 @@ mod tests {
         assert_eq!(terms("+7 (916) 123-45"), vec!["7".to_string(), "916".into(), "12345".into()]);
         assert_eq!(terms("  Anna,  ACME "), vec!["anna".to_string(), "acme".into()]);
         assert_eq!(terms("Петрова"), vec!["petrova".to_string()]);
+        assert_eq!(terms("an\u{0}na\u{1b}x"), vec!["an".to_string(), "na".into(), "x".into()]);
         assert_eq!(terms("(916) 123-45-67"), vec!["916".to_string(), "1234567".to_string()]);
     }
 
