@@ -116,8 +116,8 @@ async fn duplicate_thresholds_are_kept_to_sane_ranges() {
     for (field, value) in [
         ("threshold", json!(0.0)),
         ("threshold", json!(0.1)),
-        ("threshold", json!(1.0)),
-        ("candidate_threshold", json!(0.0)),
+        ("threshold", json!(1.5)),
+        ("candidate_threshold", json!(1.01)),
         ("candidate_threshold", json!(-1.0)),
     ] {
         let mut body = current.clone();
@@ -134,7 +134,7 @@ async fn duplicate_thresholds_are_kept_to_sane_ranges() {
     // The ends of the ranges are accepted.
     let mut body = current.clone();
     body["threshold"] = json!(0.3);
-    body["candidate_threshold"] = json!(0.99);
+    body["candidate_threshold"] = json!(0.0);
     let r = app.put("/api/v1/duplicates/settings", &t, body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A stored value from before the ranges (0.0) is ignored in favour of the defaults: see the

@@ -539,10 +539,11 @@ pub struct DuplicateScan {
 }
 
 /// The range a duplicate `threshold` may be set to: below it nearly every blocked candidate would
-/// be recorded as a pair (0.0 recorded all of them), above it nothing would be.
-pub const THRESHOLD_RANGE: (f32, f32) = (0.3, 0.99);
-/// The range of `candidate_threshold` (the editor's "looks like …" warning).
-pub const CANDIDATE_THRESHOLD_RANGE: (f32, f32) = (0.1, 0.99);
+/// be recorded as a pair (0.0 recorded all of them); 1.0 records none.
+pub const THRESHOLD_RANGE: (f32, f32) = (0.3, 1.0);
+/// The range of `candidate_threshold` (the editor's "looks like …" warning; it writes nothing, and
+/// the candidates are bounded by the blocking lookups whatever it is).
+pub const CANDIDATE_THRESHOLD_RANGE: (f32, f32) = (0.0, 1.0);
 /// The largest magnitude of a field weight (log-odds).
 pub const MAX_WEIGHT: f32 = 50.0;
 
@@ -551,11 +552,11 @@ pub const MAX_WEIGHT: f32 = 50.0;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DuplicateSettings {
-    /// A pair is recorded (check-on-create and scan) when its score is at least this (0.3..0.99).
-    #[cfg_attr(feature = "server", schema(minimum = 0.3, maximum = 0.99))]
+    /// A pair is recorded (check-on-create and scan) when its score is at least this (0.3..1).
+    #[cfg_attr(feature = "server", schema(minimum = 0.3, maximum = 1.0))]
     pub threshold: f32,
-    /// The editor warns "looks like …" from this score on (0.1..0.99).
-    #[cfg_attr(feature = "server", schema(minimum = 0.1, maximum = 0.99))]
+    /// The editor warns "looks like …" from this score on (0..1).
+    #[cfg_attr(feature = "server", schema(minimum = 0.0, maximum = 1.0))]
     pub candidate_threshold: f32,
     /// Field weights by name (`name_exact`, `email_match`, `phone_match`, …).
     pub weights: std::collections::BTreeMap<String, f32>,

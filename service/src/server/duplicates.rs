@@ -497,7 +497,7 @@ mod tests {
         assert!(parse_settings(&json!({"threshold": 2.0})).unwrap_err().contains("threshold"));
         // 0.0 made every blocked candidate a pair; a stored value out of range is refused.
         assert!(parse_settings(&json!({"threshold": 0.0})).unwrap_err().contains("threshold"));
-        assert!(parse_settings(&json!({"candidate_threshold": 0.0})).unwrap_err().contains("candidate_threshold"));
+        assert!(parse_settings(&json!({"candidate_threshold": -0.1})).unwrap_err().contains("candidate_threshold"));
         assert!(parse_settings(&json!({"threshold": "high"})).is_err());
         assert!(parse_settings(&json!([1, 2])).is_err());
     }
