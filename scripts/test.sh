@@ -71,3 +71,10 @@ answers 127.0.0.1 "$PORT" || { cat "$E2E_DIR/server.log"; echo "the server did n
 (cd end2end && CARDCRM_URL="http://127.0.0.1:$PORT" E2E_USER=e2eadmin E2E_PASSWORD="$CARDCRM_ADMIN_PASSWORD" npx playwright test) || {
   echo "--- server log ---"; tail -50 "$E2E_DIR/server.log"; exit 1;
 }
+
+section "API fuzzing (Schemathesis against /api/v1/openapi.json, same server)"
+# After the browser tests: the fuzzer creates, changes and deletes data at random.
+SCHEMATHESIS_USER=e2eadmin SCHEMATHESIS_PASSWORD="$CARDCRM_ADMIN_PASSWORD" \
+  scripts/schemathesis.sh "http://127.0.0.1:$PORT" || {
+  echo "--- server log ---"; tail -50 "$E2E_DIR/server.log"; exit 1;
+}

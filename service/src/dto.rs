@@ -179,6 +179,40 @@ pub struct ContactQuery {
     pub trash: Option<bool>,
 }
 
+/// The highest page number a list accepts (every paged list: contacts, duplicates, audit log).
+/// With the largest page size the offset stays far inside the database's signed 64-bit range.
+pub const MAX_PAGE: u64 = 1_000_000;
+/// The largest page size of the contact and duplicate lists and the audit log.
+pub const MAX_PAGE_SIZE: u64 = 200;
+/// The largest number of hits the search box asks for.
+pub const MAX_SEARCH_LIMIT: u64 = 50;
+
+/// Checks a list's `page` (1..=[`MAX_PAGE`], default 1) and `limit` (1..=`max_limit`, default
+/// `default_limit`); on error, the parameter's name and what is wrong with it. Out-of-range numbers
+/// are refused, never clamped or wrapped, so no door can hand the database an overflowing offset.
+pub fn check_paging(
+    page: Option<u64>,
+    limit: Option<u64>,
+    default_limit: u64,
+    max_limit: u64,
+) -> Result<(u64, u64), (&'static str, String)> {
+    let page = page.unwrap_or(1);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(("page", format!("must be an integer from 1 to {MAX_PAGE}")));
+    }
+    let limit = limit.unwrap_or(default_limit);
+    if !(1..=max_limit).contains(&limit) {
+        return Err(("limit", format!("must be an integer from 1 to {max_limit}")));
+    }
+    Ok((page, limit))
+}
+
+/// Sort keys of the contact list (`relevance` is the search rank when `q` is set, else `updated_at`).
+pub const CONTACT_SORTS: [&str; 8] =
+    ["name", "full_name", "company", "created_at", "updated_at", "sequence_number", "id", "relevance"];
+/// Sort directions.
+pub const SORT_ORDERS: [&str; 2] = ["asc", "desc"];
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Page<T> {
@@ -504,14 +538,25 @@ pub struct DuplicateScan {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// The range a duplicate `threshold` may be set to: below it nearly every blocked candidate would
+/// be recorded as a pair (0.0 recorded all of them); 1.0 records none.
+pub const THRESHOLD_RANGE: (f32, f32) = (0.3, 1.0);
+/// The range of `candidate_threshold` (the editor's "looks like …" warning; it writes nothing, and
+/// the candidates are bounded by the blocking lookups whatever it is).
+pub const CANDIDATE_THRESHOLD_RANGE: (f32, f32) = (0.0, 1.0);
+/// The largest magnitude of a field weight (log-odds).
+pub const MAX_WEIGHT: f32 = 50.0;
+
 /// Duplicate matching settings an administrator can change: the thresholds and the per-field
 /// weights (log-odds of the evidence each field adds; see the `dedup` crate).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DuplicateSettings {
-    /// A pair is recorded (check-on-create and scan) when its score is at least this (0..1).
+    /// A pair is recorded (check-on-create and scan) when its score is at least this (0.3..1).
+    #[cfg_attr(feature = "server", schema(minimum = 0.3, maximum = 1.0))]
     pub threshold: f32,
     /// The editor warns "looks like …" from this score on (0..1).
+    #[cfg_attr(feature = "server", schema(minimum = 0.0, maximum = 1.0))]
     pub candidate_threshold: f32,
     /// Field weights by name (`name_exact`, `email_match`, `phone_match`, …).
     pub weights: std::collections::BTreeMap<String, f32>,

@@ -39,7 +39,8 @@ pub async fn put_settings(
            ("action" = Option<String>, Query), ("entity" = Option<String>, Query),
            ("from" = Option<String>, Query, description = "YYYY-MM-DD"), ("to" = Option<String>, Query, description = "YYYY-MM-DD, inclusive"),
            ("page" = Option<u64>, Query), ("limit" = Option<u64>, Query)),
-    responses((status = 200, body = Page<AuditEntry>), (status = 403), (status = 422, description = "bad date or unknown user")),
+    responses((status = 200, body = Page<AuditEntry>), (status = 403, description = "administrators only"),
+              (status = 404, description = "`user` names nobody"), (status = 422, description = "a bad date, page or limit")),
     security(("bearer" = [])))]
 pub async fn audit_log(
     State(st): State<AppState>,

@@ -96,7 +96,9 @@ pub async fn users(State(st): State<AppState>, Authed(actor): Authed) -> ApiResu
 }
 
 #[utoipa::path(patch, path = "/api/v1/auth/users/{id}", tag = "auth", request_body = UserPatch,
-    responses((status = 200, body = User), (status = 403), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = User), (status = 403, description = "administrators only, or deactivating or demoting yourself"),
+              (status = 404), (status = 422, description = "neither is_active nor is_admin sent")),
+    security(("bearer" = [])))]
 pub async fn patch_user(
     State(st): State<AppState>,
     Authed(actor): Authed,
@@ -105,6 +107,10 @@ pub async fn patch_user(
 ) -> ApiResult<Json<User>> {
     if patch.is_active.is_none() && patch.is_admin.is_none() {
         return Err(AppError::validation("is_active", "send is_active and/or is_admin").into());
+    }
+    // A well-formed request the caller may not make: 403 (the document's 422 is for bad fields).
+    if id == actor.user_id && (patch.is_active == Some(false) || patch.is_admin == Some(false)) {
+        return Err(AppError::Forbidden("you cannot deactivate or demote yourself".into()).into());
     }
     Ok(Json(auth::patch_user(&st.svc, &actor, id, &patch).await?))
 }

@@ -24,7 +24,9 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = ContactInput,
-    responses((status = 201, body = Contact), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+    responses((status = 201, body = Contact),
+              (status = 409, description = "a tag or group of the contact was created under the same name at the same time"),
+              (status = 422, description = "invalid field")), security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     Authed(actor): Authed,

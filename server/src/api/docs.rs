@@ -3,6 +3,7 @@
 
 use axum::response::{Html, IntoResponse};
 use axum::Json;
+use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -42,7 +43,257 @@ impl Modify for BearerAuth {
 pub struct ApiDoc;
 
 pub async fn openapi_json() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    Json(document())
+}
+
+/// The OpenAPI document as served: what the `#[utoipa::path]` annotations give, made exact where
+/// derive macros cannot say what the server enforces (the same constants the server checks with):
+/// every `{id}` declared, every query parameter typed with its bounds and enums, request-body
+/// constraints, and every error status with its `{"detail"}` body. `tests/api_contract.rs` and
+/// `scripts/schemathesis.sh` hold the server to it.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    doc["components"]["schemas"]["ErrorDetail"] = json!({
+        "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string", "description": "what went wrong; a field error starts with the field's name"}}
+    });
+    patch_schemas(&mut doc["components"]["schemas"]);
+    let Some(paths) = doc["paths"].as_object_mut() else { return doc };
+    for (path, ops) in paths.iter_mut() {
+        let Some(ops) = ops.as_object_mut() else { continue };
+        for (method, op) in ops.iter_mut() {
+            patch_operation(path, method, op);
+        }
+    }
+    doc
+}
+
+fn int_schema(min: i64, max: i64) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
+}
+
+fn enum_schema(values: &[&str]) -> Value {
+    json!({"type": "string", "enum": values})
+}
+
+/// The schema of a query parameter, by operation and name (the server's own limits).
+fn query_schema(path: &str, name: &str) -> Option<Value> {
+    use service::dto::{CONTACT_SORTS, DUPLICATE_STATUSES, MAX_PAGE, MAX_PAGE_SIZE, MAX_SEARCH_LIMIT, SORT_ORDERS};
+    Some(match name {
+        "page" => int_schema(1, MAX_PAGE as i64),
+        "limit" if path.ends_with("/contacts/search") => int_schema(1, MAX_SEARCH_LIMIT as i64),
+        "limit" => int_schema(1, MAX_PAGE_SIZE as i64),
+        "sort" => enum_schema(&CONTACT_SORTS),
+        "order" => enum_schema(&SORT_ORDERS),
+        "status" => enum_schema(&DUPLICATE_STATUSES),
+        "trash" => json!({"type": "boolean"}),
+        "contact_id" => int_schema(i64::MIN, i64::MAX),
+        "from" | "to" => json!({"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}),
+        "engine" => enum_schema(service::scans::engines()),
+        "q" | "tag" | "group" | "company" | "user" | "action" | "entity" => json!({"type": "string"}),
+        _ => return None,
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description,
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorDetail"}}}})
+}
+
+fn patch_operation(path: &str, method: &str, op: &mut Value) {
+    // Path parameters: every `{name}` is an id (a positive 64-bit integer).
+    let mut params: Vec<Value> = op["parameters"].as_array().cloned().unwrap_or_default();
+    let declared: Vec<String> =
+        params.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str().map(str::to_string)).collect();
+    for name in path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+        if !declared.iter().any(|d| d == name) {
+            params.push(json!({"name": name, "in": "path", "required": true}));
+        }
+    }
+    let mut has_query = false;
+    for p in params.iter_mut() {
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        if p["in"] == "path" {
+            p["schema"] = int_schema(1, i64::MAX);
+        } else if p["in"] == "query" {
+            has_query = true;
+            if let Some(schema) = query_schema(path, &name) {
+                p["schema"] = schema;
+            }
+            p["required"] = json!(false);
+        }
+    }
+    let has_path = params.iter().any(|p| p["in"] == "path");
+    if !params.is_empty() {
+        op["parameters"] = Value::Array(params);
+    }
+    let body = op["requestBody"]["content"].as_object().map(|c| c.keys().cloned().collect::<Vec<_>>());
+    let secured = op.get("security").is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+    let unsafe_method = matches!(method, "post" | "put" | "patch" | "delete");
+
+    let mut errors: Vec<(&str, &str)> = Vec::new();
+    if secured {
+        errors.push(("401", "not signed in, or the token is invalid or expired"));
+    }
+    if secured && unsafe_method {
+        errors.push(("403", "administrators only, or a cross-site request"));
+    }
+    if has_path {
+        errors.push(("400", "a path parameter is not a number"));
+        errors.push(("404", "not found"));
+    }
+    if has_path || has_query {
+        errors.push(("422", "a parameter is out of range or invalid (the detail names it)"));
+    }
+    if let Some(types) = &body {
+        errors.push(("400", "malformed body"));
+        errors.push(("413", "the body is too large"));
+        errors.push(("415", "wrong content type"));
+        errors.push(("422", "an invalid field (the detail names it)"));
+        let _ = types;
+    }
+    errors.push(("429", "too many requests; retry after the Retry-After header's seconds"));
+    let responses = op["responses"].as_object_mut();
+    let Some(responses) = responses else { return };
+    for (code, description) in errors {
+        responses.entry(code.to_string()).or_insert_with(|| error_response(description));
+    }
+    for (code, r) in responses.iter_mut() {
+        if code.starts_with('4') || code.starts_with('5') {
+            let description = r["description"].as_str().filter(|d| !d.is_empty()).unwrap_or("error").to_string();
+            *r = error_response(&description);
+        }
+    }
+}
+
+/// Constraints of request bodies that the derives cannot state (lengths, enums, item counts), as
+/// the service checks them.
+fn patch_schemas(schemas: &mut Value) {
+    use service::dto::{CONTACT_KINDS, MAX_WEIGHT};
+    let set = |schemas: &mut Value, schema: &str, prop: &str, patch: Value| {
+        if let Some(target) =
+            schemas.get_mut(schema).and_then(|s| s.get_mut("properties")).and_then(|p| p.get_mut(prop))
+        {
+            if let (Some(t), Some(p)) = (target.as_object_mut(), patch.as_object()) {
+                for (k, v) in p {
+                    t.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    };
+    let text = |max: u64| json!({"type": "string", "maxLength": max});
+    for (prop, max) in [
+        ("prefix", 40),
+        ("first_name", 200),
+        ("middle_name", 200),
+        ("last_name", 200),
+        ("full_name", 400),
+        ("company", 300),
+        ("position", 300),
+        ("department", 300),
+        ("website", 2048),
+        ("address", 1000),
+        ("notes", 20_000),
+    ] {
+        set(schemas, "ContactInput", prop, text(max));
+    }
+    set(schemas, "ContactInput", "phones", json!({"maxItems": 20}));
+    set(schemas, "ContactInput", "emails", json!({"maxItems": 20}));
+    set(
+        schemas,
+        "ContactInput",
+        "source",
+        json!({"type": "string", "enum": ["manual", "ocr", "import", "telegram", "whatsapp"]}),
+    );
+    let mut kinds: Vec<&str> = CONTACT_KINDS.to_vec();
+    kinds.push("");
+    for s in ["PhoneInput", "EmailInput"] {
+        set(schemas, s, "kind", json!({"type": "string", "enum": kinds}));
+    }
+    set(schemas, "PhoneInput", "number", text(64));
+    set(schemas, "EmailInput", "address", text(254));
+    schemas["NameRef"] = json!({"oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"},
+        {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"}}}
+    ]});
+    for s in ["TagInput", "GroupInput"] {
+        set(schemas, s, "name", json!({"type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S"}));
+    }
+    set(schemas, "TagInput", "color", json!({"type": "string", "pattern": "^(\\s*|\\s*#[0-9A-Fa-f]{6}\\s*)$"}));
+    set(schemas, "GroupInput", "description", text(1000));
+    set(schemas, "RegisterInput", "username", json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{3,40}$"}));
+    set(schemas, "RegisterInput", "password", json!({"type": "string", "minLength": 10, "maxLength": 64}));
+    set(schemas, "RegisterInput", "email", json!({"type": "string", "maxLength": 254}));
+    set(schemas, "LoginInput", "username", json!({"type": "string", "maxLength": 254}));
+    set(schemas, "LoginInput", "password", json!({"type": "string", "maxLength": 1024}));
+    set(schemas, "PasswordReset", "password", json!({"type": "string", "minLength": 10, "maxLength": 64}));
+    set(
+        schemas,
+        "DuplicateStatusInput",
+        "status",
+        json!({"type": "string", "enum": ["pending", "reviewed", "ignored"]}),
+    );
+    set(
+        schemas,
+        "MergeInput",
+        "ids",
+        json!({"minItems": 2, "maxItems": service::merges::MAX_MERGE, "uniqueItems": true}),
+    );
+    for s in ["TagInput", "GroupInput"] {
+        if let Some(s) = schemas.get_mut(s) {
+            s["required"] = json!(["name"]);
+        }
+    }
+    // A merge names its contacts and, unless it is a dry run, the versions it read.
+    if let Some(s) = schemas.get_mut("MergeInput") {
+        s["required"] = json!(["ids"]);
+        s["anyOf"] =
+            json!([{"required": ["versions"]}, {"required": ["dry_run"], "properties": {"dry_run": {"const": true}}}]);
+    }
+    // A contact needs a name (or a part of one), a company, a phone or an e-mail.
+    if let Some(s) = schemas.get_mut("ContactInput") {
+        let mut any: Vec<Value> = ["prefix", "first_name", "middle_name", "last_name", "full_name", "company"]
+            .iter()
+            .map(|f| json!({"required": [f], "properties": {(*f): {"pattern": "\\S"}}}))
+            .collect();
+        for (list, field) in [("phones", "number"), ("emails", "address")] {
+            any.push(json!({"required": [list], "properties": {(list): {"contains":
+                {"type": "object", "required": [field], "properties": {(field): {"pattern": "\\S"}}}}}}));
+        }
+        s["anyOf"] = Value::Array(any);
+    }
+    set(schemas, "UserPatch", "is_active", json!({"type": "boolean"}));
+    set(schemas, "UserPatch", "is_admin", json!({"type": "boolean"}));
+    if let Some(s) = schemas.get_mut("UserPatch") {
+        s["minProperties"] = json!(1);
+    }
+    let weights: serde_json::Map<String, Value> = service::duplicates::settings_view(&Default::default())
+        .weights
+        .into_keys()
+        .map(|k| (k, json!({"type": "number", "format": "float", "minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})))
+        .collect();
+    set(
+        schemas,
+        "DuplicateSettings",
+        "weights",
+        json!({"type": "object", "properties": weights, "additionalProperties": false}),
+    );
+    let mut regions = service::settings::region_codes();
+    regions.extend(regions.clone().iter().map(|r| r.to_lowercase()));
+    set(schemas, "AdminSettings", "default_phone_region", json!({"type": "string", "enum": regions}));
+    set(
+        schemas,
+        "AdminSettings",
+        "ocr_engine_order",
+        json!({"type": "array", "minItems": 1, "uniqueItems": true,
+        "maxItems": service::scans::engines().len(), "items": {"type": "string", "enum": service::scans::engines()}}),
+    );
+    set(schemas, "AdminSettings", "available_engines", json!({"readOnly": true}));
+    // One part named `file`; other parts are not part of the contract.
+    if let Some(s) = schemas.get_mut("ScanUpload") {
+        s["required"] = json!(["file"]);
+        s["additionalProperties"] = json!(false);
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -51,7 +302,7 @@ fn esc(s: &str) -> String {
 
 /// `/docs`: every operation with its parameters, body and responses.
 pub async fn docs_page() -> Html<String> {
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let doc = document();
     let mut body = String::new();
     if let Some(paths) = doc["paths"].as_object() {
         for (path, ops) in paths {

@@ -164,9 +164,30 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::PathRejection;
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(p) => Ok(ApiPath(p.0)),
+            // A number that does not fit the id type (`/contacts/9223372036854775808`): out of range, 422.
+            Err(PathRejection::FailedToDeserializePathParams(e)) if out_of_range(e.kind()).is_some() => {
+                let key = out_of_range(e.kind()).unwrap_or_default();
+                Err(detail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("{key}: must be an integer from 1 to {}", i64::MAX),
+                ))
+            }
             Err(e) => Err(detail(StatusCode::BAD_REQUEST, format!("invalid path parameter: {}", e.body_text()))),
         }
+    }
+}
+
+/// The name of a path parameter that is an integer too large (or too small) for its type.
+fn out_of_range(kind: &axum::extract::path::ErrorKind) -> Option<String> {
+    use axum::extract::path::ErrorKind;
+    let numeric = |v: &str| !v.is_empty() && v.strip_prefix('-').unwrap_or(v).bytes().all(|b| b.is_ascii_digit());
+    match kind {
+        ErrorKind::ParseErrorAtKey { key, value, .. } if numeric(value) => Some(key.clone()),
+        // Routes with one parameter report no key: it is the `{id}`.
+        ErrorKind::ParseError { value, .. } if numeric(value) => Some("id".to_string()),
+        _ => None,
     }
 }

@@ -27,7 +27,19 @@ pub struct ScanUpload {
               (status = 413, description = "larger than 10 MB"),
               (status = 422, description = "not an image, empty, truncated or too many pixels")),
     security(("bearer" = [])))]
-pub async fn create(State(st): State<AppState>, Authed(actor): Authed, mut form: Multipart) -> Response {
+pub async fn create(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    // A missing or malformed multipart Content-Type answers JSON like every other error (axum's
+    // own rejection is text/plain, which the document does not list).
+    let mut form = match form {
+        Ok(f) => f,
+        Err(e) => {
+            return detail(StatusCode::BAD_REQUEST, format!("expected a multipart/form-data body: {}", e.body_text()))
+        }
+    };
     let mut upload: Option<(Vec<u8>, Option<String>)> = None;
     loop {
         let field = match form.next_field().await {

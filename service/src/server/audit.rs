@@ -87,7 +87,8 @@ pub async fn contact_history<C: ConnectionTrait>(db: &C, contact_id: i64, limit:
 }
 
 fn day(value: &Option<String>, field: &str) -> AppResult<Option<NaiveDate>> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    // Empty means no bound; anything else is exactly `YYYY-MM-DD` (no spaces), as documented.
+    match value.as_deref().filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)
@@ -99,13 +100,13 @@ fn day(value: &Option<String>, field: &str) -> AppResult<Option<NaiveDate>> {
 /// what action and entity, and a date range (UTC days, inclusive), one page at a time.
 pub async fn query(svc: &Services, actor: &Actor, q: &AuditQuery) -> AppResult<Page<AuditEntry>> {
     actor.require_admin()?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
+    let (page, limit) = crate::contacts::paging(q.page, q.limit, 50)?;
     let mut select = audit_log::Entity::find();
     if let Some(name) = q.user.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         let found = user::Entity::find().filter(user::Column::Username.eq(name.to_lowercase())).one(&svc.db).await?;
         let Some(u) = found else {
-            return Err(AppError::validation("user", format!("no user named '{name}'")));
+            // 404, not 422: the filter is well formed, it names nobody.
+            return Err(AppError::NotFound(format!("user: no user named '{name}'")));
         };
         select = select.filter(audit_log::Column::UserId.eq(u.id));
     }
@@ -121,7 +122,8 @@ pub async fn query(svc: &Services, actor: &Actor, q: &AuditQuery) -> AppResult<P
     let (from, to) = (day(&q.from, "from")?, day(&q.to, "to")?);
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
-            return Err(AppError::validation("to", "must not be before 'from'"));
+            // A well-formed but empty range: nothing is in it.
+            return Ok(Page { items: Vec::new(), total: 0, page, limit, pages: 0 });
         }
     }
     if let Some(f) = from.and_then(|d| d.and_hms_opt(0, 0, 0)) {

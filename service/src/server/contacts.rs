@@ -17,7 +17,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const MAX_LIMIT: u64 = 200;
+/// [`dto::check_paging`] as a service error (422 naming `page` or `limit`): every door that lists
+/// (REST, server functions, bots) goes through it, so none can pass an overflowing offset on.
+pub(crate) fn paging(page: Option<u64>, limit: Option<u64>, default_limit: u64) -> AppResult<(u64, u64)> {
+    dto::check_paging(page, limit, default_limit, dto::MAX_PAGE_SIZE)
+        .map_err(|(field, message)| AppError::validation(field, message))
+}
 
 /// A validated, normalised contact ready to be stored.
 pub(crate) struct Clean {
@@ -54,7 +59,7 @@ fn names(list: &[dto::NameRef], field: &str) -> AppResult<Vec<String>> {
         if name.is_empty() {
             return Err(AppError::validation(format!("{field}[{i}]"), "must not be empty"));
         }
-        check_len(&format!("{field}[{i}]"), &name, 50)?;
+        check_len(&format!("{field}[{i}]"), n.name(), 50)?;
         if !out.iter().any(|o| o.to_lowercase() == name.to_lowercase()) {
             out.push(name);
         }
@@ -77,8 +82,9 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
         ("address", &mut input.address, 1000),
         ("notes", &mut input.notes, 20_000),
     ] {
-        *value = value.trim().to_string();
+        // The length counts the text as sent (as the API document's maxLength does), then it is trimmed.
         check_len(field, value, max)?;
+        *value = value.trim().to_string();
     }
     if input.full_name.is_empty() {
         input.full_name = [&input.prefix, &input.first_name, &input.middle_name, &input.last_name]
@@ -96,11 +102,11 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
     }
     let mut phones = Vec::new();
     for (i, p) in input.phones.iter().enumerate() {
+        check_len(&format!("phones[{i}].number"), &p.number, 64)?;
         let number = p.number.trim().to_string();
         if number.is_empty() {
             continue;
         }
-        check_len(&format!("phones[{i}].number"), &number, 64)?;
         let digits = number.chars().filter(|c| c.is_ascii_digit()).count();
         if digits < 3 || number.chars().any(|c| c.is_alphabetic() && !"extEXTдобДОБ".contains(c)) {
             return Err(AppError::validation(format!("phones[{i}].number"), "is not a phone number"));
@@ -443,9 +449,21 @@ pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult
 }
 
 async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Contact>> {
-    let limit = q.limit.unwrap_or(25).clamp(1, MAX_LIMIT);
-    let page = Ord::max(q.page.unwrap_or(1), 1);
+    let (page, limit) = paging(q.page, q.limit, 25)?;
     let trash = q.trash.unwrap_or(false);
+    if let Some(sort) = q.sort.as_deref() {
+        if !dto::CONTACT_SORTS.contains(&sort) {
+            return Err(AppError::validation(
+                "sort",
+                format!("unknown sort '{sort}'; use one of {}", dto::CONTACT_SORTS.join(", ")),
+            ));
+        }
+    }
+    if let Some(order) = q.order.as_deref() {
+        if !dto::SORT_ORDERS.contains(&order) {
+            return Err(AppError::validation("order", "must be asc or desc"));
+        }
+    }
     let mut select = contact::Entity::find().filter(if trash {
         contact::Column::DeletedAt.is_not_null()
     } else {
@@ -475,7 +493,12 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
         select = select.filter(contact::Column::Id.is_in(ids.clone()));
         ranked = Some(ids);
     }
-    let sort = q.sort.as_deref().unwrap_or(if ranked.is_some() { "relevance" } else { "updated_at" });
+    let sort = match q.sort.as_deref() {
+        // Without a search there is no rank: relevance means the default order.
+        Some("relevance") | None if ranked.is_none() => "updated_at",
+        Some(s) => s,
+        None => "relevance",
+    };
     // Newest changes first unless an order is asked for. The id breaks ties in the same direction
     // as the sort, so the sort index (which ends in the id) serves the whole ORDER BY: with the
     // id the other way SQLite sorted every run of rows walked, and a deep page cost 6x as much.
@@ -490,13 +513,7 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
         "created_at" => select.order_by(contact::Column::CreatedAt, order.clone()),
         "sequence_number" | "id" => select.order_by(contact::Column::Id, order.clone()),
         "updated_at" => select.order_by(contact::Column::UpdatedAt, order.clone()),
-        "relevance" if ranked.is_some() => select,
-        other => {
-            return Err(AppError::validation(
-                "sort",
-                format!("unknown sort '{other}'; use name, company, created_at, updated_at or sequence_number"),
-            ))
-        }
+        _ => select, // relevance (with a search): the rank order below
     };
     select = select.order_by(contact::Column::Id, if desc { Order::Desc } else { Order::Asc });
 

@@ -73,12 +73,13 @@ pub fn members_query(name: &str) -> SelectStatement {
 }
 
 fn validate(input: &GroupInput) -> AppResult<(String, String)> {
+    // Lengths count the text as sent (as the API document's maxLength does), then it is trimmed.
     let name = input.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 50 {
+    if name.is_empty() || input.name.chars().count() > 50 {
         return Err(AppError::validation("name", "must be 1 to 50 characters"));
     }
     let description = input.description.trim().to_string();
-    if description.chars().count() > 1000 {
+    if input.description.chars().count() > 1000 {
         return Err(AppError::validation("description", "must be at most 1000 characters"));
     }
     Ok((name, description))

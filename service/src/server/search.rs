@@ -14,7 +14,7 @@
 use crate::db::placeholder as ph;
 use crate::dto::SearchHit;
 use crate::text::{digits, has_cyrillic, transliterate};
-use crate::{Actor, AppResult, Services};
+use crate::{Actor, AppError, AppResult, Services};
 use migration::search_words;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -23,7 +23,9 @@ use std::time::Duration;
 /// Query words, lower-cased; phone-like words reduced to digits, Cyrillic also transliterated.
 fn terms(q: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for word in q.split_whitespace().take(8) {
+    // Control characters split words too: a NUL inside a term broke SQLite's full-text query
+    // ("unterminated string", a 500) and PostgreSQL refuses NUL in text.
+    for word in q.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).take(8) {
         let w = word.to_lowercase();
         let d = digits(&w);
         let phone_like = d.len() >= 3 && w.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c));
@@ -437,7 +439,12 @@ fn hit(r: &QueryResult) -> AppResult<SearchHit> {
 
 /// Short hits for the search box, read in the queries that find them (see the module comment).
 pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppResult<Vec<SearchHit>> {
-    let limit = limit.clamp(1, 50);
+    if !(1..=crate::dto::MAX_SEARCH_LIMIT).contains(&limit) {
+        return Err(AppError::validation(
+            "limit",
+            format!("must be an integer from 1 to {}", crate::dto::MAX_SEARCH_LIMIT),
+        ));
+    }
     let terms = terms(q);
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -471,6 +478,7 @@ mod tests {
         assert_eq!(terms("+7 (916) 123-45"), vec!["7".to_string(), "916".into(), "12345".into()]);
         assert_eq!(terms("  Anna,  ACME "), vec!["anna".to_string(), "acme".into()]);
         assert_eq!(terms("Петрова"), vec!["petrova".to_string()]);
+        assert_eq!(terms("an\u{0}na\u{1b}x"), vec!["an".to_string(), "na".into(), "x".into()]);
         assert_eq!(terms("(916) 123-45-67"), vec!["916".to_string(), "1234567".to_string()]);
     }
 

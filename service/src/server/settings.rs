@@ -133,6 +133,20 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
     Ok(())
 }
 
+/// Every region code `default_phone_region` accepts (upper case, as stored), sorted.
+pub fn region_codes() -> Vec<String> {
+    let mut out = Vec::new();
+    for a in b'A'..=b'Z' {
+        for b in b'A'..=b'Z' {
+            let code = String::from_utf8(vec![a, b]).unwrap_or_default();
+            if code.parse::<phonenumber::country::Id>().is_ok() {
+                out.push(code);
+            }
+        }
+    }
+    out
+}
+
 /// The region national phone numbers are read in (setting, else `US`).
 pub async fn default_region(svc: &Services) -> AppResult<String> {
     Ok(get(svc, DEFAULT_REGION).await?.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "US".into()))

@@ -69,7 +69,8 @@ pub fn members_query(name: &str) -> SelectStatement {
 
 fn validate(input: &TagInput) -> AppResult<(String, String)> {
     let name = input.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 50 {
+    // The length counts the name as sent (as the API document's maxLength does).
+    if name.is_empty() || input.name.chars().count() > 50 {
         return Err(AppError::validation("name", "must be 1 to 50 characters"));
     }
     let color = input.color.trim().to_lowercase();
