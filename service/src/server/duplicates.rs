@@ -14,9 +14,7 @@ use crate::dto::{
 use crate::{audit, contacts, settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_key, duplicate_pair};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement, Value};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -413,7 +411,7 @@ pub async fn set_status(svc: &Services, actor: &Actor, id: i64, status: &str) ->
             "merged is set by merging the contacts; use pending, reviewed or ignored",
         ));
     }
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let before =
         duplicate_pair::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("duplicate pair"))?;
     if before.status == "merged" {
