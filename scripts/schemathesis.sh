@@ -18,7 +18,7 @@
 #   (Resets are covered by the Rust tests in server/tests/ops.rs and api_contract.rs.)
 # - `POST /api/v1/auth/logout` gets random refresh tokens, never the run's; an access token is
 #   not a refresh token, so the run's token family is not revoked.
-# - Self-deactivation and self-demotion are refused by the server (422), so `PATCH
+# - Self-deactivation and self-demotion are refused by the server (403), so `PATCH
 #   /api/v1/auth/users/{id}` on the admin's own id cannot lock the run out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
