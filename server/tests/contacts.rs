@@ -662,7 +662,7 @@ async fn search_index_merges_its_pieces_and_still_finds_everything() {
 /// goes unfound after an upgrade, trashed contacts included, and later writes keep it.
 #[tokio::test]
 async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
-    use migration::{MigrationName, MigratorTrait};
+    use migration::MigratorTrait;
     if common::backend() != "postgres" {
         return; // SQLite's search index is unchanged by that migration
     }
@@ -673,7 +673,8 @@ async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
     // Back to before `search_table`: it, the trigram counts and the two migrations after them
     // (the users' token version, maintenance runs). Without the token version no access token can
     // be checked, so the contacts of the old database are written through the service directly.
-    let after = ["m20261130_000013_search_trigram_counts", "m20261206_000014_token_version", "m20261206_000015_maintenance"];
+    let after =
+        ["m20261130_000013_search_trigram_counts", "m20261206_000014_token_version", "m20261206_000015_maintenance"];
     let later = <migration::Migrator as MigratorTrait>::migrations()
         .iter()
         .rev()

@@ -122,6 +122,24 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
 
+/// A raw statement written with `?` placeholders, rewritten as `$1, $2…` for PostgreSQL.
+pub fn statement(backend: DatabaseBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    if backend != DatabaseBackend::Postgres {
+        return sea_orm::Statement::from_sql_and_values(backend, sql, values);
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    sea_orm::Statement::from_sql_and_values(backend, out, values)
+}
+
 /// The `i`-th (1-based) bind placeholder of a raw statement: `$i` on PostgreSQL, `?` on SQLite.
 pub fn placeholder(backend: DatabaseBackend, i: usize) -> String {
     if backend == DatabaseBackend::Postgres {

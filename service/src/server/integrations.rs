@@ -5,6 +5,7 @@
 //! background processor works each row through its steps (download → scan → contact → reply),
 //! saving each step, so a retry after an API failure never repeats a finished step.
 
+use crate::db::statement as stmt;
 use crate::dto::{self, ContactInput, ContactSummary, CONTACT_KINDS};
 use crate::integration_dto::{IntegrationSetting, IntegrationStatus, LinkCode, LinkedAccount, MyIntegrations};
 use crate::{audit, contacts, duplicates, settings, Actor, AppError, AppResult, Services};
@@ -12,9 +13,7 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use entity::{card_scan, user};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Value};
 use sha2::{Digest, Sha256};
 
 pub const TELEGRAM: &str = "telegram";
@@ -263,24 +262,6 @@ fn env_value(name: &str) -> Option<String> {
 struct SettingRow {
     name: String,
     value: String,
-}
-
-/// Rewrites `?` placeholders as `$1, $2…` for PostgreSQL.
-fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    if backend != DatabaseBackend::Postgres {
-        return Statement::from_sql_and_values(backend, sql, values);
-    }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    Statement::from_sql_and_values(backend, out, values)
 }
 
 async fn stored_settings<C: ConnectionTrait>(db: &C) -> AppResult<Vec<SettingRow>> {
@@ -1229,7 +1210,7 @@ mod tests {
 
     #[test]
     fn placeholders_for_postgres() {
-        let s = stmt(DatabaseBackend::Postgres, "a = ? AND b = ?", vec![1.into(), 2.into()]);
+        let s = stmt(sea_orm::DatabaseBackend::Postgres, "a = ? AND b = ?", vec![1.into(), 2.into()]);
         assert_eq!(s.sql, "a = $1 AND b = $2");
     }
 

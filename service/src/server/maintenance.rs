@@ -16,13 +16,13 @@
 
 use crate::admin_dto::{MaintenanceJob, MaintenanceRun};
 use crate::background::Task;
+use crate::db::statement as stmt;
 use crate::{settings, Actor, AppError, AppResult, Services};
 use chrono::{DateTime, Duration as ChronoDuration, Timelike, Utc};
 use entity::{card_scan, duplicate_scan, maintenance_run, refresh_token};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -175,24 +175,6 @@ async fn finish(svc: &Services, id: i64, outcome: &str, removed: u64, detail: &s
         .exec(&svc.db)
         .await?;
     Ok(())
-}
-
-/// Rewrites `?` placeholders as `$1, $2…` for PostgreSQL.
-fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    if backend != DatabaseBackend::Postgres {
-        return Statement::from_sql_and_values(backend, sql, values);
-    }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    Statement::from_sql_and_values(backend, out, values)
 }
 
 async fn execute(svc: &Services, sql: &str, values: Vec<Value>) -> AppResult<u64> {
