@@ -130,7 +130,14 @@ async fn duplicate_thresholds_are_kept_to_sane_ranges() {
     body["weights"] = json!({"name_exact": 51.0});
     let r = app.put("/api/v1/duplicates/settings", &t, body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(detail(&r).starts_with("weights.name_exact"), "{}", r.body);
+    assert!(detail(&r).contains("weights.name_exact"), "{}", r.body);
+    // Schemathesis: a weight just beyond the bound was rounded to 32 bits (50.00000000000001 → 50)
+    // before the check, and accepted.
+    let mut body = current.clone();
+    body["weights"] = json!({"prior": 50.00000000000001});
+    let r = app.put("/api/v1/duplicates/settings", &t, body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(detail(&r).contains("weights.prior"), "{}", r.body);
     // The ends of the ranges are accepted.
     let mut body = current.clone();
     body["threshold"] = json!(0.3);
@@ -312,4 +319,38 @@ async fn an_upload_without_a_multipart_body_is_a_json_400() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(detail(&r).contains("multipart"), "{}", r.body);
     assert!(r.headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+}
+
+/// Schemathesis: an upload with a part besides `file` was accepted and the part ignored; the
+/// document allows exactly one part, `file` (400, as for a missing `file` part).
+#[tokio::test]
+async fn an_upload_with_an_undeclared_part_is_400() {
+    let app = app().await;
+    let t = app.admin().await;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n";
+    for (extra_first, parts) in [
+        (false, vec![("file", png), ("x-extra", b"42".as_slice())]),
+        (true, vec![("x-extra", b"42".as_slice()), ("file", png)]),
+        (false, vec![("file", png), ("file", png)]),
+    ] {
+        let boundary = "cardcrmboundary";
+        let mut body = Vec::new();
+        for (name, bytes) in &parts {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"c.png\"\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = axum::http::Request::post("/api/v1/scans")
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(axum::http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let r = app.raw(req).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "extra first: {extra_first}: {}", r.body);
+        assert!(detail(&r).contains("`file`"), "{}", r.body);
+    }
 }

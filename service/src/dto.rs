@@ -558,8 +558,28 @@ pub struct DuplicateSettings {
     /// The editor warns "looks like …" from this score on (0..1).
     #[cfg_attr(feature = "server", schema(minimum = 0.0, maximum = 1.0))]
     pub candidate_threshold: f32,
-    /// Field weights by name (`name_exact`, `email_match`, `phone_match`, …).
+    /// Field weights by name (`name_exact`, `email_match`, `phone_match`, …), each within ±[`MAX_WEIGHT`]
+    /// (checked on the number as sent, before it is stored as a 32-bit float).
+    #[serde(deserialize_with = "bounded_weights")]
     pub weights: std::collections::BTreeMap<String, f32>,
+}
+
+/// Reads the weights as sent (64-bit) and refuses one beyond ±[`MAX_WEIGHT`] before rounding it to
+/// 32 bits, where 50.00000000000001 would become 50 and slip through.
+fn bounded_weights<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, f32>, D::Error> {
+    let raw = std::collections::BTreeMap::<String, f64>::deserialize(d)?;
+    let max = MAX_WEIGHT as f64;
+    raw.into_iter()
+        .map(|(name, w)| {
+            if w.is_finite() && w.abs() <= max {
+                Ok((name, w as f32))
+            } else {
+                Err(serde::de::Error::custom(format!("weights.{name} must be a number between -{max} and {max}")))
+            }
+        })
+        .collect()
 }
 
 /// One text line a scan read: its text, the recogniser's confidence (0..1) and its rotated box,

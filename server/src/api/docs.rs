@@ -270,7 +270,7 @@ fn patch_schemas(schemas: &mut Value) {
     let weights: serde_json::Map<String, Value> = service::duplicates::settings_view(&Default::default())
         .weights
         .into_keys()
-        .map(|k| (k, json!({"type": "number", "format": "float", "minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})))
+        .map(|k| (k, json!({"type": "number", "minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})))
         .collect();
     set(
         schemas,

@@ -47,15 +47,19 @@ pub async fn create(
             Ok(None) => break,
             Err(e) => return multipart_error(e),
         };
+        // Exactly one part, named `file`, as the document says: anything else is refused, not ignored.
         if field.name() != Some("file") {
-            continue;
+            let part = field.name().unwrap_or("").chars().take(64).collect::<String>();
+            return detail(StatusCode::BAD_REQUEST, format!("unexpected part '{part}': send one part named `file`"));
+        }
+        if upload.is_some() {
+            return detail(StatusCode::BAD_REQUEST, "send one part named `file`, not several");
         }
         let name = field.file_name().map(str::to_string);
         match field.bytes().await {
             Ok(b) => upload = Some((b.to_vec(), name)),
             Err(e) => return multipart_error(e),
         }
-        break;
     }
     let Some((bytes, name)) = upload else {
         return detail(StatusCode::BAD_REQUEST, "expected a multipart/form-data body with a `file` part");
