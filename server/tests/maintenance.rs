@@ -7,30 +7,18 @@ mod common;
 use chrono::{Duration as ChronoDuration, Utc};
 use common::{app, backend, TestApp};
 use entity::{card_scan, refresh_token};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    Statement, Value,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, Value};
 use serde_json::json;
 use service::integrations as integ;
 use service::maintenance::{self, MaintenanceOptions};
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Runs SQL with `?` placeholders on either backend.
+/// Runs SQL with `?` placeholders on either backend (the service's own rewriter, `db::statement`).
 async fn sql(app: &TestApp, text: &str, values: Vec<Value>) -> u64 {
     let backend = app.svc.db.get_database_backend();
-    let mut out = String::new();
-    let mut n = 0;
-    for c in text.chars() {
-        if c == '?' && backend == DatabaseBackend::Postgres {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    app.svc.db.execute_raw(Statement::from_sql_and_values(backend, out, values)).await.expect(text).rows_affected()
+    let stmt = service::db::statement(backend, text, values);
+    app.svc.db.execute_raw(stmt).await.expect(text).rows_affected()
 }
 
 fn opts(instance: &str) -> MaintenanceOptions {

@@ -830,21 +830,12 @@ async fn long_polling_uses_the_same_intake() {
     env.stop().await;
 }
 
-/// Runs SQL with `?` placeholders on either backend.
+/// Runs SQL with `?` placeholders on either backend (the service's own rewriter, `db::statement`).
 async fn sql(app: &TestApp, text: &str, values: Vec<sea_orm::Value>) -> u64 {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    use sea_orm::ConnectionTrait;
     let backend = app.svc.db.get_database_backend();
-    let mut out = String::new();
-    let mut n = 0;
-    for c in text.chars() {
-        if c == '?' && backend == DatabaseBackend::Postgres {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    app.svc.db.execute_raw(Statement::from_sql_and_values(backend, out, values)).await.expect(text).rows_affected()
+    let stmt = service::db::statement(backend, text, values);
+    app.svc.db.execute_raw(stmt).await.expect(text).rows_affected()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
