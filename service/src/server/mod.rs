@@ -24,6 +24,7 @@ pub mod search_index;
 pub mod settings;
 pub mod tags;
 pub mod text;
+pub mod transfer;
 
 pub use error::{AppError, AppResult};
 
