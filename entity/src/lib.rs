@@ -13,6 +13,8 @@ pub mod contact_phone;
 pub mod contact_tag;
 pub mod duplicate_pair;
 pub mod duplicate_scan;
+pub mod import;
+pub mod import_row;
 pub mod maintenance_run;
 pub mod ocr_correction;
 pub mod refresh_token;

@@ -236,8 +236,8 @@ struct JsonOut<'a> {
     company: &'a str,
     department: &'a str,
     position: &'a str,
-    phones: Vec<&'a str>,
-    emails: Vec<&'a str>,
+    phones: Vec<KindNumber<'a>>,
+    emails: Vec<KindAddress<'a>>,
     website: String,
     address: String,
     notes: &'a str,
@@ -246,8 +246,21 @@ struct JsonOut<'a> {
     rev: &'a str,
 }
 
-/// Writes the JSON-lines shape `cardcrm import` and `cardcrm dedup pairs` read (phones and
-/// e-mails as plain strings, first web site and flattened first address), one line per record.
+#[derive(Serialize)]
+struct KindNumber<'a> {
+    kind: &'static str,
+    number: &'a str,
+}
+
+#[derive(Serialize)]
+struct KindAddress<'a> {
+    kind: &'static str,
+    address: &'a str,
+}
+
+/// Writes the JSON-lines shape `cardcrm import` reads, one line per record: phones and e-mails as
+/// `{"kind", "number"}` / `{"kind", "address"}` objects so their kinds survive a round trip (the
+/// reader takes plain strings too), the first web site and the flattened first address.
 pub struct JsonlWriter<W: Write> {
     w: W,
 }
@@ -268,8 +281,8 @@ impl<W: Write> JsonlWriter<W> {
             company: &r.company,
             department: &r.department,
             position: &r.position,
-            phones: r.phones.iter().map(|p| p.number.as_str()).collect(),
-            emails: r.emails.iter().map(|e| e.address.as_str()).collect(),
+            phones: r.phones.iter().map(|p| KindNumber { kind: p.kind.as_str(), number: &p.number }).collect(),
+            emails: r.emails.iter().map(|e| KindAddress { kind: e.kind.as_str(), address: &e.address }).collect(),
             website: r.website(),
             address: r.address(),
             notes: &r.notes,

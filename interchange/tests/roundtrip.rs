@@ -292,9 +292,10 @@ fn jsonl_round_trip() {
         w.write(&r).unwrap();
     }
     let out = w.finish().unwrap();
-    // The first line is what `cardcrm import` reads: phones and e-mails as strings.
+    // Phones and e-mails as objects, so their kinds come back.
     let first: serde_json::Value = serde_json::from_slice(out.split(|&b| b == b'\n').next().unwrap()).unwrap();
-    assert_eq!(first["phones"][0], "+49 170 1234567");
+    assert_eq!(first["phones"][0]["number"], "+49 170 1234567");
+    assert!(first["phones"][0]["kind"].is_string());
     assert_eq!(first["address"], "Hauptstr. 5; Hof, Etage 3, 10115 Berlin");
     let p = read_all(&out);
     assert_eq!(p.format, Format::Jsonl);

@@ -17,6 +17,7 @@ mod m20261129_000012_search_table;
 mod m20261130_000013_search_trigram_counts;
 mod m20261206_000014_token_version;
 mod m20261206_000015_maintenance;
+mod m20261206_000016_imports;
 pub mod search_words;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_search_trigram_counts::Migration),
             Box::new(m20261206_000014_token_version::Migration),
             Box::new(m20261206_000015_maintenance::Migration),
+            Box::new(m20261206_000016_imports::Migration),
         ]
     }
 }

@@ -29,13 +29,29 @@ enum Command {
         #[arg(long)]
         email: String,
     },
-    /// Import contacts from a JSON-lines file (one contact per line; e-mails and phones as strings).
+    /// Import contacts from a vCard, CSV, XLSX or JSON-lines file (the format is detected from the
+    /// content) through the same import job as the web page and the REST API; prints its summary.
     Import {
         #[arg(long)]
         input: std::path::PathBuf,
         /// The account the contacts are recorded as created by.
         #[arg(long = "as")]
         as_user: String,
+        /// csv | vcf | xlsx | jsonl: read as this format whatever the content looks like.
+        #[arg(long)]
+        format: Option<String>,
+        /// Only say what each row would do; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// skip | merge | create: what a row that matches a stored contact does.
+        #[arg(long, default_value = "skip")]
+        on_duplicate: String,
+        /// A tag put on every contact the import creates or updates.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Import nothing if any row is invalid.
+        #[arg(long)]
+        all_or_nothing: bool,
     },
     /// Read business-card images offline and print the fields found (no database needed).
     /// Models come from CARDCRM_MODELS_DIR (default ./models; install with scripts/fetch-models.sh).
@@ -224,31 +240,58 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("administrator '{}' is ready; sign in at http://{}/login", user.username, cfg.site_addr);
             Ok(())
         }
-        Command::Import { input, as_user } => {
+        Command::Import { input, as_user, format, dry_run, on_duplicate, tag, all_or_nothing } => {
             let svc = services(&cfg).await?;
             let actor = auth::actor_by_username(&svc, &as_user).await.map_err(|e| e.to_string())?;
-            let file = std::fs::File::open(&input).map_err(|e| format!("cannot open {}: {e}", input.display()))?;
+            let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+            let name = input.file_name().map(|n| n.to_string_lossy().to_string());
+            let opts = service::import_dto::ImportOptions { dry_run, on_duplicate, tag, format, all_or_nothing };
             let started = std::time::Instant::now();
-            let stats = service::import::import_jsonl(&svc, &actor, std::io::BufReader::new(file), |n| {
-                eprintln!("{n} lines read");
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            for (line, why) in stats.rejected.iter().take(20) {
-                eprintln!("line {line}: {why}");
+            let id = service::imports::create_job(&svc, &actor, bytes, name.as_deref(), opts, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            let job = {
+                let (svc, actor) = (svc.clone(), actor.clone());
+                tokio::spawn(async move { service::imports::run(&svc, &actor, id).await })
+            };
+            let mut last = -1;
+            while !job.is_finished() {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                if let Ok(m) = service::imports::by_id(&svc, id).await {
+                    if m.done != last && m.total > 0 {
+                        eprintln!("{} of {} rows", m.done, m.total);
+                        last = m.done;
+                    }
+                }
             }
+            job.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+            let m = service::imports::by_id(&svc, id).await.map_err(|e| e.to_string())?;
+            let admin = service::Actor { is_admin: true, ..actor.clone() };
+            let shown = service::imports::get(&svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())?;
+            for r in &shown.rows {
+                eprintln!("line {}: {}", r.line, r.detail);
+            }
+            let verb = if m.dry_run { "would create" } else { "created" };
             println!(
-                "imported {} contacts, rejected {} lines, in {:.1} s",
-                stats.created,
-                stats.rejected.len(),
-                started.elapsed().as_secs_f64()
+                "import {id} ({}{}): {} rows; {verb} {}, updated {}, skipped {}, invalid {}, in {:.1} s{}",
+                m.format,
+                if m.encoding.is_empty() { String::new() } else { format!(", {}", m.encoding) },
+                m.total,
+                m.created,
+                m.updated,
+                m.skipped,
+                m.invalid,
+                started.elapsed().as_secs_f64(),
+                m.error.as_deref().map(|e| format!("\n{e}")).unwrap_or_default()
             );
-            // One contact per transaction leaves the search index in many small pieces; merge
-            // them now rather than in a running server's background pass.
-            let started = std::time::Instant::now();
-            let steps = service::search_index::merge(&svc.db).await.map_err(|e| e.to_string())?;
-            if steps > 0 {
-                println!("search index merged in {:.1} s", started.elapsed().as_secs_f64());
+            if m.status == "failed" {
+                return Err(format!("import {id} failed"));
+            }
+            if !m.dry_run && m.created > 0 {
+                let steps = service::search_index::merge(&svc.db).await.map_err(|e| e.to_string())?;
+                if steps > 0 {
+                    eprintln!("search index merged");
+                }
             }
             Ok(())
         }

@@ -4,6 +4,7 @@
 
 pub mod admin_dto;
 pub mod dto;
+pub mod import_dto;
 pub mod integration_dto;
 
 #[cfg(feature = "server")]

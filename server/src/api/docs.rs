@@ -37,6 +37,8 @@ impl Modify for BearerAuth {
         super::labels::list_groups, super::labels::create_group, super::labels::update_group, super::labels::delete_group,
         super::scans::create, super::scans::get, super::scans::image, super::scans::rerun, super::scans::events,
         super::scans::draft, super::scans::save, super::scans::contact_cards,
+        super::imports::create, super::imports::list, super::imports::get, super::imports::apply,
+        super::imports::undo, super::imports::events, super::imports::export,
     ),
     modifiers(&BearerAuth),
 )]
@@ -90,6 +92,14 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "contact_id" => int_schema(i64::MIN, i64::MAX),
         "from" | "to" => json!({"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}),
         "engine" => enum_schema(service::scans::engines()),
+        "action" if path.starts_with("/api/v1/imports") => enum_schema(&service::import_dto::ROW_ACTIONS),
+        "on_duplicate" => enum_schema(&service::import_dto::ON_DUPLICATE),
+        "format" if path.starts_with("/api/v1/imports") => enum_schema(&service::import_dto::IMPORT_FORMATS),
+        "format" => enum_schema(&service::import_dto::EXPORT_FORMATS),
+        "version" => enum_schema(&["4.0", "3.0"]),
+        "dry_run" | "all_or_nothing" => json!({"type": "boolean"}),
+        "tag" if path.starts_with("/api/v1/imports") => json!({"type": "string", "maxLength": 50}),
+        "ids" => json!({"type": "string", "pattern": "^\\s*([1-9][0-9]{0,17}\\s*(,\\s*[1-9][0-9]{0,17}\\s*)*)?$"}),
         "q" | "tag" | "group" | "company" | "user" | "action" | "entity" => json!({"type": "string"}),
         _ => return None,
     })
@@ -289,6 +299,14 @@ fn patch_schemas(schemas: &mut Value) {
         "maxItems": service::scans::engines().len(), "items": {"type": "string", "enum": service::scans::engines()}}),
     );
     set(schemas, "AdminSettings", "available_engines", json!({"readOnly": true}));
+    if let Some(s) = schemas.get_mut("ImportUpload") {
+        s["required"] = json!(["file"]);
+        s["additionalProperties"] = json!(false);
+    }
+    set(schemas, "ImportApply", "on_duplicate", json!({"type": "string", "enum": service::import_dto::ON_DUPLICATE}));
+    set(schemas, "ImportApply", "tag", json!({"type": "string", "maxLength": 50}));
+    set(schemas, "RowOverride", "action", json!({"type": "string", "enum": service::import_dto::ON_DUPLICATE}));
+    set(schemas, "RowOverride", "line", json!({"minimum": 1}));
     // One part named `file`; other parts are not part of the contract.
     if let Some(s) = schemas.get_mut("ScanUpload") {
         s["required"] = json!(["file"]);

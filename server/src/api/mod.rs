@@ -5,6 +5,7 @@ pub mod auth;
 pub mod contacts;
 pub mod docs;
 pub mod duplicates;
+pub mod imports;
 pub mod labels;
 pub mod scans;
 
@@ -149,6 +150,17 @@ pub fn router() -> Router<AppState> {
         .route("/scans/{id}/draft", get(scans::draft))
         .route("/scans/{id}/save", post(scans::save))
         .route("/contacts/{id}/cards", get(scans::contact_cards))
+        .route(
+            "/imports",
+            get(imports::list).post(imports::create).layer(axum::extract::DefaultBodyLimit::max(
+                service::imports::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/imports/{id}", get(imports::get))
+        .route("/imports/{id}/apply", post(imports::apply))
+        .route("/imports/{id}/undo", post(imports::undo))
+        .route("/imports/{id}/events", get(imports::events))
+        .route("/export", get(imports::export))
         .route("/admin/status", get(admin::status))
         .route("/admin/settings", get(admin::get_settings).put(admin::put_settings))
         .route("/admin/audit", get(admin::audit_log))

@@ -30,9 +30,21 @@ pub(crate) struct Clean {
     pub(crate) phones: Vec<dto::Phone>,
     /// (kind, address, key)
     pub(crate) emails: Vec<(String, String, String)>,
-    tags: Vec<String>,
-    groups: Vec<String>,
-    source: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) source: String,
+}
+
+impl Clean {
+    pub(crate) fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    pub(crate) fn groups(&self) -> &[String] {
+        &self.groups
+    }
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
 }
 
 fn check_len(field: &str, value: &str, max: usize) -> AppResult<()> {
@@ -168,7 +180,23 @@ pub(crate) fn snapshot(c: &Contact) -> serde_json::Value {
     })
 }
 
-fn empty_snapshot() -> serde_json::Value {
+/// [`snapshot`] of a contact about to be written (the same shape, from its cleaned fields).
+pub(crate) fn snapshot_of_clean(c: &Clean) -> serde_json::Value {
+    let i = &c.input;
+    let mut tags: Vec<&str> = c.tags.iter().map(String::as_str).collect();
+    tags.sort_unstable();
+    let mut groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
+    groups.sort_unstable();
+    json!({
+        "prefix": i.prefix, "first_name": i.first_name, "middle_name": i.middle_name, "last_name": i.last_name,
+        "full_name": i.full_name, "company": i.company, "position": i.position, "department": i.department,
+        "phones": c.phones.iter().map(|p| format!("{}: {}", p.kind, p.number)).collect::<Vec<_>>(),
+        "emails": c.emails.iter().map(|e| format!("{}: {}", e.0, e.1)).collect::<Vec<_>>(),
+        "website": i.website, "address": i.address, "notes": i.notes, "tags": tags, "groups": groups,
+    })
+}
+
+pub(crate) fn empty_snapshot() -> serde_json::Value {
     json!({
         "prefix": "", "first_name": "", "middle_name": "", "last_name": "", "full_name": "", "company": "",
         "position": "", "department": "", "phones": [], "emails": [], "website": "", "address": "", "notes": "",
@@ -341,28 +369,48 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     let c = clean(input, &region)?;
     let match_settings = duplicates::match_settings(svc).await?;
     let txn = crate::db::begin_write(&svc.db).await?;
-    let before = load_one(&txn, id).await?;
-    crate::merges::ensure_not_merged(&txn, id).await?;
+    let (_, after) = update_in(&txn, actor, id, &c, version, &match_settings, None).await?;
+    txn.commit().await?;
+    svc.contacts_changed();
+    Ok(after)
+}
+
+/// Replaces a contact's fields inside the caller's transaction if its stored version is still
+/// `version` (else 409): fields, children, the audit entry (with `import` set when an import or its
+/// undo made the change) and the duplicate keys. Returns the contact before and after.
+pub(crate) async fn update_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    id: i64,
+    c: &Clean,
+    version: i32,
+    match_settings: &dedup::Settings,
+    import: Option<serde_json::Value>,
+) -> AppResult<(Contact, Contact)> {
+    let before = load_one(txn, id).await?;
+    crate::merges::ensure_not_merged(txn, id).await?;
     if before.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
     }
-    let res = write_fields(&txn, id, &c, version, Utc::now()).await?;
+    let res = write_fields(txn, id, c, version, Utc::now()).await?;
     if res == 0 {
         return Err(AppError::Conflict(format!(
             "the contact was changed by someone else (version {} now, you sent {version}); reload and try again",
             before.version
         )));
     }
-    write_children(&txn, id, &c).await?;
-    let after = load_one(&txn, id).await?;
+    write_children(txn, id, c).await?;
+    let after = load_one(txn, id).await?;
     let changes = audit::diff(&snapshot(&before), &snapshot(&after));
     if !changes.is_empty() {
-        audit::record(&txn, Some(actor.user_id), Some(id), "contact", "update", json!({ "changes": changes })).await?;
+        let mut detail = json!({ "changes": changes });
+        if let Some(i) = import {
+            detail["import"] = i;
+        }
+        audit::record(txn, Some(actor.user_id), Some(id), "contact", "update", detail).await?;
     }
-    duplicates::sync_keys(&txn, &after, &match_settings).await?;
-    txn.commit().await?;
-    svc.contacts_changed();
-    Ok(after)
+    duplicates::sync_keys(txn, &after, match_settings).await?;
+    Ok((before, after))
 }
 
 /// Trash or restore; the duplicate keys go with it (a contact in the trash has none).

@@ -58,7 +58,7 @@ pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
 
 /// [`match_settings`] and the CRM's default phone region (as `settings::default_region`), from the
 /// in-memory settings snapshot (`settings::all`: no query while it is fresh).
-async fn settings_and_region(svc: &Services) -> AppResult<(dedup::Settings, String)> {
+pub(crate) async fn settings_and_region(svc: &Services) -> AppResult<(dedup::Settings, String)> {
     let raw = settings::get(svc, SETTINGS_KEY).await?;
     let region = settings::default_region(svc).await?;
     let mut s = match raw.as_ref().map(parse_settings) {
@@ -103,7 +103,7 @@ fn normalize_contact(c: &Contact, s: &dedup::Settings) -> dedup::Normalized {
     dedup::normalize(&dedup_input(c.id, &input, &c.phones, emails), s)
 }
 
-fn normalize_draft(id: i64, c: &contacts::Clean, s: &dedup::Settings) -> dedup::Normalized {
+pub(crate) fn normalize_draft(id: i64, c: &contacts::Clean, s: &dedup::Settings) -> dedup::Normalized {
     let emails = c.emails.iter().map(|e| e.1.clone()).collect();
     dedup::normalize(&dedup_input(id, &c.input, &c.phones, emails), s)
 }
@@ -290,6 +290,19 @@ pub(crate) async fn record_pairs<C: ConnectionTrait>(db: &C, created: &Contact, 
         return Ok(0);
     }
     let draft = normalize_contact(created, s);
+    let mut n = 0;
+    for (other, m) in find(db, &draft, Some(created.id), s).await? {
+        if m.score < s.threshold {
+            continue;
+        }
+        n += insert_pair(db, created.id, other.id, &m).await?;
+    }
+    Ok(n)
+}
+
+/// Records a pending pair of two contacts (in either order) unless the pair is stored already
+/// (whatever its status). Returns 1 if it was new.
+pub(crate) async fn insert_pair<C: ConnectionTrait>(db: &C, x: i64, y: i64, m: &dedup::Match) -> AppResult<u64> {
     let backend = db.get_database_backend();
     let sql = format!(
         "INSERT INTO duplicate_pairs (a_id, b_id, score, match_fields, status, created_at, updated_at) \
@@ -301,18 +314,11 @@ pub(crate) async fn record_pairs<C: ConnectionTrait>(db: &C, created: &Contact, 
         placeholder(backend, 5),
         placeholder(backend, 6),
     );
-    let mut n = 0;
-    for (other, m) in find(db, &draft, Some(created.id), s).await? {
-        if m.score < s.threshold {
-            continue;
-        }
-        let (a, b) = if created.id < other.id { (created.id, other.id) } else { (other.id, created.id) };
-        let fields = serde_json::to_string(&match_fields(&m)).unwrap_or_else(|_| "[]".into());
-        let now = Utc::now();
-        let values: Vec<Value> = vec![a.into(), b.into(), m.score.into(), fields.into(), now.into(), now.into()];
-        n += db.execute_raw(Statement::from_sql_and_values(backend, sql.clone(), values)).await?.rows_affected();
-    }
-    Ok(n)
+    let (a, b) = if x < y { (x, y) } else { (y, x) };
+    let fields = serde_json::to_string(&match_fields(m)).unwrap_or_else(|_| "[]".into());
+    let now = Utc::now();
+    let values: Vec<Value> = vec![a.into(), b.into(), m.score.into(), fields.into(), now.into(), now.into()];
+    Ok(db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected())
 }
 
 fn check_status(status: &str, field: &str) -> AppResult<()> {

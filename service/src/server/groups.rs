@@ -10,12 +10,20 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::json;
 use std::collections::HashMap;
 
+/// The name as given, or the same name in other letter case. Both: SQLite's `lower()` folds only
+/// ASCII letters, so a Cyrillic name is found by its exact spelling there (PostgreSQL folds all).
+fn name_is(name: &str) -> sea_orm::sea_query::Condition {
+    sea_orm::sea_query::Condition::any()
+        .add(Expr::col((contact_group::Entity, contact_group::Column::Name)).eq(name))
+        .add(Expr::expr(lower_name()).eq(name.to_lowercase()))
+}
+
 fn lower_name() -> sea_orm::sea_query::SimpleExpr {
     Func::lower(Expr::col((contact_group::Entity, contact_group::Column::Name))).into()
 }
 
 async fn find_by_name<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<Option<contact_group::Model>> {
-    Ok(contact_group::Entity::find().filter(Expr::expr(lower_name()).eq(name.to_lowercase())).one(db).await?)
+    Ok(contact_group::Entity::find().filter(name_is(name)).one(db).await?)
 }
 
 /// Ids of the named tags, creating the ones that do not exist yet.
@@ -68,7 +76,7 @@ pub fn members_query(name: &str) -> SelectStatement {
             Expr::col((contact_group::Entity, contact_group::Column::Id))
                 .equals((contact_group_member::Entity, contact_group_member::Column::GroupId)),
         )
-        .and_where(Expr::expr(lower_name()).eq(name.to_lowercase()))
+        .cond_where(name_is(name))
         .to_owned()
 }
 

@@ -107,7 +107,7 @@ pub async fn import_jsonl(
 /// index-only walks skip the table: a page at OFFSET 50,000 took 69 ms before, 5 ms after (2.9 s
 /// for 100,000 contacts). A failure (say, a role that does not own the tables) is reported and the
 /// import goes on. Nothing on SQLite.
-async fn postgres_upkeep(svc: &Services, command: &str) {
+pub(crate) async fn postgres_upkeep(svc: &Services, command: &str) {
     if svc.db.get_database_backend() == DatabaseBackend::Postgres {
         if let Err(e) = svc.db.execute_unprepared(command).await {
             tracing::warn!(error = %e, "{command} after imported contacts failed");

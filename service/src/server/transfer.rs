@@ -19,6 +19,11 @@ pub fn record_to_input(r: &ContactRecord) -> ContactInput {
             .collect::<Vec<_>>()
             .join(" ");
     }
+    // A card for an organisation: vCard requires an FN, and writers (cardcrm's too) put the
+    // company there; without name parts it is not a person's name.
+    if r.first_name.is_empty() && r.middle_name.is_empty() && r.last_name.is_empty() && full_name == r.company {
+        full_name.clear();
+    }
     ContactInput {
         prefix: r.prefix.clone(),
         first_name: r.first_name.clone(),
