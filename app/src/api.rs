@@ -366,3 +366,45 @@ pub async fn integration_status() -> Result<service::integration_dto::Integratio
 pub async fn set_integration_setting(name: String, value: String) -> Result<(), ServerFnError> {
     service::integrations::set_setting(&services()?, &actor()?, &name, &value).await.map_err(fail)
 }
+
+/// An import with one page of its rows (`action`: only rows with this outcome).
+#[server(endpoint = "get_import", input = Json)]
+pub async fn get_import(
+    id: i64,
+    page: u64,
+    action: Option<String>,
+) -> Result<service::import_dto::ImportJob, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    service::imports::get(&svc, &actor, id, page, 50, action.as_deref().filter(|a| !a.is_empty())).await.map_err(fail)
+}
+
+/// The signed-in user's imports (an administrator's: everyone's), newest first.
+#[server(endpoint = "list_imports", input = Json)]
+pub async fn list_imports(page: u64) -> Result<Page<service::import_dto::ImportSummary>, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    service::imports::list(&svc, &actor, Some(page), Some(20)).await.map_err(fail)
+}
+
+/// Applies a preview (or previews it again) with the person's choices.
+#[server(endpoint = "apply_import", input = Json)]
+pub async fn apply_import(
+    id: i64,
+    choices: service::import_dto::ImportApply,
+) -> Result<service::import_dto::ImportJob, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    service::imports::apply(&svc, &actor, id, choices).await.map_err(fail)
+}
+
+/// Undoes an import: what it created goes to the trash, what it updated is put back.
+#[server(endpoint = "undo_import", input = Json)]
+pub async fn undo_import(id: i64) -> Result<service::import_dto::ImportUndo, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    service::imports::undo(&svc, &actor, id).await.map_err(fail)
+}
+
+/// The fields a spreadsheet column can be read as: `(id, English label)`.
+#[server(endpoint = "import_field_choices")]
+pub async fn import_field_choices() -> Result<Vec<(String, String)>, ServerFnError> {
+    actor()?;
+    Ok(service::imports::field_choices())
+}

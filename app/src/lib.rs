@@ -72,6 +72,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/:id") view=|| view! { <Protected><pages::contact::ContactPage/></Protected> }/>
                     <Route path=path!("/duplicates") view=|| view! { <Protected><pages::duplicates::DuplicatesPage/></Protected> }/>
                     <Route path=path!("/duplicates/merge") view=|| view! { <Protected><pages::merge::MergePage/></Protected> }/>
+                    <Route path=path!("/imports") view=|| view! { <Protected><pages::imports::ImportsPage/></Protected> }/>
+                    <Route path=path!("/imports/:id") view=|| view! { <Protected><pages::imports::ImportPage/></Protected> }/>
                     <Route path=path!("/labels") view=|| view! { <Protected><pages::labels::LabelsPage/></Protected> }/>
                     <Route path=path!("/admin/users") view=|| view! { <Protected><pages::admin::UsersPage/></Protected> }/>
                     <Route path=path!("/admin/settings") view=|| view! { <Protected><pages::admin::SettingsPage/></Protected> }/>
@@ -139,6 +141,7 @@ fn NavBar(user: User) -> impl IntoView {
                 <A href="/scan">{t!(i18n, nav.scan)}</A>
                 <A href="/duplicates">{t!(i18n, nav.duplicates)}</A>
                 <A href="/labels">{t!(i18n, nav.labels)}</A>
+                <A href="/imports">{t!(i18n, nav.imports)}</A>
                 <A href="/trash">{t!(i18n, nav.trash)}</A>
                 {user.is_admin.then(|| view! { <A href="/admin/users">{t!(i18n, nav.admin)}</A> })}
                 <A href="/profile" attr:class="nav-user" attr:title=user.email.clone()>{user.username.clone()}</A>

@@ -61,6 +61,10 @@ pub struct RowOverride {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportApply {
+    /// Preview again with these choices (say, after changing the column mapping) instead of
+    /// importing.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
     #[serde(default)]
     pub on_duplicate: Option<String>,
     #[serde(default)]

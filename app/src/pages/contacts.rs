@@ -151,7 +151,21 @@ pub fn ContactsPage() -> impl IntoView {
     view! {
         <div class="toolbar">
             <h1>{t!(i18n, nav.contacts)}</h1>
-            <A href="/contacts/new" attr:class="button primary">{t!(i18n, contacts.new_contact)}</A>
+            <div class="toolbar-actions">
+                <details class="export-menu">
+                    <summary class="button">{t!(i18n, imports.export)}</summary>
+                    <div class="menu">
+                        <crate::pages::imports::ExportLinks query=Signal::derive(move || {
+                            ["q", "tag", "group", "company"]
+                                .iter()
+                                .filter_map(|k| param(k).map(|v| format!("&{k}={}", encode(&v))))
+                                .collect::<String>()
+                        })/>
+                    </div>
+                </details>
+                <A href="/imports" attr:class="button">{t!(i18n, nav.imports)}</A>
+                <A href="/contacts/new" attr:class="button primary">{t!(i18n, contacts.new_contact)}</A>
+            </div>
         </div>
         <div class="filters">
             <input

@@ -323,8 +323,14 @@ fn spawn(svc: &Services, actor: Actor, id: i64) {
     });
 }
 
-/// Applies a finished preview: the same file, with the person's final choices. 409 unless the
-/// import is a finished preview whose file is still kept.
+/// The fields a CSV/XLSX column can be read as, `(id, English label)`, for the mapping drop-downs.
+pub fn field_choices() -> Vec<(String, String)> {
+    Field::choices().into_iter().map(|(id, label)| (id, label.to_string())).collect()
+}
+
+/// Applies a finished preview: the same file, with the person's final choices (or, with
+/// `dry_run`, previews it again with them). 409 unless the import is a finished preview whose file
+/// is still kept.
 pub async fn apply(svc: &Services, actor: &Actor, id: i64, input: ImportApply) -> AppResult<ImportJob> {
     let m = own(svc, actor, id).await?;
     if !m.dry_run || m.status != "done" {
@@ -353,15 +359,17 @@ pub async fn apply(svc: &Services, actor: &Actor, id: i64, input: ImportApply) -
                 format!("the file has {} columns; give one field per column", st.headers.len()),
             ));
         }
-        let key = interchange::header_key(&st.headers);
-        remember_mapping(svc, actor.user_id, &key, mapping).await?;
+        if !st.headers.is_empty() {
+            let key = interchange::header_key(&st.headers);
+            remember_mapping(svc, actor.user_id, &key, mapping).await?;
+        }
         st.mapping = Some(mapping.clone());
     }
     st.overrides = input.overrides.clone();
     let txn = crate::db::begin_write(&svc.db).await?;
     // The conditional update is the claim: of two parallel applies, one wins.
     let res = import::Entity::update_many()
-        .col_expr(import::Column::DryRun, Expr::value(false))
+        .col_expr(import::Column::DryRun, Expr::value(input.dry_run.unwrap_or(false)))
         .col_expr(import::Column::Status, Expr::value("queued"))
         .col_expr(import::Column::OnDuplicate, Expr::value(on_duplicate))
         .col_expr(import::Column::Tag, Expr::value(tag))
