@@ -267,7 +267,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             job.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
             let m = service::imports::by_id(&svc, id).await.map_err(|e| e.to_string())?;
             let admin = service::Actor { is_admin: true, ..actor.clone() };
-            let shown = service::imports::get(&svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())?;
+            let shown =
+                service::imports::get(&svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())?;
             for r in &shown.rows {
                 eprintln!("line {}: {}", r.line, r.detail);
             }

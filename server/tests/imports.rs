@@ -145,9 +145,20 @@ async fn every_fixture_format_is_previewed_then_applied_and_a_second_import_chan
     let all = contacts(&app, &t, "").await;
     let names: Vec<String> =
         all["items"].as_array().unwrap().iter().map(|c| c["full_name"].as_str().unwrap_or("").to_string()).collect();
-    assert!(names.iter().any(|n| n.chars().any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap()))), "{names:?}");
-    assert!(names.iter().any(|n| n.contains('ü') || n.contains('ö') || n.contains('ä') || n.contains('ß')), "{names:?}");
-    let anna = all["items"].as_array().unwrap().iter().find(|c| c["first_name"] == "Anna" && c["company"] == "Acme GmbH").expect("Anna from Google");
+    assert!(
+        names.iter().any(|n| n.chars().any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap()))),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.contains('ü') || n.contains('ö') || n.contains('ä') || n.contains('ß')),
+        "{names:?}"
+    );
+    let anna = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["first_name"] == "Anna" && c["company"] == "Acme GmbH")
+        .expect("Anna from Google");
     let tags: Vec<&str> = anna["tags"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
     assert!(tags.contains(&"VIP") && tags.contains(&"Friends"), "{anna}");
     assert!(anna["phones"].as_array().unwrap().len() >= 2, "{anna}");
@@ -189,7 +200,8 @@ async fn duplicates_are_skipped_merged_or_created_as_asked_and_rows_can_be_overr
 
     // merge: applied with a per-row override that creates Oleg's row… as skip.
     let id = n(&preview, "id");
-    let oleg_line = preview["rows"].as_array().unwrap().iter().find(|r| r["name"] == "Oleg Sidorov").unwrap()["line"].clone();
+    let oleg_line =
+        preview["rows"].as_array().unwrap().iter().find(|r| r["name"] == "Oleg Sidorov").unwrap()["line"].clone();
     let r = app
         .post(
             &format!("/api/v1/imports/{id}/apply"),
@@ -215,7 +227,8 @@ async fn duplicates_are_skipped_merged_or_created_as_asked_and_rows_can_be_overr
     assert_eq!(n(&tagged, "total"), 2, "Ivan (updated) and Maria (created): {tagged}");
 
     // create: a duplicate created anyway is recorded as a pending pair for review.
-    let again = "First Name,Last Name,E-mail Address\nMaria,Ivanova,maria@example.com\nMaria,Ivanova,maria@example.com\n";
+    let again =
+        "First Name,Last Name,E-mail Address\nMaria,Ivanova,maria@example.com\nMaria,Ivanova,maria@example.com\n";
     let created = import(&app, &t, "?on_duplicate=create", "again.csv", again.as_bytes()).await;
     // The second row is the same content as the first (the same fingerprint): one contact, not two.
     assert_eq!(n(&created, "created"), 1, "{created}");
@@ -265,7 +278,11 @@ async fn broken_rows_are_reported_with_their_lines_and_all_or_nothing_writes_not
     assert_eq!(lines, vec![3, 4], "{invalid}");
     assert!(invalid["rows"][0]["detail"].as_str().unwrap().contains("emails"), "{invalid}");
     // Files that are broken as a whole, too.
-    for (name, bytes) in [("broken.vcf", fixture("broken.vcf")), ("broken.csv", fixture("broken.csv")), ("broken.jsonl", fixture("broken.jsonl"))] {
+    for (name, bytes) in [
+        ("broken.vcf", fixture("broken.vcf")),
+        ("broken.csv", fixture("broken.csv")),
+        ("broken.jsonl", fixture("broken.jsonl")),
+    ] {
         let job = import(&app, &t, "?dry_run=true", name, &bytes).await;
         assert_eq!(job["status"], "done", "{name}: {job}");
         assert!(n(&job, "invalid") >= 1, "{name}: {job}");
@@ -291,7 +308,9 @@ async fn files_that_are_not_contacts_get_a_clear_answer_and_nothing_is_stored() 
         let d = r.body["detail"].as_str().unwrap_or_default().to_lowercase();
         assert!(d.contains(&words.to_lowercase()), "{name}: {d}");
     }
-    for (query, field) in [("?on_duplicate=replace", "on_duplicate"), ("?format=pdf", "format"), ("?dry_run=maybe", "dry_run")] {
+    for (query, field) in
+        [("?on_duplicate=replace", "on_duplicate"), ("?format=pdf", "format"), ("?dry_run=maybe", "dry_run")]
+    {
         let r = upload(&app, &t, query, "a.csv", b"Name\nA\n").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", r.body);
         assert!(r.body["detail"].as_str().unwrap().contains(field), "{query}: {}", r.body);
@@ -300,7 +319,8 @@ async fn files_that_are_not_contacts_get_a_clear_answer_and_nothing_is_stored() 
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let r = upload_parts(&app, &t, "", &[("file", "a.csv", b"Name\nA\n"), ("mapping", "", b"not json")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = upload_parts(&app, &t, "", &[("file", "a.csv", b"Name\nA\n"), ("mapping", "", b"[\"no_such_field\"]")]).await;
+    let r =
+        upload_parts(&app, &t, "", &[("file", "a.csv", b"Name\nA\n"), ("mapping", "", b"[\"no_such_field\"]")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let list = app.get("/api/v1/imports", &t).await;
     assert_eq!(n(&list.body, "total"), 0, "refused files leave no import behind: {}", list.body);
@@ -312,12 +332,19 @@ async fn a_custom_header_is_mapped_by_the_person_and_remembered() {
     let t = app.admin().await;
     let file = "Kunde,Telefonnummer,Notiz\nHans Meier,+49 30 1234567,VIP\n";
     let mapping = br#"["full_name", "phone:work", "notes"]"#;
-    let r = upload_parts(&app, &t, "?dry_run=true", &[("file", "k.csv", file.as_bytes()), ("mapping", "", mapping)]).await;
+    let r =
+        upload_parts(&app, &t, "?dry_run=true", &[("file", "k.csv", file.as_bytes()), ("mapping", "", mapping)]).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let preview = wait(&app, &t, n(&r.body, "id")).await;
     assert_eq!(preview["mapping"], json!(["full_name", "phone:work", "notes"]), "{preview}");
     let id = n(&preview, "id");
-    let r = app.post(&format!("/api/v1/imports/{id}/apply"), Some(&t), json!({"mapping": ["full_name", "phone:work", "notes"]})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/imports/{id}/apply"),
+            Some(&t),
+            json!({"mapping": ["full_name", "phone:work", "notes"]}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     wait(&app, &t, id).await;
     let c = &contacts(&app, &t, "").await["items"][0];
@@ -325,7 +352,9 @@ async fn a_custom_header_is_mapped_by_the_person_and_remembered() {
     assert_eq!(c["phones"][0]["number"], "+49 30 1234567");
     assert_eq!(c["notes"], "VIP");
     // The next file with the same header is read with the remembered mapping.
-    let next = import(&app, &t, "?dry_run=true", "k2.csv", "Kunde,Telefonnummer,Notiz\nEva Lang,+49 30 7654321,\n".as_bytes()).await;
+    let next =
+        import(&app, &t, "?dry_run=true", "k2.csv", "Kunde,Telefonnummer,Notiz\nEva Lang,+49 30 7654321,\n".as_bytes())
+            .await;
     assert_eq!(next["mapping"], json!(["full_name", "phone:work", "notes"]), "{next}");
 }
 
@@ -335,7 +364,11 @@ async fn an_import_is_undone_and_only_its_owner_or_an_admin_sees_it() {
     let admin = app.admin().await;
     let u = app.user(&admin, "sales").await;
     let r = app
-        .post("/api/v1/contacts", Some(&u), json!({"full_name": "Ivan Petrov", "emails": [{"kind": "work", "address": "ivan.petrov@example.com"}]}))
+        .post(
+            "/api/v1/contacts",
+            Some(&u),
+            json!({"full_name": "Ivan Petrov", "emails": [{"kind": "work", "address": "ivan.petrov@example.com"}]}),
+        )
         .await;
     let ivan = r.body["id"].as_i64().unwrap();
     let job = import(&app, &u, "?on_duplicate=merge&tag=batch", "people.csv", PEOPLE.as_bytes()).await;
@@ -345,7 +378,10 @@ async fn an_import_is_undone_and_only_its_owner_or_an_admin_sees_it() {
     // Someone else's import is not there for another user; the admin sees it.
     let other = app.user(&admin, "other").await;
     assert_eq!(app.get(&format!("/api/v1/imports/{id}"), &other).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.post(&format!("/api/v1/imports/{id}/undo"), Some(&other), json!({})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(&format!("/api/v1/imports/{id}/undo"), Some(&other), json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.get(&format!("/api/v1/imports/{id}"), &admin).await.status, StatusCode::OK);
     // Undo: created → trash, updated → as before.
     let r = app.post(&format!("/api/v1/imports/{id}/undo"), Some(&u), json!({})).await;
@@ -392,12 +428,14 @@ async fn download(app: &TestApp, token: &str, query: &str) -> (StatusCode, axum:
 
 /// What a round trip must keep of a contact.
 fn essence(c: &Value) -> Value {
-    let mut phones: Vec<String> = c["phones"].as_array().unwrap().iter().map(|p| format!("{}:{}", p["kind"], p["number"])).collect();
+    let mut phones: Vec<String> =
+        c["phones"].as_array().unwrap().iter().map(|p| format!("{}:{}", p["kind"], p["number"])).collect();
     phones.sort();
     let mut emails: Vec<String> =
         c["emails"].as_array().unwrap().iter().map(|p| format!("{}:{}", p["kind"], p["address"])).collect();
     emails.sort();
-    let mut tags: Vec<String> = c["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    let mut tags: Vec<String> =
+        c["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
     tags.sort();
     let mut groups: Vec<String> =
         c["groups"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
@@ -423,7 +461,8 @@ async fn an_export_imports_into_an_empty_cardcrm_as_the_same_contacts() {
         let r = a.post("/api/v1/contacts", Some(&ta), c).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
-    let original: Vec<Value> = contacts(&a, &ta, "&sort=id&order=asc").await["items"].as_array().unwrap().iter().map(essence).collect();
+    let original: Vec<Value> =
+        contacts(&a, &ta, "&sort=id&order=asc").await["items"].as_array().unwrap().iter().map(essence).collect();
     for (query, file, content_type) in [
         ("?format=vcf", "x.vcf", "text/vcard"),
         ("?format=vcf&version=3.0", "x.vcf", "text/vcard"),
@@ -440,7 +479,8 @@ async fn an_export_imports_into_an_empty_cardcrm_as_the_same_contacts() {
         let job = import(&b, &tb, "", file, &bytes).await;
         assert_eq!(job["status"], "done", "{query}: {job}");
         assert_eq!(n(&job, "created"), 3, "{query}: {job}");
-        let copy: Vec<Value> = contacts(&b, &tb, "&sort=id&order=asc").await["items"].as_array().unwrap().iter().map(essence).collect();
+        let copy: Vec<Value> =
+            contacts(&b, &tb, "&sort=id&order=asc").await["items"].as_array().unwrap().iter().map(essence).collect();
         assert_eq!(copy, original, "{query}: the round trip keeps the contacts");
     }
     // Filters and selections narrow the export; bad parameters are a 422 naming them.
@@ -457,4 +497,48 @@ async fn an_export_imports_into_an_empty_cardcrm_as_the_same_contacts() {
     }
     let r = a.call(Method::GET, "/api/v1/export", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_preview_left_for_a_day_loses_its_file_and_cannot_be_applied() {
+    use sea_orm::ConnectionTrait;
+    let app = app().await;
+    let t = app.admin().await;
+    let preview = import(&app, &t, "?dry_run=true", "p.csv", PEOPLE.as_bytes()).await;
+    let id = n(&preview, "id");
+    // A fresh preview keeps its file through maintenance.
+    assert_eq!(service::imports::purge_files(&app.svc).await.unwrap(), 0);
+    let backend = app.svc.db.get_database_backend();
+    let old = chrono::Utc::now() - chrono::Duration::hours(25);
+    app.svc
+        .db
+        .execute_raw(service::db::statement(
+            backend,
+            "UPDATE imports SET updated_at = ? WHERE id = ?",
+            vec![old.into(), id.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(service::imports::purge_files(&app.svc).await.unwrap(), 1);
+    let r = app.post(&format!("/api/v1/imports/{id}/apply"), Some(&t), json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("no longer kept"), "{}", r.body);
+    // An applied import's file goes at once.
+    let done = import(&app, &t, "", "p.csv", PEOPLE.as_bytes()).await;
+    assert_eq!(done["status"], "done");
+    assert_eq!(service::imports::purge_files(&app.svc).await.unwrap(), 0, "nothing left to remove");
+}
+
+#[tokio::test]
+async fn tags_and_groups_in_cyrillic_are_found_again_on_every_database() {
+    let app = app().await;
+    let t = app.admin().await;
+    for name in ["Анна", "Борис"] {
+        let r = app
+            .post("/api/v1/contacts", Some(&t), json!({"full_name": name, "tags": ["Клиенты"], "groups": ["Москва"]}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "the second contact with the same Cyrillic tag: {}", r.body);
+    }
+    assert_eq!(n(&contacts(&app, &t, "&tag=%D0%9A%D0%BB%D0%B8%D0%B5%D0%BD%D1%82%D1%8B").await, "total"), 2);
+    assert_eq!(n(&contacts(&app, &t, "&group=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0").await, "total"), 2);
 }

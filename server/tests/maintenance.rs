@@ -292,8 +292,13 @@ async fn two_instances_run_each_job_once_and_the_status_page_shows_the_last_runs
     );
     let mut jobs: Vec<&str> = ran_a.iter().chain(ran_b.iter()).map(|(j, _)| *j).collect();
     jobs.sort_unstable();
-    let mut expected =
-        vec![maintenance::BOT_UPDATES, maintenance::LINK_CODES, maintenance::REFRESH_TOKENS, maintenance::SCAN_IMAGES];
+    let mut expected = vec![
+        maintenance::BOT_UPDATES,
+        maintenance::LINK_CODES,
+        maintenance::REFRESH_TOKENS,
+        maintenance::SCAN_IMAGES,
+        maintenance::IMPORT_FILES,
+    ];
     expected.sort_unstable();
     assert_eq!(jobs, expected, "each interval job once, the nightly scan not (off); {ran_a:?} {ran_b:?}");
     assert!(ran_a.iter().chain(ran_b.iter()).all(|(_, o)| o == "ok"), "{ran_a:?} {ran_b:?}");

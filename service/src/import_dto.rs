@@ -42,7 +42,13 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { dry_run: false, on_duplicate: default_on_duplicate(), tag: None, format: None, all_or_nothing: false }
+        ImportOptions {
+            dry_run: false,
+            on_duplicate: default_on_duplicate(),
+            tag: None,
+            format: None,
+            all_or_nothing: false,
+        }
     }
 }
 

@@ -179,7 +179,8 @@ pub fn ImportPage() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let job: RwSignal<Option<ImportJob>> = RwSignal::new(None);
     let error: RwSignal<Option<String>> = RwSignal::new(None);
-    let loaded = Resource::new(move || (id(), page.get(), filter.get()), |(id, page, f)| api::get_import(id, page, Some(f)));
+    let loaded =
+        Resource::new(move || (id(), page.get(), filter.get()), |(id, page, f)| api::get_import(id, page, Some(f)));
     Effect::new(move |_| match loaded.get() {
         Some(Ok(j)) => job.set(Some(j)),
         Some(Err(e)) => error.set(Some(error_text(&e))),
@@ -223,7 +224,11 @@ pub fn ImportPage() -> impl IntoView {
             on_duplicate: Some(on_duplicate.get_untracked()),
             tag: Some(tag.get_untracked()),
             all_or_nothing: None,
-            overrides: overrides.get_untracked().into_iter().map(|(line, action)| RowOverride { line, action }).collect(),
+            overrides: overrides
+                .get_untracked()
+                .into_iter()
+                .map(|(line, action)| RowOverride { line, action })
+                .collect(),
             mapping: Some(mapping.get_untracked()).filter(|m| !m.is_empty()),
         };
         let id = id();
@@ -246,7 +251,8 @@ pub fn ImportPage() -> impl IntoView {
     Effect::new(move |_| match undo.value().get() {
         Some(Ok(u)) => {
             let l = i18n.get_locale_untracked();
-            let mut text = fill_in(td_string!(l, imports.undo_done), &[("trashed", &u.trashed), ("reverted", &u.reverted)]);
+            let mut text =
+                fill_in(td_string!(l, imports.undo_done), &[("trashed", &u.trashed), ("reverted", &u.reverted)]);
             for k in &u.kept {
                 text.push_str(&format!(" {k}."));
             }
@@ -339,12 +345,17 @@ pub fn ImportPage() -> impl IntoView {
 
 fn summary(i18n: I18n, j: &ImportJob) -> impl IntoView {
     let l = i18n.get_locale_untracked();
-    let status = if j.dry_run && j.status == "done" { td_string!(l, imports.previewed).to_string() } else { status_label(l, &j.status) };
-    let details = [j.format.clone(), j.encoding.clone(), (j.profile != "custom").then(|| j.profile.clone()).unwrap_or_default()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let status = if j.dry_run && j.status == "done" {
+        td_string!(l, imports.previewed).to_string()
+    } else {
+        status_label(l, &j.status)
+    };
+    let details =
+        [j.format.clone(), j.encoding.clone(), (j.profile != "custom").then(|| j.profile.clone()).unwrap_or_default()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
     let verb = if j.dry_run { td_string!(l, imports.would) } else { "" };
     view! {
         <section class="card import-summary">

@@ -200,49 +200,52 @@ pub async fn events(
 ) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
     let first = imports::get(&st.svc, &actor, id, 1, 1, None).await?;
     let svc = st.svc.clone();
-    let stream = futures_util::stream::unfold((Some(first), (String::new(), -1i64), false), move |(pending, last, ended)| {
-        let svc = svc.clone();
-        let actor = actor.clone();
-        async move {
-            if ended {
-                return None;
-            }
-            let mut job = pending;
-            loop {
-                let current = match job.take() {
-                    Some(j) => j,
-                    None => {
-                        tokio::time::sleep(EVENTS_POLL).await;
-                        match imports::get(&svc, &actor, id, 1, 1, None).await {
-                            Ok(j) => j,
-                            Err(e) => {
-                                let ev = Event::default().event("error").data(e.to_string());
-                                return Some((Ok(ev), (None, last, true)));
+    let stream =
+        futures_util::stream::unfold((Some(first), (String::new(), -1i64), false), move |(pending, last, ended)| {
+            let svc = svc.clone();
+            let actor = actor.clone();
+            async move {
+                if ended {
+                    return None;
+                }
+                let mut job = pending;
+                loop {
+                    let current = match job.take() {
+                        Some(j) => j,
+                        None => {
+                            tokio::time::sleep(EVENTS_POLL).await;
+                            match imports::get(&svc, &actor, id, 1, 1, None).await {
+                                Ok(j) => j,
+                                Err(e) => {
+                                    let ev = Event::default().event("error").data(e.to_string());
+                                    return Some((Ok(ev), (None, last, true)));
+                                }
                             }
                         }
+                    };
+                    if matches!(current.status.as_str(), "done" | "failed" | "undone") {
+                        let full = imports::get(&svc, &actor, id, 1, imports::DEFAULT_ROW_LIMIT, None)
+                            .await
+                            .unwrap_or(current);
+                        let ev = Event::default()
+                            .event(if full.status == "failed" { "failed" } else { "done" })
+                            .json_data(&full)
+                            .unwrap_or_else(|_| Event::default().event("done"));
+                        return Some((Ok(ev), (None, last, true)));
                     }
-                };
-                if matches!(current.status.as_str(), "done" | "failed" | "undone") {
-                    let full = imports::get(&svc, &actor, id, 1, imports::DEFAULT_ROW_LIMIT, None).await.unwrap_or(current);
-                    let ev = Event::default()
-                        .event(if full.status == "failed" { "failed" } else { "done" })
-                        .json_data(&full)
-                        .unwrap_or_else(|_| Event::default().event("done"));
-                    return Some((Ok(ev), (None, last, true)));
-                }
-                let key = (current.status.clone(), current.done);
-                if key != last {
-                    let ev = Event::default().event("progress").data(
-                        serde_json::json!({"id": current.id, "status": current.status, "done": current.done,
+                    let key = (current.status.clone(), current.done);
+                    if key != last {
+                        let ev = Event::default().event("progress").data(
+                            serde_json::json!({"id": current.id, "status": current.status, "done": current.done,
                             "total": current.total, "created": current.created, "updated": current.updated,
                             "skipped": current.skipped, "invalid": current.invalid})
-                        .to_string(),
-                    );
-                    return Some((Ok(ev), (None, key, false)));
+                            .to_string(),
+                        );
+                        return Some((Ok(ev), (None, key, false)));
+                    }
                 }
             }
-        }
-    });
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -255,7 +258,11 @@ pub async fn events(
     responses((status = 200, description = "a download of the contacts (streamed)", content_type = "text/vcard"),
               (status = 422, description = "an unknown format or version, or a bad id")),
     security(("bearer" = [])))]
-pub async fn export(State(st): State<AppState>, Authed(actor): Authed, ApiQuery(q): ApiQuery<ExportQuery>) -> ApiResult<Response> {
+pub async fn export(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
     let plan = export::plan(q)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let svc = st.svc.clone();

@@ -152,9 +152,9 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}/cards", get(scans::contact_cards))
         .route(
             "/imports",
-            get(imports::list).post(imports::create).layer(axum::extract::DefaultBodyLimit::max(
-                service::imports::MAX_FILE_BYTES + 64 * 1024,
-            )),
+            get(imports::list)
+                .post(imports::create)
+                .layer(axum::extract::DefaultBodyLimit::max(service::imports::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/imports/{id}", get(imports::get))
         .route("/imports/{id}/apply", post(imports::apply))

@@ -51,7 +51,9 @@ pub fn plan(q: ExportQuery) -> AppResult<Plan> {
         Some(f) if f.is_empty() => "vcf",
         Some(f) => match EXPORT_FORMATS.iter().find(|x| **x == f || (f == "vcard" && **x == "vcf")) {
             Some(x) => x,
-            None => return Err(AppError::validation("format", format!("must be one of {}", EXPORT_FORMATS.join(", ")))),
+            None => {
+                return Err(AppError::validation("format", format!("must be one of {}", EXPORT_FORMATS.join(", "))))
+            }
         },
     };
     let version = match q.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -66,11 +68,12 @@ pub fn plan(q: ExportQuery) -> AppResult<Plan> {
                 if ids.len() >= MAX_EXPORT_IDS {
                     return Err(AppError::validation("ids", format!("at most {MAX_EXPORT_IDS} ids")));
                 }
-                let id: i64 = part
-                    .parse()
-                    .ok()
-                    .filter(|i| *i > 0)
-                    .ok_or_else(|| AppError::validation("ids", format!("'{}' is not a contact id", part.chars().take(30).collect::<String>())))?;
+                let id: i64 = part.parse().ok().filter(|i| *i > 0).ok_or_else(|| {
+                    AppError::validation(
+                        "ids",
+                        format!("'{}' is not a contact id", part.chars().take(30).collect::<String>()),
+                    )
+                })?;
                 ids.push(id);
             }
             ids.sort_unstable();
@@ -192,7 +195,13 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
             (None, None) => None,
         };
         if let Some(r) = restrict {
-            let next: Vec<i64> = r.into_iter().filter(|i| *i > last).collect::<std::collections::BTreeSet<_>>().into_iter().take(BATCH as usize).collect();
+            let next: Vec<i64> = r
+                .into_iter()
+                .filter(|i| *i > last)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .take(BATCH as usize)
+                .collect();
             if next.is_empty() {
                 break;
             }
@@ -201,7 +210,11 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
         let ids: Vec<i64> = select.order_by_asc(contact::Column::Id).limit(BATCH).into_tuple().all(&svc.db).await?;
         let Some(&max) = ids.last() else { break };
         last = max;
-        let rows = contact::Entity::find().filter(contact::Column::Id.is_in(ids)).order_by_asc(contact::Column::Id).all(&svc.db).await?;
+        let rows = contact::Entity::find()
+            .filter(contact::Column::Id.is_in(ids))
+            .order_by_asc(contact::Column::Id)
+            .all(&svc.db)
+            .await?;
         let batch: Vec<Contact> = contacts::load_many(&svc.db, rows).await?;
         for c in &batch {
             let r = crate::transfer::contact_to_record(c);

@@ -278,9 +278,7 @@ pub async fn create_job(
         .count(&svc.db)
         .await?;
     if active >= ACTIVE_PER_USER {
-        return Err(AppError::TooMany(format!(
-            "{active} of your imports are still running; wait for one to finish"
-        )));
+        return Err(AppError::TooMany(format!("{active} of your imports are still running; wait for one to finish")));
     }
     let now = Utc::now();
     let txn = crate::db::begin_write(&svc.db).await?;
@@ -305,7 +303,11 @@ pub async fn create_job(
     let backend = txn.get_database_backend();
     txn.execute_raw(Statement::from_sql_and_values(
         backend,
-        format!("INSERT INTO import_files (import_id, bytes) VALUES ({}, {})", placeholder(backend, 1), placeholder(backend, 2)),
+        format!(
+            "INSERT INTO import_files (import_id, bytes) VALUES ({}, {})",
+            placeholder(backend, 1),
+            placeholder(backend, 2)
+        ),
         [row.id.into(), bytes.into()],
     ))
     .await?;
@@ -542,7 +544,12 @@ pub async fn get(
 }
 
 /// The actor's imports (an administrator's: everyone's), newest first.
-pub async fn list(svc: &Services, actor: &Actor, page: Option<u64>, limit: Option<u64>) -> AppResult<crate::dto::Page<ImportSummary>> {
+pub async fn list(
+    svc: &Services,
+    actor: &Actor,
+    page: Option<u64>,
+    limit: Option<u64>,
+) -> AppResult<crate::dto::Page<ImportSummary>> {
     let (page, limit) = contacts::paging(page, limit, 20)?;
     let mut q = import::Entity::find();
     if !actor.is_admin {
@@ -665,11 +672,7 @@ fn check_row(item: Result<ContactRecord, interchange::RowError>, tag: &str, regi
     let line = rec.line as i64;
     let name = rec.display_name();
     let mut input = crate::transfer::record_to_input(&rec);
-    let uid = if rec.uid.trim().is_empty() {
-        fingerprint(&input)
-    } else {
-        rec.uid.trim().chars().take(200).collect()
-    };
+    let uid = if rec.uid.trim().is_empty() { fingerprint(&input) } else { rec.uid.trim().chars().take(200).collect() };
     if !tag.is_empty() {
         input.tags.push(NameRef::Name(tag.to_string()));
     }
@@ -717,7 +720,8 @@ fn merged(stored: &Contact, incoming: &Clean) -> Option<(ContactInput, Vec<&'sta
     let mut phone_added = false;
     for p in &incoming.phones {
         let known = stored.phones.iter().any(|q| {
-            (p.e164.is_some() && q.e164 == p.e164) || (!digits(&q.number).is_empty() && digits(&q.number) == digits(&p.number))
+            (p.e164.is_some() && q.e164 == p.e164)
+                || (!digits(&q.number).is_empty() && digits(&q.number) == digits(&p.number))
         }) || out.phones.iter().any(|q| digits(&q.number) == digits(&p.number));
         if !known && out.phones.len() < 20 {
             out.phones.push(PhoneInput { kind: p.kind.clone(), number: p.number.clone() });
@@ -810,8 +814,7 @@ fn fold(into: &mut Clean, from: &Clean) -> Vec<&'static str> {
 }
 
 fn why(m: &dedup::Match) -> String {
-    let mut fields: Vec<&str> =
-        m.match_fields.iter().filter(|f| f.score >= 0.8).map(|f| f.field.as_str()).collect();
+    let mut fields: Vec<&str> = m.match_fields.iter().filter(|f| f.score >= 0.8).map(|f| f.field.as_str()).collect();
     fields.dedup();
     if fields.is_empty() {
         format!("score {:.2}", m.score)
@@ -973,7 +976,13 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         metrics::counter!("imports_total", "format" => m.format.clone()).increment(1);
         metrics::counter!("import_rows_total").increment(total as u64);
         if elapsed > 0.0 {
-            tracing::info!(import = id, rows = total, seconds = elapsed, rows_per_s = total as f64 / elapsed, "import done");
+            tracing::info!(
+                import = id,
+                rows = total,
+                seconds = elapsed,
+                rows_per_s = total as f64 / elapsed,
+                "import done"
+            );
         }
         if plan.counts.created > 0 {
             crate::import::postgres_upkeep(svc, "ANALYZE").await;
@@ -1026,7 +1035,8 @@ async fn chunk_step(
     let names: HashMap<i64, String> = light
         .iter()
         .map(|l| {
-            let n = if l.summary.full_name.is_empty() { l.summary.company.clone() } else { l.summary.full_name.clone() };
+            let n =
+                if l.summary.full_name.is_empty() { l.summary.company.clone() } else { l.summary.full_name.clone() };
             (l.input.id, n)
         })
         .collect();
@@ -1077,7 +1087,8 @@ async fn chunk_step(
                 .iter()
                 .map(|&i| dedup::Normalized { id: -(i as i64) - 1, ..plan.slots[i].norm.clone() })
                 .collect();
-            let row_best = dedup::candidates(&norm, row_norms.iter(), s).into_iter().find(|(_, m)| m.score >= s.threshold);
+            let row_best =
+                dedup::candidates(&norm, row_norms.iter(), s).into_iter().find(|(_, m)| m.score >= s.threshold);
             let pick = match (stored_best, row_best) {
                 (Some(a), Some(b)) => Some(if b.1.score > a.1.score { b } else { a }),
                 (a, b) => a.or(b),
@@ -1221,7 +1232,11 @@ async fn chunk_step(
                     outcomes.push(o);
                     continue;
                 };
-                let lead = if found.same { "already in cardcrm".to_string() } else { format!("looks like #{contact_id} ({})", found.why) };
+                let lead = if found.same {
+                    "already in cardcrm".to_string()
+                } else {
+                    format!("looks like #{contact_id} ({})", found.why)
+                };
                 match merged(current, &clean) {
                     None => {
                         o.detail = format!("{lead}: nothing new");
@@ -1320,9 +1335,7 @@ async fn lookup_keys<C: ConnectionTrait>(
                 placeholder(backend, values.len())
             ));
         }
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(backend, arms.join(" UNION ALL "), values))
-            .await?;
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, arms.join(" UNION ALL "), values)).await?;
         for r in rows {
             let k: i32 = r.try_get_by_index(0)?;
             let id: i64 = r.try_get_by_index(1)?;
@@ -1340,7 +1353,9 @@ async fn load_light_by_ids<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult
     for part in ids.chunks(2000) {
         let values: Vec<Value> = part.iter().map(|i| (*i).into()).collect();
         let list = (1..=part.len()).map(|i| placeholder(backend, i)).collect::<Vec<_>>().join(", ");
-        out.extend(duplicates::load_light(db, &format!("SELECT id FROM contacts WHERE id IN ({list})"), values, None).await?);
+        out.extend(
+            duplicates::load_light(db, &format!("SELECT id FROM contacts WHERE id IN ({list})"), values, None).await?,
+        );
     }
     Ok(out)
 }
@@ -1361,7 +1376,12 @@ fn row_model(import_id: i64, o: &Outcome, plan: &Plan) -> import_row::ActiveMode
     }
 }
 
-async fn write_outcomes<C: ConnectionTrait>(db: &C, import_id: i64, outcomes: &[Outcome], plan: &Plan) -> AppResult<()> {
+async fn write_outcomes<C: ConnectionTrait>(
+    db: &C,
+    import_id: i64,
+    outcomes: &[Outcome],
+    plan: &Plan,
+) -> AppResult<()> {
     for part in outcomes.chunks(200) {
         import_row::Entity::insert_many(part.iter().map(|o| row_model(import_id, o, plan))).exec(db).await?;
     }
@@ -1487,7 +1507,9 @@ async fn write_chunk(
     }
     let mut new_ids: Vec<i64> = Vec::with_capacity(slots.len());
     for (&i, uid) in slots.iter().zip(&uid_of) {
-        let id = *id_of.get(uid).ok_or_else(|| AppError::Internal("an imported contact was not found after insert".into()))?;
+        let id = *id_of
+            .get(uid)
+            .ok_or_else(|| AppError::Internal("an imported contact was not found after insert".into()))?;
         plan.slots[i].contact_id = Some(id);
         new_ids.push(id);
     }
@@ -1537,7 +1559,11 @@ async fn write_chunk(
             group_ids.iter().map(|g| contact_group_member::ActiveModel { contact_id: Set(id), group_id: Set(*g) }),
         );
         let norm = duplicates::normalize_draft(id, c, s);
-        keys.extend(dedup::blocking_keys(&norm).into_iter().map(|key| contact_key::ActiveModel { contact_id: Set(id), key: Set(key) }));
+        keys.extend(
+            dedup::blocking_keys(&norm)
+                .into_iter()
+                .map(|key| contact_key::ActiveModel { contact_id: Set(id), key: Set(key) }),
+        );
         let changes = audit::diff(&contacts::empty_snapshot(), &contacts::snapshot_of_clean(c));
         audits.push(audit_log::ActiveModel {
             user_id: Set(Some(actor.user_id)),
@@ -1709,8 +1735,12 @@ async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportU
                 .filter(contact::Column::Id.is_in(live.clone()))
                 .exec(&txn)
                 .await?;
-            contact_key::Entity::delete_many().filter(contact_key::Column::ContactId.is_in(live.clone())).exec(&txn).await?;
-            let change = json!({"changes": [{"field": "deleted", "from": false, "to": true}], "import": id}).to_string();
+            contact_key::Entity::delete_many()
+                .filter(contact_key::Column::ContactId.is_in(live.clone()))
+                .exec(&txn)
+                .await?;
+            let change =
+                json!({"changes": [{"field": "deleted", "from": false, "to": true}], "import": id}).to_string();
             let audits: Vec<audit_log::ActiveModel> = live
                 .iter()
                 .map(|cid| audit_log::ActiveModel {
@@ -1737,7 +1767,9 @@ async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportU
         .all(&svc.db)
         .await?;
     for r in updated {
-        let (Some(cid), Some(before), Some(version)) = (r.contact_id, r.before.as_deref(), r.version_after) else { continue };
+        let (Some(cid), Some(before), Some(version)) = (r.contact_id, r.before.as_deref(), r.version_after) else {
+            continue;
+        };
         let Ok(mut input) = serde_json::from_str::<ContactInput>(before) else { continue };
         input.version = Some(version);
         input.source = None;

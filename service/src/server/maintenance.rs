@@ -33,13 +33,15 @@ pub const LINK_CODES: &str = "link_codes";
 pub const BOT_UPDATES: &str = "bot_updates";
 pub const SCAN_IMAGES: &str = "scan_images";
 pub const DUPLICATE_SCAN: &str = "duplicate_scan";
+pub const IMPORT_FILES: &str = "import_files";
 
 /// Every job and what it does, in the order they run.
-pub const JOBS: [(&str, &str); 5] = [
+pub const JOBS: [(&str, &str); 6] = [
     (REFRESH_TOKENS, "expired refresh tokens removed"),
     (LINK_CODES, "expired Telegram/WhatsApp link codes removed"),
     (BOT_UPDATES, "handled bot updates older than 30 days pruned"),
     (SCAN_IMAGES, "scans of deleted contacts, abandoned scan drafts and image files no scan refers to removed"),
+    (IMPORT_FILES, "uploaded import files removed once imported, or a day after an unapplied preview"),
     (DUPLICATE_SCAN, "full duplicate scan, nightly (admin setting, off by default)"),
 ];
 
@@ -352,6 +354,7 @@ pub async fn run_job(
         LINK_CODES => remove_expired_link_codes(svc, now).await.map(ok),
         BOT_UPDATES => prune_bot_updates(svc, now).await.map(ok),
         SCAN_IMAGES => remove_orphaned_scans(svc, opts, now).await.map(ok),
+        IMPORT_FILES => crate::imports::purge_files(svc).await.map(|n| (n, format!("{n} import files removed"), "ok")),
         DUPLICATE_SCAN => run_duplicate_scan(svc).await,
         other => Err(AppError::Internal(format!("unknown maintenance job {other}"))),
     }

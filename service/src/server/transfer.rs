@@ -33,7 +33,11 @@ pub fn record_to_input(r: &ContactRecord) -> ContactInput {
         company: r.company.clone(),
         position: r.position.clone(),
         department: r.department.clone(),
-        phones: r.phones.iter().map(|p| PhoneInput { kind: p.kind.as_str().into(), number: p.number.clone() }).collect(),
+        phones: r
+            .phones
+            .iter()
+            .map(|p| PhoneInput { kind: p.kind.as_str().into(), number: p.number.clone() })
+            .collect(),
         emails: r
             .emails
             .iter()
