@@ -259,6 +259,22 @@ async fn openapi_and_docs_are_served() {
     assert!(r.body.as_str().unwrap().contains("/api/v1/contacts"));
 }
 
+/// Imports JSON lines through the import job as `cardcrm import` does; the finished job.
+/// Every row is created (`on_duplicate=create`): these tests are about what the rows hold, not
+/// about the matcher (which takes "Filler Bulk12" and "Filler Bulk21" for one person).
+async fn import_lines(app: &common::TestApp, actor: &service::Actor, data: &str) -> service::import_dto::ImportJob {
+    let opts = service::import_dto::ImportOptions {
+        format: Some("jsonl".into()),
+        on_duplicate: "create".into(),
+        ..Default::default()
+    };
+    let id = service::imports::create_job(&app.svc, actor, data.as_bytes().to_vec(), Some("c.jsonl"), opts, None)
+        .await
+        .unwrap();
+    service::imports::run(&app.svc, actor, id).await.unwrap();
+    service::imports::get(&app.svc, actor, id, 1, 200, None).await.unwrap()
+}
+
 #[tokio::test]
 async fn import_creates_good_lines_and_reports_bad_ones() {
     let app = app().await;
@@ -273,10 +289,12 @@ async fn import_creates_good_lines_and_reports_bad_ones() {
         r#"{"full_name": "Олег Иванов", "phones": ["+7 495 123-45-67"]}"#,
         "\n"
     );
-    let stats = service::import::import_jsonl(&app.svc, &actor, data.as_bytes(), |_| {}).await.unwrap();
-    assert_eq!(stats.created, 2);
-    assert_eq!(stats.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3]);
-    assert!(stats.rejected[1].1.contains("emails[0].address"));
+    let job = import_lines(&app, &actor, data).await;
+    assert_eq!(job.created, 2);
+    let invalid: Vec<(i64, String)> =
+        job.rows.iter().filter(|r| r.action == "invalid").map(|r| (r.line, r.detail.clone())).collect();
+    assert_eq!(invalid.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3]);
+    assert!(invalid[1].1.contains("emails[0].address"));
     let r = app.get("/api/v1/contacts?sort=name", &t).await;
     assert_eq!(names(&r.body), vec!["Ida Lind", "Олег Иванов"]);
     assert_eq!(r.body["items"][0]["source"], "import");
@@ -305,8 +323,8 @@ async fn search_finds_the_newest_matches_of_rare_and_common_words() {
     for f in first {
         data += &line(f, "Hollowmere");
     }
-    let stats = service::import::import_jsonl(&app.svc, &actor, data.as_bytes(), |_| {}).await.unwrap();
-    assert_eq!(stats.created, 1 + 5 + 1150 + 6 + 12, "{:?}", stats.rejected);
+    let job = import_lines(&app, &actor, &data).await;
+    assert_eq!(job.created, 1 + 5 + 1150 + 6 + 12, "{:?}", job.rows);
     let search = |q: &str| format!("/api/v1/contacts/search?q={q}&limit=10");
     // PostgreSQL answers first without trigram counts (the walk of the newest contacts comes
     // first for every word), then with them (rare words go to the trigram index at once): the

@@ -542,3 +542,29 @@ async fn tags_and_groups_in_cyrillic_are_found_again_on_every_database() {
     assert_eq!(n(&contacts(&app, &t, "&tag=%D0%9A%D0%BB%D0%B8%D0%B5%D0%BD%D1%82%D1%8B").await, "total"), 2);
     assert_eq!(n(&contacts(&app, &t, "&group=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0").await, "total"), 2);
 }
+
+#[tokio::test]
+async fn progress_is_streamed_as_events_until_the_import_ends() {
+    let app = app().await;
+    let t = app.admin().await;
+    let mut file = String::from("First Name,Last Name,E-mail Address\n");
+    for i in 0..3000 {
+        file.push_str(&format!("Person{i},Family{i},p{i}@example.com\n"));
+    }
+    let r = upload(&app, &t, "", "many.csv", file.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = n(&r.body, "id");
+    let events = app.get(&format!("/api/v1/imports/{id}/events"), &t).await;
+    assert_eq!(events.status, StatusCode::OK);
+    assert!(events.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    let text = events.body.as_str().unwrap_or_default().to_string();
+    assert!(text.contains("event: done"), "{text}");
+    assert!(text.contains("\"created\":3000"), "{}", &text[text.len().saturating_sub(400)..]);
+    let job = wait(&app, &t, id).await;
+    assert_eq!(n(&job, "created"), 3000);
+    assert_eq!(n(&contacts(&app, &t, "").await, "total"), 3000);
+    // Search finds an imported contact by name and by e-mail.
+    let s = app.get("/api/v1/contacts/search?q=Family2999", &t).await;
+    assert_eq!(s.status, StatusCode::OK);
+    assert!(s.body.as_array().is_some_and(|a| !a.is_empty()), "{}", s.body);
+}

@@ -13,7 +13,6 @@ pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod groups;
-pub mod import;
 pub mod imports;
 pub mod integrations;
 pub mod maintenance;
