@@ -36,7 +36,8 @@ run() { # name database_url
   for f in google.csv outlook.csv phone.vcf google.csv; do
     local start end out
     start=$(date +%s.%N)
-    out=$("$BIN" import --input "$FILES/$f" --as bench 2>/dev/null)
+    out=$("$BIN" import --input "$FILES/$f" --as bench 2>"$WORK/stderr")
+    grep -o "import phases.*" "$WORK/stderr" | sed "s/^/  /" || true
     end=$(date +%s.%N)
     echo "$name $f: $out"
     python3 -c "import re,sys; o=sys.argv[1]; rows=int(re.search(r'(\d+) rows', o).group(1)); s=float(re.search(r'in ([0-9.]+) s', o).group(1)); w=float(sys.argv[3])-float(sys.argv[2]); print(f'  {rows} rows: {rows/s:,.0f} rows/s in the import job ({s:.1f} s), {rows/w:,.0f} rows/s wall incl. start and index merge ({w:.1f} s)')" "$out" "$start" "$end"

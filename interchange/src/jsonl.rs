@@ -1,4 +1,4 @@
-//! JSON lines: the shape `cardcrm import` reads today (`service::server::import::ImportRecord`,
+//! JSON lines: the shape `cardcrm import` reads today (formerly `ImportRecord` of the old JSON-lines importer;
 //! `dedup`'s `gen_contacts.py` output): one object per line, e-mails and phones as plain strings.
 //! Also accepted: phones/e-mails as objects (`{"kind", "number"}` / `{"kind", "address"}`, as the
 //! REST API returns them), tags/groups as strings or `{"name"}`, and the extra fields of

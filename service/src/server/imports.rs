@@ -639,6 +639,24 @@ struct Plan {
     tag_ids: HashMap<String, i64>,
     group_ids: HashMap<String, i64>,
     counts: Counts,
+    /// Seconds spent per phase (logged at the end: where an import's time goes).
+    times: Times,
+}
+
+#[derive(Default, Clone, Copy, Debug)]
+struct Times {
+    read: f64,
+    lookup: f64,
+    decide: f64,
+    write: f64,
+    /// Parts of `write`: the contact rows (with their search-index triggers), phones, e-mails,
+    /// tags, groups, keys and audit, the search vocabulary, the commit.
+    write_contacts: f64,
+    write_children: f64,
+    write_words: f64,
+    commit: f64,
+    /// Stored contacts loaded to be scored against.
+    candidates: u64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -847,6 +865,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     let (s, region) = duplicates::settings_and_region(svc).await?;
     // Reading and checking is CPU work on the whole file: off the async threads.
     let tag = m.tag.clone();
+    let read_started = std::time::Instant::now();
     let checked: Vec<Checked> = {
         let bytes = bytes.clone();
         let st2 = Stored { format: st.format.clone(), ..Default::default() };
@@ -874,6 +893,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         .map_err(AppError::BadRequest)?
     };
     drop(bytes);
+    let read_secs = read_started.elapsed().as_secs_f64();
     let total = checked.len() as i64;
     let invalid_lines: Vec<String> = checked
         .iter()
@@ -906,6 +926,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         tag_ids: HashMap::new(),
         group_ids: HashMap::new(),
         counts: Counts::default(),
+        times: Times { read: read_secs, ..Times::default() },
     };
     let mut done = 0i64;
     let mut next_statistics = 1000;
@@ -950,6 +971,21 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
             .await?;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let t = plan.times;
+    tracing::info!(
+        import = id,
+        rows = total,
+        read_s = format!("{:.2}", t.read),
+        lookup_s = format!("{:.2}", t.lookup),
+        decide_s = format!("{:.2}", t.decide),
+        write_s = format!("{:.2}", t.write),
+        contacts_s = format!("{:.2}", t.write_contacts),
+        children_s = format!("{:.2}", t.write_children),
+        words_s = format!("{:.2}", t.write_words),
+        commit_s = format!("{:.2}", t.commit),
+        candidates = t.candidates,
+        "import phases"
+    );
     let (status, error) = if all_or_nothing_failed {
         (
             "failed",
@@ -1028,6 +1064,7 @@ async fn chunk_step(
             Checked::Invalid { .. } => norms.push(None),
         }
     }
+    let phase = std::time::Instant::now();
     let by_uid = contacts_by_uid(&svc.db, &uids).await?;
     let key_hits = lookup_keys(&svc.db, &keys, s).await?;
     let mut candidate_ids: Vec<i64> = key_hits.values().flatten().copied().collect();
@@ -1046,6 +1083,9 @@ async fn chunk_step(
         })
         .collect();
 
+    plan.times.lookup += phase.elapsed().as_secs_f64();
+    plan.times.candidates += light.len() as u64;
+    let phase = std::time::Instant::now();
     // 2. Decide each row.
     enum Todo {
         Create { slot: usize, note: Option<String> },
@@ -1261,12 +1301,15 @@ async fn chunk_step(
         outcomes.push(o);
     }
 
+    plan.times.decide += phase.elapsed().as_secs_f64();
+    let phase = std::time::Instant::now();
     // 4. Write.
     if !dry_run {
         write_chunk(svc, actor, m.id, s, plan, &mut outcomes, updates).await?;
     } else {
         write_outcomes(&svc.db, m.id, &outcomes, plan).await?;
     }
+    plan.times.write += phase.elapsed().as_secs_f64();
     Ok(())
 }
 
@@ -1438,6 +1481,7 @@ async fn write_chunk(
     let txn = crate::db::begin_write(&svc.db).await?;
     let backend = txn.get_database_backend();
     let now = Utc::now();
+    let phase = std::time::Instant::now();
     let slots: Vec<usize> = outcomes.iter().filter_map(|o| o.slot).collect();
     // UIDs must be unique: a fingerprint or a vCard UID already taken (by a contact in the trash)
     // gives way to a fresh one.
@@ -1462,16 +1506,22 @@ async fn write_chunk(
             uid_of.push(u.clone());
         }
     }
+    // Ids are taken up front (the write lock is held: SQLite's transaction is IMMEDIATE, and
+    // PostgreSQL hands out sequence values), so each row is inserted complete, sequence number
+    // included, with no read-back by uid and no second UPDATE.
+    let new_ids = allocate_ids(&txn, slots.len()).await?;
     let mut words: Vec<(String, String)> = Vec::new();
-    for part in slots.iter().zip(&uid_of).collect::<Vec<_>>().chunks(200) {
-        contact::Entity::insert_many(part.iter().map(|(&i, uid)| {
+    let rows: Vec<(usize, &String, i64)> = slots.iter().zip(&uid_of).zip(&new_ids).map(|((&i, u), &id)| (i, u, id)).collect();
+    for part in rows.chunks(200) {
+        contact::Entity::insert_many(part.iter().map(|&(i, uid, id)| {
             let c = &plan.slots[i].clean;
             let text = contacts::search_text(c);
             words.extend(migration::search_words::rows(&text));
             let i = &c.input;
             contact::ActiveModel {
-                uid: Set((*uid).clone()),
-                sequence_number: Set(0),
+                id: Set(id),
+                uid: Set(uid.clone()),
+                sequence_number: Set(id),
                 prefix: Set(i.prefix.clone()),
                 first_name: Set(i.first_name.clone()),
                 middle_name: Set(i.middle_name.clone()),
@@ -1491,40 +1541,16 @@ async fn write_chunk(
                 updated_at: Set(now),
                 deleted_at: Set(None),
                 merged_into_id: Set(None),
-                ..Default::default()
             }
         }))
-        .exec(&txn)
+        .exec_without_returning(&txn)
         .await?;
     }
-    // Ids by uid.
-    let mut id_of: HashMap<String, i64> = HashMap::new();
-    for part in uid_of.chunks(500) {
-        let found: Vec<(String, i64)> = contact::Entity::find()
-            .select_only()
-            .column(contact::Column::Uid)
-            .column(contact::Column::Id)
-            .filter(contact::Column::Uid.is_in(part.to_vec()))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        id_of.extend(found);
-    }
-    let mut new_ids: Vec<i64> = Vec::with_capacity(slots.len());
-    for (&i, uid) in slots.iter().zip(&uid_of) {
-        let id = *id_of
-            .get(uid)
-            .ok_or_else(|| AppError::Internal("an imported contact was not found after insert".into()))?;
+    for (&i, &id) in slots.iter().zip(&new_ids) {
         plan.slots[i].contact_id = Some(id);
-        new_ids.push(id);
     }
-    for part in new_ids.chunks(500) {
-        contact::Entity::update_many()
-            .col_expr(contact::Column::SequenceNumber, Expr::col(contact::Column::Id).into())
-            .filter(contact::Column::Id.is_in(part.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
+    plan.times.write_contacts += phase.elapsed().as_secs_f64();
+    let phase = std::time::Instant::now();
     // Children, keys, audit.
     let mut phones = Vec::new();
     let mut emails = Vec::new();
@@ -1586,11 +1612,14 @@ async fn write_chunk(
     insert_all(&txn, group_links, 1000, |p| contact_group_member::Entity::insert_many(p)).await?;
     insert_all(&txn, keys, 1000, |p| contact_key::Entity::insert_many(p)).await?;
     insert_all(&txn, audits, 200, |p| audit_log::Entity::insert_many(p)).await?;
+    plan.times.write_children += phase.elapsed().as_secs_f64();
+    let phase = std::time::Instant::now();
     words.sort();
     words.dedup();
     for part in words.chunks(500) {
         txn.execute_raw(migration::search_words::insert_statement(backend, part)).await?;
     }
+    plan.times.write_words += phase.elapsed().as_secs_f64();
     // Pending pairs for rows created despite a match.
     for &i in &slots {
         let slot = &plan.slots[i];
@@ -1623,13 +1652,47 @@ async fn write_chunk(
         }
     }
     write_outcomes(&txn, import_id, outcomes, plan).await?;
+    let phase = std::time::Instant::now();
     txn.commit().await?;
+    plan.times.commit += phase.elapsed().as_secs_f64();
     if !new_ids.is_empty() || plan.counts.updated > 0 {
         svc.contacts_changed();
     }
     metrics::gauge!("contacts_total").increment(new_ids.len() as f64);
     metrics::counter!("contacts_created_total", "source" => "import").increment(new_ids.len() as u64);
     Ok(())
+}
+
+/// `n` new contact ids, taken inside the caller's write transaction: on SQLite past both the
+/// largest id and `sqlite_sequence` (AUTOINCREMENT never reuses an id), on PostgreSQL from the
+/// table's sequence.
+async fn allocate_ids<C: ConnectionTrait>(db: &C, n: usize) -> AppResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT nextval(pg_get_serial_sequence('contacts', 'id')) FROM generate_series(1, $1)",
+                [(n as i64).into()],
+            ))
+            .await?;
+        return rows.iter().map(|r| r.try_get_by_index::<i64>(0).map_err(AppError::from)).collect();
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM contacts), 0), \
+                    COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'contacts'), 0))",
+        ))
+        .await?;
+    let top: i64 = match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok((1..=n as i64).map(|i| top + i).collect())
 }
 
 async fn insert_all<C, A, F, I>(db: &C, rows: Vec<A>, per: usize, make: F) -> AppResult<()>
