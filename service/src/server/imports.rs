@@ -635,6 +635,8 @@ struct Plan {
     by_key: HashMap<String, Vec<usize>>,
     /// UID → slot, for files that list the same card twice.
     by_uid: HashMap<String, usize>,
+    /// Contacts this import created (their slots are in `by_key`).
+    created: HashSet<i64>,
     /// Tag and group names → ids, created once per import.
     tag_ids: HashMap<String, i64>,
     group_ids: HashMap<String, i64>,
@@ -923,6 +925,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         slots: Vec::new(),
         by_key: HashMap::new(),
         by_uid: HashMap::new(),
+        created: HashSet::new(),
         tag_ids: HashMap::new(),
         group_ids: HashMap::new(),
         counts: Counts::default(),
@@ -1067,7 +1070,10 @@ async fn chunk_step(
     let phase = std::time::Instant::now();
     let by_uid = contacts_by_uid(&svc.db, &uids).await?;
     let key_hits = lookup_keys(&svc.db, &keys, s).await?;
-    let mut candidate_ids: Vec<i64> = key_hits.values().flatten().copied().collect();
+    // Contacts this import created are matched through the file's own index (their rows are
+    // there, normalised): loading them back from the database would only repeat that work.
+    let mut candidate_ids: Vec<i64> =
+        key_hits.values().flatten().copied().filter(|id| !plan.created.contains(id)).collect();
     candidate_ids.extend(by_uid.values().copied());
     candidate_ids.sort_unstable();
     candidate_ids.dedup();
@@ -1548,6 +1554,7 @@ async fn write_chunk(
     }
     for (&i, &id) in slots.iter().zip(&new_ids) {
         plan.slots[i].contact_id = Some(id);
+        plan.created.insert(id);
     }
     plan.times.write_contacts += phase.elapsed().as_secs_f64();
     let phase = std::time::Instant::now();
