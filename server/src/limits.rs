@@ -41,7 +41,8 @@ impl Class {
             "/api/v1/auth/login" | "/api/login" if post => Some(Class::Login),
             "/api/v1/auth/register" | "/api/register" if post => Some(Class::Register),
             "/api/v1/scans" if post => Some(Class::Upload),
-            p if p.starts_with("/api/") => Some(Class::Api),
+            // CardDAV counts as API use (a phone's sync is a burst of small requests).
+            p if p.starts_with("/api/") || p == "/dav" || p.starts_with("/dav/") => Some(Class::Api),
             _ => None,
         }
     }
