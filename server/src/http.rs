@@ -171,7 +171,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), crate::limits::client_addr))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(middleware::from_fn(json_errors))
-        .layer(cors(&cfg));
+        .layer(cors(&cfg))
+        // CardDAV clients probe with OPTIONS, which the CORS layer would take for a preflight.
+        .layer(middleware::from_fn(crate::dav::options));
     let headers: [(&str, &str); 5] = [
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "strict-origin-when-cross-origin"),

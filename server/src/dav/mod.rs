@@ -39,6 +39,17 @@ pub async fn well_known() -> Response {
     (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, "/dav/")]).into_response()
 }
 
+/// `OPTIONS` under `/dav` (RFC 4918 §10.1: the `DAV` header tells a client this is a CardDAV
+/// server), answered before the CORS layer, which would take any OPTIONS for a preflight.
+pub async fn options(req: Request, next: axum::middleware::Next) -> Response {
+    let p = req.uri().path();
+    if req.method() == Method::OPTIONS && (p == "/dav" || p.starts_with("/dav/") || p == "/.well-known/carddav") {
+        return (StatusCode::OK, [(header::ALLOW, ALLOW), (HeaderName::from_static("dav"), "1, 3, addressbook")])
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// What a request path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
