@@ -37,3 +37,14 @@ pub struct NewAppPassword {
     /// Use it with the username for CardDAV; it cannot be shown again.
     pub password: String,
 }
+
+/// What a person types into their phone to add the CardDAV account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DavSetup {
+    /// The username to sign in with (with an app password).
+    pub username: String,
+    /// The server address for iOS and DAVx⁵ (`https://crm.example.com/dav/`); discovery finds the rest.
+    pub server_url: String,
+    /// The address book itself, for clients that want it (Thunderbird, vdirsyncer).
+    pub addressbook_url: String,
+}

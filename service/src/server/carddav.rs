@@ -566,6 +566,26 @@ pub async fn query(
     Ok((out, false))
 }
 
+/// What the profile page shows for setting up a phone: the username and the URLs, made from
+/// `CARDCRM_PUBLIC_URL` when it is set, else from the address the page was requested at.
+pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppResult<crate::dav_dto::DavSetup> {
+    let base = crate::integrations::config(svc)
+        .await?
+        .public_url
+        .or_else(|| origin.map(|o| o.trim_end_matches('/').to_string()))
+        .unwrap_or_default();
+    let user: String = actor
+        .username
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-._~@".contains(c) { c.to_string() } else { format!("%{:02X}", c as u32) })
+        .collect();
+    Ok(crate::dav_dto::DavSetup {
+        username: actor.username.clone(),
+        server_url: format!("{base}/dav/"),
+        addressbook_url: format!("{base}/dav/addressbooks/{user}/contacts/"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
