@@ -407,6 +407,7 @@ pub async fn undo_import(id: i64) -> Result<service::import_dto::ImportUndo, Ser
 pub async fn import_field_choices() -> Result<Vec<(String, String)>, ServerFnError> {
     actor()?;
     Ok(service::imports::field_choices())
+}
 
 // CardDAV app passwords on the profile page (the REST API has the same under /api/v1/auth/app-passwords).
 

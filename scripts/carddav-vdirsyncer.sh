@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# A real CardDAV client against cardcrm: vdirsyncer (PyPI) syncs a local folder of .vcf files with a
+# throw-away cardcrm (SQLite, a free port, a temporary data directory) and, as the reference, with
+# Radicale (PyPI) — the same scenario against both (scripts/carddav_vdirsyncer.py): first sync both
+# ways, create/edit/delete on each side, a conflict on both sides (`conflict_resolution = "b wins"`),
+# then 20 syncs with nothing changed that must copy nothing and leave no duplicate. Any difference
+# between the two servers is printed.
+#
+#   scripts/carddav-vdirsyncer.sh [PATH/TO/cardcrm]
+#
+# The binary defaults to target/release/cardcrm, else target/debug/cardcrm (under CARGO_TARGET_DIR
+# when set). vdirsyncer and Radicale are installed, pinned, into .venv-carddav (gitignored). Every
+# step has a time-out; the whole run takes well under 3 minutes. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VDIRSYNCER_VERSION=0.21.0
+RADICALE_VERSION=3.9.0
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+BIN="${1:-}"
+if [ -z "$BIN" ]; then
+  for b in "$TARGET_DIR/release/cardcrm" "$TARGET_DIR/debug/cardcrm"; do
+    if [ -x "$b" ]; then BIN="$b"; break; fi
+  done
+fi
+[ -n "$BIN" ] && [ -x "$BIN" ] || { echo "carddav-vdirsyncer: no cardcrm binary (build it, or pass its path)"; exit 1; }
+
+VENV=.venv-carddav
+if ! "$VENV/bin/vdirsyncer" --version 2>/dev/null | grep -q "$VDIRSYNCER_VERSION" \
+   || ! "$VENV/bin/python" -c "import radicale, sys; sys.exit(radicale.VERSION != '$RADICALE_VERSION')" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  timeout 300 "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "vdirsyncer==$VDIRSYNCER_VERSION" "radicale==$RADICALE_VERSION" \
+    || { echo "carddav-vdirsyncer: could not install vdirsyncer and Radicale from PyPI"; exit 1; }
+fi
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # URL SECONDS
+  for _ in $(seq 1 $(( $2 * 5 ))); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# --- cardcrm ---------------------------------------------------------------------------------
+PORT=$(free_port)
+mkdir -p "$WORK/cardcrm"
+export CARDCRM_DATA_DIR="$WORK/cardcrm" DATABASE_URL="sqlite://$WORK/cardcrm/cardcrm.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
+export JWT_SECRET="carddav-vdirsyncer-secret-0123456789abcdef" CARDCRM_ADMIN_PASSWORD="carddav test password"
+export RATE_LIMIT_API_PER_IP=100000/1m RATE_LIMIT_API_PER_USER=100000/1m RUST_LOG="${RUST_LOG:-warn}"
+timeout 60 "$BIN" create-admin --username davtest --email davtest@example.com > "$WORK/create-admin.log" 2>&1 \
+  || { cat "$WORK/create-admin.log"; echo "carddav-vdirsyncer: create-admin failed"; exit 1; }
+"$BIN" serve > "$WORK/cardcrm.log" 2>&1 &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$PORT/health" 60 || { tail -30 "$WORK/cardcrm.log"; echo "carddav-vdirsyncer: cardcrm did not start"; exit 1; }
+
+read -r TOKEN APP_PASSWORD < <(python3 - "http://127.0.0.1:$PORT" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+def call(path, body, token=None):
+    h = {"Content-Type": "application/json"}
+    if token:
+        h["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, method="POST", data=json.dumps(body).encode(), headers=h)
+    with urllib.request.urlopen(req, timeout=20) as r:
+        return json.load(r)
+token = call("/api/v1/auth/login", {"username": "davtest", "password": "carddav test password"})["access_token"]
+pw = call("/api/v1/auth/app-passwords", {"name": "vdirsyncer"}, token)["password"]
+print(token, pw)
+PY
+)
+# Discovery as a phone does it: the well-known address leads to /dav/.
+LOCATION=$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$PORT/.well-known/carddav")
+[ "$LOCATION" = "http://127.0.0.1:$PORT/dav/" ] || { echo "carddav-vdirsyncer: /.well-known/carddav leads to '$LOCATION'"; exit 1; }
+
+status=0
+timeout 150 "$VENV/bin/python" scripts/carddav_vdirsyncer.py cardcrm "$WORK" "$VENV/bin/vdirsyncer" \
+  "http://127.0.0.1:$PORT/dav/addressbooks/davtest/contacts/" davtest "$APP_PASSWORD" \
+  "http://127.0.0.1:$PORT" "$TOKEN" | tee "$WORK/cardcrm.out" || status=1
+if [ "$status" -ne 0 ]; then echo "--- cardcrm log ---"; tail -40 "$WORK/cardcrm.log"; fi
+
+# --- Radicale, the reference ---------------------------------------------------------------------
+RPORT=$(free_port)
+mkdir -p "$WORK/radicale/collections"
+printf 'davtest:radicale-pass\n' > "$WORK/radicale/users"
+cat > "$WORK/radicale/config" <<CONF
+[server]
+hosts = 127.0.0.1:$RPORT
+[auth]
+type = htpasswd
+htpasswd_filename = $WORK/radicale/users
+htpasswd_encryption = plain
+[storage]
+filesystem_folder = $WORK/radicale/collections
+[logging]
+level = warning
+CONF
+"$VENV/bin/python" -m radicale --config "$WORK/radicale/config" > "$WORK/radicale.log" 2>&1 &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$RPORT/" 30 || { cat "$WORK/radicale.log"; echo "carddav-vdirsyncer: Radicale did not start"; exit 1; }
+# Radicale's address book is made by the client (MKCOL), as a phone app would on first use.
+curl -sf -u davtest:radicale-pass -X MKCOL "http://127.0.0.1:$RPORT/davtest/contacts/" -H 'Content-Type: application/xml' \
+  --data '<?xml version="1.0"?><d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><c:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>' \
+  > /dev/null || { echo "carddav-vdirsyncer: could not create Radicale's address book"; exit 1; }
+rstatus=0
+timeout 150 "$VENV/bin/python" scripts/carddav_vdirsyncer.py radicale "$WORK" "$VENV/bin/vdirsyncer" \
+  "http://127.0.0.1:$RPORT/davtest/contacts/" davtest radicale-pass | tee "$WORK/radicale.out" || rstatus=1
+
+# --- differences ---------------------------------------------------------------------------------
+echo "--- cardcrm vs Radicale (same scenario; timings and notes may differ) ---"
+diff <(sed -E 's/^\[cardcrm\] //; s/median .*//' "$WORK/cardcrm.out") \
+     <(sed -E 's/^\[radicale\] //; s/median .*//' "$WORK/radicale.out") && echo "no difference in outcome"
+if [ "$rstatus" -ne 0 ]; then echo "carddav-vdirsyncer: the scenario failed against Radicale too (the scenario, not cardcrm?)"; fi
+exit "$status"
