@@ -26,6 +26,13 @@ fi
 [ -n "$BIN" ] && [ -x "$BIN" ] || { echo "carddav-vdirsyncer: no cardcrm binary (build it, or pass its path)"; exit 1; }
 
 VENV=.venv-carddav
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  # Debian keeps venv's pip in a separate package.
+  SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  echo "carddav-vdirsyncer: installing python3-venv from Debian"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null \
+    || { echo "carddav-vdirsyncer: python3 cannot make a venv; install python3-venv"; exit 1; }
+fi
 if ! "$VENV/bin/vdirsyncer" --version 2>/dev/null | grep -q "$VDIRSYNCER_VERSION" \
    || ! "$VENV/bin/python" -c "import radicale, sys; sys.exit(radicale.VERSION != '$RADICALE_VERSION')" 2>/dev/null; then
   python3 -m venv "$VENV"
@@ -43,12 +50,20 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() { # URL SECONDS
-  for _ in $(seq 1 $(( $2 * 5 ))); do
-    if curl -s -o /dev/null "$1"; then return 0; fi
-    sleep 0.2
-  done
-  return 1
+wait_for() { # URL SECONDS: until the URL answers at all (any HTTP status)
+  python3 - "$1" "$2" <<'PY'
+import sys, time, urllib.error, urllib.request
+url, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+while time.time() < deadline:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit(1)
+PY
 }
 
 # --- cardcrm ---------------------------------------------------------------------------------
@@ -79,8 +94,16 @@ print(token, pw)
 PY
 )
 # Discovery as a phone does it: the well-known address leads to /dav/.
-LOCATION=$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$PORT/.well-known/carddav")
-[ "$LOCATION" = "http://127.0.0.1:$PORT/dav/" ] || { echo "carddav-vdirsyncer: /.well-known/carddav leads to '$LOCATION'"; exit 1; }
+LOCATION=$(python3 - "http://127.0.0.1:$PORT/.well-known/carddav" <<'PY'
+import http.client, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+c.request("GET", u.path)
+r = c.getresponse()
+print(r.status, r.getheader("Location"))
+PY
+)
+case "$LOCATION" in 30[178]" /dav/") ;; *) echo "carddav-vdirsyncer: /.well-known/carddav answers '$LOCATION'"; exit 1 ;; esac
 
 status=0
 timeout 150 "$VENV/bin/python" scripts/carddav_vdirsyncer.py cardcrm "$WORK" "$VENV/bin/vdirsyncer" \
@@ -108,9 +131,14 @@ CONF
 PIDS+=($!)
 wait_for "http://127.0.0.1:$RPORT/" 30 || { cat "$WORK/radicale.log"; echo "carddav-vdirsyncer: Radicale did not start"; exit 1; }
 # Radicale's address book is made by the client (MKCOL), as a phone app would on first use.
-curl -sf -u davtest:radicale-pass -X MKCOL "http://127.0.0.1:$RPORT/davtest/contacts/" -H 'Content-Type: application/xml' \
-  --data '<?xml version="1.0"?><d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><c:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>' \
-  > /dev/null || { echo "carddav-vdirsyncer: could not create Radicale's address book"; exit 1; }
+python3 - "http://127.0.0.1:$RPORT/davtest/contacts/" <<'PY' || { echo "carddav-vdirsyncer: could not create Radicale's address book"; exit 1; }
+import base64, sys, urllib.request
+body = ('<?xml version="1.0"?><d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:set><d:prop>'
+        '<d:resourcetype><d:collection/><c:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>')
+req = urllib.request.Request(sys.argv[1], data=body.encode(), method="MKCOL", headers={
+    "Content-Type": "application/xml", "Authorization": "Basic " + base64.b64encode(b"davtest:radicale-pass").decode()})
+urllib.request.urlopen(req, timeout=20)
+PY
 rstatus=0
 timeout 150 "$VENV/bin/python" scripts/carddav_vdirsyncer.py radicale "$WORK" "$VENV/bin/vdirsyncer" \
   "http://127.0.0.1:$RPORT/davtest/contacts/" davtest radicale-pass | tee "$WORK/radicale.out" || rstatus=1
