@@ -95,6 +95,22 @@ pub async fn rate_limit(State(st): State<AppState>, req: Request, next: Next) ->
     next.run(req).await
 }
 
+/// The per-user `api` limit for a caller a door signed in itself (CardDAV's Basic
+/// authentication happens after the middleware above, which only knows session users): the 429
+/// to answer, if over it.
+pub async fn over_user_api_limit(st: &AppState, user_id: i64) -> Option<Response> {
+    let limits = &st.config.rate_limits;
+    if !limits.enabled {
+        return None;
+    }
+    let l = Class::Api.limits(limits).1?;
+    let key = format!("{}:user:{user_id}", Class::Api.name());
+    match st.svc.limiter.allow(&key, l.max, l.window).await {
+        Err(AppError::RateLimited { retry_after }) => Some(too_many(Class::Api, "user", retry_after)),
+        _ => None,
+    }
+}
+
 /// The client address: the peer, or behind trusted proxies the last untrusted `X-Forwarded-For` hop.
 pub fn real_client(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpNet]) -> IpAddr {
     if !trusted.iter().any(|n| n.contains(peer)) {

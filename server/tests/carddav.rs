@@ -321,8 +321,21 @@ async fn sync_collection_reports_creates_edits_trash_and_merges_once() {
         let r = dav.req("GET", h, &[], "").await;
         assert_eq!(r.headers[header::ETAG].to_str().unwrap().replace('"', "&quot;"), *etag);
     }
+    let merge_id = r.body["merge_id"].as_i64().unwrap();
     let (none, _, _) = dav.sync(&t2, None).await;
     assert!(none.is_empty(), "{none:?}");
+    // Undoing the merge brings D back and changes C again.
+    let r = app.post(&format!("/api/v1/merges/{merge_id}/undo"), Some(&t), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (undone, t2, _) = dav.sync(&t2, None).await;
+    let mut undone_hrefs: Vec<String> = undone.iter().filter(|x| x.1 != "removed").map(|x| x.0.clone()).collect();
+    undone_hrefs.sort();
+    let mut expect = vec![href(&c["uid"]), href(&d["uid"])];
+    expect.sort();
+    assert_eq!(undone_hrefs, expect, "{undone:?}");
+    let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{}", d["id"]), Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (_, t2, _) = dav.sync(&t2, None).await;
 
     // Restoring from the trash brings it back; a tag rename changes the cards that carry it.
     let r = app.post(&format!("/api/v1/contacts/{}/restore", b["id"]), Some(&t), json!({})).await;

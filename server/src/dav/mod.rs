@@ -1,7 +1,7 @@
 //! The CardDAV door (RFC 6352 with RFC 6578 `sync-collection`), at `/dav/`:
 //!
 //! ```text
-//! /.well-known/carddav                  → 308 to /dav/
+//! /.well-known/carddav                  → 301 to /dav/
 //! /dav/                                 the root (current-user-principal for discovery)
 //! /dav/principals/<user>/               the signed-in user's principal (addressbook-home-set)
 //! /dav/addressbooks/<user>/             the address-book home
@@ -34,9 +34,10 @@ const NAME_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b
 
 const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 
-/// `/.well-known/carddav` (RFC 6764): the service lives at `/dav/`.
+/// `/.well-known/carddav` (RFC 6764): the service lives at `/dav/`. A 301, the status RFC 6764
+/// names and every client (iOS included) follows with its PROPFIND.
 pub async fn well_known() -> Response {
-    (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, "/dav/")]).into_response()
+    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/dav/")]).into_response()
 }
 
 /// `OPTIONS` under `/dav` (RFC 4918 §10.1: the `DAV` header tells a client this is a CardDAV
@@ -197,6 +198,9 @@ pub async fn handle(State(st): State<AppState>, req: Request) -> Response {
         Err(AppError::Unauthorized(m)) => return unauthorized(&m),
         Err(e) => return app_error(e),
     };
+    if let Some(resp) = crate::limits::over_user_api_limit(&st, actor.user_id).await {
+        return resp;
+    }
     // The paths of another user are not this user's to browse (the contacts are the same anyway).
     let owner = match &target {
         Target::Principal(u) | Target::Home(u) | Target::Book(u) | Target::Card(u, _) => Some(u.as_str()),

@@ -210,19 +210,51 @@ fn render(c: &Contact, version: VcardVersion) -> (ContactRecord, String) {
     (record, text)
 }
 
+/// Live resources by name, two queries per 500 names (custom names, then `<uid>.vcf`).
+async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::collections::HashMap<String, Member>> {
+    let backend = svc.db.get_database_backend();
+    let live = "c.deleted_at IS NULL AND c.merged_into_id IS NULL";
+    let mut out = std::collections::HashMap::new();
+    for chunk in names.chunks(500) {
+        let chunk: Vec<&String> = chunk.iter().filter(|n| !n.is_empty() && n.chars().count() <= MAX_NAME_CHARS).collect();
+        if chunk.is_empty() {
+            continue;
+        }
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!("{MEMBER_SQL} WHERE n.name IN ({marks}) AND {live}");
+        let values: Vec<Value> = chunk.iter().map(|n| n.as_str().into()).collect();
+        for r in svc.db.query_all_raw(stmt(backend, &sql, values)).await? {
+            let m = member_from(&r)?;
+            out.insert(m.name.clone(), m);
+        }
+        let uids: Vec<&str> =
+            chunk.iter().filter(|n| !out.contains_key(n.as_str())).filter_map(|n| n.strip_suffix(".vcf")).collect();
+        if uids.is_empty() {
+            continue;
+        }
+        let marks = vec!["?"; uids.len()].join(", ");
+        let sql = format!("{MEMBER_SQL} WHERE c.uid IN ({marks}) AND n.name IS NULL AND {live}");
+        let values: Vec<Value> = uids.iter().map(|u| (*u).into()).collect();
+        for r in svc.db.query_all_raw(stmt(backend, &sql, values)).await? {
+            let m = member_from(&r)?;
+            out.insert(m.name.clone(), m);
+        }
+    }
+    Ok(out)
+}
+
 /// The cards of live resources by name, in the order asked; `None` for a name that is not one.
 pub async fn cards(svc: &Services, names: &[String], version: VcardVersion) -> AppResult<Vec<(String, Option<Card>)>> {
-    let mut found: Vec<(String, Option<Member>)> = Vec::with_capacity(names.len());
-    for n in names.iter().take(MULTIGET_MAX) {
-        found.push((n.clone(), member(svc, n).await?));
-    }
+    let names = &names[..names.len().min(MULTIGET_MAX)];
+    let by_name = members_named(svc, names).await?;
+    let found: Vec<(String, Option<Member>)> = names.iter().map(|n| (n.clone(), by_name.get(n).cloned())).collect();
     let ids: Vec<i64> = found.iter().filter_map(|(_, m)| m.as_ref().map(|m| m.contact_id)).collect();
-    let loaded = load(svc, &ids).await?;
+    let loaded: std::collections::HashMap<i64, Contact> = load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
     Ok(found
         .into_iter()
         .map(|(n, m)| {
             let card = m.and_then(|m| {
-                loaded.iter().find(|c| c.id == m.contact_id).map(|c| {
+                loaded.get(&m.contact_id).map(|c| {
                     let (record, vcard) = render(c, version);
                     Card { member: m, vcard, record }
                 })
@@ -551,9 +583,10 @@ pub async fn query(
     let mut out = Vec::new();
     for chunk in all.chunks(500) {
         let ids: Vec<i64> = chunk.iter().map(|m| m.contact_id).collect();
-        let loaded = load(svc, &ids).await?;
+        let loaded: std::collections::HashMap<i64, Contact> =
+            load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
         for m in chunk {
-            let Some(c) = loaded.iter().find(|c| c.id == m.contact_id) else { continue };
+            let Some(c) = loaded.get(&m.contact_id) else { continue };
             let (record, vcard) = render(c, version);
             if filter_matches(&record, filter) {
                 if out.len() == limit {
