@@ -18,6 +18,9 @@
 //! transaction-scoped advisory lock before any row is touched: writers of contacts take turns
 //! from their first such statement to their commit, and each new number is `MAX(seq) + 1` read
 //! under the lock. Taking it before the rows are locked keeps writers from deadlocking on it.
+//! PostgreSQL numbers each statement's rows at once (statement triggers with transition tables:
+//! one `INSERT … SELECT` per statement, so a bulk insert costs little more); SQLite, which has no
+//! statement triggers, numbers row by row.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -148,15 +151,28 @@ BEGIN
         ON CONFLICT (contact_id) DO UPDATE SET seq = EXCLUDED.seq;
 END $$;
 -- split
-CREATE FUNCTION dav_contact_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION dav_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE base BIGINT;
 BEGIN
-    IF TG_OP = 'DELETE' THEN PERFORM dav_touch(OLD.id); ELSE PERFORM dav_touch(NEW.id); END IF;
-    RETURN NULL;
-END $$;
--- split
-CREATE FUNCTION dav_member_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN PERFORM dav_touch(OLD.contact_id); ELSE PERFORM dav_touch(NEW.contact_id); END IF;
+    PERFORM pg_advisory_xact_lock(4849873243938783553);
+    SELECT COALESCE(MAX(seq), 0) INTO base FROM dav_changes;
+    IF TG_ARGV[0] = 'new_id' THEN
+        INSERT INTO dav_changes (contact_id, seq)
+            SELECT cid, base + ROW_NUMBER() OVER (ORDER BY cid) FROM (SELECT DISTINCT id AS cid FROM new_rows) t
+            ON CONFLICT (contact_id) DO UPDATE SET seq = EXCLUDED.seq;
+    ELSIF TG_ARGV[0] = 'old_id' THEN
+        INSERT INTO dav_changes (contact_id, seq)
+            SELECT cid, base + ROW_NUMBER() OVER (ORDER BY cid) FROM (SELECT DISTINCT id AS cid FROM old_rows) t
+            ON CONFLICT (contact_id) DO UPDATE SET seq = EXCLUDED.seq;
+    ELSIF TG_ARGV[0] = 'new_contact_id' THEN
+        INSERT INTO dav_changes (contact_id, seq)
+            SELECT cid, base + ROW_NUMBER() OVER (ORDER BY cid) FROM (SELECT DISTINCT contact_id AS cid FROM new_rows) t
+            ON CONFLICT (contact_id) DO UPDATE SET seq = EXCLUDED.seq;
+    ELSE
+        INSERT INTO dav_changes (contact_id, seq)
+            SELECT cid, base + ROW_NUMBER() OVER (ORDER BY cid) FROM (SELECT DISTINCT contact_id AS cid FROM old_rows) t
+            ON CONFLICT (contact_id) DO UPDATE SET seq = EXCLUDED.seq;
+    END IF;
     RETURN NULL;
 END $$;
 -- split
@@ -181,20 +197,32 @@ END $$;
 CREATE TRIGGER contacts_dav_lock BEFORE INSERT OR UPDATE OR DELETE ON contacts
     FOR EACH STATEMENT EXECUTE FUNCTION dav_lock();
 -- split
-CREATE TRIGGER contacts_dav AFTER INSERT OR UPDATE OR DELETE ON contacts
-    FOR EACH ROW EXECUTE FUNCTION dav_contact_changed();
+CREATE TRIGGER contacts_dav_ins AFTER INSERT ON contacts REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('new_id');
+-- split
+CREATE TRIGGER contacts_dav_upd AFTER UPDATE ON contacts REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('new_id');
+-- split
+CREATE TRIGGER contacts_dav_del AFTER DELETE ON contacts REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('old_id');
 -- split
 CREATE TRIGGER contact_tags_dav_lock BEFORE INSERT OR DELETE ON contact_tags
     FOR EACH STATEMENT EXECUTE FUNCTION dav_lock();
 -- split
-CREATE TRIGGER contact_tags_dav AFTER INSERT OR DELETE ON contact_tags
-    FOR EACH ROW EXECUTE FUNCTION dav_member_changed();
+CREATE TRIGGER contact_tags_dav_ins AFTER INSERT ON contact_tags REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('new_contact_id');
+-- split
+CREATE TRIGGER contact_tags_dav_del AFTER DELETE ON contact_tags REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('old_contact_id');
 -- split
 CREATE TRIGGER contact_group_members_dav_lock BEFORE INSERT OR DELETE ON contact_group_members
     FOR EACH STATEMENT EXECUTE FUNCTION dav_lock();
 -- split
-CREATE TRIGGER contact_group_members_dav AFTER INSERT OR DELETE ON contact_group_members
-    FOR EACH ROW EXECUTE FUNCTION dav_member_changed();
+CREATE TRIGGER contact_group_members_dav_ins AFTER INSERT ON contact_group_members REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('new_contact_id');
+-- split
+CREATE TRIGGER contact_group_members_dav_del AFTER DELETE ON contact_group_members REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dav_rows_changed('old_contact_id');
 -- split
 CREATE TRIGGER tags_dav_lock BEFORE UPDATE OF name ON tags
     FOR EACH STATEMENT EXECUTE FUNCTION dav_lock();
@@ -238,15 +266,23 @@ DROP TABLE IF EXISTS app_passwords;
 const DOWN_POSTGRES: &str = "
 DROP TRIGGER IF EXISTS contacts_dav_lock ON contacts;
 -- split
-DROP TRIGGER IF EXISTS contacts_dav ON contacts;
+DROP TRIGGER IF EXISTS contacts_dav_ins ON contacts;
+-- split
+DROP TRIGGER IF EXISTS contacts_dav_upd ON contacts;
+-- split
+DROP TRIGGER IF EXISTS contacts_dav_del ON contacts;
 -- split
 DROP TRIGGER IF EXISTS contact_tags_dav_lock ON contact_tags;
 -- split
-DROP TRIGGER IF EXISTS contact_tags_dav ON contact_tags;
+DROP TRIGGER IF EXISTS contact_tags_dav_ins ON contact_tags;
+-- split
+DROP TRIGGER IF EXISTS contact_tags_dav_del ON contact_tags;
 -- split
 DROP TRIGGER IF EXISTS contact_group_members_dav_lock ON contact_group_members;
 -- split
-DROP TRIGGER IF EXISTS contact_group_members_dav ON contact_group_members;
+DROP TRIGGER IF EXISTS contact_group_members_dav_ins ON contact_group_members;
+-- split
+DROP TRIGGER IF EXISTS contact_group_members_dav_del ON contact_group_members;
 -- split
 DROP TRIGGER IF EXISTS tags_dav_lock ON tags;
 -- split
@@ -260,9 +296,7 @@ DROP FUNCTION IF EXISTS dav_group_renamed();
 -- split
 DROP FUNCTION IF EXISTS dav_tag_renamed();
 -- split
-DROP FUNCTION IF EXISTS dav_member_changed();
--- split
-DROP FUNCTION IF EXISTS dav_contact_changed();
+DROP FUNCTION IF EXISTS dav_rows_changed();
 -- split
 DROP FUNCTION IF EXISTS dav_touch(BIGINT);
 -- split
