@@ -200,7 +200,7 @@ async fn only_app_passwords_sign_in_and_revoked_ones_stop_at_once() {
     assert_ne!(probe(Some(basic("bob", &bob_pw))).await.status, StatusCode::MULTI_STATUS);
 
     // Bad names are 422.
-    for name in ["", "   ", &"x".repeat(101)] {
+    for name in ["", "   ", "\u{feff}", "a\u{0}b", "tab\there", &"x".repeat(101)] {
         let r = app.post("/api/v1/auth/app-passwords", Some(&t), json!({ "name": name })).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
     }

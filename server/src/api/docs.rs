@@ -239,7 +239,8 @@ fn patch_schemas(schemas: &mut Value) {
         schemas,
         "AppPasswordInput",
         "name",
-        json!({"type": "string", "minLength": 1, "maxLength": service::dav_dto::APP_PASSWORD_NAME_MAX, "pattern": "\\S"}),
+        json!({"type": "string", "minLength": 1, "maxLength": service::dav_dto::APP_PASSWORD_NAME_MAX,
+               "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\uFEFF\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"}),
     );
     if let Some(s) = schemas.get_mut("AppPasswordInput") {
         s["required"] = json!(["name"]);

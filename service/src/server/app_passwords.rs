@@ -69,7 +69,8 @@ fn to_dto(m: &app_password::Model) -> AppPassword {
 
 /// Creates an app password for the acting user; the answer is the only time it is shown.
 pub async fn create(svc: &Services, actor: &Actor, name: &str) -> AppResult<NewAppPassword> {
-    let name = name.trim();
+    // U+FEFF counts as space as well (JSON Schema's `\s` does, and the API document says so).
+    let name = name.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if name.is_empty() {
         return Err(AppError::validation("name", "must not be empty"));
     }
