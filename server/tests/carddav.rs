@@ -34,7 +34,9 @@ impl Dav<'_> {
     }
 
     async fn propfind(&self, path: &str, depth: &str, props: &str) -> Resp {
-        let body = format!(r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><d:prop>{props}</d:prop></d:propfind>"#);
+        let body = format!(
+            r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><d:prop>{props}</d:prop></d:propfind>"#
+        );
         self.req("PROPFIND", path, &[("depth", depth), ("content-type", "application/xml")], &body).await
     }
 
@@ -118,7 +120,9 @@ async fn discovery_finds_the_address_book_from_the_bare_host() {
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
     assert!(text(&r).contains("<D:current-user-principal><D:href>/dav/principals/admin/</D:href>"), "{}", text(&r));
 
-    let r = dav.propfind("/dav/principals/admin/", "0", "<c:addressbook-home-set/><d:displayname/><d:quota-used-bytes/>").await;
+    let r = dav
+        .propfind("/dav/principals/admin/", "0", "<c:addressbook-home-set/><d:displayname/><d:quota-used-bytes/>")
+        .await;
     let t = text(&r);
     assert!(t.contains("<C:addressbook-home-set><D:href>/dav/addressbooks/admin/</D:href>"), "{t}");
     // An unknown property is listed under 404, the rest under 200.
@@ -156,7 +160,10 @@ async fn only_app_passwords_sign_in_and_revoked_ones_stop_at_once() {
     };
     let r = probe(None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.headers[header::WWW_AUTHENTICATE].to_str().unwrap().split(',').next().unwrap(), "Basic realm=\"cardcrm\"");
+    assert_eq!(
+        r.headers[header::WWW_AUTHENTICATE].to_str().unwrap().split(',').next().unwrap(),
+        "Basic realm=\"cardcrm\""
+    );
     // The account password never works here.
     let r = probe(Some(basic("admin", "correct horse battery"))).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -195,7 +202,9 @@ async fn only_app_passwords_sign_in_and_revoked_ones_stop_at_once() {
 
     // A deactivated user's app passwords stop working at once.
     let bob_id = app.get("/api/v1/auth/me", &other).await.body["id"].as_i64().unwrap();
-    let r = app.call(Method::PATCH, &format!("/api/v1/auth/users/{bob_id}"), Some(&t), Some(json!({"is_active": false}))).await;
+    let r = app
+        .call(Method::PATCH, &format!("/api/v1/auth/users/{bob_id}"), Some(&t), Some(json!({"is_active": false})))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_ne!(probe(Some(basic("bob", &bob_pw))).await.status, StatusCode::MULTI_STATUS);
 
@@ -260,7 +269,10 @@ async fn propfind_lists_live_contacts_and_multiget_returns_their_cards() {
     let r = dav.req("GET", &href(&a["uid"]), &[], "").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(text(&r).starts_with("BEGIN:VCARD\r\nVERSION:3.0"), "{}", text(&r));
-    assert!(text(&r).contains("EMAIL;TYPE=WORK,INTERNET:anna.petrova@example.com") || text(&r).contains("anna.petrova@example.com"));
+    assert!(
+        text(&r).contains("EMAIL;TYPE=WORK,INTERNET:anna.petrova@example.com")
+            || text(&r).contains("anna.petrova@example.com")
+    );
     let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
     assert!(etag.starts_with('"') && !etag.starts_with("W/"));
     assert!(m.contains(&etag.replace('"', "&quot;")), "the multiget's ETag is the GET's: {m}");
@@ -304,7 +316,11 @@ async fn sync_collection_reports_creates_edits_trash_and_merges_once() {
     assert_eq!(r.status, StatusCode::OK);
     let versions = json!({ c["id"].to_string(): c["version"], d["id"].to_string(): d["version"] });
     let r = app
-        .post("/api/v1/contacts/merge", Some(&t), json!({"ids": [c["id"], d["id"]], "survivor_id": c["id"], "versions": versions}))
+        .post(
+            "/api/v1/contacts/merge",
+            Some(&t),
+            json!({"ids": [c["id"], d["id"]], "survivor_id": c["id"], "versions": versions}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
@@ -363,14 +379,17 @@ async fn sync_collection_reports_creates_edits_trash_and_merges_once() {
     assert!(truncated2 && p2.len() == 2, "{p2:?}");
     let (p3, _, truncated3) = dav.sync(&pt2, Some(2)).await;
     assert!(!truncated3);
-    let mut all: Vec<String> = p1.iter().chain(&p2).chain(&p3).filter(|x| x.1 != "removed").map(|x| x.0.clone()).collect();
+    let mut all: Vec<String> =
+        p1.iter().chain(&p2).chain(&p3).filter(|x| x.1 != "removed").map(|x| x.0.clone()).collect();
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 4, "A, B, C and E are live: {all:?}");
 
     // A token this server did not give: 403 valid-sync-token.
     for bad in ["urn:cardcrm:sync:999999", "http://example.com/sync/1"] {
-        let body = format!(r#"<d:sync-collection xmlns:d="DAV:"><d:sync-token>{bad}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#);
+        let body = format!(
+            r#"<d:sync-collection xmlns:d="DAV:"><d:sync-token>{bad}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#
+        );
         let r = dav.req("REPORT", BOOK, &[], &body).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{bad}");
         assert!(text(&r).contains("valid-sync-token"));
@@ -476,7 +495,9 @@ async fn bad_requests_are_4xx_never_5xx() {
     let huge = format!("<d:propfind xmlns:d=\"DAV:\">{}</d:propfind>", " ".repeat(600 * 1024));
     assert_eq!(dav.req("PROPFIND", BOOK, &[], &huge).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     let many: String = (0..1001).map(|i| format!("<d:href>{BOOK}{i}.vcf</d:href>")).collect();
-    let body = format!(r#"<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop>{many}</c:addressbook-multiget>"#);
+    let body = format!(
+        r#"<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop>{many}</c:addressbook-multiget>"#
+    );
     assert_eq!(dav.req("REPORT", BOOK, &[], &body).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(dav.req("FROB", BOOK, &[], "").await.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(dav.req("MKCOL", "/dav/addressbooks/admin/other/", &[], "").await.status, StatusCode::NOT_FOUND);
@@ -487,7 +508,8 @@ async fn bad_requests_are_4xx_never_5xx() {
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let r = dav.req("GET", &format!("{BOOK}{}", "%61".repeat(300)), &[], "").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let mut bad = Request::builder().method("PROPFIND").uri("/dav/").header(header::AUTHORIZATION, "Basic !!!notbase64");
+    let mut bad =
+        Request::builder().method("PROPFIND").uri("/dav/").header(header::AUTHORIZATION, "Basic !!!notbase64");
     bad = bad.header("depth", "0");
     assert_eq!(app.raw(bad.body(Body::empty()).unwrap()).await.status, StatusCode::UNAUTHORIZED);
 }
@@ -507,7 +529,8 @@ async fn concurrent_writes_are_never_skipped_by_a_sync() {
         writers.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             for i in 0..6 {
-                let input = service::dto::ContactInput { full_name: format!("Writer {w} card {i}"), ..Default::default() };
+                let input =
+                    service::dto::ContactInput { full_name: format!("Writer {w} card {i}"), ..Default::default() };
                 ids.push(service::contacts::create(&svc, &actor, input).await.unwrap().uid);
             }
             ids

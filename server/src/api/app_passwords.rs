@@ -31,7 +31,11 @@ pub async fn list(State(st): State<AppState>, Authed(actor): Authed) -> ApiResul
 #[utoipa::path(delete, path = "/api/v1/auth/app-passwords/{id}", tag = "auth",
     responses((status = 204, description = "revoked: it stops working at once"), (status = 404)),
     security(("bearer" = [])))]
-pub async fn revoke(State(st): State<AppState>, Authed(actor): Authed, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     app_passwords::revoke(&st.svc, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

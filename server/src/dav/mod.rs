@@ -102,7 +102,8 @@ fn text(status: StatusCode, msg: impl Into<String>) -> Response {
 
 fn unauthorized(msg: &str) -> Response {
     let mut r = text(StatusCode::UNAUTHORIZED, msg);
-    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"cardcrm\", charset=\"UTF-8\""));
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"cardcrm\", charset=\"UTF-8\""));
     r
 }
 
@@ -180,10 +181,7 @@ pub async fn handle(State(st): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
     if method == Method::OPTIONS {
-        return (
-            StatusCode::OK,
-            [(header::ALLOW, ALLOW), (HeaderName::from_static("dav"), "1, 3, addressbook")],
-        )
+        return (StatusCode::OK, [(header::ALLOW, ALLOW), (HeaderName::from_static("dav"), "1, 3, addressbook")])
             .into_response();
     }
     let Some(target) = parse_path(parts.uri.path()) else {
@@ -374,15 +372,16 @@ impl Ctx<'_> {
                     _ => "cardcrm contacts",
                 })
             )),
-            (DAV, "current-user-principal") => {
-                Some(format!("<D:current-user-principal><D:href>{}</D:href></D:current-user-principal>", principal_href(user)))
-            }
+            (DAV, "current-user-principal") => Some(format!(
+                "<D:current-user-principal><D:href>{}</D:href></D:current-user-principal>",
+                principal_href(user)
+            )),
             (DAV, "principal-URL") if matches!(t, Target::Principal(_)) => {
                 Some(format!("<D:principal-URL><D:href>{}</D:href></D:principal-URL>", principal_href(user)))
             }
-            (DAV, "principal-collection-set") => {
-                Some("<D:principal-collection-set><D:href>/dav/principals/</D:href></D:principal-collection-set>".into())
-            }
+            (DAV, "principal-collection-set") => Some(
+                "<D:principal-collection-set><D:href>/dav/principals/</D:href></D:principal-collection-set>".into(),
+            ),
             (DAV, "owner") if book || matches!(t, Target::Home(_)) => {
                 Some(format!("<D:owner><D:href>{}</D:href></D:owner>", principal_href(user)))
             }
@@ -449,7 +448,13 @@ impl Ctx<'_> {
         }
     }
 
-    async fn collection_response(&self, t: &Target, href: &str, ask: &Ask, ctag: &mut Option<i64>) -> Result<String, AppError> {
+    async fn collection_response(
+        &self,
+        t: &Target,
+        href: &str,
+        ask: &Ask,
+        ctag: &mut Option<i64>,
+    ) -> Result<String, AppError> {
         let wanted = match ask {
             Ask::Props(p) => p.clone(),
             Ask::All | Ask::Names => all_props(false),
@@ -573,7 +578,13 @@ impl Ctx<'_> {
             Err(e) => return text(StatusCode::BAD_REQUEST, e),
         };
         if !matches!(t, Target::Book(_)) {
-            return precondition(StatusCode::FORBIDDEN, DAV, "supported-report", "", "reports are answered on the address book only");
+            return precondition(
+                StatusCode::FORBIDDEN,
+                DAV,
+                "supported-report",
+                "",
+                "reports are answered on the address book only",
+            );
         }
         let props = props_of(root.child(DAV, "prop"));
         let data_el = root.child(DAV, "prop").and_then(|p| p.child(CARDDAV, "address-data"));
@@ -708,7 +719,9 @@ impl Ctx<'_> {
         let mut out = String::new();
         for c in &page.changes {
             match c {
-                Change::Changed(m) => out.push_str(&self.card_response(m, &ask, cards.get(&m.name).map(String::as_str))),
+                Change::Changed(m) => {
+                    out.push_str(&self.card_response(m, &ask, cards.get(&m.name).map(String::as_str)))
+                }
                 Change::Removed(name) => out.push_str(&status_response(&card_href(self.user(), name), "404 Not Found")),
             }
         }
@@ -728,7 +741,8 @@ impl Ctx<'_> {
         let version = asked_version(None, self.headers);
         match carddav::card(&self.st.svc, name, version).await {
             Ok(Some(c)) => {
-                let mut r = if head { Response::new(Body::empty()) } else { Response::new(Body::from(c.vcard.clone())) };
+                let mut r =
+                    if head { Response::new(Body::empty()) } else { Response::new(Body::from(c.vcard.clone())) };
                 let h = r.headers_mut();
                 h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(version)));
                 if let Ok(v) = HeaderValue::from_str(&c.member.etag) {
@@ -751,7 +765,10 @@ impl Ctx<'_> {
 
     async fn put(&self, t: &Target, body: &[u8]) -> Response {
         let Target::Card(_, name) = t else {
-            return text(StatusCode::METHOD_NOT_ALLOWED, "PUT writes a card: /dav/addressbooks/<you>/contacts/<name>.vcf");
+            return text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "PUT writes a card: /dav/addressbooks/<you>/contacts/<name>.vcf",
+            );
         };
         let ct = self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("text/vcard");
         let ct_ok = ["text/vcard", "text/x-vcard", "text/directory", "application/octet-stream", "text/plain"]

@@ -54,7 +54,10 @@ fn element(ns: String, e: &quick_xml::events::BytesStart<'_>) -> Result<El, Stri
     for a in e.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
         let key = a.key.local_name().as_ref().to_string();
-        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| format!("bad attribute value: {e}"))?.into_owned();
+        let value = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| format!("bad attribute value: {e}"))?
+            .into_owned();
         attrs.push((key, value));
     }
     Ok(El { ns, name, attrs, children: Vec::new(), text: String::new() })

@@ -58,8 +58,7 @@ fn new_secret() -> String {
 /// The stored form of a presented password: separators and case do not matter (people type it
 /// on a phone), then SHA-256 in hex.
 fn hash(password: &str) -> String {
-    let canonical: String =
-        password.chars().filter(|c| !matches!(c, '-' | ' ')).flat_map(char::to_lowercase).collect();
+    let canonical: String = password.chars().filter(|c| !matches!(c, '-' | ' ')).flat_map(char::to_lowercase).collect();
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
@@ -103,8 +102,15 @@ pub async fn create(svc: &Services, actor: &Actor, name: &str) -> AppResult<NewA
     }
     .insert(&svc.db)
     .await?;
-    audit::record(&svc.db, Some(actor.user_id), None, "app_password", "create", json!({"id": row.id, "name": row.name}))
-        .await?;
+    audit::record(
+        &svc.db,
+        Some(actor.user_id),
+        None,
+        "app_password",
+        "create",
+        json!({"id": row.id, "name": row.name}),
+    )
+    .await?;
     Ok(NewAppPassword { id: row.id, name: row.name, password })
 }
 

@@ -30,8 +30,8 @@ use crate::dto::{Contact, NameRef};
 use crate::transfer::{contact_to_record, record_to_input};
 use crate::{contacts, Actor, AppError, AppResult, Services};
 use entity::contact;
-pub use interchange::VcardVersion;
 use interchange::ContactRecord;
+pub use interchange::VcardVersion;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement, Value};
 
 /// Sync tokens are URIs (RFC 6578 §3.2); this is the fixed part before the change number.
@@ -179,15 +179,19 @@ async fn resolve<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<Option<(Me
     }
     let backend = db.get_database_backend();
     let live = "(c.deleted_at IS NULL AND c.merged_into_id IS NULL)";
-    let sql = format!("SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0), {live} FROM contacts c \
+    let sql = format!(
+        "SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0), {live} FROM contacts c \
          LEFT JOIN dav_changes d ON d.contact_id = c.id LEFT JOIN dav_names n ON n.contact_id = c.id \
-         WHERE n.name = ?");
+         WHERE n.name = ?"
+    );
     let mut row = db.query_one_raw(stmt(backend, &sql, vec![name.into()])).await?;
     if row.is_none() {
         if let Some(uid) = name.strip_suffix(".vcf").filter(|u| !u.is_empty()) {
-            let sql = format!("SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0), {live} FROM contacts c \
+            let sql = format!(
+                "SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0), {live} FROM contacts c \
                  LEFT JOIN dav_changes d ON d.contact_id = c.id LEFT JOIN dav_names n ON n.contact_id = c.id \
-                 WHERE c.uid = ? AND n.name IS NULL");
+                 WHERE c.uid = ? AND n.name IS NULL"
+            );
             row = db.query_one_raw(stmt(backend, &sql, vec![uid.into()])).await?;
         }
     }
@@ -216,7 +220,8 @@ async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::colle
     let live = "c.deleted_at IS NULL AND c.merged_into_id IS NULL";
     let mut out = std::collections::HashMap::new();
     for chunk in names.chunks(500) {
-        let chunk: Vec<&String> = chunk.iter().filter(|n| !n.is_empty() && n.chars().count() <= MAX_NAME_CHARS).collect();
+        let chunk: Vec<&String> =
+            chunk.iter().filter(|n| !n.is_empty() && n.chars().count() <= MAX_NAME_CHARS).collect();
         if chunk.is_empty() {
             continue;
         }
@@ -249,7 +254,8 @@ pub async fn cards(svc: &Services, names: &[String], version: VcardVersion) -> A
     let by_name = members_named(svc, names).await?;
     let found: Vec<(String, Option<Member>)> = names.iter().map(|n| (n.clone(), by_name.get(n).cloned())).collect();
     let ids: Vec<i64> = found.iter().filter_map(|(_, m)| m.as_ref().map(|m| m.contact_id)).collect();
-    let loaded: std::collections::HashMap<i64, Contact> = load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let loaded: std::collections::HashMap<i64, Contact> =
+        load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
     Ok(found
         .into_iter()
         .map(|(n, m)| {
@@ -355,7 +361,8 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
     if body.len() > MAX_CARD_BYTES {
         return Err(DavError::App(AppError::PayloadTooLarge(format!("a vCard may be at most {MAX_CARD_BYTES} bytes"))));
     }
-    let limits = interchange::Limits { max_file_bytes: MAX_CARD_BYTES, max_card_bytes: MAX_CARD_BYTES, ..Default::default() };
+    let limits =
+        interchange::Limits { max_file_bytes: MAX_CARD_BYTES, max_card_bytes: MAX_CARD_BYTES, ..Default::default() };
     let record = interchange::read_single_vcard(body, &limits).map_err(|e| DavError::BadCard(e.to_string()))?;
     let mut input = record_to_input(&record);
     input.source = Some("carddav".into());
@@ -415,13 +422,21 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
             let backend = txn.get_database_backend();
             if let Some((old, _)) = &stale {
                 // The name belonged to a contact now in the trash or merged away: it is reused.
-                txn.execute_raw(stmt(backend, "DELETE FROM dav_names WHERE contact_id = ?", vec![old.contact_id.into()]))
-                    .await?;
+                txn.execute_raw(stmt(
+                    backend,
+                    "DELETE FROM dav_names WHERE contact_id = ?",
+                    vec![old.contact_id.into()],
+                ))
+                .await?;
             }
             if let Some(id) = retire {
                 let fresh = uuid::Uuid::new_v4().to_string();
-                txn.execute_raw(stmt(backend, "UPDATE contacts SET uid = ? WHERE id = ?", vec![fresh.into(), id.into()]))
-                    .await?;
+                txn.execute_raw(stmt(
+                    backend,
+                    "UPDATE contacts SET uid = ? WHERE id = ?",
+                    vec![fresh.into(), id.into()],
+                ))
+                .await?;
             }
             let created = contacts::create_in(&txn, actor, new).await?;
             if let Some(uid) = &uid {
@@ -448,7 +463,8 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
 
 async fn resolve_name_of<C: ConnectionTrait>(db: &C, id: i64, uid: &str) -> AppResult<String> {
     let backend = db.get_database_backend();
-    let row = db.query_one_raw(stmt(backend, "SELECT name FROM dav_names WHERE contact_id = ?", vec![id.into()])).await?;
+    let row =
+        db.query_one_raw(stmt(backend, "SELECT name FROM dav_names WHERE contact_id = ?", vec![id.into()])).await?;
     Ok(match row {
         Some(r) => r.try_get_by_index::<String>(0)?,
         None => default_name(uid),
@@ -509,17 +525,18 @@ fn values(r: &ContactRecord, prop: &str) -> Vec<String> {
     let one = |s: &str| if s.is_empty() { Vec::new() } else { vec![s.to_string()] };
     match prop {
         "FN" => one(&r.full_name),
-        "N" => one(
-            &[&r.last_name, &r.first_name, &r.middle_name, &r.prefix, &r.suffix]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        "N" => one(&[&r.last_name, &r.first_name, &r.middle_name, &r.prefix, &r.suffix]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")),
         "EMAIL" => r.emails.iter().map(|e| e.address.clone()).collect(),
         "TEL" => r.phones.iter().map(|p| p.number.clone()).collect(),
-        "ORG" => one(&[r.company.as_str(), r.department.as_str()].join(" ")).into_iter().filter(|s| !s.trim().is_empty()).collect(),
+        "ORG" => one(&[r.company.as_str(), r.department.as_str()].join(" "))
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            .collect(),
         "TITLE" => one(&r.position),
         "NOTE" => one(&r.notes),
         "UID" => one(&r.uid),
@@ -610,7 +627,13 @@ pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppRe
     let user: String = actor
         .username
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-._~@".contains(c) { c.to_string() } else { format!("%{:02X}", c as u32) })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._~@".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32)
+            }
+        })
         .collect();
     Ok(crate::dav_dto::DavSetup {
         username: actor.username.clone(),
