@@ -604,11 +604,13 @@ pub async fn query(
             load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
         for m in chunk {
             let Some(c) = loaded.get(&m.contact_id) else { continue };
-            let (record, vcard) = render(c, version);
+            // The card text is written only for the matches.
+            let record = contact_to_record(c);
             if filter_matches(&record, filter) {
                 if out.len() == limit {
                     return Ok((out, true));
                 }
+                let vcard = interchange::card_to_string(&record, version);
                 out.push(Card { member: m.clone(), vcard, record });
             }
         }
