@@ -277,6 +277,17 @@ async fn propfind_lists_live_contacts_and_multiget_returns_their_cards() {
     assert!(etag.starts_with('"') && !etag.starts_with("W/"));
     assert!(m.contains(&etag.replace('"', "&quot;")), "the multiget's ETag is the GET's: {m}");
     assert_eq!(dav.req("GET", &href(&c["uid"]), &[], "").await.status, StatusCode::NOT_FOUND);
+    let r = dav.req("HEAD", &href(&a["uid"]), &[], "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::ETAG].to_str().unwrap(), etag);
+    // vCard 4.0 when asked for, by Accept or by address-data's version.
+    let r = dav.req("GET", &href(&a["uid"]), &[("accept", "text/vcard; version=4.0")], "").await;
+    assert!(text(&r).starts_with("BEGIN:VCARD\r\nVERSION:4.0"), "{}", text(&r));
+    let body = format!(
+        r#"<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><c:address-data content-type="text/vcard" version="4.0"/></d:prop><d:href>{}</d:href></c:addressbook-multiget>"#,
+        href(&a["uid"])
+    );
+    assert!(text(&dav.req("REPORT", BOOK, &[], &body).await).contains("VERSION:4.0"));
 
     // addressbook-query: a text-match on EMAIL.
     let q = r#"<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop><c:filter><c:prop-filter name="EMAIL"><c:text-match match-type="starts-with">boris</c:text-match></c:prop-filter></c:filter></c:addressbook-query>"#;
