@@ -580,3 +580,58 @@ async fn concurrent_writes_are_never_skipped_by_a_sync() {
     }
     assert_eq!(made.len(), 36);
 }
+
+/// An import (the other door that writes contacts in bulk) moves the phones' sync state with no
+/// call of its own: created and merged-into contacts are reported changed, and undoing the import
+/// reports its new contacts removed.
+#[tokio::test]
+async fn imports_and_their_undo_reach_the_phone() {
+    let (app, t, pw) = setup().await;
+    let dav = Dav { app: &app, auth: basic("admin", &pw) };
+    let ivan = contact(&app, &t, "Ivan Petrov").await;
+    let (_, t0, _) = dav.sync("", None).await;
+    let file = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ivan Petrov\r\nN:Petrov;Ivan;;;\r\nEMAIL:ivan.petrov@example.com\r\nORG:Acme\r\nEND:VCARD\r\n\
+                BEGIN:VCARD\r\nVERSION:3.0\r\nUID:imported-1\r\nFN:Olga Smirnova\r\nEMAIL:olga@example.com\r\nEND:VCARD\r\n\
+                BEGIN:VCARD\r\nVERSION:3.0\r\nUID:imported-2\r\nFN:Pavel Sokolov\r\nTEL:+7 916 000-11-22\r\nEND:VCARD\r\n";
+    let boundary = "cardcrm-dav-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.vcf\"\r\n\
+         Content-Type: text/vcard\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    );
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/imports?on_duplicate=merge")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .body(Body::from(body))
+        .unwrap();
+    let r = app.raw(req).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let started = std::time::Instant::now();
+    let job = loop {
+        let r = app.get(&format!("/api/v1/imports/{id}"), &t).await;
+        if ["done", "failed"].contains(&r.body["status"].as_str().unwrap_or_default()) {
+            break r.body;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{}", r.body);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(job["status"], "done", "{job}");
+    let (changed, t1, _) = dav.sync(&t0, None).await;
+    let mut names: Vec<String> = changed.iter().filter(|x| x.1 != "removed").map(|x| x.0.clone()).collect();
+    names.sort();
+    let mut expect = vec![href(&ivan["uid"]), format!("{BOOK}imported-1.vcf"), format!("{BOOK}imported-2.vcf")];
+    expect.sort();
+    assert_eq!(names, expect, "created and merged-into contacts: {changed:?} ({job})");
+    let card = text(&dav.req("GET", &href(&ivan["uid"]), &[], "").await);
+    assert!(card.contains("ORG:Acme"), "the merge is on the phone: {card}");
+
+    let r = app.post(&format!("/api/v1/imports/{id}/undo"), Some(&t), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (undone, _, _) = dav.sync(&t1, None).await;
+    let get = |h: &str| undone.iter().find(|x| x.0 == h).map(|x| x.1.clone());
+    assert_eq!(get(&format!("{BOOK}imported-1.vcf")).as_deref(), Some("removed"), "{undone:?}");
+    assert_eq!(get(&format!("{BOOK}imported-2.vcf")).as_deref(), Some("removed"), "{undone:?}");
+    assert!(get(&href(&ivan["uid"])).is_some_and(|s| s != "removed"), "{undone:?}");
+}
