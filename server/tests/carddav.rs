@@ -294,6 +294,14 @@ async fn propfind_lists_live_contacts_and_multiget_returns_their_cards() {
     let r = dav.req("REPORT", BOOK, &[("depth", "1")], q).await;
     let qt = text(&r);
     assert!(qt.contains(&href(&b["uid"])) && !qt.contains(&href(&a["uid"])), "{qt}");
+    // LIKE's wildcards in the text are literal characters; FN is matched case-insensitively.
+    for (needle, hits) in [("%", 0), ("_", 0), ("PETROVA", 1), ("Ivan", 1)] {
+        let q = format!(
+            r#"<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop><c:filter><c:prop-filter name="FN"><c:text-match>{needle}</c:text-match></c:prop-filter></c:filter></c:addressbook-query>"#
+        );
+        let qt = text(&dav.req("REPORT", BOOK, &[("depth", "1")], &q).await);
+        assert_eq!(qt.matches("<D:getetag>").count(), hits, "{needle}: {qt}");
+    }
     let q = r#"<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop><c:limit><c:nresults>1</c:nresults></c:limit></c:addressbook-query>"#;
     let qt = text(&dav.req("REPORT", BOOK, &[("depth", "1")], q).await);
     assert_eq!(qt.matches("<D:getetag>").count(), 1, "{qt}");

@@ -587,6 +587,45 @@ pub fn filter_matches(r: &ContactRecord, f: &Filter) -> bool {
     }
 }
 
+/// For the common query — one text-match on FN, EMAIL or TEL, ASCII text, not negated — the ids
+/// whose stored value could match, found in SQL, so that only those are read and matched in Rust
+/// (which still decides). `None`: no pre-filter, every live contact is matched.
+async fn prefilter(svc: &Services, f: &Filter) -> AppResult<Option<std::collections::HashSet<i64>>> {
+    let [p] = f.props.as_slice() else { return Ok(None) };
+    let [m] = p.matches.as_slice() else { return Ok(None) };
+    if p.is_not_defined || m.negate || m.text.is_empty() || !m.text.is_ascii() {
+        return Ok(None);
+    }
+    let sql = match p.name.as_str() {
+        "FN" => "SELECT id FROM contacts WHERE LOWER(full_name) LIKE ? ESCAPE '\\'",
+        "EMAIL" => "SELECT contact_id FROM contact_emails WHERE LOWER(address) LIKE ? ESCAPE '\\'",
+        "TEL" => "SELECT contact_id FROM contact_phones WHERE LOWER(number) LIKE ? ESCAPE '\\'",
+        _ => return Ok(None),
+    };
+    let text: String = m
+        .text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = match m.match_type {
+        MatchType::Contains => format!("%{text}%"),
+        MatchType::StartsWith => format!("{text}%"),
+        MatchType::EndsWith => format!("%{text}"),
+        MatchType::Equals => text,
+    };
+    let backend = svc.db.get_database_backend();
+    let rows = svc.db.query_all_raw(stmt(backend, sql, vec![pattern.into()])).await?;
+    let mut ids = std::collections::HashSet::with_capacity(rows.len());
+    for r in rows {
+        ids.insert(r.try_get_by_index::<i64>(0)?);
+    }
+    Ok(Some(ids))
+}
+
 /// `addressbook-query`: the live cards passing `filter`, at most `limit` (capped at
 /// [`QUERY_MAX`]); the flag says more would have matched. Contacts are read 500 at a time.
 pub async fn query(
@@ -596,7 +635,10 @@ pub async fn query(
     version: VcardVersion,
 ) -> AppResult<(Vec<Card>, bool)> {
     let limit = limit.unwrap_or(QUERY_MAX).clamp(1, QUERY_MAX);
-    let all = members(svc).await?;
+    let mut all = members(svc).await?;
+    if let Some(candidates) = prefilter(svc, filter).await? {
+        all.retain(|m| candidates.contains(&m.contact_id));
+    }
     let mut out = Vec::new();
     for chunk in all.chunks(500) {
         let ids: Vec<i64> = chunk.iter().map(|m| m.contact_id).collect();
