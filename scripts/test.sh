@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of cardcrm: Rust unit and API tests on SQLite, again on PostgreSQL and Redis
-# when they answer on localhost, then the Playwright browser tests against a release build.
+# when they answer on localhost, then the Playwright browser tests against a release build, a real
+# CardDAV client (vdirsyncer) and the API fuzzer.
 # Installs what is missing first (see scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,11 @@ answers 127.0.0.1 "$PORT" || { cat "$E2E_DIR/server.log"; echo "the server did n
 (cd end2end && CARDCRM_URL="http://127.0.0.1:$PORT" E2E_USER=e2eadmin E2E_PASSWORD="$CARDCRM_ADMIN_PASSWORD" npx playwright test) || {
   echo "--- server log ---"; tail -50 "$E2E_DIR/server.log"; exit 1;
 }
+
+section "CardDAV with a real client (vdirsyncer against cardcrm, and against Radicale as the reference)"
+# Its own throw-away server (SQLite, free port) from the release binary built above; installs
+# vdirsyncer and Radicale into .venv-carddav. Any failure against cardcrm fails the run.
+timeout 300 scripts/carddav-vdirsyncer.sh target/release/cardcrm
 
 section "API fuzzing (Schemathesis against /api/v1/openapi.json, same server)"
 # After the browser tests: the fuzzer creates, changes and deletes data at random.

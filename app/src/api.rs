@@ -408,3 +408,34 @@ pub async fn import_field_choices() -> Result<Vec<(String, String)>, ServerFnErr
     actor()?;
     Ok(service::imports::field_choices())
 }
+
+// CardDAV app passwords on the profile page (the REST API has the same under /api/v1/auth/app-passwords).
+
+/// The signed-in user's app passwords in use (never the passwords).
+#[server(endpoint = "list_app_passwords")]
+pub async fn list_app_passwords() -> Result<Vec<service::dav_dto::AppPassword>, ServerFnError> {
+    service::app_passwords::list(&services()?, &actor()?).await.map_err(fail)
+}
+
+/// A new app password; the answer is the only time the password is shown.
+#[server(endpoint = "create_app_password")]
+pub async fn create_app_password(name: String) -> Result<service::dav_dto::NewAppPassword, ServerFnError> {
+    service::app_passwords::create(&services()?, &actor()?, &name).await.map_err(fail)
+}
+
+/// Revokes one of the user's app passwords: it stops working at once.
+#[server(endpoint = "revoke_app_password")]
+pub async fn revoke_app_password(id: i64) -> Result<(), ServerFnError> {
+    service::app_passwords::revoke(&services()?, &actor()?, id).await.map_err(fail)
+}
+
+/// The CardDAV server address and username to type into a phone.
+#[server(endpoint = "carddav_setup")]
+pub async fn carddav_setup() -> Result<service::dav_dto::DavSetup, ServerFnError> {
+    let origin = use_context::<http::request::Parts>().and_then(|p| {
+        let host = p.headers.get(http::header::HOST)?.to_str().ok()?.to_string();
+        let https = p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+        Some(format!("{}://{host}", if https { "https" } else { "http" }))
+    });
+    service::carddav::setup(&services()?, &actor()?, origin.as_deref()).await.map_err(fail)
+}

@@ -46,3 +46,21 @@ test("profile: an administrator configures the bots, a Telegram code and a Whats
   await fitsWidth(page);
   await page.screenshot({ path: `test-results/profile-${info.project.name}.png`, fullPage: true });
 });
+
+test("profile: an app password for the phone is shown once, listed with its use, and revoked", async ({ page }, info) => {
+  await signIn(page);
+  await page.goto("/profile");
+  await hydrated(page);
+  const card = page.getByTestId("app-passwords");
+  await expect(card.getByTestId("dav-url")).toContainText("/dav/");
+  const name = `e2e phone ${info.project.name}`;
+  await card.getByLabel("What the app password is for").fill(name);
+  await card.getByRole("button", { name: "Create app password" }).click();
+  // 52 base32 letters in groups of four, shown this once.
+  await expect(card.getByTestId("new-app-password")).toContainText(/([a-z2-7]{4}-){12}[a-z2-7]{4}/);
+  const row = card.locator("tr", { hasText: name });
+  await expect(row).toContainText("never");
+  await fitsWidth(page);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(card.locator("tr", { hasText: name })).toHaveCount(0);
+});

@@ -1,6 +1,7 @@
 //! SeaORM entities: one module per table. Relations are resolved by explicit queries in `service`,
 //! so only the columns live here.
 
+pub mod app_password;
 pub mod audit_log;
 pub mod card_scan;
 pub mod contact;

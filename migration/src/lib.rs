@@ -18,6 +18,7 @@ mod m20261130_000013_search_trigram_counts;
 mod m20261206_000014_token_version;
 mod m20261206_000015_maintenance;
 mod m20261206_000016_imports;
+mod m20261206_000017_carddav;
 pub mod search_words;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_token_version::Migration),
             Box::new(m20261206_000015_maintenance::Migration),
             Box::new(m20261206_000016_imports::Migration),
+            Box::new(m20261206_000017_carddav::Migration),
         ]
     }
 }

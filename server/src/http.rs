@@ -152,6 +152,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_page))
         .route("/docs", get(api::docs::docs_page))
+        .route("/.well-known/carddav", axum::routing::any(crate::dav::well_known))
+        .route("/dav", axum::routing::any(crate::dav::handle))
+        .route("/dav/", axum::routing::any(crate::dav::handle))
+        .route("/dav/{*path}", axum::routing::any(crate::dav::handle))
         .nest("/api/v1", api::router())
         .merge(crate::webhooks::routes())
         .route("/api/{*fn_name}", get(web::server_fn_handler).post(web::server_fn_handler))
@@ -167,7 +171,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), crate::limits::client_addr))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(middleware::from_fn(json_errors))
-        .layer(cors(&cfg));
+        .layer(cors(&cfg))
+        // CardDAV clients probe with OPTIONS, which the CORS layer would take for a preflight.
+        .layer(middleware::from_fn(crate::dav::options));
     let headers: [(&str, &str); 5] = [
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "strict-origin-when-cross-origin"),

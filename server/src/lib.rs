@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dav;
 pub mod dedup_cli;
 pub mod http;
 pub mod limits;

@@ -41,7 +41,8 @@ impl Class {
             "/api/v1/auth/login" | "/api/login" if post => Some(Class::Login),
             "/api/v1/auth/register" | "/api/register" if post => Some(Class::Register),
             "/api/v1/scans" if post => Some(Class::Upload),
-            p if p.starts_with("/api/") => Some(Class::Api),
+            // CardDAV counts as API use (a phone's sync is a burst of small requests).
+            p if p.starts_with("/api/") || p == "/dav" || p.starts_with("/dav/") => Some(Class::Api),
             _ => None,
         }
     }
@@ -92,6 +93,22 @@ pub async fn rate_limit(State(st): State<AppState>, req: Request, next: Next) ->
         }
     }
     next.run(req).await
+}
+
+/// The per-user `api` limit for a caller a door signed in itself (CardDAV's Basic
+/// authentication happens after the middleware above, which only knows session users): the 429
+/// to answer, if over it.
+pub async fn over_user_api_limit(st: &AppState, user_id: i64) -> Option<Response> {
+    let limits = &st.config.rate_limits;
+    if !limits.enabled {
+        return None;
+    }
+    let l = Class::Api.limits(limits).1?;
+    let key = format!("{}:user:{user_id}", Class::Api.name());
+    match st.svc.limiter.allow(&key, l.max, l.window).await {
+        Err(AppError::RateLimited { retry_after }) => Some(too_many(Class::Api, "user", retry_after)),
+        _ => None,
+    }
 }
 
 /// The client address: the peer, or behind trusted proxies the last untrusted `X-Forwarded-For` hop.

@@ -3,6 +3,7 @@
 //! Without the `server` feature only [`dto`] is compiled (for the browser).
 
 pub mod admin_dto;
+pub mod dav_dto;
 pub mod dto;
 pub mod import_dto;
 pub mod integration_dto;

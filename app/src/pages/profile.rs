@@ -1,6 +1,6 @@
-//! The profile page: link a Telegram account (one-time `/start CODE`), set or remove the WhatsApp
-//! number, see linked accounts; administrators also see the integration status (tokens masked)
-//! and can change a setting.
+//! The profile page: app passwords for CardDAV (contacts on the phone), link a Telegram account
+//! (one-time `/start CODE`), set or remove the WhatsApp number, see linked accounts;
+//! administrators also see the integration status (tokens masked) and can change a setting.
 
 use crate::api::{self, error_text};
 use crate::components::{when, ErrorBox};
@@ -42,7 +42,89 @@ pub fn ProfilePage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        <AppPasswords/>
         <AdminIntegrations/>
+    }
+}
+
+/// "Contacts on your phone": the CardDAV address and username, and the app passwords — created
+/// here (shown once), listed with their last use, revocable.
+#[component]
+fn AppPasswords() -> impl IntoView {
+    let list = Resource::new(|| (), |_| api::list_app_passwords());
+    let setup = Resource::new(|| (), |_| api::carddav_setup());
+    let create = Action::new(|name: &String| api::create_app_password(name.clone()));
+    let revoke = Action::new(|id: &i64| api::revoke_app_password(*id));
+    Effect::new(move |_| {
+        if create.version().get() > 0 || revoke.version().get() > 0 {
+            list.refetch();
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let error = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| revoke.value().get().and_then(Result::err))
+            .map(|e| error_text(&e))
+    });
+    let i18n = use_i18n();
+    let (t_name, t_created, t_used) =
+        (t_string!(i18n, field.name), t_string!(i18n, profile.created), t_string!(i18n, profile.last_used));
+    view! {
+        <section class="card" data-testid="app-passwords">
+            <h2>{t!(i18n, profile.dav_title)}</h2>
+            <p>{t!(i18n, profile.dav_hint)}</p>
+            <Transition fallback=|| ()>
+                {move || setup.get().and_then(Result::ok).map(|s| view! {
+                    <p>{t!(i18n, profile.dav_server)}<code data-testid="dav-url">{s.server_url.clone()}</code></p>
+                    <p>{t!(i18n, profile.dav_username)}<code>{s.username.clone()}</code></p>
+                    <p class="muted">{t!(i18n, profile.dav_book)}<code>{s.addressbook_url.clone()}</code></p>
+                })}
+            </Transition>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(name.get_untracked());
+                name.set(String::new());
+            }>
+                <input type="text" maxlength="100" required placeholder=t_string!(i18n, profile.app_password_placeholder)
+                    aria-label=t_string!(i18n, profile.app_password_name) bind:value=name/>
+                <button type="submit" class="primary">{t!(i18n, profile.create_app_password)}</button>
+            </form>
+            <ErrorBox error=error/>
+            {move || create.value().get().and_then(Result::ok).map(|p| view! {
+                <div class="link-code" data-testid="new-app-password">
+                    <p>{fill_in(t_string!(i18n, profile.app_password_once), &[("name", &p.name)])}</p>
+                    <p><code class="big-code">{p.password.clone()}</code></p>
+                </div>
+            })}
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                    Ok(items) if items.is_empty() => view! { <p class="muted">{t!(i18n, profile.no_app_passwords)}</p> }.into_any(),
+                    Ok(items) => view! {
+                        <table class="contacts">
+                            <thead><tr><th>{t_name}</th><th>{t_created}</th><th>{t_used}</th><th></th></tr></thead>
+                            <tbody>
+                                {items.into_iter().map(|p| {
+                                    let id = p.id;
+                                    let used = p.last_used_at.as_ref().map(when).unwrap_or_else(|| t_string!(i18n, profile.never_used).to_string());
+                                    view! {
+                                        <tr>
+                                            <td data-label=t_name>{p.name.clone()}</td>
+                                            <td data-label=t_created>{when(&p.created_at)}</td>
+                                            <td data-label=t_used>{used}</td>
+                                            <td class="row-actions"><button on:click=move |_| { revoke.dispatch(id); }>{t!(i18n, profile.revoke)}</button></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
     }
 }
 

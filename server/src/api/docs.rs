@@ -25,6 +25,7 @@ impl Modify for BearerAuth {
     paths(
         super::auth::register, super::auth::login, super::auth::refresh, super::auth::logout, super::auth::me,
         super::auth::users, super::auth::patch_user,
+        super::app_passwords::create, super::app_passwords::list, super::app_passwords::revoke,
         super::admin::status, super::admin::get_settings, super::admin::put_settings, super::admin::audit_log,
         super::admin::reset_password,
         super::contacts::list, super::contacts::create, super::contacts::get, super::contacts::update,
@@ -234,6 +235,16 @@ fn patch_schemas(schemas: &mut Value) {
     set(schemas, "RegisterInput", "username", json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{3,40}$"}));
     set(schemas, "RegisterInput", "password", json!({"type": "string", "minLength": 10, "maxLength": 64}));
     set(schemas, "RegisterInput", "email", json!({"type": "string", "maxLength": 254}));
+    set(
+        schemas,
+        "AppPasswordInput",
+        "name",
+        json!({"type": "string", "minLength": 1, "maxLength": service::dav_dto::APP_PASSWORD_NAME_MAX,
+               "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\uFEFF\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"}),
+    );
+    if let Some(s) = schemas.get_mut("AppPasswordInput") {
+        s["required"] = json!(["name"]);
+    }
     set(schemas, "LoginInput", "username", json!({"type": "string", "maxLength": 254}));
     set(schemas, "LoginInput", "password", json!({"type": "string", "maxLength": 1024}));
     set(schemas, "PasswordReset", "password", json!({"type": "string", "minLength": 10, "maxLength": 64}));

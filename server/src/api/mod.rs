@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: a thin door onto `service`. Errors are JSON `{"detail": …}`.
 
 pub mod admin;
+pub mod app_passwords;
 pub mod auth;
 pub mod contacts;
 pub mod docs;
@@ -119,6 +120,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/auth/users", get(auth::users))
+        .route("/auth/app-passwords", get(app_passwords::list).post(app_passwords::create))
+        .route("/auth/app-passwords/{id}", axum::routing::delete(app_passwords::revoke))
         .route("/auth/users/{id}", axum::routing::patch(auth::patch_user))
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route("/contacts/search", get(contacts::search))

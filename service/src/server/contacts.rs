@@ -142,7 +142,7 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
         return Err(AppError::validation("full_name", "a contact needs a name, a company, a phone or an e-mail"));
     }
     let source = input.source.clone().unwrap_or_else(|| "manual".into()).trim().to_lowercase();
-    if !["manual", "ocr", "import", "telegram", "whatsapp", "merge"].contains(&source.as_str()) {
+    if !["manual", "ocr", "import", "telegram", "whatsapp", "merge", "carddav"].contains(&source.as_str()) {
         return Err(AppError::validation("source", "must be manual, ocr, import, telegram or whatsapp"));
     }
     let tags = names(&input.tags, "tags")?;

@@ -3,8 +3,10 @@
 pub mod admin;
 pub mod answers;
 pub mod audit;
+pub mod app_passwords;
 pub mod auth;
 pub mod background;
+pub mod carddav;
 pub mod contacts;
 pub mod corrections;
 pub mod db;

@@ -1,0 +1,725 @@
+//! CardDAV's service side (RFC 6352, with `sync-collection` from RFC 6578): the team's live
+//! contacts as one address book of vCard resources, what changed since a sync token, and writes
+//! from a phone turned into ordinary contact writes. The HTTP and XML live in `server/src/dav/`.
+//!
+//! **Resources.** Every live contact (not in the trash, not merged into another) is one resource.
+//! Its name is the one a client chose when it created the contact with `PUT` (kept in
+//! `dav_names`, so the href the client wrote stays valid — vdirsyncer and iOS rely on that), else
+//! `<uid>.vcf`. The card is `transfer::contact_to_record` written by `interchange` as vCard 3.0
+//! (4.0 when asked), `UID` = the contact's uid (a client's own UID is kept as the uid when it
+//! creates a contact).
+//!
+//! **Change numbers.** `dav_changes` holds, per contact, the number of its latest change, written
+//! by database triggers on `contacts`, `contact_tags`, `contact_group_members`, and tag/group
+//! renames (see `migration/src/m20261206_000017_carddav.rs`). Triggers rather than calls in the
+//! service, because a write path that forgot the call would leave phones silently stale; this
+//! way creates, edits, trash/restore, merges and their undo, tag edits and an import's bulk
+//! inserts all move the number without knowing about CardDAV. The numbers are committed in
+//! order (SQLite has one writer; on PostgreSQL the triggers take an advisory lock held to the
+//! commit), so "everything with a number above t" is exactly what changed since token t.
+//!
+//! * The sync token is `<SYNC_TOKEN_PREFIX><n>` (n = the highest number seen); the CTag is `n`.
+//! * A resource's ETag is `"<contact id>-<n>"`: strong, and new after every change of the card.
+//! * `sync-collection` from token t lists the contacts numbered above t in number order, at most
+//!   [`SYNC_PAGE`] a time: live ones as changed, the rest (trashed, merged into another, gone)
+//!   as removed. A merge therefore shows as "loser removed, survivor changed" in one step, never
+//!   two copies. Past a page the answer is truncated with a token at its last number (RFC 6578
+//!   §3.6) and the client asks again. The first sync (no token) lists live contacts only.
+
+use crate::dto::{Contact, NameRef};
+use crate::transfer::{contact_to_record, record_to_input};
+use crate::{contacts, Actor, AppError, AppResult, Services};
+use entity::contact;
+use interchange::ContactRecord;
+pub use interchange::VcardVersion;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement, Value};
+
+/// Sync tokens are URIs (RFC 6578 §3.2); this is the fixed part before the change number.
+pub const SYNC_TOKEN_PREFIX: &str = "urn:cardcrm:sync:";
+/// Most changes reported in one `sync-collection` answer; more → a truncated answer.
+pub const SYNC_PAGE: u64 = 500;
+/// Most hrefs one `addressbook-multiget` may name.
+pub const MULTIGET_MAX: usize = 1000;
+/// Most cards one `addressbook-query` answers with; more → a truncated answer.
+pub const QUERY_MAX: usize = 1000;
+/// Largest vCard a client may `PUT` (a photo included).
+pub const MAX_CARD_BYTES: usize = 1024 * 1024;
+/// Longest resource name or client UID kept.
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// A resource of the address book as listed: which contact, under what name, at what version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub contact_id: i64,
+    /// The resource name (the last path segment, not percent-encoded).
+    pub name: String,
+    /// The ETag, quotes included.
+    pub etag: String,
+}
+
+/// A resource with its vCard text.
+#[derive(Clone, Debug)]
+pub struct Card {
+    pub member: Member,
+    pub vcard: String,
+    pub record: ContactRecord,
+}
+
+/// One entry of a `sync-collection` answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Created or changed since the token: still a live resource.
+    Changed(Member),
+    /// Gone since the token (trash, merged into another, deleted): its name.
+    Removed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct SyncPage {
+    pub changes: Vec<Change>,
+    /// The token to send next time.
+    pub token: i64,
+    /// More changes wait: ask again with `token`.
+    pub truncated: bool,
+}
+
+/// What went wrong, in the terms a CardDAV answer needs (beyond the service's own errors).
+#[derive(Debug)]
+pub enum DavError {
+    App(AppError),
+    /// `If-Match` / `If-None-Match` did not hold: 412.
+    PreconditionFailed(String),
+    /// Another resource already has this UID (`CARDDAV:no-uid-conflict`): its name.
+    UidConflict(String),
+    /// The body is not one usable vCard (`CARDDAV:valid-address-data`).
+    BadCard(String),
+    /// The sync token is not one this server gave (`DAV:valid-sync-token`).
+    InvalidSyncToken,
+}
+
+impl From<AppError> for DavError {
+    fn from(e: AppError) -> Self {
+        DavError::App(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for DavError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        DavError::App(e.into())
+    }
+}
+
+pub type DavResult<T> = Result<T, DavError>;
+
+/// The vCard version a client asked for (`address-data` `version` or `Accept`), 3.0 by default:
+/// every CardDAV client reads 3.0 (RFC 6352 requires it), not all read 4.0.
+pub fn version_for(asked: Option<&str>) -> VcardVersion {
+    match asked.map(str::trim) {
+        Some(v) if v.starts_with("4") => VcardVersion::V4,
+        _ => VcardVersion::V3,
+    }
+}
+
+fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    crate::db::statement(backend, sql, values)
+}
+
+fn etag(contact_id: i64, seq: i64) -> String {
+    format!("\"{contact_id}-{seq}\"")
+}
+
+fn default_name(uid: &str) -> String {
+    format!("{uid}.vcf")
+}
+
+/// The sync token for a change number.
+pub fn sync_token(n: i64) -> String {
+    format!("{SYNC_TOKEN_PREFIX}{n}")
+}
+
+/// The change number of a sync token this server gave; `None` for anything else.
+pub fn parse_sync_token(token: &str) -> Option<i64> {
+    token.trim().strip_prefix(SYNC_TOKEN_PREFIX)?.parse::<i64>().ok().filter(|n| *n >= 0)
+}
+
+/// The address book's current change number (its CTag and sync token).
+pub async fn current(svc: &Services) -> AppResult<i64> {
+    let backend = svc.db.get_database_backend();
+    let row = svc.db.query_one_raw(stmt(backend, "SELECT COALESCE(MAX(seq), 0) FROM dav_changes", vec![])).await?;
+    Ok(match row {
+        Some(r) => r.try_get_by_index::<i64>(0)?,
+        None => 0,
+    })
+}
+
+const MEMBER_SQL: &str = "SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0) FROM contacts c \
+     LEFT JOIN dav_changes d ON d.contact_id = c.id LEFT JOIN dav_names n ON n.contact_id = c.id";
+
+fn member_from(r: &sea_orm::QueryResult) -> AppResult<Member> {
+    let id: i64 = r.try_get_by_index(0)?;
+    let uid: String = r.try_get_by_index(1)?;
+    let name: Option<String> = r.try_get_by_index(2)?;
+    let seq: i64 = r.try_get_by_index(3)?;
+    Ok(Member { contact_id: id, name: name.unwrap_or_else(|| default_name(&uid)), etag: etag(id, seq) })
+}
+
+/// Every live contact as a resource (a `Depth: 1` PROPFIND): id, name and ETag only, one query.
+pub async fn members(svc: &Services) -> AppResult<Vec<Member>> {
+    let backend = svc.db.get_database_backend();
+    let sql = format!("{MEMBER_SQL} WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL ORDER BY c.id");
+    let rows = svc.db.query_all_raw(stmt(backend, &sql, vec![])).await?;
+    rows.iter().map(member_from).collect()
+}
+
+/// The contact a resource name stands for, live or not: its custom name, else `<uid>.vcf` of a
+/// contact that has no custom name.
+async fn resolve<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<Option<(Member, bool)>> {
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Ok(None);
+    }
+    let backend = db.get_database_backend();
+    let live = "(c.deleted_at IS NULL AND c.merged_into_id IS NULL)";
+    let sql = format!(
+        "SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0), {live} FROM contacts c \
+         LEFT JOIN dav_changes d ON d.contact_id = c.id LEFT JOIN dav_names n ON n.contact_id = c.id \
+         WHERE n.name = ?"
+    );
+    let mut row = db.query_one_raw(stmt(backend, &sql, vec![name.into()])).await?;
+    if row.is_none() {
+        if let Some(uid) = name.strip_suffix(".vcf").filter(|u| !u.is_empty()) {
+            let sql = format!(
+                "SELECT c.id, c.uid, n.name, COALESCE(d.seq, 0), {live} FROM contacts c \
+                 LEFT JOIN dav_changes d ON d.contact_id = c.id LEFT JOIN dav_names n ON n.contact_id = c.id \
+                 WHERE c.uid = ? AND n.name IS NULL"
+            );
+            row = db.query_one_raw(stmt(backend, &sql, vec![uid.into()])).await?;
+        }
+    }
+    let Some(r) = row else { return Ok(None) };
+    let alive: bool = match r.try_get_by_index::<bool>(4) {
+        Ok(b) => b,
+        Err(_) => r.try_get_by_index::<i64>(4)? != 0,
+    };
+    Ok(Some((member_from(&r)?, alive)))
+}
+
+/// A live resource by name.
+pub async fn member(svc: &Services, name: &str) -> AppResult<Option<Member>> {
+    Ok(resolve(&svc.db, name).await?.filter(|(_, alive)| *alive).map(|(m, _)| m))
+}
+
+fn render(c: &Contact, version: VcardVersion) -> (ContactRecord, String) {
+    let record = contact_to_record(c);
+    let text = interchange::card_to_string(&record, version);
+    (record, text)
+}
+
+/// Live resources by name, two queries per 500 names (custom names, then `<uid>.vcf`).
+async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::collections::HashMap<String, Member>> {
+    let backend = svc.db.get_database_backend();
+    let live = "c.deleted_at IS NULL AND c.merged_into_id IS NULL";
+    let mut out = std::collections::HashMap::new();
+    for chunk in names.chunks(500) {
+        let chunk: Vec<&String> =
+            chunk.iter().filter(|n| !n.is_empty() && n.chars().count() <= MAX_NAME_CHARS).collect();
+        if chunk.is_empty() {
+            continue;
+        }
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!("{MEMBER_SQL} WHERE n.name IN ({marks}) AND {live}");
+        let values: Vec<Value> = chunk.iter().map(|n| n.as_str().into()).collect();
+        for r in svc.db.query_all_raw(stmt(backend, &sql, values)).await? {
+            let m = member_from(&r)?;
+            out.insert(m.name.clone(), m);
+        }
+        let uids: Vec<&str> =
+            chunk.iter().filter(|n| !out.contains_key(n.as_str())).filter_map(|n| n.strip_suffix(".vcf")).collect();
+        if uids.is_empty() {
+            continue;
+        }
+        let marks = vec!["?"; uids.len()].join(", ");
+        let sql = format!("{MEMBER_SQL} WHERE c.uid IN ({marks}) AND n.name IS NULL AND {live}");
+        let values: Vec<Value> = uids.iter().map(|u| (*u).into()).collect();
+        for r in svc.db.query_all_raw(stmt(backend, &sql, values)).await? {
+            let m = member_from(&r)?;
+            out.insert(m.name.clone(), m);
+        }
+    }
+    Ok(out)
+}
+
+/// The cards of live resources by name, in the order asked; `None` for a name that is not one.
+pub async fn cards(svc: &Services, names: &[String], version: VcardVersion) -> AppResult<Vec<(String, Option<Card>)>> {
+    let names = &names[..names.len().min(MULTIGET_MAX)];
+    let by_name = members_named(svc, names).await?;
+    let found: Vec<(String, Option<Member>)> = names.iter().map(|n| (n.clone(), by_name.get(n).cloned())).collect();
+    let ids: Vec<i64> = found.iter().filter_map(|(_, m)| m.as_ref().map(|m| m.contact_id)).collect();
+    let loaded: std::collections::HashMap<i64, Contact> =
+        load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    Ok(found
+        .into_iter()
+        .map(|(n, m)| {
+            let card = m.and_then(|m| {
+                loaded.get(&m.contact_id).map(|c| {
+                    let (record, vcard) = render(c, version);
+                    Card { member: m, vcard, record }
+                })
+            });
+            (n, card)
+        })
+        .collect())
+}
+
+async fn load(svc: &Services, ids: &[i64]) -> AppResult<Vec<Contact>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = contact::Entity::find().filter(contact::Column::Id.is_in(chunk.to_vec())).all(&svc.db).await?;
+        out.extend(contacts::load_many(&svc.db, rows).await?);
+    }
+    Ok(out)
+}
+
+/// One card by name (GET).
+pub async fn card(svc: &Services, name: &str, version: VcardVersion) -> AppResult<Option<Card>> {
+    Ok(cards(svc, &[name.to_string()], version).await?.pop().and_then(|(_, c)| c))
+}
+
+/// What changed since `token` (`None`: the first sync, every live resource), at most `limit`
+/// (capped at [`SYNC_PAGE`]) entries. A token above the current number was not given by this
+/// server (or the database was replaced): [`DavError::InvalidSyncToken`], and the client starts over.
+pub async fn changes(svc: &Services, token: Option<i64>, limit: Option<u64>) -> DavResult<SyncPage> {
+    let now = current(svc).await?;
+    let from = token.unwrap_or(0);
+    if from > now {
+        return Err(DavError::InvalidSyncToken);
+    }
+    let limit = limit.unwrap_or(SYNC_PAGE).clamp(1, SYNC_PAGE);
+    let backend = svc.db.get_database_backend();
+    let only_live = if token.is_none() { " AND c.deleted_at IS NULL AND c.merged_into_id IS NULL" } else { "" };
+    let sql = format!(
+        "SELECT d.contact_id, c.uid, n.name, d.seq, \
+         (c.id IS NOT NULL AND c.deleted_at IS NULL AND c.merged_into_id IS NULL) \
+         FROM dav_changes d JOIN contacts c ON c.id = d.contact_id \
+         LEFT JOIN dav_names n ON n.contact_id = d.contact_id \
+         WHERE d.seq > ?{only_live} ORDER BY d.seq LIMIT ?"
+    );
+    let rows = svc.db.query_all_raw(stmt(backend, &sql, vec![from.into(), ((limit + 1) as i64).into()])).await?;
+    let truncated = rows.len() as u64 > limit;
+    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+    let mut last = from;
+    for r in rows.iter().take(limit as usize) {
+        let m = member_from(r)?;
+        let seq: i64 = r.try_get_by_index(3)?;
+        let alive: bool = match r.try_get_by_index::<bool>(4) {
+            Ok(b) => b,
+            Err(_) => r.try_get_by_index::<i64>(4)? != 0,
+        };
+        last = seq;
+        changes.push(if alive { Change::Changed(m) } else { Change::Removed(m.name) });
+    }
+    // Not truncated: the token is the number read before the rows, which is at least the last
+    // row's (a change committed between the two reads has a higher number and comes next time).
+    let token = if truncated { last } else { now.max(last) };
+    Ok(SyncPage { changes, token, truncated })
+}
+
+/// A client's UID worth keeping as the contact's uid: printable, not too long.
+fn usable_uid(uid: &str) -> Option<&str> {
+    let uid = uid.trim();
+    (!uid.is_empty() && uid.chars().count() <= MAX_NAME_CHARS && !uid.chars().any(char::is_control)).then_some(uid)
+}
+
+/// The result of a PUT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Put {
+    Created(Member),
+    Updated(Member),
+}
+
+/// The conditions of a write (`If-Match`, `If-None-Match`), as sent.
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    pub if_match: Option<String>,
+    pub if_none_match: Option<String>,
+}
+
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+}
+
+/// Creates or replaces the contact at `name` from a vCard, through the same service calls as the
+/// UI (`contacts::create_in` / `contacts::update`: validation, history, duplicate pairs, audit,
+/// metrics). A new contact keeps the client's resource name and UID. Replacing needs `If-Match`
+/// with the current ETag (412 otherwise, as for a stale one); `If-None-Match: *` on an existing
+/// resource is 412. Groups are not in most clients' view of a card, so an update keeps them.
+pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &Conditions) -> DavResult<Put> {
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(DavError::App(AppError::BadRequest(format!(
+            "a resource name must be 1 to {MAX_NAME_CHARS} printable characters"
+        ))));
+    }
+    if body.len() > MAX_CARD_BYTES {
+        return Err(DavError::App(AppError::PayloadTooLarge(format!("a vCard may be at most {MAX_CARD_BYTES} bytes"))));
+    }
+    let limits =
+        interchange::Limits { max_file_bytes: MAX_CARD_BYTES, max_card_bytes: MAX_CARD_BYTES, ..Default::default() };
+    let record = interchange::read_single_vcard(body, &limits).map_err(|e| DavError::BadCard(e.to_string()))?;
+    let mut input = record_to_input(&record);
+    input.source = Some("carddav".into());
+    let existing = resolve(&svc.db, name).await?;
+    match existing {
+        Some((m, true)) => {
+            if cond.if_none_match.as_deref().is_some_and(|v| v.trim() == "*" || etag_matches(v, &m.etag)) {
+                return Err(DavError::PreconditionFailed("the resource exists (If-None-Match)".into()));
+            }
+            match cond.if_match.as_deref() {
+                None => {
+                    return Err(DavError::PreconditionFailed(
+                        "replacing a card needs If-Match with its current ETag".into(),
+                    ))
+                }
+                Some(v) if !etag_matches(v, &m.etag) => {
+                    return Err(DavError::PreconditionFailed("the card changed since it was read (ETag)".into()))
+                }
+                Some(_) => {}
+            }
+            let before = contacts::load_one(&svc.db, m.contact_id).await?;
+            input.groups = before.groups.iter().map(|g| NameRef::Name(g.name.clone())).collect();
+            input.source = None;
+            input.version = Some(before.version);
+            match contacts::update(svc, actor, m.contact_id, input).await {
+                Ok(_) => {}
+                // The version moved between the ETag check and the write: someone else's edit.
+                Err(AppError::Conflict(_)) => {
+                    return Err(DavError::PreconditionFailed("the card changed since it was read (ETag)".into()))
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
+            Ok(Put::Updated(m))
+        }
+        stale => {
+            if cond.if_match.is_some() {
+                return Err(DavError::PreconditionFailed("there is no card at this name to match (If-Match)".into()));
+            }
+            let uid = usable_uid(&record.uid).map(str::to_string);
+            // A live contact with this UID is another resource: the client must not make a
+            // second copy of it. A trashed or merged-away one gives the UID up (it gets a new one).
+            let mut retire: Option<i64> = None;
+            if let Some(uid) = &uid {
+                if let Some(holder) =
+                    contact::Entity::find().filter(contact::Column::Uid.eq(uid.clone())).one(&svc.db).await?
+                {
+                    if holder.deleted_at.is_none() && holder.merged_into_id.is_none() {
+                        let holder_name = resolve_name_of(&svc.db, holder.id, &holder.uid).await?;
+                        return Err(DavError::UidConflict(holder_name));
+                    }
+                    retire = Some(holder.id);
+                }
+            }
+            let new = contacts::prepare(svc, input).await?;
+            let txn = crate::db::begin_write(&svc.db).await?;
+            let backend = txn.get_database_backend();
+            if let Some((old, _)) = &stale {
+                // The name belonged to a contact now in the trash or merged away: it is reused.
+                txn.execute_raw(stmt(
+                    backend,
+                    "DELETE FROM dav_names WHERE contact_id = ?",
+                    vec![old.contact_id.into()],
+                ))
+                .await?;
+            }
+            if let Some(id) = retire {
+                let fresh = uuid::Uuid::new_v4().to_string();
+                txn.execute_raw(stmt(
+                    backend,
+                    "UPDATE contacts SET uid = ? WHERE id = ?",
+                    vec![fresh.into(), id.into()],
+                ))
+                .await?;
+            }
+            let created = contacts::create_in(&txn, actor, new).await?;
+            if let Some(uid) = &uid {
+                txn.execute_raw(stmt(
+                    backend,
+                    "UPDATE contacts SET uid = ? WHERE id = ?",
+                    vec![uid.clone().into(), created.id.into()],
+                ))
+                .await?;
+            }
+            txn.execute_raw(stmt(
+                backend,
+                "INSERT INTO dav_names (contact_id, name) VALUES (?, ?)",
+                vec![created.id.into(), name.into()],
+            ))
+            .await?;
+            txn.commit().await?;
+            contacts::created_committed(svc, &created);
+            let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
+            Ok(Put::Created(m))
+        }
+    }
+}
+
+async fn resolve_name_of<C: ConnectionTrait>(db: &C, id: i64, uid: &str) -> AppResult<String> {
+    let backend = db.get_database_backend();
+    let row =
+        db.query_one_raw(stmt(backend, "SELECT name FROM dav_names WHERE contact_id = ?", vec![id.into()])).await?;
+    Ok(match row {
+        Some(r) => r.try_get_by_index::<String>(0)?,
+        None => default_name(uid),
+    })
+}
+
+/// Moves the contact at `name` to the trash (`contacts::delete`: history, audit, restorable).
+/// `If-Match`, when sent, must be the current ETag.
+pub async fn delete(svc: &Services, actor: &Actor, name: &str, if_match: Option<&str>) -> DavResult<()> {
+    let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
+    if let Some(v) = if_match {
+        if !etag_matches(v, &m.etag) {
+            return Err(DavError::PreconditionFailed("the card changed since it was read (ETag)".into()));
+        }
+    }
+    contacts::delete(svc, actor, m.contact_id).await?;
+    Ok(())
+}
+
+/// How a `text-match` compares (RFC 6352 §10.5.4), always case-insensitively
+/// (`i;unicode-casemap`, the default collation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MatchType {
+    Equals,
+    #[default]
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TextMatch {
+    pub text: String,
+    pub match_type: MatchType,
+    pub negate: bool,
+}
+
+/// A `prop-filter`: the vCard property (upper case) and its tests.
+#[derive(Clone, Debug, Default)]
+pub struct PropFilter {
+    pub name: String,
+    /// `test="allof"` (else anyof).
+    pub all: bool,
+    pub is_not_defined: bool,
+    pub matches: Vec<TextMatch>,
+}
+
+/// An `addressbook-query` filter; no prop-filters matches every card.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub all: bool,
+    pub props: Vec<PropFilter>,
+}
+
+/// The values of a vCard property in a record, for filtering. Properties cardcrm does not keep
+/// have no values.
+fn values(r: &ContactRecord, prop: &str) -> Vec<String> {
+    let one = |s: &str| if s.is_empty() { Vec::new() } else { vec![s.to_string()] };
+    match prop {
+        "FN" => one(&r.full_name),
+        "N" => one(&[&r.last_name, &r.first_name, &r.middle_name, &r.prefix, &r.suffix]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")),
+        "EMAIL" => r.emails.iter().map(|e| e.address.clone()).collect(),
+        "TEL" => r.phones.iter().map(|p| p.number.clone()).collect(),
+        "ORG" => one(&[r.company.as_str(), r.department.as_str()].join(" "))
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            .collect(),
+        "TITLE" => one(&r.position),
+        "NOTE" => one(&r.notes),
+        "UID" => one(&r.uid),
+        "URL" => r.websites.iter().map(|w| w.url.clone()).collect(),
+        "ADR" => r.addresses.iter().map(|a| a.formatted.clone()).collect(),
+        "CATEGORIES" => r.tags.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn text_matches(value: &str, m: &TextMatch) -> bool {
+    let v = value.to_lowercase();
+    let t = m.text.to_lowercase();
+    let hit = match m.match_type {
+        MatchType::Equals => v == t,
+        MatchType::Contains => v.contains(&t),
+        MatchType::StartsWith => v.starts_with(&t),
+        MatchType::EndsWith => v.ends_with(&t),
+    };
+    hit != m.negate
+}
+
+fn prop_matches(r: &ContactRecord, p: &PropFilter) -> bool {
+    let vals = values(r, &p.name);
+    if p.is_not_defined {
+        return vals.is_empty();
+    }
+    if p.matches.is_empty() {
+        return !vals.is_empty();
+    }
+    let test = |m: &TextMatch| vals.iter().any(|v| text_matches(v, m));
+    if p.all {
+        p.matches.iter().all(test)
+    } else {
+        p.matches.iter().any(test)
+    }
+}
+
+/// Whether a card passes a filter.
+pub fn filter_matches(r: &ContactRecord, f: &Filter) -> bool {
+    if f.props.is_empty() {
+        return true;
+    }
+    if f.all {
+        f.props.iter().all(|p| prop_matches(r, p))
+    } else {
+        f.props.iter().any(|p| prop_matches(r, p))
+    }
+}
+
+/// For the common query — one text-match on FN, EMAIL or TEL, ASCII text, not negated — the ids
+/// whose stored value could match, found in SQL, so that only those are read and matched in Rust
+/// (which still decides). `None`: no pre-filter, every live contact is matched.
+async fn prefilter(svc: &Services, f: &Filter) -> AppResult<Option<std::collections::HashSet<i64>>> {
+    let [p] = f.props.as_slice() else { return Ok(None) };
+    let [m] = p.matches.as_slice() else { return Ok(None) };
+    if p.is_not_defined || m.negate || m.text.is_empty() || !m.text.is_ascii() {
+        return Ok(None);
+    }
+    let sql = match p.name.as_str() {
+        "FN" => "SELECT id FROM contacts WHERE LOWER(full_name) LIKE ? ESCAPE '\\'",
+        "EMAIL" => "SELECT contact_id FROM contact_emails WHERE LOWER(address) LIKE ? ESCAPE '\\'",
+        "TEL" => "SELECT contact_id FROM contact_phones WHERE LOWER(number) LIKE ? ESCAPE '\\'",
+        _ => return Ok(None),
+    };
+    let text: String = m
+        .text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = match m.match_type {
+        MatchType::Contains => format!("%{text}%"),
+        MatchType::StartsWith => format!("{text}%"),
+        MatchType::EndsWith => format!("%{text}"),
+        MatchType::Equals => text,
+    };
+    let backend = svc.db.get_database_backend();
+    let rows = svc.db.query_all_raw(stmt(backend, sql, vec![pattern.into()])).await?;
+    let mut ids = std::collections::HashSet::with_capacity(rows.len());
+    for r in rows {
+        ids.insert(r.try_get_by_index::<i64>(0)?);
+    }
+    Ok(Some(ids))
+}
+
+/// `addressbook-query`: the live cards passing `filter`, at most `limit` (capped at
+/// [`QUERY_MAX`]); the flag says more would have matched. Contacts are read 500 at a time.
+pub async fn query(
+    svc: &Services,
+    filter: &Filter,
+    limit: Option<usize>,
+    version: VcardVersion,
+) -> AppResult<(Vec<Card>, bool)> {
+    let limit = limit.unwrap_or(QUERY_MAX).clamp(1, QUERY_MAX);
+    let mut all = members(svc).await?;
+    if let Some(candidates) = prefilter(svc, filter).await? {
+        all.retain(|m| candidates.contains(&m.contact_id));
+    }
+    let mut out = Vec::new();
+    for chunk in all.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|m| m.contact_id).collect();
+        let loaded: std::collections::HashMap<i64, Contact> =
+            load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+        for m in chunk {
+            let Some(c) = loaded.get(&m.contact_id) else { continue };
+            // The card text is written only for the matches.
+            let record = contact_to_record(c);
+            if filter_matches(&record, filter) {
+                if out.len() == limit {
+                    return Ok((out, true));
+                }
+                let vcard = interchange::card_to_string(&record, version);
+                out.push(Card { member: m.clone(), vcard, record });
+            }
+        }
+    }
+    Ok((out, false))
+}
+
+/// What the profile page shows for setting up a phone: the username and the URLs, made from
+/// `CARDCRM_PUBLIC_URL` when it is set, else from the address the page was requested at.
+pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppResult<crate::dav_dto::DavSetup> {
+    let base = crate::integrations::config(svc)
+        .await?
+        .public_url
+        .or_else(|| origin.map(|o| o.trim_end_matches('/').to_string()))
+        .unwrap_or_default();
+    let user: String = actor
+        .username
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._~@".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32)
+            }
+        })
+        .collect();
+    Ok(crate::dav_dto::DavSetup {
+        username: actor.username.clone(),
+        server_url: format!("{base}/dav/"),
+        addressbook_url: format!("{base}/dav/addressbooks/{user}/contacts/"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_refuse_strangers() {
+        assert_eq!(parse_sync_token(&sync_token(42)), Some(42));
+        assert_eq!(parse_sync_token("http://example.com/sync/1"), None);
+        assert_eq!(parse_sync_token("urn:cardcrm:sync:-1"), None);
+        assert_eq!(parse_sync_token("urn:cardcrm:sync:x"), None);
+    }
+
+    #[test]
+    fn etags_match_lists_and_stars() {
+        assert!(etag_matches("\"1-2\"", "\"1-2\""));
+        assert!(etag_matches("\"0-0\", \"1-2\"", "\"1-2\""));
+        assert!(etag_matches("*", "\"1-2\""));
+        assert!(!etag_matches("\"1-3\"", "\"1-2\""));
+    }
+
+    #[test]
+    fn filters_match_case_insensitively() {
+        let r = ContactRecord { full_name: "Anna Petrova".into(), ..Default::default() };
+        let f = |t: &str, mt| Filter {
+            all: false,
+            props: vec![PropFilter {
+                name: "FN".into(),
+                matches: vec![TextMatch { text: t.into(), match_type: mt, negate: false }],
+                ..Default::default()
+            }],
+        };
+        assert!(filter_matches(&r, &f("petr", MatchType::Contains)));
+        assert!(filter_matches(&r, &f("anna", MatchType::StartsWith)));
+        assert!(!filter_matches(&r, &f("anna", MatchType::EndsWith)));
+        assert!(filter_matches(&r, &Filter::default()));
+    }
+}
