@@ -61,6 +61,8 @@ const ACTIVE_PER_USER: u64 = 2;
 /// Largest file accepted: the `interchange` cap (a 200 MB export passes). The REST route's body
 /// limit is set from it.
 pub const MAX_FILE_BYTES: usize = 256 << 20;
+/// Search-vocabulary rows an import remembers having written (about 100 MB at most).
+const WORDS_REMEMBERED: usize = 1_000_000;
 /// Rows per page of an import's rows.
 pub const DEFAULT_ROW_LIMIT: u64 = 100;
 
@@ -637,6 +639,9 @@ struct Plan {
     by_uid: HashMap<String, usize>,
     /// Contacts this import created (their slots are in `by_key`).
     created: HashSet<i64>,
+    /// Search-vocabulary rows this import has written (names repeat: most chunks would write them
+    /// again to no effect). Capped at [`WORDS_REMEMBERED`].
+    words_written: HashSet<(String, String)>,
     /// Tag and group names → ids, created once per import.
     tag_ids: HashMap<String, i64>,
     group_ids: HashMap<String, i64>,
@@ -926,6 +931,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         by_key: HashMap::new(),
         by_uid: HashMap::new(),
         created: HashSet::new(),
+        words_written: HashSet::new(),
         tag_ids: HashMap::new(),
         group_ids: HashMap::new(),
         counts: Counts::default(),
@@ -1623,6 +1629,7 @@ async fn write_chunk(
     let phase = std::time::Instant::now();
     words.sort();
     words.dedup();
+    words.retain(|w| !plan.words_written.contains(w));
     for part in words.chunks(500) {
         txn.execute_raw(migration::search_words::insert_statement(backend, part)).await?;
     }
@@ -1662,6 +1669,10 @@ async fn write_chunk(
     let phase = std::time::Instant::now();
     txn.commit().await?;
     plan.times.commit += phase.elapsed().as_secs_f64();
+    // Remembered only once committed (a chunk that failed wrote none of them).
+    if plan.words_written.len() + words.len() <= WORDS_REMEMBERED {
+        plan.words_written.extend(words);
+    }
     if !new_ids.is_empty() || plan.counts.updated > 0 {
         svc.contacts_changed();
     }
