@@ -53,7 +53,7 @@ test("profile: an app password for the phone is shown once, listed with its use,
   await hydrated(page);
   const card = page.getByTestId("app-passwords");
   await expect(card.getByTestId("dav-url")).toContainText("/dav/");
-  const name = `e2e phone ${info.project.name}`;
+  const name = `e2e phone ${info.project.name} ${Date.now().toString(36)}`;
   await card.getByLabel("What the app password is for").fill(name);
   await card.getByRole("button", { name: "Create app password" }).click();
   // 52 base32 letters in groups of four, shown this once.

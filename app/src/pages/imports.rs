@@ -299,7 +299,8 @@ pub fn ImportPage() -> impl IntoView {
                                                     let current = mapping.get().get(i).cloned().unwrap_or_default();
                                                     let mut list = choices.get().and_then(Result::ok).unwrap_or_default();
                                                     if !current.is_empty() && !list.iter().any(|(id, _)| *id == current) {
-                                                        list.insert(1, (current.clone(), current.clone()));
+                                                        let at = list.len().min(1);
+                                                        list.insert(at, (current.clone(), current.clone()));
                                                     }
                                                     list.into_iter().map(|(id, label)| {
                                                         let selected = id == current;

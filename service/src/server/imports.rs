@@ -49,7 +49,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 /// Rows decided and written per transaction.
-const CHUNK: usize = 500;
+const CHUNK: usize = 2000;
 /// Keys per lookup statement (each key one capped arm of a `UNION ALL`).
 const KEYS_PER_STATEMENT: usize = 400;
 /// A queued or running import with no progress for this long was interrupted (the process ended).
