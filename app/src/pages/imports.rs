@@ -124,7 +124,7 @@ pub fn ImportsPage() -> impl IntoView {
                     Ok(p) => {
                         let l = i18n.get_locale_untracked();
                         view! {
-                            <div class="table-wrap"><table class="table">
+                            <div class="table-wrap"><table class="contacts">
                                 <thead><tr>
                                     <th>{t!(i18n, imports.file)}</th><th>{t!(i18n, imports.when)}</th>
                                     <th>{t!(i18n, imports.status)}</th><th>{t!(i18n, imports.counts)}</th>
@@ -137,10 +137,10 @@ pub fn ImportsPage() -> impl IntoView {
                                         let counts = fill_in(td_string!(l, imports.counts_text), &[
                                             ("created", &i.created), ("updated", &i.updated), ("skipped", &i.skipped), ("invalid", &i.invalid)]);
                                         view! { <tr>
-                                            <td><A href=href>{name}</A></td>
-                                            <td>{when(&i.created_at)}</td>
-                                            <td>{status}</td>
-                                            <td class="small">{counts}</td>
+                                            <td data-label=td_string!(l, imports.file)><A href=href>{name}</A></td>
+                                            <td data-label=td_string!(l, imports.when)>{when(&i.created_at)}</td>
+                                            <td data-label=td_string!(l, imports.status)>{status}</td>
+                                            <td class="small" data-label=td_string!(l, imports.counts)>{counts}</td>
                                         </tr> }
                                     }).collect_view()}
                                 </tbody>
@@ -288,11 +288,11 @@ pub fn ImportPage() -> impl IntoView {
                     {has_mapping.then(|| view! {
                         <details class="mapping" open=j.profile == "custom">
                             <summary>{t!(i18n, imports.mapping)}</summary>
-                            <div class="table-wrap"><table class="table">
+                            <div class="table-wrap"><table class="contacts">
                                 <thead><tr><th>{t!(i18n, imports.column)}</th><th>{t!(i18n, imports.read_as)}</th></tr></thead>
                                 <tbody>
                                     {headers.into_iter().enumerate().map(|(i, h)| view! {
-                                        <tr><td>{h}</td><td>
+                                        <tr><td data-label=t_string!(i18n, imports.column)>{h}</td><td data-label=t_string!(i18n, imports.read_as)>
                                             <select aria-label=t_string!(i18n, imports.read_as)
                                                 on:change=move |ev| { let v = event_target_value(&ev); mapping.update(|m| if let Some(x) = m.get_mut(i) { *x = v; }); }>
                                                 {move || {
@@ -392,7 +392,7 @@ fn rows_table(
                     {["create", "update", "skip", "invalid"].into_iter().map(|a| view! { <option value=a>{action_label(l, a)}</option> }).collect_view()}
                 </select>
             </div>
-            <div class="table-wrap"><table class="table import-rows">
+            <div class="table-wrap"><table class="contacts import-rows">
                 <thead><tr>
                     <th>{t!(i18n, imports.line)}</th><th>{t!(i18n, field.name)}</th>
                     <th>{t!(i18n, imports.action)}</th><th>{t!(i18n, imports.why)}</th>
@@ -419,10 +419,10 @@ fn rows_table(
                             view! { <span class=format!("action {}", r.action)>{action_label(l, &r.action)}</span> }.into_any()
                         };
                         view! { <tr class=format!("row-{}", r.action)>
-                            <td>{r.line}</td>
-                            <td>{r.name.clone()}" "{contact}</td>
-                            <td>{action}</td>
-                            <td class="small">{r.detail.clone()}</td>
+                            <td data-label=td_string!(l, imports.line)>{r.line}</td>
+                            <td data-label=td_string!(l, field.name)>{r.name.clone()}" "{contact}</td>
+                            <td data-label=td_string!(l, imports.action)>{action}</td>
+                            <td class="small" data-label=td_string!(l, imports.why)>{r.detail.clone()}</td>
                         </tr> }
                     }).collect_view()}
                 </tbody>

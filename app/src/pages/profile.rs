@@ -56,7 +56,9 @@ fn AppPasswords() -> impl IntoView {
     let create = Action::new(|name: &String| api::create_app_password(name.clone()));
     let revoke = Action::new(|id: &i64| api::revoke_app_password(*id));
     Effect::new(move |_| {
-        if create.version().get() > 0 || revoke.version().get() > 0 {
+        // Both read every time, so the effect follows both (a short-circuit would drop the second).
+        let (created, revoked) = (create.version().get(), revoke.version().get());
+        if created > 0 || revoked > 0 {
             list.refetch();
         }
     });

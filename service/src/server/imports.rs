@@ -1053,28 +1053,37 @@ async fn chunk_step(
     overrides: &HashMap<i64, String>,
     dry_run: bool,
 ) -> AppResult<()> {
-    // 1. What the chunk's rows may match: stored contacts by UID and by duplicate keys.
+    // 1. What the chunk's rows may match: stored contacts by UID, then, for the rows whose UID
+    // is new (or seen earlier in this file), stored contacts by duplicate keys. A re-import finds
+    // every row by its UID and looks up no keys.
+    let phase = std::time::Instant::now();
+    let uids: Vec<String> = chunk
+        .iter()
+        .filter_map(|c| match c {
+            Checked::Ok { uid, .. } => Some(uid.clone()),
+            Checked::Invalid { .. } => None,
+        })
+        .collect();
+    let by_uid = contacts_by_uid(&svc.db, &uids).await?;
     let mut norms: Vec<Option<dedup::Normalized>> = Vec::with_capacity(chunk.len());
-    let mut uids: Vec<String> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
     let mut seen_keys: HashSet<String> = HashSet::new();
     for c in &chunk {
         match c {
             Checked::Ok { uid, clean, .. } => {
                 let n = duplicates::normalize_draft(0, clean, s);
-                for k in dedup::blocking_keys(&n) {
-                    if seen_keys.insert(k.clone()) {
-                        keys.push(k);
+                if !by_uid.contains_key(uid) && !plan.by_uid.contains_key(uid) {
+                    for k in dedup::blocking_keys(&n) {
+                        if seen_keys.insert(k.clone()) {
+                            keys.push(k);
+                        }
                     }
                 }
-                uids.push(uid.clone());
                 norms.push(Some(n));
             }
             Checked::Invalid { .. } => norms.push(None),
         }
     }
-    let phase = std::time::Instant::now();
-    let by_uid = contacts_by_uid(&svc.db, &uids).await?;
     let key_hits = lookup_keys(&svc.db, &keys, s).await?;
     // Contacts this import created are matched through the file's own index (their rows are
     // there, normalised): loading them back from the database would only repeat that work.
