@@ -42,9 +42,6 @@ impl Clean {
     pub(crate) fn groups(&self) -> &[String] {
         &self.groups
     }
-    pub(crate) fn source(&self) -> &str {
-        &self.source
-    }
 }
 
 fn check_len(field: &str, value: &str, max: usize) -> AppResult<()> {
@@ -267,17 +264,18 @@ pub async fn prepare(svc: &Services, input: ContactInput) -> AppResult<NewContac
     Ok(NewContact { c, match_settings })
 }
 
-/// Writes a prepared contact inside the caller's transaction: the row, its phones, e-mails, tags
-/// and groups, its audit entry, duplicate keys and pending pairs. The caller commits and then
-/// calls [`created_committed`].
-pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact) -> AppResult<Contact> {
-    let NewContact { c, match_settings } = new;
-    let now = Utc::now();
+/// The row of a new contact (version 1, sequence number 0 until its id is known; an import sets
+/// both id and sequence number up front).
+pub(crate) fn new_row(
+    c: &Clean,
+    text: String,
+    uid: String,
+    owner: i64,
+    now: chrono::DateTime<Utc>,
+) -> contact::ActiveModel {
     let i = &c.input;
-    let text = search_text(&c);
-    crate::search::remember_words(txn, &text).await?;
-    let row = contact::ActiveModel {
-        uid: Set(uuid::Uuid::new_v4().to_string()),
+    contact::ActiveModel {
+        uid: Set(uid),
         sequence_number: Set(0),
         prefix: Set(i.prefix.clone()),
         first_name: Set(i.first_name.clone()),
@@ -293,15 +291,24 @@ pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact
         source: Set(c.source.clone()),
         search_text: Set(text),
         version: Set(1),
-        owner_id: Set(Some(actor.user_id)),
+        owner_id: Set(Some(owner)),
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
         merged_into_id: Set(None),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
+}
+
+/// Writes a prepared contact inside the caller's transaction: the row, its phones, e-mails, tags
+/// and groups, its audit entry, duplicate keys and pending pairs. The caller commits and then
+/// calls [`created_committed`].
+pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact) -> AppResult<Contact> {
+    let NewContact { c, match_settings } = new;
+    let now = Utc::now();
+    let text = search_text(&c);
+    crate::search::remember_words(txn, &text).await?;
+    let row = new_row(&c, text, uuid::Uuid::new_v4().to_string(), actor.user_id, now).insert(txn).await?;
     // The sequence number is the row id: unique and monotonic without a second counter.
     contact::Entity::update_many()
         .col_expr(contact::Column::SequenceNumber, Expr::value(row.id))

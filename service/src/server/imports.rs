@@ -1532,37 +1532,17 @@ async fn write_chunk(
     // included, with no read-back by uid and no second UPDATE.
     let new_ids = allocate_ids(&txn, slots.len()).await?;
     let mut words: Vec<(String, String)> = Vec::new();
-    let rows: Vec<(usize, &String, i64)> = slots.iter().zip(&uid_of).zip(&new_ids).map(|((&i, u), &id)| (i, u, id)).collect();
+    let rows: Vec<(usize, &String, i64)> =
+        slots.iter().zip(&uid_of).zip(&new_ids).map(|((&i, u), &id)| (i, u, id)).collect();
     for part in rows.chunks(200) {
         contact::Entity::insert_many(part.iter().map(|&(i, uid, id)| {
             let c = &plan.slots[i].clean;
             let text = contacts::search_text(c);
             words.extend(migration::search_words::rows(&text));
-            let i = &c.input;
-            contact::ActiveModel {
-                id: Set(id),
-                uid: Set(uid.clone()),
-                sequence_number: Set(id),
-                prefix: Set(i.prefix.clone()),
-                first_name: Set(i.first_name.clone()),
-                middle_name: Set(i.middle_name.clone()),
-                last_name: Set(i.last_name.clone()),
-                full_name: Set(i.full_name.clone()),
-                company: Set(i.company.clone()),
-                position: Set(i.position.clone()),
-                department: Set(i.department.clone()),
-                website: Set(i.website.clone()),
-                address: Set(i.address.clone()),
-                notes: Set(i.notes.clone()),
-                source: Set(c.source().to_string()),
-                search_text: Set(text),
-                version: Set(1),
-                owner_id: Set(Some(actor.user_id)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                deleted_at: Set(None),
-                merged_into_id: Set(None),
-            }
+            let mut row = contacts::new_row(c, text, uid.clone(), actor.user_id, now);
+            row.id = Set(id);
+            row.sequence_number = Set(id);
+            row
         }))
         .exec_without_returning(&txn)
         .await?;

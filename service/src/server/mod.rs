@@ -2,8 +2,8 @@
 
 pub mod admin;
 pub mod answers;
-pub mod audit;
 pub mod app_passwords;
+pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod carddav;
