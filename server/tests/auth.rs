@@ -201,6 +201,18 @@ async fn admin_doors_refuse_users() {
     let r = app.raw(sfn(Some(&admin))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body.as_array().unwrap().len(), 2);
+    // Demoting yourself through the UI's server function is refused the same way as over REST.
+    let r = app
+        .raw(
+            Request::post("/api/patch_user")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::from(json!({"id": me, "patch": {"is_admin": false}}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(app.get("/api/v1/auth/me", &admin).await.body["is_admin"], true);
     let r = app
         .raw(
             Request::post("/api/list_contacts")

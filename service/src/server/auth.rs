@@ -547,7 +547,8 @@ pub async fn patch_user(svc: &Services, actor: &Actor, id: i64, patch: &UserPatc
     actor.require_admin()?;
     let u = user::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("user"))?;
     if id == actor.user_id && (patch.is_active == Some(false) || patch.is_admin == Some(false)) {
-        return Err(AppError::validation("is_admin", "you cannot deactivate or demote yourself"));
+        // A well-formed request the caller may not make: 403 on every door (422 is for bad fields).
+        return Err(AppError::Forbidden("you cannot deactivate or demote yourself".into()));
     }
     let before = serde_json::json!({"is_active": u.is_active, "is_admin": u.is_admin});
     let mut am: user::ActiveModel = u.into();
