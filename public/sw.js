@@ -1,9 +1,11 @@
 // cardcrm service worker.
 //
 // * App shell: the wasm/js/css bundle, icons and the offline page are cached at install. Icons and
-//   the offline page are served cache-first (refreshed in the background); the bundle and pages are
-//   network-first (the bundle must match the server's HTML), with the cached bundle and the offline
-//   page when there is no network.
+//   the offline page are served cache-first (refreshed in the background); pages are network-first
+//   with the offline page when there is no network. The bundle's names carry their content hash in
+//   a release build (the server substitutes them and the cache name below when it serves this
+//   file, server/src/assets.rs), so it is cache-first; unhashed names (development) are
+//   network-first.
 // * Offline cards: a `POST /api/v1/scans` that fails for lack of network is stored in IndexedDB and
 //   answered `202 {"status":"queued_offline","detail":…}`. The queue is replayed in order when the
 //   connection returns (`online` in a page, Background Sync, or the next request that reaches the
@@ -278,8 +280,15 @@ async function page(request) {
 }
 
 // The bundle must match the server's pages (hydration): network first, the cached copy offline.
+// A content-hashed name (`cardcrm.<hash>.wasm`, release builds) never changes content: cache first.
+const HASHED = /\/[^/.]+\.[A-Za-z0-9_-]{8,}\.[a-z]+$/;
+
 async function bundle(request) {
   const cache = await caches.open(VERSION);
+  if (HASHED.test(new URL(request.url).pathname)) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+  }
   try {
     const resp = await fetch(request);
     if (resp.ok) cache.put(request, resp.clone());

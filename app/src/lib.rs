@@ -10,7 +10,7 @@ mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
@@ -28,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
@@ -57,7 +58,6 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <I18nContextProvider>
-            <Stylesheet id="leptos" href="/pkg/cardcrm.css"/>
             <Link rel="icon" href="/favicon.svg"/>
             <Meta name="theme-color" content="#1d4ed8"/>
             <Title text="cardcrm"/>

@@ -17,6 +17,7 @@ use service::Services;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -41,6 +42,7 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
                 )
                 .ok()
                 .and_then(|b| b.install_recorder().ok())
+                .inspect(|_| crate::metrics_catalog::register())
         })
         .clone()
 }
@@ -52,6 +54,8 @@ pub fn leptos_options(cfg: &Config) -> LeptosOptions {
         .site_root(site_root)
         .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
         .site_addr(cfg.site_addr)
+        // Content-hashed bundle names when the release build wrote them (crate::assets).
+        .hash_files(crate::assets::Hashes::of_this_build().is_some())
         .build()
 }
 
@@ -105,13 +109,11 @@ async fn metrics_page(State(st): State<AppState>, headers: axum::http::HeaderMap
 async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| {
-        if req.uri().path().starts_with("/pkg/") {
-            "/pkg/*".into()
-        } else {
-            "unmatched".into()
-        }
-    });
+    let path = if req.uri().path().starts_with("/pkg/") {
+        "/pkg/*".to_string()
+    } else {
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into())
+    };
     let resp = next.run(req).await;
     let status = resp.status().as_u16().to_string();
     let labels = [("method", method), ("path", path), ("status", status)];
@@ -143,6 +145,18 @@ fn cors(cfg: &Config) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
+/// `/pkg`: the wasm/js/css bundle, precompressed (brotli, gzip) with caching headers (crate::assets).
+fn pkg_service(
+    options: &LeptosOptions,
+) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send> + Clone + Send + Sync + 'static
+{
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    tower::ServiceBuilder::new()
+        .layer(middleware::from_fn(crate::assets::pkg_headers))
+        .map_response(IntoResponse::into_response)
+        .service(tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip())
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
@@ -160,7 +174,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::routes())
         .route("/api/{*fn_name}", get(web::server_fn_handler).post(web::server_fn_handler))
         .leptos_routes_with_handler(routes, get(web::render_page))
+        .route("/sw.js", get(crate::assets::sw_js))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        // Pages, API answers and CardDAV documents gzip-compressed for clients that ask (not event
+        // streams, images or anything already encoded); the bundle below is precompressed.
+        .layer(CompressionLayer::new().no_br().no_deflate().no_zstd())
+        .nest_service("/pkg", pkg_service(&state.leptos_options))
         .layer(middleware::from_fn_with_state(state.clone(), crate::limits::rate_limit));
     if cfg.metrics_enabled {
         router = router.layer(middleware::from_fn(track_metrics));
@@ -253,9 +272,8 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     }
     let state = state(cfg, svc);
     let svc = state.svc.clone();
-    if let Ok(n) = service::contacts::count_live(&svc).await {
-        metrics::gauge!("contacts_total").set(n as f64);
-    }
+    // The gauges read from the database have their values from the start.
+    service::admin::refresh_gauges(&svc, std::time::Duration::ZERO).await;
     if service::auth::count_admins(&svc).await.unwrap_or(1) == 0 {
         tracing::warn!(
             "no administrator yet: create one with `cardcrm create-admin --username NAME --email ADDRESS` \
@@ -270,6 +288,10 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
             ocr::FETCH_MODELS_COMMAND,
             models_dir.display()
         );
+    }
+    let pkg = std::path::Path::new(state.leptos_options.site_root.as_ref()).join(state.leptos_options.site_pkg_dir.as_ref());
+    if pkg.is_dir() {
+        crate::assets::precompress_in_background(pkg);
     }
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

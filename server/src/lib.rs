@@ -5,11 +5,13 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod assets;
 pub mod config;
 pub mod dav;
 pub mod dedup_cli;
 pub mod http;
 pub mod limits;
+pub mod metrics_catalog;
 pub mod state;
 pub mod web;
 pub mod webhooks;
