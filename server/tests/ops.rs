@@ -109,6 +109,29 @@ async fn metrics_have_the_seed_names_and_labels_after_requests() {
     assert!(text.contains("# TYPE http_request_duration_seconds histogram"));
 }
 
+/// Every metric the README's table lists is on `/metrics` of a fresh server, described
+/// (`# HELP`, `# TYPE`), before anything has happened that would count it.
+#[tokio::test]
+async fn every_documented_metric_is_exported_from_the_start() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let table = readme.split("### Metrics").nth(1).expect("README has a Metrics section");
+    let names: Vec<&str> = table
+        .lines()
+        .take_while(|l| !l.starts_with("## "))
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    assert!(names.len() >= 20, "{names:?}");
+    let app = app().await;
+    let (status, text) = scrape(&app, None).await;
+    assert_eq!(status, StatusCode::OK);
+    for name in names {
+        assert!(text.contains(&format!("# TYPE {name} ")), "/metrics lacks # TYPE {name}\n{text}");
+        assert!(text.contains(&format!("# HELP {name} ")), "/metrics lacks # HELP {name}\n{text}");
+    }
+    assert!(text.contains(r#"auth_attempts_total{outcome="inactive"} "#), "{text}");
+}
+
 #[tokio::test]
 async fn metrics_can_require_a_token() {
     let mut app = app().await;
