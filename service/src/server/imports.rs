@@ -203,38 +203,68 @@ async fn remember_mapping(svc: &Services, user_id: i64, header_key: &str, mappin
     Ok(())
 }
 
-/// Opens the file as the job will read it: the format (forced or detected), the mapping (chosen,
-/// remembered for this header set, or proposed). A file no reader accepts is a 422 naming why.
-async fn open<'a>(
-    svc: &Services,
-    user_id: Option<i64>,
-    bytes: &'a [u8],
-    file_name: &str,
-    st: &Stored,
-) -> AppResult<Reader<'a>> {
-    let mut opts = ReadOptions {
-        format: check_format(st.format.as_deref())?,
-        file_name: Some(file_name.to_string()).filter(|n| !n.is_empty()),
-        mapping: None,
-        limits: interchange::Limits { max_file_bytes: MAX_FILE_BYTES, ..Default::default() },
-    };
-    if let Some(m) = &st.mapping {
-        opts.mapping = Some(check_mapping(m)?);
+/// What opening a file tells before its rows are read: the format, the encoding, the header and
+/// the mapping the reader uses (chosen, else proposed from the header).
+struct Opened {
+    format: String,
+    encoding: String,
+    headers: Vec<String>,
+    columns: Vec<String>,
+    profile: String,
+    header_key: Option<String>,
+}
+
+fn opened(reader: &Reader<'_>) -> Opened {
+    Opened {
+        format: reader.format().as_str().to_string(),
+        encoding: reader.encoding().map(|e| e.label().to_string()).unwrap_or_default(),
+        headers: reader.headers().map(|h| h.to_vec()).unwrap_or_default(),
+        columns: reader.mapping().map(|m| m.columns.iter().map(|f| f.to_string()).collect()).unwrap_or_default(),
+        profile: reader
+            .profile()
+            .and_then(|p| serde_json::to_value(p).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        header_key: reader.header_key(),
     }
-    let reader = Reader::new(bytes, &opts).map_err(|e| AppError::validation("file", e.to_string()))?;
-    if opts.mapping.is_none() {
-        if let Some(key) = reader.header_key() {
-            if let Some(m) = remembered_mapping(svc, user_id, &key).await? {
-                if reader.headers().is_some_and(|h| h.len() == m.len()) {
-                    if let Ok(mapping) = check_mapping(&m) {
-                        opts.mapping = Some(mapping);
-                        return Reader::new(bytes, &opts).map_err(|e| AppError::validation("file", e.to_string()));
-                    }
+}
+
+fn read_options(format: Option<&str>, file_name: &str, mapping: Option<ColumnMapping>) -> ReadOptions {
+    ReadOptions {
+        format: format.and_then(Format::parse),
+        file_name: Some(file_name.to_string()).filter(|n| !n.is_empty()),
+        mapping,
+        limits: interchange::Limits { max_file_bytes: MAX_FILE_BYTES, ..Default::default() },
+    }
+}
+
+/// Opens the file as the job will read it, on the blocking pool (an XLSX sheet is parsed whole):
+/// the format (forced or detected) and the mapping (chosen, remembered for this header set, or
+/// proposed). A file no reader accepts is a 422 naming why. Gives the bytes back.
+async fn open(svc: &Services, user_id: Option<i64>, bytes: Vec<u8>, file_name: &str, st: &Stored) -> AppResult<(Vec<u8>, Opened)> {
+    check_format(st.format.as_deref())?;
+    let chosen = match &st.mapping {
+        Some(m) => Some(check_mapping(m)?),
+        None => None,
+    };
+    let opts = read_options(st.format.as_deref(), file_name, chosen.clone());
+    let (bytes, result) = tokio::task::spawn_blocking(move || {
+        let result = Reader::new(&bytes, &opts).map(|r| opened(&r)).map_err(|e| e.to_string());
+        (bytes, result)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import reader: {e}")))?;
+    let mut o = result.map_err(|e| AppError::validation("file", e))?;
+    if chosen.is_none() {
+        if let Some(key) = &o.header_key {
+            if let Some(m) = remembered_mapping(svc, user_id, key).await? {
+                if o.headers.len() == m.len() && check_mapping(&m).is_ok() {
+                    o.columns = m;
                 }
             }
         }
     }
-    Ok(reader)
+    Ok((bytes, o))
 }
 
 /// Starts an import of `bytes` (the uploaded file): a preview when `opts.dry_run`, else the real
@@ -271,8 +301,13 @@ pub async fn create_job(
         return Err(AppError::PayloadTooLarge(format!("the file is larger than {} MiB", MAX_FILE_BYTES >> 20)));
     }
     let file_name: String = file_name.unwrap_or("").chars().filter(|c| !c.is_control()).take(200).collect();
-    let st = Stored { format: opts.format.clone(), mapping, ..Default::default() };
-    open(svc, Some(actor.user_id), &bytes, &file_name, &st).await?;
+    let mut st = Stored { format: opts.format.clone(), mapping, ..Default::default() };
+    // Opened once here (the 422 for a file no reader takes); the job reads the rows with the
+    // mapping resolved now, without opening the file a second time.
+    let (bytes, o) = open(svc, Some(actor.user_id), bytes, &file_name, &st).await?;
+    st.headers = o.headers;
+    st.columns = o.columns;
+    st.profile = o.profile;
     let active = import::Entity::find()
         .filter(import::Column::UserId.eq(actor.user_id))
         .filter(import::Column::Status.is_in(["queued", "running"]))
@@ -293,8 +328,8 @@ pub async fn create_job(
         tag: Set(tag),
         file_name: Set(file_name),
         file_bytes: Set(bytes.len() as i64),
-        format: Set(String::new()),
-        encoding: Set(String::new()),
+        format: Set(o.format),
+        encoding: Set(o.encoding),
         options: Set(serde_json::to_string(&st).unwrap_or_else(|_| "{}".into())),
         created_at: Set(now),
         updated_at: Set(now),
@@ -648,6 +683,8 @@ struct Plan {
     counts: Counts,
     /// Seconds spent per phase (logged at the end: where an import's time goes).
     times: Times,
+    /// The CRM's default phone region, read once per import.
+    region: String,
 }
 
 #[derive(Default, Clone, Copy, Debug)]
@@ -856,50 +893,45 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     }
     let bytes = load_file(svc, id).await?;
     let mut st = stored(&m);
-    let reader = match open(svc, m.user_id, &bytes, &m.file_name, &st).await {
-        Ok(r) => r,
-        Err(e) => return fail(svc, id, &e.to_string()).await,
+    // The mapping: chosen by the person, else the one resolved when the file was submitted
+    // (remembered or proposed); a job stored without one gets the reader's proposal.
+    let mapping = match st.mapping.clone().or_else(|| Some(st.columns.clone()).filter(|c| !c.is_empty())) {
+        Some(m) => match check_mapping(&m) {
+            Ok(m) => Some(m),
+            Err(e) => return fail(svc, id, &e.to_string()).await,
+        },
+        None => None,
     };
-    let format = reader.format().as_str().to_string();
-    let encoding = reader.encoding().map(|e| e.label().to_string()).unwrap_or_default();
-    st.headers = reader.headers().map(|h| h.to_vec()).unwrap_or_default();
-    st.columns = reader.mapping().map(|m| m.columns.iter().map(|f| f.to_string()).collect()).unwrap_or_default();
-    st.profile = reader
-        .profile()
-        .and_then(|p| serde_json::to_value(p).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
     let (s, region) = duplicates::settings_and_region(svc).await?;
-    // Reading and checking is CPU work on the whole file: off the async threads.
+    // Reading and checking is CPU work on the whole file: off the async threads, in one pass.
     let tag = m.tag.clone();
     let read_started = std::time::Instant::now();
-    let checked: Vec<Checked> = {
-        let bytes = bytes.clone();
-        let st2 = Stored { format: st.format.clone(), ..Default::default() };
-        let mapping = st.columns.clone();
-        let file_name = m.file_name.clone();
-        tokio::task::spawn_blocking(move || -> Result<Vec<Checked>, String> {
-            let opts = ReadOptions {
-                format: st2.format.as_deref().and_then(Format::parse),
-                file_name: Some(file_name),
-                mapping: if mapping.is_empty() { None } else { check_mapping(&mapping).ok() },
-                limits: interchange::Limits { max_file_bytes: MAX_FILE_BYTES, ..Default::default() },
-            };
-            let reader = Reader::new(&bytes, &opts).map_err(|e| e.to_string())?;
-            Ok(reader
-                .map(|mut item| {
-                    if let Ok(r) = &mut item {
-                        r.photo = None;
-                    }
-                    check_row(item, &tag, &region)
-                })
-                .collect())
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("import reader: {e}")))?
-        .map_err(AppError::BadRequest)?
+    let opts = read_options(st.format.as_deref(), &m.file_name, mapping);
+    let region2 = region.clone();
+    let read = tokio::task::spawn_blocking(move || -> Result<(Opened, Vec<Checked>), String> {
+        let reader = Reader::new(&bytes, &opts).map_err(|e| e.to_string())?;
+        let o = opened(&reader);
+        let checked = reader
+            .map(|mut item| {
+                if let Ok(r) = &mut item {
+                    r.photo = None;
+                }
+                check_row(item, &tag, &region2)
+            })
+            .collect();
+        Ok((o, checked))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import reader: {e}")))?;
+    let (o, checked) = match read {
+        Ok(r) => r,
+        Err(e) => return fail(svc, id, &e).await,
     };
-    drop(bytes);
+    let format = o.format;
+    let encoding = o.encoding;
+    st.headers = o.headers;
+    st.columns = o.columns;
+    st.profile = o.profile;
     let read_secs = read_started.elapsed().as_secs_f64();
     let total = checked.len() as i64;
     let invalid_lines: Vec<String> = checked
@@ -936,6 +968,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         group_ids: HashMap::new(),
         counts: Counts::default(),
         times: Times { read: read_secs, ..Times::default() },
+        region,
     };
     let mut done = 0i64;
     let mut next_statistics = 1000;
@@ -1498,7 +1531,7 @@ async fn write_chunk(
     outcomes: &mut [Outcome],
     updates: Vec<(usize, i64, ContactInput)>,
 ) -> AppResult<()> {
-    let region = crate::settings::default_region(svc).await?;
+    let region = plan.region.clone();
     let txn = crate::db::begin_write(&svc.db).await?;
     let backend = txn.get_database_backend();
     let now = Utc::now();
