@@ -101,6 +101,9 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "dry_run" | "all_or_nothing" => json!({"type": "boolean"}),
         "tag" if path.starts_with("/api/v1/imports") => json!({"type": "string", "maxLength": 50}),
         "ids" => json!({"type": "string", "pattern": "^\\s*([1-9][0-9]{0,17}\\s*(,\\s*[1-9][0-9]{0,17}\\s*)*)?$"}),
+        "q" | "tag" | "group" | "company" if path == "/api/v1/export" => {
+            json!({"type": "string", "maxLength": service::export::MAX_FILTER_CHARS})
+        }
         "q" | "tag" | "group" | "company" | "user" | "action" | "entity" => json!({"type": "string"}),
         _ => return None,
     })

@@ -17,6 +17,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
+/// Longest text filter (`q`, `tag`, `group`, `company`) an export takes, in characters.
+pub const MAX_FILTER_CHARS: usize = 300;
+
 /// Contacts read and written per step.
 const BATCH: u64 = 1000;
 
@@ -82,8 +85,8 @@ pub fn plan(q: ExportQuery) -> AppResult<Plan> {
         }
     };
     for (name, v) in [("q", &q.q), ("tag", &q.tag), ("group", &q.group), ("company", &q.company)] {
-        if v.as_deref().is_some_and(|v| v.chars().count() > 300) {
-            return Err(AppError::validation(name, "must be at most 300 characters"));
+        if v.as_deref().is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS) {
+            return Err(AppError::validation(name, format!("must be at most {MAX_FILTER_CHARS} characters")));
         }
     }
     Ok(Plan { format, version, q, ids })
