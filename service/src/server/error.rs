@@ -57,10 +57,12 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
-        let text = e.to_string();
-        if text.contains("UNIQUE constraint") || text.contains("duplicate key value") {
+        // Classified by the database's error code (SQLite 1555/2067, PostgreSQL 23505), not by
+        // the driver's message text.
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
             return AppError::Conflict("a record with this value already exists".into());
         }
+        let text = e.to_string();
         tracing::error!(error = %text, "database error");
         AppError::Internal(text)
     }
