@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { expect, fitsWidth, hydrated, signIn, user as admin, test } from "./helpers";
+import { expect, fitsWidth, hydrated, password, signIn, user as admin, test } from "./helpers";
 
 // Operations in the browser: the PWA (manifest, service worker, offline card queue) and the admin
 // panel (activate a newly registered user, reset a password, settings, audit-log filters, status).
@@ -67,6 +67,74 @@ test("offline: pages fall back to the offline page, a card upload is queued and 
   await hydrated(page);
   await page.evaluate(() => window.dispatchEvent(new Event("online")));
   await expect.poll(() => page.evaluate(() => document.documentElement.getAttribute("data-offline-queue")), { timeout: 20_000 }).toBe("0");
+  await expect(page.locator(".queue-indicator")).toBeHidden();
+});
+
+test("offline cards belong to who took them: another account is asked, and nothing is uploaded in its name", async ({ page, context, request }, info) => {
+  // A second, active account (made through the API as the administrator).
+  const login = await request.post("/api/v1/auth/login", { data: { username: admin, password } });
+  expect(login.ok()).toBeTruthy();
+  const auth = { Authorization: `Bearer ${(await login.json()).access_token}` };
+  const other = `e2eq${Date.now().toString(36)}${info.project.name.slice(0, 1)}`;
+  const otherPassword = "another long password";
+  const reg = await request.post("/api/v1/auth/register", { data: { username: other, email: `${other}@example.com`, password: otherPassword } });
+  expect(reg.ok()).toBeTruthy();
+  const users = await (await request.get("/api/v1/auth/users", { headers: auth })).json();
+  const id = users.find((u: { username: string }) => u.username === other).id;
+  expect((await request.patch(`/api/v1/auth/users/${id}`, { headers: auth, data: { is_active: true } })).ok()).toBeTruthy();
+
+  // The administrator photographs a card offline: it waits on the device.
+  await signIn(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await hydrated(page);
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await context.setOffline(true);
+  const status = await page.evaluate(async () => {
+    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+    const form = new FormData();
+    form.append("file", new Blob([png], { type: "image/png" }), "card.png");
+    return (await fetch("/api/v1/scans", { method: "POST", body: form })).status;
+  });
+  expect(status).toBe(202);
+  await expect(page.locator("[data-offline-queue]:not(html)").first()).toHaveText(/1 card waiting/);
+
+  // The session ends on this device (cookies gone) and someone else signs in once the network is back.
+  await context.clearCookies();
+  const uploads: string[] = [];
+  context.on("request", (r) => {
+    if (r.method() === "POST" && new URL(r.url()).pathname === "/api/v1/scans") uploads.push(r.url());
+  });
+  const dialogs: string[] = [];
+  page.on("dialog", async (d) => {
+    dialogs.push(d.message());
+    // First question: upload to your account? No. Second: discard? Yes.
+    if (dialogs.length === 1) await d.dismiss();
+    else await d.accept();
+  });
+  await context.setOffline(false);
+  await signIn(page, other, otherPassword);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await expect.poll(() => dialogs.length, { timeout: 20_000 }).toBe(2);
+  expect(dialogs[0]).toContain(`while ${admin} was signed in`);
+  expect(dialogs[0]).toContain(`upload them to your account (${other})`);
+  expect(dialogs[1]).toContain("Discard this card photo");
+  // Discarded from the device; never sent to the server under the other account (or the first one).
+  const waiting = () =>
+    page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const open = indexedDB.open("cardcrm-offline");
+          open.onsuccess = () => {
+            const req = open.result.transaction("uploads", "readonly").objectStore("uploads").count();
+            req.onsuccess = () => resolve(req.result);
+            req.onerror = () => resolve(-1);
+          };
+          open.onerror = () => resolve(-1);
+        }),
+    );
+  await expect.poll(waiting, { timeout: 10_000 }).toBe(0);
+  expect(uploads).toEqual([]);
   await expect(page.locator(".queue-indicator")).toBeHidden();
 });
 
