@@ -85,16 +85,6 @@ pub async fn server_fn_handler(State(st): State<AppState>, req: Request<Body>) -
     };
     let req = Request::from_parts(parts, Body::from(bytes));
     let session = req.extensions().get::<Session>().cloned().unwrap_or_default();
-    // Signed out on a page that needs an account: sent to sign in by the server, so the first
-    // paint is the sign-in page (also without JavaScript) rather than an empty page.
-    if session.actor.is_none() && !PUBLIC_PAGES.contains(&req.uri().path()) {
-        let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let target = app::next::login_url(here);
-        return match HeaderValue::from_str(&target) {
-            Ok(v) => (StatusCode::FOUND, [(axum::http::header::LOCATION, v)]).into_response(),
-            Err(_) => (StatusCode::FOUND, [(axum::http::header::LOCATION, HeaderValue::from_static("/login"))]).into_response(),
-        };
-    }
     let svc = st.svc.clone();
     let cookies = CookieConfig { secure: st.config.cookie_secure };
     leptos_axum::handle_server_fns_with_context(
