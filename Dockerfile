@@ -43,8 +43,9 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target,sharing=locked \
     PATH=/src/node_modules/.bin:$PATH cargo leptos build --release \
  && mkdir -p /out \
- && cp target/release/cardcrm /out/cardcrm \
- && cp -r target/site /out/site
+ && cp target/release/cardcrm target/release/hash.txt /out/ \
+ && cp -r target/site /out/site \
+ && /out/cardcrm precompress /out/site/pkg
 
 FROM debian:${DEBIAN}-slim AS runtime
 # Tesseract's runtime (the engine for Cyrillic cards) and curl for the health check.
@@ -57,7 +58,8 @@ RUN apt-get update \
  && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin cardcrm \
  && mkdir -p /data && chown cardcrm:cardcrm /data
 WORKDIR /app
-COPY --from=build /out/cardcrm /app/cardcrm
+# hash.txt (the bundle's content hashes) must sit beside the binary: pages name the hashed files.
+COPY --from=build /out/cardcrm /out/hash.txt /app/
 COPY --from=build /out/site /app/site
 COPY --from=build /src/models /app/models
 # Production settings that are not secrets. OMP_THREAD_LIMIT=1 keeps Tesseract on one thread from the

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod config;
 pub mod dav;
 pub mod dedup_cli;
+pub mod demo;
 pub mod http;
 pub mod limits;
 pub mod metrics_catalog;

@@ -19,6 +19,12 @@ struct Cli {
 enum Command {
     /// Start the web server (the default).
     Serve,
+    /// Write brotli and gzip siblings (`.br`, `.gz`) of the site bundle's files, for a site root
+    /// the server may not write to (a container image); `serve` does it by itself otherwise.
+    Precompress {
+        /// The bundle's directory (default: $LEPTOS_SITE_ROOT/pkg).
+        dir: Option<std::path::PathBuf>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create an active administrator (or promote and re-password an existing account).
@@ -52,6 +58,23 @@ enum Command {
         /// Import nothing if any row is invalid.
         #[arg(long)]
         all_or_nothing: bool,
+    },
+    /// Fill an empty instance with demo data for trying cardcrm out: a few hundred plausible
+    /// contacts (five countries, tags, groups, some people entered twice, so the Duplicates page
+    /// has pairs to review) through the ordinary import, and card photos from a folder as scans.
+    Demo {
+        /// The account the demo data belongs to (an administrator, say).
+        #[arg(long = "as")]
+        as_user: String,
+        /// How many people (about one in fourteen is entered twice).
+        #[arg(long, default_value_t = 300)]
+        contacts: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// A folder of card photos (JPEG/PNG) to add as scans, read when the server runs
+        /// (default: fixtures/cards/real when it exists).
+        #[arg(long)]
+        cards: Option<std::path::PathBuf>,
     },
     /// Read business-card images offline and print the fields found (no database needed).
     /// Models come from CARDCRM_MODELS_DIR (default ./models; install with scripts/fetch-models.sh).
@@ -208,6 +231,33 @@ fn run_dedup(command: DedupCommand) -> Result<(), String> {
     }
 }
 
+/// Runs an import job to its end in this process, printing its progress; returns the job.
+async fn import_with_progress(
+    svc: &service::Services,
+    actor: &service::Actor,
+    bytes: Vec<u8>,
+    name: Option<&str>,
+    opts: service::import_dto::ImportOptions,
+) -> Result<entity::import::Model, String> {
+    let id = service::imports::create_job(svc, actor, bytes, name, opts, None).await.map_err(|e| e.to_string())?;
+    let job = {
+        let (svc, actor) = (svc.clone(), actor.clone());
+        tokio::spawn(async move { service::imports::run(&svc, &actor, id).await })
+    };
+    let mut last = -1;
+    while !job.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if let Ok(m) = service::imports::by_id(svc, id).await {
+            if m.done != last && m.total > 0 {
+                eprintln!("{} of {} rows", m.done, m.total);
+                last = m.done;
+            }
+        }
+    }
+    job.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    service::imports::by_id(svc, id).await.map_err(|e| e.to_string())
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     if let Some(Command::Dedup { command: DedupCommand::Scan }) = cli.command {
         let cfg = Config::from_env().map_err(|e| e.to_string())?;
@@ -219,6 +269,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(Command::Dedup { command }) = cli.command {
         // Needs neither the configuration nor the database.
         return run_dedup(command);
+    }
+    if let Some(Command::Precompress { dir }) = cli.command {
+        let dir = dir.unwrap_or_else(|| {
+            std::path::Path::new(&std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into())).join("pkg")
+        });
+        let n = server::assets::precompress(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        println!("{n} precompressed files written in {}", dir.display());
+        return Ok(());
     }
     let cfg = Config::from_env().map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -247,25 +305,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let name = input.file_name().map(|n| n.to_string_lossy().to_string());
             let opts = service::import_dto::ImportOptions { dry_run, on_duplicate, tag, format, all_or_nothing };
             let started = std::time::Instant::now();
-            let id = service::imports::create_job(&svc, &actor, bytes, name.as_deref(), opts, None)
-                .await
-                .map_err(|e| e.to_string())?;
-            let job = {
-                let (svc, actor) = (svc.clone(), actor.clone());
-                tokio::spawn(async move { service::imports::run(&svc, &actor, id).await })
-            };
-            let mut last = -1;
-            while !job.is_finished() {
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                if let Ok(m) = service::imports::by_id(&svc, id).await {
-                    if m.done != last && m.total > 0 {
-                        eprintln!("{} of {} rows", m.done, m.total);
-                        last = m.done;
-                    }
-                }
-            }
-            job.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-            let m = service::imports::by_id(&svc, id).await.map_err(|e| e.to_string())?;
+            let m = import_with_progress(&svc, &actor, bytes, name.as_deref(), opts).await?;
+            let id = m.id;
             let admin = service::Actor { is_admin: true, ..actor.clone() };
             let shown =
                 service::imports::get(&svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())?;
@@ -296,7 +337,57 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Demo { as_user, contacts, seed, cards } => {
+            let svc = services(&cfg).await?;
+            let actor = auth::actor_by_username(&svc, &as_user).await.map_err(|e| e.to_string())?;
+            let live = service::contacts::count_live(&svc).await.map_err(|e| e.to_string())?;
+            if live > 0 {
+                return Err(format!("this instance already has {live} contacts; the demo fills an empty one"));
+            }
+            let file = server::demo::contacts_jsonl(contacts.clamp(1, 100_000), seed)?;
+            let opts = service::import_dto::ImportOptions {
+                dry_run: false,
+                on_duplicate: "create".into(),
+                tag: None,
+                format: Some("jsonl".into()),
+                all_or_nothing: false,
+            };
+            let m = import_with_progress(&svc, &actor, file, Some("demo.jsonl"), opts).await?;
+            println!("demo: {} contacts created (import {}; undo it from /imports/{})", m.created, m.id, m.id);
+            let cards = cards.or_else(|| Some(std::path::PathBuf::from("fixtures/cards/real")).filter(|p| p.is_dir()));
+            if let Some(dir) = cards {
+                let mut files: Vec<_> = std::fs::read_dir(&dir)
+                    .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png" | "webp")
+                        })
+                    })
+                    .collect();
+                files.sort();
+                let mut queued = 0;
+                for f in files.iter().take(12) {
+                    let bytes = std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+                    let name = f.file_name().map(|n| n.to_string_lossy().to_string());
+                    match service::scans::submit(&svc, &actor, bytes, name.as_deref()).await {
+                        Ok(_) => queued += 1,
+                        Err(e) => eprintln!("{}: {e}", f.display()),
+                    }
+                }
+                println!("demo: {queued} card photos queued as scans (read when `cardcrm serve` runs)");
+            }
+            let pending = service::admin::duplicates_by_status(&svc)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|(status, _)| status == "pending")
+                .map_or(0, |(_, n)| n);
+            println!("demo: {pending} duplicate pairs to review at /duplicates");
+            Ok(())
+        }
         Command::Dedup { command } => run_dedup(command),
+        Command::Precompress { .. } => Err("precompress is run by `run`".into()),
         Command::Ocr { images, json } => ocr_command(&cfg, &images, json),
         Command::Telegram { command } => {
             let svc = services(&cfg).await?.with_scan_dirs(cfg.data_dir.clone(), cfg.models_dir.clone());

@@ -568,3 +568,26 @@ async fn progress_is_streamed_as_events_until_the_import_ends() {
     assert_eq!(s.status, StatusCode::OK);
     assert!(s.body.as_array().is_some_and(|a| !a.is_empty()), "{}", s.body);
 }
+
+/// `cardcrm demo`'s contacts import cleanly: every row created, tags and groups made, and the
+/// people entered twice waiting as duplicate pairs.
+#[tokio::test]
+async fn the_demo_data_imports_with_tags_groups_and_pairs_to_review() {
+    let app = app().await;
+    let t = app.admin().await;
+    let file = server::demo::contacts_jsonl(300, 7).unwrap();
+    let rows = String::from_utf8_lossy(&file).lines().count() as i64;
+    let job = import(&app, &t, "?on_duplicate=create", "demo.jsonl", &file).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(n(&job, "created"), rows, "{job}");
+    assert_eq!(n(&job, "invalid"), 0, "{job}");
+    let tags = app.get("/api/v1/tags", &t).await.body;
+    assert!(tags.as_array().is_some_and(|a| a.len() >= 5), "{tags}");
+    let groups = app.get("/api/v1/groups", &t).await.body;
+    assert!(groups.as_array().is_some_and(|a| a.len() >= 3), "{groups}");
+    let pairs = app.get("/api/v1/duplicates?status=pending&limit=100", &t).await.body;
+    let twice = rows - 300;
+    let found = n(&pairs, "total");
+    assert!(found >= twice * 8 / 10, "{found} pairs for {twice} people entered twice: {pairs}");
+    assert_eq!(n(&contacts(&app, &t, "").await, "total"), rows);
+}
