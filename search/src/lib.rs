@@ -397,11 +397,18 @@ impl Index {
     /// Every group must match; a group matches by its whole e-mail-like word or by all its
     /// pieces; a piece by its best (kind, field).
     fn build(&self, groups: &[Group], typos: bool) -> Result<BooleanQuery> {
+        // A one-word query's exact and prefix matches were all found by the first step (it
+        // found fewer than the limit), so the typo step looks for typos only.
+        let mode = match (typos, groups) {
+            (false, _) => Mode::NoTypos,
+            (true, [g]) if g.whole.is_none() && g.pieces.len() == 1 => Mode::TyposOnly,
+            (true, _) => Mode::All,
+        };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for g in groups {
             let mut pieces: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for p in &g.pieces {
-                pieces.push((Occur::Must, Box::new(self.piece_query(p, typos)?)));
+                pieces.push((Occur::Must, Box::new(self.piece_query(p, mode)?)));
             }
             let all_pieces: Box<dyn Query> =
                 if pieces.len() == 1 { pieces.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(BooleanQuery::new(vec![]))) } else { Box::new(BooleanQuery::new(pieces)) };
@@ -421,37 +428,46 @@ impl Index {
         Ok(BooleanQuery::new(must))
     }
 
-    fn piece_query(&self, p: &Piece, typos: bool) -> Result<DisjunctionMaxQuery> {
+    fn piece_query(&self, p: &Piece, mode: Mode) -> Result<DisjunctionMaxQuery> {
         let mut alts: Vec<Box<dyn Query>> = Vec::new();
         let text_fields = MatchedField::ALL.into_iter().filter(|f| *f != MatchedField::Phone);
+        let exact = |field: Field, form: &str, score: f32| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(Term::from_field_text(field, form), IndexRecordOption::Basic)), score))
+        };
         match p {
             Piece::Digits(d) => {
                 let field = self.fields.of(MatchedField::Phone);
                 let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, d), 0, false);
                 alts.push(Box::new(ConstScoreQuery::new(Box::new(q), EXACT + MatchedField::Phone.boost())));
                 for f in text_fields {
-                    let term = Term::from_field_text(self.fields.of(f), d);
-                    alts.push(Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), EXACT + f.boost())));
+                    alts.push(exact(self.fields.of(f), d, EXACT + f.boost()));
                 }
             }
             Piece::Word { forms, prefix, typo_distance } => {
-                for form in forms {
-                    // one automaton per spelling, shared by every field
-                    let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
-                    let prefix_dfa = if *prefix { Some(Arc::new(FuzzyTermQuery::new_prefix(probe.clone(), 0, false).automaton()?)) } else { None };
-                    let typo_dfa = if typos && *typo_distance > 0 {
-                        Some(Arc::new(FuzzyTermQuery::new(probe, *typo_distance, true).automaton()?))
-                    } else {
-                        None
-                    };
-                    for f in text_fields.clone() {
-                        let field = self.fields.of(f);
-                        let term = Term::from_field_text(field, form);
-                        alts.push(Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), EXACT + f.boost())));
-                        if let Some(dfa) = &prefix_dfa {
-                            alts.push(Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), PREFIX + f.boost())));
+                if mode != Mode::TyposOnly {
+                    for form in forms {
+                        // one automaton per spelling, shared by every field
+                        let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
+                        let prefix_dfa = if *prefix { Some(Arc::new(FuzzyTermQuery::new_prefix(probe, 0, false).automaton()?)) } else { None };
+                        for f in text_fields.clone() {
+                            let field = self.fields.of(f);
+                            alts.push(exact(field, form, EXACT + f.boost()));
+                            if let Some(dfa) = &prefix_dfa {
+                                alts.push(Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), PREFIX + f.boost())));
+                            }
                         }
-                        if let Some(dfa) = &typo_dfa {
+                    }
+                }
+                // Typos: in the last spelling (the transliterated, accent-free one when there are
+                // two: it reaches contacts written in either script) and in names, company and
+                // e-mail only, whose words are what people mistype in a search box; walking the
+                // larger vocabularies of positions, addresses and notes cost the most.
+                if mode != Mode::NoTypos && *typo_distance > 0 {
+                    if let Some(form) = forms.last() {
+                        let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
+                        let dfa = Arc::new(FuzzyTermQuery::new(probe, *typo_distance, true).automaton()?);
+                        for f in TYPO_FIELDS {
+                            let field = self.fields.of(f);
                             alts.push(Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), TYPO + f.boost())));
                         }
                     }
@@ -460,6 +476,16 @@ impl Index {
         }
         Ok(DisjunctionMaxQuery::new(alts))
     }
+}
+
+/// Fields a typo is looked for in.
+const TYPO_FIELDS: [MatchedField; 3] = [MatchedField::Names, MatchedField::Company, MatchedField::Email];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    NoTypos,
+    All,
+    TyposOnly,
 }
 
 fn top(limit: usize) -> impl tantivy::collector::Collector<Fruit = Vec<((f32, i64), DocAddress)>> {
@@ -515,7 +541,7 @@ fn match_word(p: &Piece, w: &str, typos: bool) -> Option<(MatchKind, Option<usiz
                     } else if *prefix && f.starts_with(q.as_str()) {
                         // the prefix's length in the word as written, when this is its own spelling
                         consider(MatchKind::Prefix, (i == 0).then(|| q.chars().count()));
-                    } else if typos && *typo_distance > 0 && strsim::osa_distance(f, q) <= *typo_distance as usize {
+                    } else if typos && *typo_distance > 0 && Some(q) == qf.last() && strsim::osa_distance(f, q) <= *typo_distance as usize {
                         consider(MatchKind::Typo, None);
                     }
                 }
@@ -604,8 +630,9 @@ fn highlight(c: &ContactDoc, groups: &[Group], typos: bool) -> (MatchedField, Ma
                     }
                     continue;
                 }
+                let typos_here = typos && TYPO_FIELDS.contains(f);
                 for (start, w) in text::words(v) {
-                    if let Some((kind, chars)) = match_word(p, w, typos) {
+                    if let Some((kind, chars)) = match_word(p, w, typos_here) {
                         spans[vi].push(span(start, w, chars));
                         consider(Best { score: kind.weight() + f.boost(), kind, field: *f, value: vi }, &mut piece_best);
                     }
