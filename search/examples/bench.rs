@@ -169,6 +169,7 @@ fn main() {
         let mut all = Vec::new();
         let mut all_cpu = Vec::new();
         let mut slowest: Vec<(Duration, &String, &String, usize)> = Vec::new();
+        let mut misses: Vec<String> = Vec::new();
         let mut empty: BTreeMap<&str, usize> = BTreeMap::new();
         let mut recall: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         let t = Instant::now();
@@ -191,6 +192,9 @@ fn main() {
                 let found = hits.iter().any(|h| {
                     surname.binary_search_by(|(id, _)| id.cmp(&h.id)).is_ok_and(|i| surname[i].1 == want)
                 });
+                if !found && pass == 1 && misses.len() < 16 {
+                    misses.push(format!("{:?} ({}, target {})", q.q, q.kind, q.target));
+                }
                 let r = recall.entry(&q.kind).or_default();
                 r.0 += found as usize;
                 r.1 += 1;
@@ -239,6 +243,7 @@ fn main() {
             let list: Vec<String> =
                 slowest.iter().take(12).map(|(c, k, q, n)| format!("{q:?} ({k}, {n} hits) {:.2}", c.as_secs_f64() * 1e3)).collect();
             println!("slowest by CPU: {}", list.join(", "));
+            println!("some recall misses: {}", misses.join(", "));
         }
     }
 

@@ -160,6 +160,8 @@ pub enum Error {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("search index: the writer lock was poisoned by a panic")]
     Poisoned,
+    #[error("search index: no writer (a merge failed half-way; reopen the index)")]
+    NoWriter,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -201,7 +203,8 @@ struct Payload {
 pub struct Index {
     index: tantivy::Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` only while [`Index::optimize`] swaps it (or after that failed half-way).
+    writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     /// The watermark the next commit stores.
     pending_change_id: Mutex<i64>,
@@ -222,11 +225,10 @@ impl Index {
                 tantivy::Index::open_or_create(mmap, schema)?
             }
         };
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
-        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY)?;
+        let writer = Self::new_writer(&index)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let last = Self::payload_of(&index)?;
-        Ok(Index { index, reader, writer: Mutex::new(writer), fields, pending_change_id: Mutex::new(last) })
+        Ok(Index { index, reader, writer: Mutex::new(Some(writer)), fields, pending_change_id: Mutex::new(last) })
     }
 
     fn payload_of(index: &tantivy::Index) -> Result<i64> {
@@ -239,8 +241,14 @@ impl Index {
             .unwrap_or(0))
     }
 
-    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
-        self.writer.lock().map_err(|_| Error::Poisoned)
+    fn new_writer(index: &tantivy::Index) -> Result<IndexWriter> {
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
+        Ok(index.writer_with_num_threads(threads, WRITER_MEMORY)?)
+    }
+
+    fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
+        let mut g = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        f(g.as_mut().ok_or(Error::NoWriter)?)
     }
 
     fn document(&self, c: &ContactDoc) -> TantivyDocument {
@@ -287,27 +295,28 @@ impl Index {
     ///
     /// [`commit`]: Index::commit
     pub fn upsert(&self, contacts: &[ContactDoc]) -> Result<()> {
-        let w = self.writer()?;
-        for c in contacts {
-            w.delete_term(Term::from_field_i64(self.fields.id, c.id));
-            w.add_document(self.document(c))?;
-        }
-        Ok(())
+        self.with_writer(|w| {
+            for c in contacts {
+                w.delete_term(Term::from_field_i64(self.fields.id, c.id));
+                w.add_document(self.document(c))?;
+            }
+            Ok(())
+        })
     }
 
     /// Removes the contacts with these ids (seen after [`Index::commit`]).
     pub fn delete(&self, ids: &[i64]) -> Result<()> {
-        let w = self.writer()?;
-        for &id in ids {
-            w.delete_term(Term::from_field_i64(self.fields.id, id));
-        }
-        Ok(())
+        self.with_writer(|w| {
+            for &id in ids {
+                w.delete_term(Term::from_field_i64(self.fields.id, id));
+            }
+            Ok(())
+        })
     }
 
     /// Removes every contact (a rebuild starts with this; seen after [`Index::commit`]).
     pub fn clear(&self) -> Result<()> {
-        self.writer()?.delete_all_documents()?;
-        Ok(())
+        self.with_writer(|w| Ok(w.delete_all_documents().map(|_| ())?))
     }
 
     /// Sets the change-log id the next commit records: the index holds every change up to it.
@@ -325,11 +334,12 @@ impl Index {
     /// Makes the changes so far durable and visible to searches, with the watermark.
     pub fn commit(&self) -> Result<()> {
         let last = *self.pending_change_id.lock().map_err(|_| Error::Poisoned)?;
-        let mut w = self.writer()?;
-        let mut prepared = w.prepare_commit()?;
-        prepared.set_payload(&serde_json::to_string(&Payload { last_change_id: last }).unwrap_or_default());
-        prepared.commit()?;
-        drop(w);
+        self.with_writer(|w| {
+            let mut prepared = w.prepare_commit()?;
+            prepared.set_payload(&serde_json::to_string(&Payload { last_change_id: last }).unwrap_or_default());
+            prepared.commit()?;
+            Ok(())
+        })?;
         self.reader.reload()?;
         Ok(())
     }
@@ -337,12 +347,18 @@ impl Index {
     /// Merges all segments into one and waits (after a bulk build; searches read fewer term
     /// dictionaries). Ordinary updates leave merging to tantivy's background merge policy.
     pub fn optimize(&self) -> Result<()> {
+        let mut slot = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        // Background merges must finish first: merging segments they are consuming fails.
+        if let Some(w) = slot.take() {
+            w.wait_merging_threads()?;
+        }
+        let mut w = Self::new_writer(&self.index)?;
         let ids = self.index.searchable_segment_ids()?;
         if ids.len() > 1 {
-            let mut w = self.writer()?;
             w.merge(&ids).wait()?;
-            drop(w);
         }
+        *slot = Some(w);
+        drop(slot);
         self.reader.reload()?;
         Ok(())
     }

@@ -190,6 +190,16 @@ fn watermark_survives_reopen() {
     assert_eq!(ix.last_change_id().unwrap(), 42);
     assert_eq!(ix.num_docs(), 7);
     assert_eq!(ids(&ix, "ivanov"), vec![4, 3]);
+    // merging the segments keeps the documents, the deletes and the watermark; writes go on
+    ix.upsert(&[contact(9, "Olga Ivanova", "Acme")]).unwrap();
+    ix.commit().unwrap();
+    ix.optimize().unwrap();
+    assert_eq!(ix.segment_count(), 1);
+    assert_eq!(ix.num_docs(), 8);
+    assert_eq!(ix.last_change_id().unwrap(), 42);
+    ix.delete(&[9]).unwrap();
+    ix.commit().unwrap();
+    assert_eq!(ix.num_docs(), 7);
 }
 
 #[test]
