@@ -12,6 +12,8 @@ pub mod text;
 
 use query::{Group, Piece};
 use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tantivy::collector::TopDocs;
@@ -22,7 +24,7 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, STORED,
 };
-use tantivy::{DocAddress, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, TERMINATED};
 
 /// One contact as the index sees it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -383,19 +385,35 @@ impl Index {
         }
         let searcher = self.reader.searcher();
         let mut found: Vec<(f32, DocAddress)> = Vec::with_capacity(limit);
-        let first = self.build(&groups, false)?;
-        for ((score, _), addr) in searcher.search(&first, &top(limit))? {
-            found.push((score + NO_TYPO_BONUS, addr));
-        }
-        let no_typo = found.len();
-        if found.len() < limit && groups.iter().flat_map(|g| &g.pieces).any(|p| matches!(p, Piece::Word { typo_distance: 1.., .. })) {
-            let second = self.build(&groups, true)?;
-            for ((score, _), addr) in searcher.search(&second, &top(limit))? {
-                if found.len() >= limit {
-                    break;
+        let has_typos = groups.iter().flat_map(|g| &g.pieces).any(|p| matches!(p, Piece::Word { typo_distance: 1.., .. }));
+        let no_typo;
+        match &groups[..] {
+            // One word (most searches): its ways of matching tried best first, so a common word
+            // or short prefix reads only as many matches as it takes to fill the limit.
+            [Group { whole: None, pieces }] if pieces.len() == 1 => {
+                let mut seen = HashSet::new();
+                self.tiered(&searcher, self.tiers(&pieces[0], Mode::NoTypos)?, NO_TYPO_BONUS, limit, &mut seen, &mut found)?;
+                no_typo = found.len();
+                if found.len() < limit && has_typos {
+                    self.tiered(&searcher, self.tiers(&pieces[0], Mode::TyposOnly)?, 0.0, limit, &mut seen, &mut found)?;
                 }
-                if !found[..no_typo].iter().any(|(_, a)| *a == addr) {
-                    found.push((score, addr));
+            }
+            _ => {
+                let first = self.build(groups.as_slice(), false)?;
+                for ((score, _), addr) in searcher.search(&first, &top(limit))? {
+                    found.push((score + NO_TYPO_BONUS, addr));
+                }
+                no_typo = found.len();
+                if found.len() < limit && has_typos {
+                    let second = self.build(&groups, true)?;
+                    for ((score, _), addr) in searcher.search(&second, &top(limit))? {
+                        if found.len() >= limit {
+                            break;
+                        }
+                        if !found[..no_typo].iter().any(|(_, a)| *a == addr) {
+                            found.push((score, addr));
+                        }
+                    }
                 }
             }
         }
@@ -444,17 +462,100 @@ impl Index {
         Ok(BooleanQuery::new(must))
     }
 
+    /// The ways one piece matches, grouped by score, best first: each group is one query (a
+    /// union), each contact counted once.
+    fn tiers(&self, p: &Piece, mode: Mode) -> Result<Vec<(f32, Box<dyn Query>)>> {
+        let mut by_score: Vec<(f32, Vec<Box<dyn Query>>)> = Vec::new();
+        for (score, q) in self.alternatives(p, mode)? {
+            match by_score.iter_mut().find(|(s, _)| *s == score) {
+                Some((_, qs)) => qs.push(q),
+                None => by_score.push((score, vec![q])),
+            }
+        }
+        by_score.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(by_score
+            .into_iter()
+            .map(|(score, mut qs)| {
+                let q: Box<dyn Query> = if qs.len() == 1 {
+                    qs.pop().unwrap_or_else(|| Box::new(BooleanQuery::new(vec![])))
+                } else {
+                    Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
+                };
+                (score, q)
+            })
+            .collect())
+    }
+
+    /// Adds to `out` (up to `limit`) the contacts of each tier in turn, newest first within a
+    /// tier, skipping those already `seen`. A tier with more matches than places left is the
+    /// last one read: every contact it holds scores above all later tiers.
+    fn tiered(
+        &self,
+        searcher: &tantivy::Searcher,
+        tiers: Vec<(f32, Box<dyn Query>)>,
+        bonus: f32,
+        limit: usize,
+        seen: &mut HashSet<DocAddress>,
+        out: &mut Vec<(f32, DocAddress)>,
+    ) -> Result<()> {
+        for (score, q) in tiers {
+            let want = limit.saturating_sub(out.len());
+            if want == 0 {
+                break;
+            }
+            // the `want` highest ids of the tier (a min-heap on id)
+            let mut heap: BinaryHeap<Reverse<(i64, DocAddress)>> = BinaryHeap::with_capacity(want + 1);
+            let weight = q.weight(EnableScoring::disabled_from_searcher(searcher))?;
+            for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+                let ids = seg.fast_fields().i64("id")?.first_or_default_col(0);
+                let alive = seg.alive_bitset();
+                let mut docs = weight.scorer(seg, 1.0)?;
+                let mut doc = docs.doc();
+                while doc != TERMINATED {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        let id = ids.get_val(doc);
+                        let full = heap.len() >= want;
+                        if !full || heap.peek().is_some_and(|Reverse((min, _))| id > *min) {
+                            let addr = DocAddress::new(ord as u32, doc);
+                            if !seen.contains(&addr) {
+                                heap.push(Reverse((id, addr)));
+                                if full {
+                                    heap.pop();
+                                }
+                            }
+                        }
+                    }
+                    doc = docs.advance();
+                }
+            }
+            for Reverse((_, addr)) in heap.into_sorted_vec() {
+                seen.insert(addr);
+                out.push((score + bonus, addr));
+            }
+        }
+        Ok(())
+    }
+
     fn piece_query(&self, p: &Piece, mode: Mode) -> Result<DisjunctionMaxQuery> {
-        let mut alts: Vec<Box<dyn Query>> = Vec::new();
+        Ok(DisjunctionMaxQuery::new(self.alternatives(p, mode)?.into_iter().map(|(_, q)| q).collect()))
+    }
+
+    /// Each way `p` can match, with its score (a const-score query).
+    fn alternatives(&self, p: &Piece, mode: Mode) -> Result<Vec<(f32, Box<dyn Query>)>> {
+        let mut alts: Vec<(f32, Box<dyn Query>)> = Vec::new();
         let text_fields = MatchedField::ALL.into_iter().filter(|f| *f != MatchedField::Phone);
-        let exact = |field: Field, form: &str, score: f32| -> Box<dyn Query> {
-            Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(Term::from_field_text(field, form), IndexRecordOption::Basic)), score))
+        let exact = |field: Field, form: &str, score: f32| -> (f32, Box<dyn Query>) {
+            (score, Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(Term::from_field_text(field, form), IndexRecordOption::Basic)), score)))
+        };
+        let auto = |field: Field, dfa: &Arc<DfaWrapper>, score: f32| -> (f32, Box<dyn Query>) {
+            (score, Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), score)))
         };
         match p {
             Piece::Digits(d) => {
                 let field = self.fields.of(MatchedField::Phone);
                 let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, d), 0, false);
-                alts.push(Box::new(ConstScoreQuery::new(Box::new(q), EXACT + MatchedField::Phone.boost())));
+                let score = EXACT + MatchedField::Phone.boost();
+                alts.push((score, Box::new(ConstScoreQuery::new(Box::new(q), score))));
                 for f in text_fields {
                     alts.push(exact(self.fields.of(f), d, EXACT + f.boost()));
                 }
@@ -469,7 +570,7 @@ impl Index {
                             let field = self.fields.of(f);
                             alts.push(exact(field, form, EXACT + f.boost()));
                             if let Some(dfa) = &prefix_dfa {
-                                alts.push(Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), PREFIX + f.boost())));
+                                alts.push(auto(field, dfa, PREFIX + f.boost()));
                             }
                         }
                     }
@@ -484,13 +585,13 @@ impl Index {
                         let dfa = Arc::new(FuzzyTermQuery::new(probe, *typo_distance, true).automaton()?);
                         for f in TYPO_FIELDS {
                             let field = self.fields.of(f);
-                            alts.push(Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), TYPO + f.boost())));
+                            alts.push(auto(field, &dfa, TYPO + f.boost()));
                         }
                     }
                 }
             }
         }
-        Ok(DisjunctionMaxQuery::new(alts))
+        Ok(alts)
     }
 }
 

@@ -90,7 +90,14 @@ pub fn parse(q: &str) -> Vec<Group> {
             // the shortest spelling decides: a Cyrillic word's transliteration is longer
             let n = forms.iter().map(|f| f.chars().count()).min().unwrap_or(0);
             let has_alpha = w.chars().any(char::is_alphabetic);
-            let prefix = if is_last { n >= 2 } else { n >= 3 };
+            // As you type: the query's last piece from 2 letters, the end of an earlier word
+            // from 3; the inner pieces of a word with punctuation ("hans" and "peter" in
+            // "hans-peter.wernecke") are whole words (their prefixes cost the most to intersect).
+            let prefix = if is_last {
+                n >= 2
+            } else {
+                j + 1 == n_ws && n >= 3
+            };
             let typo_distance = if has_alpha { typo_distance(n) } else { 0 };
             pieces.push(Piece::Word { forms, prefix, typo_distance });
             budget -= 1;
