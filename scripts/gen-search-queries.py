@@ -3,6 +3,7 @@
 
     python3 /work/shared/tools/gen_contacts.py --out contacts.jsonl --count 100000 --seed 11
     python3 scripts/gen-search-queries.py contacts.jsonl --out queries.tsv --count 4000 --seed 7
+    python3 scripts/gen-search-queries.py contacts.jsonl --kinds surname --count 2113 --out surnames.tsv
 
 Input: the project's contact generator's JSON lines (full_name, first_name, last_name, company,
 emails, phones, ...). Output: one query per line, `kind<TAB>query<TAB>target`, all queries
@@ -130,6 +131,7 @@ def main():
     ap.add_argument("--out", default="-", help="output file (default: stdout)")
     ap.add_argument("--count", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--kinds", default="", help="comma-separated kinds to keep (default: the whole mix)")
     args = ap.parse_args()
 
     rnd = random.Random(args.seed)
@@ -197,7 +199,11 @@ def main():
             return c, s
         raise ValueError(kind)
 
-    kinds = [k for k, w in MIX for _ in range(w)]
+    keep = {k for k in args.kinds.split(",") if k}
+    unknown = keep - {k for k, _ in MIX}
+    if unknown:
+        sys.exit(f"unknown kinds: {', '.join(sorted(unknown))}")
+    kinds = [k for k, w in MIX for _ in range(w) if not keep or k in keep]
     seen = set()
     out = []
     tries = 0

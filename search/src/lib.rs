@@ -113,6 +113,8 @@ impl MatchKind {
 const EXACT: f32 = 100.0;
 const PREFIX: f32 = 50.0;
 const TYPO: f32 = 10.0;
+/// Added to a one-edit typo's score where two edits are allowed (long words).
+const CLOSER_TYPO: f32 = 0.5;
 /// Added to the scores of hits found without typos, so scores fall in result order: those hits
 /// come first whatever their score (the most a query without them can score is 8 × 105).
 const NO_TYPO_BONUS: f32 = 1000.0;
@@ -600,17 +602,21 @@ impl Index {
                         }
                     }
                 }
-                // Typos: in the last spelling (the transliterated, accent-free one when there are
-                // two: it reaches contacts written in either script) and in names, company and
+                // Typos: in every spelling (a Cyrillic word's swapped letters are one edit in
+                // Cyrillic but may be two in Latin: "муихна" for "мухина"), in names, company and
                 // e-mail only, whose words are what people mistype in a search box; walking the
-                // larger vocabularies of positions, addresses and notes cost the most.
+                // larger vocabularies of positions, addresses and notes cost the most. When two
+                // edits are allowed, one edit ranks first (among many "hernandez" two edits
+                // away, the "hcrnandez" one edit away is the likelier).
                 if mode != Mode::NoTypos && *typo_distance > 0 {
-                    if let Some(form) = forms.last() {
-                        let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
-                        let dfa = Arc::new(FuzzyTermQuery::new(probe, *typo_distance, true).automaton()?);
-                        for f in TYPO_FIELDS {
-                            let field = self.fields.of(f);
-                            alts.push(auto(field, &dfa, TYPO + f.boost()));
+                    for form in forms {
+                        for d in (1..=*typo_distance).rev() {
+                            let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
+                            let dfa = Arc::new(FuzzyTermQuery::new(probe, d, true).automaton()?);
+                            let closer = if d < *typo_distance { CLOSER_TYPO } else { 0.0 };
+                            for f in TYPO_FIELDS {
+                                alts.push(auto(self.fields.of(f), &dfa, TYPO + closer + f.boost()));
+                            }
                         }
                     }
                 }
@@ -684,7 +690,7 @@ fn match_word(p: &Piece, w: &str, typos: bool) -> Option<(MatchKind, Option<usiz
                     } else if *prefix && f.starts_with(q.as_str()) {
                         // the prefix's length in the word as written, when this is its own spelling
                         consider(MatchKind::Prefix, (i == 0).then(|| q.chars().count()));
-                    } else if typos && *typo_distance > 0 && Some(q) == qf.last() && strsim::osa_distance(f, q) <= *typo_distance as usize {
+                    } else if typos && *typo_distance > 0 && strsim::osa_distance(f, q) <= *typo_distance as usize {
                         consider(MatchKind::Typo, None);
                     }
                 }

@@ -90,6 +90,12 @@ fn one_letter_typos() {
     assert!(ids(&ix, "ivnaov").contains(&3), "transposition");
     let hits = ix.search("ivnaov", 10).unwrap();
     assert!(hits.iter().all(|h| h.kind == MatchKind::Typo));
+    // Cyrillic letters swapped: one edit in Cyrillic, two in the transliteration
+    assert!(ids(&ix, "ивонов").contains(&4));
+    let ix2 = index(&[contact(20, "Ольга Мухина", ""), contact(21, "Olga Mukhina", "")]);
+    // "муихна" is "muikhna": two edits from "mukhina" in Latin, one in Cyrillic
+    assert_eq!(ids(&ix2, "муихна"), vec![20]);
+    assert_eq!(ids(&ix2, "mukhnia"), vec![21, 20]);
     // three letters: no typos (too many false friends)
     assert!(ids(&ix, "ivx").is_empty());
 }
