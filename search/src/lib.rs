@@ -201,7 +201,14 @@ fn schema() -> (Schema, Fields) {
 #[derive(Serialize, Deserialize)]
 struct Payload {
     last_change_id: i64,
+    /// [`FORMAT`] of the code that wrote the index (absent: 0).
+    #[serde(default)]
+    format: u32,
 }
+
+/// Version of what the index holds beyond its schema (the words and spellings indexed, the
+/// phone suffixes): bump it when [`text`] or `Index::document` change, so instances rebuild.
+pub const FORMAT: u32 = 1;
 
 /// The search index: one writer (behind a lock) and a reader refreshed by every commit.
 pub struct Index {
@@ -254,13 +261,18 @@ impl Index {
     }
 
     fn payload_of(index: &tantivy::Index) -> Result<i64> {
+        Ok(Self::payload(index)?.map_or(0, |p| p.last_change_id))
+    }
+
+    fn payload(index: &tantivy::Index) -> Result<Option<Payload>> {
         let metas = index.load_metas()?;
-        Ok(metas
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<Payload>(p).ok())
-            .map(|p| p.last_change_id)
-            .unwrap_or(0))
+        Ok(metas.payload.as_deref().and_then(|p| serde_json::from_str::<Payload>(p).ok()))
+    }
+
+    /// Whether the index was written by this code's [`FORMAT`] (a new, never committed index
+    /// is). When not, the service should rebuild it: searches would miss or mis-rank.
+    pub fn is_current_format(&self) -> Result<bool> {
+        Ok(Self::payload(&self.index)?.is_none_or(|p| p.format == FORMAT))
     }
 
     fn new_writer(index: &tantivy::Index) -> Result<IndexWriter> {
@@ -358,7 +370,7 @@ impl Index {
         let last = *self.pending_change_id.lock().map_err(|_| Error::Poisoned)?;
         self.with_writer(|w| {
             let mut prepared = w.prepare_commit()?;
-            prepared.set_payload(&serde_json::to_string(&Payload { last_change_id: last }).unwrap_or_default());
+            prepared.set_payload(&serde_json::to_string(&Payload { last_change_id: last, format: FORMAT }).unwrap_or_default());
             prepared.commit()?;
             Ok(())
         })?;

@@ -194,6 +194,7 @@ fn watermark_survives_reopen() {
     }
     let ix = Index::open_or_create(Some(dir.path())).unwrap();
     assert_eq!(ix.last_change_id().unwrap(), 42);
+    assert!(ix.is_current_format().unwrap());
     assert_eq!(ix.num_docs(), 7);
     assert_eq!(ids(&ix, "ivanov"), vec![4, 3]);
     // merging the segments keeps the documents, the deletes and the watermark; writes go on
