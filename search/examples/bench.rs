@@ -149,7 +149,12 @@ fn main() {
             dir_size(&dir) as f64 / docs.len().max(1) as f64
         );
     } else {
-        println!("reused index in {}: {} docs, {:.1} MB on disk", dir.display(), ix.num_docs(), dir_size(&dir) as f64 / 1e6);
+        println!(
+            "reused index in {}: {} docs, {:.1} MB on disk",
+            dir.display(),
+            ix.num_docs(),
+            dir_size(&dir) as f64 / 1e6
+        );
     }
     println!("segments: {}, watermark {}", ix.segment_count(), ix.last_change_id().unwrap());
 
@@ -189,9 +194,9 @@ fn main() {
             }
             if !q.target.is_empty() && q.kind != "prefix" {
                 let want = fold(&q.target);
-                let found = hits.iter().any(|h| {
-                    surname.binary_search_by(|(id, _)| id.cmp(&h.id)).is_ok_and(|i| surname[i].1 == want)
-                });
+                let found = hits
+                    .iter()
+                    .any(|h| surname.binary_search_by(|(id, _)| id.cmp(&h.id)).is_ok_and(|i| surname[i].1 == want));
                 if !found && pass == 1 && misses.len() < 16 {
                     misses.push(format!("{:?} ({}, target {})", q.q, q.kind, q.target));
                 }
@@ -210,7 +215,18 @@ fn main() {
         );
         println!(
             "{:<14} {:>5} | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} {:>7} {:>7} | {:>5} {:>8}",
-            "class", "n", "wall50", "wall95", "wall99", "wallmax", "cpu50", "cpu95", "cpu99", "cpumax", "empty", "recall"
+            "class",
+            "n",
+            "wall50",
+            "wall95",
+            "wall99",
+            "wallmax",
+            "cpu50",
+            "cpu95",
+            "cpu99",
+            "cpumax",
+            "empty",
+            "recall"
         );
         let line = |name: &str, v: &mut Vec<Duration>, c: &mut Vec<Duration>, e: usize, r: Option<(usize, usize)>| {
             v.sort();
@@ -240,8 +256,11 @@ fn main() {
         println!("(milliseconds; wall = elapsed, cpu = this thread's CPU time; recall = a contact with the target surname in the top {limit})");
         if pass == 1 {
             slowest.sort_by(|a, b| b.0.cmp(&a.0));
-            let list: Vec<String> =
-                slowest.iter().take(12).map(|(c, k, q, n)| format!("{q:?} ({k}, {n} hits) {:.2}", c.as_secs_f64() * 1e3)).collect();
+            let list: Vec<String> = slowest
+                .iter()
+                .take(12)
+                .map(|(c, k, q, n)| format!("{q:?} ({k}, {n} hits) {:.2}", c.as_secs_f64() * 1e3))
+                .collect();
             println!("slowest by CPU: {}", list.join(", "));
             println!("some recall misses: {}", misses.join(", "));
         }
@@ -272,7 +291,10 @@ fn main() {
         });
         let wall = t.elapsed();
         let mut all: Vec<Duration> = lat.into_iter().flatten().collect();
-        println!("\nload average during the run: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+        println!(
+            "\nload average during the run: {}",
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        );
         all.sort();
         println!(
             "\n{threads} threads: {} queries in {:.2} s = {:.0} q/s; latency p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms",

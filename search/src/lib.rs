@@ -18,8 +18,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, DisjunctionMaxQuery, EnableScoring,
-    FuzzyTermQuery, Occur, Query, TermQuery, Weight,
+    AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, DisjunctionMaxQuery, EnableScoring, FuzzyTermQuery,
+    Occur, Query, TermQuery, Weight,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, STORED,
@@ -257,7 +257,14 @@ impl Index {
         let writer = Self::new_writer(&index)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let last = Self::payload_of(&index)?;
-        Ok(Index { index, reader, writer: Mutex::new(Some(writer)), fields, pending_change_id: Mutex::new(last), id_columns: IdColumns::default() })
+        Ok(Index {
+            index,
+            reader,
+            writer: Mutex::new(Some(writer)),
+            fields,
+            pending_change_id: Mutex::new(last),
+            id_columns: IdColumns::default(),
+        })
     }
 
     fn payload_of(index: &tantivy::Index) -> Result<i64> {
@@ -370,7 +377,9 @@ impl Index {
         let last = *self.pending_change_id.lock().map_err(|_| Error::Poisoned)?;
         self.with_writer(|w| {
             let mut prepared = w.prepare_commit()?;
-            prepared.set_payload(&serde_json::to_string(&Payload { last_change_id: last, format: FORMAT }).unwrap_or_default());
+            prepared.set_payload(
+                &serde_json::to_string(&Payload { last_change_id: last, format: FORMAT }).unwrap_or_default(),
+            );
             prepared.commit()?;
             Ok(())
         })?;
@@ -424,17 +433,32 @@ impl Index {
         }
         let searcher = self.reader.searcher();
         let mut found: Vec<(f32, DocAddress)> = Vec::with_capacity(limit);
-        let has_typos = groups.iter().flat_map(|g| &g.pieces).any(|p| matches!(p, Piece::Word { typo_distance: 1.., .. }));
+        let has_typos =
+            groups.iter().flat_map(|g| &g.pieces).any(|p| matches!(p, Piece::Word { typo_distance: 1.., .. }));
         let no_typo;
         match &groups[..] {
             // One word (most searches): its ways of matching tried best first, so a common word
             // or short prefix reads only as many matches as it takes to fill the limit.
             [Group { whole: None, pieces }] if pieces.len() == 1 => {
                 let mut seen = HashSet::new();
-                self.tiered(&searcher, self.tiers(&pieces[0], Mode::NoTypos)?, NO_TYPO_BONUS, limit, &mut seen, &mut found)?;
+                self.tiered(
+                    &searcher,
+                    self.tiers(&pieces[0], Mode::NoTypos)?,
+                    NO_TYPO_BONUS,
+                    limit,
+                    &mut seen,
+                    &mut found,
+                )?;
                 no_typo = found.len();
                 if found.len() < limit && has_typos {
-                    self.tiered(&searcher, self.tiers(&pieces[0], Mode::TyposOnly)?, 0.0, limit, &mut seen, &mut found)?;
+                    self.tiered(
+                        &searcher,
+                        self.tiers(&pieces[0], Mode::TyposOnly)?,
+                        0.0,
+                        limit,
+                        &mut seen,
+                        &mut found,
+                    )?;
                 }
             }
             _ => {
@@ -483,16 +507,23 @@ impl Index {
             for p in &g.pieces {
                 pieces.push((Occur::Must, Box::new(self.piece_query(p, mode)?)));
             }
-            let all_pieces: Box<dyn Query> =
-                if pieces.len() == 1 { pieces.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(BooleanQuery::new(vec![]))) } else { Box::new(BooleanQuery::new(pieces)) };
+            let all_pieces: Box<dyn Query> = if pieces.len() == 1 {
+                pieces.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(BooleanQuery::new(vec![])))
+            } else {
+                Box::new(BooleanQuery::new(pieces))
+            };
             let group: Box<dyn Query> = match &g.whole {
                 None => all_pieces,
                 Some(whole) => {
                     let field = self.fields.of(MatchedField::Email);
                     let boost = MatchedField::Email.boost();
                     let term = Term::from_field_text(field, whole);
-                    let exact = ConstScoreQuery::new(Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)), EXACT + boost);
-                    let prefix = ConstScoreQuery::new(Box::new(FuzzyTermQuery::new_prefix(term, 0, false)), PREFIX + boost);
+                    let exact = ConstScoreQuery::new(
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)),
+                        EXACT + boost,
+                    );
+                    let prefix =
+                        ConstScoreQuery::new(Box::new(FuzzyTermQuery::new_prefix(term, 0, false)), PREFIX + boost);
                     Box::new(DisjunctionMaxQuery::new(vec![Box::new(exact), Box::new(prefix), all_pieces]))
                 }
             };
@@ -584,7 +615,13 @@ impl Index {
         let mut alts: Vec<(f32, Box<dyn Query>)> = Vec::new();
         let text_fields = MatchedField::ALL.into_iter().filter(|f| *f != MatchedField::Phone);
         let exact = |field: Field, form: &str, score: f32| -> (f32, Box<dyn Query>) {
-            (score, Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(Term::from_field_text(field, form), IndexRecordOption::Basic)), score)))
+            (
+                score,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(Term::from_field_text(field, form), IndexRecordOption::Basic)),
+                    score,
+                )),
+            )
         };
         let auto = |field: Field, dfa: &Arc<DfaWrapper>, score: f32| -> (f32, Box<dyn Query>) {
             (score, Box::new(ConstScoreQuery::new(Box::new(Auto { field, dfa: dfa.clone() }), score)))
@@ -604,7 +641,11 @@ impl Index {
                     for form in forms {
                         // one automaton per spelling, shared by every field
                         let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
-                        let prefix_dfa = if *prefix { Some(Arc::new(FuzzyTermQuery::new_prefix(probe, 0, false).automaton()?)) } else { None };
+                        let prefix_dfa = if *prefix {
+                            Some(Arc::new(FuzzyTermQuery::new_prefix(probe, 0, false).automaton()?))
+                        } else {
+                            None
+                        };
                         for f in text_fields.clone() {
                             let field = self.fields.of(f);
                             alts.push(exact(field, form, EXACT + f.boost()));
@@ -784,9 +825,13 @@ fn highlight(c: &ContactDoc, groups: &[Group], typos: bool) -> (MatchedField, Ma
                         let digits = text::digits(v);
                         if let Some(at) = digits.find(d.as_str()) {
                             // map digit positions back onto the written number
-                            let pos: Vec<usize> = v.char_indices().filter(|(_, ch)| ch.is_ascii_digit()).map(|(i, _)| i).collect();
+                            let pos: Vec<usize> =
+                                v.char_indices().filter(|(_, ch)| ch.is_ascii_digit()).map(|(i, _)| i).collect();
                             spans[vi].push((pos[at], pos[at + d.len() - 1] + 1));
-                            consider(Best { score: EXACT + f.boost(), kind: MatchKind::Exact, field: *f, value: vi }, &mut piece_best);
+                            consider(
+                                Best { score: EXACT + f.boost(), kind: MatchKind::Exact, field: *f, value: vi },
+                                &mut piece_best,
+                            );
                         }
                     }
                     continue;
@@ -795,7 +840,10 @@ fn highlight(c: &ContactDoc, groups: &[Group], typos: bool) -> (MatchedField, Ma
                 for (start, w) in text::words(v) {
                     if let Some((kind, chars)) = match_word(p, w, typos_here) {
                         spans[vi].push(span(start, w, chars));
-                        consider(Best { score: kind.weight() + f.boost(), kind, field: *f, value: vi }, &mut piece_best);
+                        consider(
+                            Best { score: kind.weight() + f.boost(), kind, field: *f, value: vi },
+                            &mut piece_best,
+                        );
                     }
                 }
             }
@@ -811,7 +859,11 @@ fn highlight(c: &ContactDoc, groups: &[Group], typos: bool) -> (MatchedField, Ma
         }
     }
     let Some(best) = best_overall else {
-        return (MatchedField::Names, if typos { MatchKind::Typo } else { MatchKind::Exact }, Highlight { text: c.names.clone(), spans: vec![] });
+        return (
+            MatchedField::Names,
+            if typos { MatchKind::Typo } else { MatchKind::Exact },
+            Highlight { text: c.names.clone(), spans: vec![] },
+        );
     };
     let mut s = std::mem::take(&mut spans[best.value]);
     s.sort_unstable();

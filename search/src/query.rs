@@ -93,11 +93,7 @@ pub fn parse(q: &str) -> Vec<Group> {
             // As you type: the query's last piece from 2 letters, the end of an earlier word
             // from 3; the inner pieces of a word with punctuation ("hans" and "peter" in
             // "hans-peter.wernecke") are whole words (their prefixes cost the most to intersect).
-            let prefix = if is_last {
-                n >= 2
-            } else {
-                j + 1 == n_ws && n >= 3
-            };
+            let prefix = if is_last { n >= 2 } else { j + 1 == n_ws && n >= 3 };
             let typo_distance = if has_alpha { typo_distance(n) } else { 0 };
             pieces.push(Piece::Word { forms, prefix, typo_distance });
             budget -= 1;
@@ -120,7 +116,9 @@ mod tests {
     fn words_digits_and_emails() {
         let g = parse("Petr  +7(916)123 anna.petrova@acme");
         assert_eq!(g.len(), 3);
-        assert!(matches!(&g[0].pieces[0], Piece::Word { forms, prefix: true, typo_distance: 1 } if forms == &vec!["petr".to_string()]));
+        assert!(
+            matches!(&g[0].pieces[0], Piece::Word { forms, prefix: true, typo_distance: 1 } if forms == &vec!["petr".to_string()])
+        );
         assert_eq!(g[1].pieces, vec![Piece::Digits("7916123".into())]);
         assert_eq!(g[2].whole.as_deref(), Some("anna.petrova@acme"));
         assert_eq!(g[2].pieces.len(), 3);
@@ -140,6 +138,8 @@ mod tests {
     #[test]
     fn cyrillic_query_word_has_both_spellings() {
         let g = parse("Иванов");
-        assert!(matches!(&g[0].pieces[0], Piece::Word { forms, .. } if forms == &vec!["иванов".to_string(), "ivanov".to_string()]));
+        assert!(
+            matches!(&g[0].pieces[0], Piece::Word { forms, .. } if forms == &vec!["иванов".to_string(), "ivanov".to_string()])
+        );
     }
 }

@@ -34,7 +34,12 @@ fn check(q: &str, limit: usize) {
     assert!(hits.len() <= limit.min(100));
     for h in &hits {
         for &(a, b) in &h.highlight.spans {
-            assert!(a < b && b <= h.highlight.text.len() && h.highlight.text.is_char_boundary(a) && h.highlight.text.is_char_boundary(b));
+            assert!(
+                a < b
+                    && b <= h.highlight.text.len()
+                    && h.highlight.text.is_char_boundary(a)
+                    && h.highlight.text.is_char_boundary(b)
+            );
         }
     }
     assert!(t.elapsed() < Duration::from_secs(2), "{q:?} took {:?}", t.elapsed());
