@@ -255,7 +255,7 @@ fn main() {
         line("all", &mut all, &mut all_cpu, empty.values().sum(), None);
         println!("(milliseconds; wall = elapsed, cpu = this thread's CPU time; recall = a contact with the target surname in the top {limit})");
         if pass == 1 {
-            slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
             let list: Vec<String> = slowest
                 .iter()
                 .take(12)
@@ -267,7 +267,8 @@ fn main() {
     }
 
     // throughput with 2 threads: each runs every query once, starting at opposite ends
-    for threads in [2usize] {
+    {
+        let threads = 2usize;
         let t = Instant::now();
         let lat: Vec<Vec<Duration>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)

@@ -173,6 +173,11 @@ fn delete_and_upsert() {
     assert_eq!(ids(&ix, "ivanov"), vec![4]);
     assert_eq!(ids(&ix, "sidorov"), vec![3]);
     assert_eq!(ix.num_docs(), 7);
+    // the same id twice in one batch: the last one wins
+    ix.upsert(&[contact(30, "Vera First", ""), contact(30, "Vera Second", "")]).unwrap();
+    ix.commit().unwrap();
+    assert_eq!(ids(&ix, "vera"), vec![30]);
+    assert!(ids(&ix, "first").is_empty());
     ix.clear().unwrap();
     ix.commit().unwrap();
     assert_eq!(ix.num_docs(), 0);
@@ -218,4 +223,27 @@ fn limits() {
     assert_eq!(ix.search("anna", 3).unwrap().iter().map(|h| h.id).collect::<Vec<_>>(), vec![300, 299, 298]);
     assert!(ix.search("", 10).unwrap().is_empty());
     assert!(ix.search("  ,,, ", 10).unwrap().is_empty());
+}
+
+#[test]
+fn shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Index>();
+    // searches go on while another thread writes and commits
+    let ix = std::sync::Arc::new(index(&people()));
+    let writer = {
+        let ix = ix.clone();
+        std::thread::spawn(move || {
+            for i in 100..150 {
+                ix.upsert(&[contact(i, "Anna Writer", "Acme")]).unwrap();
+                ix.commit().unwrap();
+            }
+        })
+    };
+    for _ in 0..200 {
+        let got = ids(&ix, "petrova");
+        assert_eq!(&got[..2], &[2, 1]);
+    }
+    writer.join().unwrap();
+    assert_eq!(ix.search("writer", 100).unwrap().len(), 50);
 }
