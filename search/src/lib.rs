@@ -175,6 +175,10 @@ struct Fields {
     id: Field,
     src: Field,
     text: [Field; 7],
+    /// Whole addresses and local parts: matched only by an e-mail-like query word, kept out
+    /// of `email` (the words of addresses), whose dictionary the prefix and typo automata walk
+    /// for every query word (1M long unique terms made that the costliest walk).
+    email_addr: Field,
 }
 
 impl Fields {
@@ -195,7 +199,8 @@ fn schema() -> (Schema, Fields) {
             .set_fieldnorms(false),
     );
     let text = MatchedField::ALL.map(|f| b.add_text_field(f.name(), words.clone()));
-    (b.build(), Fields { id, src, text })
+    let email_addr = b.add_text_field("email_addr", words.clone());
+    (b.build(), Fields { id, src, text, email_addr })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -315,9 +320,9 @@ impl Index {
         for e in &c.emails {
             let lower = e.trim().to_lowercase();
             if let Some((local, _)) = lower.split_once('@') {
-                doc.add_text(f.of(MatchedField::Email), text::cap(local));
+                doc.add_text(f.email_addr, text::cap(local));
             }
-            doc.add_text(f.of(MatchedField::Email), text::cap(&lower));
+            doc.add_text(f.email_addr, text::cap(&lower));
         }
         // Phone numbers: every suffix of the digits of 3 or more digits, so a prefix query on
         // them finds a digit run anywhere in the number (n-grams would bound the run's length
@@ -515,7 +520,7 @@ impl Index {
             let group: Box<dyn Query> = match &g.whole {
                 None => all_pieces,
                 Some(whole) => {
-                    let field = self.fields.of(MatchedField::Email);
+                    let field = self.fields.email_addr;
                     let boost = MatchedField::Email.boost();
                     let term = Term::from_field_text(field, whole);
                     let exact = ConstScoreQuery::new(
@@ -663,7 +668,9 @@ impl Index {
                 // away, the "hcrnandez" one edit away is the likelier).
                 if mode != Mode::NoTypos && *typo_distance > 0 {
                     for form in forms {
-                        for d in (1..=*typo_distance).rev() {
+                        // (the separate one-edit walk only where it decides the order: one word)
+                        let least = if mode == Mode::TyposOnly { 1 } else { *typo_distance };
+                        for d in (least..=*typo_distance).rev() {
                             let probe = Term::from_field_text(self.fields.of(MatchedField::Names), form);
                             let dfa = Arc::new(FuzzyTermQuery::new(probe, d, true).automaton()?);
                             let closer = if d < *typo_distance { CLOSER_TYPO } else { 0.0 };
