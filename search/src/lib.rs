@@ -396,15 +396,19 @@ impl Index {
     pub fn optimize(&self) -> Result<()> {
         let mut slot = self.writer.lock().map_err(|_| Error::Poisoned)?;
         // Background merges must finish first: merging segments they are consuming fails.
-        if let Some(w) = slot.take() {
-            w.wait_merging_threads()?;
-        }
-        let mut w = Self::new_writer(&self.index)?;
+        // (a writer is put back whatever fails, so writes go on)
+        let waited = match slot.take() {
+            Some(w) => w.wait_merging_threads(),
+            None => Ok(()),
+        };
+        *slot = Some(Self::new_writer(&self.index)?);
+        waited?;
         let ids = self.index.searchable_segment_ids()?;
         if ids.len() > 1 {
-            w.merge(&ids).wait()?;
+            if let Some(w) = slot.as_mut() {
+                w.merge(&ids).wait()?;
+            }
         }
-        *slot = Some(w);
         drop(slot);
         self.reload()
     }
