@@ -9,6 +9,7 @@
 #
 #   scripts/bench-import.sh                 # COUNT=100000 SEED=7, target/release/cardcrm
 #   COUNT=20000 scripts/bench-import.sh     # quicker
+#   BENCH_ONLY=postgres scripts/bench-import.sh   # one database (sqlite | postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${CARDCRM_BIN:-target/release/cardcrm}"
@@ -44,8 +45,11 @@ run() { # name database_url
   done
 }
 
-run sqlite "sqlite://$WORK/data-sqlite/cardcrm.db?mode=rwc"
-if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+ONLY="${BENCH_ONLY:-}"
+if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
+  run sqlite "sqlite://$WORK/data-sqlite/cardcrm.db?mode=rwc"
+fi
+if { [ -z "$ONLY" ] || [ "$ONLY" = postgres ]; } && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   DB="bench_import_$$"
   psql "$PG_BASE/postgres" -qc "CREATE DATABASE $DB" >/dev/null 2>&1 || "$BIN" --help >/dev/null
   if psql "$PG_BASE/$DB" -qc "SELECT 1" >/dev/null 2>&1; then
