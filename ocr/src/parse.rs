@@ -99,9 +99,9 @@ re!(
     r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|co|de|fr|ru|uk|es|it|nl|be|ch|at|eu|us|ca|au|info|biz|pro|ai|app|dev|tech|su|рф|by|kz|ua|pl|se|no|dk|fi|pt|ie|jp|cn|in|br|mx|ar|cz|online|site|store|shop|group|company)(?:\.[a-z]{2})?\b(?:/[^\s]*)?"
 );
 re!(RE_PHONE, r"(?:\+\s?\d|\(\s?\d|\d)[\d\s\-./()]{5,}\d");
-re!(RE_UK_POSTCODE, r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b");
+re!(RE_UK_POSTCODE, r"\b[A-Z]{1,2}\d[A-Z\d]?\s?[\dO][A-Z]{2}\b");
 re!(RE_US_STATE_ZIP, r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b");
-re!(RE_POSTCODE5, r"\b\d{5}\b");
+re!(RE_POSTCODE5, r"\b\d{5}(?:\b|\p{Lu})");
 re!(RE_POSTCODE6, r"\b\d{6}\b");
 re!(RE_HOUSE_STREET, r"^\d+[A-Za-z]?,?\s+\p{L}");
 re!(RE_ORDINAL_GLUE, r"\b(\d+(?:st|nd|rd|th))([A-Z])");
@@ -135,6 +135,8 @@ const PREFIXES: &[&str] = &[
     "dott.",
     "ing.",
     "dipl.-ing.",
+    "pr",
+    "pr.",
     "г-н",
     "г-жа",
 ];
@@ -167,6 +169,10 @@ const COMPANY_WORDS: &[&str] = &[
     "kg",
     "ohg",
     "gbr",
+    "kgaa",
+    "e.g.",
+    "e.v.",
+    "stiftung",
     "mbh",
     "e.k.",
     "ug",
@@ -224,6 +230,10 @@ const COMPANY_WORDS: &[&str] = &[
     "банк",
     "инк",
     "лтд",
+    "групп",
+    "лимитед",
+    "инкорпорэйтед",
+    "партнеры",
     "and",
     "und",
     "et",
@@ -847,6 +857,36 @@ const ADDRESS_WORDS: &[&str] = &[
 const ADDRESS_LABELS: &[&str] =
     &["address", "addr", "adresse", "anschrift", "адрес", "dirección", "direccion", "indirizzo"];
 
+/// Labels printed before an e-mail address (compared after [`latinize`], in lower case).
+const EMAIL_LABELS: &[&str] = &[
+    "e-mail", "email", "e-mail.", "mail", "courriel", "correo", "эл. почта", "эл.почта", "эл почта", "почта", "e", "m", "@",
+];
+/// Labels printed before a web address.
+const WEB_LABELS: &[&str] =
+    &["website", "web site", "web", "homepage", "home page", "url", "site", "site web", "internet", "сайт", "w", "i"];
+
+/// `lower` (latinized, lower case) without a leading label from `labels` and its separator:
+/// "e elisa@x.com", "e-mail: …", "w | www.x.com" → the rest. A one-letter label needs a space, colon
+/// or bar after it, so "e.smith@x.com" and "www.x.com" keep their first letter. None without a label.
+fn strip_contact_label(lower: &str, labels: &[&str]) -> Option<String> {
+    let mut best: Option<&str> = None;
+    for l in labels {
+        let lab = latinize(l).to_lowercase();
+        let Some(rest) = lower.strip_prefix(lab.as_str()) else { continue };
+        let sep_ok = match rest.chars().next() {
+            Some(' ' | ':' | '|' | '\u{a0}') => true,
+            // "Tél.", "Mob." style: a dot, then a space or colon.
+            Some('.') if lab.chars().count() > 1 => rest[1..].starts_with([' ', ':']),
+            _ => false,
+        };
+        if sep_ok && best.is_none_or(|b| rest.len() < b.len()) {
+            best = Some(rest);
+        }
+    }
+    let rest = best?.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '|' | '.' | '=' | '/'));
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
 /// Phone label → kind. Matched case-insensitively as the word(s) just before the number.
 const PHONE_LABELS: &[(&str, &str)] = &[
     // mobile
@@ -1100,6 +1140,15 @@ fn letters_only(s: &str) -> String {
     translit(s).chars().filter(|c| c.is_ascii_alphabetic()).collect()
 }
 
+/// [`letters_only`] with German umlauts spelt out as in e-mail and web addresses (ö → oe, ß → ss).
+fn letters_only_de(s: &str) -> String {
+    let lower = s.to_lowercase();
+    if !lower.contains(['ä', 'ö', 'ü']) {
+        return letters_only(s);
+    }
+    letters_only(&lower.replace('ä', "ae").replace('ö', "oe").replace('ü', "ue"))
+}
+
 fn words_lower(s: &str) -> Vec<String> {
     s.split(|c: char| c.is_whitespace() || c == ',' || c == '/' || c == '|')
         .filter(|w| !w.is_empty())
@@ -1167,7 +1216,7 @@ fn resolve_rn_m(s: &str, anchors: &[String]) -> String {
 
 /// Find a phone label in `before` (the text preceding a number); returns the kind.
 fn label_kind(before: &str) -> Option<&'static str> {
-    let b = before.trim().trim_end_matches([':', '.', '-', '|', '/', ' ', '=']).trim();
+    let b = before.trim().trim_matches([':', '.', '-', '|', '/', ' ', '=', '(', ')', '[', ']']).trim();
     if b.is_empty() {
         return None;
     }
@@ -1212,12 +1261,28 @@ fn label_kind(before: &str) -> Option<&'static str> {
         ("phon", "work"),
         ("тел", "work"),
         ("off", "work"),
+        ("ofic", "work"),
+        ("ofis", "work"),
+        ("telf", "work"),
+        ("mobi", "mobile"),
     ] {
         if l.starts_with(stem) || last.starts_with(stem) {
             return Some(k);
         }
     }
     None
+}
+
+/// A phone label printed after the number: the first word of `after` ("mobil", "(fax)", "Tél.").
+fn label_after(after: &str) -> Option<&'static str> {
+    let first = after
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '(' | '[' | '-' | '|' | ','))
+        .split(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | ',' | '|'))
+        .next()?;
+    if first.chars().count() < 2 {
+        return None; // one letter after a number is no label ("… 12 A")
+    }
+    label_kind(first)
 }
 
 /// Region clues found on the card, most reliable first.
@@ -1244,46 +1309,57 @@ fn region_clues(lines: &[L], hints: &ParseHints) -> Vec<country::Id> {
         }
     }
     // 2. The address.
+    // (all its lines together first: "42, avenue …" / "78201 Morel" says France only as a whole)
+    let joined: Vec<&str> = lines.iter().filter(|l| l.kind == Kind::Address).map(|l| l.text.as_str()).collect();
+    if !joined.is_empty() {
+        push(address_region(&joined.join(", ")));
+    }
     for l in lines.iter().filter(|l| l.kind == Kind::Address) {
         push(address_region(&l.text));
     }
+    // 3. The card's own words: the language of its labels, its company's legal form.
+    for id in language_region(lines) {
+        push(Some(id));
+    }
     push(hints.default_region.parse::<country::Id>().ok());
     out
+}
+
+/// Regions the card's words point to, most votes first: phone labels in a language ("Handy",
+/// "Telefon" → DE; "Portable", "Tél." → FR; Cyrillic → RU) and legal forms used in one country
+/// ("GmbH", "KG" → DE; "SARL", "EURL" → FR). English words say nothing (US or GB), and neither does
+/// the web or e-mail domain: a .co.uk address is no evidence about a German number.
+fn language_region(lines: &[L]) -> Vec<country::Id> {
+    const DE: &[&str] = &[
+        "handy", "mobil", "telefon", "fon", "büro", "telefax", "mobiltelefon", "festnetz", "gmbh", "mbh", "kg", "kgaa",
+        "ohg", "gbr", "e.v.", "ug", "e.k.", "deutschland",
+    ];
+    const FR: &[&str] =
+        &["tél", "portable", "port", "bureau", "courriel", "télécopie", "fixe", "sarl", "s.a.r.l", "eurl", "sas", "s.a.s"];
+    let (mut de, mut fr, mut ru) = (0usize, 0usize, 0usize);
+    for l in lines {
+        if l.text.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count() >= 3 {
+            ru += 1;
+        }
+        for w in words_lower(&l.text) {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.').trim_end_matches('.');
+            if DE.contains(&w) {
+                de += 1;
+            } else if FR.contains(&w) {
+                fr += 1;
+            }
+        }
+    }
+    let mut v: Vec<(usize, country::Id)> =
+        [(de, country::Id::DE), (fr, country::Id::FR), (ru, country::Id::RU)].into_iter().filter(|(n, _)| *n > 0).collect();
+    v.sort_by(|a, b| b.0.cmp(&a.0));
+    v.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Main region of a calling code (+1 → US, +7 → RU, +44 → GB).
 fn region_of_code(code: u16) -> Option<country::Id> {
     let regions = phonenumber::metadata::DATABASE.region(&code)?;
     regions.first().and_then(|r| r.parse().ok())
-}
-
-fn domain_region(lines: &[L]) -> Vec<country::Id> {
-    let mut out = Vec::new();
-    for l in lines.iter().filter(|l| matches!(l.kind, Kind::Email | Kind::Web)) {
-        let t = l.text.to_lowercase();
-        let t = t.trim_end_matches('/');
-        let id = if t.contains(".co.uk") || t.ends_with(".uk") {
-            Some(country::Id::GB)
-        } else if t.ends_with(".de") {
-            Some(country::Id::DE)
-        } else if t.ends_with(".fr") {
-            Some(country::Id::FR)
-        } else if t.ends_with(".ru") || t.ends_with(".рф") {
-            Some(country::Id::RU)
-        } else if t.ends_with(".es") {
-            Some(country::Id::ES)
-        } else if t.ends_with(".it") {
-            Some(country::Id::IT)
-        } else {
-            None
-        };
-        if let Some(id) = id {
-            if !out.contains(&id) {
-                out.push(id);
-            }
-        }
-    }
-    out
 }
 
 fn address_region(text: &str) -> Option<country::Id> {
@@ -1355,9 +1431,33 @@ fn shape_region(raw: &str) -> Option<country::Id> {
     {
         return Some(country::Id::US);
     }
-    if digits.len() == 11 && digits.starts_with('0') {
-        // UK 0XX XXXX XXXX / 07XXX XXXXXX; Germany also uses 0 + 10 digits: decided by validity below.
-        return None;
+    None
+}
+
+/// The region a national number's printing habits suggest, weaker than [`shape_region`] and any
+/// clue on the card: US 212.555.0142; German "030/28287270", "030 - …" or a subscriber number
+/// of 7+ digits in one group; British 0XX XXXX XXXX, 0XXXX XXXXXX groupings.
+fn habit_region(raw: &str) -> Option<country::Id> {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    let t = raw.trim();
+    if digits.len() == 10
+        && !digits.starts_with('0')
+        && !digits.starts_with('1')
+        && t.split(['.', '-', ' ']).map(str::len).collect::<Vec<_>>() == [3, 3, 4]
+    {
+        return Some(country::Id::US); // 212.555.0142, 212-555-0142, 212 555 0142
+    }
+    if digits.starts_with('0') && (10..=12).contains(&digits.len()) {
+        let groups: Vec<usize> =
+            t.split([' ', '.', '-']).filter(|g| !g.is_empty()).map(|g| count_digits(g)).collect();
+        // German habits: "030/28287270", "030 - 28287270", a subscriber number of 7+ digits in one group.
+        if t.contains('/') || t.contains(" - ") || (groups.len() >= 2 && groups[1..].iter().any(|&g| g >= 7)) {
+            return Some(country::Id::DE);
+        }
+        // British groupings of 0 + 10 digits: 020 7946 0018, 0161 496 0018, 07911 123456.
+        if digits.len() == 11 && [vec![3, 4, 4], vec![4, 3, 4], vec![5, 6], vec![5, 3, 3]].contains(&groups) {
+            return Some(country::Id::GB);
+        }
     }
     None
 }
@@ -1400,7 +1500,7 @@ fn strip_trunk_zero(s: &str) -> String {
     }
 }
 
-fn e164_for(raw: &str, clues: &[country::Id], domain: &[country::Id]) -> (Option<String>, Option<phonenumber::Type>) {
+fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenumber::Type>) {
     let cleaned = strip_trunk_zero(raw);
     let fmt = |n: &phonenumber::PhoneNumber| n.format().mode(Mode::E164).to_string();
     let ty = |n: &phonenumber::PhoneNumber| n.number_type(&phonenumber::metadata::DATABASE);
@@ -1418,8 +1518,10 @@ fn e164_for(raw: &str, clues: &[country::Id], domain: &[country::Id]) -> (Option
             }
         }
     }
-    // Tier A: what the card itself says (other numbers' country codes, the address) and the
-    // number's own shape. Tier B: web domains and the configured default. Then common regions.
+    // Tier A: what the card itself says (other numbers' country codes, the address, the language of
+    // its labels and legal form) and the number's own shape. Tier B: the configured default. Then
+    // common regions. Never the web or e-mail domain: a .co.uk or .com site says nothing about
+    // where a number is.
     let shape = shape_region(&cleaned);
     let (strong, default) = clues.split_at(clues.len().saturating_sub(1));
     let mut tier_a: Vec<country::Id> = Vec::new();
@@ -1429,7 +1531,7 @@ fn e164_for(raw: &str, clues: &[country::Id], domain: &[country::Id]) -> (Option
         }
     }
     let mut tier_b: Vec<country::Id> = Vec::new();
-    for id in domain.iter().chain(default.iter()) {
+    for id in default.iter() {
         if !tier_a.contains(id) && !tier_b.contains(id) {
             tier_b.push(*id);
         }
@@ -1443,6 +1545,11 @@ fn e164_for(raw: &str, clues: &[country::Id], domain: &[country::Id]) -> (Option
         return (Some(fmt(n)), Some(ty(n)));
     }
     if let Some(n) = a.first().filter(|n| plausible(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    // The number's printing habits, after everything the card says.
+    let habit: Vec<country::Id> = habit_region(&cleaned).into_iter().filter(|id| !tier_a.contains(id)).collect();
+    if let Some(n) = parse_in(&habit).iter().find(|n| phonenumber::is_valid(n)) {
         return (Some(fmt(n)), Some(ty(n)));
     }
     let b = parse_in(&tier_b);
@@ -1524,7 +1631,7 @@ fn name_shape(text: &str) -> f32 {
         if !first.is_uppercase() {
             s *= 0.4;
         }
-        if w.ends_with(',') || w.contains('&') {
+        if (w.ends_with(',') && core.len() != 2) || w.contains('&') {
             s *= 0.3;
         }
     }
@@ -1582,24 +1689,39 @@ fn company_score(text: &str, hints: &ParseHints, domains: &[String]) -> f32 {
     if has_word(text, COMPANY_WORDS) || text.contains('&') || text.contains('«') || text.contains('"') {
         s += 1.0;
     }
-    let letters = letters_only(text);
+    // Umlauts both ways: "Schönland" is schonland… or schoenland… in a domain.
+    let forms = [letters_only(text), letters_only_de(text)];
     for d in domains {
-        if d.len() >= 4 && letters.len() >= 3 {
-            let n = d.len().min(letters.len()).min(14);
-            if n >= 4 && letters.starts_with(&d[..n.min(d.len())]) || (d.len() >= 5 && letters.contains(d.as_str())) {
-                s += 2.5;
-            } else if letters.len() >= 4 && d.starts_with(&letters[..letters.len().min(d.len())]) {
-                s += 2.0;
+        let mut best: f32 = 0.0;
+        for letters in &forms {
+            if d.len() >= 4 && letters.len() >= 3 {
+                let n = d.len().min(letters.len()).min(14);
+                if n >= 4 && letters.starts_with(&d[..n.min(d.len())]) || (d.len() >= 5 && letters.contains(d.as_str()))
+                {
+                    best = best.max(2.5);
+                } else if letters.len() >= 4 && d.starts_with(&letters[..letters.len().min(d.len())]) {
+                    best = best.max(2.0);
+                }
             }
         }
+        s += best;
     }
     s
 }
 
 /// Overlap between a line's words and the e-mail user names (after transliteration).
 fn email_agreement(text: &str, users: &[Vec<String>]) -> f32 {
+    let plain = email_agreement_of(text, users, letters_only);
+    if text.to_lowercase().contains(['ä', 'ö', 'ü']) {
+        plain.max(email_agreement_of(text, users, letters_only_de))
+    } else {
+        plain
+    }
+}
+
+fn email_agreement_of(text: &str, users: &[Vec<String>], fold: fn(&str) -> String) -> f32 {
     let words: Vec<String> =
-        text.split_whitespace().filter(|w| !is_prefix(w)).map(letters_only).filter(|w| w.len() >= 2).collect();
+        text.split_whitespace().filter(|w| !is_prefix(w)).map(fold).filter(|w| w.len() >= 2).collect();
     if words.is_empty() {
         return 0.0;
     }
@@ -1643,6 +1765,9 @@ fn fix_text_confusions(s: &str) -> String {
 /// "WaIker" → "Walker": a capital I between lower-case letters (or ending a lower-case word) of a
 /// name is the recogniser's reading of a lower-case l (not after Mc/Mac: "McIntyre").
 fn fix_name_confusions(s: &str) -> String {
+    // "Klaus-D.Beckmann": an initial's dot read without the space after it.
+    static INITIAL_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\p{Lu})\.(\p{Lu}\p{Ll})").unwrap());
+    let s = INITIAL_GLUED.replace_all(s, "$1. $2");
     s.split(' ')
         .map(|w| {
             let cs: Vec<char> = w.chars().collect();
@@ -1667,13 +1792,67 @@ fn fix_name_confusions(s: &str) -> String {
         .join(" ")
 }
 
-fn split_name(full: &str, blocks: &[usize], card: &mut ParsedCard) {
+/// A word printed in capitals ("TURNER", "O'CONNOR", "РОГОВ"): two or more letters, none lower case.
+fn is_caps_word(w: &str) -> bool {
+    let mut n = 0;
+    for c in w.chars().filter(|c| c.is_alphabetic()) {
+        if !c.is_uppercase() {
+            return false;
+        }
+        n += 1;
+    }
+    n >= 2
+}
+
+/// "O'CONNOR" → "O'Connor", "MÜLLER-LÜDENSCHEIDT" → "Müller-Lüdenscheidt", "DR." → "Dr.".
+fn title_case_word(w: &str) -> String {
+    let mut out = String::with_capacity(w.len());
+    let mut start = true;
+    for c in w.chars() {
+        if c.is_alphabetic() {
+            if start {
+                out.extend(c.to_uppercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else {
+            out.push(c);
+            start = matches!(c, '-' | '\'' | '’');
+        }
+    }
+    out
+}
+
+/// Whether an e-mail user name spells the two words of a name in the other order
+/// ("Turner Elisa" with elisa.turner@ or e.turner@).
+fn email_says_reversed(a: &str, b: &str, users: &[Vec<String>]) -> bool {
+    let (a, b) = (letters_only(a), letters_only(b));
+    if a.len() < 2 || b.len() < 2 {
+        return false;
+    }
+    let full = |x: &str, p: &str| p == x || (p.len() >= 3 && x.starts_with(p)) || (x.len() >= 3 && p.starts_with(x));
+    let initial = |x: &str, p: &str| p.len() == 1 && x.starts_with(p);
+    users.iter().any(|parts| {
+        parts.len() >= 2 && {
+            let (p0, pl) = (parts[0].as_str(), parts[parts.len() - 1].as_str());
+            (full(&b, p0) || initial(&b, p0)) && full(&a, pl) && !full(&a, p0)
+        }
+    })
+}
+
+const NAME_SUFFIXES: &[&str] = &["phd", "ph.d.", "jr.", "jr", "sr", "mba", "md", "m.d.", "dipl.", "esq."];
+
+/// Split a name line into prefix / first / middle / last and the full name in natural order:
+/// a surname printed first ("Turner, Elisa", "TURNER Elisa", or "Turner Elisa" with e-mail
+/// elisa.turner@) is put last; words in capitals are written in title case.
+fn split_name(full: &str, blocks: &[usize], users: &[Vec<String>], card: &mut ParsedCard) {
     let full = fix_name_confusions(full);
-    let mut words: Vec<&str> = full.split_whitespace().collect();
+    let mut words: Vec<String> = full.split_whitespace().map(String::from).collect();
     let mut prefix = Vec::new();
     while let Some(w) = words.first() {
         if is_prefix(w) && words.len() > 1 {
-            prefix.push(*w);
+            prefix.push(if is_caps_word(w) { title_case_word(w) } else { w.clone() });
             words.remove(0);
         } else {
             break;
@@ -1682,15 +1861,49 @@ fn split_name(full: &str, blocks: &[usize], card: &mut ParsedCard) {
     // Suffixes such as "PhD", "Jr." stay out of first/last.
     while let Some(w) = words.last() {
         let lw = w.to_lowercase();
-        if words.len() > 2
-            && ["phd", "ph.d.", "jr.", "jr", "sr", "mba", "md", "m.d.", "dipl.", "esq."]
-                .contains(&lw.trim_end_matches(','))
-        {
+        if words.len() > 2 && NAME_SUFFIXES.contains(&lw.trim_end_matches(',')) {
             words.pop();
         } else {
             break;
         }
     }
+    if let Some(w) = words.last_mut() {
+        *w = w.trim_end_matches(',').to_string();
+    }
+    let mut reordered = false;
+    // How many trailing words are the surname when the card shows it ("GREIN GROTH Tino").
+    let mut surname_words = 1;
+    // "Turner, Elisa": a comma after the first word (or two) marks the surname.
+    if (2..=4).contains(&words.len()) {
+        if let Some(ci) = words.iter().position(|w| w.ends_with(',')) {
+            if ci <= 1 && ci + 1 < words.len() {
+                let mut w2: Vec<String> = words[ci + 1..].to_vec();
+                w2.extend(words[..=ci].iter().map(|w| w.trim_end_matches(',').to_string()));
+                words = w2;
+                reordered = true;
+                surname_words = ci + 1;
+            }
+        }
+    }
+    // "TURNER Elisa": the words in capitals before the others are the surname.
+    if !reordered && words.len() >= 2 {
+        let caps: Vec<bool> = words.iter().map(|w| is_caps_word(w)).collect();
+        let k = caps.iter().take_while(|c| **c).count();
+        if k > 0 && k < words.len() && caps[k..].iter().all(|c| !c) {
+            words.rotate_left(k);
+            reordered = true;
+            surname_words = k;
+        }
+    }
+    if !reordered && words.len() == 2 && email_says_reversed(&words[0], &words[1], users) {
+        words.swap(0, 1);
+    }
+    for w in words.iter_mut() {
+        if is_caps_word(w) {
+            *w = title_case_word(w);
+        }
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let b = || blocks.to_vec();
     if !prefix.is_empty() {
         card.prefix = field(prefix.join(" "), b());
@@ -1713,10 +1926,12 @@ fn split_name(full: &str, blocks: &[usize], card: &mut ParsedCard) {
                 card.first_name = field(words[0], b());
                 card.last_name = field(words[1..].join(" "), b());
             } else {
+                let k = surname_words.clamp(1, words.len() - 1);
+                let split = words.len() - k;
                 card.first_name = field(words[0], b());
-                card.last_name = field(words[words.len() - 1], b());
-                if words.len() > 2 {
-                    card.middle_name = field(words[1..words.len() - 1].join(" "), b());
+                card.last_name = field(words[split..].join(" "), b());
+                if split > 1 {
+                    card.middle_name = field(words[1..split].join(" "), b());
                 }
             }
         }
@@ -1767,37 +1982,42 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
     ls = split_mixed_lines(ls);
 
     // --- contact lines -------------------------------------------------------------------------
-    let mut emails: Vec<(String, usize)> = Vec::new();
+    let mut emails: Vec<(String, usize, String)> = Vec::new();
     let mut webs: Vec<(String, usize)> = Vec::new();
     for l in ls.iter_mut() {
         let lat = latinize(&l.text);
         let lower = lat.to_lowercase();
-        let at_fixed =
-            lower.replace("(at)", "@").replace("[at]", "@").replace(" @ ", "@").replace("@ ", "@").replace(" @", "@");
+        let at_fixed = cut_email_tail(&lat)
+            .to_lowercase()
+            .replace("(at)", "@").replace("[at]", "@").replace(" @ ", "@").replace("@ ", "@").replace(" @", "@");
         if at_fixed.contains('@') {
-            let cleaned = clean_contact(&at_fixed);
+            // "E elisa@x.com", "E-Mail: …", "Courriel : …": the label is not part of the address.
+            let unlabelled = strip_contact_label(&at_fixed, EMAIL_LABELS);
+            let cleaned = clean_contact(unlabelled.as_deref().unwrap_or(&at_fixed));
             if let Some(m) = RE_EMAIL.find(&cleaned) {
-                emails.push((m.as_str().trim_matches('.').to_string(), l.idx));
+                emails.push((m.as_str().trim_matches('.').to_string(), l.idx, l.text.clone()));
                 l.kind = Kind::Email;
                 continue;
             }
         }
         let digits = count_digits(&lat);
         let letters = count_letters(&lat);
-        let web_label = ["web", "www", "url", "site", "internet", "сайт"].iter().any(|w| lower.starts_with(w));
+        // "W www.x.com", "Web: x.com", "Сайт: …": a web label before the address.
+        let web_rest = strip_contact_label(&lower, WEB_LABELS);
+        let web_label = web_rest.as_deref().is_some_and(|r| r.contains('.') && count_digits(r) * 2 < count_letters(r));
         if lower.contains("www")
             || lower.contains("http")
             || web_label
             || (digits * 2 < letters && RE_URL.is_match(&clean_contact(&lat)) && !lat.contains(' '))
         {
-            let stripped = if web_label && !lower.starts_with("www") {
-                lat.split_once([':', ' ']).map(|(_, r)| r.to_string()).unwrap_or(lat.clone())
-            } else {
-                lat.clone()
-            };
+            let stripped = if web_label { web_rest.clone().unwrap_or_default() } else { lat.clone() };
             let cleaned = clean_contact(&stripped);
             let mut cleaned =
                 cleaned.replace("http//", "http://").replace("https//", "https://").replace("www,", "www.");
+            // A one-letter label glued to the address by the recogniser: "W www.x.com" read "Wwww.x.com".
+            if let Some(rest) = cleaned.strip_prefix("wwww.") {
+                cleaned = format!("www.{rest}");
+            }
             // A trailing "/" is often read as l, 1 or I: "contoso.coml".
             if RE_URL.find(&cleaned).is_none_or(|m| m.end() != cleaned.len()) && cleaned.ends_with(['l', '1', 'i', '|'])
             {
@@ -1848,8 +2068,9 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
 
     // E-mails: resolve rn/m with the website domain as anchor.
     let web_domains: Vec<String> = webs.iter().map(|(w, _)| domain_of(w)).collect();
-    for (e, idx) in &emails {
-        let (user, dom) = e.split_once('@').unwrap_or((e, ""));
+    for (e, idx, raw) in &emails {
+        let e = drop_glued_label(e, raw, &ls);
+        let (user, dom) = e.split_once('@').unwrap_or((&e, ""));
         let mut anchors: Vec<String> =
             web_domains.iter().map(|d| d.split('.').next().unwrap_or("").to_string()).collect();
         anchors.retain(|a| a.len() >= 3);
@@ -1867,63 +2088,19 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.split('.').next().unwrap_or("").to_string()))
             .filter(|a| a.len() >= 3)
             .collect();
-        let w = resolve_rn_m(w, &anchors);
+        let mut w = resolve_rn_m(w, &anchors);
+        // "W masoncampbell.eu" read "Wmasoncampbell.eu": the e-mail domain shows the extra w.
+        let host = domain_of(&w);
+        if !w.starts_with("www.") && host.starts_with('w') {
+            let email_domain = |d: &str| card.emails.iter().any(|e| e.value.split_once('@').is_some_and(|(_, x)| x == d));
+            if !email_domain(&host) && email_domain(&host[1..]) {
+                w = w.replacen(&host, &host[1..], 1);
+            }
+        }
         card.website = field(w, vec![*idx]);
     }
 
-    // --- phones --------------------------------------------------------------------------------
-    let clues = region_clues(&ls, hints);
-    let domain_clues = domain_region(&ls);
-    // Each candidate costs up to a dozen libphonenumber parses: look at a bounded number.
-    let mut candidates = 0;
-    'phones: for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
-        let norm = normalize_phone_text(&l.text);
-        let mut last_kind: Option<&str> = None;
-        for m in RE_PHONE.find_iter(&norm) {
-            let raw = m.as_str().trim().trim_end_matches(['(', '-', '.', '/']).trim();
-            if count_digits(raw) < 7 {
-                continue;
-            }
-            if card.phones.len() >= MAX_PHONES || candidates >= 4 * MAX_PHONES {
-                break 'phones;
-            }
-            candidates += 1;
-            let before = &norm[..m.start()];
-            // Only the text since the previous number counts as this number's label.
-            let prev_end =
-                RE_PHONE.find_iter(&norm).filter(|p| p.end() <= m.start()).map(|p| p.end()).last().unwrap_or(0);
-            let label = label_kind(&before[prev_end.min(before.len())..]);
-            let (e164, ty) = e164_for(raw, &clues, &domain_clues);
-            let kind = match (label, last_kind) {
-                (Some(k), _) => k,
-                (None, Some(k)) if prev_end > 0 => k, // "Tel: 123 / 456" shares the label
-                _ => match ty {
-                    Some(phonenumber::Type::Mobile) => "mobile",
-                    _ => "work",
-                },
-            };
-            last_kind = Some(kind);
-            if card.phones.iter().any(|p| p.e164.is_some() && p.e164 == e164) {
-                continue;
-            }
-            card.phones.push(ParsedPhone {
-                kind: kind.to_string(),
-                number: raw.to_string(),
-                e164,
-                blocks: vec![l.idx],
-            });
-        }
-    }
-
-    // --- address -------------------------------------------------------------------------------
-    let addr: Vec<&L> = ls.iter().filter(|l| l.kind == Kind::Address).collect();
-    if !addr.is_empty() {
-        let parts: Vec<String> =
-            addr.iter().map(|l| normalize_address(&strip_label(&l.text, ADDRESS_LABELS))).collect();
-        card.address = field(parts.join(", ").replace(",,", ","), addr.iter().map(|l| l.idx).collect());
-    }
-
-    // --- name / position / department / company -------------------------------------------------
+    // --- what the e-mail and web addresses say about the name and company -------------------------
     let users: Vec<Vec<String>> = card
         .emails
         .iter()
@@ -1952,17 +2129,13 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             domains.push(base);
         }
     }
+    // --- name ------------------------------------------------------------------------------------
+    // Picked before the address grows, so the name and the line under it (the title) stay out of it.
     let text_idx: Vec<usize> =
         (0..ls.len()).filter(|&i| ls[i].kind == Kind::Text && count_letters(&ls[i].text) >= 2).collect();
-    if text_idx.is_empty() {
-        return card;
-    }
     let max_h = text_idx.iter().map(|&i| ls[i].h).fold(0.0, f32::max).max(1.0);
-    let mut used: HashSet<usize> = HashSet::new();
-
     // Department lines first (keywords are specific).
     let dept: Vec<usize> = text_idx.iter().copied().filter(|&i| has_word(&ls[i].text, DEPARTMENT_WORDS)).collect();
-
     // Name: e-mail agreement, shape, size, prefix.
     let mut best_name: Option<(usize, f32)> = None;
     for &i in &text_idx {
@@ -1983,9 +2156,80 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         }
     }
     let name_i = best_name.filter(|(_, s)| *s > 0.5).map(|(i, _)| i);
+    let below = |ni: usize, ls: &[L]| -> Option<usize> {
+        (ni + 1..ls.len())
+            .filter(|&i| ls[i].kind == Kind::Text && overlaps(&ls[ni], &ls[i]))
+            .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
+            .filter(|&i| ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
+    };
+
+    // --- address -------------------------------------------------------------------------------
+    // An address printed over several lines: grow each address line's block by the lines right
+    // above and below it in the same column and type size ("Flat 71W" / "Beth Roads" / "Lewiston" /
+    // "L5H 8YW" / "United Kingdom") unless they read as something else.
+    let keep: Vec<usize> = name_i.into_iter().chain(name_i.and_then(|ni| below(ni, &ls))).collect();
+    grow_address(&mut ls, hints, &users, &domains, &keep);
+    let addr: Vec<&L> = ls.iter().filter(|l| l.kind == Kind::Address).collect();
+    if !addr.is_empty() {
+        let parts: Vec<String> =
+            addr.iter().map(|l| normalize_address(&strip_label(&l.text, ADDRESS_LABELS))).collect();
+        card.address = field(parts.join(", ").replace(",,", ","), addr.iter().map(|l| l.idx).collect());
+    }
+
+    // --- phones --------------------------------------------------------------------------------
+    let clues = region_clues(&ls, hints);
+    // Each candidate costs up to a dozen libphonenumber parses: look at a bounded number.
+    let mut candidates = 0;
+    'phones: for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
+        let norm = normalize_phone_text(&l.text);
+        let mut last_kind: Option<&str> = None;
+        for m in RE_PHONE.find_iter(&norm) {
+            let raw = m.as_str().trim().trim_end_matches(['(', '-', '.', '/']).trim();
+            if count_digits(raw) < 7 {
+                continue;
+            }
+            if card.phones.len() >= MAX_PHONES || candidates >= 4 * MAX_PHONES {
+                break 'phones;
+            }
+            candidates += 1;
+            let before = &norm[..m.start()];
+            // Only the text since the previous number counts as this number's label.
+            let prev_end =
+                RE_PHONE.find_iter(&norm).filter(|p| p.end() <= m.start()).map(|p| p.end()).last().unwrap_or(0);
+            // A label after the number ("0151 2345678 mobil", "… (fax)") counts when none is before it.
+            let next_start = RE_PHONE.find_iter(&norm).map(|p| p.start()).find(|&s| s >= m.end()).unwrap_or(norm.len());
+            let label = label_kind(&before[prev_end.min(before.len())..]).or_else(|| label_after(&norm[m.end()..next_start]));
+            let (e164, ty) = e164_for(raw, &clues);
+            let kind = match (label, last_kind) {
+                (Some(k), _) => k,
+                (None, Some(k)) if prev_end > 0 => k, // "Tel: 123 / 456" shares the label
+                _ => match ty {
+                    Some(phonenumber::Type::Mobile) => "mobile",
+                    _ => "work",
+                },
+            };
+            last_kind = Some(kind);
+            if card.phones.iter().any(|p| p.e164.is_some() && p.e164 == e164) {
+                continue;
+            }
+            card.phones.push(ParsedPhone {
+                kind: kind.to_string(),
+                number: raw.to_string(),
+                e164,
+                blocks: vec![l.idx],
+            });
+        }
+    }
+
+    // --- position / department / company ---------------------------------------------------------
+    let text_idx: Vec<usize> = text_idx.into_iter().filter(|&i| ls[i].kind == Kind::Text).collect();
+    if text_idx.is_empty() {
+        return card;
+    }
+    let mut used: HashSet<usize> = HashSet::new();
     if let Some(i) = name_i {
         used.insert(i);
-        split_name(&ls[i].text, &[ls[i].idx], &mut card);
+        split_name(&ls[i].text, &[ls[i].idx], &users, &mut card);
     }
 
     // Company: known names, legal forms, web-domain agreement; else by elimination below.
@@ -2050,7 +2294,19 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
     });
     if let Some(i) = comp_i {
         used.insert(i);
-        let mut c = fix_case_confusions(&fix_text_confusions(&ls[i].text));
+        // A company name set over two lines ("Schleich GmbH" / "& Co. KG", "Durand" / "Jourdan SARL").
+        let mut blocks = vec![ls[i].idx];
+        let mut text = ls[i].text.clone();
+        if let Some(j) = company_continuation(&ls, i, &text_idx, &used, &dept, hints, &domains) {
+            used.insert(j);
+            let (a, b) = if ls[j].y < ls[i].y { (j, i) } else { (i, j) };
+            text = format!("{} {}", ls[a].text, ls[b].text);
+            blocks = vec![ls[a].idx, ls[b].idx];
+        }
+        let mut c = fix_case_confusions(&fix_text_confusions(&text));
+        // "& Co.KG" read without the space.
+        static CO_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Co\.)(\p{Lu})").unwrap());
+        c = CO_GLUED.replace_all(&c, "$1 $2").to_string();
         // A logo in capitals that spells the web domain ("CONTOSO" / contoso.com) is the brand name.
         let letters: String = c.chars().filter(|ch| ch.is_alphabetic()).collect();
         if !c.contains(' ')
@@ -2063,13 +2319,208 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             c = it.next().map(|f| f.to_uppercase().chain(it).collect()).unwrap_or_default();
         }
         // A known company read with an OCR slip ("Lévèque" for "Lévêque") takes the saved spelling.
-        let folded = letters_only(&ls[i].text);
+        let folded = letters_only(&text);
         if let Some(k) = hints.known_companies.iter().find(|k| folded.len() >= 4 && letters_only(k) == folded) {
             c = k.trim().to_string();
         }
-        card.company = field(c, vec![ls[i].idx]);
+        card.company = field(c, blocks);
     }
     card
+}
+
+/// "x@firma.deBrown Rapid": the recogniser joined the next line's words to an address; cut at a
+/// capital letter that follows a dot and two lower-case letters in the domain.
+fn cut_email_tail(s: &str) -> &str {
+    let Some(at) = s.find('@') else { return s };
+    let mut after_dot = 0usize;
+    let mut seen_dot = false;
+    for (i, c) in s[at..].char_indices() {
+        if c == '.' {
+            seen_dot = true;
+            after_dot = 0;
+        } else if seen_dot && c.is_ascii_lowercase() {
+            after_dot += 1;
+        } else if seen_dot && after_dot >= 2 && c.is_uppercase() {
+            return &s[..at + i];
+        } else if c.is_whitespace() {
+            return s;
+        }
+    }
+    s
+}
+
+/// "Emaggie@x.com", "Elanna@x.com": a one-letter label (E, M) read glued to the address. It is
+/// dropped when the rest, and not the whole, starts like a word printed elsewhere on the card.
+fn drop_glued_label(addr: &str, raw: &str, ls: &[L]) -> String {
+    let raw = latinize(raw.trim());
+    let mut rc = raw.chars();
+    let (Some(c0), Some(c1)) = (rc.next(), rc.next()) else { return addr.to_string() };
+    if !matches!(c0, 'E' | 'M') || !(c1.is_ascii_lowercase() || matches!(c1, '|' | 'I')) {
+        return addr.to_string();
+    }
+    let Some((user, _)) = addr.split_once('@') else { return addr.to_string() };
+    let parts: Vec<&str> = user.split(['.', '_', '-']).collect();
+    let word_lines: Vec<Vec<String>> = ls
+        .iter()
+        .filter(|l| !matches!(l.kind, Kind::Email | Kind::Web))
+        .map(|l| l.text.split_whitespace().map(letters_only).filter(|w| w.len() >= 2).collect())
+        .collect();
+    let matches = |first: &str| -> bool {
+        if first.is_empty() {
+            return false;
+        }
+        word_lines.iter().any(|ws| {
+            ws.iter().any(|w| {
+                if first.len() == 1 {
+                    // An initial: the surname must be on the same line.
+                    w.starts_with(first)
+                        && parts.get(1).is_some_and(|p| p.len() >= 3 && ws.iter().any(|x| x.starts_with(p) || p.starts_with(x.as_str())))
+                } else {
+                    first.len() >= 3 && (w.starts_with(first) || (w.len() >= 3 && first.starts_with(w.as_str())))
+                }
+            })
+        })
+    };
+    let first = parts[0];
+    if matches(first) {
+        return addr.to_string();
+    }
+    for k in [1usize, 2] {
+        if k == 2 && !matches!(first.chars().nth(1), Some('l' | 'i')) {
+            continue;
+        }
+        if let Some(rest) = first.get(k..) {
+            if matches(rest) {
+                return addr[k..].to_string();
+            }
+        }
+    }
+    addr.to_string()
+}
+
+/// Whether `b` is the next line after `a` in the same column and type size (within `gap` line heights).
+fn adjacent(a: &L, b: &L, gap: f32) -> bool {
+    let (h0, h1) = (a.h.min(b.h), a.h.max(b.h));
+    overlaps(a, b) && h1 <= 1.3 * h0 && (b.y - a.y).abs() < gap * h1
+}
+
+/// Countries an address may end with.
+const COUNTRY_NAMES: &[&str] = &[
+    "usa", "u.s.a.", "united states", "united states of america", "uk", "u.k.", "united kingdom", "great britain",
+    "england", "scotland", "wales", "germany", "deutschland", "france", "россия", "russia", "российская федерация",
+    "spain", "españa", "italy", "italia", "austria", "österreich", "switzerland", "schweiz", "suisse", "belgium",
+    "belgique", "netherlands", "nederland", "ireland", "canada",
+];
+
+/// Text lines next to an address line that continue it: a street, a town, a country. Stops at
+/// lines that read as a title, a company, the person's name or a larger type size.
+fn grow_address(ls: &mut [L], hints: &ParseHints, users: &[Vec<String>], domains: &[String], keep: &[usize]) {
+    let mut added = 0;
+    // `shape`: also the look of an address part (words starting with a capital or a digit).
+    let fits = |l: &L, shape: bool| {
+        let t = l.text.trim();
+        let lower = t.to_lowercase();
+        let words = t.split_whitespace().count();
+        if COUNTRY_NAMES.contains(&lower.trim_end_matches('.')) {
+            return true;
+        }
+        let basic = count_letters(t) >= 2
+            && words <= 7
+            && !t.contains('@')
+            && !t.split_whitespace().any(|w| w.ends_with(':'))
+            && title_score(t, hints) == 0.0
+            && company_score(t, hints, domains) == 0.0
+            && email_agreement(t, users) < 0.5
+            && !has_word(t, DEPARTMENT_WORDS);
+        basic && (!shape || {
+            // Town or street words start with a capital or a digit ("Beth Roads", "Flat 71W", "rue …" after a number).
+            t.split_whitespace().all(|w| {
+                let c = w.chars().next().unwrap_or(' ');
+                c.is_uppercase() || c.is_ascii_digit() || !c.is_alphabetic()
+                    || NAME_PARTICLES.contains(&w.to_lowercase().as_str())
+                    || has_word(w, ADDRESS_WORDS)
+            })
+        })
+    };
+    loop {
+        let mut grew = false;
+        for i in 0..ls.len() {
+            if ls[i].kind != Kind::Text || keep.contains(&i) || !fits(&ls[i], false) {
+                continue;
+            }
+            // The nearest line above and below it in its column.
+            let above = (0..i).rev().find(|&j| overlaps(&ls[i], &ls[j]));
+            let below = (i + 1..ls.len()).find(|&j| overlaps(&ls[i], &ls[j]));
+            let joins = |j: Option<usize>| {
+                j.is_some_and(|j| ls[j].kind == Kind::Address && adjacent(&ls[i], &ls[j], 1.6))
+            };
+            // Between two address lines only the basic checks count ("lainville" read for "Iainville").
+            if (joins(above) || joins(below)) && (fits(&ls[i], true) || (joins(above) && joins(below))) {
+                ls[i].kind = Kind::Address;
+                grew = true;
+                added += 1;
+            }
+            if added >= 4 {
+                return;
+            }
+        }
+        if !grew {
+            return;
+        }
+    }
+}
+
+/// The other half of a company name printed over two lines: the unused text line right above or
+/// below it in the same type size, when the two read as one name — joined, they agree better with
+/// the web domain, or one half is only a legal form or ends / starts with a connector
+/// ("Moore, Daniels" / "and Wheeler", "Dowerg" / "GmbH").
+fn company_continuation(
+    ls: &[L],
+    i: usize,
+    text_idx: &[usize],
+    used: &HashSet<usize>,
+    dept: &[usize],
+    hints: &ParseHints,
+    domains: &[String],
+) -> Option<usize> {
+    const CONNECTORS: &[&str] = &["and", "und", "et", "&", "и", "+"];
+    let only_legal = |t: &str| {
+        let ws = words_lower(t);
+        !ws.is_empty()
+            && ws.len() <= 4
+            && ws.iter().all(|w| {
+                let w = w.trim_matches(|c: char| c == '.' || c == ',');
+                CONNECTORS.contains(&w) || COMPANY_WORDS.contains(&w) || COMPANY_WORDS.contains(&format!("{w}.").as_str())
+                    || ["co", "cie", "&co"].contains(&w)
+            })
+    };
+    let single = company_score(&ls[i].text, hints, domains);
+    let mut best: Option<(usize, f32)> = None;
+    for &j in text_idx {
+        if j == i || used.contains(&j) || dept.contains(&j) || !adjacent(&ls[i], &ls[j], 1.7) {
+            continue;
+        }
+        // No other line between them in the column.
+        let (a, b) = if ls[j].y < ls[i].y { (j, i) } else { (i, j) };
+        if text_idx.iter().any(|&k| k != a && k != b && ls[k].y > ls[a].y && ls[k].y < ls[b].y && overlaps(&ls[a], &ls[k])) {
+            continue;
+        }
+        let (upper, lower) = (&ls[a].text, &ls[b].text);
+        let joined = format!("{upper} {lower}");
+        let upper_last = words_lower(upper).last().cloned().unwrap_or_default();
+        let lower_first = words_lower(lower).first().cloned().unwrap_or_default();
+        let connector = upper.trim_end().ends_with([',', '&', '-'])
+            || CONNECTORS.contains(&upper_last.as_str())
+            || CONNECTORS.contains(&lower_first.as_str());
+        let legal = only_legal(&ls[j].text) || only_legal(&ls[i].text);
+        let gain = company_score(&joined, hints, domains) - single.max(company_score(&ls[j].text, hints, domains));
+        let title = title_score(&ls[j].text, hints) > 0.0;
+        let score = if (connector || legal) && !title { 2.0 } else { 0.0 } + if gain >= 0.4 { gain } else { 0.0 };
+        if score > 0.0 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((j, score));
+        }
+    }
+    best.map(|(j, _)| j)
 }
 
 /// A detector box can span two columns ("Sales manager      jo@x.com"): split off free text that
@@ -2081,6 +2532,26 @@ fn split_mixed_lines(ls: Vec<L>) -> Vec<L> {
         let pos = words.iter().position(|w| {
             w.contains('@') || w.to_lowercase().starts_with("www.") || w.to_lowercase().starts_with("http")
         });
+        // "h.williams @x.com": the word before a detached "@…" is the address's user name.
+        let pos = pos.map(|p| if p >= 1 && words[p].starts_with('@') { p - 1 } else { p });
+        // "Sebastiano Schuchhardt Mobi: +49 15 …": a name and a labelled number in one box.
+        let phone_at = words.iter().enumerate().skip(2).position(|(k, w)| {
+            w.ends_with(':')
+                && label_kind(w).is_some()
+                && words.get(k + 1).is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '('))
+                && words[..k].iter().all(|h| count_digits(h) == 0)
+        });
+        if let (None, Some(k)) = (pos, phone_at.map(|k| k + 2)) {
+            let head_text = words[..k].join(" ");
+            if count_letters(&head_text) >= 3 {
+                let frac = head_text.chars().count() as f32 / l.text.chars().count().max(1) as f32;
+                let split_x = l.x0 + (l.x1 - l.x0) * frac;
+                let tail_text = words[k..].join(" ");
+                out.push(L { text: head_text, x1: split_x, ..l.clone() });
+                out.push(L { text: tail_text, x0: split_x, ..l });
+                continue;
+            }
+        }
         match pos {
             Some(p) if p >= 1 => {
                 let mut head: Vec<&str> = words[..p].to_vec();
@@ -2147,7 +2618,37 @@ fn normalize_address(s: &str) -> String {
     let t = RU_HOUSE.replace_all(&t, "${1}д. $2");
     let t = RU_TOWN.replace_all(&t, "${1}г. $2");
     let t = RE_ORDINAL_GLUE.replace_all(&t, "$1 $2").to_string();
+    // A British postcode's inward code starts with a digit: "W8 OWD" → "W8 0WD".
+    static UK_O: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s?O([A-Z]{2})\b").unwrap());
+    let t = UK_O.replace_all(&t, "$1 0$2").to_string();
+    // A British postcode read without its space: "KW403BG" → "KW40 3BG".
+    static UK_GLUED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\b").unwrap());
+    let t = UK_GLUED.replace_all(&t, "$1 $2").to_string();
+    let t = fix_eszett(&t);
+    // "Flat25C", "Suite12" read without the space.
+    static UNIT_GLUED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(Flat|Studio|Suite|Unit|Apt\.?|Apartment)(\d)").unwrap());
+    let t = UNIT_GLUED.replace_all(&t, "$1 $2").to_string();
     RE_US_NO_COMMA.replace(&t, "$1, $2, $3").to_string()
+}
+
+/// "JungferstraBe", "Nikolas-HeB-Platz": a capital B between a lower-case vowel and a lower-case
+/// e, a hyphen or the word's end is the recogniser's reading of ß.
+fn fix_eszett(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in cs.iter().enumerate() {
+        let prev = if i > 0 { cs[i - 1] } else { ' ' };
+        let next = cs.get(i + 1).copied().unwrap_or(' ');
+        if c == 'B' && "aeiouäöü".contains(prev) && (next == 'e' || next == '-' || next == ' ' || next == ',') {
+            out.push('ß');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Upper/lower-case look-alikes (c o p s u v w x y z) inside a lower-case word: "CopY" → "Copy".
@@ -2207,10 +2708,14 @@ fn is_address(text: &str) -> bool {
     }
     let street = has_word(text, ADDRESS_WORDS)
         || words_lower(text).iter().any(|w| {
-            ["straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "ring", "damm"]
+            ["straße", "strasse", "strabe", "str.", "weg", "allee", "platz", "gasse", "ring", "damm"]
                 .iter()
                 .any(|s| w.ends_with(s) && w.len() > s.len() + 2)
         });
+    // A British postcode alone on its line ("M35 6UR", "HS262YZ").
+    if RE_UK_POSTCODE.find(text.trim()).is_some_and(|m| m.len() == text.trim().len()) {
+        return true;
+    }
     let postcode = RE_UK_POSTCODE.is_match(text)
         || RE_US_STATE_ZIP.is_match(text)
         || RE_POSTCODE5.is_match(text)
@@ -2447,3 +2952,4 @@ mod tests {
         assert_eq!(v(&c.address), "4001 1st Ave NE, Redmond, WA 98052");
     }
 }
+
