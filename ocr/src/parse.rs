@@ -1547,13 +1547,13 @@ fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenu
     if let Some(n) = a.first().filter(|n| plausible(n)) {
         return (Some(fmt(n)), Some(ty(n)));
     }
-    // The number's printing habits, after everything the card says.
-    let habit: Vec<country::Id> = habit_region(&cleaned).into_iter().filter(|id| !tier_a.contains(id)).collect();
-    if let Some(n) = parse_in(&habit).iter().find(|n| phonenumber::is_valid(n)) {
-        return (Some(fmt(n)), Some(ty(n)));
-    }
     let b = parse_in(&tier_b);
     if let Some(n) = b.iter().find(|n| phonenumber::is_valid(n)) {
+        return (Some(fmt(n)), Some(ty(n)));
+    }
+    // The number's printing habits, after everything the card says and the default region.
+    let habit: Vec<country::Id> = habit_region(&cleaned).into_iter().filter(|id| !tier_a.contains(id)).collect();
+    if let Some(n) = parse_in(&habit).iter().find(|n| phonenumber::is_valid(n)) {
         return (Some(fmt(n)), Some(ty(n)));
     }
     let commons: Vec<country::Id> =
@@ -1747,8 +1747,35 @@ fn email_agreement_of(text: &str, users: &[Vec<String>], fold: fn(&str) -> Strin
     best
 }
 
+/// "technical offi cer", "off cer": a word split at an fi/fl ligature (or missing its i) is joined
+/// when the joined word is a job-title word.
+fn join_split_ligatures(s: &str) -> String {
+    let words: Vec<&str> = s.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if i + 1 < words.len() && words[i + 1].starts_with(|c: char| c.is_lowercase()) {
+            let (a, b) = (words[i], words[i + 1]);
+            let trail: String = b.chars().rev().take_while(|c| !c.is_alphanumeric()).collect::<Vec<_>>().into_iter().rev().collect();
+            let core_b = &b[..b.len() - trail.len()];
+            let cands = [format!("{a}{core_b}"), format!("{a}i{core_b}")];
+            if a.ends_with(['f', 'i', 'l']) {
+                if let Some(j) = cands.iter().find(|c| TITLE_WORDS.contains(&c.to_lowercase().as_str())) {
+                    out.push(format!("{j}{trail}"));
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        out.push(words[i].to_string());
+        i += 1;
+    }
+    out.join(" ")
+}
+
 /// Fix well-known recogniser confusions in free text fields (not names).
 fn fix_text_confusions(s: &str) -> String {
+    let s = &join_split_ligatures(s);
     // "Al" (A + lower-case L) standing alone next to capitalised words is almost always "AI".
     let words: Vec<&str> = s.split(' ').collect();
     let mut out = Vec::with_capacity(words.len());
@@ -1825,7 +1852,7 @@ fn title_case_word(w: &str) -> String {
 }
 
 /// Whether an e-mail user name spells the two words of a name in the other order
-/// ("Turner Elisa" with elisa.turner@ or e.turner@).
+/// ("Turner Elisa" with e.turner@).
 fn email_says_reversed(a: &str, b: &str, users: &[Vec<String>]) -> bool {
     let (a, b) = (letters_only(a), letters_only(b));
     if a.len() < 2 || b.len() < 2 {
@@ -1836,7 +1863,8 @@ fn email_says_reversed(a: &str, b: &str, users: &[Vec<String>]) -> bool {
     users.iter().any(|parts| {
         parts.len() >= 2 && {
             let (p0, pl) = (parts[0].as_str(), parts[parts.len() - 1].as_str());
-            (full(&b, p0) || initial(&b, p0)) && full(&a, pl) && !full(&a, p0)
+            // Only an initial is unambiguous: "turner.elisa@" may be the firm's last.first habit.
+            initial(&b, p0) && full(&a, pl) && !full(&a, p0)
         }
     })
 }
@@ -1845,7 +1873,7 @@ const NAME_SUFFIXES: &[&str] = &["phd", "ph.d.", "jr.", "jr", "sr", "mba", "md",
 
 /// Split a name line into prefix / first / middle / last and the full name in natural order:
 /// a surname printed first ("Turner, Elisa", "TURNER Elisa", or "Turner Elisa" with e-mail
-/// elisa.turner@) is put last; words in capitals are written in title case.
+/// e.turner@) is put last; words in capitals are written in title case.
 fn split_name(full: &str, blocks: &[usize], users: &[Vec<String>], card: &mut ParsedCard) {
     let full = fix_name_confusions(full);
     let mut words: Vec<String> = full.split_whitespace().map(String::from).collect();
@@ -2306,6 +2334,8 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         let mut c = fix_case_confusions(&fix_text_confusions(&text));
         // "& Co.KG" read without the space.
         static CO_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Co\.)(\p{Lu})").unwrap());
+        static AND_CO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*&\s*C[o0]\.\s*(\p{Lu})").unwrap());
+        c = AND_CO.replace_all(&c, " & Co. $1").to_string();
         c = CO_GLUED.replace_all(&c, "$1 $2").to_string();
         // A logo in capitals that spells the web domain ("CONTOSO" / contoso.com) is the brand name.
         let letters: String = c.chars().filter(|ch| ch.is_alphabetic()).collect();
@@ -2424,19 +2454,27 @@ fn grow_address(ls: &mut [L], hints: &ParseHints, users: &[Vec<String>], domains
         if COUNTRY_NAMES.contains(&lower.trim_end_matches('.')) {
             return true;
         }
+        // A flat or studio number opens a British address ("Studio 23Z", "Flat 06R").
+        static UNIT: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(?i)^(flat|studio|suite|unit|apt\.?|apartment)\s?\d+[a-z]?$").unwrap());
+        if UNIT.is_match(t) {
+            return true;
+        }
         let basic = count_letters(t) >= 2
             && words <= 7
             && !t.contains('@')
             && !t.split_whitespace().any(|w| w.ends_with(':'))
             && title_score(t, hints) == 0.0
             && company_score(t, hints, domains) == 0.0
-            && email_agreement(t, users) < 0.5
+            // (an initial alone — "Flat25C" with f.humphreys@ — is no name)
+            && email_agreement(t, users) < 1.0
             && !has_word(t, DEPARTMENT_WORDS);
         basic && (!shape || {
             // Town or street words start with a capital or a digit ("Beth Roads", "Flat 71W", "rue …" after a number).
             t.split_whitespace().all(|w| {
                 let c = w.chars().next().unwrap_or(' ');
-                c.is_uppercase() || c.is_ascii_digit() || !c.is_alphabetic()
+                // ("lainville": a capital I read as l)
+                c.is_uppercase() || c.is_ascii_digit() || !c.is_alphabetic() || (c == 'l' && w.len() > 3)
                     || NAME_PARTICLES.contains(&w.to_lowercase().as_str())
                     || has_word(w, ADDRESS_WORDS)
             })
@@ -2485,7 +2523,9 @@ fn company_continuation(
 ) -> Option<usize> {
     const CONNECTORS: &[&str] = &["and", "und", "et", "&", "и", "+"];
     let only_legal = |t: &str| {
-        let ws = words_lower(t);
+        // "&C0.KG" is "& Co. KG"
+        let t = t.replace('&', " & ").replace('.', ". ").replace("c0", "co").replace("C0", "Co");
+        let ws = words_lower(&t);
         !ws.is_empty()
             && ws.len() <= 4
             && ws.iter().all(|w| {
@@ -2631,6 +2671,9 @@ fn normalize_address(s: &str) -> String {
     static UNIT_GLUED: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\b(Flat|Studio|Suite|Unit|Apt\.?|Apartment)(\d)").unwrap());
     let t = UNIT_GLUED.replace_all(&t, "$1 $2").to_string();
+    // "Saint jeannine": the town after Saint/Sainte is capitalised.
+    static SAINT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Saint|Sainte|St\.) (\p{Ll})").unwrap());
+    let t = SAINT.replace_all(&t, |c: &regex::Captures| format!("{} {}", &c[1], c[2].to_uppercase())).to_string();
     RE_US_NO_COMMA.replace(&t, "$1, $2, $3").to_string()
 }
 
@@ -2951,5 +2994,207 @@ mod tests {
         let c = parse_card(&lines, &ParseHints::default());
         assert_eq!(v(&c.address), "4001 1st Ave NE, Redmond, WA 98052");
     }
-}
 
+    // --- conventions of real cards (issue 22) ----------------------------------------------------
+
+    fn phones(c: &ParsedCard) -> Vec<(&str, &str)> {
+        c.phones.iter().map(|p| (p.kind.as_str(), p.e164.as_deref().unwrap_or(""))).collect()
+    }
+
+    #[test]
+    fn one_letter_labels_before_values() {
+        let lines = card(&[
+            ("Elisa Turner", 52.0),
+            ("Account Manager", 30.0),
+            ("T +49 30 1234567", 26.0),
+            ("M +49 151 23456789", 26.0),
+            ("F: +49 30 1234568", 26.0),
+            ("E elisa.turner@turner-bau.de", 26.0),
+            ("W www.turner-bau.de", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(c.emails[0].value, "elisa.turner@turner-bau.de");
+        assert_eq!(v(&c.website), "www.turner-bau.de");
+        assert_eq!(phones(&c), vec![("work", "+49301234567"), ("mobile", "+4915123456789"), ("fax", "+49301234568")]);
+        // With a bar, a colon, or glued to the value by the recogniser.
+        for (e, w) in [("E | elisa.turner@x.com", "W | www.x.com"), ("E: elisa.turner@x.com", "W: x.com")] {
+            let c = parse_card(&card(&[("Elisa Turner", 52.0), (e, 26.0), (w, 26.0)]), &ParseHints::default());
+            assert_eq!(c.emails[0].value, "elisa.turner@x.com");
+            assert!(v(&c.website).ends_with("x.com") && !v(&c.website).starts_with("ww.") && !v(&c.website).starts_with('|'));
+            assert!(v(&c.website) == "www.x.com" || v(&c.website) == "x.com", "{}", v(&c.website));
+        }
+        let c = parse_card(
+            &card(&[("Maggie Robert", 52.0), ("Emaggie@francoissa.com", 26.0), ("Wwww.francoissa.com", 26.0)]),
+            &ParseHints::default(),
+        );
+        assert_eq!(c.emails[0].value, "maggie@francoissa.com");
+        assert_eq!(v(&c.website), "www.francoissa.com");
+        // An address that really starts with e/m keeps it.
+        let c = parse_card(&card(&[("Emma Stone", 52.0), ("Emma.stone@x.com", 26.0)]), &ParseHints::default());
+        assert_eq!(c.emails[0].value, "emma.stone@x.com");
+        let c = parse_card(&card(&[("Jo Blake", 52.0), ("e.smith@x.com", 26.0), ("www.x.com", 26.0)]), &ParseHints::default());
+        assert_eq!(c.emails[0].value, "e.smith@x.com");
+        assert_eq!(v(&c.website), "www.x.com");
+    }
+
+    #[test]
+    fn word_labels_in_several_languages() {
+        let lines = card(&[
+            ("Julie Martin", 52.0),
+            ("Tél. 01 42 68 53 00", 26.0),
+            ("Portable : 06 12 34 56 78", 26.0),
+            ("Courriel : julie.martin@exemple.fr", 26.0),
+            ("Site web : www.exemple.fr", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(c.emails[0].value, "julie.martin@exemple.fr");
+        assert_eq!(v(&c.website), "www.exemple.fr");
+        assert_eq!(phones(&c), vec![("work", "+33142685300"), ("mobile", "+33612345678")]);
+        let lines = card(&[
+            ("Иван Петров", 52.0),
+            ("Тел. 8 (495) 123-45-67", 26.0),
+            ("Моб. 8 (916) 434-78-19", 26.0),
+            ("Эл. почта: ivan.petrov@petrov.ru", 26.0),
+            ("Сайт: petrov.ru", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(c.emails[0].value, "ivan.petrov@petrov.ru");
+        assert_eq!(v(&c.website), "petrov.ru");
+        assert_eq!(phones(&c), vec![("work", "+74951234567"), ("mobile", "+79164347819")]);
+        let c = parse_card(&card(&[("Uwe Kranz", 52.0), ("Handy 0151 23456789", 26.0)]), &ParseHints::default());
+        assert_eq!(phones(&c), vec![("mobile", "+4915123456789")]);
+    }
+
+    #[test]
+    fn labels_after_values() {
+        let lines = card(&[
+            ("Leo Krebs", 52.0),
+            ("030 28287270 Büro", 26.0),
+            ("0151 23456789 (mobil)", 26.0),
+            ("030 28287271 Fax", 26.0),
+            ("Leszek-Seip-Ring 8, 50936 Parchim", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(phones(&c), vec![("work", "+493028287270"), ("mobile", "+4915123456789"), ("fax", "+493028287271")]);
+        assert_eq!(v(&c.address), "Leszek-Seip-Ring 8, 50936 Parchim");
+        let c = parse_card(
+            &card(&[("Ann Lee", 52.0), ("07700 382069 (mobile)", 26.0), ("+44 20 7946 0018 office", 26.0)]),
+            &ParseHints::default(),
+        );
+        assert_eq!(phones(&c), vec![("mobile", "+447700382069"), ("work", "+442079460018")]);
+        assert_eq!(v(&c.address), "");
+    }
+
+    #[test]
+    fn names_in_capitals_and_surname_first() {
+        let hints = ParseHints::default();
+        let name = |t: &str, email: &str| {
+            let c = parse_card(&card(&[(t, 52.0), ("Florist", 30.0), (email, 26.0)]), &hints);
+            (v(&c.first_name).to_string(), v(&c.last_name).to_string(), v(&c.full_name).to_string())
+        };
+        let want = |f: &str, l: &str| (f.to_string(), l.to_string(), format!("{f} {l}"));
+        assert_eq!(name("ELISA TURNER", "info@x.com"), want("Elisa", "Turner"));
+        assert_eq!(name("TURNER Elisa", "info@x.com"), want("Elisa", "Turner"));
+        assert_eq!(name("Turner, Elisa", "info@x.com"), want("Elisa", "Turner"));
+        // elisa.turner@ does not decide it (turner.elisa@ is a habit too); an initial does.
+        assert_eq!(name("Turner Elisa", "elisa.turner@x.com"), want("Turner", "Elisa"));
+        assert_eq!(name("Turner Elisa", "e.turner@x.com"), want("Elisa", "Turner"));
+        assert_eq!(name("Elisa Turner", "turner.elisa@x.com"), want("Elisa", "Turner"));
+        assert_eq!(name("Elisa TURNER", "info@x.com"), want("Elisa", "Turner"));
+        assert_eq!(name("O'CONNOR Seán", "info@x.com"), want("Seán", "O'Connor"));
+        assert_eq!(name("GREIN GROTH Tino", "info@x.com"), want("Tino", "Grein Groth"));
+        assert_eq!(name("РОГОВ Соломон", "solomon.rogov@rogov.ru"), want("Соломон", "Рогов"));
+        assert_eq!(name("Klaus-D.Beckmann", "info@x.com"), want("Klaus-D.", "Beckmann"));
+        let c = parse_card(&card(&[("DR. MAGGIE ROBERT", 52.0)]), &hints);
+        assert_eq!((v(&c.prefix), v(&c.full_name)), ("Dr.", "Maggie Robert"));
+        let c = parse_card(&card(&[("Pr MAGGIE ROBERT", 52.0)]), &hints);
+        assert_eq!((v(&c.prefix), v(&c.full_name)), ("Pr", "Maggie Robert"));
+    }
+
+    #[test]
+    fn company_over_two_lines() {
+        let hints = ParseHints::default();
+        let company = |a: &str, b: &str, email: &str| {
+            let lines = card(&[("Uschi Losekann", 52.0), ("Pilot", 30.0), (a, 36.0), (b, 36.0), (email, 26.0)]);
+            v(&parse_card(&lines, &hints).company).to_string()
+        };
+        assert_eq!(company("Kreusel GmbH", "& Co. KG", "u@kreusel.de"), "Kreusel GmbH & Co. KG");
+        assert_eq!(company("Kreusel GmbH", "&C0.KG", "u@kreusel.de"), "Kreusel GmbH & Co. KG");
+        assert_eq!(company("Moore, Daniels", "and Wheeler", "u@x.com"), "Moore, Daniels and Wheeler");
+        assert_eq!(company("Durand", "Jourdan SARL", "u@durandjourdan.fr"), "Durand Jourdan SARL");
+        assert_eq!(company("Schönland", "Wagner GbR", "u@schoenlandwagner.com"), "Schönland Wagner GbR");
+        // The title under a one-line company stays the title.
+        let lines = card(&[("Acme GmbH", 36.0), ("Uschi Losekann", 52.0), ("Pilot", 30.0)]);
+        let c = parse_card(&lines, &hints);
+        assert_eq!((v(&c.company), v(&c.position)), ("Acme GmbH", "Pilot"));
+    }
+
+    #[test]
+    fn address_over_several_lines() {
+        let hints = ParseHints::default();
+        let lines = card(&[
+            ("Nicholson, Douglas and Scott", 36.0),
+            ("Cheryl Roberts", 52.0),
+            ("Air cabin crew", 30.0),
+            ("cheryl@nicholson.de", 26.0),
+            ("Flat 71W", 26.0),
+            ("Beth Roads", 26.0),
+            ("Lewiston", 26.0),
+            ("L5H 8YW", 26.0),
+            ("United Kingdom", 26.0),
+        ]);
+        let c = parse_card(&lines, &hints);
+        assert_eq!(v(&c.address), "Flat 71W, Beth Roads, Lewiston, L5H 8YW, United Kingdom");
+        assert_eq!(v(&c.position), "Air cabin crew");
+        assert_eq!(v(&c.company), "Nicholson, Douglas and Scott");
+        // The title right under the name is not the address's first line.
+        let lines = card(&[
+            ("Selim Karge", 52.0),
+            ("Altenpfleger", 28.0),
+            ("Rupert-Koch-Ring 928", 26.0),
+            ("89457 Potsdam", 26.0),
+            ("Deutschland", 26.0),
+        ]);
+        let c = parse_card(&lines, &hints);
+        assert_eq!(v(&c.address), "Rupert-Koch-Ring 928, 89457 Potsdam, Deutschland");
+        assert_eq!(v(&c.position), "Altenpfleger");
+        let lines = card(&[
+            ("Monique Lemaire", 52.0),
+            ("M 07 84 15 30 31", 26.0),
+            ("42, avenue Nathalie Labbé", 26.0),
+            ("78201Morel", 26.0),
+        ]);
+        let c = parse_card(&lines, &hints);
+        assert_eq!(v(&c.address), "42, avenue Nathalie Labbé, 78201 Morel");
+        assert_eq!(phones(&c), vec![("mobile", "+33784153031")]);
+        let c = parse_card(&card(&[("Kim Ode", 52.0), ("Doreen-Gehringer-StraBe 57", 26.0), ("50348Bad Brückenau", 26.0)]), &hints);
+        assert_eq!(v(&c.address), "Doreen-Gehringer-Straße 57, 50348 Bad Brückenau");
+    }
+
+    #[test]
+    fn phone_region_from_the_card_never_from_the_domain() {
+        let us = ParseHints::default();
+        // From the address: a German number on a card with a .co.uk site.
+        let lines = card(&[
+            ("Leo Krebs", 52.0),
+            ("Tel 030 28287270", 26.0),
+            ("leo@krebs.co.uk", 26.0),
+            ("www.krebs.co.uk", 26.0),
+            ("Budigstraße 4, 30216 Döbeln", 26.0),
+        ]);
+        assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+493028287270")]);
+        // From the printed +: the other number's country code.
+        let lines = card(&[("Leo Krebs", 52.0), ("T +49 30 28287270", 26.0), ("M 0151 23456789", 26.0), ("www.krebs.co.uk", 26.0)]);
+        assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+493028287270"), ("mobile", "+4915123456789")]);
+        // From the default region when the card says nothing (and a .co.uk site is no clue).
+        let de = ParseHints { default_region: "DE".into(), ..Default::default() };
+        let lines = card(&[("Leo Krebs", 52.0), ("Tel 030 2828 7270", 26.0), ("www.krebs.co.uk", 26.0)]);
+        assert_eq!(phones(&parse_card(&lines, &de)), vec![("work", "+493028287270")]);
+        let gb = ParseHints { default_region: "GB".into(), ..Default::default() };
+        let lines = card(&[("Ann Lee", 52.0), ("Tel 020 7946 0018", 26.0), ("www.lee.de", 26.0)]);
+        assert_eq!(phones(&parse_card(&lines, &gb)), vec![("work", "+442079460018")]);
+        // From the language of the labels and the legal form.
+        let lines = card(&[("Dowerg GmbH", 36.0), ("Uwe Kranz", 52.0), ("Telefon 0221 2345678", 26.0), ("www.dowerg.co.uk", 26.0)]);
+        assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+492212345678")]);
+    }
+}
