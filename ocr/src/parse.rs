@@ -930,6 +930,8 @@ const PHONE_LABELS: &[(&str, &str)] = &[
     ("téléc", "fax"),
     ("télécopie", "fax"),
     ("факс", "fax"),
+    ("ф", "fax"),
+    ("ф.", "fax"),
     ("oakc", "fax"),
     ("фakc", "fax"),
     ("φakc", "fax"),
@@ -958,6 +960,7 @@ const PHONE_LABELS: &[(&str, &str)] = &[
     ("off.", "work"),
     ("work", "work"),
     ("direct", "work"),
+    ("dd", "work"),
     ("dir", "work"),
     ("t", "work"),
     ("p", "work"),
@@ -2096,8 +2099,9 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
 
     // E-mails: resolve rn/m with the website domain as anchor.
     let web_domains: Vec<String> = webs.iter().map(|(w, _)| domain_of(w)).collect();
-    for (e, idx, raw) in &emails {
-        let e = drop_glued_label(e, raw, &ls);
+    for (k, (e, idx, raw)) in emails.iter().enumerate() {
+        // (bounded: a card has one or two addresses; the check reads every word on the card)
+        let e = if k < 4 { drop_glued_label(e, raw, &ls) } else { e.clone() };
         let (user, dom) = e.split_once('@').unwrap_or((&e, ""));
         let mut anchors: Vec<String> =
             web_domains.iter().map(|d| d.split('.').next().unwrap_or("").to_string()).collect();
@@ -2323,14 +2327,18 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
     if let Some(i) = comp_i {
         used.insert(i);
         // A company name set over two lines ("Schleich GmbH" / "& Co. KG", "Durand" / "Jourdan SARL").
-        let mut blocks = vec![ls[i].idx];
-        let mut text = ls[i].text.clone();
-        if let Some(j) = company_continuation(&ls, i, &text_idx, &used, &dept, hints, &domains) {
+        // (or three: each added line may be continued once more)
+        let mut parts = vec![i];
+        let mut last = i;
+        while parts.len() < 3 {
+            let Some(j) = company_continuation(&ls, last, &text_idx, &used, &dept, hints, &domains) else { break };
             used.insert(j);
-            let (a, b) = if ls[j].y < ls[i].y { (j, i) } else { (i, j) };
-            text = format!("{} {}", ls[a].text, ls[b].text);
-            blocks = vec![ls[a].idx, ls[b].idx];
+            parts.push(j);
+            last = j;
         }
+        parts.sort_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y));
+        let text = parts.iter().map(|&k| ls[k].text.as_str()).collect::<Vec<_>>().join(" ");
+        let blocks: Vec<usize> = parts.iter().map(|&k| ls[k].idx).collect();
         let mut c = fix_case_confusions(&fix_text_confusions(&text));
         // "& Co.KG" read without the space.
         static CO_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Co\.)(\p{Lu})").unwrap());
