@@ -242,7 +242,6 @@ const COMPANY_WORDS: &[&str] = &[
     "cie",
     "cie.",
     "&co",
-    "mcdonald",
 ];
 
 /// Words that mark a department line.
@@ -1282,8 +1281,10 @@ fn label_after(after: &str) -> Option<&'static str> {
         .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '(' | '[' | '-' | '|' | ','))
         .split(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | ',' | '|'))
         .next()?;
-    if first.chars().count() < 2 {
-        return None; // one letter after a number is no label ("… 12 A")
+    // One letter after a number is a label only in brackets ("… (M)"), not "… 12 A".
+    let bracketed = after.trim_start().starts_with('(') && after.contains(')');
+    if first.chars().count() < 2 && !bracketed {
+        return None;
     }
     label_kind(first)
 }
@@ -1834,6 +1835,21 @@ fn is_caps_word(w: &str) -> bool {
     n >= 2
 }
 
+/// [`is_caps_word`], or a word of four or more letters with one lower-case letter whose shape is
+/// its capital's (c o p s u v w x y z): the recogniser's reading of "ROSS" as "RoSS". Only for
+/// writing the word in title case, not for telling the surname.
+fn is_caps_word_loose(w: &str) -> bool {
+    let (mut n, mut lower, mut lookalike) = (0, 0, true);
+    for c in w.chars().filter(|c| c.is_alphabetic()) {
+        if !c.is_uppercase() {
+            lower += 1;
+            lookalike &= n > 0 && "copsuvwxyz".contains(c);
+        }
+        n += 1;
+    }
+    n >= 2 && (lower == 0 || (lower == 1 && lookalike && n >= 4))
+}
+
 /// "O'CONNOR" → "O'Connor", "MÜLLER-LÜDENSCHEIDT" → "Müller-Lüdenscheidt", "DR." → "Dr.".
 fn title_case_word(w: &str) -> String {
     let mut out = String::with_capacity(w.len());
@@ -1920,7 +1936,7 @@ fn split_name(full: &str, blocks: &[usize], users: &[Vec<String>], card: &mut Pa
     if !reordered && words.len() >= 2 {
         let caps: Vec<bool> = words.iter().map(|w| is_caps_word(w)).collect();
         let k = caps.iter().take_while(|c| **c).count();
-        if k > 0 && k < words.len() && caps[k..].iter().all(|c| !c) {
+        if k > 0 && k < words.len() && words[k..].iter().all(|w| !is_caps_word_loose(w)) {
             words.rotate_left(k);
             reordered = true;
             surname_words = k;
@@ -1930,7 +1946,7 @@ fn split_name(full: &str, blocks: &[usize], users: &[Vec<String>], card: &mut Pa
         words.swap(0, 1);
     }
     for w in words.iter_mut() {
-        if is_caps_word(w) {
+        if is_caps_word_loose(w) {
             *w = title_case_word(w);
         }
     }
@@ -3091,6 +3107,8 @@ mod tests {
         );
         assert_eq!(phones(&c), vec![("mobile", "+447700382069"), ("work", "+442079460018")]);
         assert_eq!(v(&c.address), "");
+        let c = parse_card(&card(&[("Ann Lee", 52.0), ("+44 7700 382069 (M)", 26.0), ("+44 20 7946 0018 (F)", 26.0)]), &ParseHints::default());
+        assert_eq!(phones(&c), vec![("mobile", "+447700382069"), ("fax", "+442079460018")]);
     }
 
     #[test]
@@ -3109,6 +3127,10 @@ mod tests {
         assert_eq!(name("Turner Elisa", "e.turner@x.com"), want("Elisa", "Turner"));
         assert_eq!(name("Elisa Turner", "turner.elisa@x.com"), want("Elisa", "Turner"));
         assert_eq!(name("Elisa TURNER", "info@x.com"), want("Elisa", "Turner"));
+        assert_eq!(name("OSBORNE Ross", "info@x.com"), want("Ross", "Osborne"));
+        assert_eq!(name("ROSS OSBoRNE", "info@x.com"), want("Ross", "Osborne"));
+        assert_eq!(name("ELISA M. TURNER", "info@x.com"), ("Elisa".into(), "Turner".into(), "Elisa M. Turner".into()));
+        assert_eq!(name("McDonald Ross", "info@x.com"), want("McDonald", "Ross"));
         assert_eq!(name("O'CONNOR Seán", "info@x.com"), want("Seán", "O'Connor"));
         assert_eq!(name("GREIN GROTH Tino", "info@x.com"), want("Tino", "Grein Groth"));
         assert_eq!(name("РОГОВ Соломон", "solomon.rogov@rogov.ru"), want("Соломон", "Рогов"));
