@@ -1510,6 +1510,17 @@ fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenu
     let ty = |n: &phonenumber::PhoneNumber| n.number_type(&phonenumber::metadata::DATABASE);
     if cleaned.starts_with('+') {
         if let Ok(n) = phonenumber::parse(None, &cleaned) {
+            // The phonenumber crate drops a leading 8 of +7 numbers as if it were the trunk prefix
+            // ("+7 (812) 236-34-12" → +7122363412, invalid); keep the printed digits then.
+            let digits: String = cleaned.chars().filter(|c| c.is_ascii_digit()).collect();
+            if !phonenumber::is_valid(&n) && fmt(&n) != format!("+{digits}") && (11..=15).contains(&digits.len()) {
+                if let Ok(m) = phonenumber::parse(None, format!("+{digits}")) {
+                    if phonenumber::is_valid(&m) {
+                        return (Some(fmt(&m)), Some(ty(&m)));
+                    }
+                }
+                return (Some(format!("+{digits}")), None);
+            }
             return (Some(fmt(&n)), Some(ty(&n)));
         }
         return (None, None);
@@ -1527,6 +1538,14 @@ fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenu
     // common regions. Never the web or e-mail domain: a .co.uk or .com site says nothing about
     // where a number is.
     let shape = shape_region(&cleaned);
+    if shape == Some(country::Id::RU) {
+        // 8 (XXX) XXX-XX-XX: the same crate slip as above for 8 (812) …; the digits say it all.
+        if let Some(n) = phonenumber::parse(Some(country::Id::RU), &cleaned).ok().filter(phonenumber::is_valid) {
+            return (Some(fmt(&n)), Some(ty(&n)));
+        }
+        let digits: String = cleaned.chars().filter(|c| c.is_ascii_digit()).collect();
+        return (Some(format!("+7{}", &digits[1..])), None);
+    }
     let (strong, default) = clues.split_at(clues.len().saturating_sub(1));
     let mut tier_a: Vec<country::Id> = Vec::new();
     for id in strong.iter().chain(shape.iter()) {
@@ -3226,5 +3245,39 @@ mod tests {
         // From the language of the labels and the legal form.
         let lines = card(&[("Dowerg GmbH", 36.0), ("Uwe Kranz", 52.0), ("Telefon 0221 2345678", 26.0), ("www.dowerg.co.uk", 26.0)]);
         assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+492212345678")]);
+    }
+
+    #[test]
+    fn russian_card_in_other_conventions() {
+        let lines = card(&[
+            ("РОГОВ Соломон", 52.0),
+            ("Политолог", 30.0),
+            ("Овчинников", 36.0),
+            ("Групп", 36.0),
+            ("Т +7 (812) 236-34-12", 26.0),
+            ("М 8 (903) 628-63-17", 26.0),
+            ("Ф +7 (812) 236-34-13", 26.0),
+            ("Эл. почта: solomon.rogov@rogov.de", 26.0),
+            ("Сайт: www.rogov.de", 26.0),
+            ("пр. Социалистический, д. 95", 26.0),
+            ("ст. Магнитогорск, 254814", 26.0),
+            ("Россия", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!((v(&c.first_name), v(&c.last_name), v(&c.full_name)), ("Соломон", "Рогов", "Соломон Рогов"));
+        assert_eq!(v(&c.position), "Политолог");
+        assert_eq!(v(&c.company), "Овчинников Групп");
+        assert_eq!(c.emails[0].value, "solomon.rogov@rogov.de");
+        assert_eq!(v(&c.website), "www.rogov.de");
+        assert_eq!(v(&c.address), "пр. Социалистический, д. 95, ст. Магнитогорск, 254814, Россия");
+        assert_eq!(phones(&c), vec![("work", "+78122363412"), ("mobile", "+79036286317"), ("fax", "+78122363413")]);
+        let lines = card(&[
+            ("Соломон Рогов", 52.0),
+            ("8 (812) 236-34-12 раб.", 26.0),
+            ("8 (903) 628-63-17 (моб.)", 26.0),
+            ("+7 812 236-34-13 факс", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(phones(&c), vec![("work", "+78122363412"), ("mobile", "+79036286317"), ("fax", "+78122363413")]);
     }
 }
