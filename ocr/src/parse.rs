@@ -1600,6 +1600,46 @@ fn clean_text(s: &str) -> String {
     fix_mixed_script(&s)
 }
 
+/// A word in Latin letters that is a Russian address abbreviation read letter by look-alike
+/// letter ("ann." → "алл.", "np." → "пр.", "yn." → "ул."), or None.
+fn cyrillic_abbreviation(w: &str) -> Option<String> {
+    if w.chars().count() > 6 || !w.ends_with('.') || !w.chars().all(|c| c.is_ascii_alphabetic() || c == '.' || c == '-') {
+        return None;
+    }
+    // Latin letter → the Cyrillic letters it is read for.
+    let opts = |c: char| -> &'static [char] {
+        match c {
+            'a' => &['а'],
+            'n' => &['л', 'п'],
+            'p' => &['р'],
+            'y' => &['у'],
+            'e' => &['е'],
+            'o' => &['о'],
+            'c' => &['с'],
+            'x' => &['х'],
+            'k' => &['к'],
+            'm' => &['м', 'т'],
+            't' => &['т'],
+            'r' => &['г'],
+            'u' => &['и', 'ц'],
+            'b' => &['ь', 'б'],
+            'g' => &['д'],
+            '-' => &['-'],
+            '.' => &['.'],
+            _ => &[],
+        }
+    };
+    let mut cands = vec![String::new()];
+    for c in w.to_lowercase().chars() {
+        let o = opts(c);
+        if o.is_empty() {
+            return None;
+        }
+        cands = cands.iter().flat_map(|p| o.iter().map(move |x| format!("{p}{x}"))).collect();
+    }
+    cands.into_iter().find(|c| c.chars().count() >= 3 && ADDRESS_WORDS.contains(&c.as_str()))
+}
+
 /// In a Cyrillic line, a word spelt only with Latin letters that have Cyrillic twins ("AO", "OOO"
 /// before «…») is the Cyrillic word: a recogniser reading both scripts picks either for these shapes.
 fn fix_mixed_script(s: &str) -> String {
@@ -1609,8 +1649,22 @@ fn fix_mixed_script(s: &str) -> String {
     if cyr < 3 {
         return s.to_string();
     }
-    s.split(' ')
-        .map(|w| {
+    let words: Vec<&str> = s.split(' ').collect();
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            // A Russian address abbreviation read in Latin letters ("ann." for "алл.", "np." for "пр.").
+            if let Some(ru) = cyrillic_abbreviation(w) {
+                return ru;
+            }
+            // One look-alike capital before a Cyrillic fragment of a split word ("H ина" → "Н ина").
+            let next_cyr = words.get(i + 1).is_some_and(|n| n.chars().next().is_some_and(|c| ('\u{0400}'..='\u{04FF}').contains(&c)));
+            if w.chars().count() == 1 && next_cyr {
+                if let Some(k) = LAT.chars().position(|l| w.starts_with(l)) {
+                    return CYR.chars().nth(k).map(String::from).unwrap_or_else(|| w.to_string());
+                }
+            }
             let letters = w.chars().filter(|c| c.is_alphabetic()).count();
             if letters >= 2
                 && !w.contains(['@', '.', '/'])
@@ -1732,6 +1786,21 @@ fn company_score(text: &str, hints: &ParseHints, domains: &[String]) -> f32 {
     s
 }
 
+/// Whether two ASCII words differ by at most one inserted, deleted or replaced letter.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let pre = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[pre..].iter().skip(1).eq(long[pre..].iter().skip(1))
+    } else {
+        short[pre..] == long[pre + 1..]
+    }
+}
+
 /// Overlap between a line's words and the e-mail user names (after transliteration).
 fn email_agreement(text: &str, users: &[Vec<String>]) -> f32 {
     let plain = email_agreement_of(text, users, letters_only);
@@ -1761,6 +1830,8 @@ fn email_agreement_of(text: &str, users: &[Vec<String>], fold: fn(&str) -> Strin
                 hit += 1.0;
             } else if w.len() >= 3 && joined.contains(w.as_str()) {
                 hit += 0.8;
+            } else if w.len() >= 4 && parts.iter().any(|p| p.len() >= 4 && one_edit_apart(p, w)) {
+                hit += 0.8; // another transliteration: Юдин → yudin / udin, Ксения → kseniya / ksenia
             } else if parts.iter().any(|p| p.len() == 1 && w.starts_with(p.as_str())) {
                 hit += 0.5; // initial: j.smith
             }
@@ -2196,6 +2267,14 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             domains.push(base);
         }
     }
+    // A name the recogniser split into fragments ("Н ина Юд ин") is joined the way the e-mail
+    // user name spells it (nina.udin@).
+    for l in ls.iter_mut().filter(|l| l.kind == Kind::Text) {
+        if let Some(joined) = join_fragments(&l.text, &users) {
+            l.text = joined;
+        }
+    }
+
     // --- name ------------------------------------------------------------------------------------
     // Picked before the address grows, so the name and the line under it (the title) stay out of it.
     let text_idx: Vec<usize> =
@@ -2471,6 +2550,44 @@ fn drop_glued_label(addr: &str, raw: &str, ls: &[L]) -> String {
     addr.to_string()
 }
 
+/// "Н ина Юд ин" → "Нина Юдин": a line of 3–8 words, some of one or two letters, regrouped into
+/// two or three words when that agrees clearly better with an e-mail user name.
+fn join_fragments(text: &str, users: &[Vec<String>]) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if users.is_empty()
+        || !(3..=8).contains(&words.len())
+        || !words.iter().any(|w| count_letters(w) <= 2)
+        || count_digits(text) > 0
+        || text.contains('@')
+    {
+        return None;
+    }
+    let base = email_agreement(text, users);
+    let n = words.len();
+    let mut best: Option<(f32, String)> = None;
+    // Cut points: one (two words) or two (three words).
+    let mut cuts: Vec<Vec<usize>> = (1..n).map(|a| vec![a]).collect();
+    for a in 1..n {
+        for b in a + 1..n {
+            cuts.push(vec![a, b]);
+        }
+    }
+    for c in cuts {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for &end in c.iter().chain(std::iter::once(&n)) {
+            parts.push(words[start..end].concat());
+            start = end;
+        }
+        let cand = parts.join(" ");
+        let score = email_agreement(&cand, users);
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, cand));
+        }
+    }
+    best.filter(|(s, _)| *s >= 1.5 && *s > base + 0.5).map(|(_, c)| c)
+}
+
 /// Whether `b` is the next line after `a` in the same column and type size (within `gap` line heights).
 fn adjacent(a: &L, b: &L, gap: f32) -> bool {
     let (h0, h1) = (a.h.min(b.h), a.h.max(b.h));
@@ -2695,7 +2812,7 @@ fn normalize_address(s: &str) -> String {
     static SLASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d)\s*/\s+(\d)").unwrap());
     // Russian abbreviations: "Д. 4" → "д. 4" (дом), "т. Город" → "г. Город" (г/т look alike).
     static RU_HOUSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(^|, )Д\. (\d)").unwrap());
-    static RU_TOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(^|, )т\. (\p{Lu})").unwrap());
+    static RU_TOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(^|, )[тГ]\. (\p{Lu})").unwrap());
     let t = ABBR_DIGIT.replace_all(&t, "$1 $2");
     let t = SLASH.replace_all(&t, "$1/$2");
     let t = RU_HOUSE.replace_all(&t, "${1}д. $2");
@@ -3279,5 +3396,22 @@ mod tests {
         ]);
         let c = parse_card(&lines, &ParseHints::default());
         assert_eq!(phones(&c), vec![("work", "+78122363412"), ("mobile", "+79036286317"), ("fax", "+78122363413")]);
+    }
+
+    #[test]
+    fn split_name_fragments_and_latin_abbreviations_in_russian_lines() {
+        let lines = card(&[
+            ("H ина Юд ин", 46.0),
+            ("Гитарист", 27.0),
+            ("nina.udin@udin.ru", 26.0),
+            ("к. Кинешма, ann. Дружбы, д. 582 к. 508, 710947", 26.0),
+            ("Г. Лотошино, наб. Щорса, д. 9, 223623", 26.0),
+        ]);
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!((v(&c.first_name), v(&c.last_name)), ("Нина", "Юдин"));
+        assert_eq!(v(&c.address), "к. Кинешма, алл. Дружбы, д. 582 к. 508, 710947, г. Лотошино, наб. Щорса, д. 9, 223623");
+        // Latin lines keep their words.
+        let c = parse_card(&card(&[("Ann Lee", 46.0), ("ann@lee.com", 26.0)]), &ParseHints::default());
+        assert_eq!(v(&c.full_name), "Ann Lee");
     }
 }
