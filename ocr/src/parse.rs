@@ -1241,6 +1241,13 @@ fn label_kind(before: &str) -> Option<&'static str> {
             return Some(k);
         }
     }
+    // Phone text is latinized before labels are read ("Телефон" → "Teлeфoh"): compare the
+    // labels' latinized spelling too.
+    for c in &cands {
+        if let Some((_, k)) = PHONE_LABELS.iter().find(|(l, _)| latinize(l).to_lowercase() == *c) {
+            return Some(k);
+        }
+    }
     if words.len() >= 2 {
         let two = format!("{} {}", words[words.len() - 2], last);
         if let Some((_, k)) = PHONE_LABELS.iter().find(|(l, _)| *l == two) {
@@ -1268,7 +1275,7 @@ fn label_kind(before: &str) -> Option<&'static str> {
         ("telf", "work"),
         ("mobi", "mobile"),
     ] {
-        if l.starts_with(stem) || last.starts_with(stem) {
+        if l.starts_with(stem) || last.starts_with(stem) || l.starts_with(&latinize(stem).to_lowercase()) {
             return Some(k);
         }
     }
@@ -1564,6 +1571,15 @@ fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenu
     };
     let plausible = |n: &phonenumber::PhoneNumber| (7..=12).contains(&n.national().value().to_string().len());
     let a = parse_in(&tier_a);
+    // "(812) 815-05-78" on a Russian card: the crate takes the area code's 8 for the trunk prefix.
+    let digits: String = cleaned.chars().filter(|c| c.is_ascii_digit()).collect();
+    if tier_a.first() == Some(&country::Id::RU)
+        && digits.len() == 10
+        && digits.starts_with('8')
+        && !a.iter().any(phonenumber::is_valid)
+    {
+        return (Some(format!("+7{digits}")), None);
+    }
     if let Some(n) = a.iter().find(|n| phonenumber::is_valid(n)) {
         return (Some(fmt(n)), Some(ty(n)));
     }
@@ -1618,7 +1634,7 @@ fn cyrillic_abbreviation(w: &str) -> Option<String> {
             'c' => &['с'],
             'x' => &['х'],
             'k' => &['к'],
-            'm' => &['м', 'т'],
+            'm' => &['м', 'т', 'ш'],
             't' => &['т'],
             'r' => &['г'],
             'u' => &['и', 'ц'],
@@ -1637,7 +1653,7 @@ fn cyrillic_abbreviation(w: &str) -> Option<String> {
         }
         cands = cands.iter().flat_map(|p| o.iter().map(move |x| format!("{p}{x}"))).collect();
     }
-    cands.into_iter().find(|c| c.chars().count() >= 3 && ADDRESS_WORDS.contains(&c.as_str()))
+    cands.into_iter().find(|c| ADDRESS_WORDS.contains(&c.as_str()) && (c.chars().count() >= 3 || c == "ш."))
 }
 
 /// In a Cyrillic line, a word spelt only with Latin letters that have Cyrillic twins ("AO", "OOO"
@@ -2117,6 +2133,7 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         .collect();
     ls.sort_by(|a, b| a.y.total_cmp(&b.y));
     ls = split_mixed_lines(ls);
+    ls = join_row_fragments(ls);
 
     // --- contact lines -------------------------------------------------------------------------
     let mut emails: Vec<(String, usize, String)> = Vec::new();
@@ -2302,11 +2319,12 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         }
     }
     let name_i = best_name.filter(|(_, s)| *s > 0.5).map(|(i, _)| i);
+    // The next line under the name in its column, if it is free text (the title's place).
     let below = |ni: usize, ls: &[L]| -> Option<usize> {
         (ni + 1..ls.len())
-            .filter(|&i| ls[i].kind == Kind::Text && overlaps(&ls[ni], &ls[i]))
+            .filter(|&i| overlaps(&ls[ni], &ls[i]))
             .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
-            .filter(|&i| ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
+            .filter(|&i| ls[i].kind == Kind::Text && ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
     };
 
     // --- address -------------------------------------------------------------------------------
@@ -2649,8 +2667,19 @@ fn grow_address(ls: &mut [L], hints: &ParseHints, users: &[Vec<String>], domains
             // The nearest line above and below it in its column.
             let above = (0..i).rev().find(|&j| overlaps(&ls[i], &ls[j]));
             let below = (i + 1..ls.len()).find(|&j| overlaps(&ls[i], &ls[j]));
+            // Street words or a country allow a larger difference in box height (Tesseract's boxes
+            // hug the letters: "Россия" is boxed smaller than "г. Анапа, 473123").
+            let loose = has_word(&ls[i].text, ADDRESS_WORDS)
+                || COUNTRY_NAMES.contains(&ls[i].text.trim().to_lowercase().trim_end_matches('.'));
             let joins = |j: Option<usize>| {
-                j.is_some_and(|j| ls[j].kind == Kind::Address && adjacent(&ls[i], &ls[j], 1.6))
+                j.is_some_and(|j| {
+                    ls[j].kind == Kind::Address
+                        && (adjacent(&ls[i], &ls[j], 1.6)
+                            || (loose
+                                && overlaps(&ls[i], &ls[j])
+                                && ls[i].h.max(ls[j].h) <= 1.8 * ls[i].h.min(ls[j].h)
+                                && (ls[i].y - ls[j].y).abs() < 1.6 * ls[i].h.max(ls[j].h)))
+                })
             };
             // Between two address lines only the basic checks count ("lainville" read for "Iainville").
             if (joins(above) || joins(below)) && (fits(&ls[i], true) || (joins(above) && joins(below))) {
@@ -2709,7 +2738,11 @@ fn company_continuation(
         let joined = format!("{upper} {lower}");
         let upper_last = words_lower(upper).last().cloned().unwrap_or_default();
         let lower_first = words_lower(lower).first().cloned().unwrap_or_default();
+        let open = |t: &str, o: char, c: char| t.matches(o).count() > t.matches(c).count();
         let connector = upper.trim_end().ends_with([',', '&', '-'])
+            || open(upper, '«', '»')
+            || open(upper, '(', ')')
+            || upper.matches('"').count() % 2 == 1
             || CONNECTORS.contains(&upper_last.as_str())
             || CONNECTORS.contains(&lower_first.as_str());
         let legal = only_legal(&ls[j].text) || only_legal(&ls[i].text);
@@ -2721,6 +2754,38 @@ fn company_continuation(
         }
     }
     best.map(|(j, _)| j)
+}
+
+/// "Т8" | "(812) 514-38-50": a label (and trunk digit) boxed apart from the number right of it on
+/// the same row is put back in front of it.
+fn join_row_fragments(mut ls: Vec<L>) -> Vec<L> {
+    let mut i = 0;
+    while i < ls.len() {
+        let a = &ls[i];
+        let short = a.text.chars().count() <= 4 && a.text.chars().any(|c| c.is_alphanumeric());
+        let j = short
+            .then(|| {
+                (0..ls.len()).find(|&j| {
+                    let b = &ls[j];
+                    j != i
+                        && (b.y - a.y).abs() < 0.6 * a.h.max(b.h)
+                        && b.x0 >= a.x1 - 0.5 * a.h
+                        && b.x0 - a.x1 < 3.0 * a.h.max(b.h)
+                        && b.text.starts_with(|c: char| c.is_ascii_digit() || c == '(' || c == '+')
+                        && count_digits(&b.text) >= 6
+                })
+            })
+            .flatten();
+        if let Some(j) = j {
+            let (text, x0) = (format!("{} {}", ls[i].text, ls[j].text), ls[i].x0);
+            ls[j].text = text;
+            ls[j].x0 = x0;
+            ls.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    ls
 }
 
 /// A detector box can span two columns ("Sales manager      jo@x.com"): split off free text that
@@ -3214,13 +3279,18 @@ mod tests {
             ("Иван Петров", 52.0),
             ("Тел. 8 (495) 123-45-67", 26.0),
             ("Моб. 8 (916) 434-78-19", 26.0),
+            ("Телефон: +7 495 751-76-11", 26.0),
+            ("Мобильный: +7 903 214-21-37", 26.0),
             ("Эл. почта: ivan.petrov@petrov.ru", 26.0),
             ("Сайт: petrov.ru", 26.0),
         ]);
         let c = parse_card(&lines, &ParseHints::default());
         assert_eq!(c.emails[0].value, "ivan.petrov@petrov.ru");
         assert_eq!(v(&c.website), "petrov.ru");
-        assert_eq!(phones(&c), vec![("work", "+74951234567"), ("mobile", "+79164347819")]);
+        assert_eq!(
+            phones(&c),
+            vec![("work", "+74951234567"), ("mobile", "+79164347819"), ("work", "+74957517611"), ("mobile", "+79032142137")]
+        );
         let c = parse_card(&card(&[("Uwe Kranz", 52.0), ("Handy 0151 23456789", 26.0)]), &ParseHints::default());
         assert_eq!(phones(&c), vec![("mobile", "+4915123456789")]);
     }
@@ -3413,5 +3483,32 @@ mod tests {
         // Latin lines keep their words.
         let c = parse_card(&card(&[("Ann Lee", 46.0), ("ann@lee.com", 26.0)]), &ParseHints::default());
         assert_eq!(v(&c.full_name), "Ann Lee");
+    }
+
+    #[test]
+    fn russian_tesseract_slips() {
+        // A label and trunk digit boxed apart from the number; a company name over two lines
+        // inside «»; a country line boxed smaller; ш. read as m.
+        let mut lines = card(&[
+            ("РАО «Субботина", 36.0),
+            ("Петухов»", 36.0),
+            ("Прокофий Туров", 52.0),
+            ("prokofii.turov@turov.net", 26.0),
+            ("m. Февральское, д. 581 к. 99", 26.0),
+            ("п. Углегорск, 271305", 26.0),
+            ("Россия", 17.0),
+        ]);
+        let row_y = 400.0;
+        lines.push(line("Т8", row_y, 20.0));
+        let mut num = line("(812) 815-05-78", row_y, 20.0);
+        for p in num.quad.iter_mut() {
+            p.x += 60.0;
+        }
+        lines.push(num);
+        lines.push(line("+7 903 214-21-37", row_y + 30.0, 20.0));
+        let c = parse_card(&lines, &ParseHints::default());
+        assert_eq!(v(&c.company), "РАО «Субботина Петухов»");
+        assert_eq!(v(&c.address), "ш. Февральское, д. 581 к. 99, п. Углегорск, 271305, Россия");
+        assert!(phones(&c).contains(&("work", "+78128150578")), "{:?}", phones(&c));
     }
 }

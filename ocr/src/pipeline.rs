@@ -148,13 +148,9 @@ pub(crate) fn merge_latin_contacts(lines: &mut Vec<Line>, latin: &[Line]) -> usi
 pub(crate) fn merge_missed_numbers(lines: &mut Vec<Line>, latin: &[Line]) -> usize {
     let mut n = 0;
     for l in latin.iter().filter(|l| l.confidence >= 0.8 && l.text.chars().filter(char::is_ascii_digit).count() >= 7) {
-        let (ax0, ay0, ax1, ay1) = bbox(l);
-        let overlaps_any = lines.iter().any(|m| {
-            let (bx0, by0, bx1, by1) = bbox(m);
-            let iw = (ax1.min(bx1) - ax0.max(bx0)).max(0.0);
-            let ih = (ay1.min(by1) - ay0.max(by0)).max(0.0);
-            iw * ih > 0.2 * ((ax1 - ax0) * (ay1 - ay0)).min((bx1 - bx0) * (by1 - by0)).max(1.0)
-        });
+        // By the rotated boxes (a skewed card's axis-aligned boxes overlap their neighbours):
+        // one line's centre inside the other's box.
+        let overlaps_any = lines.iter().any(|m| inside_quad(l.center(), m) || inside_quad(m.center(), l));
         if !overlaps_any {
             lines.push(l.clone());
             n += 1;
@@ -164,6 +160,23 @@ pub(crate) fn merge_missed_numbers(lines: &mut Vec<Line>, latin: &[Line]) -> usi
         lines.sort_by(|a, b| (a.center().y).total_cmp(&b.center().y));
     }
     n
+}
+
+/// Whether `p` lies inside the line's (convex) box.
+fn inside_quad(p: crate::Point, l: &Line) -> bool {
+    let q = &l.quad;
+    let mut sign = 0.0f32;
+    for k in 0..4 {
+        let (a, b) = (q[k], q[(k + 1) % 4]);
+        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        if cross != 0.0 {
+            if sign != 0.0 && cross.signum() != sign {
+                return false;
+            }
+            sign = cross.signum();
+        }
+    }
+    sign != 0.0
 }
 
 fn is_mostly_inside(m: &Line, l: &Line) -> bool {
