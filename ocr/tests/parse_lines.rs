@@ -1,7 +1,7 @@
 //! `parse_card` on recognised lines captured from generated card images (no OCR run here).
 //!
 //! `tests/data/card-lines/SET/card-NNN.lines.json` is what the pipeline read from the image
-//! `card-NNN.jpg` (PP-OCR, plus Tesseract on Cyrillic cards), saved by
+//! `card-NNN.jpg` (PP-OCR, plus Tesseract on Cyrillic cards; build with `--features tesseract`), saved by
 //! `ocr-eval --lines-cache`; `card-NNN.json` beside it is the generator's truth. The sets are the
 //! **tuning** cards of issue 22 (BENCHMARKS.md, "Reading cards in other layouts"):
 //!
@@ -119,4 +119,14 @@ fn wild_tune_latin() {
 #[test]
 fn seed42_latin() {
     at_least("seed42", false, 634, 643);
+}
+
+#[test]
+fn wild_tune_russian() {
+    at_least("wild-tune", true, 177, 201);
+}
+
+#[test]
+fn seed42_russian() {
+    at_least("seed42", true, 158, 164);
 }
