@@ -177,8 +177,9 @@ fn main() {
                     ocr::PaddleEngine::load_with(&models, opts.clone()).unwrap_or_else(|e| panic!("{e}")),
                 )),
                 #[cfg(feature = "tesseract")]
-                "tesseract" => engines
-                    .push(Box::new(ocr::TesseractEngine::new(None, "rus+eng").unwrap_or_else(|e| panic!("{e}")))),
+                "tesseract" => {
+                    engines.push(Box::new(ocr::TesseractEngine::new(None, "rus+eng").unwrap_or_else(|e| panic!("{e}"))))
+                }
                 other => panic!("unknown engine {other} (tesseract needs --features tesseract)"),
             }
         }
@@ -241,7 +242,8 @@ fn main() {
         let rows = compare(&truth, &parsed);
         let name = set_name(f, &truth);
         let locale = truth.get("locale").and_then(|v| v.as_str()).unwrap_or("?").to_string();
-        let lt = by_locale.entry(format!("{} {locale}", name.rsplit_once(' ').map_or(name.as_str(), |x| x.0))).or_default();
+        let lt =
+            by_locale.entry(format!("{} {locale}", name.rsplit_once(' ').map_or(name.as_str(), |x| x.0))).or_default();
         lt.cards += 1;
         for (field, ok, _, _) in &rows {
             lt.total += 1;

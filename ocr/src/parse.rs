@@ -858,7 +858,19 @@ const ADDRESS_LABELS: &[&str] =
 
 /// Labels printed before an e-mail address (compared after [`latinize`], in lower case).
 const EMAIL_LABELS: &[&str] = &[
-    "e-mail", "email", "e-mail.", "mail", "courriel", "correo", "эл. почта", "эл.почта", "эл почта", "почта", "e", "m", "@",
+    "e-mail",
+    "email",
+    "e-mail.",
+    "mail",
+    "courriel",
+    "correo",
+    "эл. почта",
+    "эл.почта",
+    "эл почта",
+    "почта",
+    "e",
+    "m",
+    "@",
 ];
 /// Labels printed before a web address.
 const WEB_LABELS: &[&str] =
@@ -1342,11 +1354,39 @@ fn region_clues(lines: &[L], hints: &ParseHints) -> Vec<country::Id> {
 /// the web or e-mail domain: a .co.uk address is no evidence about a German number.
 fn language_region(lines: &[L]) -> Vec<country::Id> {
     const DE: &[&str] = &[
-        "handy", "mobil", "telefon", "fon", "büro", "telefax", "mobiltelefon", "festnetz", "gmbh", "mbh", "kg", "kgaa",
-        "ohg", "gbr", "e.v.", "ug", "e.k.", "deutschland",
+        "handy",
+        "mobil",
+        "telefon",
+        "fon",
+        "büro",
+        "telefax",
+        "mobiltelefon",
+        "festnetz",
+        "gmbh",
+        "mbh",
+        "kg",
+        "kgaa",
+        "ohg",
+        "gbr",
+        "e.v.",
+        "ug",
+        "e.k.",
+        "deutschland",
     ];
-    const FR: &[&str] =
-        &["tél", "portable", "port", "bureau", "courriel", "télécopie", "fixe", "sarl", "s.a.r.l", "eurl", "sas", "s.a.s"];
+    const FR: &[&str] = &[
+        "tél",
+        "portable",
+        "port",
+        "bureau",
+        "courriel",
+        "télécopie",
+        "fixe",
+        "sarl",
+        "s.a.r.l",
+        "eurl",
+        "sas",
+        "s.a.s",
+    ];
     let (mut de, mut fr, mut ru) = (0usize, 0usize, 0usize);
     for l in lines {
         if l.text.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count() >= 3 {
@@ -1361,8 +1401,10 @@ fn language_region(lines: &[L]) -> Vec<country::Id> {
             }
         }
     }
-    let mut v: Vec<(usize, country::Id)> =
-        [(de, country::Id::DE), (fr, country::Id::FR), (ru, country::Id::RU)].into_iter().filter(|(n, _)| *n > 0).collect();
+    let mut v: Vec<(usize, country::Id)> = [(de, country::Id::DE), (fr, country::Id::FR), (ru, country::Id::RU)]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .collect();
     v.sort_by(|a, b| b.0.cmp(&a.0));
     v.into_iter().map(|(_, id)| id).collect()
 }
@@ -1459,8 +1501,7 @@ fn habit_region(raw: &str) -> Option<country::Id> {
         return Some(country::Id::US); // 212.555.0142, 212-555-0142, 212 555 0142
     }
     if digits.starts_with('0') && (10..=12).contains(&digits.len()) {
-        let groups: Vec<usize> =
-            t.split([' ', '.', '-']).filter(|g| !g.is_empty()).map(|g| count_digits(g)).collect();
+        let groups: Vec<usize> = t.split([' ', '.', '-']).filter(|g| !g.is_empty()).map(|g| count_digits(g)).collect();
         // German habits: "030/28287270", "030 - 28287270", a subscriber number of 7+ digits in one group.
         if t.contains('/') || t.contains(" - ") || (groups.len() >= 2 && groups[1..].iter().any(|&g| g >= 7)) {
             return Some(country::Id::DE);
@@ -1619,7 +1660,8 @@ fn clean_text(s: &str) -> String {
 /// A word in Latin letters that is a Russian address abbreviation read letter by look-alike
 /// letter ("ann." → "алл.", "np." → "пр.", "yn." → "ул."), or None.
 fn cyrillic_abbreviation(w: &str) -> Option<String> {
-    if w.chars().count() > 6 || !w.ends_with('.') || !w.chars().all(|c| c.is_ascii_alphabetic() || c == '.' || c == '-') {
+    if w.chars().count() > 6 || !w.ends_with('.') || !w.chars().all(|c| c.is_ascii_alphabetic() || c == '.' || c == '-')
+    {
         return None;
     }
     // Latin letter → the Cyrillic letters it is read for.
@@ -1675,7 +1717,9 @@ fn fix_mixed_script(s: &str) -> String {
                 return ru;
             }
             // One look-alike capital before a Cyrillic fragment of a split word ("H ина" → "Н ина").
-            let next_cyr = words.get(i + 1).is_some_and(|n| n.chars().next().is_some_and(|c| ('\u{0400}'..='\u{04FF}').contains(&c)));
+            let next_cyr = words
+                .get(i + 1)
+                .is_some_and(|n| n.chars().next().is_some_and(|c| ('\u{0400}'..='\u{04FF}').contains(&c)));
             if w.chars().count() == 1 && next_cyr {
                 if let Some(k) = LAT.chars().position(|l| w.starts_with(l)) {
                     return CYR.chars().nth(k).map(String::from).unwrap_or_else(|| w.to_string());
@@ -1866,7 +1910,8 @@ fn join_split_ligatures(s: &str) -> String {
     while i < words.len() {
         if i + 1 < words.len() && words[i + 1].starts_with(|c: char| c.is_lowercase()) {
             let (a, b) = (words[i], words[i + 1]);
-            let trail: String = b.chars().rev().take_while(|c| !c.is_alphanumeric()).collect::<Vec<_>>().into_iter().rev().collect();
+            let trail: String =
+                b.chars().rev().take_while(|c| !c.is_alphanumeric()).collect::<Vec<_>>().into_iter().rev().collect();
             let core_b = &b[..b.len() - trail.len()];
             let cands = [format!("{a}{core_b}"), format!("{a}i{core_b}")];
             if a.ends_with(['f', 'i', 'l']) {
@@ -2143,7 +2188,11 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         let lower = lat.to_lowercase();
         let at_fixed = cut_email_tail(&lat)
             .to_lowercase()
-            .replace("(at)", "@").replace("[at]", "@").replace(" @ ", "@").replace("@ ", "@").replace(" @", "@");
+            .replace("(at)", "@")
+            .replace("[at]", "@")
+            .replace(" @ ", "@")
+            .replace("@ ", "@")
+            .replace(" @", "@");
         if at_fixed.contains('@') {
             // "E elisa@x.com", "E-Mail: …", "Courriel : …": the label is not part of the address.
             let unlabelled = strip_contact_label(&at_fixed, EMAIL_LABELS);
@@ -2247,7 +2296,8 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
         // "W masoncampbell.eu" read "Wmasoncampbell.eu": the e-mail domain shows the extra w.
         let host = domain_of(&w);
         if !w.starts_with("www.") && host.starts_with('w') {
-            let email_domain = |d: &str| card.emails.iter().any(|e| e.value.split_once('@').is_some_and(|(_, x)| x == d));
+            let email_domain =
+                |d: &str| card.emails.iter().any(|e| e.value.split_once('@').is_some_and(|(_, x)| x == d));
             if !email_domain(&host) && email_domain(&host[1..]) {
                 w = w.replacen(&host, &host[1..], 1);
             }
@@ -2362,7 +2412,8 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
                 RE_PHONE.find_iter(&norm).filter(|p| p.end() <= m.start()).map(|p| p.end()).last().unwrap_or(0);
             // A label after the number ("0151 2345678 mobil", "… (fax)") counts when none is before it.
             let next_start = RE_PHONE.find_iter(&norm).map(|p| p.start()).find(|&s| s >= m.end()).unwrap_or(norm.len());
-            let label = label_kind(&before[prev_end.min(before.len())..]).or_else(|| label_after(&norm[m.end()..next_start]));
+            let label =
+                label_kind(&before[prev_end.min(before.len())..]).or_else(|| label_after(&norm[m.end()..next_start]));
             let (e164, ty) = e164_for(raw, &clues);
             let kind = match (label, last_kind) {
                 (Some(k), _) => k,
@@ -2544,7 +2595,9 @@ fn drop_glued_label(addr: &str, raw: &str, ls: &[L]) -> String {
                 if first.len() == 1 {
                     // An initial: the surname must be on the same line.
                     w.starts_with(first)
-                        && parts.get(1).is_some_and(|p| p.len() >= 3 && ws.iter().any(|x| x.starts_with(p) || p.starts_with(x.as_str())))
+                        && parts.get(1).is_some_and(|p| {
+                            p.len() >= 3 && ws.iter().any(|x| x.starts_with(p) || p.starts_with(x.as_str()))
+                        })
                 } else {
                     first.len() >= 3 && (w.starts_with(first) || (w.len() >= 3 && first.starts_with(w.as_str())))
                 }
@@ -2614,10 +2667,38 @@ fn adjacent(a: &L, b: &L, gap: f32) -> bool {
 
 /// Countries an address may end with.
 const COUNTRY_NAMES: &[&str] = &[
-    "usa", "u.s.a.", "united states", "united states of america", "uk", "u.k.", "united kingdom", "great britain",
-    "england", "scotland", "wales", "germany", "deutschland", "france", "россия", "russia", "российская федерация",
-    "spain", "españa", "italy", "italia", "austria", "österreich", "switzerland", "schweiz", "suisse", "belgium",
-    "belgique", "netherlands", "nederland", "ireland", "canada",
+    "usa",
+    "u.s.a.",
+    "united states",
+    "united states of america",
+    "uk",
+    "u.k.",
+    "united kingdom",
+    "great britain",
+    "england",
+    "scotland",
+    "wales",
+    "germany",
+    "deutschland",
+    "france",
+    "россия",
+    "russia",
+    "российская федерация",
+    "spain",
+    "españa",
+    "italy",
+    "italia",
+    "austria",
+    "österreich",
+    "switzerland",
+    "schweiz",
+    "suisse",
+    "belgium",
+    "belgique",
+    "netherlands",
+    "nederland",
+    "ireland",
+    "canada",
 ];
 
 /// Text lines next to an address line that continue it: a street, a town, a country. Stops at
@@ -2647,16 +2728,20 @@ fn grow_address(ls: &mut [L], hints: &ParseHints, users: &[Vec<String>], domains
             // (an initial alone — "Flat25C" with f.humphreys@ — is no name)
             && email_agreement(t, users) < 1.0
             && !has_word(t, DEPARTMENT_WORDS);
-        basic && (!shape || {
-            // Town or street words start with a capital or a digit ("Beth Roads", "Flat 71W", "rue …" after a number).
-            t.split_whitespace().all(|w| {
-                let c = w.chars().next().unwrap_or(' ');
-                // ("lainville": a capital I read as l)
-                c.is_uppercase() || c.is_ascii_digit() || !c.is_alphabetic() || (c == 'l' && w.len() > 3)
-                    || NAME_PARTICLES.contains(&w.to_lowercase().as_str())
-                    || has_word(w, ADDRESS_WORDS)
+        basic
+            && (!shape || {
+                // Town or street words start with a capital or a digit ("Beth Roads", "Flat 71W", "rue …" after a number).
+                t.split_whitespace().all(|w| {
+                    let c = w.chars().next().unwrap_or(' ');
+                    // ("lainville": a capital I read as l)
+                    c.is_uppercase()
+                        || c.is_ascii_digit()
+                        || !c.is_alphabetic()
+                        || (c == 'l' && w.len() > 3)
+                        || NAME_PARTICLES.contains(&w.to_lowercase().as_str())
+                        || has_word(w, ADDRESS_WORDS)
+                })
             })
-        })
     };
     loop {
         let mut grew = false;
@@ -2719,7 +2804,9 @@ fn company_continuation(
             && ws.len() <= 4
             && ws.iter().all(|w| {
                 let w = w.trim_matches(|c: char| c == '.' || c == ',');
-                CONNECTORS.contains(&w) || COMPANY_WORDS.contains(&w) || COMPANY_WORDS.contains(&format!("{w}.").as_str())
+                CONNECTORS.contains(&w)
+                    || COMPANY_WORDS.contains(&w)
+                    || COMPANY_WORDS.contains(&format!("{w}.").as_str())
                     || ["co", "cie", "&co"].contains(&w)
             })
     };
@@ -2731,7 +2818,10 @@ fn company_continuation(
         }
         // No other line between them in the column.
         let (a, b) = if ls[j].y < ls[i].y { (j, i) } else { (i, j) };
-        if text_idx.iter().any(|&k| k != a && k != b && ls[k].y > ls[a].y && ls[k].y < ls[b].y && overlaps(&ls[a], &ls[k])) {
+        if text_idx
+            .iter()
+            .any(|&k| k != a && k != b && ls[k].y > ls[a].y && ls[k].y < ls[b].y && overlaps(&ls[a], &ls[k]))
+        {
             continue;
         }
         let (upper, lower) = (&ls[a].text, &ls[b].text);
@@ -2884,12 +2974,10 @@ fn normalize_address(s: &str) -> String {
     let t = RU_TOWN.replace_all(&t, "${1}г. $2");
     let t = RE_ORDINAL_GLUE.replace_all(&t, "$1 $2").to_string();
     // A British postcode's inward code starts with a digit: "W8 OWD" → "W8 0WD".
-    static UK_O: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s?O([A-Z]{2})\b").unwrap());
+    static UK_O: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s?O([A-Z]{2})\b").unwrap());
     let t = UK_O.replace_all(&t, "$1 0$2").to_string();
     // A British postcode read without its space: "KW403BG" → "KW40 3BG".
-    static UK_GLUED: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\b([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\b").unwrap());
+    static UK_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\b").unwrap());
     let t = UK_GLUED.replace_all(&t, "$1 $2").to_string();
     let t = fix_eszett(&t);
     // "Flat25C", "Suite12" read without the space.
@@ -3245,7 +3333,11 @@ mod tests {
         for (e, w) in [("E | elisa.turner@x.com", "W | www.x.com"), ("E: elisa.turner@x.com", "W: x.com")] {
             let c = parse_card(&card(&[("Elisa Turner", 52.0), (e, 26.0), (w, 26.0)]), &ParseHints::default());
             assert_eq!(c.emails[0].value, "elisa.turner@x.com");
-            assert!(v(&c.website).ends_with("x.com") && !v(&c.website).starts_with("ww.") && !v(&c.website).starts_with('|'));
+            assert!(
+                v(&c.website).ends_with("x.com")
+                    && !v(&c.website).starts_with("ww.")
+                    && !v(&c.website).starts_with('|')
+            );
             assert!(v(&c.website) == "www.x.com" || v(&c.website) == "x.com", "{}", v(&c.website));
         }
         let c = parse_card(
@@ -3257,7 +3349,10 @@ mod tests {
         // An address that really starts with e/m keeps it.
         let c = parse_card(&card(&[("Emma Stone", 52.0), ("Emma.stone@x.com", 26.0)]), &ParseHints::default());
         assert_eq!(c.emails[0].value, "emma.stone@x.com");
-        let c = parse_card(&card(&[("Jo Blake", 52.0), ("e.smith@x.com", 26.0), ("www.x.com", 26.0)]), &ParseHints::default());
+        let c = parse_card(
+            &card(&[("Jo Blake", 52.0), ("e.smith@x.com", 26.0), ("www.x.com", 26.0)]),
+            &ParseHints::default(),
+        );
         assert_eq!(c.emails[0].value, "e.smith@x.com");
         assert_eq!(v(&c.website), "www.x.com");
     }
@@ -3289,7 +3384,12 @@ mod tests {
         assert_eq!(v(&c.website), "petrov.ru");
         assert_eq!(
             phones(&c),
-            vec![("work", "+74951234567"), ("mobile", "+79164347819"), ("work", "+74957517611"), ("mobile", "+79032142137")]
+            vec![
+                ("work", "+74951234567"),
+                ("mobile", "+79164347819"),
+                ("work", "+74957517611"),
+                ("mobile", "+79032142137")
+            ]
         );
         let c = parse_card(&card(&[("Uwe Kranz", 52.0), ("Handy 0151 23456789", 26.0)]), &ParseHints::default());
         assert_eq!(phones(&c), vec![("mobile", "+4915123456789")]);
@@ -3313,7 +3413,10 @@ mod tests {
         );
         assert_eq!(phones(&c), vec![("mobile", "+447700382069"), ("work", "+442079460018")]);
         assert_eq!(v(&c.address), "");
-        let c = parse_card(&card(&[("Ann Lee", 52.0), ("+44 7700 382069 (M)", 26.0), ("+44 20 7946 0018 (F)", 26.0)]), &ParseHints::default());
+        let c = parse_card(
+            &card(&[("Ann Lee", 52.0), ("+44 7700 382069 (M)", 26.0), ("+44 20 7946 0018 (F)", 26.0)]),
+            &ParseHints::default(),
+        );
         assert_eq!(phones(&c), vec![("mobile", "+447700382069"), ("fax", "+442079460018")]);
     }
 
@@ -3403,7 +3506,10 @@ mod tests {
         let c = parse_card(&lines, &hints);
         assert_eq!(v(&c.address), "42, avenue Nathalie Labbé, 78201 Morel");
         assert_eq!(phones(&c), vec![("mobile", "+33784153031")]);
-        let c = parse_card(&card(&[("Kim Ode", 52.0), ("Doreen-Gehringer-StraBe 57", 26.0), ("50348Bad Brückenau", 26.0)]), &hints);
+        let c = parse_card(
+            &card(&[("Kim Ode", 52.0), ("Doreen-Gehringer-StraBe 57", 26.0), ("50348Bad Brückenau", 26.0)]),
+            &hints,
+        );
         assert_eq!(v(&c.address), "Doreen-Gehringer-Straße 57, 50348 Bad Brückenau");
     }
 
@@ -3420,7 +3526,12 @@ mod tests {
         ]);
         assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+493028287270")]);
         // From the printed +: the other number's country code.
-        let lines = card(&[("Leo Krebs", 52.0), ("T +49 30 28287270", 26.0), ("M 0151 23456789", 26.0), ("www.krebs.co.uk", 26.0)]);
+        let lines = card(&[
+            ("Leo Krebs", 52.0),
+            ("T +49 30 28287270", 26.0),
+            ("M 0151 23456789", 26.0),
+            ("www.krebs.co.uk", 26.0),
+        ]);
         assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+493028287270"), ("mobile", "+4915123456789")]);
         // From the default region when the card says nothing (and a .co.uk site is no clue).
         let de = ParseHints { default_region: "DE".into(), ..Default::default() };
@@ -3430,7 +3541,12 @@ mod tests {
         let lines = card(&[("Ann Lee", 52.0), ("Tel 020 7946 0018", 26.0), ("www.lee.de", 26.0)]);
         assert_eq!(phones(&parse_card(&lines, &gb)), vec![("work", "+442079460018")]);
         // From the language of the labels and the legal form.
-        let lines = card(&[("Dowerg GmbH", 36.0), ("Uwe Kranz", 52.0), ("Telefon 0221 2345678", 26.0), ("www.dowerg.co.uk", 26.0)]);
+        let lines = card(&[
+            ("Dowerg GmbH", 36.0),
+            ("Uwe Kranz", 52.0),
+            ("Telefon 0221 2345678", 26.0),
+            ("www.dowerg.co.uk", 26.0),
+        ]);
         assert_eq!(phones(&parse_card(&lines, &us)), vec![("work", "+492212345678")]);
     }
 
@@ -3479,7 +3595,10 @@ mod tests {
         ]);
         let c = parse_card(&lines, &ParseHints::default());
         assert_eq!((v(&c.first_name), v(&c.last_name)), ("Нина", "Юдин"));
-        assert_eq!(v(&c.address), "к. Кинешма, алл. Дружбы, д. 582 к. 508, 710947, г. Лотошино, наб. Щорса, д. 9, 223623");
+        assert_eq!(
+            v(&c.address),
+            "к. Кинешма, алл. Дружбы, д. 582 к. 508, 710947, г. Лотошино, наб. Щорса, д. 9, 223623"
+        );
         // Latin lines keep their words.
         let c = parse_card(&card(&[("Ann Lee", 46.0), ("ann@lee.com", 26.0)]), &ParseHints::default());
         assert_eq!(v(&c.full_name), "Ann Lee");

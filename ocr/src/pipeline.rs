@@ -372,7 +372,8 @@ mod tests {
         assert!(!looks_cyrillic(&de));
         // German legal forms and a ß read as B have inner capitals too (issue 22: such cards were
         // sent to Tesseract and lost most fields).
-        let de2 = [l("Eckbauer GmbH & Co. KG"), l("HuhnstraBe 2, 66597 Sulzbach"), l("Kade Hecker KGaA"), l("Wagner GbR")];
+        let de2 =
+            [l("Eckbauer GmbH & Co. KG"), l("HuhnstraBe 2, 66597 Sulzbach"), l("Kade Hecker KGaA"), l("Wagner GbR")];
         assert!(!looks_cyrillic(&de2));
     }
 
@@ -389,7 +390,12 @@ mod tests {
             ],
         };
         let mut tess = vec![at("Моб.: 8 (916) 782-48-96", 0.0), at("Тел.: 8 (495) 834-65-78", 30.0)];
-        let paddle = vec![at("Mo6.: 8 (916) 782-48-96", 0.0), at("Ten.: 8 (495) 834-65-78", 30.0), at("Φakc: 8 (495) 331-50-98", 60.0), at("MoHeTKa", 90.0)];
+        let paddle = vec![
+            at("Mo6.: 8 (916) 782-48-96", 0.0),
+            at("Ten.: 8 (495) 834-65-78", 30.0),
+            at("Φakc: 8 (495) 331-50-98", 60.0),
+            at("MoHeTKa", 90.0),
+        ];
         assert_eq!(merge_missed_numbers(&mut tess, &paddle), 1);
         assert_eq!(tess.len(), 3);
         assert_eq!(tess[2].text, "Φakc: 8 (495) 331-50-98");
