@@ -1405,7 +1405,7 @@ fn language_region(lines: &[L]) -> Vec<country::Id> {
         .into_iter()
         .filter(|(n, _)| *n > 0)
         .collect();
-    v.sort_by(|a, b| b.0.cmp(&a.0));
+    v.sort_by_key(|x| std::cmp::Reverse(x.0));
     v.into_iter().map(|(_, id)| id).collect()
 }
 
@@ -1501,7 +1501,7 @@ fn habit_region(raw: &str) -> Option<country::Id> {
         return Some(country::Id::US); // 212.555.0142, 212-555-0142, 212 555 0142
     }
     if digits.starts_with('0') && (10..=12).contains(&digits.len()) {
-        let groups: Vec<usize> = t.split([' ', '.', '-']).filter(|g| !g.is_empty()).map(|g| count_digits(g)).collect();
+        let groups: Vec<usize> = t.split([' ', '.', '-']).filter(|g| !g.is_empty()).map(count_digits).collect();
         // German habits: "030/28287270", "030 - 28287270", a subscriber number of 7+ digits in one group.
         if t.contains('/') || t.contains(" - ") || (groups.len() >= 2 && groups[1..].iter().any(|&g| g >= 7)) {
             return Some(country::Id::DE);
