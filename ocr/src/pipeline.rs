@@ -71,10 +71,13 @@ pub fn looks_cyrillic(lines: &[Line]) -> bool {
             if cs.len() < 3 {
                 continue;
             }
-            // lower-case letter followed by an upper-case one inside a word, not Mc/Mac/O' names.
+            // lower-case letter followed by an upper-case one inside a word, not Mc/Mac/O' names,
+            // and only in words spelt with the Latin letters a Cyrillic word is read as: "GmbH",
+            // "KGaA", "GbR" or "StraBe" (ß read as B) are German, not Cyrillic read as Latin.
             let inner_caps = cs.windows(2).filter(|p| p[0].is_lowercase() && p[1].is_uppercase()).count();
             let starts_mc = w.starts_with("Mc") || w.starts_with("Mac") || w.starts_with("De") || w.starts_with("La");
-            if inner_caps >= 1 && !(starts_mc && inner_caps == 1) {
+            let lookalike = cs.iter().all(|c| "ABCEHKMOPTXYIaceopxykmnrtubhi".contains(*c));
+            if inner_caps >= 1 && !(starts_mc && inner_caps == 1) && lookalike {
                 odd_words += 1;
             }
         }
@@ -136,6 +139,44 @@ pub(crate) fn merge_latin_contacts(lines: &mut Vec<Line>, latin: &[Line]) -> usi
         lines.sort_by(|a, b| (a.center().y).total_cmp(&b.center().y));
     }
     n
+}
+
+/// Add the lines of `latin` that hold a number (7+ digits) and overlap no line of `lines`: the
+/// Cyrillic fallback sometimes drops a whole phone line of a blurred card ("Факс: 8 (495) …")
+/// that the first engine read (its Latin look-alike labels, "Φakc", are known to the parser).
+/// Returns how many lines were added.
+pub(crate) fn merge_missed_numbers(lines: &mut Vec<Line>, latin: &[Line]) -> usize {
+    let mut n = 0;
+    for l in latin.iter().filter(|l| l.confidence >= 0.8 && l.text.chars().filter(char::is_ascii_digit).count() >= 7) {
+        // By the rotated boxes (a skewed card's axis-aligned boxes overlap their neighbours):
+        // one line's centre inside the other's box.
+        let overlaps_any = lines.iter().any(|m| inside_quad(l.center(), m) || inside_quad(m.center(), l));
+        if !overlaps_any {
+            lines.push(l.clone());
+            n += 1;
+        }
+    }
+    if n > 0 {
+        lines.sort_by(|a, b| (a.center().y).total_cmp(&b.center().y));
+    }
+    n
+}
+
+/// Whether `p` lies inside the line's (convex) box.
+fn inside_quad(p: crate::Point, l: &Line) -> bool {
+    let q = &l.quad;
+    let mut sign = 0.0f32;
+    for k in 0..4 {
+        let (a, b) = (q[k], q[(k + 1) % 4]);
+        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        if cross != 0.0 {
+            if sign != 0.0 && cross.signum() != sign {
+                return false;
+            }
+            sign = cross.signum();
+        }
+    }
+    sign != 0.0
 }
 
 fn is_mostly_inside(m: &Line, l: &Line) -> bool {
@@ -290,7 +331,7 @@ impl Pipeline {
             // engine reads them better than a Cyrillic one, so its lines replace the fallback's there.
             if let Some((f32::MIN, first, latin)) = best.as_ref().map(|(c, n, l)| (*c, *n, l)) {
                 let mut lines = lines;
-                let n = merge_latin_contacts(&mut lines, latin);
+                let n = merge_latin_contacts(&mut lines, latin) + merge_missed_numbers(&mut lines, latin);
                 let engine = if n > 0 { format!("{}+{}", e.name(), first) } else { e.name().to_string() };
                 return Ok(Reading { engine, lines, elapsed_ms: t.elapsed().as_millis() as u64, tried });
             }
@@ -329,6 +370,35 @@ mod tests {
         assert!(!looks_cyrillic(&en));
         let de = [l("Klemt AG & Co. KG"), l("Silke Gutknecht"), l("Mobil: +49 15 114 24974")];
         assert!(!looks_cyrillic(&de));
+        // German legal forms and a ß read as B have inner capitals too (issue 22: such cards were
+        // sent to Tesseract and lost most fields).
+        let de2 =
+            [l("Eckbauer GmbH & Co. KG"), l("HuhnstraBe 2, 66597 Sulzbach"), l("Kade Hecker KGaA"), l("Wagner GbR")];
+        assert!(!looks_cyrillic(&de2));
+    }
+
+    #[test]
+    fn missed_number_lines_are_added() {
+        let at = |t: &str, y: f32| Line {
+            text: t.into(),
+            confidence: 0.95,
+            quad: [
+                crate::Point { x: 10.0, y },
+                crate::Point { x: 300.0, y },
+                crate::Point { x: 300.0, y: y + 20.0 },
+                crate::Point { x: 10.0, y: y + 20.0 },
+            ],
+        };
+        let mut tess = vec![at("Моб.: 8 (916) 782-48-96", 0.0), at("Тел.: 8 (495) 834-65-78", 30.0)];
+        let paddle = vec![
+            at("Mo6.: 8 (916) 782-48-96", 0.0),
+            at("Ten.: 8 (495) 834-65-78", 30.0),
+            at("Φakc: 8 (495) 331-50-98", 60.0),
+            at("MoHeTKa", 90.0),
+        ];
+        assert_eq!(merge_missed_numbers(&mut tess, &paddle), 1);
+        assert_eq!(tess.len(), 3);
+        assert_eq!(tess[2].text, "Φakc: 8 (495) 331-50-98");
     }
 
     struct Fixed(&'static str, Vec<Line>, bool);
