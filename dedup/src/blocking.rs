@@ -14,6 +14,22 @@
 //! | `c:`   | company + first name                   | weak     |
 //! | `w:`   | sorted first + last name + org domain  | strong   |
 //! | `d:`   | organisation domain                    | weak (check-on-create only) |
+//! | `sp:`  | first or last name sound + postcode    | weak     |
+//! | `nh:`  | sorted first + last name sounds + house number | medium |
+//! | `ah:`  | postcode + house number + street initial (one building) | weak |
+//! | `cs:`  | company + surname sound                | medium   |
+//! | `ns:`  | first or last name sound + street sound | weak    |
+//! | `sh:`  | street sound + house number            | weak     |
+//!
+//! The last four need no phone or e-mail: they find the same person from a name and a postal
+//! address (or a company) when a name has a typo, a part is missing or first and last are swapped.
+//! "Sound" is [`phonetic`](crate::normalize::phonetic) (Soundex-like). Stored keys must be
+//! recomputed when [`KEYS_VERSION`] changes.
+
+/// Version of the key derivation. Contacts keyed under another version must have their keys
+/// recomputed (`blocking_keys` of each stored contact) before check-on-create can find them by
+/// the new kinds. 1: the kinds `e p p7 t n c d w`; 2: adds `sp nh ah cs ns sh` and parsed addresses.
+pub const KEYS_VERSION: u32 = 2;
 
 use crate::{Normalized, Settings};
 use rayon::prelude::*;
@@ -30,6 +46,12 @@ pub enum KeyKind {
     CompanyFirst = 6,
     Domain = 7,
     NameDomain = 8,
+    NamePost = 9,
+    NamesNumber = 10,
+    PostNumber = 11,
+    CompanySurname = 12,
+    NameStreet = 13,
+    StreetNumber = 14,
 }
 
 impl KeyKind {
@@ -43,6 +65,12 @@ impl KeyKind {
             KeyKind::CompanyFirst => "c",
             KeyKind::Domain => "d",
             KeyKind::NameDomain => "w",
+            KeyKind::NamePost => "sp",
+            KeyKind::NamesNumber => "nh",
+            KeyKind::PostNumber => "ah",
+            KeyKind::CompanySurname => "cs",
+            KeyKind::NameStreet => "ns",
+            KeyKind::StreetNumber => "sh",
         }
     }
     fn from_u8(v: u8) -> Option<KeyKind> {
@@ -55,18 +83,24 @@ impl KeyKind {
             6 => KeyKind::CompanyFirst,
             7 => KeyKind::Domain,
             8 => KeyKind::NameDomain,
+            9 => KeyKind::NamePost,
+            10 => KeyKind::NamesNumber,
+            11 => KeyKind::PostNumber,
+            12 => KeyKind::CompanySurname,
+            13 => KeyKind::NameStreet,
+            14 => KeyKind::StreetNumber,
             _ => return None,
         })
     }
     pub fn from_prefix(p: &str) -> Option<KeyKind> {
-        (1..=8).filter_map(KeyKind::from_u8).find(|k| k.prefix() == p)
+        (1..=14).filter_map(KeyKind::from_u8).find(|k| k.prefix() == p)
     }
     fn bit(self) -> u32 {
         1 << (self as u8)
     }
     /// Weak kinds get the stricter block cap.
     pub fn is_weak(self) -> bool {
-        matches!(self, KeyKind::NameInitial | KeyKind::CompanyFirst | KeyKind::Domain)
+        matches!(self, KeyKind::NameInitial | KeyKind::CompanyFirst | KeyKind::Domain | KeyKind::PostNumber | KeyKind::NameStreet | KeyKind::NamePost | KeyKind::StreetNumber)
     }
 }
 
@@ -111,6 +145,42 @@ pub fn for_each_key(n: &Normalized, mut f: impl FnMut(KeyKind, &[&str])) {
     }
     for d in &n.domains {
         f(KeyKind::Domain, &[d]);
+    }
+
+    // ---- name + postal address / company, for contacts without phone or e-mail in common
+    use crate::normalize::phonetic;
+    let (pf, pl) = (phonetic(&n.first), phonetic(&n.last));
+    if !n.addr_postcode.is_empty() {
+        // either name part: one may have a typo, or the two may be swapped
+        for p in [&pf, &pl] {
+            if !p.is_empty() {
+                f(KeyKind::NamePost, &[p, &n.addr_postcode]);
+            }
+        }
+    }
+    if !pf.is_empty() && !pl.is_empty() && !n.addr_number.is_empty() {
+        let (x, y) = if pf <= pl { (&pf, &pl) } else { (&pl, &pf) };
+        f(KeyKind::NamesNumber, &[x, y, &n.addr_number]);
+    }
+    if !n.addr_postcode.is_empty() && !n.addr_number.is_empty() {
+        f(KeyKind::PostNumber, &[&n.addr_postcode, &n.addr_number, initial(&n.addr_street)]);
+    }
+    if !n.company.is_empty() && !pl.is_empty() {
+        f(KeyKind::CompanySurname, &[&n.company, &pl]);
+    }
+    // either name part (so swapped first/last names meet) with the street's first word
+    for st in [&n.addr_street, &n.addr_street_alt] {
+        let street = phonetic(st.split(' ').next().unwrap_or(""));
+        if !street.is_empty() {
+            for p in [&pf, &pl] {
+                if !p.is_empty() {
+                    f(KeyKind::NameStreet, &[p, &street]);
+                }
+            }
+            if !n.addr_number.is_empty() {
+                f(KeyKind::StreetNumber, &[&street, &n.addr_number]);
+            }
+        }
     }
 }
 

@@ -971,6 +971,266 @@ pub fn address(raw: &str) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Addresses: one free-text field, parsed into house number, street, locality and postcode
+// ---------------------------------------------------------------------------------------------
+
+/// An address split into the parts matching compares. All parts are ASCII lower case; `street`
+/// and `locality` are folded name tokens (see [`fold`]) separated by one space. Any part may be
+/// empty. The parse is a heuristic for the layouts business cards and CRMs use:
+/// `"44 Forbes Street, Wintersloe, Kellerberrin VIC 4510"`, `"Putzstraße 901, 87520 Eisenberg"`,
+/// `"ул. Тверская, д. 7, Москва, 125009"`, `"125009, Москва, ул. Тверская 7"`, `"30, rue Éric Traore, 81548 Lyon"`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressParts {
+    /// House number (digits and letters of the first token that starts with a digit, "3/4" → "3").
+    pub number: String,
+    /// Street name without its type word ("forbes" for "Forbes Street", "tverskaya" for "ул. Тверская").
+    pub street: String,
+    /// Other place-name tokens: suburb, town, building name (words of ≥ 4 letters, at most 8).
+    pub locality: String,
+    /// Postcode: a 4–6 digit token outside the street part.
+    pub postcode: String,
+    /// Another reading of the street, when the layout is ambiguous (see [`parse_address`]).
+    pub street_alt: String,
+}
+
+/// At most this many bytes of an address are parsed (the rest is ignored), so that the work per
+/// contact is bounded whatever the input.
+pub const MAX_ADDRESS_BYTES: usize = 512;
+const MAX_ADDRESS_SEGMENTS: usize = 8;
+const MAX_SEGMENT_TOKENS: usize = 16;
+const MAX_LOCALITY_TOKENS: usize = 8;
+
+/// Street-type words (English, Australian, German, French, Russian as transliterated). They mark
+/// the segment holding the street and are dropped from the street name.
+fn is_street_type(t: &str) -> bool {
+    street_type_strength(t) > 0
+}
+
+/// 2 = a word that only names a street type; 1 = an abbreviation that may also be something else
+/// ("st" Saint/station, "dr" doctor, "la" the article, "pl" …); 0 = not a street type.
+fn street_type_strength(t: &str) -> u8 {
+    match t {
+        "st" | "dr" | "la" | "pl" | "av" | "cl" | "gr" | "ct" | "sh" | "park" | "parks" | "row" | "loop" | "walk"
+        | "sq" | "esp" | "cir" => 1,
+        "street" | "road" | "rd" | "avenue" | "ave" | "place" | "circuit" | "cct" | "crescent" | "cres" | "drive"
+        | "court" | "lane" | "ln" | "way" | "terrace" | "tce" | "close" | "parade" | "pde" | "grove" | "boulevard"
+        | "blvd" | "highway" | "hwy" | "alley" | "square" | "esplanade" | "crossing" | "mews" | "circle"
+        | "parkway" | "pkwy" | "trail" | "rue" | "chemin" | "allee" | "impasse" | "quai" | "route" | "strasse"
+        | "weg" | "platz" | "gasse" | "damm" | "ul" | "ulitsa" | "pr" | "prt" | "prospekt" | "per" | "pereulok"
+        | "shosse" | "bul" | "bulvar" | "nab" | "naberezhnaya" | "proezd" | "ploshchad" | "tupik" | "alleya"
+        | "mkr" => 2,
+        _ => 0,
+    }
+}
+
+/// Unit / building words whose following number is not the house number ("Apt. 616", "стр. 2").
+fn is_unit_word(t: &str) -> bool {
+    matches!(
+        t,
+        "apt" | "apartment" | "suite" | "ste" | "unit" | "flat" | "floor" | "fl" | "level" | "lvl" | "room" | "po"
+            | "box" | "stroenie" | "korp" | "korpus" | "kv" | "kvartira" | "of" | "ofis" | "office" | "etazh" | "bldg"
+            | "building" | "str"
+    )
+}
+
+/// German/English compounds written as one word ("putzstrasse", "pridhamstreet"): the suffix is the type.
+const STREET_SUFFIXES: [&str; 16] = [
+    "strasse", "street", "weg", "platz", "gasse", "allee", "road", "avenue", "drive", "close", "court", "place",
+    "crescent", "circuit", "terrace", "parade",
+];
+
+fn split_street_suffix(t: &str) -> Option<&str> {
+    STREET_SUFFIXES.iter().find_map(|suf| {
+        (t.len() >= suf.len() + 3 && t.ends_with(suf)).then(|| &t[..t.len() - suf.len()])
+    })
+}
+
+fn starts_with_digit(t: &str) -> bool {
+    t.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+fn is_postcode(t: &str) -> bool {
+    (4..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The street name of a segment: its words less numbers, unit words, house markers and
+/// street-type words (a compound's type suffix cut off), folded.
+fn street_words(seg: &[String]) -> String {
+    let mut street = String::new();
+    for t in seg {
+        if starts_with_digit(t) || is_unit_word(t) || matches!(t.as_str(), "d" | "dom" | "no" | "nr" | "n") {
+            continue;
+        }
+        if is_street_type(t) {
+            continue;
+        }
+        let w = fold(split_street_suffix(t).unwrap_or(t));
+        if !street.is_empty() {
+            street.push(' ');
+        }
+        street.push_str(&w);
+    }
+    street
+}
+
+/// Parse one free-text address (see [`AddressParts`]). Never panics; bounded work.
+pub fn parse_address(raw: &str) -> AddressParts {
+    let mut out = AddressParts::default();
+    if raw.trim().is_empty() {
+        return out;
+    }
+    let mut cut = raw.len().min(MAX_ADDRESS_BYTES);
+    while !raw.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    // segments at commas, semicolons and line breaks; tokens are ASCII alphanumeric runs
+    // (Cyrillic transliterated); "3/4" and "80-34" split into numbers
+    let segs: Vec<Vec<String>> = raw[..cut]
+        .split([',', ';', '\n'])
+        .map(|seg| {
+            let a = to_ascii_lower(seg);
+            tokens(&a).take(MAX_SEGMENT_TOKENS).map(str::to_string).collect::<Vec<String>>()
+        })
+        .filter(|t: &Vec<String>| !t.is_empty())
+        .take(MAX_ADDRESS_SEGMENTS)
+        .collect();
+    if segs.is_empty() {
+        return out;
+    }
+    // the street segment: the first with a street-type word and a house number; else with an
+    // abbreviation and a number; else a word and a number; else a street-type word; else the first.
+    // ("Raymond Terrace" is a suburb when "49 Montefiore Crescent" precedes it.)
+    let has_num = |seg: &Vec<String>| seg.iter().any(|t| starts_with_digit(t) && !is_postcode(t));
+    let is_marker = |t: &str| matches!(t, "d" | "dom" | "no" | "nr" | "n") || is_unit_word(t);
+    let has_word = |seg: &Vec<String>| seg.iter().any(|t| !starts_with_digit(t) && !is_marker(t));
+    let strong = |seg: &Vec<String>| seg.iter().any(|t| street_type_strength(t) == 2 || split_street_suffix(t).is_some());
+    let street_seg = segs
+        .iter()
+        .position(|seg| strong(seg) && has_num(seg))
+        .or_else(|| segs.iter().position(|seg| has_num(seg) && seg.iter().any(|t| street_type_strength(t) == 1)))
+        .or_else(|| segs.iter().position(|seg| has_num(seg) && has_word(seg)))
+        .or_else(|| segs.iter().position(strong))
+        .unwrap_or(0);
+
+    // postcode: a 4–6 digit token outside the street segment, the last one; failing that, in the
+    // street segment after the street words ("Tverskaya 7 125009")
+    for (i, seg) in segs.iter().enumerate().rev() {
+        if i == street_seg {
+            continue;
+        }
+        if let Some(p) = seg.iter().rev().find(|t| is_postcode(t)) {
+            out.postcode = p.clone();
+            break;
+        }
+    }
+
+    // house number and street name
+    let seg = &segs[street_seg];
+    let mut after_unit = false;
+    for t in seg {
+        if starts_with_digit(t) {
+            if after_unit {
+                after_unit = false;
+            } else if out.number.is_empty() {
+                out.number = t.clone();
+            } else if out.postcode.is_empty() && is_postcode(t) {
+                out.postcode = t.clone();
+            }
+            continue;
+        }
+        after_unit = is_unit_word(t);
+    }
+    out.street = street_words(seg);
+    if out.number.is_empty() {
+        // "ул. Тверская, д. 7", "rue Joly, 30" / "30, rue Joly": a short segment holding the number
+        // next to the street one
+        for i in [street_seg + 1, street_seg.wrapping_sub(1)] {
+            let Some(s) = segs.get(i) else { continue };
+            let lead_ok = s.len() <= 6 && (starts_with_digit(&s[0]) || matches!(s[0].as_str(), "d" | "dom" | "no" | "nr"));
+            if let Some(t) = s.iter().find(|t| starts_with_digit(t)).filter(|t| lead_ok && !is_postcode(t)) {
+                out.number = t.clone();
+                break;
+            }
+        }
+    }
+    // the street segment was a guess (number + words, no street-type word) and another segment
+    // has a street-type word: keep that one's name as the alternative ("10 Courallie, Lander
+    // Crescent" — a building name before the street — against "15 Lander Crescent, Courallie")
+    if !strong(seg) {
+        if let Some((_, alt)) = segs.iter().enumerate().find(|(i, sg)| *i != street_seg && strong(sg)) {
+            out.street_alt = street_words(alt);
+            if out.street_alt == out.street {
+                out.street_alt.clear();
+            }
+        }
+    }
+
+    // locality: words of ≥ 4 letters of the other segments (drops state codes, "g."/"д." markers)
+    let mut loc: Vec<String> = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        if i == street_seg {
+            continue;
+        }
+        for t in seg {
+            if t.len() < 4 || starts_with_digit(t) || is_street_type(t) || is_unit_word(t) {
+                continue;
+            }
+            let f = fold(t);
+            if !loc.contains(&f) && loc.len() < MAX_LOCALITY_TOKENS {
+                loc.push(f);
+            }
+        }
+    }
+    out.locality = loc.join(" ");
+    // house numbers are kept short and ASCII (digits and a letter, "12a"); the rest is noise
+    out.number = out.number.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+    out
+}
+
+/// Phonetic key of a folded token (Soundex-like, variable length up to 4): the first letter, then
+/// consonant classes with vowels and repeats dropped. `smith`/`smyth`/`smithe` agree, as do
+/// `petrova`/`petrowa`. Tokens of other scripts are cut to their first 4 characters.
+pub fn phonetic(token: &str) -> String {
+    let mut out = String::with_capacity(4);
+    let mut chars = token.chars().filter(|c| c.is_alphanumeric());
+    let Some(first) = chars.next() else { return out };
+    if !token.is_ascii() {
+        out.push(first);
+        out.extend(chars.take(3));
+        return out;
+    }
+    let class = |c: char| -> u8 {
+        match c {
+            'b' | 'f' | 'p' | 'v' => b'1',
+            'c' | 'g' | 'j' | 'k' | 'q' | 's' | 'x' | 'z' => b'2',
+            'd' | 't' => b'3',
+            'l' => b'4',
+            'm' | 'n' => b'5',
+            'r' => b'6',
+            'h' | 'w' => b'-', // transparent: does not separate repeats
+            _ => b'0',         // vowels, y and digits separate repeats
+        }
+    };
+    let first = first.to_ascii_lowercase();
+    out.push(first);
+    let mut last = class(first);
+    for c in chars {
+        let k = class(c.to_ascii_lowercase());
+        if k == b'-' {
+            continue;
+        }
+        if k != b'0' && k != last {
+            out.push(k as char);
+            if out.len() == 4 {
+                break;
+            }
+        }
+        last = k;
+    }
+    out
+}
+
 /// Normalised job title.
 pub fn position(raw: &str) -> String {
     address(raw)

@@ -3,17 +3,40 @@
 //!
 //! Correlated evidence is counted once: the e-mail user part is never compared fuzzily (it mostly
 //! repeats the name, and namesakes get `first.last2@`), the organisation domain only stands in for a
-//! missing company, and the phone counts once per pair however many numbers agree.
+//! missing company, the phone counts once per pair however many numbers agree, and an agreeing
+//! postal address adds nothing when the organisation already agrees (colleagues share it).
 
 use crate::{FieldScore, Match, Normalized, Settings, Weights};
 
-/// Explainable score of two normalised contacts.
+/// Explainable score of two normalised contacts. The address's parts (house number, street,
+/// locality, postcode) are reported as one `address` field: their weights added, their
+/// similarities averaged.
 pub fn score(a: &Normalized, b: &Normalized, s: &Settings) -> Match {
-    let mut fields = Vec::with_capacity(8);
-    let total = evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, score, weight| {
-        fields.push(FieldScore { field: field.to_string(), score, weight })
+    let mut fields: Vec<FieldScore> = Vec::with_capacity(8);
+    let mut addr: Option<(f32, f32, u32)> = None; // (Σ similarity, Σ weight, parts)
+    let total = evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, _level, score, weight| {
+        if ADDRESS_PARTS.contains(&field) {
+            let e = addr.get_or_insert((0.0, 0.0, 0));
+            *e = (e.0 + score, e.1 + weight, e.2 + 1);
+        } else {
+            fields.push(FieldScore { field: field.to_string(), score, weight })
+        }
     });
+    if let Some((sim, weight, n)) = addr {
+        fields.push(FieldScore { field: "address".into(), score: sim / n as f32, weight });
+    }
     Match { score: logistic(total), match_fields: fields }
+}
+
+const ADDRESS_PARTS: [&str; 4] = ["house_number", "street", "locality", "postcode"];
+
+/// The comparison levels a pair falls on: `(comparison, level)`, where the level is the name of
+/// its [`Weights`] field (`("name", "name_similar")`, `("postcode", "postcode_diff")`, …).
+/// Comparisons a side has no data for are left out. This is what the weight learner counts.
+pub fn comparison_levels(a: &Normalized, b: &Normalized, s: &Settings) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::with_capacity(12);
+    evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, level, _, _| out.push((field, level)));
+    out
 }
 
 /// Score only (no explanation, no allocation): the batch hot path. Pairs that cannot reach
@@ -21,7 +44,7 @@ pub fn score(a: &Normalized, b: &Normalized, s: &Settings) -> Match {
 pub(crate) fn score_value(a: &Normalized, b: &Normalized, s: &Settings, cutoff: f32) -> f32 {
     let c = cutoff.clamp(1e-6, 1.0 - 1e-6);
     let logit = (c / (1.0 - c)).ln();
-    logistic(evaluate(a, b, &s.weights, logit, &mut |_, _, _| {}))
+    logistic(evaluate(a, b, &s.weights, logit, &mut |_, _, _, _| {}))
 }
 
 fn logistic(x: f32) -> f32 {
@@ -42,36 +65,47 @@ fn name_sim(a: &str, b: &str) -> Option<f32> {
     Some(jaro_winkler(a, b))
 }
 
-/// (similarity shown, weight) for a first/last pair of similarities.
-fn name_weight(f: Option<f32>, l: Option<f32>, w: &Weights) -> (f32, f32) {
+/// Below this Jaro-Winkler similarity two name parts count as different.
+const NAME_FUZZY_JW: f32 = 0.8;
+
+/// (level, weight, similarity shown) for a first/last pair of similarities.
+fn name_level(f: Option<f32>, l: Option<f32>, w: &Weights) -> (&'static str, f32, f32) {
     let t = w.name_similar_jw;
     match (f, l) {
         (Some(f), Some(l)) => {
             let shown = (f + l) / 2.0;
-            let weight = if f >= 1.0 && l >= 1.0 {
-                w.name_exact
+            let (level, weight) = if f >= 1.0 && l >= 1.0 {
+                ("name_exact", w.name_exact)
             } else if f >= t && l >= t {
-                w.name_similar
+                ("name_similar", w.name_similar)
+            } else if f >= NAME_FUZZY_JW && l >= NAME_FUZZY_JW {
+                ("name_fuzzy", w.name_fuzzy)
             } else if l >= t {
-                w.first_name_diff
+                ("first_name_diff", w.first_name_diff)
+            } else if f >= t {
+                ("last_name_diff", w.last_name_diff)
             } else {
-                w.last_name_diff
+                ("name_diff", w.name_diff)
             };
-            (shown, weight)
+            (level, weight, shown)
         }
-        (None, Some(l)) => {
-            let weight = if l >= 1.0 {
-                w.name_similar * 0.5
-            } else if l >= t {
-                w.name_similar * 0.25
+        (None, Some(x)) | (Some(x), None) => {
+            if x >= t {
+                ("one_part_match", w.one_part_match, x)
             } else {
-                w.last_name_diff
-            };
-            (l, weight)
+                ("one_part_diff", w.one_part_diff, x)
+            }
         }
-        (Some(f), None) => (f, if f >= 1.0 { w.name_similar * 0.25 } else { w.first_name_diff }),
-        (None, None) => (0.0, 0.0),
+        (None, None) => ("", 0.0, 0.0),
     }
+}
+
+/// The most the address comparisons can add.
+fn address_max(w: &Weights) -> f32 {
+    w.house_number_match.max(0.0)
+        + w.street_exact.max(w.street_similar).max(0.0)
+        + w.locality_exact.max(w.locality_similar).max(0.0)
+        + w.postcode_match.max(0.0)
 }
 
 fn evaluate(
@@ -79,47 +113,47 @@ fn evaluate(
     b: &Normalized,
     w: &Weights,
     reject_below: f32,
-    sink: &mut impl FnMut(&'static str, f32, f32),
+    sink: &mut impl FnMut(&'static str, &'static str, f32, f32),
 ) -> f32 {
     let mut total = w.prior;
     // the most the fields after the phone can still add
-    let after_position = w.address_match.max(0.0);
+    let after_position = address_max(w);
     let after_company = w.position_match.max(0.0) + after_position;
     let after_phone = w.company_exact.max(w.company_similar).max(w.domain_match).max(0.0) + after_company;
 
     // ---- name (also the swapped order: OCR and people put surnames first)
     if a.has_name() && b.has_name() {
-        let straight = name_weight(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
+        let straight = name_level(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
         // Which cross pair plays "first" depends on the argument order: read it both ways and keep
         // the weaker, so that score(a, b) == score(b, a).
         let (fl, lf) = (name_sim(&a.first, &b.last), name_sim(&a.last, &b.first));
-        let (x, y) = (name_weight(fl, lf, w), name_weight(lf, fl, w));
+        let (x, y) = (name_level(fl, lf, w), name_level(lf, fl, w));
         let crossed = if y.1 < x.1 { y } else { x };
         // a swap is only fully trusted when one side's order came from free text
-        let crossed = if a.name_order_uncertain || b.name_order_uncertain {
+        let crossed = if a.name_order_uncertain || b.name_order_uncertain || crossed.1 <= w.name_similar {
             crossed
         } else {
-            (crossed.0, crossed.1.min(w.name_similar))
+            ("name_similar", w.name_similar, crossed.2)
         };
-        let (sim, mut weight) =
+        let (level, weight, sim) =
             if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() { crossed } else { straight };
         total += weight;
-        sink("name", sim, weight);
+        sink("name", level, sim, weight);
         if !a.middle.is_empty() && !b.middle.is_empty() {
             let (ma, mb) = (a.middle.split(' ').next().unwrap_or(""), b.middle.split(' ').next().unwrap_or(""));
             let ok = ma == mb || (ma.len() == 1 && mb.starts_with(ma)) || (mb.len() == 1 && ma.starts_with(mb));
-            weight = if ok { 0.0 } else { w.middle_name_diff };
+            let (level, weight) = if ok { ("middle_name_match", 0.0) } else { ("middle_name_diff", w.middle_name_diff) };
             total += weight;
-            sink("middle_name", if ok { 1.0 } else { 0.0 }, weight);
+            sink("middle_name", level, if ok { 1.0 } else { 0.0 }, weight);
         }
     }
 
     // ---- e-mail: exact key or nothing
     if !a.emails.is_empty() && !b.emails.is_empty() {
         let hit = a.emails.iter().any(|x| b.emails.iter().any(|y| x == y));
-        let weight = if hit { w.email_match } else { w.email_diff };
+        let (level, weight) = if hit { ("email_match", w.email_match) } else { ("email_diff", w.email_diff) };
         total += weight;
-        sink("email", if hit { 1.0 } else { 0.0 }, weight);
+        sink("email", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
     // ---- phone
@@ -130,13 +164,13 @@ fn evaluate(
                 best = best.max(phone_level(x, y));
             }
         }
-        let (sim, weight) = match best {
-            2 => (1.0, w.phone_match),
-            1 => (0.7, w.phone_last7),
-            _ => (0.0, w.phone_diff),
+        let (level, sim, weight) = match best {
+            2 => ("phone_match", 1.0, w.phone_match),
+            1 => ("phone_last7", 0.7, w.phone_last7),
+            _ => ("phone_diff", 0.0, w.phone_diff),
         };
         total += weight;
-        sink("phone", sim, weight);
+        sink("phone", level, sim, weight);
     }
 
     if total + after_phone < reject_below {
@@ -144,24 +178,27 @@ fn evaluate(
     }
 
     // ---- company (or, when one is missing, the organisation domain)
+    let mut same_org = false;
     if !a.company.is_empty() && !b.company.is_empty() {
-        let (sim, weight) = if a.company == b.company {
-            (1.0, w.company_exact)
+        let (level, sim, weight) = if a.company == b.company {
+            ("company_exact", 1.0, w.company_exact)
         } else {
             let jw = jaro_winkler(&a.company, &b.company);
             if jw >= 0.92 || token_subset(&a.company, &b.company) {
-                (jw, w.company_similar)
+                ("company_similar", jw, w.company_similar)
             } else {
-                (jw, w.company_diff)
+                ("company_diff", jw, w.company_diff)
             }
         };
+        same_org = level != "company_diff";
         total += weight;
-        sink("company", sim, weight);
+        sink("company", level, sim, weight);
     } else if !a.domains.is_empty() && !b.domains.is_empty() {
         let hit = a.domains.iter().any(|d| b.domains.contains(d));
-        let weight = if hit { w.domain_match } else { w.domain_diff };
+        let (level, weight) = if hit { ("domain_match", w.domain_match) } else { ("domain_diff", w.domain_diff) };
+        same_org = hit;
         total += weight;
-        sink("domain", if hit { 1.0 } else { 0.0 }, weight);
+        sink("domain", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
     if total + after_company < reject_below {
@@ -171,29 +208,135 @@ fn evaluate(
     // ---- position
     if !a.position.is_empty() && !b.position.is_empty() {
         let jw = if a.position == b.position { 1.0 } else { jaro_winkler(&a.position, &b.position) };
-        let weight = if jw >= 0.95 { w.position_match } else { w.position_diff };
+        let (level, weight) =
+            if jw >= 0.95 { ("position_match", w.position_match) } else { ("position_diff", w.position_diff) };
         total += weight;
-        sink("position", jw, weight);
+        sink("position", level, jw, weight);
     }
 
     if total + after_position < reject_below {
         return total + after_position - 1.0;
     }
 
-    // ---- address
-    if !a.address.is_empty() && !b.address.is_empty() {
-        let j = if a.address == b.address { 1.0 } else { token_jaccard(&a.address, &b.address) };
-        let weight = if j >= 0.9 {
-            w.address_match
-        } else if j >= 0.6 {
-            w.address_similar
-        } else {
-            w.address_diff
-        };
+    // ---- postal address, part by part. Colleagues share their organisation's address, so when
+    // the organisation already agrees, an agreeing address adds nothing (it is the same evidence
+    // counted twice); a differing one still counts against.
+    let addr_weight = |w: f32| if same_org { w.min(0.0) } else { w };
+    if !a.addr_number.is_empty() && !b.addr_number.is_empty() {
+        let hit = a.addr_number == b.addr_number;
+        let (level, weight) =
+            if hit { ("house_number_match", w.house_number_match) } else { ("house_number_diff", w.house_number_diff) };
+        let weight = addr_weight(weight);
         total += weight;
-        sink("address", j, weight);
+        sink("house_number", level, if hit { 1.0 } else { 0.0 }, weight);
+    }
+    if !a.addr_street.is_empty() && !b.addr_street.is_empty() {
+        let jw = street_sim(a, b);
+        let (level, weight) = if jw >= 1.0 {
+            ("street_exact", w.street_exact)
+        } else if jw >= 0.9 {
+            ("street_similar", w.street_similar)
+        } else if jw >= 0.75 {
+            ("street_fuzzy", w.street_fuzzy)
+        } else {
+            ("street_diff", w.street_diff)
+        };
+        let weight = addr_weight(weight);
+        total += weight;
+        sink("street", level, jw, weight);
+    }
+    if !a.addr_locality.is_empty() && !b.addr_locality.is_empty() {
+        let (sim, level, weight) = match locality_overlap(&a.addr_locality, &b.addr_locality) {
+            3 => (1.0, "locality_exact", w.locality_exact),
+            2 => (0.9, "locality_similar", w.locality_similar),
+            1 => (0.5, "locality_partial", w.locality_partial),
+            _ => (0.0, "locality_diff", w.locality_diff),
+        };
+        let weight = addr_weight(weight);
+        total += weight;
+        sink("locality", level, sim, weight);
+    }
+    if !a.addr_postcode.is_empty() && !b.addr_postcode.is_empty() {
+        let (sim, level, weight) = if a.addr_postcode == b.addr_postcode {
+            (1.0, "postcode_match", w.postcode_match)
+        } else if one_edit(&a.addr_postcode, &b.addr_postcode) {
+            (0.8, "postcode_similar", w.postcode_similar)
+        } else {
+            (0.0, "postcode_diff", w.postcode_diff)
+        };
+        let weight = addr_weight(weight);
+        total += weight;
+        sink("postcode", level, sim, weight);
     }
     total
+}
+
+/// Best Jaro-Winkler similarity of the two streets, trying each side's alternative reading.
+fn street_sim(a: &Normalized, b: &Normalized) -> f32 {
+    let mut best: f32 = 0.0;
+    for x in [&a.addr_street, &a.addr_street_alt] {
+        for y in [&b.addr_street, &b.addr_street_alt] {
+            if x.is_empty() || y.is_empty() {
+                continue;
+            }
+            best = best.max(if x == y { 1.0 } else { jaro_winkler(x, y) });
+            if best >= 1.0 {
+                return best;
+            }
+        }
+    }
+    best
+}
+
+/// 3 = the same word set; 2 = every word of the side with fewer words has a close partner
+/// (Jaro-Winkler ≥ 0.9) on the other; 1 = at least one has; 0 = none.
+fn locality_overlap(a: &str, b: &str) -> u8 {
+    if a == b {
+        return 3;
+    }
+    let mut ta: [&str; 32] = [""; 32];
+    let mut tb: [&str; 32] = [""; 32];
+    let na = collect_tokens(a, &mut ta);
+    let nb = collect_tokens(b, &mut tb);
+    let (short, long) = if na <= nb { (&ta[..na], &tb[..nb]) } else { (&tb[..nb], &ta[..na]) };
+    if short.is_empty() {
+        return 0;
+    }
+    if na == nb && short.iter().all(|t| long.contains(t)) {
+        return 3;
+    }
+    let found = short.iter().filter(|t| long.iter().any(|u| u == *t || jaro_winkler(t, u) >= 0.9)).count();
+    if found == short.len() {
+        2
+    } else if found > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Equal length and one character changed, or two neighbours swapped ("4011" / "4101").
+fn one_edit(a: &str, b: &str) -> bool {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if x.len() != y.len() {
+        return false;
+    }
+    let mut diff = [0usize; 2];
+    let mut n = 0;
+    for i in 0..x.len() {
+        if x[i] != y[i] {
+            if n == 2 {
+                return false;
+            }
+            diff[n] = i;
+            n += 1;
+        }
+    }
+    match n {
+        1 => true,
+        2 => diff[1] == diff[0] + 1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]],
+        _ => false,
+    }
 }
 
 /// Jaro-Winkler similarity. Normalised fields are ASCII, so short strings take a byte-wise,
@@ -284,19 +427,6 @@ fn token_subset(a: &str, b: &str) -> bool {
         std::cmp::Ordering::Greater => within(b, a),
         std::cmp::Ordering::Equal => within(a, b) || within(b, a),
     }
-}
-
-/// Jaccard overlap of the space-separated token sets (no allocation for short texts).
-pub(crate) fn token_jaccard(a: &str, b: &str) -> f32 {
-    let mut ta: [&str; 32] = [""; 32];
-    let mut tb: [&str; 32] = [""; 32];
-    let na = collect_tokens(a, &mut ta);
-    let nb = collect_tokens(b, &mut tb);
-    if na == 0 || nb == 0 {
-        return 0.0;
-    }
-    let inter = ta[..na].iter().filter(|t| tb[..nb].contains(t)).count();
-    inter as f32 / (na + nb - inter) as f32
 }
 
 fn collect_tokens<'s>(s: &'s str, buf: &mut [&'s str; 32]) -> usize {
@@ -446,12 +576,5 @@ mod tests {
             }
         }
         assert_eq!(jaro_winkler("Müller", "Müller"), 1.0);
-    }
-
-    #[test]
-    fn jaccard() {
-        assert_eq!(token_jaccard("a b c", "a b c"), 1.0);
-        assert_eq!(token_jaccard("a b", "c d"), 0.0);
-        assert!((token_jaccard("a b c", "a b d") - 0.5).abs() < 1e-6);
     }
 }
