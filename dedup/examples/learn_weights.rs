@@ -6,18 +6,20 @@
 //!     cargo run --release -p dedup --example learn_weights -- a.jsonl b.jsonl … [--passes N] [--rust]
 //!
 //! Input: JSON lines in the shape of `gen_contacts.py` / `scripts/eval-febrl.py` output, each with
-//! a `cluster` label (records sharing it are the same person). Each file is blocked on its own with
-//! the default settings' batch keys and caps, so u is measured on the pairs the matcher will really
-//! score. Counts get add-one smoothing per level (a level never seen among duplicates or
-//! non-duplicates gets a finite weight), weights are clamped to ±20, and on an ordered comparison
-//! (street: exact, similar, fuzzy, different) a closer level never weighs less than a looser one.
+//! a `cluster` label (records sharing it are the same person). Each file is blocked on its own the
+//! way check-on-create blocks (every key kind, each key's rows cut to its lookup limit), so u and
+//! the prior are measured on the widest set of pairs the matcher really scores. Counts get add-one smoothing per level (a level never seen among duplicates or
+//! non-duplicates gets a finite weight), weights are clamped to ±20, a `*_diff` level (a
+//! disagreement) is never positive, and on an ordered comparison (street: exact, similar, fuzzy,
+//! different) a closer level never weighs less than a looser one.
 //!
 //! Which reading of a swapped name is taken depends on the weights, so the counting is repeated
 //! (`--passes`, default 3), each pass with the weights of the one before, starting from
 //! `Weights::default()`. Prints the per-level counts, then the weights as JSON (a partial
 //! `Settings.weights`), or as the body of `Weights::default()` with `--rust`.
 
-use dedup::{candidate_pairs, comparison_levels, normalize, ContactInput, Settings, Weights};
+use dedup::blocking::lookup_limit;
+use dedup::{blocking_keys, comparison_levels, normalize, ContactInput, Normalized, Settings, Weights};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 
@@ -54,7 +56,7 @@ const CLAMP: f64 = 20.0;
 const ORDERED: &[&str] = &["email", "phone", "company", "domain", "position", "house_number", "street", "locality", "postcode"];
 
 struct Labelled {
-    contacts: Vec<dedup::Normalized>,
+    contacts: Vec<Normalized>,
     cluster: Vec<i64>,
 }
 
@@ -75,6 +77,31 @@ fn load(path: &str, s: &Settings) -> Labelled {
     Labelled { contacts, cluster }
 }
 
+/// The pairs check-on-create scores: contacts sharing any blocking key of any kind, each key's
+/// group cut to its lookup limit (the `LIMIT` of the lookup). This is the widest candidate set the
+/// weights meet — batch mode blocks on fewer kinds and prunes more — so its u probabilities and
+/// prior are the cautious ones.
+fn check_candidates(contacts: &[Normalized], s: &Settings) -> Vec<(u32, u32)> {
+    let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
+    for (i, c) in contacts.iter().enumerate() {
+        for k in blocking_keys(c) {
+            groups.entry(k).or_default().push(i as u32);
+        }
+    }
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for (key, members) in &groups {
+        let members = &members[..members.len().min(lookup_limit(key, s) + 1)];
+        for x in 0..members.len() {
+            for y in x + 1..members.len() {
+                pairs.push((members[x], members[y]));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 fn main() {
     let mut files = Vec::new();
     let mut passes = 3;
@@ -90,7 +117,7 @@ fn main() {
     assert!(!files.is_empty(), "usage: learn_weights labelled.jsonl … [--passes N] [--rust]");
     let mut s = Settings::default();
     let sets: Vec<(String, Labelled)> = files.iter().map(|p| (p.clone(), load(p, &s))).collect();
-    let cands: Vec<Vec<(u32, u32)>> = sets.iter().map(|(_, l)| candidate_pairs(&l.contacts, &s).0).collect();
+    let cands: Vec<Vec<(u32, u32)>> = sets.iter().map(|(_, l)| check_candidates(&l.contacts, &s)).collect();
 
     let mut weights = Weights::default();
     for pass in 1..=passes {
@@ -135,6 +162,8 @@ fn main() {
                 if pass == passes {
                     println!("{level:<20} {cm:>9} {cu:>9} {m:>8.5} {u:>8.5} {w:>7.2}");
                 }
+                // a disagreement is never evidence for a match (small counts can say otherwise)
+                let w = if level.ends_with("_diff") { w.min(0.0) } else { w };
                 if *level != "middle_name_match" {
                     learnt.insert(level.to_string(), round(w).into());
                 }

@@ -136,41 +136,41 @@ impl Default for Weights {
     fn default() -> Self {
         Weights {
             prior: -1.46,
-            name_exact: 4.60,
-            name_similar: 4.52,
-            name_fuzzy: 0.97,
-            first_name_diff: -2.23,
-            last_name_diff: -2.69,
-            name_diff: -4.47,
-            one_part_match: 3.96,
-            one_part_diff: 0.92,
-            middle_name_diff: -4.02,
+            name_exact: 3.36,
+            name_similar: 2.08,
+            name_fuzzy: -1.16,
+            first_name_diff: -2.71,
+            last_name_diff: 0.00,
+            name_diff: -4.58,
+            one_part_match: 4.54,
+            one_part_diff: 0.00,
+            middle_name_diff: -4.07,
             name_similar_jw: 0.90,
-            email_match: 10.19,
+            email_match: 10.07,
             email_diff: -8.17,
-            phone_match: 10.19,
-            phone_last7: -0.99,
+            phone_match: 10.06,
+            phone_last7: -1.11,
             phone_diff: -8.18,
-            company_exact: 4.49,
-            company_similar: -0.74,
-            company_diff: -8.14,
-            domain_match: 7.68,
-            domain_diff: -6.90,
-            position_match: 6.11,
+            company_exact: 0.85,
+            company_similar: -3.51,
+            company_diff: -7.58,
+            domain_match: 0.72,
+            domain_diff: -6.23,
+            position_match: 4.85,
             position_diff: -8.11,
-            house_number_match: 1.46,
-            house_number_diff: -2.69,
-            street_exact: 1.41,
-            street_similar: 1.41,
-            street_fuzzy: -1.67,
-            street_diff: -3.42,
-            locality_exact: 8.07,
-            locality_similar: 5.19,
-            locality_partial: 0.59,
-            locality_diff: -4.54,
-            postcode_match: 4.50,
-            postcode_similar: 4.46,
-            postcode_diff: -4.35,
+            house_number_match: 3.68,
+            house_number_diff: -2.91,
+            street_exact: 3.83,
+            street_similar: 3.83,
+            street_fuzzy: -1.85,
+            street_diff: -4.45,
+            locality_exact: 7.04,
+            locality_similar: 4.25,
+            locality_partial: 0.60,
+            locality_diff: -4.60,
+            postcode_match: 4.49,
+            postcode_similar: 3.22,
+            postcode_diff: -4.39,
         }
     }
 }
@@ -199,7 +199,7 @@ pub struct Settings {
     /// Key kinds batch mode blocks on (prefixes of [`blocking_keys`]): `e` e-mail, `p7` last 7
     /// phone digits (implies `p`), `t` first+last name, `w` name+organisation domain,
     /// `n` surname+initial, `c` company+first name, `d` domain, and the name + address / company
-    /// kinds `sp nh ah cs ns sh` (see [`blocking`]). Check-on-create always looks up all keys.
+    /// kinds `sp nh cs ns sh` (see [`blocking`]). Check-on-create always looks up all keys.
     pub batch_keys: Vec<String>,
     pub weights: Weights,
 }
@@ -214,7 +214,7 @@ impl Default for Settings {
             max_block_weak: 16,
             lookup_limit: 200,
             lookup_limit_weak: 25,
-            batch_keys: ["e", "p7", "t", "w", "sp", "nh", "ah", "cs", "ns", "sh"].iter().map(|k| k.to_string()).collect(),
+            batch_keys: ["e", "p7", "t", "w", "sp", "nh", "cs", "ns", "sh"].iter().map(|k| k.to_string()).collect(),
             weights: Weights::default(),
         }
     }
@@ -242,8 +242,6 @@ pub struct Normalized {
     /// Organisation domains from e-mails and the web site (free-mail providers excluded).
     pub domains: Vec<String>,
     pub position: String,
-    /// [`normalize::address`]: the whole address as tokens.
-    pub address: String,
     /// The address parsed ([`normalize::parse_address`]): house number, street name (folded, type
     /// word dropped), other place names (folded), postcode. Empty when not found.
     #[serde(default)]
@@ -453,8 +451,7 @@ pub(crate) fn normalize_fields(c: &impl ContactFields, s: &Settings) -> Normaliz
 
     n.company = nz::company(c.company());
     n.position = nz::position(c.position());
-    n.address = nz::address(c.address());
-    if !n.address.is_empty() {
+    if !c.address().is_empty() {
         let p = nz::parse_address(c.address());
         n.addr_number = p.number;
         n.addr_street = p.street;

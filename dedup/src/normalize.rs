@@ -1056,10 +1056,10 @@ fn is_postcode(t: &str) -> bool {
 
 /// The street name of a segment: its words less numbers, unit words, house markers and
 /// street-type words (a compound's type suffix cut off), folded.
-fn street_words(seg: &[String]) -> String {
+fn street_words(seg: &[&str]) -> String {
     let mut street = String::new();
-    for t in seg {
-        if starts_with_digit(t) || is_unit_word(t) || matches!(t.as_str(), "d" | "dom" | "no" | "nr" | "n") {
+    for &t in seg {
+        if starts_with_digit(t) || is_unit_word(t) || matches!(t, "d" | "dom" | "no" | "nr" | "n") {
             continue;
         }
         if is_street_type(t) {
@@ -1085,57 +1085,91 @@ pub fn parse_address(raw: &str) -> AddressParts {
         cut -= 1;
     }
     // segments at commas, semicolons and line breaks; tokens are ASCII alphanumeric runs
-    // (Cyrillic transliterated); "3/4" and "80-34" split into numbers
-    let segs: Vec<Vec<String>> = raw[..cut]
-        .split([',', ';', '\n'])
-        .map(|seg| {
-            let a = to_ascii_lower(seg);
-            tokens(&a).take(MAX_SEGMENT_TOKENS).map(str::to_string).collect::<Vec<String>>()
-        })
-        .filter(|t: &Vec<String>| !t.is_empty())
-        .take(MAX_ADDRESS_SEGMENTS)
-        .collect();
+    // (Cyrillic transliterated); "3/4" and "80-34" split into numbers. One lower-cased copy,
+    // segments joined by '|', tokens borrowed from it.
+    let mut lowered = String::with_capacity(cut + 8);
+    for seg in raw[..cut].split([',', ';', '\n']) {
+        if !lowered.is_empty() {
+            lowered.push('|');
+        }
+        if seg.is_ascii() {
+            lowered.extend(seg.bytes().map(|b| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() as char } else { ' ' }));
+        } else {
+            lowered.extend(to_ascii_lower(seg).chars().map(|c| if c == '|' { ' ' } else { c }));
+        }
+    }
+    // all tokens in one list, each segment a range of it, classified once
+    struct Seg {
+        range: std::ops::Range<usize>,
+        has_num: bool,  // a number that is not a postcode
+        has_word: bool, // a word that is not a house/unit marker
+        strong: bool,   // an unambiguous street-type word or a compound street name
+        weak: bool,     // a street-type abbreviation
+    }
+    let mut toks: Vec<&str> = Vec::with_capacity(24);
+    let mut segs: Vec<Seg> = Vec::with_capacity(4);
+    for seg in lowered.split('|') {
+        if segs.len() == MAX_ADDRESS_SEGMENTS {
+            break;
+        }
+        let start = toks.len();
+        let mut info = Seg { range: start..start, has_num: false, has_word: false, strong: false, weak: false };
+        for t in tokens(seg).take(MAX_SEGMENT_TOKENS) {
+            toks.push(t);
+            if starts_with_digit(t) {
+                info.has_num |= !is_postcode(t);
+            } else {
+                info.has_word |= !(matches!(t, "d" | "dom" | "no" | "nr" | "n") || is_unit_word(t));
+                match street_type_strength(t) {
+                    2 => info.strong = true,
+                    1 => info.weak = true,
+                    _ => info.strong |= split_street_suffix(t).is_some(),
+                }
+            }
+        }
+        info.range.end = toks.len();
+        if info.range.end > start {
+            segs.push(info);
+        }
+    }
     if segs.is_empty() {
         return out;
     }
+    let words = |i: usize| &toks[segs[i].range.clone()];
     // the street segment: the first with a street-type word and a house number; else with an
     // abbreviation and a number; else a word and a number; else a street-type word; else the first.
     // ("Raymond Terrace" is a suburb when "49 Montefiore Crescent" precedes it.)
-    let has_num = |seg: &Vec<String>| seg.iter().any(|t| starts_with_digit(t) && !is_postcode(t));
-    let is_marker = |t: &str| matches!(t, "d" | "dom" | "no" | "nr" | "n") || is_unit_word(t);
-    let has_word = |seg: &Vec<String>| seg.iter().any(|t| !starts_with_digit(t) && !is_marker(t));
-    let strong = |seg: &Vec<String>| seg.iter().any(|t| street_type_strength(t) == 2 || split_street_suffix(t).is_some());
     let street_seg = segs
         .iter()
-        .position(|seg| strong(seg) && has_num(seg))
-        .or_else(|| segs.iter().position(|seg| has_num(seg) && seg.iter().any(|t| street_type_strength(t) == 1)))
-        .or_else(|| segs.iter().position(|seg| has_num(seg) && has_word(seg)))
-        .or_else(|| segs.iter().position(strong))
+        .position(|g| g.strong && g.has_num)
+        .or_else(|| segs.iter().position(|g| g.weak && g.has_num))
+        .or_else(|| segs.iter().position(|g| g.has_num && g.has_word))
+        .or_else(|| segs.iter().position(|g| g.strong))
         .unwrap_or(0);
 
     // postcode: a 4–6 digit token outside the street segment, the last one; failing that, in the
     // street segment after the street words ("Tverskaya 7 125009")
-    for (i, seg) in segs.iter().enumerate().rev() {
+    for i in (0..segs.len()).rev() {
         if i == street_seg {
             continue;
         }
-        if let Some(p) = seg.iter().rev().find(|t| is_postcode(t)) {
-            out.postcode = p.clone();
+        if let Some(p) = words(i).iter().rev().find(|t| is_postcode(t)) {
+            out.postcode = p.to_string();
             break;
         }
     }
 
     // house number and street name
-    let seg = &segs[street_seg];
+    let seg = words(street_seg);
     let mut after_unit = false;
     for t in seg {
         if starts_with_digit(t) {
             if after_unit {
                 after_unit = false;
             } else if out.number.is_empty() {
-                out.number = t.clone();
+                out.number = t.to_string();
             } else if out.postcode.is_empty() && is_postcode(t) {
-                out.postcode = t.clone();
+                out.postcode = t.to_string();
             }
             continue;
         }
@@ -1146,10 +1180,13 @@ pub fn parse_address(raw: &str) -> AddressParts {
         // "ул. Тверская, д. 7", "rue Joly, 30" / "30, rue Joly": a short segment holding the number
         // next to the street one
         for i in [street_seg + 1, street_seg.wrapping_sub(1)] {
-            let Some(s) = segs.get(i) else { continue };
-            let lead_ok = s.len() <= 6 && (starts_with_digit(&s[0]) || matches!(s[0].as_str(), "d" | "dom" | "no" | "nr"));
+            if i >= segs.len() {
+                continue;
+            }
+            let s = words(i);
+            let lead_ok = s.len() <= 6 && (starts_with_digit(&s[0]) || matches!(s[0], "d" | "dom" | "no" | "nr"));
             if let Some(t) = s.iter().find(|t| starts_with_digit(t)).filter(|t| lead_ok && !is_postcode(t)) {
-                out.number = t.clone();
+                out.number = t.to_string();
                 break;
             }
         }
@@ -1157,9 +1194,9 @@ pub fn parse_address(raw: &str) -> AddressParts {
     // the street segment was a guess (number + words, no street-type word) and another segment
     // has a street-type word: keep that one's name as the alternative ("10 Courallie, Lander
     // Crescent" — a building name before the street — against "15 Lander Crescent, Courallie")
-    if !strong(seg) {
-        if let Some((_, alt)) = segs.iter().enumerate().find(|(i, sg)| *i != street_seg && strong(sg)) {
-            out.street_alt = street_words(alt);
+    if !segs[street_seg].strong {
+        if let Some(alt) = (0..segs.len()).find(|&i| i != street_seg && segs[i].strong) {
+            out.street_alt = street_words(words(alt));
             if out.street_alt == out.street {
                 out.street_alt.clear();
             }
@@ -1167,22 +1204,28 @@ pub fn parse_address(raw: &str) -> AddressParts {
     }
 
     // locality: words of ≥ 4 letters of the other segments (drops state codes, "g."/"д." markers)
-    let mut loc: Vec<String> = Vec::new();
-    for (i, seg) in segs.iter().enumerate() {
+    let mut n_loc = 0;
+    for i in 0..segs.len() {
         if i == street_seg {
             continue;
         }
-        for t in seg {
+        for t in words(i) {
+            if n_loc == MAX_LOCALITY_TOKENS {
+                break;
+            }
             if t.len() < 4 || starts_with_digit(t) || is_street_type(t) || is_unit_word(t) {
                 continue;
             }
             let f = fold(t);
-            if !loc.contains(&f) && loc.len() < MAX_LOCALITY_TOKENS {
-                loc.push(f);
+            if !out.locality.split(' ').any(|w| w == f) {
+                if n_loc > 0 {
+                    out.locality.push(' ');
+                }
+                out.locality.push_str(&f);
+                n_loc += 1;
             }
         }
     }
-    out.locality = loc.join(" ");
     // house numbers are kept short and ASCII (digits and a letter, "12a"); the rest is noise
     out.number = out.number.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
     out
@@ -1192,12 +1235,41 @@ pub fn parse_address(raw: &str) -> AddressParts {
 /// consonant classes with vowels and repeats dropped. `smith`/`smyth`/`smithe` agree, as do
 /// `petrova`/`petrowa`. Tokens of other scripts are cut to their first 4 characters.
 pub fn phonetic(token: &str) -> String {
-    let mut out = String::with_capacity(4);
+    sound(token).to_string()
+}
+
+/// [`phonetic`] without an allocation (at most 4 characters, so at most 16 bytes).
+#[derive(Clone, Copy)]
+pub(crate) struct Sound {
+    buf: [u8; 16],
+    len: u8,
+}
+
+impl std::ops::Deref for Sound {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // only whole characters are ever written
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl Sound {
+    fn push(&mut self, c: char) {
+        let n = c.len_utf8();
+        if self.len as usize + n <= self.buf.len() {
+            c.encode_utf8(&mut self.buf[self.len as usize..]);
+            self.len += n as u8;
+        }
+    }
+}
+
+pub(crate) fn sound(token: &str) -> Sound {
+    let mut out = Sound { buf: [0; 16], len: 0 };
     let mut chars = token.chars().filter(|c| c.is_alphanumeric());
     let Some(first) = chars.next() else { return out };
     if !token.is_ascii() {
         out.push(first);
-        out.extend(chars.take(3));
+        chars.take(3).for_each(|c| out.push(c));
         return out;
     }
     let class = |c: char| -> u8 {
@@ -1222,7 +1294,7 @@ pub fn phonetic(token: &str) -> String {
         }
         if k != b'0' && k != last {
             out.push(k as char);
-            if out.len() == 4 {
+            if out.len == 4 {
                 break;
             }
         }
@@ -1325,6 +1397,49 @@ mod tests {
         assert_eq!(company("Weiß GmbH"), "weiss");
         assert_eq!(company("Smith, Jones and Brown"), "smith jones brown");
         assert_eq!(company("GmbH"), "gmbh");
+    }
+
+    #[test]
+    fn addresses_parse_into_parts() {
+        let p = |raw: &str| {
+            let a = parse_address(raw);
+            (a.number, a.street, a.locality, a.postcode)
+        };
+        let own = |a: &str, b: &str, c: &str, d: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string());
+        // FEBRL layout, a compound with a typo'd type word joined on, a missing number
+        assert_eq!(p("44 Forbes Street, Wintersloe, Kellerberrin VIC 4510"), own("44", "forbes", "vintersloe kelerberin", "4510"));
+        assert_eq!(p("177 pridhamstreet, milton, marsden nsw 3165").1, "pridham");
+        assert_eq!(p("forbes street, wintersloe, kellerberrin vic 4510").0, "");
+        // US with a unit, German compound, French number first
+        assert_eq!(p("4646 Cunningham Alley Apt. 616, North Elizabethfurt, NE 29373"), own("4646", "euningham", "north elizabethfurt", "29373"));
+        assert_eq!(p("Putzstraße 901, 87520 Eisenberg"), own("901", "putz", "eisenberg", "87520"));
+        assert_eq!(p("30, rue Éric Traore, 81548 Lyon").0, "30");
+        // Russian, both orders, house and building numbers, a village before the street
+        assert_eq!(p("ул. Тверская, д. 7, Москва, 125009"), own("7", "tverskaya", "moskva", "125009"));
+        assert_eq!(p("125009, Москва, ул. Тверская 7"), own("7", "tverskaya", "moskva", "125009"));
+        assert_eq!(p("д. Глазов, пер. Моховой, д. 3/4 стр. 2, 185145"), own("3", "mohovoy", "glazov", "185145"));
+        // the same street typed in Cyrillic and in Latin letters parses alike
+        assert_eq!(p("ул. Тверская, д. 7, Москва, 125009"), p("ul. Tverskaya, d. 7, Moskva, 125009"));
+        // a suburb named like a street does not take the street's place
+        assert_eq!(p("49 Montefiore Crescent, Edith Hall, Raymond Terrace VIC 2226").1, "montefiore");
+        // a building name before the street: the street is kept as the alternative reading
+        let a = parse_address("10 Courallie, Lander Crescent, Northgate 4217");
+        assert_eq!((a.street.as_str(), a.street_alt.as_str()), ("eouralie", "lander"));
+        assert_eq!(parse_address(""), AddressParts::default());
+        assert_eq!(parse_address(" , ;\n"), AddressParts::default());
+    }
+
+    #[test]
+    fn phonetic_keys() {
+        // (keys are made from folded names: "w" has become "v")
+        let k = |t: &str| phonetic(&fold(t));
+        assert_eq!(k("smith"), k("smyth"));
+        assert_eq!(k("petrova"), k("petrowa"));
+        assert_eq!(k("kuhnt"), k("kuhndt"));
+        assert_ne!(phonetic("smith"), phonetic("jones"));
+        assert_eq!(phonetic("washington").len(), 4);
+        assert_eq!(phonetic(""), "");
+        assert_eq!(phonetic("王小明"), "王小明");
     }
 
     #[test]

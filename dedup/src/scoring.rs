@@ -4,7 +4,8 @@
 //! Correlated evidence is counted once: the e-mail user part is never compared fuzzily (it mostly
 //! repeats the name, and namesakes get `first.last2@`), the organisation domain only stands in for a
 //! missing company, the phone counts once per pair however many numbers agree, and an agreeing
-//! postal address adds nothing when the organisation already agrees (colleagues share it).
+//! postal address adds nothing when the organisation already agrees (colleagues share it) or the
+//! names have no part in common (neighbours).
 
 use crate::{FieldScore, Match, Normalized, Settings, Weights};
 
@@ -116,6 +117,8 @@ fn evaluate(
     sink: &mut impl FnMut(&'static str, &'static str, f32, f32),
 ) -> f32 {
     let mut total = w.prior;
+    // the names share nothing (no part agrees even loosely): set by the name comparison below
+    let mut names_differ = false;
     // the most the fields after the phone can still add
     let after_position = address_max(w);
     let after_company = w.position_match.max(0.0) + after_position;
@@ -135,8 +138,23 @@ fn evaluate(
         } else {
             ("name_similar", w.name_similar, crossed.2)
         };
-        let (level, weight, sim) =
-            if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() { crossed } else { straight };
+        let (level, weight, sim) = if a.first.is_empty() != b.first.is_empty() || a.last.is_empty() != b.last.is_empty() {
+            // one side has a single name part, perhaps in the other field: the best of it against
+            // either part of the other side
+            let single = if a.first.is_empty() || a.last.is_empty() { a } else { b };
+            let other = if std::ptr::eq(single, a) { b } else { a };
+            let part = if single.first.is_empty() { &single.last } else { &single.first };
+            let best = [name_sim(part, &other.first), name_sim(part, &other.last)]
+                .into_iter()
+                .flatten()
+                .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.max(x))));
+            name_level(best, None, w)
+        } else if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() {
+            crossed
+        } else {
+            straight
+        };
+        names_differ = matches!(level, "name_diff" | "one_part_diff");
         total += weight;
         sink("name", level, sim, weight);
         if !a.middle.is_empty() && !b.middle.is_empty() {
@@ -218,10 +236,11 @@ fn evaluate(
         return total + after_position - 1.0;
     }
 
-    // ---- postal address, part by part. Colleagues share their organisation's address, so when
-    // the organisation already agrees, an agreeing address adds nothing (it is the same evidence
-    // counted twice); a differing one still counts against.
-    let addr_weight = |w: f32| if same_org { w.min(0.0) } else { w };
+    // ---- postal address, part by part. An address belongs to a place, not a person: an agreeing
+    // one adds nothing when the organisation already agrees (colleagues share the office: the same
+    // evidence twice) or when the names share nothing (neighbours, colleagues, a household). A
+    // differing address still counts against.
+    let addr_weight = |w: f32| if same_org || names_differ { w.min(0.0) } else { w };
     if !a.addr_number.is_empty() && !b.addr_number.is_empty() {
         let hit = a.addr_number == b.addr_number;
         let (level, weight) =
@@ -271,7 +290,9 @@ fn evaluate(
     total
 }
 
-/// Best Jaro-Winkler similarity of the two streets, trying each side's alternative reading.
+/// Best similarity of the two streets, trying each side's alternative reading: Jaro-Winkler of
+/// the whole names, or of their first words (at most 0.95 then: "sullivan" and "sullivan c
+/// rescent" — a misspelt type word kept as a word — are similar, not equal).
 fn street_sim(a: &Normalized, b: &Normalized) -> f32 {
     let mut best: f32 = 0.0;
     for x in [&a.addr_street, &a.addr_street_alt] {
@@ -279,9 +300,13 @@ fn street_sim(a: &Normalized, b: &Normalized) -> f32 {
             if x.is_empty() || y.is_empty() {
                 continue;
             }
-            best = best.max(if x == y { 1.0 } else { jaro_winkler(x, y) });
-            if best >= 1.0 {
-                return best;
+            if x == y {
+                return 1.0;
+            }
+            best = best.max(jaro_winkler(x, y));
+            let (fx, fy) = (x.split(' ').next().unwrap_or(""), y.split(' ').next().unwrap_or(""));
+            if fx.len() >= 4 && fy.len() >= 4 && (fx.len() < x.len() || fy.len() < y.len()) {
+                best = best.max(jaro_winkler(fx, fy).min(0.95));
             }
         }
     }
@@ -518,6 +543,48 @@ mod tests {
         // even when one of them has no e-mail
         let d = c(4, "John", "Smith", "Acme", "", "+12125550199", "9 Oak Ave, Shelbyville");
         assert!(sc(&a, &d).score < s.threshold);
+    }
+
+    #[test]
+    fn name_and_address_alone_decide() {
+        let s = Settings::default();
+        let p = |first: &str, last: &str, addr: &str| c(0, first, last, "", "", "", addr);
+        let p = |first: &str, last: &str, addr: &str| ContactInput { position: String::new(), ..p(first, last, addr) };
+        let base = p("Sarah", "Clarke", "14 Brigden Crescent, Wintersloe, Oakleigh NSW 4700");
+        // typos, a missing house number, swapped postcode digits, swapped names
+        for dup in [
+            p("sarah", "clarkre", "brigden crescent, wintersloe, oakleigh nsw 7400"),
+            p("Clarke", "Sarah", "14 Brigden Cres, Wintersloe, Oakleigh 4700"),
+            p("Sara", "Clarke", "14 Brigdne Crescent, Oakleigh NSW 4700"),
+        ] {
+            let m = sc(&base, &dup);
+            assert!(m.score >= s.threshold, "{dup:?}: {m:?}");
+            assert!(m.match_fields.iter().any(|f| f.field == "address" && f.weight > 0.0), "{m:?}");
+        }
+        // a namesake elsewhere, and a neighbour in the same building
+        for other in [
+            p("Sarah", "Clarke", "3 Kent Street, Bellbird, Cleveland QLD 2119"),
+            p("Mitchell", "Green", "14 Brigden Crescent, Wintersloe, Oakleigh NSW 4700"),
+        ] {
+            let m = sc(&base, &other);
+            assert!(m.score < s.threshold, "{other:?}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn comparison_levels_name_weights() {
+        let s = Settings::default();
+        let a = normalize(&c(1, "Sarah", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4700"), &s);
+        let b = normalize(&c(2, "Sara", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4701"), &s);
+        let levels = comparison_levels(&a, &b, &s);
+        assert!(levels.contains(&("name", "name_similar")), "{levels:?}");
+        assert!(levels.contains(&("postcode", "postcode_similar")), "{levels:?}");
+        assert!(levels.contains(&("street", "street_exact")), "{levels:?}");
+        // every level is a field of Weights
+        let w = serde_json::to_value(&s.weights).unwrap();
+        for (_, level) in &levels {
+            assert!(w.get(level).is_some() || *level == "middle_name_match", "{level}");
+        }
     }
 
     #[test]
