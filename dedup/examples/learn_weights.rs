@@ -23,7 +23,8 @@ use dedup::{blocking_keys, comparison_levels, normalize, ContactInput, Normalize
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 
-/// Every comparison and its levels (each a `Weights` field). `middle_name_match` is fixed at 0.
+/// Every comparison and its levels (each a `Weights` field). `middle_name_match` and
+/// `other_fields_compared` (a pair with more than the name to compare) are fixed at 0.
 const COMPARISONS: &[(&str, &[&str])] = &[
     (
         "name",
@@ -39,6 +40,7 @@ const COMPARISONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("middle_name", &["middle_name_match", "middle_name_diff"]),
+    ("other_fields", &["name_only", "other_fields_compared"]),
     ("email", &["email_match", "email_diff"]),
     ("phone", &["phone_match", "phone_last7", "phone_diff"]),
     ("company", &["company_exact", "company_similar", "company_diff"]),
@@ -134,7 +136,11 @@ fn main() {
                 } else {
                     others += 1;
                 }
-                for (_, level) in comparison_levels(a, b, &s) {
+                let levels = comparison_levels(a, b, &s);
+                let name_only = levels.iter().any(|l| l.1 == "name_only");
+                let name = levels.iter().any(|l| l.0 == "name");
+                let extra = (name && !name_only).then_some(("other_fields", "other_fields_compared"));
+                for (_, level) in levels.into_iter().chain(extra) {
                     let e = counts.entry(level).or_default();
                     if dup {
                         e.0 += 1;
@@ -164,7 +170,7 @@ fn main() {
                 }
                 // a disagreement is never evidence for a match (small counts can say otherwise)
                 let w = if level.ends_with("_diff") { w.min(0.0) } else { w };
-                if *level != "middle_name_match" {
+                if !matches!(*level, "middle_name_match" | "other_fields_compared") {
                     learnt.insert(level.to_string(), round(w).into());
                 }
             }

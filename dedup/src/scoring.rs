@@ -3,9 +3,10 @@
 //!
 //! Correlated evidence is counted once: the e-mail user part is never compared fuzzily (it mostly
 //! repeats the name, and namesakes get `first.last2@`), the organisation domain only stands in for a
-//! missing company, the phone counts once per pair however many numbers agree, and an agreeing
-//! postal address adds nothing when the organisation already agrees (colleagues share it) or the
-//! names have no part in common (neighbours).
+//! missing company, the phone counts once per pair however many numbers agree, an agreeing
+//! phone, e-mail or postal address adds nothing when the names have no part in common (a
+//! switchboard, info@, neighbours), and an agreeing address adds nothing when the organisation
+//! already agrees (colleagues share the office).
 
 use crate::{FieldScore, Match, Normalized, Settings, Weights};
 
@@ -33,10 +34,15 @@ const ADDRESS_PARTS: [&str; 4] = ["house_number", "street", "locality", "postcod
 
 /// The comparison levels a pair falls on: `(comparison, level)`, where the level is the name of
 /// its [`Weights`] field (`("name", "name_similar")`, `("postcode", "postcode_diff")`, …).
-/// Comparisons a side has no data for are left out. This is what the weight learner counts.
+/// Comparisons a side has no data for are left out, and so are agreements set aside because the
+/// evidence is shared (see [`score`]'s module notes). This is what the weight learner counts.
 pub fn comparison_levels(a: &Normalized, b: &Normalized, s: &Settings) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::with_capacity(12);
-    evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, level, _, _| out.push((field, level)));
+    evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, level, _, _| {
+        if !level.is_empty() {
+            out.push((field, level))
+        }
+    });
     out
 }
 
@@ -119,8 +125,11 @@ fn evaluate(
     let mut total = w.prior;
     // the names share nothing (no part agrees even loosely): set by the name comparison below
     let mut names_differ = false;
+    // comparisons made besides the name's
+    let mut compared = 0u32;
+    let mut name_compared = false;
     // the most the fields after the phone can still add
-    let after_position = address_max(w);
+    let after_position = address_max(w) + w.name_only.max(0.0);
     let after_company = w.position_match.max(0.0) + after_position;
     let after_phone = w.company_exact.max(w.company_similar).max(w.domain_match).max(0.0) + after_company;
 
@@ -155,6 +164,7 @@ fn evaluate(
             straight
         };
         names_differ = matches!(level, "name_diff" | "one_part_diff");
+        name_compared = true;
         total += weight;
         sink("name", level, sim, weight);
         if !a.middle.is_empty() && !b.middle.is_empty() {
@@ -166,11 +176,19 @@ fn evaluate(
         }
     }
 
+    // A phone, an e-mail or an address can be shared — an office switchboard, info@, a household —
+    // so an agreeing one counts for a match only when the names have a part in common; a
+    // differing one always counts against.
+    // (A level set aside so is reported as "": the weight learner does not count it.)
+    let shared = |level: &'static str, w: f32| if names_differ && w > 0.0 { ("", 0.0) } else { (level, w) };
+
     // ---- e-mail: exact key or nothing
     if !a.emails.is_empty() && !b.emails.is_empty() {
         let hit = a.emails.iter().any(|x| b.emails.iter().any(|y| x == y));
         let (level, weight) = if hit { ("email_match", w.email_match) } else { ("email_diff", w.email_diff) };
+        let (level, weight) = shared(level, weight);
         total += weight;
+        compared += 1;
         sink("email", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
@@ -187,7 +205,9 @@ fn evaluate(
             1 => ("phone_last7", 0.7, w.phone_last7),
             _ => ("phone_diff", 0.0, w.phone_diff),
         };
+        let (level, weight) = shared(level, weight);
         total += weight;
+        compared += 1;
         sink("phone", level, sim, weight);
     }
 
@@ -210,12 +230,14 @@ fn evaluate(
         };
         same_org = level != "company_diff";
         total += weight;
+        compared += 1;
         sink("company", level, sim, weight);
     } else if !a.domains.is_empty() && !b.domains.is_empty() {
         let hit = a.domains.iter().any(|d| b.domains.contains(d));
         let (level, weight) = if hit { ("domain_match", w.domain_match) } else { ("domain_diff", w.domain_diff) };
         same_org = hit;
         total += weight;
+        compared += 1;
         sink("domain", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
@@ -229,6 +251,7 @@ fn evaluate(
         let (level, weight) =
             if jw >= 0.95 { ("position_match", w.position_match) } else { ("position_diff", w.position_diff) };
         total += weight;
+        compared += 1;
         sink("position", level, jw, weight);
     }
 
@@ -236,17 +259,17 @@ fn evaluate(
         return total + after_position - 1.0;
     }
 
-    // ---- postal address, part by part. An address belongs to a place, not a person: an agreeing
-    // one adds nothing when the organisation already agrees (colleagues share the office: the same
-    // evidence twice) or when the names share nothing (neighbours, colleagues, a household). A
-    // differing address still counts against.
-    let addr_weight = |w: f32| if same_org || names_differ { w.min(0.0) } else { w };
+    // ---- postal address, part by part. Shared like a phone (above), and colleagues share the
+    // office: an agreeing address adds nothing when the organisation already agrees either (the
+    // same evidence twice). A differing address still counts against.
+    let addr_weight = |level: &'static str, w: f32| if same_org && w > 0.0 { ("", 0.0) } else { shared(level, w) };
     if !a.addr_number.is_empty() && !b.addr_number.is_empty() {
         let hit = a.addr_number == b.addr_number;
         let (level, weight) =
             if hit { ("house_number_match", w.house_number_match) } else { ("house_number_diff", w.house_number_diff) };
-        let weight = addr_weight(weight);
+        let (level, weight) = addr_weight(level, weight);
         total += weight;
+        compared += 1;
         sink("house_number", level, if hit { 1.0 } else { 0.0 }, weight);
     }
     if !a.addr_street.is_empty() && !b.addr_street.is_empty() {
@@ -260,8 +283,9 @@ fn evaluate(
         } else {
             ("street_diff", w.street_diff)
         };
-        let weight = addr_weight(weight);
+        let (level, weight) = addr_weight(level, weight);
         total += weight;
+        compared += 1;
         sink("street", level, jw, weight);
     }
     if !a.addr_locality.is_empty() && !b.addr_locality.is_empty() {
@@ -271,8 +295,9 @@ fn evaluate(
             1 => (0.5, "locality_partial", w.locality_partial),
             _ => (0.0, "locality_diff", w.locality_diff),
         };
-        let weight = addr_weight(weight);
+        let (level, weight) = addr_weight(level, weight);
         total += weight;
+        compared += 1;
         sink("locality", level, sim, weight);
     }
     if !a.addr_postcode.is_empty() && !b.addr_postcode.is_empty() {
@@ -283,9 +308,16 @@ fn evaluate(
         } else {
             (0.0, "postcode_diff", w.postcode_diff)
         };
-        let weight = addr_weight(weight);
+        let (level, weight) = addr_weight(level, weight);
         total += weight;
+        compared += 1;
         sink("postcode", level, sim, weight);
+    }
+    // Nothing but the name to go by: how often that is a namesake rather than a copy is a
+    // comparison of its own (learnt like the others; namesakes make it negative).
+    if name_compared && compared == 0 {
+        total += w.name_only;
+        sink("other_fields", "name_only", 0.0, w.name_only);
     }
     total
 }
@@ -572,14 +604,47 @@ mod tests {
     }
 
     #[test]
+    fn shared_channels_and_bare_names_are_not_pairs() {
+        let s = Settings::default();
+        // an office switchboard and a shared mailbox on two colleagues' cards
+        let a = c(1, "Anna", "Petrova", "", "info@romashka.ru", "+7 495 123-45-67", "");
+        let b = c(2, "Ivan", "Sidorov", "", "info@romashka.ru", "+7 495 123-45-67", "");
+        let m = sc(&a, &b);
+        assert!(m.score < s.candidate_threshold, "{m:?}");
+        // namesakes with nothing else to compare: a warning on create, not a duplicate pair
+        let a = ContactInput { position: String::new(), ..c(1, "James", "Smith", "", "", "", "") };
+        let b = ContactInput { position: String::new(), ..c(2, "James", "Smith", "", "", "", "") };
+        let m = sc(&a, &b);
+        assert!(m.score < s.threshold && m.score >= s.candidate_threshold, "{m:?}");
+        // … while one corroborating field makes it one
+        let b = ContactInput { position: "Sales manager".into(), ..b };
+        let a = ContactInput { position: "Sales manager".into(), ..a };
+        assert!(sc(&a, &b).score >= s.threshold, "{:?}", sc(&a, &b));
+    }
+
+    #[test]
     fn comparison_levels_name_weights() {
         let s = Settings::default();
-        let a = normalize(&c(1, "Sarah", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4700"), &s);
-        let b = normalize(&c(2, "Sara", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4701"), &s);
+        let a = normalize(&c(1, "Sarah", "Clarke", "", "", "", "14 Brigden Crescent, Oakleigh 4700"), &s);
+        let b = normalize(&c(2, "Sara", "Clarke", "", "", "", "14 Brigden Crescent, Oakleigh 4701"), &s);
         let levels = comparison_levels(&a, &b, &s);
         assert!(levels.contains(&("name", "name_similar")), "{levels:?}");
         assert!(levels.contains(&("postcode", "postcode_similar")), "{levels:?}");
         assert!(levels.contains(&("street", "street_exact")), "{levels:?}");
+        // colleagues: with the organisation agreeing, an agreeing address is set aside (not
+        // counted, not learnt from); a differing part still is
+        let a = normalize(&c(1, "Sarah", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4700"), &s);
+        let b = normalize(&c(2, "Sara", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4701"), &s);
+        let levels = comparison_levels(&a, &b, &s);
+        assert!(levels.contains(&("company", "company_exact")), "{levels:?}");
+        assert!(!levels.iter().any(|l| l.0 == "street" || l.0 == "postcode"), "{levels:?}");
+        let m = score(&a, &b, &s);
+        assert!(m.match_fields.iter().any(|f| f.field == "address" && f.weight == 0.0), "{m:?}");
+        // nothing but the name to compare
+        let a = normalize(&c(1, "Sarah", "Clarke", "", "", "", ""), &s);
+        let b = normalize(&c(2, "Sarah", "Clarke", "", "", "", ""), &s);
+        let (a, b) = (Normalized { position: String::new(), ..a }, Normalized { position: String::new(), ..b });
+        assert_eq!(comparison_levels(&a, &b, &s), vec![("name", "name_exact"), ("other_fields", "name_only")]);
         // every level is a field of Weights
         let w = serde_json::to_value(&s.weights).unwrap();
         for (_, level) in &levels {
