@@ -302,7 +302,8 @@ pub fn batch_key_hashes(n: &Normalized, mask: u32, out: &mut Vec<u64>) {
 /// What blocking did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct BlockStats {
-    /// (key, contact) entries.
+    /// (key, contact) entries sorted into blocks (a complete contact's name + address / company
+    /// key is left out when no contact lacking a phone or an e-mail has it: it could pair nothing).
     pub keys: usize,
     /// Blocks with at least two members.
     pub blocks: usize,
@@ -321,18 +322,49 @@ pub struct BlockStats {
 pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, BlockStats) {
     assert!(norm.len() < HAS_CONTACT as usize, "too many contacts for one batch");
     let mask = batch_kind_mask(s);
+    let complete = |n: &Normalized| !n.phones.is_empty() && !n.emails.is_empty();
+    // Name + address / company blocks pair a contact only with one that lacks a phone or an
+    // e-mail (below), so a complete contact's key of those kinds is only worth sorting when such a
+    // contact has it too: collect those first (few, where most contacts are complete).
+    let address_mask = mask & (1..=13u8).filter_map(KeyKind::from_u8).filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
+    let mut open: Vec<u64> = norm
+        .par_iter()
+        .filter(|n| !complete(n))
+        .fold(
+            || (Vec::new(), Vec::with_capacity(16)),
+            |(mut acc, mut buf): (Vec<u64>, Vec<u64>), n| {
+                batch_key_hashes(n, address_mask, &mut buf);
+                acc.extend_from_slice(&buf);
+                (acc, buf)
+            },
+        )
+        .map(|(acc, _)| acc)
+        .reduce(Vec::new, |mut a, mut b| {
+            if a.len() < b.len() {
+                std::mem::swap(&mut a, &mut b);
+            }
+            a.extend_from_slice(&b);
+            a
+        });
+    open.par_sort_unstable();
+    open.dedup();
     let mut entries: Vec<(u64, u32)> = norm
         .par_iter()
         .enumerate()
         .fold(
-            || (Vec::new(), Vec::with_capacity(8)),
+            || (Vec::new(), Vec::with_capacity(16)),
             |(mut acc, mut buf): (Vec<(u64, u32)>, Vec<u64>), (i, n)| {
                 batch_key_hashes(n, mask, &mut buf);
                 let mut flag = if n.domains.is_empty() { 0 } else { HAS_DOMAIN };
-                if !n.phones.is_empty() && !n.emails.is_empty() {
+                if complete(n) {
                     flag |= HAS_CONTACT;
+                    let wanted = |h: &u64| {
+                        !hash_kind(*h).is_some_and(KeyKind::is_address) || open.binary_search(h).is_ok()
+                    };
+                    acc.extend(buf.iter().filter(|h| wanted(h)).map(|&h| (h, i as u32 | flag)));
+                } else {
+                    acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));
                 }
-                acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));
                 (acc, buf)
             },
         )
