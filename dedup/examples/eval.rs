@@ -164,7 +164,10 @@ fn main() {
     let mut only_kind: HashMap<String, usize> = HashMap::new();
     let (mut ka, mut kb) = (Vec::new(), Vec::new());
     let all_kinds = batch_kind_mask(&Settings {
-        batch_keys: ["e", "p", "p7", "t", "n", "c", "d", "w", "sp", "nh", "cs", "ns", "sh"].iter().map(|k| k.to_string()).collect(),
+        batch_keys: ["e", "p", "p7", "t", "n", "c", "d", "w", "sp", "nh", "cs", "ns", "sh"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
         ..s.clone()
     });
     for &(a, b) in &truth {

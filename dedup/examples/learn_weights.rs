@@ -55,7 +55,8 @@ const COMPARISONS: &[(&str, &[&str])] = &[
 const CLAMP: f64 = 20.0;
 
 /// Comparisons whose levels run from the closest agreement to disagreement.
-const ORDERED: &[&str] = &["email", "phone", "company", "domain", "position", "house_number", "street", "locality", "postcode"];
+const ORDERED: &[&str] =
+    &["email", "phone", "company", "domain", "position", "house_number", "street", "locality", "postcode"];
 
 struct Labelled {
     contacts: Vec<Normalized>,

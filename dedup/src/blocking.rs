@@ -108,7 +108,15 @@ impl KeyKind {
     }
     /// Weak kinds get the stricter block cap.
     pub fn is_weak(self) -> bool {
-        matches!(self, KeyKind::NameInitial | KeyKind::CompanyFirst | KeyKind::Domain | KeyKind::NameStreet | KeyKind::NamePost | KeyKind::StreetNumber)
+        matches!(
+            self,
+            KeyKind::NameInitial
+                | KeyKind::CompanyFirst
+                | KeyKind::Domain
+                | KeyKind::NameStreet
+                | KeyKind::NamePost
+                | KeyKind::StreetNumber
+        )
     }
 }
 
@@ -326,7 +334,8 @@ pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, B
     // Name + address / company blocks pair a contact only with one that lacks a phone or an
     // e-mail (below), so a complete contact's key of those kinds is only worth sorting when such a
     // contact has it too: collect those first (few, where most contacts are complete).
-    let address_mask = mask & (1..=13u8).filter_map(KeyKind::from_u8).filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
+    let address_mask =
+        mask & (1..=13u8).filter_map(KeyKind::from_u8).filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
     let mut open: Vec<u64> = norm
         .par_iter()
         .filter(|n| !complete(n))
@@ -358,9 +367,8 @@ pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, B
                 let mut flag = if n.domains.is_empty() { 0 } else { HAS_DOMAIN };
                 if complete(n) {
                     flag |= HAS_CONTACT;
-                    let wanted = |h: &u64| {
-                        !hash_kind(*h).is_some_and(KeyKind::is_address) || open.binary_search(h).is_ok()
-                    };
+                    let wanted =
+                        |h: &u64| !hash_kind(*h).is_some_and(KeyKind::is_address) || open.binary_search(h).is_ok();
                     acc.extend(buf.iter().filter(|h| wanted(h)).map(|&h| (h, i as u32 | flag)));
                 } else {
                     acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));
@@ -529,7 +537,13 @@ mod tests {
         let s = Settings::default();
         let mk = |id: i64, first: &str, last: &str, addr: &str| {
             normalize(
-                &ContactInput { id, first_name: first.into(), last_name: last.into(), address: addr.into(), ..Default::default() },
+                &ContactInput {
+                    id,
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    address: addr.into(),
+                    ..Default::default()
+                },
                 &s,
             )
         };
@@ -549,12 +563,26 @@ mod tests {
         assert!(k.iter().any(|k| k.starts_with("sh:")), "{k:?}");
         // names and company alone: the company + surname sound key
         let c = |id: i64, first: &str, last: &str| {
-            normalize(&ContactInput { id, first_name: first.into(), last_name: last.into(), company: "Vector Labs".into(), ..Default::default() }, &s)
+            normalize(
+                &ContactInput {
+                    id,
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    company: "Vector Labs".into(),
+                    ..Default::default()
+                },
+                &s,
+            )
         };
-        assert_eq!(shared(&c(5, "", "Kuznetsov"), &c(6, "Ivan", "Kuznetsova")), vec!["cs:vector labs|k253".to_string()]);
+        assert_eq!(
+            shared(&c(5, "", "Kuznetsov"), &c(6, "Ivan", "Kuznetsova")),
+            vec!["cs:vector labs|k253".to_string()]
+        );
         // no address and no company: none of the new kinds
         let bare = mk(7, "Sarah", "Clarke", "");
-        assert!(blocking_keys(&bare).iter().all(|k| matches!(key_kind(k), Some(KeyKind::Tokens | KeyKind::NameInitial))));
+        assert!(blocking_keys(&bare)
+            .iter()
+            .all(|k| matches!(key_kind(k), Some(KeyKind::Tokens | KeyKind::NameInitial))));
         // every new kind is known by its prefix and has a lookup limit
         for p in ["sp", "nh", "cs", "ns", "sh"] {
             assert!(KeyKind::from_prefix(p).is_some(), "{p}");

@@ -65,9 +65,13 @@ where
 /// as Splink does it. A comparison where one side lacks the field contributes nothing.
 ///
 /// The defaults were learnt, not tuned by hand: `cargo run --release -p dedup --example
-/// learn_weights -- <labelled JSON-lines files>` counts the levels over the candidate pairs of
-/// labelled sets (m and u with add-one smoothing, prior = log-odds of a duplicate among candidates)
-/// and prints this struct. The sets used, and the command, are in BENCHMARKS.md ("dedup: FEBRL").
+/// learn_weights -- <labelled JSON-lines files> --rust` counts the levels over the pairs
+/// check-on-create would score in labelled sets (m and u with add-one smoothing, prior = log-odds
+/// of a duplicate among them) and prints the body of `default()` below, which is pasted unchanged.
+/// Sets: FEBRL dataset1 and dataset2 (`scripts/eval-febrl.py`), `gen_contacts.py --count 20000
+/// --seed 1` and `scripts/import-dups-jsonl.py --count 20000 --seed 7`; the command and the
+/// held-out results are in BENCHMARKS.md ("Names and postal addresses (FEBRL), learnt weights").
+/// `name_similar_jw` is a similarity threshold, not learnt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Weights {
@@ -135,7 +139,7 @@ pub struct Weights {
 }
 
 impl Default for Weights {
-    /// Learnt by `examples/learn_weights.rs` (see the type's documentation).
+    /// Output of `examples/learn_weights.rs` (see the type's documentation).
     fn default() -> Self {
         Weights {
             prior: -1.97,
@@ -193,12 +197,14 @@ pub struct Settings {
     pub candidate_threshold: f32,
     /// Batch mode skips blocks with more members than this (a block of n makes n·(n−1)/2 pairs).
     pub max_block: usize,
-    /// Stricter cap for the weak keys: surname + initial (`n:`), company + first name (`c:`).
+    /// Stricter cap for the weak keys: surname + initial (`n:`), company + first name (`c:`), and
+    /// the name / street + address keys `sp:`, `ns:`, `sh:`.
     pub max_block_weak: usize,
     /// Check-on-create: fetch at most this many rows per key (a `LIMIT` on each indexed lookup);
     /// weak keys such as `d:` (a big company's domain) can match thousands of rows.
     pub lookup_limit: usize,
-    /// The same for the weak keys (`n:`, `c:`, `d:`), whose blocks are mostly other people.
+    /// The same for the weak keys (`n:`, `c:`, `d:`, `sp:`, `ns:`, `sh:`), whose blocks are mostly
+    /// other people.
     pub lookup_limit_weak: usize,
     /// Key kinds batch mode blocks on (prefixes of [`blocking_keys`]): `e` e-mail, `p7` last 7
     /// phone digits (implies `p`), `t` first+last name, `w` name+organisation domain,

@@ -1028,9 +1028,31 @@ fn street_type_strength(t: &str) -> u8 {
 fn is_unit_word(t: &str) -> bool {
     matches!(
         t,
-        "apt" | "apartment" | "suite" | "ste" | "unit" | "flat" | "floor" | "fl" | "level" | "lvl" | "room" | "po"
-            | "box" | "stroenie" | "korp" | "korpus" | "kv" | "kvartira" | "of" | "ofis" | "office" | "etazh" | "bldg"
-            | "building" | "str"
+        "apt"
+            | "apartment"
+            | "suite"
+            | "ste"
+            | "unit"
+            | "flat"
+            | "floor"
+            | "fl"
+            | "level"
+            | "lvl"
+            | "room"
+            | "po"
+            | "box"
+            | "stroenie"
+            | "korp"
+            | "korpus"
+            | "kv"
+            | "kvartira"
+            | "of"
+            | "ofis"
+            | "office"
+            | "etazh"
+            | "bldg"
+            | "building"
+            | "str"
     )
 }
 
@@ -1041,9 +1063,9 @@ const STREET_SUFFIXES: [&str; 16] = [
 ];
 
 fn split_street_suffix(t: &str) -> Option<&str> {
-    STREET_SUFFIXES.iter().find_map(|suf| {
-        (t.len() >= suf.len() + 3 && t.ends_with(suf)).then(|| &t[..t.len() - suf.len()])
-    })
+    STREET_SUFFIXES
+        .iter()
+        .find_map(|suf| (t.len() >= suf.len() + 3 && t.ends_with(suf)).then(|| &t[..t.len() - suf.len()]))
 }
 
 fn starts_with_digit(t: &str) -> bool {
@@ -1093,7 +1115,13 @@ pub fn parse_address(raw: &str) -> AddressParts {
             lowered.push('|');
         }
         if seg.is_ascii() {
-            lowered.extend(seg.bytes().map(|b| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() as char } else { ' ' }));
+            lowered.extend(seg.bytes().map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    b.to_ascii_lowercase() as char
+                } else {
+                    ' '
+                }
+            }));
         } else {
             lowered.extend(to_ascii_lower(seg).chars().map(|c| if c == '|' { ' ' } else { c }));
         }
@@ -1184,7 +1212,7 @@ pub fn parse_address(raw: &str) -> AddressParts {
                 continue;
             }
             let s = words(i);
-            let lead_ok = s.len() <= 6 && (starts_with_digit(&s[0]) || matches!(s[0], "d" | "dom" | "no" | "nr"));
+            let lead_ok = s.len() <= 6 && (starts_with_digit(s[0]) || matches!(s[0], "d" | "dom" | "no" | "nr"));
             if let Some(t) = s.iter().find(|t| starts_with_digit(t)).filter(|t| lead_ok && !is_postcode(t)) {
                 out.number = t.to_string();
                 break;
@@ -1407,11 +1435,17 @@ mod tests {
         };
         let own = |a: &str, b: &str, c: &str, d: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string());
         // FEBRL layout, a compound with a typo'd type word joined on, a missing number
-        assert_eq!(p("44 Forbes Street, Wintersloe, Kellerberrin VIC 4510"), own("44", "forbes", "vintersloe kelerberin", "4510"));
+        assert_eq!(
+            p("44 Forbes Street, Wintersloe, Kellerberrin VIC 4510"),
+            own("44", "forbes", "vintersloe kelerberin", "4510")
+        );
         assert_eq!(p("177 pridhamstreet, milton, marsden nsw 3165").1, "pridham");
         assert_eq!(p("forbes street, wintersloe, kellerberrin vic 4510").0, "");
         // US with a unit, German compound, French number first
-        assert_eq!(p("4646 Cunningham Alley Apt. 616, North Elizabethfurt, NE 29373"), own("4646", "euningham", "north elizabethfurt", "29373"));
+        assert_eq!(
+            p("4646 Cunningham Alley Apt. 616, North Elizabethfurt, NE 29373"),
+            own("4646", "euningham", "north elizabethfurt", "29373")
+        );
         assert_eq!(p("Putzstraße 901, 87520 Eisenberg"), own("901", "putz", "eisenberg", "87520"));
         assert_eq!(p("30, rue Éric Traore, 81548 Lyon").0, "30");
         // Russian, both orders, house and building numbers, a village before the street

@@ -147,7 +147,8 @@ fn evaluate(
         } else {
             ("name_similar", w.name_similar, crossed.2)
         };
-        let (level, weight, sim) = if a.first.is_empty() != b.first.is_empty() || a.last.is_empty() != b.last.is_empty() {
+        let (level, weight, sim) = if a.first.is_empty() != b.first.is_empty() || a.last.is_empty() != b.last.is_empty()
+        {
             // one side has a single name part, perhaps in the other field: the best of it against
             // either part of the other side
             let single = if a.first.is_empty() || a.last.is_empty() { a } else { b };
@@ -170,7 +171,8 @@ fn evaluate(
         if !a.middle.is_empty() && !b.middle.is_empty() {
             let (ma, mb) = (a.middle.split(' ').next().unwrap_or(""), b.middle.split(' ').next().unwrap_or(""));
             let ok = ma == mb || (ma.len() == 1 && mb.starts_with(ma)) || (mb.len() == 1 && ma.starts_with(mb));
-            let (level, weight) = if ok { ("middle_name_match", 0.0) } else { ("middle_name_diff", w.middle_name_diff) };
+            let (level, weight) =
+                if ok { ("middle_name_match", 0.0) } else { ("middle_name_diff", w.middle_name_diff) };
             total += weight;
             sink("middle_name", level, if ok { 1.0 } else { 0.0 }, weight);
         }

@@ -36,7 +36,8 @@ fn batch_finds_febrl_duplicates_from_names_and_addresses() {
     let (contacts, truth) = load();
     assert_eq!((contacts.len(), truth.len()), (1000, 500));
     assert!(contacts.iter().all(|c| c.phones.is_empty() && c.emails.is_empty() && !c.address.is_empty()));
-    let predicted: HashSet<(i64, i64)> = find_pairs(&contacts, &Settings::default()).iter().map(|p| (p.a, p.b)).collect();
+    let predicted: HashSet<(i64, i64)> =
+        find_pairs(&contacts, &Settings::default()).iter().map(|p| (p.a, p.b)).collect();
     let tp = predicted.intersection(&truth).count() as f64;
     let precision = tp / predicted.len() as f64;
     let recall = tp / truth.len() as f64;

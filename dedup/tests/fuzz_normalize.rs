@@ -8,8 +8,9 @@
 //! `#[test]` regression cases at the end of this file.
 
 use dedup::normalize::{
-    address, company, parse_address, phonetic, MAX_ADDRESS_BYTES, email, email_domain, email_key, email_key_of_clean, first_name_key, fold, folded_concat,
-    folded_tokens, name_tokens, phone_digits, phone_e164, phone_last7, position, to_ascii_lower, website_domain,
+    address, company, email, email_domain, email_key, email_key_of_clean, first_name_key, fold, folded_concat,
+    folded_tokens, name_tokens, parse_address, phone_digits, phone_e164, phone_last7, phonetic, position,
+    to_ascii_lower, website_domain, MAX_ADDRESS_BYTES,
 };
 use dedup::{blocking_keys, normalize, parse_contacts_jsonl, score, ContactInput, Settings};
 use proptest::prelude::*;
@@ -113,11 +114,56 @@ fn email_like() -> impl Strategy<Value = String> {
 /// assorted orders and separators, with other-script digits and stray characters.
 fn address_like() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(vec![
-        "44", "7", "3/4", "80-34", "12a", "125009", "4510", "29373", "0", "١٢", "１２", "Forbes Street", "st", "St.",
-        "Apt. 616", "Suite 716", "Putzstraße", "pridhamstreet", "rue Éric Traore", "avenue", "Lara-Wagner-Allee",
-        "ул. Тверская", "д.", "д. 7", "стр. 2", "пер. Моховой", "Москва", "г.", "NE", "VIC", "Kellerberrin",
-        "Raymond Terrace", "Wintersloe", "Bad Kissingen", "Dumas-la-Forêt", "中", "🙂", "\u{301}", "ß", "İ", ",", ", ",
-        ";", "\n", " ", "  ", "-", ".", "/", "#",
+        "44",
+        "7",
+        "3/4",
+        "80-34",
+        "12a",
+        "125009",
+        "4510",
+        "29373",
+        "0",
+        "١٢",
+        "１２",
+        "Forbes Street",
+        "st",
+        "St.",
+        "Apt. 616",
+        "Suite 716",
+        "Putzstraße",
+        "pridhamstreet",
+        "rue Éric Traore",
+        "avenue",
+        "Lara-Wagner-Allee",
+        "ул. Тверская",
+        "д.",
+        "д. 7",
+        "стр. 2",
+        "пер. Моховой",
+        "Москва",
+        "г.",
+        "NE",
+        "VIC",
+        "Kellerberrin",
+        "Raymond Terrace",
+        "Wintersloe",
+        "Bad Kissingen",
+        "Dumas-la-Forêt",
+        "中",
+        "🙂",
+        "\u{301}",
+        "ß",
+        "İ",
+        ",",
+        ", ",
+        ";",
+        "\n",
+        " ",
+        "  ",
+        "-",
+        ".",
+        "/",
+        "#",
     ]);
     prop_oneof![
         3 => prop::collection::vec(piece, 0..14).prop_map(|v| v.join(" ")),
@@ -134,7 +180,8 @@ fn check_address(raw: &str) -> Result<(), TestCaseError> {
         p.number
     );
     prop_assert!(
-        p.postcode.is_empty() || ((4..=6).contains(&p.postcode.len()) && p.postcode.bytes().all(|b| b.is_ascii_digit())),
+        p.postcode.is_empty()
+            || ((4..=6).contains(&p.postcode.len()) && p.postcode.bytes().all(|b| b.is_ascii_digit())),
         "postcode {:?} of {raw:?}",
         p.postcode
     );
@@ -443,6 +490,10 @@ fn equal_length_company_subsets_score_symmetrically() {
 fn house_number_with_other_script_letters() {
     assert_eq!(parse_address("1王王王王王王王王 Main Street").number, "1");
     let s = Settings::default();
-    let c = ContactInput { first_name: "A".into(), address: "1王王王王王王王王 Main Street, 4510".into(), ..Default::default() };
+    let c = ContactInput {
+        first_name: "A".into(),
+        address: "1王王王王王王王王 Main Street, 4510".into(),
+        ..Default::default()
+    };
     let _ = blocking_keys(&normalize(&c, &s));
 }
