@@ -20,7 +20,7 @@
 //! | `ns:`  | first or last name sound + street sound + region (postcode's first 2 digits) or town sound | weak |
 //! | `sh:`  | street sound + house number + region or town sound | weak |
 //!
-//! The last four need no phone or e-mail: they find the same person from a name and a postal
+//! The last five need no phone or e-mail: they find the same person from a name and a postal
 //! address (or a company) when a name has a typo, a part is missing or first and last are swapped.
 //! "Sound" is [`phonetic`](crate::normalize::phonetic) (Soundex-like). Stored keys must be
 //! recomputed when [`KEYS_VERSION`] changes.
@@ -88,8 +88,12 @@ impl KeyKind {
             _ => return None,
         })
     }
+    /// Every kind, in the order above.
+    pub fn all() -> impl Iterator<Item = KeyKind> {
+        (1..=13).filter_map(KeyKind::from_u8)
+    }
     pub fn from_prefix(p: &str) -> Option<KeyKind> {
-        (1..=13).filter_map(KeyKind::from_u8).find(|k| k.prefix() == p)
+        KeyKind::all().find(|k| k.prefix() == p)
     }
     fn bit(self) -> u32 {
         1 << (self as u8)
@@ -334,8 +338,7 @@ pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, B
     // Name + address / company blocks pair a contact only with one that lacks a phone or an
     // e-mail (below), so a complete contact's key of those kinds is only worth sorting when such a
     // contact has it too: collect those first (few, where most contacts are complete).
-    let address_mask =
-        mask & (1..=13u8).filter_map(KeyKind::from_u8).filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
+    let address_mask = mask & KeyKind::all().filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
     let mut open: Vec<u64> = norm
         .par_iter()
         .filter(|n| !complete(n))

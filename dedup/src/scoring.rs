@@ -107,12 +107,14 @@ fn name_level(f: Option<f32>, l: Option<f32>, w: &Weights) -> (&'static str, f32
     }
 }
 
-/// The most the address comparisons can add.
+/// The most the address comparisons can add (any level: an administrator may set weights that
+/// are not monotone).
 fn address_max(w: &Weights) -> f32 {
-    w.house_number_match.max(0.0)
-        + w.street_exact.max(w.street_similar).max(0.0)
-        + w.locality_exact.max(w.locality_similar).max(0.0)
-        + w.postcode_match.max(0.0)
+    let max = |ws: &[f32]| ws.iter().fold(0.0f32, |m, &x| m.max(x));
+    max(&[w.house_number_match, w.house_number_diff])
+        + max(&[w.street_exact, w.street_similar, w.street_fuzzy, w.street_diff])
+        + max(&[w.locality_exact, w.locality_similar, w.locality_partial, w.locality_diff])
+        + max(&[w.postcode_match, w.postcode_similar, w.postcode_diff])
 }
 
 fn evaluate(
@@ -364,13 +366,21 @@ fn locality_overlap(a: &str, b: &str) -> u8 {
     if na == nb && short.iter().all(|t| long.contains(t)) {
         return 3;
     }
-    let found = short.iter().filter(|t| long.iter().any(|u| u == *t || jaro_winkler(t, u) >= 0.9)).count();
-    if found == short.len() {
-        2
-    } else if found > 0 {
-        1
+    let level = |short: &[&str], long: &[&str]| {
+        let found = short.iter().filter(|t| long.iter().any(|u| u == *t || jaro_winkler(t, u) >= 0.9)).count();
+        if found == short.len() {
+            2
+        } else if found > 0 {
+            1
+        } else {
+            0
+        }
+    };
+    // with as many words on each side, read it both ways and keep the weaker (a symmetric score)
+    if na == nb {
+        level(short, long).min(level(long, short))
     } else {
-        0
+        level(short, long)
     }
 }
 
@@ -661,6 +671,16 @@ mod tests {
         let names: Vec<&str> = m.match_fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, vec!["name", "email", "company", "position"]);
         assert!(m.match_fields.iter().all(|f| f.score == 1.0 && f.weight > 0.0));
+    }
+
+    #[test]
+    fn locality_overlap_is_symmetric() {
+        // both words on the right are close to "abcdefgh"; on the left only that one has a
+        // partner: read one way every word has one, the other way not
+        assert_eq!(locality_overlap("abcdefgi abcdefgj", "abcdefgh zzzzzzzz"), 1);
+        for (a, b) in [("abcdefgh zzzzzzzz", "abcdefgi abcdefgj"), ("oakleigh bittern", "oakleigh bitern")] {
+            assert_eq!(locality_overlap(a, b), locality_overlap(b, a), "{a} / {b}");
+        }
     }
 
     #[test]
