@@ -339,27 +339,36 @@ pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, B
     // e-mail (below), so a complete contact's key of those kinds is only worth sorting when such a
     // contact has it too: collect those first (few, where most contacts are complete).
     let address_mask = mask & KeyKind::all().filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
-    let mut open: Vec<u64> = norm
+    // A bit per hash value (2^24 bits, 2 MB: stays in cache): set for the keys of incomplete
+    // contacts. A set bit may be another key's (the key is then sorted for nothing); a clear one
+    // is certain.
+    const OPEN_BITS: u64 = 1 << 24;
+    let open: Vec<u64> = norm
         .par_iter()
         .filter(|n| !complete(n))
         .fold(
-            || (Vec::new(), Vec::with_capacity(16)),
-            |(mut acc, mut buf): (Vec<u64>, Vec<u64>), n| {
+            || (vec![0u64; (OPEN_BITS / 64) as usize], Vec::with_capacity(16)),
+            |(mut bits, mut buf): (Vec<u64>, Vec<u64>), n| {
                 batch_key_hashes(n, address_mask, &mut buf);
-                acc.extend_from_slice(&buf);
-                (acc, buf)
+                for &h in &buf {
+                    let i = h % OPEN_BITS;
+                    bits[(i / 64) as usize] |= 1 << (i % 64);
+                }
+                (bits, buf)
             },
         )
-        .map(|(acc, _)| acc)
-        .reduce(Vec::new, |mut a, mut b| {
-            if a.len() < b.len() {
-                std::mem::swap(&mut a, &mut b);
-            }
-            a.extend_from_slice(&b);
-            a
-        });
-    open.par_sort_unstable();
-    open.dedup();
+        .map(|(bits, _)| bits)
+        .reduce(
+            || vec![0u64; (OPEN_BITS / 64) as usize],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+                a
+            },
+        );
+    let is_open = |h: u64| {
+        let i = h % OPEN_BITS;
+        open[(i / 64) as usize] & (1 << (i % 64)) != 0
+    };
     let mut entries: Vec<(u64, u32)> = norm
         .par_iter()
         .enumerate()
@@ -370,8 +379,7 @@ pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, B
                 let mut flag = if n.domains.is_empty() { 0 } else { HAS_DOMAIN };
                 if complete(n) {
                     flag |= HAS_CONTACT;
-                    let wanted =
-                        |h: &u64| !hash_kind(*h).is_some_and(KeyKind::is_address) || open.binary_search(h).is_ok();
+                    let wanted = |h: &u64| !hash_kind(*h).is_some_and(KeyKind::is_address) || is_open(*h);
                     acc.extend(buf.iter().filter(|h| wanted(h)).map(|&h| (h, i as u32 | flag)));
                 } else {
                     acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));

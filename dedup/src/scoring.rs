@@ -130,10 +130,13 @@ fn evaluate(
     // comparisons made besides the name's
     let mut compared = 0u32;
     let mut name_compared = false;
-    // the most the fields after the phone can still add
-    let after_position = address_max(w) + w.name_only.max(0.0);
-    let after_company = w.position_match.max(0.0) + after_position;
-    let after_phone = w.company_exact.max(w.company_similar).max(w.domain_match).max(0.0) + after_company;
+    // the most the fields after the phone can still add (an agreeing address adds nothing when
+    // the names differ or the organisation agrees, see below)
+    let address_max = address_max(w);
+    let name_only_max = w.name_only.max(0.0);
+    let position_max = w.position_match.max(w.position_diff).max(0.0);
+    let org_max =
+        w.company_exact.max(w.company_similar).max(w.company_diff).max(w.domain_match).max(w.domain_diff).max(0.0);
 
     // ---- name (also the swapped order: OCR and people put surnames first)
     if a.has_name() && b.has_name() {
@@ -215,6 +218,8 @@ fn evaluate(
         sink("phone", level, sim, weight);
     }
 
+    let addr_max = if names_differ { 0.0 } else { address_max };
+    let after_phone = org_max + position_max + addr_max + name_only_max;
     if total + after_phone < reject_below {
         return total + after_phone - 1.0;
     }
@@ -245,6 +250,8 @@ fn evaluate(
         sink("domain", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
+    let addr_max = if same_org { 0.0 } else { addr_max };
+    let after_company = position_max + addr_max + name_only_max;
     if total + after_company < reject_below {
         return total + after_company - 1.0;
     }
@@ -259,6 +266,7 @@ fn evaluate(
         sink("position", level, jw, weight);
     }
 
+    let after_position = addr_max + name_only_max;
     if total + after_position < reject_below {
         return total + after_position - 1.0;
     }
