@@ -8,7 +8,8 @@
 //! 3. Blocking alone: share of true pairs that are candidates (after block caps) and share that
 //!    share at least one key at all (before caps); candidate-pair count.
 //!
-//! `--show N` prints N missed and N wrong pairs with their explanation (for tuning).
+//! `--show N` prints N missed and N wrong pairs with their explanation (for tuning);
+//! `--show-unblocked N` prints N true pairs that share no blocking key of any kind.
 
 use dedup::blocking::{batch_key_hashes, batch_kind_mask, hash_kind};
 use dedup::{candidate_pairs, parse_contacts_jsonl, run_pairs_jsonl, score, Settings};
@@ -43,12 +44,17 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut path = None;
     let mut show = 0usize;
+    let mut show_unblocked = 0usize;
     let mut settings = Settings::default();
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "--show" => {
                 show = args[i + 1].parse().expect("--show N");
+                i += 1;
+            }
+            "--show-unblocked" => {
+                show_unblocked = args[i + 1].parse().expect("--show-unblocked N");
                 i += 1;
             }
             "--threads" => {
@@ -158,7 +164,10 @@ fn main() {
     let mut only_kind: HashMap<String, usize> = HashMap::new();
     let (mut ka, mut kb) = (Vec::new(), Vec::new());
     let all_kinds = batch_kind_mask(&Settings {
-        batch_keys: ["e", "p", "p7", "t", "n", "c", "d"].iter().map(|k| k.to_string()).collect(),
+        batch_keys: ["e", "p", "p7", "t", "n", "c", "d", "w", "sp", "nh", "cs", "ns", "sh"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
         ..s.clone()
     });
     for &(a, b) in &truth {
@@ -167,6 +176,9 @@ fn main() {
         let shared: Vec<u64> = ka.iter().copied().filter(|k| kb.contains(k)).collect();
         if !shared.is_empty() {
             share_key += 1;
+        } else if show_unblocked > 0 {
+            show_unblocked -= 1;
+            println!("UNBLOCKED\n  A {:?}\n  B {:?}", norm[idx[&a]], norm[idx[&b]]);
         }
         let mut kinds: Vec<_> = shared.iter().filter_map(|&k| hash_kind(k)).collect();
         kinds.sort();

@@ -14,6 +14,21 @@
 //! | `c:`   | company + first name                   | weak     |
 //! | `w:`   | sorted first + last name + org domain  | strong   |
 //! | `d:`   | organisation domain                    | weak (check-on-create only) |
+//! | `sp:`  | first or last name sound + postcode    | weak     |
+//! | `nh:`  | sorted first + last name sounds + house number | medium |
+//! | `cs:`  | company + surname sound                | medium   |
+//! | `ns:`  | first or last name sound + street sound + region (postcode's first 2 digits) or town sound | weak |
+//! | `sh:`  | street sound + house number + region or town sound | weak |
+//!
+//! The last five need no phone or e-mail: they find the same person from a name and a postal
+//! address (or a company) when a name has a typo, a part is missing or first and last are swapped.
+//! "Sound" is [`phonetic`](crate::normalize::phonetic) (Soundex-like). Stored keys must be
+//! recomputed when [`KEYS_VERSION`] changes.
+
+/// Version of the key derivation. Contacts keyed under another version must have their keys
+/// recomputed (`blocking_keys` of each stored contact) before check-on-create can find them by
+/// the new kinds. 1: the kinds `e p p7 t n c d w`; 2: adds `sp nh cs ns sh` and parsed addresses.
+pub const KEYS_VERSION: u32 = 2;
 
 use crate::{Normalized, Settings};
 use rayon::prelude::*;
@@ -30,6 +45,11 @@ pub enum KeyKind {
     CompanyFirst = 6,
     Domain = 7,
     NameDomain = 8,
+    NamePost = 9,
+    NamesNumber = 10,
+    CompanySurname = 11,
+    NameStreet = 12,
+    StreetNumber = 13,
 }
 
 impl KeyKind {
@@ -43,6 +63,11 @@ impl KeyKind {
             KeyKind::CompanyFirst => "c",
             KeyKind::Domain => "d",
             KeyKind::NameDomain => "w",
+            KeyKind::NamePost => "sp",
+            KeyKind::NamesNumber => "nh",
+            KeyKind::CompanySurname => "cs",
+            KeyKind::NameStreet => "ns",
+            KeyKind::StreetNumber => "sh",
         }
     }
     fn from_u8(v: u8) -> Option<KeyKind> {
@@ -55,18 +80,47 @@ impl KeyKind {
             6 => KeyKind::CompanyFirst,
             7 => KeyKind::Domain,
             8 => KeyKind::NameDomain,
+            9 => KeyKind::NamePost,
+            10 => KeyKind::NamesNumber,
+            11 => KeyKind::CompanySurname,
+            12 => KeyKind::NameStreet,
+            13 => KeyKind::StreetNumber,
             _ => return None,
         })
     }
+    /// Every kind, in the order above.
+    pub fn all() -> impl Iterator<Item = KeyKind> {
+        (1..=13).filter_map(KeyKind::from_u8)
+    }
     pub fn from_prefix(p: &str) -> Option<KeyKind> {
-        (1..=8).filter_map(KeyKind::from_u8).find(|k| k.prefix() == p)
+        KeyKind::all().find(|k| k.prefix() == p)
     }
     fn bit(self) -> u32 {
         1 << (self as u8)
     }
+    /// The kinds built from a postal address or a company rather than a phone, an e-mail or a
+    /// whole name (`sp nh cs ns sh`).
+    pub fn is_address(self) -> bool {
+        matches!(
+            self,
+            KeyKind::NamePost
+                | KeyKind::NamesNumber
+                | KeyKind::CompanySurname
+                | KeyKind::NameStreet
+                | KeyKind::StreetNumber
+        )
+    }
     /// Weak kinds get the stricter block cap.
     pub fn is_weak(self) -> bool {
-        matches!(self, KeyKind::NameInitial | KeyKind::CompanyFirst | KeyKind::Domain)
+        matches!(
+            self,
+            KeyKind::NameInitial
+                | KeyKind::CompanyFirst
+                | KeyKind::Domain
+                | KeyKind::NameStreet
+                | KeyKind::NamePost
+                | KeyKind::StreetNumber
+        )
     }
 }
 
@@ -112,6 +166,53 @@ pub fn for_each_key(n: &Normalized, mut f: impl FnMut(KeyKind, &[&str])) {
     for d in &n.domains {
         f(KeyKind::Domain, &[d]);
     }
+
+    // ---- name + postal address / company, for contacts without phone or e-mail in common
+    use crate::normalize::sound;
+    let (pf, pl) = (sound(&n.first), sound(&n.last));
+    let (pf, pl): (&str, &str) = (&pf, &pl);
+    if !n.addr_postcode.is_empty() {
+        // either name part: one may have a typo, or the two may be swapped
+        for p in [pf, pl] {
+            if !p.is_empty() {
+                f(KeyKind::NamePost, &[p, &n.addr_postcode]);
+            }
+        }
+    }
+    if !pf.is_empty() && !pl.is_empty() && !n.addr_number.is_empty() {
+        let (x, y) = if pf <= pl { (pf, pl) } else { (pl, pf) };
+        f(KeyKind::NamesNumber, &[x, y, &n.addr_number]);
+    }
+    if !n.company.is_empty() && !pl.is_empty() {
+        f(KeyKind::CompanySurname, &[&n.company, pl]);
+    }
+    // Either name part (so that swapped first/last names meet) with the street's first word.
+    // Street names repeat from town to town ("Main Street", "ул. Ленина"): these keys carry where
+    // the street is, once as the postcode's first two digits (the region) and once as the sound of
+    // the town (the last place word); a contact with neither gets none.
+    let region = n.addr_postcode.get(..2).unwrap_or("");
+    let town = sound(n.addr_locality.rsplit(' ').next().unwrap_or(""));
+    let town: &str = &town;
+    for st in [&n.addr_street, &n.addr_street_alt] {
+        let street = sound(st.split(' ').next().unwrap_or(""));
+        let street: &str = &street;
+        if street.is_empty() {
+            continue;
+        }
+        for place in [region, town] {
+            if place.is_empty() {
+                continue;
+            }
+            for p in [pf, pl] {
+                if !p.is_empty() {
+                    f(KeyKind::NameStreet, &[p, street, place]);
+                }
+            }
+            if !n.addr_number.is_empty() {
+                f(KeyKind::StreetNumber, &[street, &n.addr_number, place]);
+            }
+        }
+    }
 }
 
 /// First character (not byte: names in other scripts are kept as written).
@@ -151,6 +252,9 @@ pub fn blocking_keys(n: &Normalized) -> Vec<String> {
 
 /// Flag on a batch entry's contact index: the contact has an organisation domain.
 const HAS_DOMAIN: u32 = 1 << 31;
+/// Flag on a batch entry's contact index: the contact has both a phone and an e-mail.
+const HAS_CONTACT: u32 = 1 << 30;
+const FLAGS: u32 = HAS_DOMAIN | HAS_CONTACT;
 const KIND_SHIFT: u32 = 59;
 const HASH_MASK: u64 = (1u64 << KIND_SHIFT) - 1;
 
@@ -210,7 +314,8 @@ pub fn batch_key_hashes(n: &Normalized, mask: u32, out: &mut Vec<u64>) {
 /// What blocking did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct BlockStats {
-    /// (key, contact) entries.
+    /// (key, contact) entries sorted into blocks (a complete contact's name + address / company
+    /// key is left out when no contact lacking a phone or an e-mail has it: it could pair nothing).
     pub keys: usize,
     /// Blocks with at least two members.
     pub blocks: usize,
@@ -227,17 +332,58 @@ pub struct BlockStats {
 /// Candidate pairs (indices into `norm`, `i < j`), distinct, sorted. Never all pairs: only
 /// members of the same block, blocks over the cap skipped.
 pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, BlockStats) {
-    assert!(norm.len() < HAS_DOMAIN as usize, "too many contacts for one batch");
+    assert!(norm.len() < HAS_CONTACT as usize, "too many contacts for one batch");
     let mask = batch_kind_mask(s);
+    let complete = |n: &Normalized| !n.phones.is_empty() && !n.emails.is_empty();
+    // Name + address / company blocks pair a contact only with one that lacks a phone or an
+    // e-mail (below), so a complete contact's key of those kinds is only worth sorting when such a
+    // contact has it too: collect those first (few, where most contacts are complete).
+    let address_mask = mask & KeyKind::all().filter(|k| k.is_address()).fold(0, |m, k| m | k.bit());
+    // A bit per hash value (2^24 bits, 2 MB: stays in cache): set for the keys of incomplete
+    // contacts. A set bit may be another key's (the key is then sorted for nothing); a clear one
+    // is certain.
+    const OPEN_BITS: u64 = 1 << 24;
+    let open: Vec<u64> = norm
+        .par_iter()
+        .filter(|n| !complete(n))
+        .fold(
+            || (vec![0u64; (OPEN_BITS / 64) as usize], Vec::with_capacity(16)),
+            |(mut bits, mut buf): (Vec<u64>, Vec<u64>), n| {
+                batch_key_hashes(n, address_mask, &mut buf);
+                for &h in &buf {
+                    let i = h % OPEN_BITS;
+                    bits[(i / 64) as usize] |= 1 << (i % 64);
+                }
+                (bits, buf)
+            },
+        )
+        .map(|(bits, _)| bits)
+        .reduce(
+            || vec![0u64; (OPEN_BITS / 64) as usize],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+                a
+            },
+        );
+    let is_open = |h: u64| {
+        let i = h % OPEN_BITS;
+        open[(i / 64) as usize] & (1 << (i % 64)) != 0
+    };
     let mut entries: Vec<(u64, u32)> = norm
         .par_iter()
         .enumerate()
         .fold(
-            || (Vec::new(), Vec::with_capacity(8)),
+            || (Vec::new(), Vec::with_capacity(16)),
             |(mut acc, mut buf): (Vec<(u64, u32)>, Vec<u64>), (i, n)| {
                 batch_key_hashes(n, mask, &mut buf);
-                let flag = if n.domains.is_empty() { 0 } else { HAS_DOMAIN };
-                acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));
+                let mut flag = if n.domains.is_empty() { 0 } else { HAS_DOMAIN };
+                if complete(n) {
+                    flag |= HAS_CONTACT;
+                    let wanted = |h: &u64| !hash_kind(*h).is_some_and(KeyKind::is_address) || is_open(*h);
+                    acc.extend(buf.iter().filter(|h| wanted(h)).map(|&h| (h, i as u32 | flag)));
+                } else {
+                    acc.extend(buf.iter().map(|&h| (h, i as u32 | flag)));
+                }
                 (acc, buf)
             },
         )
@@ -288,13 +434,20 @@ pub fn candidate_pairs(norm: &[Normalized], s: &Settings) -> (Vec<(u32, u32)>, B
             // a name + domain block (`w:`): at least one of the two has no organisation domain.
             // Two same-named people at different organisations are left out, which keeps the
             // common-name blocks from dominating at a million contacts.
-            let name_only = hash_kind(members[0].0) == Some(KeyKind::Tokens) && mask & KeyKind::NameDomain.bit() != 0;
+            let kind = hash_kind(members[0].0);
+            let name_only = kind == Some(KeyKind::Tokens) && mask & KeyKind::NameDomain.bit() != 0;
+            // Likewise the name + address / company blocks are for contacts that phone and e-mail
+            // keys cannot join: a pair meets there only when one of the two lacks a phone or an
+            // e-mail. (Two copies that both have both and share neither are rare, and the
+            // differing phone and e-mail count heavily against them anyway.)
+            let address_kind = kind.is_some_and(KeyKind::is_address);
             for x in 0..members.len() {
                 for y in x + 1..members.len() {
-                    if name_only && members[x].1 & members[y].1 & HAS_DOMAIN != 0 {
+                    let both = members[x].1 & members[y].1;
+                    if (name_only && both & HAS_DOMAIN != 0) || (address_kind && both & HAS_CONTACT != 0) {
                         continue;
                     }
-                    let (p, q) = (members[x].1 & !HAS_DOMAIN, members[y].1 & !HAS_DOMAIN);
+                    let (p, q) = (members[x].1 & !FLAGS, members[y].1 & !FLAGS);
                     let (p, q) = if p < q { (p, q) } else { (q, p) };
                     acc.push(((p as u64) << 32) | q as u64);
                 }
@@ -388,6 +541,65 @@ mod tests {
         let (p, _) = candidate_pairs(&norm, &s);
         // 1–4 share name + domain; 3 has no domain so meets everyone by name; 1–2, 2–4 do not meet
         assert_eq!(p, vec![(0, 2), (0, 3), (1, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn name_and_address_keys_survive_typos_swaps_and_missing_parts() {
+        let s = Settings::default();
+        let mk = |id: i64, first: &str, last: &str, addr: &str| {
+            normalize(
+                &ContactInput {
+                    id,
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    address: addr.into(),
+                    ..Default::default()
+                },
+                &s,
+            )
+        };
+        let shared = |a: &Normalized, b: &Normalized| -> Vec<String> {
+            let kb = blocking_keys(b);
+            blocking_keys(a).into_iter().filter(|k| kb.contains(k)).collect()
+        };
+        let base = mk(1, "Sarah", "Clarke", "14 Brigden Crescent, Oakleigh NSW 4700");
+        // surname typo, no house number, postcode digits swapped: name + street sound
+        let k = shared(&base, &mk(2, "sarah", "clarkre", "brigden crescent, numby, oakleigh nsw 7400"));
+        assert!(k.iter().any(|k| k.starts_with("ns:")), "{k:?}");
+        // first and last name swapped, other street spelling: name sound + postcode
+        let k = shared(&base, &mk(3, "Clarke", "Sarah", "14 Brigdon Cres, Oakleigh 4700"));
+        assert!(k.iter().any(|k| k.starts_with("sp:")) && k.iter().any(|k| k.starts_with("nh:")), "{k:?}");
+        // another first name entirely (a typist's guess), same building
+        let k = shared(&base, &mk(4, "Sally", "Clark", "14 Brigden Crescent, Oakleigh NSW 4700"));
+        assert!(k.iter().any(|k| k.starts_with("sh:")), "{k:?}");
+        // names and company alone: the company + surname sound key
+        let c = |id: i64, first: &str, last: &str| {
+            normalize(
+                &ContactInput {
+                    id,
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    company: "Vector Labs".into(),
+                    ..Default::default()
+                },
+                &s,
+            )
+        };
+        assert_eq!(
+            shared(&c(5, "", "Kuznetsov"), &c(6, "Ivan", "Kuznetsova")),
+            vec!["cs:vector labs|k253".to_string()]
+        );
+        // no address and no company: none of the new kinds
+        let bare = mk(7, "Sarah", "Clarke", "");
+        assert!(blocking_keys(&bare)
+            .iter()
+            .all(|k| matches!(key_kind(k), Some(KeyKind::Tokens | KeyKind::NameInitial))));
+        // every new kind is known by its prefix and has a lookup limit
+        for p in ["sp", "nh", "cs", "ns", "sh"] {
+            assert!(KeyKind::from_prefix(p).is_some(), "{p}");
+        }
+        assert_eq!(lookup_limit("sp:e462|4700", &s), s.lookup_limit_weak);
+        assert_eq!(lookup_limit("nh:e462|s6|14", &s), s.lookup_limit);
     }
 
     #[test]

@@ -14,10 +14,10 @@ pub mod merge_plan;
 pub mod normalize;
 mod scoring;
 
-pub use blocking::{blocking_keys, candidate_pairs, BlockStats};
+pub use blocking::{blocking_keys, candidate_pairs, BlockStats, KEYS_VERSION};
 pub use cluster::clusters;
 pub use jsonl::{parse_contacts_jsonl, run_pairs_jsonl, Stats};
-pub use scoring::score;
+pub use scoring::{comparison_levels, score};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -59,10 +59,19 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// Weights of the evidence each field contributes, in log-odds units (natural log of the
-/// likelihood ratio "same person" : "different people" for a candidate pair). Positive = agreement
-/// is evidence of a duplicate, the `*_diff` weights are subtracted when both sides have the field
-/// and it disagrees. A missing field contributes nothing.
+/// Weights of the evidence each comparison level contributes, in log-odds units: the natural log
+/// of the likelihood ratio m/u, where m is the share of true duplicate pairs and u the share of
+/// other candidate pairs (pairs sharing a blocking key) that fall on that level — Fellegi–Sunter,
+/// as Splink does it. A comparison where one side lacks the field contributes nothing.
+///
+/// The defaults were learnt, not tuned by hand: `cargo run --release -p dedup --example
+/// learn_weights -- <labelled JSON-lines files> --rust` counts the levels over the pairs
+/// check-on-create would score in labelled sets (m and u with add-one smoothing, prior = log-odds
+/// of a duplicate among them) and prints the body of `default()` below, which is pasted unchanged.
+/// Sets: FEBRL dataset1 and dataset2 (`scripts/eval-febrl.py`), `gen_contacts.py --count 20000
+/// --seed 1` and `scripts/import-dups-jsonl.py --count 20000 --seed 7`; the command and the
+/// held-out results are in BENCHMARKS.md ("Names and postal addresses (FEBRL), learnt weights").
+/// `name_similar_jw` is a similarity threshold, not learnt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Weights {
@@ -70,20 +79,30 @@ pub struct Weights {
     pub prior: f32,
     /// First and last name agree exactly (after transliteration, nicknames, OCR folds).
     pub name_exact: f32,
-    /// Names agree closely (Jaro-Winkler ≥ `name_similar_jw` on both parts, or an initial).
+    /// Both parts agree closely (Jaro-Winkler ≥ `name_similar_jw`, or an initial that fits).
     pub name_similar: f32,
-    /// Same surname, different first name: relatives, namesakes' colleagues.
+    /// Both parts agree loosely (Jaro-Winkler ≥ 0.8): typos in both.
+    pub name_fuzzy: f32,
+    /// Same surname (closely), different first name: relatives, namesakes' colleagues.
     pub first_name_diff: f32,
-    /// Surnames differ.
+    /// Same first name (closely), different surname.
     pub last_name_diff: f32,
+    /// Neither part agrees.
+    pub name_diff: f32,
+    /// One side has only one name part: the part both have agrees closely / does not.
+    pub one_part_match: f32,
+    pub one_part_diff: f32,
+    /// Added when the name is the only thing both contacts have to compare (no phone, e-mail,
+    /// company, position or address on both sides): how often such a pair is a namesake.
+    pub name_only: f32,
     /// Both have a middle name/patronymic and they differ.
     pub middle_name_diff: f32,
+    /// Jaro-Winkler similarity from which two name parts count as "similar" (not a log-odds).
     pub name_similar_jw: f32,
     /// One e-mail address in common (OCR-folded key).
     pub email_match: f32,
-    /// Both have e-mails and none is in common. People do change addresses, so this is weaker
-    /// than `email_match`. Similar-looking addresses (`first.last@` vs `first.last2@`) get no
-    /// credit: the user part largely repeats the name, which is already counted.
+    /// Both have e-mails and none is in common. Similar-looking addresses (`first.last@` vs
+    /// `first.last2@`) get no credit: the user part largely repeats the name, already counted.
     pub email_diff: f32,
     /// Same number (E.164, or the same ≥9 trailing digits when one side was written nationally).
     pub phone_match: f32,
@@ -99,38 +118,67 @@ pub struct Weights {
     pub domain_diff: f32,
     pub position_match: f32,
     pub position_diff: f32,
-    /// Address token overlap (Jaccard) ≥ 0.9.
-    pub address_match: f32,
-    /// Address token overlap ≥ 0.6.
-    pub address_similar: f32,
-    pub address_diff: f32,
+    /// House numbers (parsed from the address) agree / differ.
+    pub house_number_match: f32,
+    pub house_number_diff: f32,
+    /// Street names: equal, Jaro-Winkler ≥ 0.9, ≥ 0.75, lower.
+    pub street_exact: f32,
+    pub street_similar: f32,
+    pub street_fuzzy: f32,
+    pub street_diff: f32,
+    /// Place names (suburb, town, building): the same set; every word of the shorter side found
+    /// (Jaro-Winkler ≥ 0.9); some word found; none.
+    pub locality_exact: f32,
+    pub locality_similar: f32,
+    pub locality_partial: f32,
+    pub locality_diff: f32,
+    /// Postcodes: equal; one digit changed or two swapped; different.
+    pub postcode_match: f32,
+    pub postcode_similar: f32,
+    pub postcode_diff: f32,
 }
 
 impl Default for Weights {
+    /// Output of `examples/learn_weights.rs` (see the type's documentation).
     fn default() -> Self {
         Weights {
-            prior: -4.0,
-            name_exact: 5.0,
-            name_similar: 3.5,
-            first_name_diff: -3.0,
-            last_name_diff: -4.5,
-            middle_name_diff: -1.5,
-            name_similar_jw: 0.9,
-            email_match: 10.0,
-            email_diff: -6.0,
-            phone_match: 10.0,
-            phone_last7: 3.0,
-            phone_diff: -5.0,
-            company_exact: 2.0,
-            company_similar: 1.5,
-            company_diff: -1.5,
-            domain_match: 1.0,
-            domain_diff: -1.0,
-            position_match: 1.0,
-            position_diff: -0.5,
-            address_match: 4.0,
-            address_similar: 1.5,
-            address_diff: -3.0,
+            prior: -1.97,
+            name_exact: 3.49,
+            name_similar: 2.15,
+            name_fuzzy: -1.11,
+            first_name_diff: -2.77,
+            last_name_diff: 0.00,
+            name_diff: -4.86,
+            one_part_match: 5.05,
+            one_part_diff: 0.00,
+            name_only: -2.24,
+            middle_name_diff: -4.54,
+            name_similar_jw: 0.90,
+            email_match: 7.98,
+            email_diff: -8.36,
+            phone_match: 10.46,
+            phone_last7: -1.52,
+            phone_diff: -6.76,
+            company_exact: 1.48,
+            company_similar: -3.02,
+            company_diff: -8.02,
+            domain_match: 0.53,
+            domain_diff: -6.13,
+            position_match: 4.94,
+            position_diff: -8.27,
+            house_number_match: 5.09,
+            house_number_diff: -1.91,
+            street_exact: 5.22,
+            street_similar: 5.22,
+            street_fuzzy: -0.75,
+            street_diff: -3.48,
+            locality_exact: 6.53,
+            locality_similar: 6.00,
+            locality_partial: 2.27,
+            locality_diff: -3.58,
+            postcode_match: 4.76,
+            postcode_similar: 4.34,
+            postcode_diff: -3.46,
         }
     }
 }
@@ -149,16 +197,19 @@ pub struct Settings {
     pub candidate_threshold: f32,
     /// Batch mode skips blocks with more members than this (a block of n makes n·(n−1)/2 pairs).
     pub max_block: usize,
-    /// Stricter cap for the weak keys: surname + initial (`n:`), company + first name (`c:`).
+    /// Stricter cap for the weak keys: surname + initial (`n:`), company + first name (`c:`), and
+    /// the name / street + address keys `sp:`, `ns:`, `sh:`.
     pub max_block_weak: usize,
     /// Check-on-create: fetch at most this many rows per key (a `LIMIT` on each indexed lookup);
     /// weak keys such as `d:` (a big company's domain) can match thousands of rows.
     pub lookup_limit: usize,
-    /// The same for the weak keys (`n:`, `c:`, `d:`), whose blocks are mostly other people.
+    /// The same for the weak keys (`n:`, `c:`, `d:`, `sp:`, `ns:`, `sh:`), whose blocks are mostly
+    /// other people.
     pub lookup_limit_weak: usize,
     /// Key kinds batch mode blocks on (prefixes of [`blocking_keys`]): `e` e-mail, `p7` last 7
     /// phone digits (implies `p`), `t` first+last name, `w` name+organisation domain,
-    /// `n` surname+initial, `c` company+first name, `d` domain. Check-on-create always looks up all keys.
+    /// `n` surname+initial, `c` company+first name, `d` domain, and the name + address / company
+    /// kinds `sp nh cs ns sh` (see [`blocking`]). Check-on-create always looks up all keys.
     pub batch_keys: Vec<String>,
     pub weights: Weights,
 }
@@ -173,7 +224,7 @@ impl Default for Settings {
             max_block_weak: 16,
             lookup_limit: 200,
             lookup_limit_weak: 25,
-            batch_keys: ["e", "p7", "t", "w"].iter().map(|k| k.to_string()).collect(),
+            batch_keys: ["e", "p7", "t", "w", "sp", "nh", "cs", "ns", "sh"].iter().map(|k| k.to_string()).collect(),
             weights: Weights::default(),
         }
     }
@@ -201,7 +252,19 @@ pub struct Normalized {
     /// Organisation domains from e-mails and the web site (free-mail providers excluded).
     pub domains: Vec<String>,
     pub position: String,
-    pub address: String,
+    /// The address parsed ([`normalize::parse_address`]): house number, street name (folded, type
+    /// word dropped), other place names (folded), postcode. Empty when not found.
+    #[serde(default)]
+    pub addr_number: String,
+    #[serde(default)]
+    pub addr_street: String,
+    /// Another reading of the street when the layout was ambiguous (usually empty).
+    #[serde(default)]
+    pub addr_street_alt: String,
+    #[serde(default)]
+    pub addr_locality: String,
+    #[serde(default)]
+    pub addr_postcode: String,
 }
 
 impl Normalized {
@@ -398,7 +461,14 @@ pub(crate) fn normalize_fields(c: &impl ContactFields, s: &Settings) -> Normaliz
 
     n.company = nz::company(c.company());
     n.position = nz::position(c.position());
-    n.address = nz::address(c.address());
+    if !c.address().is_empty() {
+        let p = nz::parse_address(c.address());
+        n.addr_number = p.number;
+        n.addr_street = p.street;
+        n.addr_street_alt = p.street_alt;
+        n.addr_locality = p.locality;
+        n.addr_postcode = p.postcode;
+    }
     n
 }
 

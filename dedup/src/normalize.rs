@@ -971,6 +971,366 @@ pub fn address(raw: &str) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Addresses: one free-text field, parsed into house number, street, locality and postcode
+// ---------------------------------------------------------------------------------------------
+
+/// An address split into the parts matching compares. All parts are ASCII lower case; `street`
+/// and `locality` are folded name tokens (see [`fold`]) separated by one space. Any part may be
+/// empty. The parse is a heuristic for the layouts business cards and CRMs use:
+/// `"44 Forbes Street, Wintersloe, Kellerberrin VIC 4510"`, `"Putzstraße 901, 87520 Eisenberg"`,
+/// `"ул. Тверская, д. 7, Москва, 125009"`, `"125009, Москва, ул. Тверская 7"`, `"30, rue Éric Traore, 81548 Lyon"`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressParts {
+    /// House number (digits and letters of the first token that starts with a digit, "3/4" → "3").
+    pub number: String,
+    /// Street name without its type word ("forbes" for "Forbes Street", "tverskaya" for "ул. Тверская").
+    pub street: String,
+    /// Other place-name tokens: suburb, town, building name (words of ≥ 4 letters, at most 8).
+    pub locality: String,
+    /// Postcode: a 4–6 digit token outside the street part.
+    pub postcode: String,
+    /// Another reading of the street, when the layout is ambiguous (see [`parse_address`]).
+    pub street_alt: String,
+}
+
+/// At most this many bytes of an address are parsed (the rest is ignored), so that the work per
+/// contact is bounded whatever the input.
+pub const MAX_ADDRESS_BYTES: usize = 512;
+const MAX_ADDRESS_SEGMENTS: usize = 8;
+const MAX_SEGMENT_TOKENS: usize = 16;
+const MAX_LOCALITY_TOKENS: usize = 8;
+
+/// Street-type words (English, Australian, German, French, Russian as transliterated). They mark
+/// the segment holding the street and are dropped from the street name.
+fn is_street_type(t: &str) -> bool {
+    street_type_strength(t) > 0
+}
+
+/// 2 = a word that only names a street type; 1 = an abbreviation that may also be something else
+/// ("st" Saint/station, "dr" doctor, "la" the article, "pl" …); 0 = not a street type.
+fn street_type_strength(t: &str) -> u8 {
+    match t {
+        "st" | "dr" | "la" | "pl" | "av" | "cl" | "gr" | "ct" | "sh" | "park" | "parks" | "row" | "loop" | "walk"
+        | "sq" | "esp" | "cir" => 1,
+        "street" | "road" | "rd" | "avenue" | "ave" | "place" | "circuit" | "cct" | "crescent" | "cres" | "drive"
+        | "court" | "lane" | "ln" | "way" | "terrace" | "tce" | "close" | "parade" | "pde" | "grove" | "boulevard"
+        | "blvd" | "highway" | "hwy" | "alley" | "square" | "esplanade" | "crossing" | "mews" | "circle"
+        | "parkway" | "pkwy" | "trail" | "rue" | "chemin" | "allee" | "impasse" | "quai" | "route" | "strasse"
+        | "weg" | "platz" | "gasse" | "damm" | "ul" | "ulitsa" | "pr" | "prt" | "prospekt" | "per" | "pereulok"
+        | "shosse" | "bul" | "bulvar" | "nab" | "naberezhnaya" | "proezd" | "ploshchad" | "tupik" | "alleya"
+        | "mkr" => 2,
+        _ => 0,
+    }
+}
+
+/// Unit / building words whose following number is not the house number ("Apt. 616", "стр. 2").
+fn is_unit_word(t: &str) -> bool {
+    matches!(
+        t,
+        "apt"
+            | "apartment"
+            | "suite"
+            | "ste"
+            | "unit"
+            | "flat"
+            | "floor"
+            | "fl"
+            | "level"
+            | "lvl"
+            | "room"
+            | "po"
+            | "box"
+            | "stroenie"
+            | "korp"
+            | "korpus"
+            | "kv"
+            | "kvartira"
+            | "of"
+            | "ofis"
+            | "office"
+            | "etazh"
+            | "bldg"
+            | "building"
+            | "str"
+    )
+}
+
+/// German/English compounds written as one word ("putzstrasse", "pridhamstreet"): the suffix is the type.
+const STREET_SUFFIXES: [&str; 16] = [
+    "strasse", "street", "weg", "platz", "gasse", "allee", "road", "avenue", "drive", "close", "court", "place",
+    "crescent", "circuit", "terrace", "parade",
+];
+
+fn split_street_suffix(t: &str) -> Option<&str> {
+    STREET_SUFFIXES
+        .iter()
+        .find_map(|suf| (t.len() >= suf.len() + 3 && t.ends_with(suf)).then(|| &t[..t.len() - suf.len()]))
+}
+
+fn starts_with_digit(t: &str) -> bool {
+    t.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+fn is_postcode(t: &str) -> bool {
+    (4..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The street name of a segment: its words less numbers, unit words, house markers and
+/// street-type words (a compound's type suffix cut off), folded.
+fn street_words(seg: &[&str]) -> String {
+    let mut street = String::new();
+    for &t in seg {
+        if starts_with_digit(t) || is_unit_word(t) || matches!(t, "d" | "dom" | "no" | "nr" | "n") {
+            continue;
+        }
+        if is_street_type(t) {
+            continue;
+        }
+        let w = fold(split_street_suffix(t).unwrap_or(t));
+        if !street.is_empty() {
+            street.push(' ');
+        }
+        street.push_str(&w);
+    }
+    street
+}
+
+/// Parse one free-text address (see [`AddressParts`]). Never panics; bounded work.
+pub fn parse_address(raw: &str) -> AddressParts {
+    let mut out = AddressParts::default();
+    if raw.trim().is_empty() {
+        return out;
+    }
+    let mut cut = raw.len().min(MAX_ADDRESS_BYTES);
+    while !raw.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    // segments at commas, semicolons and line breaks; tokens are ASCII alphanumeric runs
+    // (Cyrillic transliterated); "3/4" and "80-34" split into numbers. One lower-cased copy,
+    // segments joined by '|', tokens borrowed from it.
+    let mut lowered = String::with_capacity(cut + 8);
+    for seg in raw[..cut].split([',', ';', '\n']) {
+        if !lowered.is_empty() {
+            lowered.push('|');
+        }
+        if seg.is_ascii() {
+            lowered.extend(seg.bytes().map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    b.to_ascii_lowercase() as char
+                } else {
+                    ' '
+                }
+            }));
+        } else {
+            lowered.extend(to_ascii_lower(seg).chars().map(|c| if c == '|' { ' ' } else { c }));
+        }
+    }
+    // all tokens in one list, each segment a range of it, classified once
+    struct Seg {
+        range: std::ops::Range<usize>,
+        has_num: bool,  // a number that is not a postcode
+        has_word: bool, // a word that is not a house/unit marker
+        strong: bool,   // an unambiguous street-type word or a compound street name
+        weak: bool,     // a street-type abbreviation
+    }
+    let mut toks: Vec<&str> = Vec::with_capacity(24);
+    let mut segs: Vec<Seg> = Vec::with_capacity(4);
+    for seg in lowered.split('|') {
+        if segs.len() == MAX_ADDRESS_SEGMENTS {
+            break;
+        }
+        let start = toks.len();
+        let mut info = Seg { range: start..start, has_num: false, has_word: false, strong: false, weak: false };
+        for t in tokens(seg).take(MAX_SEGMENT_TOKENS) {
+            toks.push(t);
+            if starts_with_digit(t) {
+                info.has_num |= !is_postcode(t);
+            } else {
+                info.has_word |= !(matches!(t, "d" | "dom" | "no" | "nr" | "n") || is_unit_word(t));
+                match street_type_strength(t) {
+                    2 => info.strong = true,
+                    1 => info.weak = true,
+                    _ => info.strong |= split_street_suffix(t).is_some(),
+                }
+            }
+        }
+        info.range.end = toks.len();
+        if info.range.end > start {
+            segs.push(info);
+        }
+    }
+    if segs.is_empty() {
+        return out;
+    }
+    let words = |i: usize| &toks[segs[i].range.clone()];
+    // the street segment: the first with a street-type word and a house number; else with an
+    // abbreviation and a number; else a word and a number; else a street-type word; else the first.
+    // ("Raymond Terrace" is a suburb when "49 Montefiore Crescent" precedes it.)
+    let street_seg = segs
+        .iter()
+        .position(|g| g.strong && g.has_num)
+        .or_else(|| segs.iter().position(|g| g.weak && g.has_num))
+        .or_else(|| segs.iter().position(|g| g.has_num && g.has_word))
+        .or_else(|| segs.iter().position(|g| g.strong))
+        .unwrap_or(0);
+
+    // postcode: a 4–6 digit token outside the street segment, the last one; failing that, in the
+    // street segment after the street words ("Tverskaya 7 125009")
+    for i in (0..segs.len()).rev() {
+        if i == street_seg {
+            continue;
+        }
+        if let Some(p) = words(i).iter().rev().find(|t| is_postcode(t)) {
+            out.postcode = p.to_string();
+            break;
+        }
+    }
+
+    // house number and street name
+    let seg = words(street_seg);
+    let mut after_unit = false;
+    for t in seg {
+        if starts_with_digit(t) {
+            if after_unit {
+                after_unit = false;
+            } else if out.number.is_empty() {
+                out.number = t.to_string();
+            } else if out.postcode.is_empty() && is_postcode(t) {
+                out.postcode = t.to_string();
+            }
+            continue;
+        }
+        after_unit = is_unit_word(t);
+    }
+    out.street = street_words(seg);
+    if out.number.is_empty() {
+        // "ул. Тверская, д. 7", "rue Joly, 30" / "30, rue Joly": a short segment holding the number
+        // next to the street one
+        for i in [street_seg + 1, street_seg.wrapping_sub(1)] {
+            if i >= segs.len() {
+                continue;
+            }
+            let s = words(i);
+            let lead_ok = s.len() <= 6 && (starts_with_digit(s[0]) || matches!(s[0], "d" | "dom" | "no" | "nr"));
+            if let Some(t) = s.iter().find(|t| starts_with_digit(t)).filter(|t| lead_ok && !is_postcode(t)) {
+                out.number = t.to_string();
+                break;
+            }
+        }
+    }
+    // the street segment was a guess (number + words, no street-type word) and another segment
+    // has a street-type word: keep that one's name as the alternative ("10 Courallie, Lander
+    // Crescent" — a building name before the street — against "15 Lander Crescent, Courallie")
+    if !segs[street_seg].strong {
+        if let Some(alt) = (0..segs.len()).find(|&i| i != street_seg && segs[i].strong) {
+            out.street_alt = street_words(words(alt));
+            if out.street_alt == out.street {
+                out.street_alt.clear();
+            }
+        }
+    }
+
+    // locality: words of ≥ 4 letters of the other segments (drops state codes, "g."/"д." markers)
+    let mut n_loc = 0;
+    for i in 0..segs.len() {
+        if i == street_seg {
+            continue;
+        }
+        for t in words(i) {
+            if n_loc == MAX_LOCALITY_TOKENS {
+                break;
+            }
+            if t.len() < 4 || starts_with_digit(t) || is_street_type(t) || is_unit_word(t) {
+                continue;
+            }
+            let f = fold(t);
+            if !out.locality.split(' ').any(|w| w == f) {
+                if n_loc > 0 {
+                    out.locality.push(' ');
+                }
+                out.locality.push_str(&f);
+                n_loc += 1;
+            }
+        }
+    }
+    // house numbers are kept short and ASCII (digits and a letter, "12a"); the rest is noise
+    out.number = out.number.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+    out
+}
+
+/// Phonetic key of a folded token (Soundex-like, variable length up to 4): the first letter, then
+/// consonant classes with vowels and repeats dropped. `smith`/`smyth`/`smithe` agree, as do
+/// `petrova`/`petrowa`. Tokens of other scripts are cut to their first 4 characters.
+pub fn phonetic(token: &str) -> String {
+    sound(token).to_string()
+}
+
+/// [`phonetic`] without an allocation (at most 4 characters, so at most 16 bytes).
+#[derive(Clone, Copy)]
+pub(crate) struct Sound {
+    buf: [u8; 16],
+    len: u8,
+}
+
+impl std::ops::Deref for Sound {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // only whole characters are ever written
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl Sound {
+    fn push(&mut self, c: char) {
+        let n = c.len_utf8();
+        if self.len as usize + n <= self.buf.len() {
+            c.encode_utf8(&mut self.buf[self.len as usize..]);
+            self.len += n as u8;
+        }
+    }
+}
+
+pub(crate) fn sound(token: &str) -> Sound {
+    let mut out = Sound { buf: [0; 16], len: 0 };
+    let mut chars = token.chars().filter(|c| c.is_alphanumeric());
+    let Some(first) = chars.next() else { return out };
+    if !token.is_ascii() {
+        out.push(first);
+        chars.take(3).for_each(|c| out.push(c));
+        return out;
+    }
+    let class = |c: char| -> u8 {
+        match c {
+            'b' | 'f' | 'p' | 'v' => b'1',
+            'c' | 'g' | 'j' | 'k' | 'q' | 's' | 'x' | 'z' => b'2',
+            'd' | 't' => b'3',
+            'l' => b'4',
+            'm' | 'n' => b'5',
+            'r' => b'6',
+            'h' | 'w' => b'-', // transparent: does not separate repeats
+            _ => b'0',         // vowels, y and digits separate repeats
+        }
+    };
+    let first = first.to_ascii_lowercase();
+    out.push(first);
+    let mut last = class(first);
+    for c in chars {
+        let k = class(c.to_ascii_lowercase());
+        if k == b'-' {
+            continue;
+        }
+        if k != b'0' && k != last {
+            out.push(k as char);
+            if out.len == 4 {
+                break;
+            }
+        }
+        last = k;
+    }
+    out
+}
+
 /// Normalised job title.
 pub fn position(raw: &str) -> String {
     address(raw)
@@ -1065,6 +1425,55 @@ mod tests {
         assert_eq!(company("Weiß GmbH"), "weiss");
         assert_eq!(company("Smith, Jones and Brown"), "smith jones brown");
         assert_eq!(company("GmbH"), "gmbh");
+    }
+
+    #[test]
+    fn addresses_parse_into_parts() {
+        let p = |raw: &str| {
+            let a = parse_address(raw);
+            (a.number, a.street, a.locality, a.postcode)
+        };
+        let own = |a: &str, b: &str, c: &str, d: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string());
+        // FEBRL layout, a compound with a typo'd type word joined on, a missing number
+        assert_eq!(
+            p("44 Forbes Street, Wintersloe, Kellerberrin VIC 4510"),
+            own("44", "forbes", "vintersloe kelerberin", "4510")
+        );
+        assert_eq!(p("177 pridhamstreet, milton, marsden nsw 3165").1, "pridham");
+        assert_eq!(p("forbes street, wintersloe, kellerberrin vic 4510").0, "");
+        // US with a unit, German compound, French number first
+        assert_eq!(
+            p("4646 Cunningham Alley Apt. 616, North Elizabethfurt, NE 29373"),
+            own("4646", "euningham", "north elizabethfurt", "29373")
+        );
+        assert_eq!(p("Putzstraße 901, 87520 Eisenberg"), own("901", "putz", "eisenberg", "87520"));
+        assert_eq!(p("30, rue Éric Traore, 81548 Lyon").0, "30");
+        // Russian, both orders, house and building numbers, a village before the street
+        assert_eq!(p("ул. Тверская, д. 7, Москва, 125009"), own("7", "tverskaya", "moskva", "125009"));
+        assert_eq!(p("125009, Москва, ул. Тверская 7"), own("7", "tverskaya", "moskva", "125009"));
+        assert_eq!(p("д. Глазов, пер. Моховой, д. 3/4 стр. 2, 185145"), own("3", "mohovoy", "glazov", "185145"));
+        // the same street typed in Cyrillic and in Latin letters parses alike
+        assert_eq!(p("ул. Тверская, д. 7, Москва, 125009"), p("ul. Tverskaya, d. 7, Moskva, 125009"));
+        // a suburb named like a street does not take the street's place
+        assert_eq!(p("49 Montefiore Crescent, Edith Hall, Raymond Terrace VIC 2226").1, "montefiore");
+        // a building name before the street: the street is kept as the alternative reading
+        let a = parse_address("10 Courallie, Lander Crescent, Northgate 4217");
+        assert_eq!((a.street.as_str(), a.street_alt.as_str()), ("eouralie", "lander"));
+        assert_eq!(parse_address(""), AddressParts::default());
+        assert_eq!(parse_address(" , ;\n"), AddressParts::default());
+    }
+
+    #[test]
+    fn phonetic_keys() {
+        // (keys are made from folded names: "w" has become "v")
+        let k = |t: &str| phonetic(&fold(t));
+        assert_eq!(k("smith"), k("smyth"));
+        assert_eq!(k("petrova"), k("petrowa"));
+        assert_eq!(k("kuhnt"), k("kuhndt"));
+        assert_ne!(phonetic("smith"), phonetic("jones"));
+        assert_eq!(phonetic("washington").len(), 4);
+        assert_eq!(phonetic(""), "");
+        assert_eq!(phonetic("王小明"), "王小明");
     }
 
     #[test]

@@ -3,17 +3,47 @@
 //!
 //! Correlated evidence is counted once: the e-mail user part is never compared fuzzily (it mostly
 //! repeats the name, and namesakes get `first.last2@`), the organisation domain only stands in for a
-//! missing company, and the phone counts once per pair however many numbers agree.
+//! missing company, the phone counts once per pair however many numbers agree, an agreeing
+//! phone, e-mail or postal address adds nothing when the names have no part in common (a
+//! switchboard, info@, neighbours), and an agreeing address adds nothing when the organisation
+//! already agrees (colleagues share the office).
 
 use crate::{FieldScore, Match, Normalized, Settings, Weights};
 
-/// Explainable score of two normalised contacts.
+/// Explainable score of two normalised contacts. The address's parts (house number, street,
+/// locality, postcode) are reported as one `address` field: their weights added, their
+/// similarities averaged.
 pub fn score(a: &Normalized, b: &Normalized, s: &Settings) -> Match {
-    let mut fields = Vec::with_capacity(8);
-    let total = evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, score, weight| {
-        fields.push(FieldScore { field: field.to_string(), score, weight })
+    let mut fields: Vec<FieldScore> = Vec::with_capacity(8);
+    let mut addr: Option<(f32, f32, u32)> = None; // (Σ similarity, Σ weight, parts)
+    let total = evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, _level, score, weight| {
+        if ADDRESS_PARTS.contains(&field) {
+            let e = addr.get_or_insert((0.0, 0.0, 0));
+            *e = (e.0 + score, e.1 + weight, e.2 + 1);
+        } else {
+            fields.push(FieldScore { field: field.to_string(), score, weight })
+        }
     });
+    if let Some((sim, weight, n)) = addr {
+        fields.push(FieldScore { field: "address".into(), score: sim / n as f32, weight });
+    }
     Match { score: logistic(total), match_fields: fields }
+}
+
+const ADDRESS_PARTS: [&str; 4] = ["house_number", "street", "locality", "postcode"];
+
+/// The comparison levels a pair falls on: `(comparison, level)`, where the level is the name of
+/// its [`Weights`] field (`("name", "name_similar")`, `("postcode", "postcode_diff")`, …).
+/// Comparisons a side has no data for are left out, and so are agreements set aside because the
+/// evidence is shared (see [`score`]'s module notes). This is what the weight learner counts.
+pub fn comparison_levels(a: &Normalized, b: &Normalized, s: &Settings) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::with_capacity(12);
+    evaluate(a, b, &s.weights, f32::NEG_INFINITY, &mut |field, level, _, _| {
+        if !level.is_empty() {
+            out.push((field, level))
+        }
+    });
+    out
 }
 
 /// Score only (no explanation, no allocation): the batch hot path. Pairs that cannot reach
@@ -21,7 +51,7 @@ pub fn score(a: &Normalized, b: &Normalized, s: &Settings) -> Match {
 pub(crate) fn score_value(a: &Normalized, b: &Normalized, s: &Settings, cutoff: f32) -> f32 {
     let c = cutoff.clamp(1e-6, 1.0 - 1e-6);
     let logit = (c / (1.0 - c)).ln();
-    logistic(evaluate(a, b, &s.weights, logit, &mut |_, _, _| {}))
+    logistic(evaluate(a, b, &s.weights, logit, &mut |_, _, _, _| {}))
 }
 
 fn logistic(x: f32) -> f32 {
@@ -42,36 +72,49 @@ fn name_sim(a: &str, b: &str) -> Option<f32> {
     Some(jaro_winkler(a, b))
 }
 
-/// (similarity shown, weight) for a first/last pair of similarities.
-fn name_weight(f: Option<f32>, l: Option<f32>, w: &Weights) -> (f32, f32) {
+/// Below this Jaro-Winkler similarity two name parts count as different.
+const NAME_FUZZY_JW: f32 = 0.8;
+
+/// (level, weight, similarity shown) for a first/last pair of similarities.
+fn name_level(f: Option<f32>, l: Option<f32>, w: &Weights) -> (&'static str, f32, f32) {
     let t = w.name_similar_jw;
     match (f, l) {
         (Some(f), Some(l)) => {
             let shown = (f + l) / 2.0;
-            let weight = if f >= 1.0 && l >= 1.0 {
-                w.name_exact
+            let (level, weight) = if f >= 1.0 && l >= 1.0 {
+                ("name_exact", w.name_exact)
             } else if f >= t && l >= t {
-                w.name_similar
+                ("name_similar", w.name_similar)
+            } else if f >= NAME_FUZZY_JW && l >= NAME_FUZZY_JW {
+                ("name_fuzzy", w.name_fuzzy)
             } else if l >= t {
-                w.first_name_diff
+                ("first_name_diff", w.first_name_diff)
+            } else if f >= t {
+                ("last_name_diff", w.last_name_diff)
             } else {
-                w.last_name_diff
+                ("name_diff", w.name_diff)
             };
-            (shown, weight)
+            (level, weight, shown)
         }
-        (None, Some(l)) => {
-            let weight = if l >= 1.0 {
-                w.name_similar * 0.5
-            } else if l >= t {
-                w.name_similar * 0.25
+        (None, Some(x)) | (Some(x), None) => {
+            if x >= t {
+                ("one_part_match", w.one_part_match, x)
             } else {
-                w.last_name_diff
-            };
-            (l, weight)
+                ("one_part_diff", w.one_part_diff, x)
+            }
         }
-        (Some(f), None) => (f, if f >= 1.0 { w.name_similar * 0.25 } else { w.first_name_diff }),
-        (None, None) => (0.0, 0.0),
+        (None, None) => ("", 0.0, 0.0),
     }
+}
+
+/// The most the address comparisons can add (any level: an administrator may set weights that
+/// are not monotone).
+fn address_max(w: &Weights) -> f32 {
+    let max = |ws: &[f32]| ws.iter().fold(0.0f32, |m, &x| m.max(x));
+    max(&[w.house_number_match, w.house_number_diff])
+        + max(&[w.street_exact, w.street_similar, w.street_fuzzy, w.street_diff])
+        + max(&[w.locality_exact, w.locality_similar, w.locality_partial, w.locality_diff])
+        + max(&[w.postcode_match, w.postcode_similar, w.postcode_diff])
 }
 
 fn evaluate(
@@ -79,47 +122,81 @@ fn evaluate(
     b: &Normalized,
     w: &Weights,
     reject_below: f32,
-    sink: &mut impl FnMut(&'static str, f32, f32),
+    sink: &mut impl FnMut(&'static str, &'static str, f32, f32),
 ) -> f32 {
     let mut total = w.prior;
-    // the most the fields after the phone can still add
-    let after_position = w.address_match.max(0.0);
-    let after_company = w.position_match.max(0.0) + after_position;
-    let after_phone = w.company_exact.max(w.company_similar).max(w.domain_match).max(0.0) + after_company;
+    // the names share nothing (no part agrees even loosely): set by the name comparison below
+    let mut names_differ = false;
+    // comparisons made besides the name's
+    let mut compared = 0u32;
+    let mut name_compared = false;
+    // the most the fields after the phone can still add (an agreeing address adds nothing when
+    // the names differ or the organisation agrees, see below)
+    let address_max = address_max(w);
+    let name_only_max = w.name_only.max(0.0);
+    let position_max = w.position_match.max(w.position_diff).max(0.0);
+    let org_max =
+        w.company_exact.max(w.company_similar).max(w.company_diff).max(w.domain_match).max(w.domain_diff).max(0.0);
 
     // ---- name (also the swapped order: OCR and people put surnames first)
     if a.has_name() && b.has_name() {
-        let straight = name_weight(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
+        let straight = name_level(name_sim(&a.first, &b.first), name_sim(&a.last, &b.last), w);
         // Which cross pair plays "first" depends on the argument order: read it both ways and keep
         // the weaker, so that score(a, b) == score(b, a).
         let (fl, lf) = (name_sim(&a.first, &b.last), name_sim(&a.last, &b.first));
-        let (x, y) = (name_weight(fl, lf, w), name_weight(lf, fl, w));
+        let (x, y) = (name_level(fl, lf, w), name_level(lf, fl, w));
         let crossed = if y.1 < x.1 { y } else { x };
         // a swap is only fully trusted when one side's order came from free text
-        let crossed = if a.name_order_uncertain || b.name_order_uncertain {
+        let crossed = if a.name_order_uncertain || b.name_order_uncertain || crossed.1 <= w.name_similar {
             crossed
         } else {
-            (crossed.0, crossed.1.min(w.name_similar))
+            ("name_similar", w.name_similar, crossed.2)
         };
-        let (sim, mut weight) =
-            if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() { crossed } else { straight };
+        let (level, weight, sim) = if a.first.is_empty() != b.first.is_empty() || a.last.is_empty() != b.last.is_empty()
+        {
+            // one side has a single name part, perhaps in the other field: the best of it against
+            // either part of the other side
+            let single = if a.first.is_empty() || a.last.is_empty() { a } else { b };
+            let other = if std::ptr::eq(single, a) { b } else { a };
+            let part = if single.first.is_empty() { &single.last } else { &single.first };
+            let best = [name_sim(part, &other.first), name_sim(part, &other.last)]
+                .into_iter()
+                .flatten()
+                .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.max(x))));
+            name_level(best, None, w)
+        } else if crossed.1 > straight.1 && !a.first.is_empty() && !b.first.is_empty() {
+            crossed
+        } else {
+            straight
+        };
+        names_differ = matches!(level, "name_diff" | "one_part_diff");
+        name_compared = true;
         total += weight;
-        sink("name", sim, weight);
+        sink("name", level, sim, weight);
         if !a.middle.is_empty() && !b.middle.is_empty() {
             let (ma, mb) = (a.middle.split(' ').next().unwrap_or(""), b.middle.split(' ').next().unwrap_or(""));
             let ok = ma == mb || (ma.len() == 1 && mb.starts_with(ma)) || (mb.len() == 1 && ma.starts_with(mb));
-            weight = if ok { 0.0 } else { w.middle_name_diff };
+            let (level, weight) =
+                if ok { ("middle_name_match", 0.0) } else { ("middle_name_diff", w.middle_name_diff) };
             total += weight;
-            sink("middle_name", if ok { 1.0 } else { 0.0 }, weight);
+            sink("middle_name", level, if ok { 1.0 } else { 0.0 }, weight);
         }
     }
+
+    // A phone, an e-mail or an address can be shared — an office switchboard, info@, a household —
+    // so an agreeing one counts for a match only when the names have a part in common; a
+    // differing one always counts against.
+    // (A level set aside so is reported as "": the weight learner does not count it.)
+    let shared = |level: &'static str, w: f32| if names_differ && w > 0.0 { ("", 0.0) } else { (level, w) };
 
     // ---- e-mail: exact key or nothing
     if !a.emails.is_empty() && !b.emails.is_empty() {
         let hit = a.emails.iter().any(|x| b.emails.iter().any(|y| x == y));
-        let weight = if hit { w.email_match } else { w.email_diff };
+        let (level, weight) = if hit { ("email_match", w.email_match) } else { ("email_diff", w.email_diff) };
+        let (level, weight) = shared(level, weight);
         total += weight;
-        sink("email", if hit { 1.0 } else { 0.0 }, weight);
+        compared += 1;
+        sink("email", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
     // ---- phone
@@ -130,40 +207,51 @@ fn evaluate(
                 best = best.max(phone_level(x, y));
             }
         }
-        let (sim, weight) = match best {
-            2 => (1.0, w.phone_match),
-            1 => (0.7, w.phone_last7),
-            _ => (0.0, w.phone_diff),
+        let (level, sim, weight) = match best {
+            2 => ("phone_match", 1.0, w.phone_match),
+            1 => ("phone_last7", 0.7, w.phone_last7),
+            _ => ("phone_diff", 0.0, w.phone_diff),
         };
+        let (level, weight) = shared(level, weight);
         total += weight;
-        sink("phone", sim, weight);
+        compared += 1;
+        sink("phone", level, sim, weight);
     }
 
+    let addr_max = if names_differ { 0.0 } else { address_max };
+    let after_phone = org_max + position_max + addr_max + name_only_max;
     if total + after_phone < reject_below {
         return total + after_phone - 1.0;
     }
 
     // ---- company (or, when one is missing, the organisation domain)
+    let mut same_org = false;
     if !a.company.is_empty() && !b.company.is_empty() {
-        let (sim, weight) = if a.company == b.company {
-            (1.0, w.company_exact)
+        let (level, sim, weight) = if a.company == b.company {
+            ("company_exact", 1.0, w.company_exact)
         } else {
             let jw = jaro_winkler(&a.company, &b.company);
             if jw >= 0.92 || token_subset(&a.company, &b.company) {
-                (jw, w.company_similar)
+                ("company_similar", jw, w.company_similar)
             } else {
-                (jw, w.company_diff)
+                ("company_diff", jw, w.company_diff)
             }
         };
+        same_org = level != "company_diff";
         total += weight;
-        sink("company", sim, weight);
+        compared += 1;
+        sink("company", level, sim, weight);
     } else if !a.domains.is_empty() && !b.domains.is_empty() {
         let hit = a.domains.iter().any(|d| b.domains.contains(d));
-        let weight = if hit { w.domain_match } else { w.domain_diff };
+        let (level, weight) = if hit { ("domain_match", w.domain_match) } else { ("domain_diff", w.domain_diff) };
+        same_org = hit;
         total += weight;
-        sink("domain", if hit { 1.0 } else { 0.0 }, weight);
+        compared += 1;
+        sink("domain", level, if hit { 1.0 } else { 0.0 }, weight);
     }
 
+    let addr_max = if same_org { 0.0 } else { addr_max };
+    let after_company = position_max + addr_max + name_only_max;
     if total + after_company < reject_below {
         return total + after_company - 1.0;
     }
@@ -171,29 +259,161 @@ fn evaluate(
     // ---- position
     if !a.position.is_empty() && !b.position.is_empty() {
         let jw = if a.position == b.position { 1.0 } else { jaro_winkler(&a.position, &b.position) };
-        let weight = if jw >= 0.95 { w.position_match } else { w.position_diff };
+        let (level, weight) =
+            if jw >= 0.95 { ("position_match", w.position_match) } else { ("position_diff", w.position_diff) };
         total += weight;
-        sink("position", jw, weight);
+        compared += 1;
+        sink("position", level, jw, weight);
     }
 
+    let after_position = addr_max + name_only_max;
     if total + after_position < reject_below {
         return total + after_position - 1.0;
     }
 
-    // ---- address
-    if !a.address.is_empty() && !b.address.is_empty() {
-        let j = if a.address == b.address { 1.0 } else { token_jaccard(&a.address, &b.address) };
-        let weight = if j >= 0.9 {
-            w.address_match
-        } else if j >= 0.6 {
-            w.address_similar
-        } else {
-            w.address_diff
-        };
+    // ---- postal address, part by part. Shared like a phone (above), and colleagues share the
+    // office: an agreeing address adds nothing when the organisation already agrees either (the
+    // same evidence twice). A differing address still counts against.
+    let addr_weight = |level: &'static str, w: f32| if same_org && w > 0.0 { ("", 0.0) } else { shared(level, w) };
+    if !a.addr_number.is_empty() && !b.addr_number.is_empty() {
+        let hit = a.addr_number == b.addr_number;
+        let (level, weight) =
+            if hit { ("house_number_match", w.house_number_match) } else { ("house_number_diff", w.house_number_diff) };
+        let (level, weight) = addr_weight(level, weight);
         total += weight;
-        sink("address", j, weight);
+        compared += 1;
+        sink("house_number", level, if hit { 1.0 } else { 0.0 }, weight);
+    }
+    if !a.addr_street.is_empty() && !b.addr_street.is_empty() {
+        let jw = street_sim(a, b);
+        let (level, weight) = if jw >= 1.0 {
+            ("street_exact", w.street_exact)
+        } else if jw >= 0.9 {
+            ("street_similar", w.street_similar)
+        } else if jw >= 0.75 {
+            ("street_fuzzy", w.street_fuzzy)
+        } else {
+            ("street_diff", w.street_diff)
+        };
+        let (level, weight) = addr_weight(level, weight);
+        total += weight;
+        compared += 1;
+        sink("street", level, jw, weight);
+    }
+    if !a.addr_locality.is_empty() && !b.addr_locality.is_empty() {
+        let (sim, level, weight) = match locality_overlap(&a.addr_locality, &b.addr_locality) {
+            3 => (1.0, "locality_exact", w.locality_exact),
+            2 => (0.9, "locality_similar", w.locality_similar),
+            1 => (0.5, "locality_partial", w.locality_partial),
+            _ => (0.0, "locality_diff", w.locality_diff),
+        };
+        let (level, weight) = addr_weight(level, weight);
+        total += weight;
+        compared += 1;
+        sink("locality", level, sim, weight);
+    }
+    if !a.addr_postcode.is_empty() && !b.addr_postcode.is_empty() {
+        let (sim, level, weight) = if a.addr_postcode == b.addr_postcode {
+            (1.0, "postcode_match", w.postcode_match)
+        } else if one_edit(&a.addr_postcode, &b.addr_postcode) {
+            (0.8, "postcode_similar", w.postcode_similar)
+        } else {
+            (0.0, "postcode_diff", w.postcode_diff)
+        };
+        let (level, weight) = addr_weight(level, weight);
+        total += weight;
+        compared += 1;
+        sink("postcode", level, sim, weight);
+    }
+    // Nothing but the name to go by: how often that is a namesake rather than a copy is a
+    // comparison of its own (learnt like the others; namesakes make it negative).
+    if name_compared && compared == 0 {
+        total += w.name_only;
+        sink("other_fields", "name_only", 0.0, w.name_only);
     }
     total
+}
+
+/// Best similarity of the two streets, trying each side's alternative reading: Jaro-Winkler of
+/// the whole names, or of their first words (at most 0.95 then: "sullivan" and "sullivan c
+/// rescent" — a misspelt type word kept as a word — are similar, not equal).
+fn street_sim(a: &Normalized, b: &Normalized) -> f32 {
+    let mut best: f32 = 0.0;
+    for x in [&a.addr_street, &a.addr_street_alt] {
+        for y in [&b.addr_street, &b.addr_street_alt] {
+            if x.is_empty() || y.is_empty() {
+                continue;
+            }
+            if x == y {
+                return 1.0;
+            }
+            best = best.max(jaro_winkler(x, y));
+            let (fx, fy) = (x.split(' ').next().unwrap_or(""), y.split(' ').next().unwrap_or(""));
+            if fx.len() >= 4 && fy.len() >= 4 && (fx.len() < x.len() || fy.len() < y.len()) {
+                best = best.max(jaro_winkler(fx, fy).min(0.95));
+            }
+        }
+    }
+    best
+}
+
+/// 3 = the same word set; 2 = every word of the side with fewer words has a close partner
+/// (Jaro-Winkler ≥ 0.9) on the other; 1 = at least one has; 0 = none.
+fn locality_overlap(a: &str, b: &str) -> u8 {
+    if a == b {
+        return 3;
+    }
+    let mut ta: [&str; 32] = [""; 32];
+    let mut tb: [&str; 32] = [""; 32];
+    let na = collect_tokens(a, &mut ta);
+    let nb = collect_tokens(b, &mut tb);
+    let (short, long) = if na <= nb { (&ta[..na], &tb[..nb]) } else { (&tb[..nb], &ta[..na]) };
+    if short.is_empty() {
+        return 0;
+    }
+    if na == nb && short.iter().all(|t| long.contains(t)) {
+        return 3;
+    }
+    let level = |short: &[&str], long: &[&str]| {
+        let found = short.iter().filter(|t| long.iter().any(|u| u == *t || jaro_winkler(t, u) >= 0.9)).count();
+        if found == short.len() {
+            2
+        } else if found > 0 {
+            1
+        } else {
+            0
+        }
+    };
+    // with as many words on each side, read it both ways and keep the weaker (a symmetric score)
+    if na == nb {
+        level(short, long).min(level(long, short))
+    } else {
+        level(short, long)
+    }
+}
+
+/// Equal length and one character changed, or two neighbours swapped ("4011" / "4101").
+fn one_edit(a: &str, b: &str) -> bool {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if x.len() != y.len() {
+        return false;
+    }
+    let mut diff = [0usize; 2];
+    let mut n = 0;
+    for i in 0..x.len() {
+        if x[i] != y[i] {
+            if n == 2 {
+                return false;
+            }
+            diff[n] = i;
+            n += 1;
+        }
+    }
+    match n {
+        1 => true,
+        2 => diff[1] == diff[0] + 1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]],
+        _ => false,
+    }
 }
 
 /// Jaro-Winkler similarity. Normalised fields are ASCII, so short strings take a byte-wise,
@@ -284,19 +504,6 @@ fn token_subset(a: &str, b: &str) -> bool {
         std::cmp::Ordering::Greater => within(b, a),
         std::cmp::Ordering::Equal => within(a, b) || within(b, a),
     }
-}
-
-/// Jaccard overlap of the space-separated token sets (no allocation for short texts).
-pub(crate) fn token_jaccard(a: &str, b: &str) -> f32 {
-    let mut ta: [&str; 32] = [""; 32];
-    let mut tb: [&str; 32] = [""; 32];
-    let na = collect_tokens(a, &mut ta);
-    let nb = collect_tokens(b, &mut tb);
-    if na == 0 || nb == 0 {
-        return 0.0;
-    }
-    let inter = ta[..na].iter().filter(|t| tb[..nb].contains(t)).count();
-    inter as f32 / (na + nb - inter) as f32
 }
 
 fn collect_tokens<'s>(s: &'s str, buf: &mut [&'s str; 32]) -> usize {
@@ -391,12 +598,97 @@ mod tests {
     }
 
     #[test]
+    fn name_and_address_alone_decide() {
+        let s = Settings::default();
+        let p = |first: &str, last: &str, addr: &str| c(0, first, last, "", "", "", addr);
+        let p = |first: &str, last: &str, addr: &str| ContactInput { position: String::new(), ..p(first, last, addr) };
+        let base = p("Sarah", "Clarke", "14 Brigden Crescent, Wintersloe, Oakleigh NSW 4700");
+        // typos, a missing house number, swapped postcode digits, swapped names
+        for dup in [
+            p("sarah", "clarkre", "brigden crescent, wintersloe, oakleigh nsw 7400"),
+            p("Clarke", "Sarah", "14 Brigden Cres, Wintersloe, Oakleigh 4700"),
+            p("Sara", "Clarke", "14 Brigdne Crescent, Oakleigh NSW 4700"),
+        ] {
+            let m = sc(&base, &dup);
+            assert!(m.score >= s.threshold, "{dup:?}: {m:?}");
+            assert!(m.match_fields.iter().any(|f| f.field == "address" && f.weight > 0.0), "{m:?}");
+        }
+        // a namesake elsewhere, and a neighbour in the same building
+        for other in [
+            p("Sarah", "Clarke", "3 Kent Street, Bellbird, Cleveland QLD 2119"),
+            p("Mitchell", "Green", "14 Brigden Crescent, Wintersloe, Oakleigh NSW 4700"),
+        ] {
+            let m = sc(&base, &other);
+            assert!(m.score < s.threshold, "{other:?}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn shared_channels_and_bare_names_are_not_pairs() {
+        let s = Settings::default();
+        // an office switchboard and a shared mailbox on two colleagues' cards
+        let a = c(1, "Anna", "Petrova", "", "info@romashka.ru", "+7 495 123-45-67", "");
+        let b = c(2, "Ivan", "Sidorov", "", "info@romashka.ru", "+7 495 123-45-67", "");
+        let m = sc(&a, &b);
+        assert!(m.score < s.candidate_threshold, "{m:?}");
+        // namesakes with nothing else to compare: a warning on create, not a duplicate pair
+        let a = ContactInput { position: String::new(), ..c(1, "James", "Smith", "", "", "", "") };
+        let b = ContactInput { position: String::new(), ..c(2, "James", "Smith", "", "", "", "") };
+        let m = sc(&a, &b);
+        assert!(m.score < s.threshold && m.score >= s.candidate_threshold, "{m:?}");
+        // … while one corroborating field makes it one
+        let b = ContactInput { position: "Sales manager".into(), ..b };
+        let a = ContactInput { position: "Sales manager".into(), ..a };
+        assert!(sc(&a, &b).score >= s.threshold, "{:?}", sc(&a, &b));
+    }
+
+    #[test]
+    fn comparison_levels_name_weights() {
+        let s = Settings::default();
+        let a = normalize(&c(1, "Sarah", "Clarke", "", "", "", "14 Brigden Crescent, Oakleigh 4700"), &s);
+        let b = normalize(&c(2, "Sara", "Clarke", "", "", "", "14 Brigden Crescent, Oakleigh 4701"), &s);
+        let levels = comparison_levels(&a, &b, &s);
+        assert!(levels.contains(&("name", "name_similar")), "{levels:?}");
+        assert!(levels.contains(&("postcode", "postcode_similar")), "{levels:?}");
+        assert!(levels.contains(&("street", "street_exact")), "{levels:?}");
+        // colleagues: with the organisation agreeing, an agreeing address is set aside (not
+        // counted, not learnt from); a differing part still is
+        let a = normalize(&c(1, "Sarah", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4700"), &s);
+        let b = normalize(&c(2, "Sara", "Clarke", "Acme", "", "", "14 Brigden Crescent, Oakleigh 4701"), &s);
+        let levels = comparison_levels(&a, &b, &s);
+        assert!(levels.contains(&("company", "company_exact")), "{levels:?}");
+        assert!(!levels.iter().any(|l| l.0 == "street" || l.0 == "postcode"), "{levels:?}");
+        let m = score(&a, &b, &s);
+        assert!(m.match_fields.iter().any(|f| f.field == "address" && f.weight == 0.0), "{m:?}");
+        // nothing but the name to compare
+        let a = normalize(&c(1, "Sarah", "Clarke", "", "", "", ""), &s);
+        let b = normalize(&c(2, "Sarah", "Clarke", "", "", "", ""), &s);
+        let (a, b) = (Normalized { position: String::new(), ..a }, Normalized { position: String::new(), ..b });
+        assert_eq!(comparison_levels(&a, &b, &s), vec![("name", "name_exact"), ("other_fields", "name_only")]);
+        // every level is a field of Weights
+        let w = serde_json::to_value(&s.weights).unwrap();
+        for (_, level) in &levels {
+            assert!(w.get(level).is_some() || *level == "middle_name_match", "{level}");
+        }
+    }
+
+    #[test]
     fn explanation_lists_fields() {
         let a = c(1, "Anna", "Petrova", "Acme", "anna@acme.com", "", "");
         let m = sc(&a, &a.clone());
         let names: Vec<&str> = m.match_fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, vec!["name", "email", "company", "position"]);
         assert!(m.match_fields.iter().all(|f| f.score == 1.0 && f.weight > 0.0));
+    }
+
+    #[test]
+    fn locality_overlap_is_symmetric() {
+        // both words on the right are close to "abcdefgh"; on the left only that one has a
+        // partner: read one way every word has one, the other way not
+        assert_eq!(locality_overlap("abcdefgi abcdefgj", "abcdefgh zzzzzzzz"), 1);
+        for (a, b) in [("abcdefgh zzzzzzzz", "abcdefgi abcdefgj"), ("oakleigh bittern", "oakleigh bitern")] {
+            assert_eq!(locality_overlap(a, b), locality_overlap(b, a), "{a} / {b}");
+        }
     }
 
     #[test]
@@ -446,12 +738,5 @@ mod tests {
             }
         }
         assert_eq!(jaro_winkler("Müller", "Müller"), 1.0);
-    }
-
-    #[test]
-    fn jaccard() {
-        assert_eq!(token_jaccard("a b c", "a b c"), 1.0);
-        assert_eq!(token_jaccard("a b", "c d"), 0.0);
-        assert!((token_jaccard("a b c", "a b d") - 0.5).abs() < 1e-6);
     }
 }

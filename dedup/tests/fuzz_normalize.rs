@@ -9,7 +9,8 @@
 
 use dedup::normalize::{
     address, company, email, email_domain, email_key, email_key_of_clean, first_name_key, fold, folded_concat,
-    folded_tokens, name_tokens, phone_digits, phone_e164, phone_last7, position, to_ascii_lower, website_domain,
+    folded_tokens, name_tokens, parse_address, phone_digits, phone_e164, phone_last7, phonetic, position,
+    to_ascii_lower, website_domain, MAX_ADDRESS_BYTES,
 };
 use dedup::{blocking_keys, normalize, parse_contacts_jsonl, score, ContactInput, Settings};
 use proptest::prelude::*;
@@ -106,6 +107,104 @@ fn email_like() -> impl Strategy<Value = String> {
     let tld = prop::sample::select(vec!["com", "de", "co.uk", "ru", "рф", "c", "", "com.", "com..", "x1"]);
     (wrap, atom(), at, atom(), tld)
         .prop_map(|((open, close), user, at, host, tld)| format!("{open}{user}{at}{host}.{tld}{close}"))
+}
+
+/// A postal address as people, CRMs and OCR write it: house numbers, street names with type words
+/// (English, German compounds, French, Russian in Cyrillic), units, localities, postcodes, in
+/// assorted orders and separators, with other-script digits and stray characters.
+fn address_like() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "44",
+        "7",
+        "3/4",
+        "80-34",
+        "12a",
+        "125009",
+        "4510",
+        "29373",
+        "0",
+        "١٢",
+        "１２",
+        "Forbes Street",
+        "st",
+        "St.",
+        "Apt. 616",
+        "Suite 716",
+        "Putzstraße",
+        "pridhamstreet",
+        "rue Éric Traore",
+        "avenue",
+        "Lara-Wagner-Allee",
+        "ул. Тверская",
+        "д.",
+        "д. 7",
+        "стр. 2",
+        "пер. Моховой",
+        "Москва",
+        "г.",
+        "NE",
+        "VIC",
+        "Kellerberrin",
+        "Raymond Terrace",
+        "Wintersloe",
+        "Bad Kissingen",
+        "Dumas-la-Forêt",
+        "中",
+        "🙂",
+        "\u{301}",
+        "ß",
+        "İ",
+        ",",
+        ", ",
+        ";",
+        "\n",
+        " ",
+        "  ",
+        "-",
+        ".",
+        "/",
+        "#",
+    ]);
+    prop_oneof![
+        3 => prop::collection::vec(piece, 0..14).prop_map(|v| v.join(" ")),
+        1 => prop::collection::vec(prop::sample::select(vec!["1", "22", "Main", "St", ","]), 0..400).prop_map(|v| v.join(" ")),
+        1 => any_text(),
+    ]
+}
+
+fn check_address(raw: &str) -> Result<(), TestCaseError> {
+    let p = parse_address(raw);
+    prop_assert!(
+        p.number.len() <= 8 && p.number.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "number {:?} of {raw:?}",
+        p.number
+    );
+    prop_assert!(
+        p.postcode.is_empty()
+            || ((4..=6).contains(&p.postcode.len()) && p.postcode.bytes().all(|b| b.is_ascii_digit())),
+        "postcode {:?} of {raw:?}",
+        p.postcode
+    );
+    for part in [&p.street, &p.street_alt, &p.locality] {
+        prop_assert_eq!(part.trim(), part.as_str());
+        prop_assert!(!part.contains("  "), "{part:?} from {raw:?}");
+        prop_assert!(part.chars().all(|c| c == ' ' || c.is_alphanumeric()), "{part:?} from {raw:?}");
+    }
+    prop_assert!(p.locality.split(' ').count() <= 8);
+    // bounded work: only the first MAX_ADDRESS_BYTES are read
+    if raw.len() > MAX_ADDRESS_BYTES {
+        let mut cut = MAX_ADDRESS_BYTES;
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        prop_assert_eq!(parse_address(&raw[..cut]), p.clone());
+    }
+    for t in p.street.split(' ').chain(p.locality.split(' ')).chain([raw]) {
+        let k = phonetic(t);
+        prop_assert!(k.chars().count() <= 4, "phonetic({t:?}) = {k:?}");
+        prop_assert_eq!(phonetic(t), k);
+    }
+    Ok(())
 }
 
 fn contact() -> impl Strategy<Value = ContactInput> {
@@ -238,6 +337,11 @@ proptest! {
     fn text_normalisers(raw in any_text()) {
         check_text(&raw)?;
     }
+
+    #[test]
+    fn address_parser(raw in address_like()) {
+        check_address(&raw)?;
+    }
 }
 
 proptest! {
@@ -252,7 +356,8 @@ proptest! {
             let d = p.strip_prefix('+').unwrap_or(p);
             prop_assert!(d.bytes().all(|b| b.is_ascii_digit()), "phone key {p:?}");
         }
-        let _ = blocking_keys(&na);
+        let keys = blocking_keys(&na);
+        prop_assert!(keys.len() <= 48, "{} keys: {keys:?}", keys.len());
         let ab = score(&na, &nb, &s).score;
         let ba = score(&nb, &na, &s).score;
         prop_assert!((0.0..=1.0).contains(&ab), "score {ab}");
@@ -377,4 +482,18 @@ fn equal_length_company_subsets_score_symmetrically() {
     assert_eq!(score(&a, &b, &s).score, score(&b, &a, &s).score);
     let (a, b) = (c("Acme Widgets"), c("Widgets Acme"));
     assert_eq!(score(&a, &b, &s).score, score(&b, &a, &s).score);
+}
+
+/// A house number with letters of another script after its digits ("1王…") was cut at a byte
+/// that is not a character boundary (found by `contacts_normalise_and_score`).
+#[test]
+fn house_number_with_other_script_letters() {
+    assert_eq!(parse_address("1王王王王王王王王 Main Street").number, "1");
+    let s = Settings::default();
+    let c = ContactInput {
+        first_name: "A".into(),
+        address: "1王王王王王王王王 Main Street, 4510".into(),
+        ..Default::default()
+    };
+    let _ = blocking_keys(&normalize(&c, &s));
 }
