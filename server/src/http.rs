@@ -272,6 +272,10 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     }
     let state = state(cfg, svc);
     let svc = state.svc.clone();
+    // Keys made by an older key derivation are recomputed by a background scan.
+    if let Err(e) = service::duplicate_scans::rekey_if_outdated(&svc).await {
+        tracing::warn!(error = %e, "cannot check the version of the duplicate keys");
+    }
     // The gauges read from the database have their values from the start.
     service::admin::refresh_gauges(&svc, std::time::Duration::ZERO).await;
     if service::auth::count_admins(&svc).await.unwrap_or(1) == 0 {

@@ -18,7 +18,8 @@ use chrono::Utc;
 use entity::duplicate_scan;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    Statement, Value,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -102,6 +103,46 @@ pub async fn create_job(svc: &Services, user_id: Option<i64>) -> AppResult<i64> 
 
 /// Starts a full scan in the background (administrators only). While one is queued or running,
 /// that one is returned instead of starting a second.
+/// The `settings` row holding the `dedup::KEYS_VERSION` the stored keys were made with (absent:
+/// version 1, before the row existed).
+pub const KEYS_VERSION_KEY: &str = "duplicate_keys_version";
+
+/// Whether the stored duplicate keys were made by an older key derivation than this build's.
+pub async fn keys_outdated(svc: &Services) -> AppResult<bool> {
+    let stored = crate::settings::get(svc, KEYS_VERSION_KEY).await?.and_then(|v| v.as_u64()).unwrap_or(1);
+    Ok(stored != u64::from(dedup::KEYS_VERSION))
+}
+
+/// At start-up: when the stored keys are older than this build's key derivation, a full scan
+/// (which recomputes them first) is started in the background, unless one is running. With no
+/// contacts the version is simply recorded. Returns the scan started, if any.
+pub async fn rekey_if_outdated(svc: &Services) -> AppResult<Option<i64>> {
+    if !keys_outdated(svc).await? {
+        return Ok(None);
+    }
+    if crate::contacts::count_live(svc).await? == 0 {
+        crate::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
+        return Ok(None);
+    }
+    let active = duplicate_scan::Entity::find()
+        .filter(duplicate_scan::Column::Status.is_in(["queued", "running"]))
+        .filter(duplicate_scan::Column::UpdatedAt.gt(Utc::now() - chrono::Duration::seconds(STALE_SECS)))
+        .count(&svc.db)
+        .await?;
+    if active > 0 {
+        return Ok(None);
+    }
+    let id = create_job(svc, None).await?;
+    let bg = svc.clone();
+    tokio::spawn(async move {
+        if let Err(e) = run(&bg, id).await {
+            tracing::error!(scan = id, error = %e, "duplicate scan (new key version) failed");
+        }
+    });
+    tracing::info!(scan = id, version = dedup::KEYS_VERSION, "duplicate keys are from an older version: recomputing them with a full scan");
+    Ok(Some(id))
+}
+
 pub async fn start(svc: &Services, actor: &Actor) -> AppResult<DuplicateScan> {
     actor.require_admin()?;
     let active = duplicate_scan::Entity::find()
@@ -222,9 +263,16 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     let db = &svc.db;
     let backend = db.get_database_backend();
 
-    // 1. Keys for live contacts that have none.
-    let missing_where = "c.deleted_at IS NULL AND c.merged_into_id IS NULL \
-                         AND NOT EXISTS (SELECT 1 FROM contact_keys k WHERE k.contact_id = c.id)";
+    // 1. Keys for live contacts that have none — or for every live contact when the stored keys
+    // were made by an older key derivation (`dedup::KEYS_VERSION`): the old kinds are unchanged
+    // (their inserts are no-ops), the new kinds are added.
+    let rekey = keys_outdated(svc).await?;
+    let missing_where = if rekey {
+        "c.deleted_at IS NULL AND c.merged_into_id IS NULL"
+    } else {
+        "c.deleted_at IS NULL AND c.merged_into_id IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM contact_keys k WHERE k.contact_id = c.id)"
+    };
     let count_sql = format!("SELECT COUNT(*) FROM contacts c WHERE {missing_where}");
     let missing: i64 = match db.query_one_raw(Statement::from_string(backend, count_sql)).await? {
         Some(r) => r.try_get_by_index(0)?,
@@ -283,6 +331,11 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
         txn.commit().await?;
         done += count as i64;
         job.step(done).await?;
+    }
+
+    if rekey {
+        crate::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
+        tracing::info!(version = dedup::KEYS_VERSION, contacts = done, "duplicate keys recomputed for a new key version");
     }
 
     // 2. Every live contact, in the dedup crate's shape: one query per batch.

@@ -36,6 +36,22 @@ pub fn parse_settings(value: &serde_json::Value) -> Result<dedup::Settings, Stri
     Ok(s)
 }
 
+/// The stored settings without weights saved for an older matcher. The settings page saves every
+/// weight, so a CRM whose administrator once saved the form holds a full copy of the hand-set
+/// constants of its day; mixed with this matcher's learnt weights (Fellegi–Sunter, `dedup`
+/// `Weights::default`) they would score nonsense. Weights saved since carry `matcher_version`.
+pub fn without_stale_weights(mut raw: serde_json::Value) -> serde_json::Value {
+    if raw.get(MATCHER_VERSION).and_then(|v| v.as_u64()) != Some(u64::from(dedup::KEYS_VERSION)) {
+        if let Some(o) = raw.as_object_mut() {
+            o.remove("weights");
+        }
+    }
+    raw
+}
+
+/// The field of the stored settings naming the matcher version its weights were saved for.
+const MATCHER_VERSION: &str = "matcher_version";
+
 /// Both thresholds inside their sane ranges ([`dto::THRESHOLD_RANGE`],
 /// [`dto::CANDIDATE_THRESHOLD_RANGE`]); else the field and what is wrong.
 fn check_thresholds(threshold: f32, candidate: f32) -> Result<(), (&'static str, String)> {
@@ -59,7 +75,7 @@ pub async fn match_settings(svc: &Services) -> AppResult<dedup::Settings> {
 /// [`match_settings`] and the CRM's default phone region (as `settings::default_region`), from the
 /// in-memory settings snapshot (`settings::all`: no query while it is fresh).
 pub(crate) async fn settings_and_region(svc: &Services) -> AppResult<(dedup::Settings, String)> {
-    let raw = settings::get(svc, SETTINGS_KEY).await?;
+    let raw = settings::get(svc, SETTINGS_KEY).await?.map(without_stale_weights);
     let region = settings::default_region(svc).await?;
     let mut s = match raw.as_ref().map(parse_settings) {
         Some(Ok(s)) => s,
@@ -485,6 +501,7 @@ pub async fn put_settings(svc: &Services, actor: &Actor, input: DuplicateSetting
     raw["threshold"] = json!(input.threshold);
     raw["candidate_threshold"] = json!(input.candidate_threshold);
     raw["weights"] = weights;
+    raw[MATCHER_VERSION] = json!(dedup::KEYS_VERSION);
     settings::set(svc, actor, SETTINGS_KEY, raw).await?;
     get_settings(svc, actor).await
 }
@@ -492,6 +509,18 @@ pub async fn put_settings(svc: &Services, actor: &Actor, input: DuplicateSetting
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_saved_for_an_older_matcher_are_dropped_and_thresholds_kept() {
+        let old = json!({"threshold": 0.8, "weights": {"prior": -4.0, "name_exact": 5.0}});
+        let kept = without_stale_weights(old);
+        assert!(kept.get("weights").is_none(), "{kept}");
+        assert_eq!(kept["threshold"], 0.8);
+        let current = json!({"threshold": 0.8, "matcher_version": dedup::KEYS_VERSION, "weights": {"prior": -1.0}});
+        assert_eq!(without_stale_weights(current.clone()), current);
+        let s = parse_settings(&without_stale_weights(json!({"weights": {"prior": 9.0}}))).unwrap();
+        assert_eq!(s.weights.prior, dedup::Weights::default().prior);
+    }
 
     #[test]
     fn settings_are_partial_json_and_checked() {

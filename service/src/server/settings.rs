@@ -104,8 +104,15 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
             .map_err(|_| AppError::validation("value", "must be a list of engine names such as [\"paddle\"]"))?;
         crate::admin::validate_engine_order(&names)?;
     }
+    let mut value = value;
     if key == crate::duplicates::SETTINGS_KEY {
         crate::duplicates::parse_settings(&value).map_err(|e| AppError::validation("value", e))?;
+        // Weights a person sets now are for this matcher.
+        if let Some(o) = value.as_object_mut() {
+            if o.contains_key("weights") {
+                o.insert("matcher_version".into(), serde_json::json!(dedup::KEYS_VERSION));
+            }
+        }
     }
     let before = get_stored(svc, key).await?;
     let row =
@@ -130,6 +137,24 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
         serde_json::json!({"key": key, "from": before, "to": value}),
     )
     .await?;
+    Ok(())
+}
+
+/// Writes a value the server keeps for itself (no actor, no audit entry): bookkeeping such as
+/// the version of the stored duplicate keys. Not for anything a person sets.
+pub(crate) async fn set_internal(svc: &Services, key: &str, value: Value) -> AppResult<()> {
+    let row =
+        setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()), updated_at: Set(Utc::now()) };
+    let written = setting::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(setting::Column::Key)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(&svc.db)
+        .await;
+    svc.settings.invalidate();
+    written?;
     Ok(())
 }
 
