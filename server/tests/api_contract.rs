@@ -354,3 +354,32 @@ async fn an_upload_with_an_undeclared_part_is_400() {
         assert!(detail(&r).contains("`file`"), "{}", r.body);
     }
 }
+
+/// Schemathesis (session 15): a user patch with fields the document does not allow was accepted,
+/// and an import override's `line` written as `12.0` (an integer to JSON Schema) was refused.
+#[tokio::test]
+async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
+    let app = app().await;
+    let t = app.admin().await;
+    let r = app
+        .post("/api/v1/auth/register", None, json!({"username": "dora", "email": "dora@example.com", "password": "a long password 1"}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let users = app.get("/api/v1/auth/users", &t).await.body;
+    let id = users.as_array().unwrap().iter().find(|u| u["username"] == "dora").unwrap()["id"].as_i64().unwrap();
+    let r = app
+        .call(axum::http::Method::PATCH, &format!("/api/v1/auth/users/{id}"), Some(&t), Some(json!({"is_active": true, "x": 1})))
+        .await;
+    assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
+    assert!(detail(&r).contains("`x`"), "{}", r.body);
+    assert_eq!(app.get("/api/v1/auth/users", &t).await.body.as_array().unwrap().iter().find(|u| u["id"] == id).unwrap()["is_active"], false);
+    // `line: 3.0` reads as line 3: the request gets as far as the job (none here: 404).
+    let r = app
+        .post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.0, "action": "skip"}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = app
+        .post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.5, "action": "skip"}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}

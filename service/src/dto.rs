@@ -284,6 +284,7 @@ pub struct LoginInput {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UserPatch {
     pub is_active: Option<bool>,
     pub is_admin: Option<bool>,

@@ -57,9 +57,22 @@ impl Default for ImportOptions {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RowOverride {
+    #[serde(deserialize_with = "whole_number")]
     pub line: i64,
     /// skip | merge | create
     pub action: String,
+}
+
+/// An integer as JSON Schema counts one: `12` or `12.0` (a number with no fraction), within i64.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let v = serde_json::Number::deserialize(d)?;
+    if let Some(i) = v.as_i64() {
+        return Ok(i);
+    }
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!("{v} is not a whole number in range"))),
+    }
 }
 
 /// Applying a preview (`POST /api/v1/imports/{id}/apply`); anything left out keeps the preview's choice.

@@ -246,7 +246,7 @@ pub async fn events(
                 }
             }
         });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(futures_util::StreamExt::fuse(stream)).keep_alive(KeepAlive::default()))
 }
 
 #[utoipa::path(get, path = "/api/v1/export", tag = "imports",
@@ -272,9 +272,11 @@ pub async fn export(
             tracing::error!(error = %e, "export failed");
         }
     });
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+    // Fused: a body wrapper (the gzip layer) may poll once more after the end, which a bare
+    // `unfold` answers with a panic (a dropped connection, found by Schemathesis).
+    let body = Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
-    }));
+    })));
     Ok((
         [
             (header::CONTENT_TYPE, plan.content_type().to_string()),

@@ -174,7 +174,7 @@ pub async fn events(
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(futures_util::StreamExt::fuse(stream)).keep_alive(KeepAlive::default()))
 }
 
 #[utoipa::path(get, path = "/api/v1/scans/{id}/draft", tag = "scans",
