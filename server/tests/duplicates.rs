@@ -546,3 +546,65 @@ async fn check_on_create_reads_the_database_in_one_query() {
     // filled; ONE statement does the keys' lookups with the candidates' rows, phones and e-mails.
     assert_eq!(statements.load(Ordering::SeqCst), 1, "{}", common::backend());
 }
+
+/// After an upgrade that changes how keys are made (`dedup::KEYS_VERSION`), the stored keys are
+/// recomputed by a background scan; a contact known only by name and postal address is then found
+/// by check-on-create.
+#[tokio::test]
+async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the_contact() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = app().await;
+    let t = app.admin().await;
+    let id = create(
+        &app,
+        &t,
+        json!({"first_name": "Katharina", "last_name": "Weber", "address": "Lindenallee 17, 50667 Köln"}),
+    )
+    .await;
+    // As a database of the previous version: only the old key kinds, version 1 on record.
+    let db = &app.svc.db;
+    let backend = db.get_database_backend();
+    let old_kinds = "substr(key, 1, 2) NOT IN ('e:', 'p:', 'p7', 't:', 'n:', 'c:', 'd:', 'w:')";
+    db.execute_raw(Statement::from_string(backend, format!("DELETE FROM contact_keys WHERE {old_kinds}"))).await.unwrap();
+    db.execute_raw(Statement::from_string(
+        backend,
+        "INSERT INTO settings (key, value, updated_at) VALUES ('duplicate_keys_version', '1', CURRENT_TIMESTAMP) \
+         ON CONFLICT (key) DO UPDATE SET value = '1'"
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    app.svc.settings.invalidate();
+    let before = db
+        .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) FROM contact_keys WHERE {old_kinds}")))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(before, 0);
+
+    let scan = service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().expect("a scan starts");
+    let started = std::time::Instant::now();
+    loop {
+        let r = app.get(&format!("/api/v1/duplicates/scan/{scan}"), &t).await;
+        if r.body["status"] == "done" {
+            break;
+        }
+        assert_ne!(r.body["status"], "failed", "{}", r.body);
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{}", r.body);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let after = db
+        .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) FROM contact_keys WHERE {old_kinds}")))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert!(after > 0, "the new key kinds were added");
+    assert!(service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().is_none(), "up to date now");
+    // The same person typed again with a typo and no phone or e-mail is found.
+    let found = check(&app, &t, json!({"first_name": "Katharina", "last_name": "Webber", "address": "Lindenallee 17, 50667 Köln"})).await;
+    assert_eq!(ids(&found), vec![id], "{found}");
+}

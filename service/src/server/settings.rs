@@ -42,7 +42,7 @@ impl SettingsCache {
         (*g == generation && at.elapsed() < Self::TTL).then(|| snap.clone())
     }
 
-    fn invalidate(&self) {
+    pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut cur) = self.current.lock() {
             *cur = None;
