@@ -372,6 +372,17 @@ async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
         .await;
     assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
     assert!(detail(&r).contains("`x`"), "{}", r.body);
+    // `null` is not a boolean: the document says boolean, the server agrees.
+    let r = app
+        .call(axum::http::Method::PATCH, &format!("/api/v1/auth/users/{id}"), Some(&t), Some(json!({"is_active": null, "is_admin": false})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // The export documents each format's content type.
+    let doc = app.call(axum::http::Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let content = doc["paths"]["/api/v1/export"]["get"]["responses"]["200"]["content"].as_object().cloned().unwrap_or_default();
+    for t in ["text/vcard", "text/csv", "application/x-ndjson", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] {
+        assert!(content.contains_key(t), "{t}: {content:?}");
+    }
     assert_eq!(app.get("/api/v1/auth/users", &t).await.body.as_array().unwrap().iter().find(|u| u["id"] == id).unwrap()["is_active"], false);
     // `line: 3.0` reads as line 3: the request gets as far as the job (none here: 404).
     let r = app

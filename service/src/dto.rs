@@ -286,8 +286,16 @@ pub struct LoginInput {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    /// Left out: unchanged. `null` is refused (the document says boolean).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_bool")]
     pub is_active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_bool")]
     pub is_admin: Option<bool>,
+}
+
+/// A field that may be left out but, when sent, must be a boolean (not `null`).
+fn some_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    bool::deserialize(d).map(Some)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

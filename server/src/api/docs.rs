@@ -167,6 +167,15 @@ fn patch_operation(path: &str, method: &str, op: &mut Value) {
         let _ = types;
     }
     errors.push(("429", "too many requests; retry after the Retry-After header's seconds"));
+    if path == "/api/v1/export" {
+        // One answer per format: vCard, CSV, XLSX or JSON lines.
+        let text = json!({"schema": {"type": "string"}});
+        let binary = json!({"schema": {"type": "string", "format": "binary"}});
+        op["responses"]["200"]["content"] = json!({
+            "text/vcard": text, "text/csv": text, "application/x-ndjson": text,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": binary,
+        });
+    }
     let responses = op["responses"].as_object_mut();
     let Some(responses) = responses else { return };
     for (code, description) in errors {
