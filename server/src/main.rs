@@ -238,7 +238,7 @@ async fn import_with_progress(
     bytes: Vec<u8>,
     name: Option<&str>,
     opts: service::import_dto::ImportOptions,
-) -> Result<entity::import::Model, String> {
+) -> Result<service::import_dto::ImportJob, String> {
     let id = service::imports::create_job(svc, actor, bytes, name, opts, None).await.map_err(|e| e.to_string())?;
     let job = {
         let (svc, actor) = (svc.clone(), actor.clone());
@@ -255,7 +255,9 @@ async fn import_with_progress(
         }
     }
     job.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-    service::imports::by_id(svc, id).await.map_err(|e| e.to_string())
+    // The job with its first 50 invalid rows (the caller prints them).
+    let admin = service::Actor { is_admin: true, ..actor.clone() };
+    service::imports::get(svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -307,10 +309,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let started = std::time::Instant::now();
             let m = import_with_progress(&svc, &actor, bytes, name.as_deref(), opts).await?;
             let id = m.id;
-            let admin = service::Actor { is_admin: true, ..actor.clone() };
-            let shown =
-                service::imports::get(&svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())?;
-            for r in &shown.rows {
+            for r in &m.rows {
                 eprintln!("line {}: {}", r.line, r.detail);
             }
             let verb = if m.dry_run { "would create" } else { "created" };
