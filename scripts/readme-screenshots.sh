@@ -8,7 +8,7 @@ BIN="${1:-target/release/cardcrm}"
 DIR=$(mktemp -d)
 PORT="${SCREENSHOT_PORT:-3918}"
 export CARDCRM_DATA_DIR="$DIR" DATABASE_URL="sqlite://$DIR/demo.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
-export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" CARDCRM_ADMIN_PASSWORD="demo password 2026"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" CARDCRM_ADMIN_PASSWORD="tea kettle 2026 screens"
 "$BIN" create-admin --username demo --email demo@example.com
 "$BIN" demo --as demo
 "$BIN" serve > "$DIR/server.log" 2>&1 &

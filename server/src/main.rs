@@ -141,7 +141,8 @@ async fn services(cfg: &Config) -> Result<Services, String> {
     let conn = db::connect(&cfg.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     db::migrate(&conn).await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     let secret = cfg.jwt_secret().map_err(|e| format!("cannot read or create the JWT secret: {e}"))?;
-    Ok(Services::new(conn, auth::AuthConfig::new(&secret)))
+    // Scan images and OCR models where the server keeps them (`cardcrm demo` stores card photos).
+    Ok(Services::new(conn, auth::AuthConfig::new(&secret)).with_scan_dirs(cfg.data_dir.clone(), cfg.models_dir.clone()))
 }
 
 fn read_password() -> Result<String, String> {

@@ -383,6 +383,12 @@ async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
     for t in ["text/vcard", "text/csv", "application/x-ndjson", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] {
         assert!(content.contains_key(t), "{t}: {content:?}");
     }
+    // An empty format is not one of the documented names.
+    let r = app.get("/api/v1/export?format=", &t).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(detail(&r).contains("format"), "{}", r.body);
+    let mapping = &doc["components"]["schemas"]["ImportApply"]["properties"]["mapping"]["items"]["enum"];
+    assert!(mapping.as_array().is_some_and(|a| a.iter().any(|f| f == "first_name")), "{mapping}");
     assert_eq!(app.get("/api/v1/auth/users", &t).await.body.as_array().unwrap().iter().find(|u| u["id"] == id).unwrap()["is_active"], false);
     // `line: 3.0` reads as line 3: the request gets as far as the job (none here: 404).
     let r = app

@@ -49,10 +49,10 @@ impl Plan {
 
 /// Checks an export request (422 naming the parameter) before anything is streamed.
 pub fn plan(q: ExportQuery) -> AppResult<Plan> {
-    let format = match q.format.as_deref().map(|f| f.trim().to_lowercase()) {
+    // Exactly the documented names (an empty or unknown one is a 422, not a guess).
+    let format = match q.format.as_deref() {
         None => "vcf",
-        Some(f) if f.is_empty() => "vcf",
-        Some(f) => match EXPORT_FORMATS.iter().find(|x| **x == f || (f == "vcard" && **x == "vcf")) {
+        Some(f) => match EXPORT_FORMATS.iter().find(|x| **x == f) {
             Some(x) => x,
             None => {
                 return Err(AppError::validation("format", format!("must be one of {}", EXPORT_FORMATS.join(", "))))

@@ -115,19 +115,7 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
         }
     }
     let before = get_stored(svc, key).await?;
-    let row =
-        setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()), updated_at: Set(Utc::now()) };
-    let written = setting::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(setting::Column::Key)
-                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec(&svc.db)
-        .await;
-    // Dropped whatever happened: a failed write may still have reached the database.
-    svc.settings.invalidate();
-    written?;
+    set_internal(svc, key, value.clone()).await?;
     audit::record(
         &svc.db,
         Some(actor.user_id),
@@ -140,8 +128,9 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
     Ok(())
 }
 
-/// Writes a value the server keeps for itself (no actor, no audit entry): bookkeeping such as
-/// the version of the stored duplicate keys. Not for anything a person sets.
+/// Writes a setting with no actor and no audit entry: [`set`]'s write, and on its own for values
+/// the server keeps for itself (the version of the stored duplicate keys), never for what a
+/// person sets.
 pub(crate) async fn set_internal(svc: &Services, key: &str, value: Value) -> AppResult<()> {
     let row =
         setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()), updated_at: Set(Utc::now()) };
@@ -153,6 +142,7 @@ pub(crate) async fn set_internal(svc: &Services, key: &str, value: Value) -> App
         )
         .exec(&svc.db)
         .await;
+    // Dropped whatever happened: a failed write may still have reached the database.
     svc.settings.invalidate();
     written?;
     Ok(())
