@@ -80,14 +80,12 @@ timeout 300 scripts/carddav-vdirsyncer.sh target/release/cardcrm
 
 section "API fuzzing (Schemathesis against /api/v1/openapi.json, same server)"
 # After the browser tests: the fuzzer creates, changes and deletes data at random.
-# A 5xx, a dropped connection or a time-out fails the run. Other findings (a request the document
-# forbids that the server accepts, and the like) are printed but do not fail it yet: the two the
-# last run found (an extra multipart part on POST /api/v1/scans, duplicate weights rounded to 32 bits
-# before their check) were fixed after it and await a clean run (issue 19). SCHEMATHESIS_STRICT=1
-# makes every finding fatal.
+# Strict: any finding fails the run — a 5xx, a dropped connection or time-out, a request the document
+# forbids that the server accepts, a documented request refused, an undocumented status or content
+# type (issue 19). SCHEMATHESIS_STRICT=0 reports findings other than server errors without failing.
 ST_LOG="$E2E_DIR/schemathesis.log"
 set +e
-# A fixed seed (the run checked when this was written: 12,068 cases, no 5xx) keeps CI reproducible;
+# A fixed seed (checked 2026-12-06 on the release build: 25,607 cases, no finding) keeps CI reproducible;
 # SCHEMATHESIS_SEED=… (or unset it in the script's own call) explores other cases.
 SCHEMATHESIS_SEED="${SCHEMATHESIS_SEED:-286581968}" SCHEMATHESIS_USER=e2eadmin SCHEMATHESIS_PASSWORD="$CARDCRM_ADMIN_PASSWORD" \
   scripts/schemathesis.sh "http://127.0.0.1:$PORT" > "$ST_LOG" 2>&1
@@ -96,7 +94,7 @@ set -e
 # (Its pytest-style banner line is relabelled so it is not read as this run's closing line.)
 sed -E 's/^=+ (.*) =+$/schemathesis summary: \1/' "$ST_LOG"
 if [ "$ST_STATUS" -ne 0 ]; then
-  if [ "${SCHEMATHESIS_STRICT:-0}" = "1" ] || grep -qiE "server error|network error|timed out|timeout" "$ST_LOG"; then
+  if [ "${SCHEMATHESIS_STRICT:-1}" = "1" ] || grep -qiE "server error|network error|timed out|timeout" "$ST_LOG"; then
     echo "--- server log ---"; tail -50 "$E2E_DIR/server.log"; exit 1
   fi
   echo "schemathesis: findings above are reported, not fatal (no 5xx, no dropped connection, no time-out)"
