@@ -37,7 +37,10 @@ impl Hashes {
         for line in text.lines() {
             let Some((kind, hash)) = line.split_once(':') else { continue };
             let hash = hash.trim();
-            if hash.is_empty() || hash.len() > 64 || !hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            if hash.is_empty()
+                || hash.len() > 64
+                || !hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
                 return None;
             }
             match kind.trim() {
@@ -222,7 +225,8 @@ mod tests {
 
     #[test]
     fn hash_files_parse_and_reject_junk() {
-        let h = Hashes::parse("js: abcDEF0123456789_-xyz\nwasm: W4sMh4sh0123456789ab\ncss: Cssh4sh0123456789abc\n").unwrap();
+        let h = Hashes::parse("js: abcDEF0123456789_-xyz\nwasm: W4sMh4sh0123456789ab\ncss: Cssh4sh0123456789abc\n")
+            .unwrap();
         assert_eq!(h.js, "abcDEF0123456789_-xyz");
         assert_eq!(h.wasm, "W4sMh4sh0123456789ab");
         assert!(Hashes::parse("js: a\nwasm: b\n").is_none(), "css missing");

@@ -148,8 +148,11 @@ fn cors(cfg: &Config) -> CorsLayer {
 /// `/pkg`: the wasm/js/css bundle, precompressed (brotli, gzip) with caching headers (crate::assets).
 fn pkg_service(
     options: &LeptosOptions,
-) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send> + Clone + Send + Sync + 'static
-{
+) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
     let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     tower::ServiceBuilder::new()
         .layer(middleware::from_fn(crate::assets::pkg_headers))
@@ -293,7 +296,8 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
             models_dir.display()
         );
     }
-    let pkg = std::path::Path::new(state.leptos_options.site_root.as_ref()).join(state.leptos_options.site_pkg_dir.as_ref());
+    let pkg =
+        std::path::Path::new(state.leptos_options.site_root.as_ref()).join(state.leptos_options.site_pkg_dir.as_ref());
     if pkg.is_dir() {
         crate::assets::precompress_in_background(pkg);
     }

@@ -275,7 +275,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     if let Some(Command::Precompress { dir }) = cli.command {
         let dir = dir.unwrap_or_else(|| {
-            std::path::Path::new(&std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into())).join("pkg")
+            std::path::Path::new(&std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .join("pkg")
         });
         let n = server::assets::precompress(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         println!("{n} precompressed files written in {}", dir.display());
@@ -360,9 +361,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|p| {
-                        p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                            matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png" | "webp")
-                        })
+                        p.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png" | "webp"))
                     })
                     .collect();
                 files.sort();

@@ -187,7 +187,8 @@ pub async fn render_page(State(st): State<AppState>, req: Request<Body>) -> Resp
         let target = app::next::login_url(here);
         return match HeaderValue::from_str(&target) {
             Ok(v) => (StatusCode::FOUND, [(axum::http::header::LOCATION, v)]).into_response(),
-            Err(_) => (StatusCode::FOUND, [(axum::http::header::LOCATION, HeaderValue::from_static("/login"))]).into_response(),
+            Err(_) => (StatusCode::FOUND, [(axum::http::header::LOCATION, HeaderValue::from_static("/login"))])
+                .into_response(),
         };
     }
     let svc = st.svc.clone();

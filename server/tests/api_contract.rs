@@ -362,25 +362,45 @@ async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
     let app = app().await;
     let t = app.admin().await;
     let r = app
-        .post("/api/v1/auth/register", None, json!({"username": "dora", "email": "dora@example.com", "password": "a long password 1"}))
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": "dora", "email": "dora@example.com", "password": "a long password 1"}),
+        )
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     let users = app.get("/api/v1/auth/users", &t).await.body;
     let id = users.as_array().unwrap().iter().find(|u| u["username"] == "dora").unwrap()["id"].as_i64().unwrap();
     let r = app
-        .call(axum::http::Method::PATCH, &format!("/api/v1/auth/users/{id}"), Some(&t), Some(json!({"is_active": true, "x": 1})))
+        .call(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/auth/users/{id}"),
+            Some(&t),
+            Some(json!({"is_active": true, "x": 1})),
+        )
         .await;
     assert!(r.status.is_client_error(), "{}: {}", r.status, r.body);
     assert!(detail(&r).contains("`x`"), "{}", r.body);
     // `null` is not a boolean: the document says boolean, the server agrees.
     let r = app
-        .call(axum::http::Method::PATCH, &format!("/api/v1/auth/users/{id}"), Some(&t), Some(json!({"is_active": null, "is_admin": false})))
+        .call(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/auth/users/{id}"),
+            Some(&t),
+            Some(json!({"is_active": null, "is_admin": false})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // The export documents each format's content type.
     let doc = app.call(axum::http::Method::GET, "/api/v1/openapi.json", None, None).await.body;
-    let content = doc["paths"]["/api/v1/export"]["get"]["responses"]["200"]["content"].as_object().cloned().unwrap_or_default();
-    for t in ["text/vcard", "text/csv", "application/x-ndjson", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] {
+    let content =
+        doc["paths"]["/api/v1/export"]["get"]["responses"]["200"]["content"].as_object().cloned().unwrap_or_default();
+    for t in [
+        "text/vcard",
+        "text/csv",
+        "application/x-ndjson",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ] {
         assert!(content.contains_key(t), "{t}: {content:?}");
     }
     // An empty format is not one of the documented names.
@@ -389,14 +409,16 @@ async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
     assert!(detail(&r).contains("format"), "{}", r.body);
     let mapping = &doc["components"]["schemas"]["ImportApply"]["properties"]["mapping"]["items"]["enum"];
     assert!(mapping.as_array().is_some_and(|a| a.iter().any(|f| f == "first_name")), "{mapping}");
-    assert_eq!(app.get("/api/v1/auth/users", &t).await.body.as_array().unwrap().iter().find(|u| u["id"] == id).unwrap()["is_active"], false);
+    assert_eq!(
+        app.get("/api/v1/auth/users", &t).await.body.as_array().unwrap().iter().find(|u| u["id"] == id).unwrap()
+            ["is_active"],
+        false
+    );
     // `line: 3.0` reads as line 3: the request gets as far as the job (none here: 404).
-    let r = app
-        .post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.0, "action": "skip"}]}))
-        .await;
+    let r =
+        app.post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.0, "action": "skip"}]})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
-    let r = app
-        .post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.5, "action": "skip"}]}))
-        .await;
+    let r =
+        app.post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.5, "action": "skip"}]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 }

@@ -565,7 +565,9 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
     let db = &app.svc.db;
     let backend = db.get_database_backend();
     let old_kinds = "substr(key, 1, 2) NOT IN ('e:', 'p:', 'p7', 't:', 'n:', 'c:', 'd:', 'w:')";
-    db.execute_raw(Statement::from_string(backend, format!("DELETE FROM contact_keys WHERE {old_kinds}"))).await.unwrap();
+    db.execute_raw(Statement::from_string(backend, format!("DELETE FROM contact_keys WHERE {old_kinds}")))
+        .await
+        .unwrap();
     db.execute_raw(Statement::from_string(
         backend,
         "INSERT INTO settings (key, value, updated_at) VALUES ('duplicate_keys_version', '1', CURRENT_TIMESTAMP) \
@@ -605,6 +607,11 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
     assert!(after > 0, "the new key kinds were added");
     assert!(service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().is_none(), "up to date now");
     // The same person typed again with a typo and no phone or e-mail is found.
-    let found = check(&app, &t, json!({"first_name": "Katharina", "last_name": "Webber", "address": "Lindenallee 17, 50667 Köln"})).await;
+    let found = check(
+        &app,
+        &t,
+        json!({"first_name": "Katharina", "last_name": "Webber", "address": "Lindenallee 17, 50667 Köln"}),
+    )
+    .await;
     assert_eq!(ids(&found), vec![id], "{found}");
 }

@@ -330,7 +330,12 @@ fn patch_schemas(schemas: &mut Value) {
     set(schemas, "ImportApply", "tag", json!({"type": "string", "maxLength": 50}));
     // A mapping names one field id (or "ignore") per column.
     let fields: Vec<String> = service::imports::field_choices().into_iter().map(|(id, _)| id).collect();
-    set(schemas, "ImportApply", "mapping", json!({"type": "array", "maxItems": 1000, "items": {"type": "string", "enum": fields}}));
+    set(
+        schemas,
+        "ImportApply",
+        "mapping",
+        json!({"type": "array", "maxItems": 1000, "items": {"type": "string", "enum": fields}}),
+    );
     set(schemas, "RowOverride", "action", json!({"type": "string", "enum": service::import_dto::ON_DUPLICATE}));
     set(schemas, "RowOverride", "line", json!({"minimum": 1}));
     // One part named `file`; other parts are not part of the contract.

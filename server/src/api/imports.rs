@@ -274,9 +274,10 @@ pub async fn export(
     });
     // Fused: a body wrapper (the gzip layer) may poll once more after the end, which a bare
     // `unfold` answers with a panic (a dropped connection, found by Schemathesis).
-    let body = Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
-    })));
+    let body =
+        Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+        })));
     Ok((
         [
             (header::CONTENT_TYPE, plan.content_type().to_string()),

@@ -139,7 +139,11 @@ pub async fn rekey_if_outdated(svc: &Services) -> AppResult<Option<i64>> {
             tracing::error!(scan = id, error = %e, "duplicate scan (new key version) failed");
         }
     });
-    tracing::info!(scan = id, version = dedup::KEYS_VERSION, "duplicate keys are from an older version: recomputing them with a full scan");
+    tracing::info!(
+        scan = id,
+        version = dedup::KEYS_VERSION,
+        "duplicate keys are from an older version: recomputing them with a full scan"
+    );
     Ok(Some(id))
 }
 
@@ -335,7 +339,11 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
 
     if rekey {
         crate::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
-        tracing::info!(version = dedup::KEYS_VERSION, contacts = done, "duplicate keys recomputed for a new key version");
+        tracing::info!(
+            version = dedup::KEYS_VERSION,
+            contacts = done,
+            "duplicate keys recomputed for a new key version"
+        );
     }
 
     // 2. Every live contact, in the dedup crate's shape: one query per batch.

@@ -241,7 +241,13 @@ fn read_options(format: Option<&str>, file_name: &str, mapping: Option<ColumnMap
 /// Opens the file as the job will read it, on the blocking pool (an XLSX sheet is parsed whole):
 /// the format (forced or detected) and the mapping (chosen, remembered for this header set, or
 /// proposed). A file no reader accepts is a 422 naming why. Gives the bytes back.
-async fn open(svc: &Services, user_id: Option<i64>, bytes: Vec<u8>, file_name: &str, st: &Stored) -> AppResult<(Vec<u8>, Opened)> {
+async fn open(
+    svc: &Services,
+    user_id: Option<i64>,
+    bytes: Vec<u8>,
+    file_name: &str,
+    st: &Stored,
+) -> AppResult<(Vec<u8>, Opened)> {
     check_format(st.format.as_deref())?;
     let chosen = match &st.mapping {
         Some(m) => Some(check_mapping(m)?),
@@ -1468,14 +1474,17 @@ async fn lookup_keys_postgres<C: ConnectionTrait>(
     let keys: Vec<&String> = keys.iter().filter(|k| !k.contains(SEP)).collect();
     for part in keys.chunks(2000) {
         let joined = part.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("\u{1f}");
-        let limits =
-            part.iter().map(|k| dedup::blocking::lookup_limit(k, s).to_string()).collect::<Vec<_>>().join(",");
+        let limits = part.iter().map(|k| dedup::blocking::lookup_limit(k, s).to_string()).collect::<Vec<_>>().join(",");
         let sql = "SELECT (k.ord - 1)::int4 AS k, ck.contact_id \
                    FROM unnest(string_to_array($1, chr(31)), string_to_array($2, ',')::int4[]) \
                         WITH ORDINALITY AS k(key, lim, ord) \
                    CROSS JOIN LATERAL (SELECT contact_id FROM contact_keys WHERE key = k.key LIMIT k.lim) AS ck";
         let rows = db
-            .query_all_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, [joined.into(), limits.into()]))
+            .query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                sql,
+                [joined.into(), limits.into()],
+            ))
             .await?;
         for r in rows {
             let k: i32 = r.try_get_by_index(0)?;
