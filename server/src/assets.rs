@@ -125,14 +125,19 @@ pub fn precompress(dir: &Path) -> std::io::Result<usize> {
                 continue;
             }
             let modified = entry.metadata()?.modified()?;
+            // Read once, for whichever siblings are missing or older than the file.
+            let mut data: Option<Vec<u8>> = None;
             for (ext, compress) in [("br", brotli_bytes as fn(&[u8]) -> std::io::Result<Vec<u8>>), ("gz", gzip_bytes)] {
                 let target = sibling(&path, ext);
                 let fresh = std::fs::metadata(&target).and_then(|m| m.modified()).is_ok_and(|t| t >= modified);
                 if fresh {
                     continue;
                 }
-                let data = std::fs::read(&path)?;
-                let packed = compress(&data)?;
+                let bytes = match &data {
+                    Some(d) => d,
+                    None => data.insert(std::fs::read(&path)?),
+                };
+                let packed = compress(bytes)?;
                 let tmp = sibling(&path, &format!("{ext}.tmp{}", std::process::id()));
                 std::fs::write(&tmp, &packed)?;
                 std::fs::rename(&tmp, &target)?;
