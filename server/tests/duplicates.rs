@@ -564,8 +564,8 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
     // As a database of the previous version: only the old key kinds, version 1 on record.
     let db = &app.svc.db;
     let backend = db.get_database_backend();
-    let old_kinds = "substr(key, 1, 2) NOT IN ('e:', 'p:', 'p7', 't:', 'n:', 'c:', 'd:', 'w:')";
-    db.execute_raw(Statement::from_string(backend, format!("DELETE FROM contact_keys WHERE {old_kinds}")))
+    let new_kinds = "substr(key, 1, 2) NOT IN ('e:', 'p:', 'p7', 't:', 'n:', 'c:', 'd:', 'w:')";
+    db.execute_raw(Statement::from_string(backend, format!("DELETE FROM contact_keys WHERE {new_kinds}")))
         .await
         .unwrap();
     db.execute_raw(Statement::from_string(
@@ -577,13 +577,12 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
     .await
     .unwrap();
     app.svc.settings.invalidate();
-    let before = db
-        .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) FROM contact_keys WHERE {old_kinds}")))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+    let new_keys = || async {
+        let sql = format!("SELECT COUNT(*) FROM contact_keys WHERE {new_kinds}");
+        let row = db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    let before = new_keys().await;
     assert_eq!(before, 0);
 
     let scan = service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().expect("a scan starts");
@@ -597,13 +596,7 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "{}", r.body);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let after = db
-        .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) FROM contact_keys WHERE {old_kinds}")))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+    let after = new_keys().await;
     assert!(after > 0, "the new key kinds were added");
     assert!(service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().is_none(), "up to date now");
     // The same person typed again with a typo and no phone or e-mail is found.
