@@ -307,6 +307,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             let actor = auth::actor_by_username(&svc, &as_user).await.map_err(|e| e.to_string())?;
             let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
             let name = input.file_name().map(|n| n.to_string_lossy().to_string());
+            // The command line is forgiving about spelling (`vcard`, `.CSV`, ` Merge`); the service
+            // takes the documented names only.
+            let format = match format {
+                None => None,
+                Some(f) => Some(
+                    interchange::Format::parse(&f)
+                        .ok_or_else(|| format!("--format: unknown format '{f}' (vcf, csv, xlsx or jsonl)"))?
+                        .as_str()
+                        .to_string(),
+                ),
+            };
+            let on_duplicate = on_duplicate.trim().to_lowercase();
             let opts = service::import_dto::ImportOptions { dry_run, on_duplicate, tag, format, all_or_nothing };
             let started = std::time::Instant::now();
             let m = import_with_progress(&svc, &actor, bytes, name.as_deref(), opts).await?;

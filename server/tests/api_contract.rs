@@ -407,6 +407,14 @@ async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
     let r = app.get("/api/v1/export?format=", &t).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(detail(&r).contains("format"), "{}", r.body);
+    // Nor are an empty or differently spelt vCard version (found by Schemathesis: `version=`).
+    for v in ["", "4", "%203.0"] {
+        let r = app.get(&format!("/api/v1/export?version={v}"), &t).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "version={v}: {}", r.body);
+        assert!(detail(&r).contains("version"), "{}", r.body);
+    }
+    let r = app.get("/api/v1/export?version=3.0", &t).await;
+    assert_eq!(r.status, StatusCode::OK);
     let mapping = &doc["components"]["schemas"]["ImportApply"]["properties"]["mapping"]["items"]["enum"];
     assert!(mapping.as_array().is_some_and(|a| a.iter().any(|f| f == "first_name")), "{mapping}");
     assert_eq!(
@@ -421,4 +429,39 @@ async fn unknown_patch_fields_are_refused_and_whole_numbers_are_integers() {
     let r =
         app.post("/api/v1/imports/999/apply", Some(&t), json!({"overrides": [{"line": 3.5, "action": "skip"}]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+/// Schemathesis (session 16): `version=` on an export was taken as the default; an import's
+/// `format` and `on_duplicate` must likewise be exactly one of the documented names.
+#[tokio::test]
+async fn import_options_take_only_the_documented_names() {
+    let app = app().await;
+    let t = app.admin().await;
+    let vcf = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEND:VCARD\r\n";
+    let upload = |query: &str| {
+        let boundary = "cardcrmboundary";
+        let mut body =
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.vcf\"\r\n\r\n")
+                .into_bytes();
+        body.extend_from_slice(vcf);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        axum::http::Request::post(format!("/api/v1/imports?dry_run=true{query}"))
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(axum::http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    for (query, field) in [
+        ("&format=", "format"),
+        ("&format=VCF", "format"),
+        ("&format=vcard", "format"),
+        ("&on_duplicate=", "on_duplicate"),
+        ("&on_duplicate=%20skip", "on_duplicate"),
+    ] {
+        let r = app.raw(upload(query)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", r.body);
+        assert!(detail(&r).contains(field), "{query}: {}", r.body);
+    }
+    let r = app.raw(upload("&format=vcf&on_duplicate=merge")).await;
+    assert!(r.status.is_success(), "{}", r.body);
 }

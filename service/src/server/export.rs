@@ -59,9 +59,12 @@ pub fn plan(q: ExportQuery) -> AppResult<Plan> {
             }
         },
     };
-    let version = match q.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    // The same for the vCard version: the documented spellings only (`version=` is a 422).
+    let version = match q.version.as_deref() {
         None => VcardVersion::V4,
-        Some(v) => VcardVersion::parse(v).ok_or_else(|| AppError::validation("version", "must be 4.0 or 3.0"))?,
+        Some("4.0") => VcardVersion::V4,
+        Some("3.0") => VcardVersion::V3,
+        Some(_) => return Err(AppError::validation("version", "must be 4.0 or 3.0")),
     };
     let ids = match q.ids.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
