@@ -13,6 +13,9 @@ pub struct Config {
     /// Folder with the OCR model files (`CARDCRM_MODELS_DIR`, default `./models`), filled by
     /// `scripts/fetch-models.sh`.
     pub models_dir: PathBuf,
+    /// Folder of the embedded contact index the search box asks first (`CARDCRM_SEARCH_INDEX`,
+    /// default `<data_dir>/search-index`; `off` for none: every search reads the database).
+    pub search_index: Option<PathBuf>,
     /// Secret for signing access tokens; never has a default (see [`Config::jwt_secret`]).
     jwt_secret: Option<String>,
     pub cookie_secure: bool,
@@ -199,6 +202,11 @@ impl Config {
             .map_err(|e| ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", why: format!("{e}") })?;
         let data_dir = PathBuf::from(var("CARDCRM_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let models_dir = PathBuf::from(var("CARDCRM_MODELS_DIR").unwrap_or_else(|| "./models".into()));
+        let search_index = match var("CARDCRM_SEARCH_INDEX") {
+            Some(v) if ["off", "0", "false", "no"].iter().any(|o| v.trim().eq_ignore_ascii_case(o)) => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => Some(data_dir.join("search-index")),
+        };
         let database_url =
             var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("cardcrm.db").display()));
         let jwt_secret = var("JWT_SECRET");
@@ -244,6 +252,7 @@ impl Config {
             database_url,
             data_dir,
             models_dir,
+            search_index,
             jwt_secret,
             cookie_secure: flag("COOKIE_SECURE", production),
             cors_origins: var("CORS_ORIGINS")

@@ -273,6 +273,13 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
         }
         svc.limiter = Arc::new(limiter);
     }
+    if let Some(dir) = &cfg.search_index {
+        // A second process on the same folder finds it locked and searches the database only.
+        match service::contact_index::ContactIndex::open(Some(dir)) {
+            Ok(index) => svc = svc.with_search_index(index),
+            Err(e) => tracing::warn!(error = %e, "no search index: the search box reads the database"),
+        }
+    }
     let state = state(cfg, svc);
     let svc = state.svc.clone();
     // Keys made by an older key derivation are recomputed by a background scan.
@@ -307,6 +314,7 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let worker = service::scans::Worker::start(svc.clone());
     let bots = crate::webhooks::Processor::start(svc.clone(), crate::webhooks::ProcessorOptions::default());
     let upkeep = service::search_index::Upkeep::start(svc.clone());
+    let follower = service::contact_index::Follower::start(svc.clone());
     let maintenance = service::maintenance::Maintenance::start(svc.clone());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -315,6 +323,7 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     bots.shutdown().await;
     worker.shutdown().await;
     upkeep.shutdown().await;
+    follower.shutdown().await;
     maintenance.shutdown().await;
     served
 }

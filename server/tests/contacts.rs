@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use common::app;
+use common::{app, app_with};
 use serde_json::{json, Value};
 
 fn anna() -> Value {
@@ -148,6 +148,27 @@ async fn search_is_indexed_and_tolerant() {
     let app = app().await;
     let t = app.admin().await;
     seed(&app, &t).await;
+    tolerant_search(&app, &t).await;
+}
+
+/// The same searches answered by the embedded index (`service::contact_index`), which the
+/// server opens by default; the database answers what it finds nothing for.
+#[tokio::test]
+async fn search_with_the_embedded_index_is_as_tolerant() {
+    let app = app_with(|svc| {
+        svc.with_search_index(service::contact_index::ContactIndex::open(None).expect("index in memory"))
+    })
+    .await;
+    let t = app.admin().await;
+    seed(&app, &t).await;
+    tolerant_search(&app, &t).await;
+    let index = app.svc.index.as_ref().expect("an index");
+    let live = app.get("/api/v1/contacts?limit=1", &t).await.body["total"].as_u64().unwrap();
+    assert_eq!(index.contacts(), live, "the index holds every live contact");
+    assert!(index.change_number() > 0);
+}
+
+async fn tolerant_search(app: &common::TestApp, t: &str) {
     let search = |q: &str| format!("/api/v1/contacts/search?q={}", q.replace(' ', "%20"));
     for (q, expect) in [
         ("petrova", "Anna Petrova"),
@@ -160,14 +181,14 @@ async fn search_is_indexed_and_tolerant() {
         ("смирнова", "Анна Смирнова"),
         ("Bo", "Bob Stone"),
     ] {
-        let r = app.get(&search(q), &t).await;
+        let r = app.get(&search(q), t).await;
         assert_eq!(r.status, StatusCode::OK);
         let got = names(&r.body);
         assert!(got.first().map(String::as_str) == Some(expect), "search {q:?} gave {got:?}");
     }
-    assert!(names(&app.get(&search("zzzzqqq"), &t).await.body).is_empty());
+    assert!(names(&app.get(&search("zzzzqqq"), t).await.body).is_empty());
     // The list endpoint searches too, combined with filters.
-    let r = app.get("/api/v1/contacts?q=acme&tag=vip", &t).await;
+    let r = app.get("/api/v1/contacts?q=acme&tag=vip", t).await;
     assert_eq!(r.body["total"], 2);
 }
 
@@ -597,7 +618,7 @@ async fn search_corrects_typos_from_the_stored_words() {
 /// wait for a turn and each gets its own answer, in the search box and the list alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_searches_at_once_take_turns_and_each_gets_its_answer() {
-    let app = std::sync::Arc::new(common::app_with(|svc| svc.with_search_turns(2)).await);
+    let app = std::sync::Arc::new(app_with(|svc| svc.with_search_turns(2)).await);
     let t = app.admin().await;
     for (first, last, company) in [
         ("John", "Smith", "Initech"),

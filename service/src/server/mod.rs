@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod carddav;
+pub mod contact_index;
 pub mod contacts;
 pub mod corrections;
 pub mod db;
@@ -65,6 +66,9 @@ pub struct Services {
     pub(crate) searches: Arc<answers::Answers<Vec<crate::dto::SearchHit>>>,
     /// Turns for searches to read the database (see [`search::Turns`]).
     pub(crate) search_turns: Arc<search::Turns>,
+    /// The embedded contact index the search box asks first (see [`contact_index`]); `None`:
+    /// every search reads the database (tests, `CARDCRM_SEARCH_INDEX=off`, command-line tools).
+    pub index: Option<Arc<contact_index::ContactIndex>>,
     /// The settings table in memory (see [`settings::SettingsCache`]).
     pub settings: Arc<settings::SettingsCache>,
     /// Scan storage folders, the OCR pipeline and the job wake-up (see [`scans`]).
@@ -84,7 +88,14 @@ impl Services {
             searches: Arc::new(answers::Answers::new(search::answer_lifetime(), 1024)),
             settings: Arc::default(),
             scans: Arc::default(),
+            index: None,
         }
+    }
+
+    /// Searches of the search box ask `index` first (see [`contact_index`]).
+    pub fn with_search_index(mut self, index: contact_index::ContactIndex) -> Self {
+        self.index = Some(Arc::new(index));
+        self
     }
 
     /// The same database and settings with an in-process user cache of its own, as another
@@ -100,6 +111,9 @@ impl Services {
         self.counts.invalidate();
         self.lists.invalidate();
         self.searches.invalidate();
+        if let Some(ix) = &self.index {
+            ix.mark_dirty();
+        }
     }
 
     /// At most `n` searches read the database at once (default: see `CARDCRM_SEARCH_CONCURRENCY`

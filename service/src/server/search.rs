@@ -452,10 +452,48 @@ pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppRes
     let key = format!("{limit}\u{1}{}", terms.join("\u{1}"));
     svc.searches
         .get_or_read(key, || async {
+            if let Some(index) = &svc.index {
+                if let Some(hits) = index_hits(&svc.db, index, q, limit).await? {
+                    return Ok(hits);
+                }
+            }
             let _turn = svc.search_turns.take().await?;
             hits_uncached(&svc.db, &terms, limit).await
         })
         .await
+}
+
+/// The embedded index's answer (see [`crate::contact_index`]), its rows read from the database
+/// by id; `None` when the index cannot answer now or finds nothing live (the database's search,
+/// with its substring matching, then has its say).
+async fn index_hits<C: ConnectionTrait>(
+    db: &C,
+    index: &crate::contact_index::ContactIndex,
+    q: &str,
+    limit: u64,
+) -> AppResult<Option<Vec<SearchHit>>> {
+    let Some(ids) = index.ids(db, q, limit).await? else {
+        return Ok(None);
+    };
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let backend = db.get_database_backend();
+    let marks: Vec<String> = (1..=ids.len()).map(|i| ph(backend, i)).collect();
+    let sql = format!(
+        "SELECT {HIT_COLUMNS} FROM contacts c WHERE c.id IN ({}) \
+         AND c.deleted_at IS NULL AND c.merged_into_id IS NULL",
+        marks.join(", ")
+    );
+    let values: Vec<Value> = ids.iter().map(|&id| Value::from(id)).collect();
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let mut found: HashMap<i64, SearchHit> = HashMap::new();
+    for r in &rows {
+        let h = hit(r)?;
+        found.insert(h.id, h);
+    }
+    let hits: Vec<SearchHit> = ids.iter().filter_map(|id| found.remove(id)).collect();
+    Ok(if hits.is_empty() { None } else { Some(hits) })
 }
 
 async fn hits_uncached<C: ConnectionTrait>(db: &C, terms: &[String], limit: u64) -> AppResult<Vec<SearchHit>> {
