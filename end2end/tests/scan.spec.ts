@@ -168,3 +168,76 @@ test("a scan opens by its address: progress while it is read, then the blocks; s
   await expect(page.getByRole("alert")).toContainText("scan not found");
   await expect(page.getByRole("button", { name: "Read the card" })).toBeVisible();
 });
+
+test("a stack of cards: many photos at once, checked one after another, duplicates flagged, a summary at the end", async ({ page }, info) => {
+  test.setTimeout(300_000);
+  const tag = `${Date.now().toString(36)}${info.project.name}`;
+  await signIn(page);
+  await page.goto("/scan");
+  await hydrated(page);
+  const easy = (n: string) => path.join(__dirname, "..", "..", "fixtures", "cards", "synthetic", "easy", `card-${n}.jpg`);
+  // Bytes after the end of each JPEG make the photos new to this server (read, not cached).
+  const photos = ["005", "006", "007"].map((n) => ({
+    name: `card-${n}.jpg`,
+    mimeType: "image/jpeg",
+    buffer: Buffer.concat([fs.readFileSync(easy(n)), Buffer.from(`cardcrm stack ${tag}`)]),
+  }));
+  const stack = page.locator('input[name="stack"]');
+  await expect(stack).toHaveAttribute("multiple", "");
+  await page.getByRole("button", { name: "Read all cards" }).click();
+  await expect(page.getByRole("alert")).toContainText("Choose one or more photos");
+  await stack.setInputFiles(photos);
+  await page.getByRole("button", { name: "Read all cards" }).click();
+
+  const field = (name: string) => page.locator(`.scan-field[data-field="${name}"]`);
+  const place = page.locator(".scan-batch-place");
+  // Card 1: read, checked, given a last name of its own, saved: on to card 2 at once.
+  await expect(place).toHaveText("Card 1 of 3", { timeout: 150_000 });
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+  await expect(page).toHaveURL(/\/scan\?id=\d+&batch=\d+,\d+,\d+$/);
+  const first = `Stack${tag}`;
+  await field("first_name").locator("input").fill("Erste");
+  await field("last_name").locator("input").fill(first);
+  const email = `erste.${tag}@stack.example`;
+  await field("email").first().locator("input").fill(email);
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-stack-card1-${info.project.name}.png`, fullPage: true });
+  await page.getByRole("button", { name: "Save and next" }).click();
+
+  // Card 2: skipped, after a look back at card 1 (saved: read-only, "Next card").
+  await expect(place).toHaveText("Card 2 of 3", { timeout: 150_000 });
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+  await page.getByRole("link", { name: "← Previous card" }).click();
+  await expect(place).toHaveText("Card 1 of 3");
+  await expect(page.getByText("This card was already saved as a contact")).toBeVisible({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Next card →" }).click();
+  await expect(place).toHaveText("Card 2 of 3");
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+  await page.getByRole("button", { name: "Skip" }).click();
+
+  // Card 3, the last: typed as the person of card 1, it is flagged as a duplicate before saving;
+  // "merge" saves it and lists the merge for the end.
+  await expect(place).toHaveText("Card 3 of 3", { timeout: 150_000 });
+  await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+  await expect(page.getByRole("button", { name: "Save and finish" })).toBeVisible();
+  await field("first_name").locator("input").fill("Erste");
+  await field("last_name").locator("input").fill(first);
+  await field("email").first().locator("input").fill(email);
+  const warning = page.locator(".dup-warning");
+  await expect(warning).toContainText(`Erste ${first}`, { timeout: 15_000 });
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-stack-duplicate-${info.project.name}.png`, fullPage: true });
+  await warning.getByRole("button", { name: "merge" }).first().click();
+
+  // The end: what was saved, skipped and is to be merged.
+  const done = page.locator(".scan-batch-done");
+  await expect(done).toContainText("2 saved, 1 skipped, of 3 cards.", { timeout: 30_000 });
+  await expect(done.locator(".scan-batch-saved li")).toHaveCount(2);
+  await expect(done.locator(".scan-batch-skipped li")).toHaveText(["Card 2"]);
+  const merge = done.locator(".scan-batch-merge a");
+  await expect(merge).toHaveCount(1);
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/scan-stack-done-${info.project.name}.png`, fullPage: true });
+  await merge.click();
+  await expect(page).toHaveURL(/\/duplicates\/merge\?ids=\d+,\d+$/);
+});

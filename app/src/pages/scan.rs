@@ -227,6 +227,27 @@ impl Editor {
         self.all_slots().iter().any(|s| s.blocks.with(|bs| bs.contains(&b)))
     }
 
+    /// What the duplicate check looks at while the fields are checked: the contact as it would
+    /// be saved (tracked, so the check follows every edit), once it holds enough to compare.
+    fn duplicate_draft(&self) -> Option<ContactInput> {
+        self.front.track();
+        self.phones.track();
+        self.emails.track();
+        for s in self.all_slots() {
+            s.value.track();
+        }
+        if self.front.with(|d| d.as_ref().is_none_or(|d| d.contact_id.is_some())) {
+            return None; // nothing read yet, or already saved
+        }
+        let mut d = self.contact();
+        d.phones.retain(|p| p.number.chars().filter(char::is_ascii_digit).count() >= 7);
+        d.emails.retain(|e| e.address.split_once('@').is_some_and(|(u, dom)| !u.is_empty() && dom.contains('.')));
+        let enough = d.first_name.chars().count() + d.last_name.chars().count() >= 3
+            || !d.phones.is_empty()
+            || !d.emails.is_empty();
+        enough.then_some(d)
+    }
+
     fn contact(&self) -> ContactInput {
         let t = |f: &str| self.text(f).map(|s| s.value.get_untracked().trim().to_string()).unwrap_or_default();
         ContactInput {
@@ -272,6 +293,8 @@ enum Phase {
     Editing,
     Offline,
     Saved(Box<SavedScan>),
+    /// Every card of a stack was saved or skipped (`/scan?batch=…` without an `id`).
+    BatchDone,
 }
 
 /// What the scans API answered to an upload.
@@ -280,6 +303,38 @@ enum Uploaded {
     Queued(i64),
     /// The service worker kept the photo on the device (no connection).
     Offline,
+    /// 429: too many of this person's scans are waiting to be read (or too many requests); the
+    /// server's words. A stack upload waits and tries again.
+    Busy(String),
+}
+
+/// The longest stack of cards read at once (one photo per card).
+const MAX_STACK: usize = 100;
+
+/// The scans of a stack (`/scan?id=N&batch=1,2,3`), in the order they were chosen.
+fn batch_ids(raw: Option<String>) -> Vec<i64> {
+    let mut ids: Vec<i64> = Vec::new();
+    for id in raw.unwrap_or_default().split(',').filter_map(|p| p.trim().parse::<i64>().ok()) {
+        if id > 0 && !ids.contains(&id) && ids.len() < MAX_STACK {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+fn batch_href(ids: &[i64], current: Option<i64>) -> String {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    match current {
+        Some(id) => format!("/scan?id={id}&batch={list}"),
+        None => format!("/scan?batch={list}"),
+    }
+}
+
+/// What became of each card of a stack in this visit.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    Saved { contact_id: i64, name: String },
+    Skipped,
 }
 
 #[cfg(feature = "hydrate")]
@@ -294,6 +349,12 @@ mod browser {
 
     pub fn chosen(input: &NodeRef<leptos::html::Input>) -> Option<Photo> {
         input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
+    }
+
+    /// Every photo chosen in a `multiple` file input, in order.
+    pub fn chosen_all(input: &NodeRef<leptos::html::Input>) -> Vec<Photo> {
+        let Some(files) = input.get_untracked().and_then(|i| i.files()) else { return Vec::new() };
+        (0..files.length()).filter_map(|i| files.get(i)).collect()
     }
 
     fn js_text(e: wasm_bindgen::JsValue) -> String {
@@ -320,6 +381,12 @@ mod browser {
         let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         if status == 202 && body["status"] == "queued_offline" {
             return Ok(Uploaded::Offline);
+        }
+        if status == 429 {
+            let why = body["detail"].as_str().map(str::to_string);
+            return Ok(Uploaded::Busy(
+                why.unwrap_or_else(|| fill_in(td_string!(l, scan.upload_failed), &[("status", &status)])),
+            ));
         }
         if (200..300).contains(&status) {
             return body["id"].as_i64().map(Uploaded::Queued).ok_or_else(|| td_string!(l, scan.unexpected).to_string());
@@ -349,6 +416,10 @@ mod browser {
 
     pub fn chosen(_: &NodeRef<leptos::html::Input>) -> Option<Photo> {
         None
+    }
+
+    pub fn chosen_all(_: &NodeRef<leptos::html::Input>) -> Vec<Photo> {
+        Vec::new()
     }
 
     pub async fn upload(_: Photo, _: Locale) -> Result<Uploaded, String> {
@@ -393,6 +464,89 @@ pub fn ScanPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let front_input = NodeRef::<html::Input>::new();
     let back_input = NodeRef::<html::Input>::new();
+    let stack_input = NodeRef::<html::Input>::new();
+    let query = use_query_map();
+    // A stack of cards: its scans, what became of each in this visit, and the saved cards that
+    // looked like a stored contact and are to be merged (new contact, stored contact).
+    let batch = Memo::new(move |_| batch_ids(query.with(|q| q.get("batch"))));
+    let outcomes: RwSignal<Vec<(i64, Outcome)>> = RwSignal::new(Vec::new());
+    let to_merge: RwSignal<Vec<(i64, i64)>> = RwSignal::new(Vec::new());
+    let notice = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let go_next = {
+        let navigate = navigate.clone();
+        Callback::new(move |(current, outcome): (i64, Option<Outcome>)| {
+            if let Some(o) = outcome {
+                outcomes.update(|v| {
+                    v.retain(|(id, _)| *id != current);
+                    v.push((current, o));
+                });
+            }
+            let ids = batch.get_untracked();
+            let next = ids.iter().position(|x| *x == current).and_then(|p| ids.get(p + 1)).copied();
+            navigate(&batch_href(&ids, next), Default::default());
+        })
+    };
+    let position = Signal::derive(move || {
+        let id = query.with(|q| q.get("id")).and_then(|r| r.trim().parse::<i64>().ok())?;
+        batch.with(|ids| ids.iter().position(|x| *x == id).map(|p| (p + 1, ids.len())))
+    });
+
+    // Many photos at once: upload them one after another (waiting when the person's reading
+    // queue is full), then check the cards one after another.
+    let read_stack = move |_| {
+        let photos = browser::chosen_all(&stack_input);
+        if photos.is_empty() {
+            error.set(Some(td_string!(l, scan.choose_stack).into()));
+            return;
+        }
+        let total = photos.len().min(MAX_STACK);
+        error.set(None);
+        notice.set(None);
+        outcomes.set(Vec::new());
+        to_merge.set(Vec::new());
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let mut ids: Vec<i64> = Vec::new();
+            let mut offline = 0usize;
+            'photos: for (i, photo) in photos.into_iter().take(MAX_STACK).enumerate() {
+                let n = i + 1;
+                let mut waits = 0;
+                loop {
+                    let key =
+                        if waits == 0 { td_string!(l, scan.uploading_n) } else { td_string!(l, scan.stack_waiting) };
+                    phase.set(Phase::Working(fill_in(key, &[("n", &n), ("total", &total)])));
+                    match browser::upload(photo.clone(), l).await {
+                        Ok(Uploaded::Queued(id)) => {
+                            ids.push(id);
+                            break;
+                        }
+                        Ok(Uploaded::Offline) => {
+                            offline += 1;
+                            break;
+                        }
+                        // The queue drains as cards are read: wait (up to 5 minutes per card).
+                        Ok(Uploaded::Busy(_)) if waits < 150 => {
+                            waits += 1;
+                            browser::sleep_ms(2000).await;
+                        }
+                        Ok(Uploaded::Busy(why)) | Err(why) => {
+                            error.set(Some(why));
+                            break 'photos;
+                        }
+                    }
+                }
+            }
+            if offline > 0 {
+                notice.set(Some(fill_in(td_string!(l, scan.stack_offline), &[("n", &offline)])));
+            }
+            match ids.first() {
+                Some(&first) => navigate(&batch_href(&ids, Some(first)), Default::default()),
+                None if offline > 0 => phase.set(Phase::Offline),
+                None => phase.set(Phase::Choose),
+            }
+        });
+    };
 
     let start = move |_| {
         let Some(front) = browser::chosen(&front_input) else {
@@ -401,6 +555,7 @@ pub fn ScanPage() -> impl IntoView {
         };
         let back = browser::chosen(&back_input);
         error.set(None);
+        notice.set(None);
         phase.set(Phase::Working(td_string!(l, scan.uploading).into()));
         spawn_local(async move {
             let outcome: Result<Option<(ScanDraft, Option<ScanDraft>)>, String> = async {
@@ -410,6 +565,7 @@ pub fn ScanPage() -> impl IntoView {
                     None => None,
                 };
                 let (fid, bid) = match (f, b) {
+                    (Uploaded::Busy(why), _) | (_, Some(Uploaded::Busy(why))) => return Err(why),
                     (Uploaded::Offline, _) | (_, Some(Uploaded::Offline)) => return Ok(None),
                     (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f, Some(b)),
                     (Uploaded::Queued(f), None) => (f, None),
@@ -443,7 +599,6 @@ pub fn ScanPage() -> impl IntoView {
     };
 
     // `/scan?id=N`: open that scan (in the browser only; effects do not run on the server).
-    let query = use_query_map();
     let opening = StoredValue::new(0u64);
     Effect::new(move |_| {
         let raw = query.with(|q| q.get("id"));
@@ -451,6 +606,9 @@ pub fn ScanPage() -> impl IntoView {
         let ticket = opening.get_value();
         let Some(raw) = raw else {
             reset();
+            if !batch.with(Vec::is_empty) {
+                phase.set(Phase::BatchDone);
+            }
             return;
         };
         let Ok(id) = raw.trim().parse::<i64>() else {
@@ -498,6 +656,10 @@ pub fn ScanPage() -> impl IntoView {
     view! {
         <div class="toolbar"><h1>{t!(i18n, nav.scan)}</h1></div>
         <ErrorBox error=error/>
+        {move || notice.get().map(|n| view! { <p class="card scan-notice" role="status">{n}</p> })}
+        {move || (matches!(phase.get(), Phase::Editing | Phase::Working(_)) && position.get().is_some()).then(|| view! {
+            <BatchBar position=position batch=batch/>
+        })}
         {move || match phase.get() {
             Phase::Choose => view! {
                 <section class="card scan-upload">
@@ -514,6 +676,15 @@ pub fn ScanPage() -> impl IntoView {
                     </div>
                     <button type="button" class="primary scan-go" on:click=start>{t!(i18n, scan.read_card)}</button>
                 </section>
+                <section class="card scan-upload scan-stack">
+                    <h2>{t!(i18n, scan.stack_title)}</h2>
+                    <p class="muted">{t!(i18n, scan.stack_intro)}</p>
+                    <label class="scan-file">
+                        <span>{t!(i18n, scan.stack_photos)}</span>
+                        <input type="file" name="stack" accept="image/*" multiple node_ref=stack_input/>
+                    </label>
+                    <button type="button" class="primary scan-go" on:click=read_stack.clone()>{t!(i18n, scan.read_all)}</button>
+                </section>
             }.into_any(),
             Phase::Working(msg) => view! {
                 <section class="card scan-progress" aria-live="polite">
@@ -528,14 +699,27 @@ pub fn ScanPage() -> impl IntoView {
                     <button type="button" on:click=move |_| reset()>{t!(i18n, common.scan_another)}</button>
                 </section>
             }.into_any(),
-            Phase::Editing => view! { <ScanEditor ed=ed phase=phase error=error/> }.into_any(),
+            Phase::Editing => view! {
+                <ScanEditor ed=ed phase=phase error=error position=position go_next=go_next to_merge=to_merge/>
+            }.into_any(),
+            Phase::BatchDone => view! { <BatchDone batch=batch outcomes=outcomes to_merge=to_merge/> }.into_any(),
             Phase::Saved(saved) => view! { <SavedSummary saved=*saved on_again=Callback::new(move |_| reset())/> }.into_any(),
         }}
     }
 }
 
 #[component]
-fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>>) -> impl IntoView {
+fn ScanEditor(
+    ed: Editor,
+    phase: RwSignal<Phase>,
+    error: RwSignal<Option<String>>,
+    /// In a stack: this card's place (1-based) and the stack's size.
+    position: Signal<Option<(usize, usize)>>,
+    /// In a stack: on to the next card, with what became of this one (`None`: nothing new).
+    go_next: Callback<(i64, Option<Outcome>)>,
+    /// In a stack: saved cards to merge with the stored contact they look like, listed at the end.
+    to_merge: RwSignal<Vec<(i64, i64)>>,
+) -> impl IntoView {
     let engine = ed.engine;
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
@@ -578,20 +762,53 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
             phase.set(Phase::Editing);
         });
     };
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Save the contact; `merge_with`: then merge it with that stored contact (at once, or in a
+    // stack at its end). In a stack, on to the next card instead of the summary.
+    let save_then = move |merge_with: Option<i64>| {
         let Some(front) = ed.front.get_untracked() else { return };
+        if saving.get_untracked() {
+            return;
+        }
         let input = SaveScanInput { contact: ed.contact(), back_scan_id: ed.back.get_untracked().map(|b| b.id) };
         saving.set(true);
         error.set(None);
         spawn_local(async move {
             match api::save_scan(front.id, input).await {
-                Ok(saved) => phase.set(Phase::Saved(Box::new(saved))),
+                Ok(saved) => {
+                    let c = &saved.contact;
+                    match (position.get_untracked(), merge_with) {
+                        (Some(_), m) => {
+                            if let Some(other) = m {
+                                to_merge.update(|v| v.push((c.id, other)));
+                            }
+                            let name = if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() };
+                            go_next.run((front.id, Some(Outcome::Saved { contact_id: c.id, name })));
+                        }
+                        (None, Some(other)) => {
+                            crate::components::hard_navigate(&format!("/duplicates/merge?ids={other},{}", c.id))
+                        }
+                        (None, None) => phase.set(Phase::Saved(Box::new(saved))),
+                    }
+                }
                 Err(e) => error.set(Some(error_text(&e))),
             }
             saving.set(false);
         });
     };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save_then(None);
+    };
+    let duplicate_draft = Memo::new(move |_| ed.duplicate_draft());
+    let on_merge = Callback::new(move |other: i64| save_then(Some(other)));
+    let on_save_anyway = Callback::new(move |_: ()| save_then(None));
+    let skip = move |_| {
+        if let Some(front) = ed.front.get_untracked() {
+            let outcome = if front.contact_id.is_some() { None } else { Some(Outcome::Skipped) };
+            go_next.run((front.id, outcome));
+        }
+    };
+    let last_card = move || position.get().is_some_and(|(n, total)| n == total);
     let text_row = move |f: &str| ed.text(f).map(|s| view! { <FieldRow ed=ed field=s list=None/> }.into_any());
     let list_rows = move |list: RwSignal<Vec<Slot>>| {
         view! {
@@ -666,13 +883,33 @@ fn ScanEditor(ed: Editor, phase: RwSignal<Phase>, error: RwSignal<Option<String>
                     {text_row("address")}
                 </fieldset>
                 </fieldset>
+                <crate::pages::merge::DuplicateWarning draft=duplicate_draft on_merge=on_merge on_save=on_save_anyway/>
                 <div class="form-actions scan-actions">
                     {move || (!read_only()).then(|| view! {
                         <button type="submit" class="primary" disabled=move || saving.get()>
-                            {move || if saving.get() { t_string!(i18n, common.saving) } else { t_string!(i18n, scan.save_contact) }}
+                            {move || if saving.get() {
+                                t_string!(i18n, common.saving)
+                            } else if position.get().is_none() {
+                                t_string!(i18n, scan.save_contact)
+                            } else if last_card() {
+                                t_string!(i18n, scan.save_finish)
+                            } else {
+                                t_string!(i18n, scan.save_next)
+                            }}
                         </button>
                     })}
-                    <button type="button" on:click=discard>{move || if read_only() { t_string!(i18n, common.scan_another) } else { t_string!(i18n, scan.discard) }}</button>
+                    {move || if position.get().is_some() {
+                        view! {
+                            <button type="button" class="scan-skip" on:click=skip>
+                                {move || if read_only() { t_string!(i18n, scan.next_card) } else { t_string!(i18n, scan.skip) }}
+                            </button>
+                        }.into_any()
+                    } else {
+                        let discard = discard.clone();
+                        view! {
+                            <button type="button" on:click=discard>{move || if read_only() { t_string!(i18n, common.scan_another) } else { t_string!(i18n, scan.discard) }}</button>
+                        }.into_any()
+                    }}
                 </div>
             </form>
     }
@@ -879,5 +1116,98 @@ pub fn CardImages(contact_id: i64) -> impl IntoView {
                 </section>
             })}
         </Transition>
+    }
+}
+
+/// Above the editor in a stack: which card of how many, a bar, and the way back.
+#[component]
+fn BatchBar(position: Signal<Option<(usize, usize)>>, batch: Memo<Vec<i64>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        position.get().map(|(n, total)| {
+            let ids = batch.get();
+            let previous = (n > 1).then(|| batch_href(&ids, ids.get(n - 2).copied()));
+            let percent = format!("width: {:.1}%", (n - 1) as f64 * 100.0 / total as f64);
+            view! {
+                <nav class="card scan-batch" aria-label=t_string!(i18n, scan.stack_title)>
+                    <strong class="scan-batch-place">{fill_in(t_string!(i18n, scan.card_of), &[("n", &n), ("total", &total)])}</strong>
+                    <div class="progress-bar determinate" role="progressbar" aria-valuemin="0" aria-valuemax=total aria-valuenow=n - 1>
+                        <span style=percent></span>
+                    </div>
+                    {previous.map(|href| view! { <A href=href attr:class="button small-button">{t!(i18n, scan.previous_card)}</A> })}
+                </nav>
+            }
+        })
+    }
+}
+
+/// The end of a stack: what was saved, skipped, and is to be merged.
+#[component]
+fn BatchDone(
+    batch: Memo<Vec<i64>>,
+    outcomes: RwSignal<Vec<(i64, Outcome)>>,
+    to_merge: RwSignal<Vec<(i64, i64)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let ids = batch.get();
+        let done = outcomes.get();
+        let total = ids.len();
+        let saved: Vec<(i64, String)> = ids
+            .iter()
+            .filter_map(|id| match done.iter().find(|(d, _)| d == id) {
+                Some((_, Outcome::Saved { contact_id, name })) => Some((*contact_id, name.clone())),
+                _ => None,
+            })
+            .collect();
+        let skipped: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| matches!(done.iter().find(|(d, _)| d == id), Some((_, Outcome::Skipped))))
+            .collect();
+        let unseen: Vec<i64> = ids.iter().copied().filter(|id| !done.iter().any(|(d, _)| d == id)).collect();
+        let summary = fill_in(
+            t_string!(i18n, scan.stack_summary),
+            &[("saved", &saved.len()), ("skipped", &skipped.len()), ("total", &total)],
+        );
+        let merges = to_merge.get();
+        let card_link = {
+            let ids = ids.clone();
+            move |id: i64| {
+                let place = ids.iter().position(|x| *x == id).map(|p| p + 1).unwrap_or(0);
+                view! { <li><A href=batch_href(&ids, Some(id))>{fill_in(t_string!(i18n, scan.card_n), &[("n", &place)])}</A></li> }
+            }
+        };
+        view! {
+            <section class="card scan-batch-done" role="status">
+                <h2>{t!(i18n, scan.stack_done)}</h2>
+                <p>{summary}</p>
+                {(!saved.is_empty()).then(|| view! {
+                    <ul class="scan-batch-saved">
+                        {saved.into_iter().map(|(cid, name)| view! { <li><A href=format!("/contacts/{cid}")>{name}</A></li> }).collect_view()}
+                    </ul>
+                })}
+                {(!merges.is_empty()).then(|| view! {
+                    <h3>{t!(i18n, scan.stack_to_merge)}</h3>
+                    <ul class="scan-batch-merge">
+                        {merges.into_iter().map(|(new, other)| view! {
+                            <li><a href=format!("/duplicates/merge?ids={other},{new}")>{fill_in(t_string!(i18n, scan.merge_pair), &[("new", &new), ("other", &other)])}</a></li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                {(!skipped.is_empty()).then(|| view! {
+                    <h3>{t!(i18n, scan.stack_skipped)}</h3>
+                    <ul class="scan-batch-skipped">{skipped.into_iter().map(card_link.clone()).collect_view()}</ul>
+                })}
+                {(!unseen.is_empty()).then(|| view! {
+                    <h3>{t!(i18n, scan.stack_unseen)}</h3>
+                    <ul class="scan-batch-unseen">{unseen.into_iter().map(card_link.clone()).collect_view()}</ul>
+                })}
+                <div class="form-actions">
+                    <A href="/" attr:class="button primary">{t!(i18n, scan.open_contacts)}</A>
+                    <A href="/scan" attr:class="button">{t!(i18n, scan.scan_more)}</A>
+                </div>
+            </section>
+        }
     }
 }
