@@ -21,6 +21,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "AIzaSyTEST-google-vision-key-0123456789";
+const ACCESS_TOKEN: &str = "ya29.test-access-token";
+const SA_EMAIL: &str = "cardcrm-ocr@cardcrm-test.iam.gserviceaccount.com";
+/// A throw-away RSA key made for this test only (`openssl genpkey -algorithm RSA`), PKCS#8 as in
+/// Google's key files, and its public half (PKCS#1 DER, base64) the fake token endpoint checks with.
+const SA_PRIVATE_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCbTf92S6PG7cQ0\nFnfi0b5Ta5cCRtVmCEZqXL8uyk+TGMSNHTEFfPdgddcyt/NWidzI96+gKTXlqXRb\naxEPuA565Iq+sJrQofRDV79NIoFx/M+Kq+clwzAUyCkF3Ls2o+moL9UOwIu+SfOf\nZASNzfdJlTimbWR0Z37/N+M3+IvF5HR6Pj4l4UU9mvPQ+itp0jTgqqgyMF13gFh8\nCBreyvIYHWgmP+KmMCoJEicFZDsVfgUy6r0XEYxAvoChlEePeaVL0jIexwZrFQup\nqn9CEwC+fGTxTi53cdzLpRbs/1Glc1inSEHZYySEac0CcK93Q28cDan7RUNsAfoF\nxWpSd+RLAgMBAAECggEADaJb1o1ObATssCv2y21heZ5c7AC+9E2urODGkfuF3+KR\nQtg4uQQfDZNa2KOIk+TXgrcn7nYfurFVOz9biJc+gjB1M8d6V+2X7Z+S9lkcpx6s\nM77itJB9tJ1b6J1XvDTIqxDD8h8aRZLlde1IbxCRcJ7OkeHRq1x4rDxCUOQblTxV\nkqAwNXsfr50yIgmIkeE13BXIRbzpa7bOdGNtegNIWjO/aMtK4orU9PS7lfG+6r13\neg8Nrf159Q9c2Pnb+ykkIQ2w7pZ7Wnnsf/OJmwSqsWNa9Ov4oZw1CQQB1dnqy0II\nU1PVatwAOTwVnZzHDA0EW1QemAIB1MmInwmyncpDKQKBgQDYdDDzhayi2KPJOSQD\nQ8I10KnJd7jBQpghd7LyPQMmSKq4rQ8+cZx1Jp7tNIWYMOR/Cz0MRHZPMh5UCJN7\n47l32piE5DsYkCn+WtZzbZJRJszM+6fpNq2pLteQc6ahb9ulUYBJF2X7KKQVCHXY\na+64MNKEou8MHB4Hx/cBWOcCuQKBgQC3rcj/47Yg7TaghA0gDfTG9r8Rm2yL07h8\npHOwJKCw+xIPck59R6fRdab4pUW8kSe4JMNCkB/bbyozY+lqYegIJai8aUUS8Xyj\nukf/Kzue7UTsr/OqpxbMqgnBZCffCDztfu5+QWF4l83eKphSXmv9RZQYGixaj5ze\nv+T79qgtIwKBgFssTfY1hyss34iBxhaN8v8h/nJ7OFpHR7dJKRn58xqsHyUc2D/w\nMPvzoZu+tMsPRR/yRuuk5sSjEr1Iw366xEOk0vue+vl0uAuIja4fKDOAiWGKWwbT\n3kBWF7yjyjtT14wCEWw4K9+oFb06TBE2HV5+Sh5OVyydp1SVuQhbPysZAoGAAMSX\nPIqlLkoPmmgy7dlhFpvdfKNbttHxyYOegDQG//ZswufFcDymdPe69Psr6Xfp5Jky\nv8p+d5plYMWgKjOylqYhqHgAM+4SiVS0DFsP6sAvM5YgvKvqKnzjgY17pTERoCSR\ntrFrSOfJko43CNEgPnTWA6vIV7CWBVBkErGbTmUCgYAKAb9WUIzftNacT+RnkQVg\neN2jdbFyGESFs6u81Z/Tin/WnSnVZHTV6uUJm8FSAsZzjF0Aa4Oc6GT9Yvg+SYSw\naWotx2lEA0V70vknKQObZX7sDnbC5T310O+Ah61Yr+SwLrRLgxJaoCWNAQUOQPWX\nxO0vZzaBOwyvO98FBagijg==\n-----END PRIVATE KEY-----";
+const SA_PUBLIC_KEY_DER_B64: &str = "MIIBCgKCAQEAm03/dkujxu3ENBZ34tG+U2uXAkbVZghGaly/LspPkxjEjR0xBXz3YHXXMrfzVoncyPevoCk15al0W2sRD7gOeuSKvrCa0KH0Q1e/TSKBcfzPiqvnJcMwFMgpBdy7NqPpqC/VDsCLvknzn2QEjc33SZU4pm1kdGd+/zfjN/iLxeR0ej4+JeFFPZrz0PoradI04KqoMjBdd4BYfAga3sryGB1oJj/ipjAqCRInBWQ7FX4FMuq9FxGMQL6AoZRHj3mlS9IyHscGaxULqap/QhMAvnxk8U4ud3Hcy6UW7P9RpXNYp0hB2WMkhGnNAnCvd0NvHA2p+0VDbAH6BcVqUnfkSwIDAQAB";
 const BOUNDARY: &str = "cardcrm-test-boundary";
 
 /// What the fake answers.
@@ -35,6 +41,9 @@ enum Mode {
 struct Fake {
     mode: Mutex<Mode>,
     calls: AtomicUsize,
+    token_calls: AtomicUsize,
+    /// The base URL, for the token's audience.
+    base: Mutex<String>,
     /// Problems found in the requests (wrong key, feature, image); empty when all were right.
     problems: Mutex<Vec<String>>,
     /// Size of the last image sent (width, height).
@@ -46,6 +55,8 @@ impl Fake {
         Arc::new(Fake {
             mode: Mutex::new(Mode::Card),
             calls: AtomicUsize::new(0),
+            token_calls: AtomicUsize::new(0),
+            base: Mutex::default(),
             problems: Mutex::default(),
             sent: Mutex::default(),
         })
@@ -127,8 +138,11 @@ fn card_answer() -> Value {
 async fn annotate(State(f): State<Arc<Fake>>, headers: HeaderMap, body: Bytes) -> Response {
     f.calls.fetch_add(1, Ordering::SeqCst);
     let mut problems = Vec::new();
-    if headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()) != Some(KEY) {
-        problems.push("the API key is not in X-Goog-Api-Key".to_string());
+    let key = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok());
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if key != Some(KEY) && bearer != Some(&format!("Bearer {ACCESS_TOKEN}")) {
+        problems
+            .push(format!("neither the API key in X-Goog-Api-Key nor the access token (key {key:?}, auth {bearer:?})"));
     }
     let req: Value = serde_json::from_slice(&body).unwrap_or_default();
     let r = &req["requests"][0];
@@ -159,14 +173,46 @@ async fn annotate(State(f): State<Arc<Fake>>, headers: HeaderMap, body: Bytes) -
     }
 }
 
-/// The fake API; its base URL.
+/// Google's OAuth token endpoint: a JWT bearer grant signed by the service account's key.
+async fn token(State(f): State<Arc<Fake>>, body: String) -> Response {
+    f.token_calls.fetch_add(1, Ordering::SeqCst);
+    let form: std::collections::HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
+        f.problems.lock().unwrap().push(format!("grant_type {:?}", form.get("grant_type")));
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let der = base64::engine::general_purpose::STANDARD.decode(SA_PUBLIC_KEY_DER_B64).unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    let aud = format!("{}/token", f.base.lock().unwrap());
+    v.set_audience(&[aud]);
+    v.set_issuer(&[SA_EMAIL]);
+    let jwt = form.get("assertion").cloned().unwrap_or_default();
+    match jsonwebtoken::decode::<Value>(&jwt, &jsonwebtoken::DecodingKey::from_rsa_der(&der), &v) {
+        Ok(t)
+            if t.claims["scope"] == "https://www.googleapis.com/auth/cloud-vision"
+                && t.header.kid.as_deref() == Some("test-key-1") =>
+        {
+            Json(json!({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"})).into_response()
+        }
+        other => {
+            f.problems.lock().unwrap().push(format!("the assertion: {:?}", other.map(|t| t.claims)));
+            (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant"}))).into_response()
+        }
+    }
+}
+
+/// The fake API (and token endpoint, at `/token`); its base URL.
 async fn fake_api(fake: Arc<Fake>) -> String {
-    let router = Router::new().route("/v1/images:annotate", post(annotate)).with_state(fake);
+    let router = Router::new()
+        .route("/v1/images:annotate", post(annotate))
+        .route("/token", post(token))
+        .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
+    *fake.base.lock().unwrap() = format!("http://{addr}");
     format!("http://{addr}")
 }
 
@@ -415,4 +461,45 @@ async fn the_key_is_masked_and_a_stored_base_follows_the_outbound_rule() {
     // The audit log never holds the key.
     let audit = app.get("/api/v1/admin/audit", &token).await;
     assert!(!audit.body.to_string().contains(KEY), "{}", audit.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_account_signs_for_a_token_that_is_reused() {
+    let (app, token, fake, base) = env().await;
+    let key_file = json!({
+        "type": "service_account",
+        "project_id": "cardcrm-test",
+        "private_key_id": "test-key-1",
+        "private_key": SA_PRIVATE_KEY,
+        "client_email": SA_EMAIL,
+        "token_uri": format!("{base}/token"),
+    })
+    .to_string();
+    // A key file that is not one is refused when stored.
+    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let bad = key_file.replace("service_account", "user");
+    let e = integ::set_setting(&app.svc, &admin, "GOOGLE_VISION_CREDENTIALS", &bad).await.expect_err("refused");
+    assert_eq!(e.status(), 422, "{e}");
+    setting(&app, "GOOGLE_VISION_CREDENTIALS", &key_file).await;
+    setting(&app, "GOOGLE_VISION_API_BASE", &base).await;
+    let status = integ::status(&app.svc, &admin).await.expect("status");
+    assert!(status.google_vision_configured);
+    let shown = status.settings.iter().find(|s| s.name == "GOOGLE_VISION_CREDENTIALS").expect("listed");
+    assert!(shown.value.as_deref().is_some_and(|v| !v.contains("PRIVATE")), "{shown:?}");
+    assert_eq!(engine_order(&app, &token, json!(["google", "paddle"])).await.status, StatusCode::OK);
+
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let id = upload(&app, &token, &fixture("contoso-avery.jpg")).await;
+    let scan = wait_done(&app, &token, id).await;
+    assert_eq!(scan["engine"], "google", "{scan}");
+    assert_eq!(emails(&scan), ["anna.petrova@romashka.ru"]);
+    let id2 = upload(&app, &token, &fixture("contoso-chris.jpg")).await;
+    let scan = wait_done(&app, &token, id2).await;
+    assert_eq!(scan["engine"], "google", "{scan}");
+    assert!(fake.problems.lock().unwrap().is_empty(), "{:?}", fake.problems.lock().unwrap());
+    assert_eq!((fake.calls(), fake.token_calls.load(Ordering::SeqCst)), (2, 1), "one token for both cards");
+    // The audit log never holds the private key.
+    let audit = app.get("/api/v1/admin/audit", &token).await;
+    assert!(!audit.body.to_string().contains("PRIVATE KEY"));
+    worker.shutdown().await;
 }

@@ -22,6 +22,9 @@ pub const SETTINGS: &[(&str, bool)] = &[
     ("GOOGLE_VISION_API_KEY", true),
     ("GOOGLE_VISION_API_BASE", false),
     ("GOOGLE_VISION_TIMEOUT", false),
+    // Instead of an API key: a service account's key file (JSON), and where its token is fetched.
+    ("GOOGLE_VISION_CREDENTIALS", true),
+    ("GOOGLE_VISION_TOKEN_URL", false),
 ];
 
 /// A chat or number linked to a cardcrm account: what it sends becomes that user's contacts.

@@ -83,7 +83,7 @@ pub fn host_trusted(name: &str) -> bool {
     if allowed_hosts().iter().any(|(h, _)| *h == name) {
         return true;
     }
-    ["TELEGRAM_API_BASE", "WHATSAPP_API_BASE", "GOOGLE_VISION_API_BASE"]
+    ["TELEGRAM_API_BASE", "WHATSAPP_API_BASE", "GOOGLE_VISION_API_BASE", "GOOGLE_VISION_TOKEN_URL"]
         .iter()
         .filter_map(|v| env_value(v))
         .any(|base| url::Url::parse(&base).ok().and_then(|u| u.host().map(|h| host_key(&h))).is_some_and(|h| h == name))
@@ -213,6 +213,12 @@ pub struct IntegrationConfig {
     pub google_vision_api_base_from_env: bool,
     /// `GOOGLE_VISION_TIMEOUT` as written (checked by [`crate::vision::parse_timeout`]).
     pub google_vision_timeout: Option<String>,
+    /// A service-account key file's JSON (used when there is no API key).
+    pub google_vision_credentials: Option<String>,
+    pub google_vision_credentials_from_env: bool,
+    /// Overrides the key file's `token_uri`.
+    pub google_vision_token_url: Option<String>,
+    pub google_vision_token_url_from_env: bool,
 }
 
 impl std::fmt::Debug for IntegrationConfig {
@@ -221,7 +227,10 @@ impl std::fmt::Debug for IntegrationConfig {
         f.debug_struct("IntegrationConfig")
             .field("telegram_configured", &self.telegram_configured())
             .field("whatsapp_configured", &self.whatsapp_configured())
-            .field("google_vision_configured", &self.google_vision_api_key.is_some())
+            .field(
+                "google_vision_configured",
+                &(self.google_vision_api_key.is_some() || self.google_vision_credentials.is_some()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -310,6 +319,10 @@ pub async fn config(svc: &Services) -> AppResult<IntegrationConfig> {
         google_vision_api_base: base("GOOGLE_VISION_API_BASE", crate::vision::DEFAULT_API_BASE),
         google_vision_api_base_from_env: env_value("GOOGLE_VISION_API_BASE").is_some(),
         google_vision_timeout: get("GOOGLE_VISION_TIMEOUT"),
+        google_vision_credentials: get("GOOGLE_VISION_CREDENTIALS"),
+        google_vision_credentials_from_env: env_value("GOOGLE_VISION_CREDENTIALS").is_some(),
+        google_vision_token_url: get("GOOGLE_VISION_TOKEN_URL"),
+        google_vision_token_url_from_env: env_value("GOOGLE_VISION_TOKEN_URL").is_some(),
     })
 }
 
@@ -341,6 +354,12 @@ async fn check_setting(name: &str, value: &str) -> AppResult<bool> {
         && !(value.is_empty() || value.starts_with("https://") || value.starts_with("http://"))
     {
         return Err(AppError::validation(name, "must be an http(s) URL"));
+    }
+    if name == "GOOGLE_VISION_CREDENTIALS" && !value.is_empty() {
+        crate::vision::parse_service_account(value, None).map_err(|why| AppError::validation(name, why))?;
+    }
+    if name == "GOOGLE_VISION_TOKEN_URL" && !value.is_empty() {
+        check_outbound_url(value).await.map_err(|why| AppError::validation(name, why))?;
     }
     if name == "GOOGLE_VISION_TIMEOUT" && !value.is_empty() {
         crate::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why))?;

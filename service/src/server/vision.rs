@@ -42,23 +42,152 @@ const JPEG_QUALITY: u8 = 90;
 /// Confidence of a word Google gives none for.
 const DEFAULT_CONFIDENCE: f32 = 0.9;
 
-/// Where and how to call the API; the key is never printed (see the `Debug` impl).
+/// Where and how to call the API; no secret is ever printed (see the `Debug` impls).
 #[derive(Clone, PartialEq, Eq)]
 pub struct VisionConfig {
-    pub api_key: String,
+    pub credentials: Credentials,
     /// Without a trailing slash; `{base}/v1/images:annotate` is called.
     pub api_base: String,
     pub timeout: Duration,
 }
 
+/// How the engine proves who it is to Google.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// `GOOGLE_VISION_API_KEY`, sent in `X-Goog-Api-Key`.
+    ApiKey(String),
+    /// `GOOGLE_VISION_CREDENTIALS`: a service account's key; a JWT signed with it (RS256) is
+    /// exchanged at the token URL for an access token, sent as `Authorization: Bearer`.
+    ServiceAccount(ServiceAccount),
+}
+
+/// The parts of a service-account key file the engine uses.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServiceAccount {
+    pub client_email: String,
+    pub private_key_id: Option<String>,
+    /// The RSA private key, PKCS#1 DER.
+    key_der: Vec<u8>,
+    /// Where the signed JWT is exchanged (`token_uri` of the key file, or `GOOGLE_VISION_TOKEN_URL`).
+    pub token_url: String,
+}
+
+impl std::fmt::Debug for ServiceAccount {
+    // Never prints the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccount")
+            .field("client_email", &self.client_email)
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl std::fmt::Debug for VisionConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credentials = match &self.credentials {
+            Credentials::ApiKey(k) => format!("api key {}", integrations::mask(k)),
+            Credentials::ServiceAccount(sa) => format!("service account {} via {}", sa.client_email, sa.token_url),
+        };
         f.debug_struct("VisionConfig")
-            .field("api_key", &integrations::mask(&self.api_key))
+            .field("credentials", &credentials)
             .field("api_base", &self.api_base)
             .field("timeout", &self.timeout)
             .finish()
     }
+}
+
+/// Google's token endpoint, when neither the key file nor `GOOGLE_VISION_TOKEN_URL` names one.
+pub const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+const SCOPE: &str = "https://www.googleapis.com/auth/cloud-vision";
+
+/// Reads a service-account key file (the JSON Google Cloud's console downloads): `type`
+/// `service_account`, `client_email`, `private_key` (PEM, PKCS#8 or PKCS#1 RSA), optional
+/// `private_key_id` and `token_uri`. The token URL is `token_url` when given, else `token_uri`,
+/// else [`DEFAULT_TOKEN_URL`]. Errors never quote the key.
+pub fn parse_service_account(json: &str, token_url: Option<&str>) -> Result<ServiceAccount, String> {
+    #[derive(Deserialize)]
+    struct KeyFile {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        client_email: Option<String>,
+        private_key: Option<String>,
+        private_key_id: Option<String>,
+        token_uri: Option<String>,
+    }
+    let k: KeyFile = serde_json::from_str(json).map_err(|_| "is not a service-account key file (JSON)".to_string())?;
+    if k.kind.as_deref() != Some("service_account") {
+        return Err("is not a service-account key file (its type is not service_account)".into());
+    }
+    let client_email = k.client_email.filter(|e| e.contains('@')).ok_or("has no client_email")?;
+    let pem = k.private_key.ok_or("has no private_key")?;
+    let key_der = rsa_pkcs1_der(&pem).ok_or("has a private_key that is not an RSA key in PEM")?;
+    // The key must sign: a broken key is refused when stored, not at the first card.
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &serde_json::json!({"check": true}),
+        &jsonwebtoken::EncodingKey::from_rsa_der(&key_der),
+    )
+    .map_err(|_| "has a private_key that cannot sign (RS256)".to_string())?;
+    let token_url = token_url
+        .map(str::to_string)
+        .or(k.token_uri)
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_string());
+    Ok(ServiceAccount { client_email, private_key_id: k.private_key_id, key_der, token_url })
+}
+
+/// An RSA private key in PEM (`PRIVATE KEY`: PKCS#8, as Google writes it; or `RSA PRIVATE KEY`:
+/// PKCS#1) as the PKCS#1 DER jsonwebtoken signs with.
+fn rsa_pkcs1_der(pem: &str) -> Option<Vec<u8>> {
+    let body = |label: &str| {
+        let begin = format!("-----BEGIN {label}-----");
+        let end = format!("-----END {label}-----");
+        let start = pem.find(&begin)? + begin.len();
+        let stop = pem[start..].find(&end)? + start;
+        let b64: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD.decode(b64).ok()
+    };
+    if let Some(der) = body("RSA PRIVATE KEY") {
+        return Some(der);
+    }
+    let der = body("PRIVATE KEY")?;
+    // PrivateKeyInfo ::= SEQUENCE { version INTEGER, algorithm SEQUENCE { rsaEncryption, NULL },
+    // privateKey OCTET STRING (the PKCS#1 RSAPrivateKey), … }
+    const RSA_OID: &[u8] = &[0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
+    // The DER item with `tag` at `at`: its contents' range.
+    let item = |at: usize, tag: u8| -> Option<std::ops::Range<usize>> {
+        let mut i = at;
+        if *der.get(i)? != tag {
+            return None;
+        }
+        i += 1;
+        let first = *der.get(i)? as usize;
+        i += 1;
+        let len = if first < 0x80 {
+            first
+        } else {
+            let n = first & 0x7F;
+            if n == 0 || n > 4 {
+                return None;
+            }
+            let mut len = 0usize;
+            for _ in 0..n {
+                len = (len << 8) | *der.get(i)? as usize;
+                i += 1;
+            }
+            len
+        };
+        let r = i..i.checked_add(len)?;
+        (r.end <= der.len()).then_some(r)
+    };
+    let outer = item(0, 0x30)?;
+    let version = item(outer.start, 0x02)?;
+    let algorithm = item(version.end, 0x30)?;
+    if !der[algorithm.clone()].starts_with(RSA_OID) {
+        return None;
+    }
+    let key = item(algorithm.end, 0x04)?;
+    Some(der[key].to_vec())
 }
 
 /// `GOOGLE_VISION_TIMEOUT`: seconds or `500ms`, `20s`, `1m`; more than zero, at most [`MAX_TIMEOUT`].
@@ -74,7 +203,17 @@ impl IntegrationConfig {
     /// The Google Vision engine's configuration: `None` without a key; also `None` (with a
     /// warning) when a stored API base breaks the outbound URL rule — the image is not sent there.
     pub fn google_vision(&self) -> Option<VisionConfig> {
-        let key = self.google_vision_api_key.clone()?;
+        let credentials = match (&self.google_vision_api_key, &self.google_vision_credentials) {
+            (Some(key), _) => Credentials::ApiKey(key.clone()),
+            (None, Some(json)) => match self.google_vision_service_account(json) {
+                Ok(sa) => Credentials::ServiceAccount(sa),
+                Err(why) => {
+                    tracing::warn!("Google Vision is not used: GOOGLE_VISION_CREDENTIALS {why}");
+                    return None;
+                }
+            },
+            (None, None) => return None,
+        };
         let base = match self.google_vision_api() {
             Ok(b) => b.to_string(),
             Err(why) => {
@@ -90,7 +229,24 @@ impl IntegrationConfig {
                 DEFAULT_TIMEOUT
             }
         };
-        Some(VisionConfig { api_key: key, api_base: base, timeout })
+        Some(VisionConfig { credentials, api_base: base, timeout })
+    }
+
+    /// The service account of `GOOGLE_VISION_CREDENTIALS`, its token URL checked like an API base:
+    /// a stored one (in a stored key file, or `GOOGLE_VISION_TOKEN_URL` stored) follows the
+    /// outbound URL rule; one the operator set in the environment does not.
+    fn google_vision_service_account(&self, json: &str) -> Result<ServiceAccount, String> {
+        let sa = parse_service_account(json, self.google_vision_token_url.as_deref())?;
+        let from_env = if self.google_vision_token_url.is_some() {
+            self.google_vision_token_url_from_env
+        } else {
+            self.google_vision_credentials_from_env
+        };
+        if !from_env {
+            integrations::outbound_url_rule(&sa.token_url)
+                .map_err(|why| format!("names a token URL that {why}; it is not used"))?;
+        }
+        Ok(sa)
     }
 }
 
@@ -135,6 +291,8 @@ pub fn pipeline(
 pub struct GoogleEngine {
     cfg: VisionConfig,
     client: reqwest::blocking::Client,
+    /// A service account's access token and when to stop using it.
+    token: std::sync::Mutex<Option<(String, std::time::Instant)>>,
 }
 
 fn engine_error(msg: impl Into<String>) -> OcrError {
@@ -152,7 +310,51 @@ impl GoogleEngine {
             .user_agent(concat!("cardcrm/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| engine_error(format!("cannot build the HTTP client: {}", e.without_url())))?;
-        Ok(GoogleEngine { cfg, client })
+        Ok(GoogleEngine { cfg, client, token: std::sync::Mutex::new(None) })
+    }
+
+    /// A service account's access token: the cached one while it has a minute left, else a new one
+    /// for a JWT signed with the account's key (RS256, one hour, the Cloud Vision scope).
+    fn access_token(&self, sa: &ServiceAccount) -> Result<String, OcrError> {
+        let mut slot = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((token, until)) = slot.as_ref() {
+            if std::time::Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let now = chrono::Utc::now().timestamp();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = sa.private_key_id.clone();
+        let claims = serde_json::json!({
+            "iss": sa.client_email, "scope": SCOPE, "aud": sa.token_url, "iat": now, "exp": now + 3600,
+        });
+        let jwt = jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_der(&sa.key_der))
+            .map_err(|_| engine_error("cannot sign the service account's token request"))?;
+        // The JWT is base64url and dots: nothing to escape in the form.
+        let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={jwt}");
+        let resp = self
+            .client
+            .post(&sa.token_url)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .map_err(|e| engine_error(format!("the token request failed: {}", e.without_url())))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(engine_error(format!("the token endpoint answered HTTP {}", status.as_u16())));
+        }
+        #[derive(Deserialize)]
+        struct Token {
+            access_token: String,
+            expires_in: Option<u64>,
+        }
+        let mut body = Vec::new();
+        resp.take(64 * 1024).read_to_end(&mut body).map_err(|_| engine_error("the token answer could not be read"))?;
+        let t: Token =
+            serde_json::from_slice(&body).map_err(|_| engine_error("the token endpoint gave no access token"))?;
+        let life = Duration::from_secs(t.expires_in.unwrap_or(3600).saturating_sub(60));
+        *slot = Some((t.access_token.clone(), std::time::Instant::now() + life));
+        Ok(t.access_token)
     }
 
     /// `images:annotate` for one JPEG; the answer's body, at most [`MAX_RESPONSE_BYTES`].
@@ -164,21 +366,21 @@ impl GoogleEngine {
             }]
         });
         let url = format!("{}/v1/images:annotate", self.cfg.api_base);
-        let resp = self
-            .client
-            .post(url)
-            .header("X-Goog-Api-Key", &self.cfg.api_key)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .map_err(|e| {
-                let e = e.without_url();
-                if e.is_timeout() {
-                    engine_error(format!("no answer within {} s", self.cfg.timeout.as_secs_f32()))
-                } else {
-                    engine_error(format!("request failed: {e}"))
-                }
-            })?;
+        let req = match &self.cfg.credentials {
+            Credentials::ApiKey(key) => self.client.post(url).header("X-Goog-Api-Key", key),
+            Credentials::ServiceAccount(sa) => self.client.post(url).bearer_auth(self.access_token(sa)?),
+        };
+        let resp =
+            req.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_string()).send().map_err(
+                |e| {
+                    let e = e.without_url();
+                    if e.is_timeout() {
+                        engine_error(format!("no answer within {} s", self.cfg.timeout.as_secs_f32()))
+                    } else {
+                        engine_error(format!("request failed: {e}"))
+                    }
+                },
+            )?;
         let status = resp.status();
         if !status.is_success() {
             // The body may echo the request; only the status is kept.
@@ -532,9 +734,30 @@ mod tests {
         // Only `google`, not configured: the local engines (which need models: an error naming them).
         let e = pipeline(&["google".to_string()], dir, None).err().expect("models missing");
         assert!(matches!(e, OcrError::ModelMissing { .. }), "{e}");
-        let cfg =
-            VisionConfig { api_key: "k".repeat(39), api_base: "http://127.0.0.1:9".into(), timeout: DEFAULT_TIMEOUT };
+        let cfg = VisionConfig {
+            credentials: Credentials::ApiKey("k".repeat(39)),
+            api_base: "http://127.0.0.1:9".into(),
+            timeout: DEFAULT_TIMEOUT,
+        };
         assert!(!format!("{cfg:?}").contains(&"k".repeat(39)));
+    }
+
+    #[test]
+    fn bad_key_files_are_refused_without_quoting_them() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAsecret\n-----END PRIVATE KEY-----\n";
+        for (file, why) in [
+            ("not json".to_string(), "JSON"),
+            (serde_json::json!({"type": "authorized_user"}).to_string(), "service_account"),
+            (serde_json::json!({"type": "service_account", "private_key": pem}).to_string(), "client_email"),
+            (
+                serde_json::json!({"type": "service_account", "client_email": "a@b.c", "private_key": pem}).to_string(),
+                "private_key",
+            ),
+        ] {
+            let e = parse_service_account(&file, None).expect_err(why);
+            assert!(e.contains(why) && !e.contains("secret"), "{e}");
+        }
+        assert_eq!(rsa_pkcs1_der("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----"), None);
     }
 
     #[test]
