@@ -300,7 +300,13 @@ pub fn SettingsPage() -> impl IntoView {
 /// environment wins) and the plain statement of when a card image leaves the server.
 #[component]
 fn GoogleVisionSettings(on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    const NAMES: [&str; 3] = ["GOOGLE_VISION_API_KEY", "GOOGLE_VISION_API_BASE", "GOOGLE_VISION_TIMEOUT"];
+    const NAMES: [&str; 5] = [
+        "GOOGLE_VISION_API_KEY",
+        "GOOGLE_VISION_CREDENTIALS",
+        "GOOGLE_VISION_API_BASE",
+        "GOOGLE_VISION_TIMEOUT",
+        "GOOGLE_VISION_TOKEN_URL",
+    ];
     let status = Resource::new(|| (), |_| api::integration_status());
     // Each non-empty field is stored in turn; `(name, "")` removes a setting.
     let save = Action::new(|changes: &Vec<(String, String)>| {
@@ -319,8 +325,10 @@ fn GoogleVisionSettings(on_change: impl Fn() + Copy + Send + Sync + 'static) -> 
         }
     });
     let key = RwSignal::new(String::new());
+    let credentials = RwSignal::new(String::new());
     let base = RwSignal::new(String::new());
     let timeout = RwSignal::new(String::new());
+    let token_url = RwSignal::new(String::new());
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let i18n = use_i18n();
     view! {
@@ -350,7 +358,7 @@ fn GoogleVisionSettings(on_change: impl Fn() + Copy + Send + Sync + 'static) -> 
                 ev.prevent_default();
                 let changes: Vec<(String, String)> = NAMES
                     .iter()
-                    .zip([key, base, timeout])
+                    .zip([key, credentials, base, timeout, token_url])
                     .filter_map(|(n, v)| {
                         let v = v.get_untracked().trim().to_string();
                         (!v.is_empty()).then(|| (n.to_string(), v))
@@ -360,10 +368,15 @@ fn GoogleVisionSettings(on_change: impl Fn() + Copy + Send + Sync + 'static) -> 
                     save.dispatch(changes);
                 }
                 key.set(String::new());
+                credentials.set(String::new());
             }>
                 <label>
                     {t!(i18n, admin.google_key)}
                     <input type="password" name="google_vision_api_key" autocomplete="off" bind:value=key/>
+                </label>
+                <label>
+                    {t!(i18n, admin.google_credentials)}
+                    <textarea name="google_vision_credentials" rows="3" autocomplete="off" spellcheck="false" bind:value=credentials></textarea>
                 </label>
                 <label>
                     {t!(i18n, admin.google_base)}
@@ -373,11 +386,18 @@ fn GoogleVisionSettings(on_change: impl Fn() + Copy + Send + Sync + 'static) -> 
                     {t!(i18n, admin.google_timeout)}
                     <input name="google_vision_timeout" placeholder="15" size="6" bind:value=timeout/>
                 </label>
+                <label>
+                    {t!(i18n, admin.google_token_url)}
+                    <input type="url" name="google_vision_token_url" placeholder="https://oauth2.googleapis.com/token" bind:value=token_url/>
+                </label>
                 <p class="muted">{t!(i18n, admin.google_help)}</p>
                 <div class="row-actions">
                     <button type="submit" class="primary">{t!(i18n, common.save)}</button>
                     <button type="button" class="small-button" on:click=move |_| {
-                        save.dispatch(vec![("GOOGLE_VISION_API_KEY".to_string(), String::new())]);
+                        save.dispatch(vec![
+                            ("GOOGLE_VISION_API_KEY".to_string(), String::new()),
+                            ("GOOGLE_VISION_CREDENTIALS".to_string(), String::new()),
+                        ]);
                     }>{t!(i18n, admin.google_remove_key)}</button>
                 </div>
             </form>
