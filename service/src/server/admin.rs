@@ -126,7 +126,8 @@ pub fn validate_engine_order(order: &[String], known: &[String]) -> AppResult<Ve
         let e = e.trim().to_lowercase();
         if !known.contains(&e) {
             let why = if e == crate::vision::GOOGLE {
-                "Google Cloud Vision is not configured: set GOOGLE_VISION_API_KEY first (integration settings)".into()
+                "Google Cloud Vision is not configured: set GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS first"
+                    .into()
             } else {
                 format!("unknown engine '{e}'")
             };

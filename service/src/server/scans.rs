@@ -828,7 +828,7 @@ pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>)
         let available = crate::vision::available_engines(svc).await?;
         if !available.iter().any(|a| a == e) {
             let why = if e == crate::vision::GOOGLE {
-                "Google Cloud Vision is not configured (GOOGLE_VISION_API_KEY)".to_string()
+                "Google Cloud Vision is not configured (GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS)".to_string()
             } else {
                 format!("unknown or disabled engine {e:?}")
             };

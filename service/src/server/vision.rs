@@ -2,11 +2,13 @@
 //! `DOCUMENT_TEXT_DETECTION`, its words turned into the [`ocr::Line`]s (one per text line, with a
 //! rotated box) that the parser and the draft editor use.
 //!
-//! * Configured by `GOOGLE_VISION_API_KEY` (a secret), `GOOGLE_VISION_API_BASE` (default
-//!   [`DEFAULT_API_BASE`]) and `GOOGLE_VISION_TIMEOUT` (default 15 s), from the environment or the
-//!   administrator's integration settings (see [`crate::integrations`]: the environment wins, the key
-//!   is shown masked, a stored base follows [`crate::integrations::outbound_url_rule`]).
-//! * Without a key the engine is not offered (rerun, engine order) and never built, so no image
+//! * Configured by `GOOGLE_VISION_API_KEY` (a secret) or `GOOGLE_VISION_CREDENTIALS` (a service
+//!   account's key file, a secret; with `GOOGLE_VISION_TOKEN_URL`), `GOOGLE_VISION_API_BASE`
+//!   (default [`DEFAULT_API_BASE`]) and `GOOGLE_VISION_TIMEOUT` (default 15 s), from the environment
+//!   or the administrator's integration settings (see [`crate::integrations`]: the environment wins,
+//!   secrets are shown masked, a stored base or token URL follows
+//!   [`crate::integrations::outbound_url_rule`]).
+//! * Without a key or key file the engine is not offered (rerun, engine order) and never built, so no image
 //!   leaves the server. With one, it is only called when `google` is in the engine order (or a
 //!   rerun asks for it).
 //! * Bounded: a timeout for the whole call, an upload of at most [`MAX_SIDE`] pixels a side, an
@@ -15,7 +17,8 @@
 //!   [`ocr::Pipeline::read`] goes on with the next engine of the order; [`pipeline`] makes sure a
 //!   local engine always follows `google`.
 //! * The key travels in the `X-Goog-Api-Key` header, not in the URL, so no error message, proxy or
-//!   access log carries it; errors never include the URL or the answer's body.
+//!   access log carries it; a service account's access token as `Authorization: Bearer`. Errors
+//!   never include the URL or the answer's body.
 
 use crate::integrations::{self, IntegrationConfig};
 use base64::Engine as _;
