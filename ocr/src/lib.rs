@@ -50,24 +50,23 @@ pub fn default_pipeline(models_dir: &std::path::Path) -> Result<Pipeline, OcrErr
 /// Build a pipeline from an engine-order setting such as `["paddle", "tesseract"]`.
 /// `tesseract` needs the `tesseract` cargo feature; unknown names are an error.
 pub fn pipeline_from_names<S: AsRef<str>>(order: &[S], models_dir: &std::path::Path) -> Result<Pipeline, OcrError> {
-    let mut engines: Vec<Box<dyn Engine>> = Vec::new();
-    for name in order {
-        match name.as_ref() {
-            "paddle" => engines.push(Box::new(PaddleEngine::load(models_dir)?)),
-            #[cfg(feature = "tesseract")]
-            "tesseract" => engines.push(Box::new(TesseractEngine::new(None, "rus+eng")?)),
-            other => {
-                return Err(OcrError::Engine {
-                    engine: "pipeline",
-                    msg: format!("unknown or disabled engine {other:?}"),
-                })
-            }
-        }
-    }
+    let engines =
+        order.iter().map(|name| engine_from_name(name.as_ref(), models_dir)).collect::<Result<Vec<_>, _>>()?;
     if engines.is_empty() {
         return Err(OcrError::NoEngine);
     }
     Ok(Pipeline::new(engines))
+}
+
+/// One local engine of this build by its setting name (`paddle`, and with the `tesseract` feature
+/// `tesseract`), for callers that mix it with engines of their own in a [`Pipeline`].
+pub fn engine_from_name(name: &str, models_dir: &std::path::Path) -> Result<Box<dyn Engine>, OcrError> {
+    match name {
+        "paddle" => Ok(Box::new(PaddleEngine::load(models_dir)?)),
+        #[cfg(feature = "tesseract")]
+        "tesseract" => Ok(Box::new(TesseractEngine::new(None, "rus+eng")?)),
+        other => Err(OcrError::Engine { engine: "pipeline", msg: format!("unknown or disabled engine {other:?}") }),
+    }
 }
 
 /// Decode, read and parse one image: the whole `cardcrm ocr` step for one file.

@@ -19,9 +19,9 @@ pub fn register() {
     let _ = histogram!("http_request_duration_seconds", "method" => "GET", "path" => "/metrics");
 
     describe_counter!("ocr_processing_total", "cards read, by engine and outcome (done, failed, cached, timeout)");
-    for engine in service::scans::engines() {
+    for engine in service::scans::engine_names() {
         for outcome in ["done", "failed", "cached", "timeout"] {
-            counter!("ocr_processing_total", "engine" => *engine, "outcome" => outcome).increment(0);
+            counter!("ocr_processing_total", "engine" => engine, "outcome" => outcome).increment(0);
         }
     }
     describe_counter!(

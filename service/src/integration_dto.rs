@@ -17,6 +17,14 @@ pub const SETTINGS: &[(&str, bool)] = &[
     ("WHATSAPP_PHONE_NUMBER_ID", false),
     ("WHATSAPP_API_BASE", false),
     ("CARDCRM_PUBLIC_URL", false),
+    // Google Cloud Vision OCR engine: card images are sent to Google only when the key is set and
+    // `google` is in the OCR engine order.
+    ("GOOGLE_VISION_API_KEY", true),
+    ("GOOGLE_VISION_API_BASE", false),
+    ("GOOGLE_VISION_TIMEOUT", false),
+    // Instead of an API key: a service account's key file (JSON), and where its token is fetched.
+    ("GOOGLE_VISION_CREDENTIALS", true),
+    ("GOOGLE_VISION_TOKEN_URL", false),
 ];
 
 /// A chat or number linked to a cardcrm account: what it sends becomes that user's contacts.
@@ -73,6 +81,10 @@ pub struct IntegrationSetting {
 pub struct IntegrationStatus {
     pub telegram_configured: bool,
     pub whatsapp_configured: bool,
+    /// A Google Cloud Vision API key is set (and a stored API base is acceptable): the `google` OCR
+    /// engine may be put in the engine order.
+    #[serde(default)]
+    pub google_vision_configured: bool,
     pub settings: Vec<IntegrationSetting>,
     /// Updates accepted and not finished yet (waiting for OCR, or retrying an API call).
     pub pending_updates: u64,

@@ -292,6 +292,117 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || saved().then(|| view! { <span class="badge ok" role="status">{t!(i18n, common.saved)}</span> })}
             </div>
         </form>
+        <GoogleVisionSettings on_change=move || loaded.refetch()/>
+    }
+}
+
+/// The Google Cloud Vision engine's settings (stored as integration settings: the key masked, the
+/// environment wins) and the plain statement of when a card image leaves the server.
+#[component]
+fn GoogleVisionSettings(on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    const NAMES: [&str; 5] = [
+        "GOOGLE_VISION_API_KEY",
+        "GOOGLE_VISION_CREDENTIALS",
+        "GOOGLE_VISION_API_BASE",
+        "GOOGLE_VISION_TIMEOUT",
+        "GOOGLE_VISION_TOKEN_URL",
+    ];
+    let status = Resource::new(|| (), |_| api::integration_status());
+    // Each non-empty field is stored in turn; `(name, "")` removes a setting.
+    let save = Action::new(|changes: &Vec<(String, String)>| {
+        let changes = changes.clone();
+        async move {
+            for (name, value) in changes {
+                api::set_integration_setting(name, value).await?;
+            }
+            Ok::<(), ServerFnError>(())
+        }
+    });
+    Effect::new(move |_| {
+        if save.version().get() > 0 {
+            status.refetch();
+            on_change();
+        }
+    });
+    let key = RwSignal::new(String::new());
+    let credentials = RwSignal::new(String::new());
+    let base = RwSignal::new(String::new());
+    let timeout = RwSignal::new(String::new());
+    let token_url = RwSignal::new(String::new());
+    let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let i18n = use_i18n();
+    view! {
+        <section class="card" data-testid="google-vision">
+            <h2>{t!(i18n, admin.google_vision)}</h2>
+            <p>{t!(i18n, admin.google_privacy)}</p>
+            <Transition fallback=|| ()>
+                {move || status.get().and_then(Result::ok).map(|s| {
+                    let on = s.google_vision_configured;
+                    let rows: Vec<_> = s.settings.into_iter().filter(|x| NAMES.contains(&x.name.as_str())).collect();
+                    view! {
+                        <p>
+                            <span class=if on { "badge ok" } else { "badge warn" }>
+                                {if on { t_string!(i18n, profile.configured) } else { t_string!(i18n, profile.not_configured) }}
+                            </span>
+                        </p>
+                        <ul class="muted small">
+                            {rows.into_iter().map(|x| view! {
+                                <li data-setting=x.name.clone()><code>{x.name.clone()}</code>": "
+                                    {x.value.clone().unwrap_or_else(|| "—".into())}" ("{x.source.clone()}")"</li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
+            </Transition>
+            <form class="settings-form" on:submit=move |ev| {
+                ev.prevent_default();
+                let changes: Vec<(String, String)> = NAMES
+                    .iter()
+                    .zip([key, credentials, base, timeout, token_url])
+                    .filter_map(|(n, v)| {
+                        let v = v.get_untracked().trim().to_string();
+                        (!v.is_empty()).then(|| (n.to_string(), v))
+                    })
+                    .collect();
+                if !changes.is_empty() {
+                    save.dispatch(changes);
+                }
+                key.set(String::new());
+                credentials.set(String::new());
+            }>
+                <label>
+                    {t!(i18n, admin.google_key)}
+                    <input type="password" name="google_vision_api_key" autocomplete="off" bind:value=key/>
+                </label>
+                <label>
+                    {t!(i18n, admin.google_credentials)}
+                    <textarea name="google_vision_credentials" rows="3" autocomplete="off" spellcheck="false" bind:value=credentials></textarea>
+                </label>
+                <label>
+                    {t!(i18n, admin.google_base)}
+                    <input type="url" name="google_vision_api_base" placeholder="https://vision.googleapis.com" bind:value=base/>
+                </label>
+                <label>
+                    {t!(i18n, admin.google_timeout)}
+                    <input name="google_vision_timeout" placeholder="15" size="6" bind:value=timeout/>
+                </label>
+                <label>
+                    {t!(i18n, admin.google_token_url)}
+                    <input type="url" name="google_vision_token_url" placeholder="https://oauth2.googleapis.com/token" bind:value=token_url/>
+                </label>
+                <p class="muted">{t!(i18n, admin.google_help)}</p>
+                <div class="row-actions">
+                    <button type="submit" class="primary">{t!(i18n, common.save)}</button>
+                    <button type="button" class="small-button" on:click=move |_| {
+                        save.dispatch(vec![
+                            ("GOOGLE_VISION_API_KEY".to_string(), String::new()),
+                            ("GOOGLE_VISION_CREDENTIALS".to_string(), String::new()),
+                        ]);
+                    }>{t!(i18n, admin.google_remove_key)}</button>
+                </div>
+            </form>
+            <ErrorBox error=error/>
+        </section>
     }
 }
 

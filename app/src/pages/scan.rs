@@ -856,6 +856,7 @@ fn ScanEditor(
                         <option value="">{t!(i18n, scan.automatic)}</option>
                         <option value="paddle">{t!(i18n, scan.paddle)}</option>
                         <option value="tesseract">{t!(i18n, scan.tesseract)}</option>
+                        <option value="google">{t!(i18n, scan.google)}</option>
                     </select>
                     <button type="button" class="small-button" on:click=rerun title=t_string!(i18n, scan.read_again_title)>{t!(i18n, scan.read_again)}</button>
                 </div>

@@ -92,7 +92,8 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "trash" => json!({"type": "boolean"}),
         "contact_id" => int_schema(i64::MIN, i64::MAX),
         "from" | "to" => json!({"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}),
-        "engine" => enum_schema(service::scans::engines()),
+        // Every engine this build knows; `google` is refused (422) unless Google Vision is configured.
+        "engine" => enum_schema(&service::scans::engine_names()),
         "action" if path.starts_with("/api/v1/imports") => enum_schema(&service::import_dto::ROW_ACTIONS),
         "on_duplicate" => enum_schema(&service::import_dto::ON_DUPLICATE),
         "format" if path.starts_with("/api/v1/imports") => enum_schema(&service::import_dto::IMPORT_FORMATS),
@@ -319,7 +320,9 @@ fn patch_schemas(schemas: &mut Value) {
         "AdminSettings",
         "ocr_engine_order",
         json!({"type": "array", "minItems": 1, "uniqueItems": true,
-        "maxItems": service::scans::engines().len(), "items": {"type": "string", "enum": service::scans::engines()}}),
+        "maxItems": service::scans::engine_names().len(), "items": {"type": "string", "enum": service::scans::engine_names()},
+        "description": "engines tried in this order; `google` (Google Cloud Vision) only when configured \
+                        (GOOGLE_VISION_API_KEY), else 422 — `available_engines` lists what may be used now"}),
     );
     set(schemas, "AdminSettings", "available_engines", json!({"readOnly": true}));
     if let Some(s) = schemas.get_mut("ImportUpload") {

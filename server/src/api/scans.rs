@@ -107,9 +107,9 @@ pub struct RerunQuery {
 }
 
 #[utoipa::path(post, path = "/api/v1/scans/{id}/rerun", tag = "scans",
-    params(("engine" = Option<String>, Query, description = "paddle | tesseract (when built with the `tesseract` feature)")),
+    params(("engine" = Option<String>, Query, description = "paddle | tesseract (when built with the `tesseract` feature) | google (when Google Cloud Vision is configured; it falls back to the local engines when it fails)")),
     responses((status = 202, body = ScanTicket), (status = 404), (status = 409, description = "still being read"),
-              (status = 422, description = "unknown or disabled engine")),
+              (status = 422, description = "unknown or disabled engine, or google without Google Vision configured")),
     security(("bearer" = [])))]
 pub async fn rerun(
     State(st): State<AppState>,

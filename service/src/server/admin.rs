@@ -117,17 +117,21 @@ pub async fn ocr_engine_order(svc: &Services) -> AppResult<Vec<String>> {
     Ok(stored.unwrap_or_else(|| crate::scans::engines().iter().map(|s| s.to_string()).collect()))
 }
 
-/// Checks an engine order: known engines of this build, each once, at least one.
-pub fn validate_engine_order(order: &[String]) -> AppResult<Vec<String>> {
-    let known = crate::scans::engines();
+/// Checks an engine order against the engines available now (`known`: the build's local
+/// engines, and `google` when configured — [`crate::vision::available_engines`]): each once, at
+/// least one.
+pub fn validate_engine_order(order: &[String], known: &[String]) -> AppResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for e in order {
         let e = e.trim().to_lowercase();
-        if !known.contains(&e.as_str()) {
-            return Err(AppError::validation(
-                "ocr_engine_order",
-                format!("unknown engine '{e}' (this build has: {})", known.join(", ")),
-            ));
+        if !known.contains(&e) {
+            let why = if e == crate::vision::GOOGLE {
+                "Google Cloud Vision is not configured: set GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS first"
+                    .into()
+            } else {
+                format!("unknown engine '{e}'")
+            };
+            return Err(AppError::validation("ocr_engine_order", format!("{why} (available: {})", known.join(", "))));
         }
         if out.contains(&e) {
             return Err(AppError::validation("ocr_engine_order", format!("'{e}' is listed twice")));
@@ -142,10 +146,17 @@ pub fn validate_engine_order(order: &[String]) -> AppResult<Vec<String>> {
 
 pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSettings> {
     actor.require_admin()?;
+    let available = crate::vision::available_engines(svc).await?;
+    // An engine stored in the order but not available now (`google` after its key was removed) is
+    // not used, so it is not shown either; saving the page drops it.
+    let mut order: Vec<String> = ocr_engine_order(svc).await?.into_iter().filter(|e| available.contains(e)).collect();
+    if order.is_empty() {
+        order = crate::scans::engines().iter().map(|s| s.to_string()).collect();
+    }
     Ok(AdminSettings {
         default_phone_region: settings::default_region(svc).await?,
-        ocr_engine_order: ocr_engine_order(svc).await?,
-        available_engines: crate::scans::engines().iter().map(|s| s.to_string()).collect(),
+        ocr_engine_order: order,
+        available_engines: available,
         nightly_duplicate_scan: crate::maintenance::nightly_duplicate_scan(svc).await?,
     })
 }
@@ -154,7 +165,7 @@ pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSetti
 pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings) -> AppResult<AdminSettings> {
     actor.require_admin()?;
     let region = input.default_phone_region.trim().to_uppercase();
-    let order = validate_engine_order(&input.ocr_engine_order)?;
+    let order = validate_engine_order(&input.ocr_engine_order, &crate::vision::available_engines(svc).await?)?;
     if region != settings::default_region(svc).await? {
         settings::set(svc, actor, settings::DEFAULT_REGION, serde_json::Value::String(region)).await.map_err(|e| {
             match e {
@@ -191,7 +202,7 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
                 "{} in {}; engines: {}; {}",
                 ocr::MODEL_FILES.join(", "),
                 models_dir.display(),
-                crate::scans::engines().join(", "),
+                crate::vision::available_engines(svc).await?.join(", "),
                 if svc.scans.pipeline_loaded() { "loaded in memory" } else { "loaded on the first scan" }
             ),
         }

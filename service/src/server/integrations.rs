@@ -83,7 +83,7 @@ pub fn host_trusted(name: &str) -> bool {
     if allowed_hosts().iter().any(|(h, _)| *h == name) {
         return true;
     }
-    ["TELEGRAM_API_BASE", "WHATSAPP_API_BASE"]
+    ["TELEGRAM_API_BASE", "WHATSAPP_API_BASE", "GOOGLE_VISION_API_BASE", "GOOGLE_VISION_TOKEN_URL"]
         .iter()
         .filter_map(|v| env_value(v))
         .any(|base| url::Url::parse(&base).ok().and_then(|u| u.host().map(|h| host_key(&h))).is_some_and(|h| h == name))
@@ -206,6 +206,19 @@ pub struct IntegrationConfig {
     pub whatsapp_api_base_from_env: bool,
     /// Where links in replies point (`https://crm.example.com`), without a trailing slash.
     pub public_url: Option<String>,
+    /// Google Cloud Vision OCR engine (see [`crate::vision`]).
+    pub google_vision_api_key: Option<String>,
+    pub google_vision_api_base: String,
+    /// As `telegram_api_base_from_env`.
+    pub google_vision_api_base_from_env: bool,
+    /// `GOOGLE_VISION_TIMEOUT` as written (checked by [`crate::vision::parse_timeout`]).
+    pub google_vision_timeout: Option<String>,
+    /// A service-account key file's JSON (used when there is no API key).
+    pub google_vision_credentials: Option<String>,
+    pub google_vision_credentials_from_env: bool,
+    /// Overrides the key file's `token_uri`.
+    pub google_vision_token_url: Option<String>,
+    pub google_vision_token_url_from_env: bool,
 }
 
 impl std::fmt::Debug for IntegrationConfig {
@@ -214,6 +227,10 @@ impl std::fmt::Debug for IntegrationConfig {
         f.debug_struct("IntegrationConfig")
             .field("telegram_configured", &self.telegram_configured())
             .field("whatsapp_configured", &self.whatsapp_configured())
+            .field(
+                "google_vision_configured",
+                &(self.google_vision_api_key.is_some() || self.google_vision_credentials.is_some()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -234,6 +251,12 @@ impl IntegrationConfig {
     /// The Graph API base, checked like [`IntegrationConfig::telegram_api`].
     pub fn whatsapp_api(&self) -> Result<&str, String> {
         checked_base("WHATSAPP_API_BASE", &self.whatsapp_api_base, self.whatsapp_api_base_from_env)
+    }
+
+    /// The Google Vision API base the card images (and the API key) go to, checked like
+    /// [`IntegrationConfig::telegram_api`].
+    pub fn google_vision_api(&self) -> Result<&str, String> {
+        checked_base("GOOGLE_VISION_API_BASE", &self.google_vision_api_base, self.google_vision_api_base_from_env)
     }
 
     /// A link into the web app (`/contacts/12`), absolute when the public URL is known.
@@ -292,6 +315,14 @@ pub async fn config(svc: &Services) -> AppResult<IntegrationConfig> {
         whatsapp_api_base: base("WHATSAPP_API_BASE", DEFAULT_WHATSAPP_API_BASE),
         whatsapp_api_base_from_env: env_value("WHATSAPP_API_BASE").is_some(),
         public_url: get("CARDCRM_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
+        google_vision_api_key: get("GOOGLE_VISION_API_KEY"),
+        google_vision_api_base: base("GOOGLE_VISION_API_BASE", crate::vision::DEFAULT_API_BASE),
+        google_vision_api_base_from_env: env_value("GOOGLE_VISION_API_BASE").is_some(),
+        google_vision_timeout: get("GOOGLE_VISION_TIMEOUT"),
+        google_vision_credentials: get("GOOGLE_VISION_CREDENTIALS"),
+        google_vision_credentials_from_env: env_value("GOOGLE_VISION_CREDENTIALS").is_some(),
+        google_vision_token_url: get("GOOGLE_VISION_TOKEN_URL"),
+        google_vision_token_url_from_env: env_value("GOOGLE_VISION_TOKEN_URL").is_some(),
     })
 }
 
@@ -323,6 +354,15 @@ async fn check_setting(name: &str, value: &str) -> AppResult<bool> {
         && !(value.is_empty() || value.starts_with("https://") || value.starts_with("http://"))
     {
         return Err(AppError::validation(name, "must be an http(s) URL"));
+    }
+    if name == "GOOGLE_VISION_CREDENTIALS" && !value.is_empty() {
+        crate::vision::parse_service_account(value, None).map_err(|why| AppError::validation(name, why))?;
+    }
+    if name == "GOOGLE_VISION_TOKEN_URL" && !value.is_empty() {
+        check_outbound_url(value).await.map_err(|why| AppError::validation(name, why))?;
+    }
+    if name == "GOOGLE_VISION_TIMEOUT" && !value.is_empty() {
+        crate::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why))?;
     }
     if name == "TELEGRAM_WEBHOOK_SECRET" && !value.is_empty() && !valid_telegram_secret(value) {
         return Err(AppError::validation(name, "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"));
@@ -414,6 +454,7 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<IntegrationStatu
         // A token is enough for `cardcrm telegram poll`; the webhook also needs its secret (shown below).
         telegram_configured: cfg.telegram_configured(),
         whatsapp_configured: cfg.whatsapp_configured() && cfg.whatsapp_app_secret.is_some(),
+        google_vision_configured: cfg.google_vision().is_some(),
         settings,
         pending_updates: count(svc, "SELECT COUNT(*) AS n FROM bot_updates WHERE status = 'pending'").await?,
         failed_updates: count(svc, "SELECT COUNT(*) AS n FROM bot_updates WHERE status = 'failed'").await?,

@@ -29,6 +29,7 @@ pub mod settings;
 pub mod tags;
 pub mod text;
 pub mod transfer;
+pub mod vision;
 
 pub use error::{AppError, AppResult};
 

@@ -58,13 +58,24 @@ pub const PROCESSING: &str = "processing";
 pub const DONE: &str = "done";
 pub const FAILED: &str = "failed";
 
-/// Engines a rerun may ask for in this build.
+/// The local engines of this build, in their default order (no network). `google` (Google Cloud
+/// Vision, [`crate::vision`]) is offered besides them only when configured: see
+/// [`crate::vision::available_engines`].
 pub fn engines() -> &'static [&'static str] {
     if cfg!(feature = "tesseract") {
         &["paddle", "tesseract"]
     } else {
         &["paddle"]
     }
+}
+
+/// Every engine name this build knows, configured or not: the local engines and `google` (for
+/// the API document and the metrics catalogue; what may be used now is
+/// [`crate::vision::available_engines`]).
+pub fn engine_names() -> Vec<&'static str> {
+    let mut names = engines().to_vec();
+    names.push(crate::vision::GOOGLE);
+    names
 }
 
 /// How much image work runs at once, for how long, and how many scans one user may queue.
@@ -166,13 +177,16 @@ impl Drop for BusyGuard<'_> {
     }
 }
 
+/// What a loaded pipeline was built for.
+type PipelineKey = (Vec<String>, Option<crate::vision::VisionConfig>);
+
 /// Where scans live on disk and the shared pieces of the job queue; one per process.
 pub struct ScanContext {
     data_dir: PathBuf,
     models_dir: PathBuf,
     wake: Notify,
-    /// The loaded pipeline and the engine order it was built for.
-    pipeline: Mutex<Option<(Vec<String>, Arc<ocr::Pipeline>)>>,
+    /// The loaded pipeline and the engine order and Google Vision configuration it was built for.
+    pipeline: Mutex<Option<(PipelineKey, Arc<ocr::Pipeline>)>>,
     limits: ScanLimits,
     /// [`ScanLimits::concurrency`] turns for image work (fair: first come, first served).
     turns: Arc<Semaphore>,
@@ -258,22 +272,23 @@ impl ScanContext {
     }
 
     /// The OCR pipeline for an engine order (the `ocr_engine_order` setting; empty: the build's
-    /// default), loaded on first use and shared until the order changes (blocking: call off the
-    /// runtime). A load failure (missing model) is not remembered, so fetching the models fixes it
-    /// without a restart.
-    fn pipeline(&self, order: &[String]) -> Result<Arc<ocr::Pipeline>, ocr::OcrError> {
+    /// local order) and the Google Vision configuration (`None`: `google` is left out, see
+    /// [`crate::vision::pipeline`]), loaded on first use and shared until either changes (blocking:
+    /// call off the runtime). A load failure (missing model) is not remembered, so fetching the
+    /// models fixes it without a restart.
+    fn pipeline(
+        &self,
+        order: &[String],
+        vision: Option<&crate::vision::VisionConfig>,
+    ) -> Result<Arc<ocr::Pipeline>, ocr::OcrError> {
         let mut slot = self.pipeline.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((built_for, p)) = slot.as_ref() {
-            if built_for.as_slice() == order {
+        if let Some(((built_order, built_vision), p)) = slot.as_ref() {
+            if built_order.as_slice() == order && built_vision.as_ref() == vision {
                 return Ok(p.clone());
             }
         }
-        let p = Arc::new(if order.is_empty() {
-            ocr::default_pipeline(&self.models_dir)?
-        } else {
-            ocr::pipeline_from_names(order, &self.models_dir)?
-        });
-        *slot = Some((order.to_vec(), p.clone()));
+        let p = Arc::new(crate::vision::pipeline(order, &self.models_dir, vision)?);
+        *slot = Some(((order.to_vec(), vision.cloned()), p.clone()));
         Ok(p)
     }
 }
@@ -374,6 +389,10 @@ pub struct Scan {
     /// How much learned knowledge the parser had: `{known_companies, title_words}` (counts).
     #[schema(value_type = Object)]
     pub hints: Option<serde_json::Value>,
+    /// The engines run, in order, with why the next one was tried: `["google: error", "paddle"]`
+    /// (`error`, `low-confidence`, `cyrillic`); the last one without a reason read the card.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tried: Option<serde_json::Value>,
     pub created_at: chrono::DateTime<Utc>,
     pub started_at: Option<chrono::DateTime<Utc>>,
     pub finished_at: Option<chrono::DateTime<Utc>>,
@@ -388,6 +407,7 @@ impl From<card_scan::Model> for Scan {
             lines: part("lines"),
             timings: part("timings"),
             hints: part("hints"),
+            tried: part("tried"),
             id: m.id,
             uid: m.uid,
             status: m.status,
@@ -801,14 +821,18 @@ pub async fn for_contact(svc: &Services, actor: &Actor, contact_id: i64) -> AppR
         .collect())
 }
 
-/// Read a finished scan again, optionally with a given engine (`paddle`, `tesseract`).
+/// Read a finished scan again, optionally with a given engine (`paddle`, `tesseract`, and
+/// `google` when Google Vision is configured).
 pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>) -> AppResult<ScanTicket> {
     if let Some(e) = engine {
-        if !engines().contains(&e) {
-            return Err(AppError::validation(
-                "engine",
-                format!("unknown or disabled engine {e:?} (available: {})", engines().join(", ")),
-            ));
+        let available = crate::vision::available_engines(svc).await?;
+        if !available.iter().any(|a| a == e) {
+            let why = if e == crate::vision::GOOGLE {
+                "Google Cloud Vision is not configured (GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS)".to_string()
+            } else {
+                format!("unknown or disabled engine {e:?}")
+            };
+            return Err(AppError::validation("engine", format!("{why} (available: {})", available.join(", "))));
         }
     }
     let m = load(svc, actor, id).await?;
@@ -931,16 +955,23 @@ fn read_image(
     engine: Option<&str>,
     hints: &ocr::ParseHints,
     order: &[String],
+    vision: Option<&crate::vision::VisionConfig>,
 ) -> Result<(String, serde_json::Value), ocr::OcrError> {
-    // A re-read with a named engine needs every engine of the build, whatever the order setting says.
-    let pipeline = ctx.pipeline(if engine.is_some() { &[] } else { order })?;
+    // A re-read with a named local engine needs every engine of the build, whatever the order
+    // setting says; one with `google` falls back to the local engines when it fails, as in an order.
+    let google = [crate::vision::GOOGLE.to_string()];
+    let pipeline = match engine {
+        Some(crate::vision::GOOGLE) => ctx.pipeline(&google, vision)?,
+        Some(_) => ctx.pipeline(&[], None)?,
+        None => ctx.pipeline(order, vision)?,
+    };
     let t0 = Instant::now();
     let img = ocr::decode_image(bytes, &ocr::Limits::default())?;
     let decode_ms = t0.elapsed().as_millis() as u64;
     let t1 = Instant::now();
     let mut reading = match engine {
-        Some(e) => pipeline.read_with(&img, e)?,
-        None => pipeline.read(&img)?,
+        Some(e) if e != crate::vision::GOOGLE => pipeline.read_with(&img, e)?,
+        _ => pipeline.read(&img)?,
     };
     let ocr_ms = t1.elapsed().as_millis() as u64;
     let t2 = Instant::now();
@@ -962,6 +993,7 @@ fn read_image(
         "fields": fields,
         "lines": lines.unwrap_or_default(),
         "image": { "width": img.width(), "height": img.height() },
+        "tried": reading.tried,
         "hints": { "known_companies": hints.known_companies.len(), "title_words": hints.title_words.len() },
         "timings": {
             "decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "qr_ms": qr_ms,
@@ -1000,10 +1032,15 @@ async fn process(svc: &Services, job: card_scan::Model, turn: OwnedSemaphorePerm
                     ocr::ParseHints::default()
                 });
                 let order = crate::admin::ocr_engine_order(svc).await.unwrap_or_default();
+                // Not configured (or not readable now): `google` is left out and never called.
+                let vision = crate::vision::config(svc).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot read the Google Vision settings; not using it");
+                    None
+                });
                 let limit = svc.scans.limits.time_limit;
-                let reading = svc
-                    .scans
-                    .run_with_turn(turn, move |ctx| read_image(ctx, &bytes, engine.as_deref(), &hints, &order));
+                let reading = svc.scans.run_with_turn(turn, move |ctx| {
+                    read_image(ctx, &bytes, engine.as_deref(), &hints, &order, vision.as_ref())
+                });
                 tokio::pin!(reading);
                 let deadline = tokio::time::sleep(limit);
                 tokio::pin!(deadline);

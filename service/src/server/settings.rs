@@ -102,7 +102,7 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
     if key == crate::admin::OCR_ENGINE_ORDER {
         let names: Vec<String> = serde_json::from_value(value.clone())
             .map_err(|_| AppError::validation("value", "must be a list of engine names such as [\"paddle\"]"))?;
-        crate::admin::validate_engine_order(&names)?;
+        crate::admin::validate_engine_order(&names, &crate::vision::available_engines(svc).await?)?;
     }
     let mut value = value;
     if key == crate::duplicates::SETTINGS_KEY {
