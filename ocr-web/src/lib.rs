@@ -139,3 +139,48 @@ mod web {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The models of `scripts/fetch-models.sh models` (or $CARDCRM_MODELS_DIR); `None` skips.
+    fn models() -> Option<std::path::PathBuf> {
+        let dirs = [
+            std::env::var_os("CARDCRM_MODELS_DIR").map(Into::into),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")),
+        ];
+        let dir = dirs.into_iter().flatten().find(|d| ocr::MODEL_FILES.iter().all(|f| d.join(f).is_file()));
+        if dir.is_none() {
+            eprintln!("SKIP: OCR models not installed — run scripts/fetch-models.sh models");
+        }
+        dir
+    }
+
+    #[test]
+    fn reads_in_the_servers_shape_and_reports_every_stage_in_order() {
+        let Some(dir) = models() else { return };
+        let f = |i: usize| std::fs::read(dir.join(ocr::MODEL_FILES[i])).unwrap();
+        let reader = Reader::from_bytes(f(0), f(1), f(2), &String::from_utf8(f(3)).unwrap()).unwrap();
+        let img =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cards/synthetic/easy/card-000.jpg"))
+                .unwrap();
+        let mut stages = Vec::new();
+        let v = reader.read(&img, &ParseHints::default(), &|| 0.0, &mut |s| stages.push(s)).unwrap();
+        assert_eq!(stages, STAGES);
+        assert_eq!(v["engine"], "paddle");
+        let r = &v["result"];
+        assert_eq!(r["fields"]["full_name"], "Bianca Lee");
+        assert_eq!(r["fields"]["blocks"]["full_name"], serde_json::json!([1]));
+        assert!(r["fields"].get("lines").is_none() && r["fields"].get("engine").is_none());
+        assert_eq!(r["lines"][1]["text"], "Bianca Lee");
+        assert!(r["image"]["width"].as_u64().unwrap() > 0);
+        for k in ["decode_ms", "ocr_ms", "parse_ms", "qr_ms", "total_ms"] {
+            assert!(r["timings"][k].is_u64(), "{k}");
+        }
+        let err = reader.read(b"not an image", &ParseHints::default(), &|| 0.0, &mut |_| {}).unwrap_err();
+        assert!(err.is_client_error(), "{err}");
+    }
+}
