@@ -73,7 +73,9 @@ function diffLines(a, b) {
     { name: "main_cpu_x4", where: "main", rate: 4, check: false },
     { name: "worker_cdp_x4", where: "worker", rate: 4, check: false },
   ];
-  for (const { name, where, rate, check } of plan) {
+  // OCR_WEB_RUNS=worker_cpu_x1,main_cpu_x4 runs only those (quick comparisons of builds).
+  const only = (process.env.OCR_WEB_RUNS || "").split(",").filter(Boolean);
+  for (const { name, where, rate, check } of plan.filter((p) => !only.length || only.includes(p.name))) {
     await cdp.send("Emulation.setCPUThrottlingRate", { rate });
     const times = [];
     const per = {};
