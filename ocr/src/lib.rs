@@ -9,9 +9,11 @@
 //! * [`learn_hints`] — what users corrected → [`ParseHints`] for the next cards.
 //!
 //! No database, no network, no async runtime. Models are files on disk fetched at install time
-//! by `scripts/fetch-models.sh`.
+//! by `scripts/fetch-models.sh`, or their bytes ([`PaddleEngine::from_bytes`]): the crate also
+//! builds for `wasm32-unknown-unknown` (default features; `ocr-web` runs it in a browser worker).
 
 mod accents;
+mod clock;
 mod geometry;
 mod image_io;
 mod json;
@@ -28,7 +30,7 @@ use serde::{Deserialize, Serialize};
 pub use image_io::{decode_image, Limits};
 pub use json::card_json;
 pub use learn::{learn_hints, Correction, MAX_LEARNED};
-pub use paddle::{PaddleEngine, PaddleOptions, MODEL_FILES};
+pub use paddle::{PaddleEngine, PaddleOptions, Stage, MODEL_FILES};
 pub use parse::{
     parse_card, ParseHints, ParsedCard, ParsedField, ParsedPhone, MAX_LINE_CHARS, MAX_PARSE_LINES, MAX_PHONES,
 };
@@ -76,7 +78,7 @@ pub fn read_card(
     limits: &Limits,
     hints: &ParseHints,
 ) -> Result<(ParsedCard, Reading), OcrError> {
-    let t = std::time::Instant::now();
+    let t = clock::Instant::now();
     let img = decode_image(bytes, limits)?;
     let mut reading = pipeline.read(&img)?;
     let mut parsed = parse_card(&reading.lines, hints);

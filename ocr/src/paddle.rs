@@ -13,6 +13,7 @@ use rten_tensor::NdTensor;
 static DEBUG_CTC: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("OCR_DEBUG_CTC").is_some());
 
 use crate::accents::Accents;
+use crate::clock::Instant;
 use crate::geometry::{min_area_rect, sample_box, shrink_thumbnail, TextBox, V2};
 use crate::{Engine, Line, OcrError, FETCH_MODELS_COMMAND};
 
@@ -141,11 +142,17 @@ pub fn card_character(key: &str) -> bool {
 /// The recogniser with its output layer (the weights and bias whose last axis has one entry per
 /// dictionary class) cut down to the classes in `kept`, so the last matrix product and softmax
 /// cost an eighth as much; the softmax is then over the kept classes. `None` when the model has
-/// no such layer (another recogniser dropped in as data): it is then loaded whole.
-fn load_rec_kept(p: &Path, classes: usize, kept: &[usize]) -> Result<Option<Model>, OcrError> {
+/// no such layer (another recogniser dropped in as data): it is then loaded whole. `name` labels
+/// errors (the file's path, or its name when the bytes came from elsewhere). Owned bytes are freed
+/// as soon as they are parsed.
+fn load_rec_kept(
+    bytes: std::borrow::Cow<'_, [u8]>,
+    name: &str,
+    classes: usize,
+    kept: &[usize],
+) -> Result<Option<Model>, OcrError> {
     use rten_onnx::onnx::{DataType, ModelProto};
-    let err = |msg: String| OcrError::ModelLoad { path: p.display().to_string(), msg };
-    let bytes = std::fs::read(p).map_err(|e| err(e.to_string()))?;
+    let err = |msg: String| OcrError::ModelLoad { path: name.to_string(), msg };
     let mut proto = ModelProto::parse_buf(&bytes).map_err(|e| err(e.to_string()))?;
     drop(bytes);
     let Some(graph) = proto.graph.as_mut() else { return Ok(None) };
@@ -188,6 +195,16 @@ fn load_rec_kept(p: &Path, classes: usize, kept: &[usize]) -> Result<Option<Mode
     model_options().load(buf).map(Some).map_err(|e| err(e.to_string()))
 }
 
+/// The recogniser's dictionary (index-aligned: line 0 is the CTC blank, the last line a space)
+/// and, when the options ask for the cut recogniser and the dictionary has classes to cut, the
+/// indexes of the classes kept (see [`card_character`]).
+fn dictionary(keys_text: &str, opts: &PaddleOptions) -> (Vec<String>, Option<Vec<usize>>) {
+    let keys: Vec<String> = keys_text.lines().map(|l| l.to_string()).collect();
+    let kept: Vec<usize> = (0..keys.len()).filter(|&i| card_character(&keys[i])).collect();
+    let kept = (opts.rec_card_characters && kept.len() < keys.len()).then_some(kept);
+    (keys, kept)
+}
+
 impl PaddleEngine {
     /// Load the models from `models_dir` (see [`MODEL_FILES`]). A missing file gives an error
     /// naming `scripts/fetch-models.sh`.
@@ -199,23 +216,64 @@ impl PaddleEngine {
         let paths: Vec<PathBuf> = MODEL_FILES.iter().map(|f| need(models_dir, f)).collect::<Result<_, _>>()?;
         let keys_text = std::fs::read_to_string(&paths[3])
             .map_err(|e| OcrError::ModelLoad { path: paths[3].display().to_string(), msg: e.to_string() })?;
-        // Index-aligned: line 0 is the CTC blank, the last line a space.
-        let mut keys: Vec<String> = keys_text.lines().map(|l| l.to_string()).collect();
+        let (keys, kept) = dictionary(&keys_text, &opts);
         let det = load_model(&paths[0])?;
-        let kept: Vec<usize> = (0..keys.len()).filter(|&i| card_character(&keys[i])).collect();
-        let cut = if opts.rec_card_characters && kept.len() < keys.len() {
-            load_rec_kept(&paths[1], keys.len(), &kept)?
-        } else {
-            None
+        let cut = match &kept {
+            Some(kept) => {
+                let name = paths[1].display().to_string();
+                let bytes = std::fs::read(&paths[1])
+                    .map_err(|e| OcrError::ModelLoad { path: name.clone(), msg: e.to_string() })?;
+                load_rec_kept(bytes.into(), &name, keys.len(), kept)?
+            }
+            None => None,
         };
-        let rec = match cut {
-            Some(model) => {
+        let rec_whole = || load_model(&paths[1]);
+        let cls = load_model(&paths[2])?;
+        Self::assemble(det, cut, rec_whole, cls, keys, kept, opts)
+    }
+
+    /// Load the models from their contents (`det`, `rec`, `cls`: the ONNX files of [`MODEL_FILES`],
+    /// `keys`: the dictionary's text), for hosts without a filesystem: the browser build fetches
+    /// the files and hands them over. Same engine as [`PaddleEngine::load_with`] on the same files.
+    pub fn from_bytes(
+        det: Vec<u8>,
+        rec: Vec<u8>,
+        cls: Vec<u8>,
+        keys: &str,
+        opts: PaddleOptions,
+    ) -> Result<Self, OcrError> {
+        let load = |bytes: Vec<u8>, name: &str| {
+            model_options().load(bytes).map_err(|e| OcrError::ModelLoad { path: name.to_string(), msg: e.to_string() })
+        };
+        let (keys, kept) = dictionary(keys, &opts);
+        let det = load(det, MODEL_FILES[0])?;
+        let cut = match &kept {
+            Some(kept) => load_rec_kept((&rec[..]).into(), MODEL_FILES[1], keys.len(), kept)?,
+            None => None,
+        };
+        let rec_whole = || load(rec, MODEL_FILES[1]);
+        let cls = load(cls, MODEL_FILES[2])?;
+        Self::assemble(det, cut, rec_whole, cls, keys, kept, opts)
+    }
+
+    /// The engine from loaded models: the recogniser cut to `kept` classes when that worked
+    /// (`cut`), else loaded whole by `rec_whole` with the whole dictionary.
+    fn assemble(
+        det: Model,
+        cut: Option<Model>,
+        rec_whole: impl FnOnce() -> Result<Model, OcrError>,
+        cls: Model,
+        mut keys: Vec<String>,
+        kept: Option<Vec<usize>>,
+        opts: PaddleOptions,
+    ) -> Result<Self, OcrError> {
+        let rec = match (cut, kept) {
+            (Some(model), Some(kept)) => {
                 keys = kept.iter().map(|&i| std::mem::take(&mut keys[i])).collect();
                 model
             }
-            None => load_model(&paths[1])?,
+            _ => rec_whole()?,
         };
-        let cls = load_model(&paths[2])?;
         let accents = Accents::new(&keys);
         Ok(PaddleEngine { det, rec, cls, keys, accents, opts })
     }
@@ -629,7 +687,24 @@ impl Engine for PaddleEngine {
     }
 
     fn recognize(&self, img: &DynamicImage) -> Result<Vec<Line>, OcrError> {
-        let t0 = std::time::Instant::now();
+        self.recognize_staged(img, &mut |_| {})
+    }
+}
+
+/// What [`PaddleEngine::recognize_staged`] is about to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Text detection (one or two detector passes).
+    Detecting,
+    /// Page orientation and recognition of the detected lines.
+    Recognising,
+}
+
+impl PaddleEngine {
+    /// [`Engine::recognize`], calling `on_stage` as each stage begins: a browser worker, where one
+    /// read takes seconds, reports its progress from it.
+    pub fn recognize_staged(&self, img: &DynamicImage, on_stage: &mut dyn FnMut(Stage)) -> Result<Vec<Line>, OcrError> {
+        let t0 = Instant::now();
         let owned;
         let rgb: &RgbImage = match img.as_rgb8() {
             Some(r) => r,
@@ -638,11 +713,13 @@ impl Engine for PaddleEngine {
                 &owned
             }
         };
+        on_stage(Stage::Detecting);
         let mut boxes = self.detect(rgb)?;
         let t_det = t0.elapsed();
         if boxes.is_empty() {
             return Ok(Vec::new());
         }
+        on_stage(Stage::Recognising);
         // Page orientation. 1) Are the text lines horizontal or vertical in the image?
         let (mut horiz, mut vert) = (0f32, 0f32);
         for b in &boxes {

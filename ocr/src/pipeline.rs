@@ -1,9 +1,8 @@
 //! Engine order and fallback.
 
-use std::time::Instant;
-
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Instant;
 use crate::geometry::{sample_box, TextBox, V2};
 use crate::{Engine, Line, OcrError, Point};
 

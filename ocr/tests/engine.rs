@@ -156,3 +156,24 @@ fn skipping_the_classifier_for_a_confident_first_line_reads_the_same_lines() {
         }
     }
 }
+
+#[test]
+fn the_engine_loaded_from_bytes_reads_what_the_one_loaded_from_files_reads() {
+    // The browser build (ocr-web) has no filesystem: it hands the fetched files over as bytes.
+    let Some(dir) = models_or_skip() else { return };
+    let files = PaddleEngine::load(&dir).unwrap();
+    let f = |i: usize| std::fs::read(dir.join(ocr::MODEL_FILES[i])).unwrap();
+    let keys = String::from_utf8(f(3)).unwrap();
+    let bytes = PaddleEngine::from_bytes(f(0), f(1), f(2), &keys, ocr::PaddleOptions::default()).unwrap();
+    for rel in ["synthetic/easy/card-000.jpg", "real/contoso-chris.jpg"] {
+        let img = load(rel);
+        let mut stages = Vec::new();
+        let a = files.recognize(&img).unwrap();
+        let b = bytes.recognize_staged(&img, &mut |s| stages.push(s)).unwrap();
+        assert_eq!(a, b, "{rel}");
+        assert_eq!(stages, [ocr::Stage::Detecting, ocr::Stage::Recognising], "{rel}");
+    }
+    let err = PaddleEngine::from_bytes(vec![1, 2, 3], f(1), f(2), &keys, ocr::PaddleOptions::default())
+        .expect_err("not a model");
+    assert!(err.to_string().contains("ppocrv5_det.onnx"), "{err}");
+}
