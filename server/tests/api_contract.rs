@@ -465,3 +465,20 @@ async fn import_options_take_only_the_documented_names() {
     let r = app.raw(upload("&format=vcf&on_duplicate=merge")).await;
     assert!(r.status.is_success(), "{}", r.body);
 }
+
+/// Schemathesis (session 16): a group named U+0085 (NEL) passed the document's `\S` (JSON Schema
+/// regexes are ECMA-262's, whose `\s` lacks NEL) and the server, trimming it away, refused it. The
+/// document now spells out the characters `str::trim` removes.
+#[tokio::test]
+async fn a_name_of_only_unicode_whitespace_is_refused_and_documented_as_such() {
+    let app = app().await;
+    let t = app.admin().await;
+    for name in ["\u{85}", "\u{a0}\u{3000}", " \t"] {
+        let r = app.post("/api/v1/groups", Some(&t), json!({"name": name})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {}", r.body);
+        assert!(detail(&r).contains("name"), "{}", r.body);
+    }
+    let doc = app.call(axum::http::Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let pattern = doc["components"]["schemas"]["GroupInput"]["properties"]["name"]["pattern"].as_str().unwrap_or("");
+    assert!(pattern.starts_with("[^") && pattern.contains("\\u0085") && !pattern.contains("\\s"), "{pattern}");
+}
