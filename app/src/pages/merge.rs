@@ -470,7 +470,8 @@ pub fn DuplicateWarning(
         let mine = generation.get_value();
         set_timeout(
             move || {
-                if generation.get_value() == mine {
+                // The editor may be gone by now (a stack moves on to its next card): then nothing.
+                if generation.try_get_value() == Some(mine) {
                     check.dispatch(d);
                 }
             },

@@ -775,6 +775,8 @@ fn ScanEditor(
         spawn_local(async move {
             match api::save_scan(front.id, input).await {
                 Ok(saved) => {
+                    // Before moving on: the next card replaces this editor, and its signals go with it.
+                    saving.set(false);
                     let c = &saved.contact;
                     match (position.get_untracked(), merge_with) {
                         (Some(_), m) => {
@@ -790,9 +792,11 @@ fn ScanEditor(
                         (None, None) => phase.set(Phase::Saved(Box::new(saved))),
                     }
                 }
-                Err(e) => error.set(Some(error_text(&e))),
+                Err(e) => {
+                    error.set(Some(error_text(&e)));
+                    saving.set(false);
+                }
             }
-            saving.set(false);
         });
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
