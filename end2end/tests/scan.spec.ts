@@ -200,6 +200,8 @@ test("a stack of cards: many photos at once, checked one after another, duplicat
   await field("last_name").locator("input").fill(first);
   const email = `erste.${tag}@stack.example`;
   await field("email").first().locator("input").fill(email);
+  const company = await field("company").locator("input").inputValue();
+  const phone = await field("phone").first().locator("input").inputValue();
   await fitsWidth(page);
   await page.screenshot({ path: `test-results/scan-stack-card1-${info.project.name}.png`, fullPage: true });
   await page.getByRole("button", { name: "Save and next" }).click();
@@ -223,6 +225,8 @@ test("a stack of cards: many photos at once, checked one after another, duplicat
   await field("first_name").locator("input").fill("Erste");
   await field("last_name").locator("input").fill(first);
   await field("email").first().locator("input").fill(email);
+  await field("company").locator("input").fill(company);
+  await field("phone").first().locator("input").fill(phone);
   const warning = page.locator(".dup-warning");
   await expect(warning).toContainText(`Erste ${first}`, { timeout: 15_000 });
   await fitsWidth(page);

@@ -464,6 +464,10 @@ async fn import_options_take_only_the_documented_names() {
     }
     let r = app.raw(upload("&format=vcf&on_duplicate=merge")).await;
     assert!(r.status.is_success(), "{}", r.body);
+    // A job's rows filtered by an empty action: not one of the documented actions either.
+    let r = app.get("/api/v1/imports/999?action=", &t).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(detail(&r).contains("action"), "{}", r.body);
 }
 
 /// Schemathesis (session 16): a group named U+0085 (NEL) passed the document's `\S` (JSON Schema
