@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # API load benchmark: imports a contact set into a fresh SQLite (or $BENCH_DATABASE_URL) database,
 # then measures list and search throughput/latency with wrk on loopback, and the server's RSS.
-#   scripts/bench-api.sh CONTACTS.jsonl      (e.g. made by ../shared/tools/gen_contacts.py --count 100000)
+#   scripts/bench-api.sh CONTACTS.jsonl      (e.g. made by scripts/gen-contacts.py --count 100000)
 #   BENCH_DB=path/to/imported.db scripts/bench-api.sh   reuses an SQLite file imported before (copied, not changed)
 #   BENCH_DATABASE_URL=postgres://… scripts/bench-api.sh [CONTACTS.jsonl]   PostgreSQL: imports when a file is
 #     given, else reuses what the database holds

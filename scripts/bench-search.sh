@@ -10,7 +10,7 @@
 # so every request is answered by the index or the database, never by a cache. After the loads,
 # recall: the share of surname/typo/transliteration queries whose contact is in the 10 hits.
 #
-#   scripts/bench-search.sh CONTACTS.jsonl     (e.g. gen_contacts.py --count 20000 --seed 11)
+#   scripts/bench-search.sh CONTACTS.jsonl     (e.g. scripts/gen-contacts.py --count 20000 --seed 11)
 #   BENCH_ENGINES="index database"   which answers to measure: the embedded index (as shipped) and/or
 #                                    the database search alone (CARDCRM_SEARCH_INDEX=off)
 #   BENCH_DURATION=15s  BENCH_BIN=target/release/cardcrm  BENCH_PORT=3933

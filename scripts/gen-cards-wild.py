@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Render business cards in the conventions of real cards (not only the project's own layouts).
 
-The project's fixture generator (/work/shared/tools/gen_cards.py) draws three layouts with
+The project's fixture generator (scripts/gen-cards.py) draws three layouts with
 "Label: value" lines. Real cards also use, and this generator draws:
 
 * label styles: words with a colon ("Tel.: …"), one letter with a space ("T +49 …", "E jo@x.com",

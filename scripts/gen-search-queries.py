@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a search query mix drawn from a contacts file, for the search benchmarks.
 
-    python3 /work/shared/tools/gen_contacts.py --out contacts.jsonl --count 100000 --seed 11
+    python3 scripts/gen-contacts.py --out contacts.jsonl --count 100000 --seed 11
     python3 scripts/gen-search-queries.py contacts.jsonl --out queries.tsv --count 4000 --seed 7
     python3 scripts/gen-search-queries.py contacts.jsonl --kinds surname --count 2113 --out surnames.tsv
 

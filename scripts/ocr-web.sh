@@ -8,7 +8,7 @@
 #
 # Environment: OCR_WEB_SIMD=0 builds without WebAssembly SIMD (default: +simd128);
 #   CARDCRM_MODELS_DIR (default ./models, filled by scripts/fetch-models.sh);
-#   OCR_WEB_CARDS (default /work/shared/fixtures/cards: every image with a truth JSON whose locale
+#   OCR_WEB_CARDS (default fixtures/cards: every image with a truth JSON whose locale
 #   is not Russian, i.e. the Latin cards; the browser has no Tesseract);
 #   OCR_WEB_PORT (default 8765); NODE_PATH (where playwright-core is; default end2end/node_modules,
 #   installed by scripts/setup.sh --test); CARGO_TARGET_DIR.
@@ -21,7 +21,7 @@ MODE="${1:-test}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 SIMD="${OCR_WEB_SIMD:-1}"
 MODELS="$(realpath -m "${CARDCRM_MODELS_DIR:-$ROOT/models}")"
-CARDS_DIR="${OCR_WEB_CARDS:-/work/shared/fixtures/cards}"
+CARDS_DIR="${OCR_WEB_CARDS:-fixtures/cards}"
 PORT="${OCR_WEB_PORT:-8765}"
 export NODE_PATH="${NODE_PATH:-$ROOT/end2end/node_modules}"
 # A build without SIMD has other RUSTFLAGS: it gets its own target directory (else each build would

@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release -p search --example bench -- CONTACTS.jsonl QUERIES.tsv [--dir DIR] [--reuse] [--limit N]
 //!
-//! CONTACTS.jsonl: /work/shared/tools/gen_contacts.py output; QUERIES.tsv:
+//! CONTACTS.jsonl: scripts/gen-contacts.py output; QUERIES.tsv:
 //! scripts/gen-search-queries.py output (`kind<TAB>query<TAB>target`). The index is built in DIR
 //! (default target/search-bench-index, emptied first) unless --reuse opens the one already there.
 //! Every query runs once per pass; pass 1 is the first time the process sees each query (the
