@@ -42,7 +42,7 @@ const COMPARISONS: &[(&str, &[&str])] = &[
     ("middle_name", &["middle_name_match", "middle_name_diff"]),
     ("other_fields", &["name_only", "other_fields_compared"]),
     ("email", &["email_match", "email_diff"]),
-    ("phone", &["phone_match", "phone_last7", "phone_diff"]),
+    ("phone", &["phone_match", "phone_last7", "phone_diff", "phone_moved"]),
     ("company", &["company_exact", "company_similar", "company_diff"]),
     ("domain", &["domain_match", "domain_diff"]),
     ("position", &["position_match", "position_diff"]),

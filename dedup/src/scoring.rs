@@ -190,10 +190,12 @@ fn evaluate(
     let shared = |level: &'static str, w: f32| if names_differ && w > 0.0 { ("", 0.0) } else { (level, w) };
 
     // ---- e-mail: exact key or nothing
+    let mut email_agrees = false;
     if !a.emails.is_empty() && !b.emails.is_empty() {
         let hit = a.emails.iter().any(|x| b.emails.iter().any(|y| x == y));
         let (level, weight) = if hit { ("email_match", w.email_match) } else { ("email_diff", w.email_diff) };
         let (level, weight) = shared(level, weight);
+        email_agrees = level == "email_match";
         total += weight;
         compared += 1;
         sink("email", level, if hit { 1.0 } else { 0.0 }, weight);
@@ -210,6 +212,8 @@ fn evaluate(
         let (level, sim, weight) = match best {
             2 => ("phone_match", 1.0, w.phone_match),
             1 => ("phone_last7", 0.7, w.phone_last7),
+            // the same person with the same address and new numbers (a job change)
+            _ if email_agrees => ("phone_moved", 0.0, w.phone_moved),
             _ => ("phone_diff", 0.0, w.phone_diff),
         };
         let (level, weight) = shared(level, weight);
@@ -577,6 +581,28 @@ mod tests {
         let a = c(1, "Robert", "Smith", "Acme Inc", "robert.smith@acme.com", "+1 212 555 0142", "");
         let b = c(2, "Bob", "Smith", "Acme Inc.", "", "(212) 555-0142", "");
         assert!(sc(&a, &b).score > 0.9, "{:?}", sc(&a, &b));
+    }
+
+    #[test]
+    fn a_job_change_with_the_same_address_is_still_the_same_person() {
+        let s = Settings::default();
+        // the same name and e-mail, another employer, title and numbers (found by the stack-of-
+        // cards browser test: such a card was not flagged)
+        let old = c(1, "Grace", "Hopper", "Acme Inc", "grace.hopper@gmail.com", "+1 212 555 0142", "");
+        let mut new = c(2, "Grace", "Hopper", "Globex", "grace.hopper@gmail.com", "+1 415 555 0199", "");
+        new.position = "Chief engineer".into();
+        let m = sc(&old, &new);
+        assert!(m.score >= s.threshold, "{m:?}");
+        let phone = m.match_fields.iter().find(|f| f.field == "phone").unwrap();
+        assert!(phone.weight < 0.0 && phone.weight > s.weights.phone_diff, "{phone:?}");
+        // without the agreeing address the other numbers still count fully: another person
+        let stranger = c(3, "Grace", "Hopper", "Globex", "ghopper@globex.com", "+1 415 555 0199", "");
+        let m = sc(&old, &stranger);
+        assert!(m.score < s.threshold, "{m:?}");
+        assert_eq!(m.match_fields.iter().find(|f| f.field == "phone").unwrap().weight, s.weights.phone_diff);
+        // a shared address under another name is no evidence for the numbers either way
+        let info = c(4, "Alan", "Turing", "Acme Inc", "grace.hopper@gmail.com", "+1 415 555 0100", "");
+        assert!(sc(&old, &info).score < s.threshold);
     }
 
     #[test]

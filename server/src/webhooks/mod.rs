@@ -115,65 +115,16 @@ impl From<reqwest::Error> for BotError {
     }
 }
 
-/// Resolves host names for the bots' HTTP client and keeps only public addresses (see
-/// [`integ::is_public_ip`]), so a name that resolves (or is rebound) to a private, loopback or
-/// link-local address never gets a token — unless the operator trusts the name
-/// ([`integ::host_trusted`]). Addresses written as IP literals are checked by the URL rule.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            type BoxError = Box<dyn std::error::Error + Send + Sync>;
-            let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
-                Ok(a) => a.collect(),
-                Err(e) => return Err::<reqwest::dns::Addrs, BoxError>(Box::new(e)),
-            };
-            if !integ::host_trusted(&host) {
-                let public: Vec<std::net::SocketAddr> =
-                    addrs.into_iter().filter(|a| integ::is_public_ip(a.ip())).collect();
-                if public.is_empty() {
-                    let why = format!(
-                        "{host} resolves only to private, loopback or link-local addresses (not used unless allowed \
-                         in {})",
-                        integ::ALLOW_HOSTS_ENV
-                    );
-                    return Err(why.into());
-                }
-                return Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs);
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
 /// An HTTP client with timeouts (connect and whole request) that connects to public addresses only
-/// (see [`PublicOnly`]).
+/// (see [`service::outbound::PublicOnly`]).
 pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .dns_resolver(std::sync::Arc::new(PublicOnly))
+        .dns_resolver(std::sync::Arc::new(service::outbound::PublicOnly))
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .timeout(timeout)
         .user_agent(concat!("cardcrm/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod resolver_tests {
-    use super::*;
-    use reqwest::dns::Resolve;
-
-    #[tokio::test]
-    async fn names_of_this_machine_are_not_resolved_for_the_bots() {
-        if std::env::var(integ::ALLOW_HOSTS_ENV).is_ok() {
-            return;
-        }
-        let name: reqwest::dns::Name = "localhost".parse().expect("name");
-        let answer = PublicOnly.resolve(name).await;
-        assert!(answer.is_err(), "localhost resolved for the bots");
-    }
 }
 
 /// The client for best-effort messages sent from a webhook (refusals to unlinked chats).

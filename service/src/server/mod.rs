@@ -20,6 +20,7 @@ pub mod imports;
 pub mod integrations;
 pub mod maintenance;
 pub mod merges;
+pub mod outbound;
 pub mod prefs;
 pub mod rate_limit;
 pub mod scans;

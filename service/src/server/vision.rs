@@ -7,7 +7,7 @@
 //!   (default [`DEFAULT_API_BASE`]) and `GOOGLE_VISION_TIMEOUT` (default 15 s), from the environment
 //!   or the administrator's integration settings (see [`crate::integrations`]: the environment wins,
 //!   secrets are shown masked, a stored base or token URL follows
-//!   [`crate::integrations::outbound_url_rule`]).
+//!   [`crate::outbound::outbound_url_rule`]).
 //! * Without a key or key file the engine is not offered (rerun, engine order) and never built, so no image
 //!   leaves the server. With one, it is only called when `google` is in the engine order (or a
 //!   rerun asks for it).
@@ -246,7 +246,7 @@ impl IntegrationConfig {
             self.google_vision_credentials_from_env
         };
         if !from_env {
-            integrations::outbound_url_rule(&sa.token_url)
+            crate::outbound::outbound_url_rule(&sa.token_url)
                 .map_err(|why| format!("names a token URL that {why}; it is not used"))?;
         }
         Ok(sa)
@@ -305,7 +305,7 @@ fn engine_error(msg: impl Into<String>) -> OcrError {
 impl GoogleEngine {
     pub fn new(cfg: VisionConfig) -> Result<GoogleEngine, OcrError> {
         let client = reqwest::blocking::Client::builder()
-            .dns_resolver(std::sync::Arc::new(PublicOnly))
+            .dns_resolver(std::sync::Arc::new(crate::outbound::PublicOnly))
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .timeout(cfg.timeout)
             // The key goes in a header; a redirect could carry it elsewhere.
@@ -646,41 +646,6 @@ pub fn lines_of(answer: &[u8]) -> Result<Vec<Line>, OcrError> {
         }
     }
     Ok(out)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Where the image may be sent
-
-/// Resolves host names for the engine's client and keeps only public addresses, unless the
-/// operator trusts the name ([`integrations::host_trusted`]: allowed in
-/// `CARDCRM_INTEGRATION_ALLOW_HOSTS`, or the host of a base set in the environment). IP literals
-/// are checked by the URL rule when the base is stored.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            type BoxError = Box<dyn std::error::Error + Send + Sync>;
-            let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
-                Ok(a) => a.collect(),
-                Err(e) => return Err::<reqwest::dns::Addrs, BoxError>(Box::new(e)),
-            };
-            if integrations::host_trusted(&host) {
-                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
-            }
-            let public: Vec<std::net::SocketAddr> =
-                addrs.into_iter().filter(|a| integrations::is_public_ip(a.ip())).collect();
-            if public.is_empty() {
-                return Err(format!(
-                    "{host} resolves only to private, loopback or link-local addresses (not used unless allowed in {})",
-                    integrations::ALLOW_HOSTS_ENV
-                )
-                .into());
-            }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
 }
 
 #[cfg(test)]
