@@ -6,6 +6,7 @@ mod components;
 mod lang;
 pub mod next;
 mod pages;
+mod palette;
 #[cfg(feature = "ssr")]
 pub mod session;
 
@@ -121,6 +122,8 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
 fn NavBar(user: User) -> impl IntoView {
     let logout = ServerAction::<api::Logout>::new();
     let open = RwSignal::new(false);
+    let palette = RwSignal::new(false);
+    let admin = user.is_admin;
     let (user_id, user_name) = (user.id.to_string(), user.username.clone());
     let i18n = use_i18n();
     Effect::new(move |_| {
@@ -134,6 +137,11 @@ fn NavBar(user: User) -> impl IntoView {
                 <span class="brand-mark">"◧"</span>
                 " cardcrm"
             </A>
+            <button class="palette-open" aria-label=move || t_string!(i18n, palette.open) title=move || t_string!(i18n, palette.open)
+                aria-keyshortcuts="Control+K Meta+K /" on:click=move |_| palette.set(true)>
+                <span aria-hidden="true">"⌕"</span>
+                <kbd class="palette-kbd" aria-hidden="true">"Ctrl K"</kbd>
+            </button>
             <LanguageSwitch class="topbar-lang"/>
             <button class="menu-toggle" aria-label=move || t_string!(i18n, nav.menu) on:click=move |_| open.update(|o| *o = !*o)>"☰"</button>
             <nav class="nav" class:open=move || open.get() on:click=move |_| open.set(false)>
@@ -152,6 +160,7 @@ fn NavBar(user: User) -> impl IntoView {
                 </ActionForm>
             </nav>
         </header>
+        <palette::CommandPalette open=palette admin=admin/>
     }
 }
 

@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use unicode_normalization::UnicodeNormalization;
 
 // ---------------------------------------------------------------------------------------------
 // Phones
@@ -299,129 +298,10 @@ fn is_free_mail(d: &str) -> bool {
 // Text folding shared by names, companies and addresses
 // ---------------------------------------------------------------------------------------------
 
-fn cyr_translit(c: char) -> Option<&'static str> {
-    Some(match c {
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'д' => "d",
-        'е' => "e",
-        'ё' => "e",
-        'ж' => "zh",
-        'з' => "z",
-        'и' => "i",
-        'й' => "y",
-        'к' => "k",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'о' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' => "u",
-        'ф' => "f",
-        'х' => "kh",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "shch",
-        'ъ' => "",
-        'ы' => "y",
-        'ь' => "",
-        'э' => "e",
-        'ю' => "yu",
-        'я' => "ya",
-        // Ukrainian / Belarusian
-        'і' => "i",
-        'ї' => "yi",
-        'є' => "ye",
-        'ґ' => "g",
-        'ў' => "u",
-        _ => return None,
-    })
-}
-
-/// Lower-case ASCII rendering of any text: Cyrillic transliterated (BGN/PCGN-like, the way
-/// Russian names appear on business cards), diacritics removed (`é→e`, `ß→ss`, `ø→o`), anything
-/// that is not a letter or digit turned into a space.
-pub fn to_ascii_lower(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    if s.is_ascii() {
-        for b in s.bytes() {
-            let c = b.to_ascii_lowercase() as char;
-            out.push(if c.is_ascii_alphanumeric() || c == '@' || c == '.' || c == '-' || c == '_' { c } else { ' ' });
-        }
-        return out;
-    }
-    for ch in s.chars() {
-        if ch.is_ascii() {
-            let c = ch.to_ascii_lowercase();
-            out.push(if c.is_ascii_alphanumeric() || c == '@' || c == '.' || c == '-' || c == '_' { c } else { ' ' });
-            continue;
-        }
-        // fast path: Russian letters (most non-ASCII text on these cards)
-        let fast = match ch {
-            'А'..='Я' => char::from_u32(ch as u32 + 0x20),
-            'Ё' => Some('ё'),
-            'а'..='я' | 'ё' => Some(ch),
-            _ => None,
-        };
-        if let Some(t) = fast.and_then(cyr_translit) {
-            out.push_str(t);
-            continue;
-        }
-        for lc in ch.to_lowercase() {
-            if let Some(t) = cyr_translit(lc) {
-                out.push_str(t);
-                continue;
-            }
-            match latin_special(lc) {
-                Some(t) => out.push_str(t),
-                None => {
-                    // decompose: base letters stay (other scripts as they are), accents go; a
-                    // base that has a spelling of its own takes it ("ǽ" → "æ" → "ae")
-                    let mut pushed = false;
-                    for d in std::iter::once(lc).nfd() {
-                        if let Some(t) = cyr_translit(d).or_else(|| latin_special(d)) {
-                            out.push_str(t);
-                            pushed = true;
-                        } else if d.is_alphanumeric() {
-                            out.push(d);
-                            pushed = true;
-                        }
-                    }
-                    if !pushed && !is_combining(lc) {
-                        out.push(' ');
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Lower-case letters without a decomposition that are spelt otherwise in ASCII.
-fn latin_special(c: char) -> Option<&'static str> {
-    Some(match c {
-        'ß' => "ss",
-        'æ' => "ae",
-        'œ' => "oe",
-        'ø' => "o",
-        'ł' => "l",
-        'đ' | 'ð' => "d",
-        'þ' => "th",
-        'ı' => "i",
-        'ς' => "σ", // Greek final sigma
-        _ => return None,
-    })
-}
-
-fn is_combining(c: char) -> bool {
-    ('\u{0300}'..='\u{036f}').contains(&c)
-}
+/// Lower-case ASCII rendering of any text (the one transliteration table of cardcrm, in the
+/// `translit` crate): Cyrillic spelt BGN/PCGN-like, the way Russian names appear on business
+/// cards, diacritics removed, anything that is not a letter or digit turned into a space.
+pub use translit::to_ascii_lower;
 
 /// OCR fold of lower-case ASCII text: `0→o 1→l 5→s c→e rn→m`.
 fn ocr_fold_into(s: &str, out: &mut String) {

@@ -54,3 +54,66 @@ test("signed-out visitors are sent to sign in", async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
 });
+
+test("the search overlay: Ctrl+K or / on any page finds a contact or a page, arrows and Enter open it", async ({ page }, info) => {
+  const last = `Palette${Date.now().toString(36)}${info.project.name}`;
+  await signIn(page);
+  await page.getByRole("link", { name: "+ New contact" }).click();
+  await page.getByLabel("First name").fill("Ada");
+  await page.getByLabel("Last name").fill(last);
+  await page.getByLabel("Company").fill("Analytical Engines");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/\/contacts\/\d+$/);
+  const contactUrl = page.url();
+
+  // From another page, with the keyboard: Ctrl+K, a typo in the name, Enter.
+  await page.goto("/duplicates");
+  await hydrated(page);
+  await page.keyboard.press("Control+k");
+  const dialog = page.getByRole("dialog", { name: "Search cardcrm" });
+  await expect(dialog).toBeVisible();
+  const box = dialog.getByRole("combobox");
+  await expect(box).toBeFocused();
+  await box.fill(last.slice(0, -1));
+  const hit = dialog.getByRole("option").filter({ hasText: `Ada ${last}` });
+  await expect(hit).toBeVisible();
+  await expect(hit).toContainText("Analytical Engines");
+  await expect(dialog.getByRole("option").first()).toHaveAttribute("aria-selected", "true");
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/palette-${info.project.name}.png` });
+  await box.press("Enter");
+  await expect(page).toHaveURL(contactUrl);
+  await expect(dialog).toBeHidden();
+
+  // "/" outside a text field opens it; a page by name; the arrows move the choice.
+  await hydrated(page);
+  await page.keyboard.press("/");
+  await expect(box).toBeFocused();
+  await expect(box).toHaveValue("");
+  await box.fill("trash");
+  await expect(dialog.getByRole("option")).toHaveCount(1);
+  await box.press("Enter");
+  await expect(page).toHaveURL(/\/trash$/);
+
+  await page.keyboard.press("Control+k");
+  await box.fill("import");
+  const options = dialog.getByRole("option");
+  await expect(options.first()).toContainText("Import & export");
+  await box.press("ArrowDown");
+  await box.press("ArrowUp");
+  await expect(options.first()).toHaveAttribute("aria-selected", "true");
+  await box.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(page).toHaveURL(/\/trash$/);
+
+  // "/" typed in a text field stays a character; the top bar's button opens the overlay (phones).
+  await page.goto("/");
+  await hydrated(page);
+  await page.getByLabel("Search contacts").fill("a/b");
+  await expect(dialog).toBeHidden();
+  await page.getByRole("button", { name: "Search (Ctrl+K)" }).click();
+  await expect(box).toBeFocused();
+  await box.fill("scan");
+  await dialog.getByRole("option").filter({ hasText: "Scan a card" }).click();
+  await expect(page).toHaveURL(/\/scan$/);
+});

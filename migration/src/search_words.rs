@@ -21,11 +21,9 @@ pub const KEY_PREFIX: usize = 7;
 /// At most this many words of one search text are kept.
 pub const MAX_WORDS: usize = 64;
 
-/// Whether `s` holds a Cyrillic letter (the Unicode Cyrillic block). The service's search text
-/// and query words use it too (`service::text::has_cyrillic`).
-pub fn has_cyrillic(s: &str) -> bool {
-    s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
-}
+/// Whether `s` holds a Cyrillic letter (the Unicode Cyrillic block; the `translit` crate). The
+/// service's search text and query words use it too (`service::text::has_cyrillic`).
+pub use translit::has_cyrillic;
 
 /// The vocabulary words of a (lower-case) search text, distinct, in order of first appearance.
 pub fn words(text: &str) -> Vec<String> {

@@ -1077,72 +1077,11 @@ fn latinize(s: &str) -> String {
 
 /// Transliterate Cyrillic to Latin for agreement checks (e-mail user names are usually transliterated).
 fn translit(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.to_lowercase().chars() {
-        let t = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' => "e",
-            'ё' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' => "i",
-            'й' => "i",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "h",
-            'ц' => "c",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "sh",
-            'ъ' => "",
-            'ы' => "y",
-            'ь' => "",
-            'э' => "e",
-            'ю' => "yu",
-            'я' => "ya",
-            'ä' => "a",
-            'ö' => "o",
-            'ü' => "u",
-            'ß' => "ss",
-            'é' => "e",
-            'è' => "e",
-            'ê' => "e",
-            'ë' => "e",
-            'à' => "a",
-            'â' => "a",
-            'î' => "i",
-            'ï' => "i",
-            'ô' => "o",
-            'û' => "u",
-            'ù' => "u",
-            'ç' => "c",
-            'ñ' => "n",
-            'á' => "a",
-            'í' => "i",
-            'ó' => "o",
-            'ú' => "u",
-            c if c.is_ascii_alphanumeric() => {
-                out.push(c);
-                continue;
-            }
-            _ => " ",
-        };
-        out.push_str(t);
-    }
-    out
+    // cardcrm's one table (the `translit` crate), in its e-mail spelling (х → h, ц → c, й → i)
+    translit::to_ascii_lower_as(s, translit::Scheme::Simple)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
 }
 
 /// The first `max` characters of `s`.

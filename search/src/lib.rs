@@ -435,23 +435,51 @@ impl Index {
     /// without typos first (exact and prefix), then those needing a typo; within each, by score
     /// (match kind, then field), then newest (highest id) first.
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<Hit>> {
-        let limit = limit.min(MAX_LIMIT);
         let groups = query::parse(q);
-        if limit == 0 || groups.is_empty() {
-            return Ok(Vec::new());
-        }
         let searcher = self.reader.searcher();
-        let mut found: Vec<(f32, DocAddress)> = Vec::with_capacity(limit);
+        let (found, no_typo) = self.find(&searcher, &groups, limit)?;
+        let mut hits = Vec::with_capacity(found.len());
+        for (i, (score, addr, _)) in found.into_iter().enumerate() {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let Some(src) = doc.get_first(self.fields.src).and_then(|v| v.as_str()) else { continue };
+            let Ok(c) = serde_json::from_str::<ContactDoc>(src) else { continue };
+            let (matched_field, kind, highlight) = highlight(&c, &groups, i >= no_typo);
+            hits.push(Hit { id: c.id, score, matched_field, kind, highlight });
+        }
+        Ok(hits)
+    }
+
+    /// The ids of [`Index::search`]'s hits, in its order, without reading the stored contacts
+    /// (for a caller that reads the rows itself: the id is a fast field).
+    pub fn search_ids(&self, q: &str, limit: usize) -> Result<Vec<i64>> {
+        let groups = query::parse(q);
+        let searcher = self.reader.searcher();
+        Ok(self.find(&searcher, &groups, limit)?.0.into_iter().map(|(_, _, id)| id).collect())
+    }
+
+    /// The matches (score, address, id) best first, and how many of them matched without typos.
+    #[allow(clippy::type_complexity)]
+    fn find(
+        &self,
+        searcher: &tantivy::Searcher,
+        groups: &[Group],
+        limit: usize,
+    ) -> Result<(Vec<(f32, DocAddress, i64)>, usize)> {
+        let limit = limit.min(MAX_LIMIT);
+        if limit == 0 || groups.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut found: Vec<(f32, DocAddress, i64)> = Vec::with_capacity(limit);
         let has_typos =
             groups.iter().flat_map(|g| &g.pieces).any(|p| matches!(p, Piece::Word { typo_distance: 1.., .. }));
         let no_typo;
-        match &groups[..] {
+        match groups {
             // One word (most searches): its ways of matching tried best first, so a common word
             // or short prefix reads only as many matches as it takes to fill the limit.
             [Group { whole: None, pieces }] if pieces.len() == 1 => {
                 let mut seen = HashSet::new();
                 self.tiered(
-                    &searcher,
+                    searcher,
                     self.tiers(&pieces[0], Mode::NoTypos)?,
                     NO_TYPO_BONUS,
                     limit,
@@ -460,44 +488,29 @@ impl Index {
                 )?;
                 no_typo = found.len();
                 if found.len() < limit && has_typos {
-                    self.tiered(
-                        &searcher,
-                        self.tiers(&pieces[0], Mode::TyposOnly)?,
-                        0.0,
-                        limit,
-                        &mut seen,
-                        &mut found,
-                    )?;
+                    self.tiered(searcher, self.tiers(&pieces[0], Mode::TyposOnly)?, 0.0, limit, &mut seen, &mut found)?;
                 }
             }
             _ => {
-                let first = self.build(groups.as_slice(), false)?;
-                for ((score, _), addr) in searcher.search(&first, &top(limit, &self.id_columns))? {
-                    found.push((score + NO_TYPO_BONUS, addr));
+                let first = self.build(groups, false)?;
+                for ((score, id), addr) in searcher.search(&first, &top(limit, &self.id_columns))? {
+                    found.push((score + NO_TYPO_BONUS, addr, id));
                 }
                 no_typo = found.len();
                 if found.len() < limit && has_typos {
-                    let second = self.build(&groups, true)?;
-                    for ((score, _), addr) in searcher.search(&second, &top(limit, &self.id_columns))? {
+                    let second = self.build(groups, true)?;
+                    for ((score, id), addr) in searcher.search(&second, &top(limit, &self.id_columns))? {
                         if found.len() >= limit {
                             break;
                         }
-                        if !found[..no_typo].iter().any(|(_, a)| *a == addr) {
-                            found.push((score, addr));
+                        if !found[..no_typo].iter().any(|(_, a, _)| *a == addr) {
+                            found.push((score, addr, id));
                         }
                     }
                 }
             }
         }
-        let mut hits = Vec::with_capacity(found.len());
-        for (i, (score, addr)) in found.into_iter().enumerate() {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let Some(src) = doc.get_first(self.fields.src).and_then(|v| v.as_str()) else { continue };
-            let Ok(c) = serde_json::from_str::<ContactDoc>(src) else { continue };
-            let (matched_field, kind, highlight) = highlight(&c, &groups, i >= no_typo);
-            hits.push(Hit { id: c.id, score, matched_field, kind, highlight });
-        }
-        Ok(hits)
+        Ok((found, no_typo))
     }
 
     /// Every group must match; a group matches by its whole e-mail-like word or by all its
@@ -575,7 +588,7 @@ impl Index {
         bonus: f32,
         limit: usize,
         seen: &mut HashSet<DocAddress>,
-        out: &mut Vec<(f32, DocAddress)>,
+        out: &mut Vec<(f32, DocAddress, i64)>,
     ) -> Result<()> {
         for (score, q) in tiers {
             let want = limit.saturating_sub(out.len());
@@ -607,9 +620,9 @@ impl Index {
                     doc = docs.advance();
                 }
             }
-            for Reverse((_, addr)) in heap.into_sorted_vec() {
+            for Reverse((id, addr)) in heap.into_sorted_vec() {
                 seen.insert(addr);
-                out.push((score + bonus, addr));
+                out.push((score + bonus, addr, id));
             }
         }
         Ok(())

@@ -247,3 +247,18 @@ fn shared_between_threads() {
     writer.join().unwrap();
     assert_eq!(ix.search("writer", 100).unwrap().len(), 50);
 }
+
+#[test]
+fn ids_alone_come_in_the_order_of_the_hits() {
+    let ix = index(&people());
+    // several segments, as a follower's batches leave them
+    ix.upsert(&[contact(9, "Anna Smith", "Petrova Ltd"), contact(10, "Ivan Petrov", "Acme")]).unwrap();
+    ix.commit().unwrap();
+    for q in ["petrova", "petr", "ivnaov", "smith", "анна", "anna smith", "acme ivan", "9161", "garcia", "zzz", ""]
+    {
+        let hits = ids(&ix, q);
+        assert_eq!(ix.search_ids(q, 10).unwrap(), hits, "{q}");
+        assert_eq!(ix.search_ids(q, 2).unwrap(), hits.iter().copied().take(2).collect::<Vec<_>>(), "{q}");
+    }
+    assert!(!ix.search_ids("petr", 10).unwrap().is_empty());
+}
