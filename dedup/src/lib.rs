@@ -109,7 +109,7 @@ pub struct Weights {
     /// Only the last 7 digits agree.
     pub phone_last7: f32,
     pub phone_diff: f32,
-    /// Both have phones, none shared, but an e-mail address agrees and the names do: the person
+    /// Both have phones, none shared, but an e-mail address agrees and both name parts do: the person
     /// kept an address and changed numbers (a new job's desk phone, a new mobile). A changed-jobs
     /// weight, bounded by hand (see `default()`); without an agreeing e-mail `phone_diff` counts.
     pub phone_moved: f32,

@@ -127,6 +127,8 @@ fn evaluate(
     let mut total = w.prior;
     // the names share nothing (no part agrees even loosely): set by the name comparison below
     let mut names_differ = false;
+    // both name parts agree (closely): set by the name comparison below
+    let mut names_agree = false;
     // comparisons made besides the name's
     let mut compared = 0u32;
     let mut name_compared = false;
@@ -170,6 +172,7 @@ fn evaluate(
             straight
         };
         names_differ = matches!(level, "name_diff" | "one_part_diff");
+        names_agree = matches!(level, "name_exact" | "name_similar");
         name_compared = true;
         total += weight;
         sink("name", level, sim, weight);
@@ -195,7 +198,7 @@ fn evaluate(
         let hit = a.emails.iter().any(|x| b.emails.iter().any(|y| x == y));
         let (level, weight) = if hit { ("email_match", w.email_match) } else { ("email_diff", w.email_diff) };
         let (level, weight) = shared(level, weight);
-        email_agrees = level == "email_match";
+        email_agrees = level == "email_match" && names_agree;
         total += weight;
         compared += 1;
         sink("email", level, if hit { 1.0 } else { 0.0 }, weight);
@@ -212,7 +215,7 @@ fn evaluate(
         let (level, sim, weight) = match best {
             2 => ("phone_match", 1.0, w.phone_match),
             1 => ("phone_last7", 0.7, w.phone_last7),
-            // the same person with the same address and new numbers (a job change)
+            // the same person (both name parts agree) with the same address and new numbers
             _ if email_agrees => ("phone_moved", 0.0, w.phone_moved),
             _ => ("phone_diff", 0.0, w.phone_diff),
         };
