@@ -12,13 +12,13 @@ use super::layout::{adjacent, overlaps, Kind, L};
 use super::names::NAME_PARTICLES;
 use super::text::{count_digits, count_letters, has_word, words_lower};
 use super::words::DEPARTMENT_WORDS;
-use super::ParseHints;
+use super::{field, ParseHints, ParsedCard};
 
 re!(RE_UK_POSTCODE, r"\b[A-Z]{1,2}\d[A-Z\d]?\s?[\dO][A-Z]{2}\b");
 re!(RE_US_STATE_ZIP, r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b");
 re!(RE_POSTCODE5, r"\b\d{5}(?:\b|\p{Lu})");
 re!(RE_POSTCODE6, r"\b\d{6}\b");
-re!(pub(super) RE_HOUSE_STREET, r"^\d+[A-Za-z]?,?\s+\p{L}");
+re!(RE_HOUSE_STREET, r"^\d+[A-Za-z]?,?\s+\p{L}");
 re!(RE_ORDINAL_GLUE, r"\b(\d+(?:st|nd|rd|th))([A-Z])");
 re!(
     RE_US_NO_COMMA,
@@ -254,15 +254,49 @@ const COUNTRY_NAMES: &[&str] = &[
     "canada",
 ];
 
-/// Text lines next to an address line that continue it: a street, a town, a country. Stops at
-/// lines that read as a title, a company, the person's name or a larger type size.
-pub(super) fn grow_address(
+/// A street line directly above an address line in the same column ("2 Kingdom Street") is part
+/// of the address.
+pub(super) fn mark_street_lines(ls: &mut [L]) {
+    for i in 0..ls.len() {
+        if ls[i].kind == Kind::Text && RE_HOUSE_STREET.is_match(&ls[i].text) {
+            if let Some(j) = (i + 1..ls.len()).find(|&j| ls[j].kind != Kind::Text || overlaps(&ls[i], &ls[j])) {
+                if ls[j].kind == Kind::Address
+                    && overlaps(&ls[i], &ls[j])
+                    && ls[j].y - ls[i].y < 2.5 * ls[i].h.max(ls[j].h)
+                {
+                    ls[i].kind = Kind::Address;
+                }
+            }
+        }
+    }
+}
+
+/// The address: address lines grown by the text lines that continue them (never the lines in
+/// `keep`: the name and the line under it), each without its label and normalised, joined with
+/// commas in reading order.
+pub(super) fn add_address(
+    card: &mut ParsedCard,
     ls: &mut [L],
     hints: &ParseHints,
     users: &[Vec<String>],
     domains: &[String],
     keep: &[usize],
 ) {
+    // An address printed over several lines: grow each address line's block by the lines right
+    // above and below it in the same column and type size ("Flat 71W" / "Beth Roads" / "Lewiston" /
+    // "L5H 8YW" / "United Kingdom") unless they read as something else.
+    grow_address(ls, hints, users, domains, keep);
+    let addr: Vec<&L> = ls.iter().filter(|l| l.kind == Kind::Address).collect();
+    if !addr.is_empty() {
+        let parts: Vec<String> =
+            addr.iter().map(|l| normalize_address(&strip_label(&l.text, ADDRESS_LABELS))).collect();
+        card.address = field(parts.join(", ").replace(",,", ","), addr.iter().map(|l| l.idx).collect());
+    }
+}
+
+/// Text lines next to an address line that continue it: a street, a town, a country. Stops at
+/// lines that read as a title, a company, the person's name or a larger type size.
+fn grow_address(ls: &mut [L], hints: &ParseHints, users: &[Vec<String>], domains: &[String], keep: &[usize]) {
     let mut added = 0;
     // `shape`: also the look of an address part (words starting with a capital or a digit).
     let fits = |l: &L, shape: bool| {
@@ -342,7 +376,7 @@ pub(super) fn grow_address(
 }
 
 /// Printed addresses have a space after commas and between postcode and town; the town is capitalised.
-pub(super) fn normalize_address(s: &str) -> String {
+fn normalize_address(s: &str) -> String {
     static COMMA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r",(\S)").unwrap());
     static PC_TOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{5})(\p{Lu})").unwrap());
     static STATE_ZIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([A-Z]{2})(\d{5})\b").unwrap());
@@ -395,7 +429,7 @@ fn fix_eszett(s: &str) -> String {
     out
 }
 
-pub(super) fn strip_label(text: &str, labels: &[&str]) -> String {
+fn strip_label(text: &str, labels: &[&str]) -> String {
     let lower = text.to_lowercase();
     for l in labels {
         if lower.starts_with(l) {

@@ -2,12 +2,16 @@
 //! lines, and the text fixes for these fields.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::layout::{adjacent, overlaps, L};
+use super::names::name_shape;
 use super::scripts::{letters_only, letters_only_de};
-use super::text::{has_word, words_lower};
-use super::words::{COMPANY_WORDS, TITLE_WORDS};
-use super::ParseHints;
+use super::text::{count_letters, has_word, words_lower};
+use super::words::{COMPANY_WORDS, DEPARTMENT_WORDS, TITLE_WORDS};
+use super::{field, FreeText, ParseHints, ParsedCard};
 
 /// Whether `w` (lower case) is one of the parser's own job-title words.
 pub(crate) fn is_builtin_title_word(w: &str) -> bool {
@@ -102,7 +106,7 @@ fn join_split_ligatures(s: &str) -> String {
 }
 
 /// Fix well-known recogniser confusions in free text fields (not names).
-pub(super) fn fix_text_confusions(s: &str) -> String {
+fn fix_text_confusions(s: &str) -> String {
     let s = &join_split_ligatures(s);
     // "Al" (A + lower-case L) standing alone next to capitalised words is almost always "AI".
     let words: Vec<&str> = s.split(' ').collect();
@@ -117,11 +121,152 @@ pub(super) fn fix_text_confusions(s: &str) -> String {
     out.join(" ")
 }
 
+/// The department lines among the free-text lines: those with a department word (picked first:
+/// the keywords are specific).
+pub(super) fn department_lines(ls: &[L], text_idx: &[usize]) -> Vec<usize> {
+    text_idx.iter().copied().filter(|&i| has_word(&ls[i].text, DEPARTMENT_WORDS)).collect()
+}
+
+/// The best company candidate among the lines still free: known company names, legal forms and
+/// web-domain agreement, less half its title score; None unless some line scores above zero.
+pub(super) fn best_company_line(ft: &FreeText, hints: &ParseHints, domains: &[String]) -> Option<(usize, f32)> {
+    let (ls, used, dept) = (ft.ls, &ft.used, &ft.dept);
+    let mut best_comp: Option<(usize, f32)> = None;
+    for &i in &ft.lines {
+        if used.contains(&i) || dept.contains(&i) {
+            continue;
+        }
+        let s = company_score(&ls[i].text, hints, domains) - 0.5 * title_score(&ls[i].text, hints);
+        if s > 0.0 && best_comp.is_none_or(|(_, b)| s > b) {
+            best_comp = Some((i, s));
+        }
+    }
+    best_comp
+}
+
+/// The position: the line still free with the highest title score, plus 1.2 for the line right
+/// below the name in its column and less 0.7 for the best company candidate; only above 0.5.
+pub(super) fn add_position(
+    card: &mut ParsedCard,
+    ft: &mut FreeText,
+    name_i: Option<usize>,
+    best_comp: Option<(usize, f32)>,
+    hints: &ParseHints,
+) {
+    let (ls, text_idx, used, dept) = (ft.ls, &ft.lines, &ft.used, &ft.dept);
+    // Position: title words, or the line right below the name in its column.
+    let below_name: Option<usize> = name_i.and_then(|ni| {
+        text_idx
+            .iter()
+            .copied()
+            .filter(|&i| !used.contains(&i) && !dept.contains(&i) && ls[i].y > ls[ni].y && overlaps(&ls[ni], &ls[i]))
+            .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
+            .filter(|&i| ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
+    });
+    let mut best_title: Option<(usize, f32)> = None;
+    for &i in text_idx {
+        if used.contains(&i) || dept.contains(&i) {
+            continue;
+        }
+        let mut s = title_score(&ls[i].text, hints);
+        if Some(i) == below_name {
+            s += 1.2;
+        }
+        if let Some((ci, _)) = best_comp {
+            if ci == i {
+                s -= 0.7;
+            }
+        }
+        if s > 0.5 && best_title.is_none_or(|(_, b)| s > b) {
+            best_title = Some((i, s));
+        }
+    }
+    if let Some((i, _)) = best_title {
+        ft.used.insert(i);
+        card.position = field(fix_case_confusions(&fix_text_confusions(&ls[i].text)), vec![ls[i].idx]);
+    }
+}
+
+/// The department: all department lines, joined with commas.
+pub(super) fn add_department(card: &mut ParsedCard, ft: &mut FreeText) {
+    let (ls, dept) = (ft.ls, &ft.dept);
+    if !dept.is_empty() {
+        let v: Vec<String> = dept.iter().map(|&i| fix_text_confusions(&ls[i].text)).collect();
+        card.department = field(v.join(", "), dept.iter().map(|&i| ls[i].idx).collect());
+        ft.used.extend(dept.iter().copied());
+    }
+}
+
+/// The company line: strong company evidence, else the best candidate if still free, else by
+/// elimination the free line that is least a name with the most weight.
+pub(super) fn company_line(
+    ft: &FreeText,
+    strong_comp: Option<usize>,
+    best_comp: Option<(usize, f32)>,
+) -> Option<usize> {
+    let (ls, text_idx, used) = (ft.ls, &ft.lines, &ft.used);
+    strong_comp.or_else(|| best_comp.map(|(i, _)| i).filter(|i| !used.contains(i))).or_else(|| {
+        // By elimination: the remaining text line with the most weight (largest text, then most letters).
+        text_idx.iter().copied().filter(|i| !used.contains(i) && name_shape(&ls[*i].text) < 2.0).max_by(|&a, &b| {
+            (ls[a].h * (count_letters(&ls[a].text) as f32).sqrt())
+                .total_cmp(&(ls[b].h * (count_letters(&ls[b].text) as f32).sqrt()))
+        })
+    })
+}
+
+/// The company from line `i` and up to two lines that continue it, in reading order, its text fixed.
+pub(super) fn add_company(card: &mut ParsedCard, ft: &mut FreeText, i: usize, hints: &ParseHints, domains: &[String]) {
+    let ls = ft.ls;
+    ft.used.insert(i);
+    // A company name set over two lines ("Schleich GmbH" / "& Co. KG", "Durand" / "Jourdan SARL").
+    // (or three: each added line may be continued once more)
+    let mut parts = vec![i];
+    let mut last = i;
+    while parts.len() < 3 {
+        let Some(j) = company_continuation(ls, last, &ft.lines, &ft.used, &ft.dept, hints, domains) else { break };
+        ft.used.insert(j);
+        parts.push(j);
+        last = j;
+    }
+    parts.sort_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y));
+    let text = parts.iter().map(|&k| ls[k].text.as_str()).collect::<Vec<_>>().join(" ");
+    let blocks: Vec<usize> = parts.iter().map(|&k| ls[k].idx).collect();
+    card.company = field(company_name(&text, hints, domains), blocks);
+}
+
+/// A company name as read (from one or more lines) made presentable: OCR confusions fixed, "& Co."
+/// spaced, a logo in capitals that spells the domain in title case, a known company's saved spelling.
+fn company_name(text: &str, hints: &ParseHints, domains: &[String]) -> String {
+    let mut c = fix_case_confusions(&fix_text_confusions(text));
+    // "& Co.KG" read without the space.
+    static CO_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Co\.)(\p{Lu})").unwrap());
+    static AND_CO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*&\s*C[o0]\.\s*(\p{Lu})").unwrap());
+    c = AND_CO.replace_all(&c, " & Co. $1").to_string();
+    c = CO_GLUED.replace_all(&c, "$1 $2").to_string();
+    // A logo in capitals that spells the web domain ("CONTOSO" / contoso.com) is the brand name.
+    let letters: String = c.chars().filter(|ch| ch.is_alphabetic()).collect();
+    if !c.contains(' ')
+        && letters.chars().count() >= 5
+        && letters.chars().all(|ch| ch.is_uppercase())
+        && domains.iter().any(|d| d.eq_ignore_ascii_case(&letters))
+    {
+        let lower = c.to_lowercase();
+        let mut it = lower.chars();
+        c = it.next().map(|f| f.to_uppercase().chain(it).collect()).unwrap_or_default();
+    }
+    // A known company read with an OCR slip ("Lévèque" for "Lévêque") takes the saved spelling.
+    let folded = letters_only(text);
+    if let Some(k) = hints.known_companies.iter().find(|k| folded.len() >= 4 && letters_only(k) == folded) {
+        c = k.trim().to_string();
+    }
+    c
+}
+
 /// The other half of a company name printed over two lines: the unused text line right above or
 /// below it in the same type size, when the two read as one name — joined, they agree better with
 /// the web domain, or one half is only a legal form or ends / starts with a connector
 /// ("Moore, Daniels" / "and Wheeler", "Dowerg" / "GmbH").
-pub(super) fn company_continuation(
+fn company_continuation(
     ls: &[L],
     i: usize,
     text_idx: &[usize],
@@ -182,7 +327,7 @@ pub(super) fn company_continuation(
 }
 
 /// Upper/lower-case look-alikes (c o p s u v w x y z) inside a lower-case word: "CopY" → "Copy".
-pub(super) fn fix_case_confusions(s: &str) -> String {
+fn fix_case_confusions(s: &str) -> String {
     s.split(' ')
         .map(|w| {
             let cs: Vec<char> = w.chars().collect();

@@ -8,15 +8,17 @@ use regex::Regex;
 use super::layout::{Kind, L};
 use super::names::is_prefix;
 use super::scripts::{latinize, letters_only, letters_only_de};
+use super::text::{count_digits, count_letters};
+use super::{field, FoundEmail, FoundWeb, ParsedCard, ParsedField};
 
-re!(pub(super) RE_EMAIL, r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}");
+re!(RE_EMAIL, r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}");
 re!(
-    pub(super) RE_URL,
+    RE_URL,
     r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|co|de|fr|ru|uk|es|it|nl|be|ch|at|eu|us|ca|au|info|biz|pro|ai|app|dev|tech|su|рф|by|kz|ua|pl|se|no|dk|fi|pt|ie|jp|cn|in|br|mx|ar|cz|online|site|store|shop|group|company)(?:\.[a-z]{2})?\b(?:/[^\s]*)?"
 );
 
 /// Labels printed before an e-mail address (compared after [`latinize`], in lower case).
-pub(super) const EMAIL_LABELS: &[&str] = &[
+const EMAIL_LABELS: &[&str] = &[
     "e-mail",
     "email",
     "e-mail.",
@@ -32,13 +34,13 @@ pub(super) const EMAIL_LABELS: &[&str] = &[
     "@",
 ];
 /// Labels printed before a web address.
-pub(super) const WEB_LABELS: &[&str] =
+const WEB_LABELS: &[&str] =
     &["website", "web site", "web", "homepage", "home page", "url", "site", "site web", "internet", "сайт", "w", "i"];
 
 /// `lower` (latinized, lower case) without a leading label from `labels` and its separator:
 /// "e elisa@x.com", "e-mail: …", "w | www.x.com" → the rest. A one-letter label needs a space, colon
 /// or bar after it, so "e.smith@x.com" and "www.x.com" keep their first letter. None without a label.
-pub(super) fn strip_contact_label(lower: &str, labels: &[&str]) -> Option<String> {
+fn strip_contact_label(lower: &str, labels: &[&str]) -> Option<String> {
     let mut best: Option<&str> = None;
     for l in labels {
         let lab = latinize(l).to_lowercase();
@@ -59,7 +61,7 @@ pub(super) fn strip_contact_label(lower: &str, labels: &[&str]) -> Option<String
 
 /// Fix OCR confusions inside an e-mail or URL: look-alike scripts, O/0 and l/1 between letters,
 /// commas for dots, stray spaces.
-pub(super) fn clean_contact(s: &str) -> String {
+fn clean_contact(s: &str) -> String {
     let s = latinize(s);
     let mut s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     s = s.replace(",", ".").replace("..", ".");
@@ -81,7 +83,7 @@ pub(super) fn clean_contact(s: &str) -> String {
 }
 
 /// Pick the spelling of `s` that agrees best with `anchors` among rn/m variants.
-pub(super) fn resolve_rn_m(s: &str, anchors: &[String]) -> String {
+fn resolve_rn_m(s: &str, anchors: &[String]) -> String {
     if anchors.is_empty() {
         return s.to_string();
     }
@@ -155,9 +157,150 @@ fn email_agreement_of(text: &str, users: &[Vec<String>], fold: fn(&str) -> Strin
     best
 }
 
+/// The e-mail address on a line (`lat`: the line [`latinize`]d), or None: a label before it ("E-Mail: …")
+/// and words glued after it are left out, "(at)" is read as @, and OCR slips in it are fixed.
+pub(super) fn email_in_line(lat: &str) -> Option<String> {
+    let at_fixed = cut_email_tail(lat)
+        .to_lowercase()
+        .replace("(at)", "@")
+        .replace("[at]", "@")
+        .replace(" @ ", "@")
+        .replace("@ ", "@")
+        .replace(" @", "@");
+    if at_fixed.contains('@') {
+        // "E elisa@x.com", "E-Mail: …", "Courriel : …": the label is not part of the address.
+        let unlabelled = strip_contact_label(&at_fixed, EMAIL_LABELS);
+        let cleaned = clean_contact(unlabelled.as_deref().unwrap_or(&at_fixed));
+        if let Some(m) = RE_EMAIL.find(&cleaned) {
+            return Some(m.as_str().trim_matches('.').to_string());
+        }
+    }
+    None
+}
+
+/// The web address on a line (`lat`: the line [`latinize`]d), or None: a line with "www", "http" or a
+/// web label, or a lone word shaped like a URL that is mostly letters; the label is left out and
+/// OCR slips in it (a glued one-letter label, a trailing "/" read as l) are fixed.
+pub(super) fn web_in_line(lat: &str) -> Option<String> {
+    let lower = lat.to_lowercase();
+    let digits = count_digits(lat);
+    let letters = count_letters(lat);
+    // "W www.x.com", "Web: x.com", "Сайт: …": a web label before the address.
+    let web_rest = strip_contact_label(&lower, WEB_LABELS);
+    let web_label = web_rest.as_deref().is_some_and(|r| r.contains('.') && count_digits(r) * 2 < count_letters(r));
+    if lower.contains("www")
+        || lower.contains("http")
+        || web_label
+        || (digits * 2 < letters && RE_URL.is_match(&clean_contact(lat)) && !lat.contains(' '))
+    {
+        let stripped = if web_label { web_rest.clone().unwrap_or_default() } else { lat.to_string() };
+        let cleaned = clean_contact(&stripped);
+        let mut cleaned = cleaned.replace("http//", "http://").replace("https//", "https://").replace("www,", "www.");
+        // A one-letter label glued to the address by the recogniser: "W www.x.com" read "Wwww.x.com".
+        if let Some(rest) = cleaned.strip_prefix("wwww.") {
+            cleaned = format!("www.{rest}");
+        }
+        // A trailing "/" is often read as l, 1 or I: "contoso.coml".
+        if RE_URL.find(&cleaned).is_none_or(|m| m.end() != cleaned.len()) && cleaned.ends_with(['l', '1', 'i', '|']) {
+            let mut fixed = cleaned.clone();
+            fixed.pop();
+            fixed.push('/');
+            if RE_URL.find(&fixed).is_some_and(|m| m.end() == fixed.len()) {
+                cleaned = fixed;
+            }
+        }
+        if let Some(m) = RE_URL.find(&cleaned) {
+            return Some(m.as_str().to_string());
+        }
+    }
+    None
+}
+
+/// The card's e-mail addresses, each once: a one-letter label read glued to an address is dropped
+/// (for the first four), and the domain's rn/m spelling agrees with the website's domain.
+pub(super) fn add_emails(card: &mut ParsedCard, emails: &[FoundEmail], webs: &[FoundWeb], ls: &[L]) {
+    let web_domains: Vec<String> = webs.iter().map(|(w, _)| domain_of(w)).collect();
+    for (k, (e, idx, raw)) in emails.iter().enumerate() {
+        // (bounded: a card has one or two addresses; the check reads every word on the card)
+        let e = if k < 4 { drop_glued_label(e, raw, ls) } else { e.clone() };
+        let (user, dom) = e.split_once('@').unwrap_or((&e, ""));
+        let mut anchors: Vec<String> =
+            web_domains.iter().map(|d| d.split('.').next().unwrap_or("").to_string()).collect();
+        anchors.retain(|a| a.len() >= 3);
+        let dom = resolve_rn_m(dom, &anchors);
+        let addr = format!("{user}@{dom}");
+        if !card.emails.iter().any(|f| f.value == addr) {
+            card.emails.push(ParsedField { value: addr, blocks: vec![*idx] });
+        }
+    }
+}
+
+/// The website: the first web address, its rn/m spelling agreeing with the e-mail domain, and a
+/// one-letter label read glued to it ("Wmasoncampbell.eu") dropped when the e-mail domain shows it.
+pub(super) fn add_website(card: &mut ParsedCard, webs: &[FoundWeb]) {
+    if let Some((w, idx)) = webs.first() {
+        // Agree with the e-mail domain on rn/m confusions.
+        let anchors: Vec<String> = card
+            .emails
+            .iter()
+            .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.split('.').next().unwrap_or("").to_string()))
+            .filter(|a| a.len() >= 3)
+            .collect();
+        let mut w = resolve_rn_m(w, &anchors);
+        // "W masoncampbell.eu" read "Wmasoncampbell.eu": the e-mail domain shows the extra w.
+        let host = domain_of(&w);
+        if !w.starts_with("www.") && host.starts_with('w') {
+            let email_domain =
+                |d: &str| card.emails.iter().any(|e| e.value.split_once('@').is_some_and(|(_, x)| x == d));
+            if !email_domain(&host) && email_domain(&host[1..]) {
+                w = w.replacen(&host, &host[1..], 1);
+            }
+        }
+        card.website = field(w, vec![*idx]);
+    }
+}
+
+/// The e-mail user names split into their parts ("e.turner@" → ["e", "turner"]), letters only:
+/// what the name lines are checked against.
+pub(super) fn email_users(card: &ParsedCard) -> Vec<Vec<String>> {
+    card.emails
+        .iter()
+        .filter_map(|e| e.value.split_once('@').map(|(u, _)| u.to_string()))
+        .map(|u| {
+            u.split(['.', '_', '-'])
+                .filter(|p| !p.is_empty())
+                .map(|p| p.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .collect()
+}
+
+/// The first labels of the card's own e-mail and web domains, letters only, at least three of them
+/// and not a free mail provider's: what a company name may spell.
+pub(super) fn card_domains(card: &ParsedCard) -> Vec<String> {
+    let mut domains: Vec<String> = Vec::new();
+    for d in card
+        .emails
+        .iter()
+        .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.to_string()))
+        .chain(card.website.iter().map(|w| domain_of(&w.value)))
+    {
+        let base = d.split('.').next().unwrap_or("").chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>();
+        if base.len() >= 3
+            && !["gmail", "yahoo", "hotmail", "outlook", "mail", "yandex", "icloud", "gmx", "web", "orange", "free"]
+                .contains(&base.as_str())
+            && !domains.contains(&base)
+        {
+            domains.push(base);
+        }
+    }
+    domains
+}
+
 /// "x@firma.deBrown Rapid": the recogniser joined the next line's words to an address; cut at a
 /// capital letter that follows a dot and two lower-case letters in the domain.
-pub(super) fn cut_email_tail(s: &str) -> &str {
+fn cut_email_tail(s: &str) -> &str {
     let Some(at) = s.find('@') else { return s };
     let mut after_dot = 0usize;
     let mut seen_dot = false;
@@ -178,7 +321,7 @@ pub(super) fn cut_email_tail(s: &str) -> &str {
 
 /// "Emaggie@x.com", "Elanna@x.com": a one-letter label (E, M) read glued to the address. It is
 /// dropped when the rest, and not the whole, starts like a word printed elsewhere on the card.
-pub(super) fn drop_glued_label(addr: &str, raw: &str, ls: &[L]) -> String {
+fn drop_glued_label(addr: &str, raw: &str, ls: &[L]) -> String {
     let raw = latinize(raw.trim());
     let mut rc = raw.chars();
     let (Some(c0), Some(c1)) = (rc.next(), rc.next()) else { return addr.to_string() };
@@ -227,7 +370,7 @@ pub(super) fn drop_glued_label(addr: &str, raw: &str, ls: &[L]) -> String {
     addr.to_string()
 }
 
-pub(super) fn domain_of(url: &str) -> String {
+fn domain_of(url: &str) -> String {
     let u = url.trim().to_lowercase();
     let u = u.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
     u.split('/').next().unwrap_or("").to_string()

@@ -8,7 +8,9 @@ use regex::Regex;
 
 use super::phones::label_kind;
 use super::scripts::fix_mixed_script;
-use super::text::{count_digits, count_letters};
+use super::text::{count_digits, count_letters, truncate_chars};
+use super::MAX_LINE_CHARS;
+use crate::Line;
 
 re!(RE_SPACES, r"\s+");
 
@@ -29,8 +31,8 @@ pub(super) struct L {
     pub(super) idx: usize,
     pub(super) text: String,
     /// Left and right ends along the reading direction.
-    pub(super) x0: f32,
-    pub(super) x1: f32,
+    x0: f32,
+    x1: f32,
     /// Position down the card (across the reading direction).
     pub(super) y: f32,
     /// Line height (type size).
@@ -38,10 +40,64 @@ pub(super) struct L {
     pub(super) kind: Kind,
 }
 
-pub(super) fn clean_text(s: &str) -> String {
+fn clean_text(s: &str) -> String {
     let s = RE_SPACES.replace_all(s.trim(), " ").to_string();
     let s = s.trim_matches(|c: char| c == '|' || c == '_' || c == '•' || c == '·' || c == '*').trim().to_string();
     fix_mixed_script(&s)
+}
+
+/// The card's lines in reading order: each non-empty line cleaned and placed in the card's own
+/// reading frame (so a rotated card reads the same as an upright one), sorted down the card; then a
+/// box spanning two columns is split and a label boxed apart from its number joined back to it.
+pub(super) fn read_lines(lines: &[Line]) -> Vec<L> {
+    // Reading frame from the boxes: mean top-edge direction weighted by width.
+    let (mut rx, mut ry) = (0f32, 0f32);
+    for l in lines {
+        rx += l.quad[1].x - l.quad[0].x;
+        ry += l.quad[1].y - l.quad[0].y;
+    }
+    let n = (rx * rx + ry * ry).sqrt();
+    let (rx, ry) = if n > 0.0 { (rx / n, ry / n) } else { (1.0, 0.0) };
+    let (dx, dy) = (-ry, rx);
+    let mut ls: Vec<L> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, l)| {
+            let text = clean_text(truncate_chars(&l.text, MAX_LINE_CHARS));
+            if text.is_empty() {
+                return None;
+            }
+            let xs: Vec<f32> = l.quad.iter().map(|p| p.x * rx + p.y * ry).collect();
+            let c = l.center();
+            Some(L {
+                idx,
+                text,
+                x0: xs.iter().cloned().fold(f32::MAX, f32::min),
+                x1: xs.iter().cloned().fold(f32::MIN, f32::max),
+                y: c.x * dx + c.y * dy,
+                h: l.height(),
+                kind: Kind::Text,
+            })
+        })
+        .collect();
+    ls.sort_by(|a, b| a.y.total_cmp(&b.y));
+    ls = split_mixed_lines(ls);
+    ls = join_row_fragments(ls);
+    ls
+}
+
+/// Indexes of the free-text lines with two or more letters: what the name, position, department
+/// and company are chosen from.
+pub(super) fn text_lines(ls: &[L]) -> Vec<usize> {
+    (0..ls.len()).filter(|&i| ls[i].kind == Kind::Text && count_letters(&ls[i].text) >= 2).collect()
+}
+
+/// The next line under line `ni` in its column, if it is free text (the title's place under a name).
+pub(super) fn text_line_below(ls: &[L], ni: usize) -> Option<usize> {
+    (ni + 1..ls.len())
+        .filter(|&i| overlaps(&ls[ni], &ls[i]))
+        .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
+        .filter(|&i| ls[i].kind == Kind::Text && ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
 }
 
 /// Whether `b` is the next line after `a` in the same column and type size (within `gap` line heights).
@@ -52,7 +108,7 @@ pub(super) fn adjacent(a: &L, b: &L, gap: f32) -> bool {
 
 /// "Т8" | "(812) 514-38-50": a label (and trunk digit) boxed apart from the number right of it on
 /// the same row is put back in front of it.
-pub(super) fn join_row_fragments(mut ls: Vec<L>) -> Vec<L> {
+fn join_row_fragments(mut ls: Vec<L>) -> Vec<L> {
     let mut i = 0;
     while i < ls.len() {
         let a = &ls[i];
@@ -84,7 +140,7 @@ pub(super) fn join_row_fragments(mut ls: Vec<L>) -> Vec<L> {
 
 /// A detector box can span two columns ("Sales manager      jo@x.com"): split off free text that
 /// precedes an e-mail or web address (keeping labels such as "E-mail:" with the address).
-pub(super) fn split_mixed_lines(ls: Vec<L>) -> Vec<L> {
+fn split_mixed_lines(ls: Vec<L>) -> Vec<L> {
     let mut out = Vec::with_capacity(ls.len());
     for l in ls {
         let words: Vec<&str> = l.text.split_whitespace().collect();

@@ -10,11 +10,15 @@
 //!    and layout (text height, vertical order, column).
 //!
 //! Every field records the indexes of the lines it came from.
+//!
+//! [`parse_card`] (here) runs the steps in order; the rules live in the submodules, by concern:
+//! `layout` (the line records, reading frame, split and joined boxes, columns), `scripts`
+//! (look-alike letters, transliteration, Latin letters in Cyrillic lines), `text` (word and letter
+//! helpers), `email_web`, `phones`, `addresses`, `names`, `companies_titles` (company, department
+//! and job title) and `words` (their keyword lists).
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::Line;
@@ -103,18 +107,13 @@ mod scripts;
 mod text;
 mod words;
 
-use addresses::{grow_address, is_address, normalize_address, strip_label, ADDRESS_LABELS, RE_HOUSE_STREET};
-use companies_titles::{company_continuation, company_score, fix_case_confusions, fix_text_confusions, title_score};
-use email_web::{
-    clean_contact, cut_email_tail, domain_of, drop_glued_label, email_agreement, resolve_rn_m, strip_contact_label,
-    EMAIL_LABELS, RE_EMAIL, RE_URL, WEB_LABELS,
-};
-use layout::{clean_text, join_row_fragments, overlaps, split_mixed_lines, Kind, L};
-use names::{join_fragments, name_shape, split_name};
-use phones::{e164_for, label_after, label_kind, normalize_phone_text, region_clues, RE_PHONE};
-use scripts::{latinize, letters_only};
-use text::{count_digits, count_letters, has_word, truncate_chars};
-use words::DEPARTMENT_WORDS;
+use addresses::{add_address, is_address, mark_street_lines};
+use companies_titles::{add_company, add_department, add_position, best_company_line, company_line, department_lines};
+use email_web::{add_emails, add_website, card_domains, email_in_line, email_users, web_in_line};
+use layout::{read_lines, text_line_below, text_lines, Kind, L};
+use names::{join_name_fragments, pick_name_line, split_name};
+use phones::{add_phones, is_phone_line};
+use scripts::latinize;
 
 pub(crate) use companies_titles::is_builtin_title_word;
 
@@ -122,114 +121,90 @@ pub(crate) use companies_titles::is_builtin_title_word;
 ///
 /// The work is bounded whatever the input: at most [`MAX_PARSE_LINES`] lines of at most
 /// [`MAX_LINE_CHARS`] characters are read, and at most [`MAX_PHONES`] numbers kept.
+///
+/// The steps, in order (each step's own documentation says what it decides):
+/// 1. the lines in the card's reading frame (`layout.rs`);
+/// 2. contact lines: e-mail, web, phone and address lines by pattern, then the e-mail addresses
+///    and the website (`email_web.rs`);
+/// 3. what the e-mail and web addresses say: user names and the card's own domains;
+/// 4. the name line, chosen before the address grows so that it and the line under it stay out of
+///    the address (`names.rs`), then the address (`addresses.rs`) and the phones (`phones.rs`);
+/// 5. the remaining free-text lines: name split, company candidate, position, department and
+///    company (`companies_titles.rs`).
 pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
     let mut card = ParsedCard::default();
     let lines = &lines[..lines.len().min(MAX_PARSE_LINES)];
     if lines.is_empty() {
         return card;
     }
-    // Reading frame from the boxes: mean top-edge direction weighted by width.
-    let (mut rx, mut ry) = (0f32, 0f32);
-    for l in lines {
-        rx += l.quad[1].x - l.quad[0].x;
-        ry += l.quad[1].y - l.quad[0].y;
-    }
-    let n = (rx * rx + ry * ry).sqrt();
-    let (rx, ry) = if n > 0.0 { (rx / n, ry / n) } else { (1.0, 0.0) };
-    let (dx, dy) = (-ry, rx);
-    let mut ls: Vec<L> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(idx, l)| {
-            let text = clean_text(truncate_chars(&l.text, MAX_LINE_CHARS));
-            if text.is_empty() {
-                return None;
-            }
-            let xs: Vec<f32> = l.quad.iter().map(|p| p.x * rx + p.y * ry).collect();
-            let c = l.center();
-            Some(L {
-                idx,
-                text,
-                x0: xs.iter().cloned().fold(f32::MAX, f32::min),
-                x1: xs.iter().cloned().fold(f32::MIN, f32::max),
-                y: c.x * dx + c.y * dy,
-                h: l.height(),
-                kind: Kind::Text,
-            })
-        })
-        .collect();
-    ls.sort_by(|a, b| a.y.total_cmp(&b.y));
-    ls = split_mixed_lines(ls);
-    ls = join_row_fragments(ls);
+    let mut ls = read_lines(lines);
 
     // --- contact lines -------------------------------------------------------------------------
-    let mut emails: Vec<(String, usize, String)> = Vec::new();
-    let mut webs: Vec<(String, usize)> = Vec::new();
+    let (emails, webs) = classify_contact_lines(&mut ls);
+    mark_street_lines(&mut ls);
+    add_emails(&mut card, &emails, &webs, &ls);
+    add_website(&mut card, &webs);
+
+    // --- what the e-mail and web addresses say about the name and company -------------------------
+    let users = email_users(&card);
+    let domains = card_domains(&card);
+    join_name_fragments(&mut ls, &users);
+
+    // --- name, then address and phones -----------------------------------------------------------
+    let text_idx = text_lines(&ls);
+    let dept = department_lines(&ls, &text_idx);
+    let name_i = pick_name_line(&ls, &text_idx, &dept, hints, &users, &domains);
+    let keep: Vec<usize> = name_i.into_iter().chain(name_i.and_then(|ni| text_line_below(&ls, ni))).collect();
+    add_address(&mut card, &mut ls, hints, &users, &domains, &keep);
+    add_phones(&mut card, &ls, hints);
+
+    // --- position / department / company ---------------------------------------------------------
+    let text_idx: Vec<usize> = text_idx.into_iter().filter(|&i| ls[i].kind == Kind::Text).collect();
+    if text_idx.is_empty() {
+        return card;
+    }
+    let mut ft = FreeText { ls: &ls, lines: text_idx, dept, used: HashSet::new() };
+    if let Some(i) = name_i {
+        ft.used.insert(i);
+        split_name(&ls[i].text, &[ls[i].idx], &users, &mut card);
+    }
+    let best_comp = best_company_line(&ft, hints, &domains);
+    // Strong company evidence wins; weak evidence ("and" in a job title) may yield to the position rule.
+    let strong_comp = best_comp.filter(|(_, s)| *s >= 2.0).map(|(i, _)| i);
+    if let Some(i) = strong_comp {
+        ft.used.insert(i);
+    }
+    add_position(&mut card, &mut ft, name_i, best_comp, hints);
+    add_department(&mut card, &mut ft);
+    if let Some(i) = company_line(&ft, strong_comp, best_comp) {
+        add_company(&mut card, &mut ft, i, hints, &domains);
+    }
+    card
+}
+
+/// An e-mail address found on a line: (address, line index, the line's text).
+type FoundEmail = (String, usize, String);
+/// A web address found on a line: (address, line index).
+type FoundWeb = (String, usize);
+
+/// Each line's kind, the first that fits in this order: e-mail, web address, phone, address, else
+/// free text. Returns the e-mail and web addresses found, in reading order.
+fn classify_contact_lines(ls: &mut [L]) -> (Vec<FoundEmail>, Vec<FoundWeb>) {
+    let mut emails: Vec<FoundEmail> = Vec::new();
+    let mut webs: Vec<FoundWeb> = Vec::new();
     for l in ls.iter_mut() {
         let lat = latinize(&l.text);
-        let lower = lat.to_lowercase();
-        let at_fixed = cut_email_tail(&lat)
-            .to_lowercase()
-            .replace("(at)", "@")
-            .replace("[at]", "@")
-            .replace(" @ ", "@")
-            .replace("@ ", "@")
-            .replace(" @", "@");
-        if at_fixed.contains('@') {
-            // "E elisa@x.com", "E-Mail: …", "Courriel : …": the label is not part of the address.
-            let unlabelled = strip_contact_label(&at_fixed, EMAIL_LABELS);
-            let cleaned = clean_contact(unlabelled.as_deref().unwrap_or(&at_fixed));
-            if let Some(m) = RE_EMAIL.find(&cleaned) {
-                emails.push((m.as_str().trim_matches('.').to_string(), l.idx, l.text.clone()));
-                l.kind = Kind::Email;
-                continue;
-            }
+        if let Some(e) = email_in_line(&lat) {
+            emails.push((e, l.idx, l.text.clone()));
+            l.kind = Kind::Email;
+            continue;
         }
-        let digits = count_digits(&lat);
-        let letters = count_letters(&lat);
-        // "W www.x.com", "Web: x.com", "Сайт: …": a web label before the address.
-        let web_rest = strip_contact_label(&lower, WEB_LABELS);
-        let web_label = web_rest.as_deref().is_some_and(|r| r.contains('.') && count_digits(r) * 2 < count_letters(r));
-        if lower.contains("www")
-            || lower.contains("http")
-            || web_label
-            || (digits * 2 < letters && RE_URL.is_match(&clean_contact(&lat)) && !lat.contains(' '))
-        {
-            let stripped = if web_label { web_rest.clone().unwrap_or_default() } else { lat.clone() };
-            let cleaned = clean_contact(&stripped);
-            let mut cleaned =
-                cleaned.replace("http//", "http://").replace("https//", "https://").replace("www,", "www.");
-            // A one-letter label glued to the address by the recogniser: "W www.x.com" read "Wwww.x.com".
-            if let Some(rest) = cleaned.strip_prefix("wwww.") {
-                cleaned = format!("www.{rest}");
-            }
-            // A trailing "/" is often read as l, 1 or I: "contoso.coml".
-            if RE_URL.find(&cleaned).is_none_or(|m| m.end() != cleaned.len()) && cleaned.ends_with(['l', '1', 'i', '|'])
-            {
-                let mut fixed = cleaned.clone();
-                fixed.pop();
-                fixed.push('/');
-                if RE_URL.find(&fixed).is_some_and(|m| m.end() == fixed.len()) {
-                    cleaned = fixed;
-                }
-            }
-            if let Some(m) = RE_URL.find(&cleaned) {
-                webs.push((m.as_str().to_string(), l.idx));
-                l.kind = Kind::Web;
-                continue;
-            }
+        if let Some(w) = web_in_line(&lat) {
+            webs.push((w, l.idx));
+            l.kind = Kind::Web;
+            continue;
         }
-        let norm = normalize_phone_text(&l.text);
-        let phone_digits: usize = RE_PHONE.find_iter(&norm).map(|m| count_digits(m.as_str())).max().unwrap_or(0);
-        let labelled = RE_PHONE.find_iter(&norm).any(|m| label_kind(&norm[..m.start()]).is_some());
-        let non_label_letters = {
-            let mut t = norm.clone();
-            for m in RE_PHONE.find_iter(&norm) {
-                t = t.replace(m.as_str(), " ");
-            }
-            t.split_whitespace().filter(|w| label_kind(w).is_none()).map(count_letters).sum::<usize>()
-        };
-        if phone_digits >= 7 && (labelled || non_label_letters <= 3) && !has_word(&l.text, ADDRESS_LABELS) {
+        if is_phone_line(&l.text) {
             l.kind = Kind::Phone;
             continue;
         }
@@ -237,298 +212,20 @@ pub fn parse_card(lines: &[Line], hints: &ParseHints) -> ParsedCard {
             l.kind = Kind::Address;
         }
     }
-    // A street line directly above an address line in the same column ("2 Kingdom Street").
-    for i in 0..ls.len() {
-        if ls[i].kind == Kind::Text && RE_HOUSE_STREET.is_match(&ls[i].text) {
-            if let Some(j) = (i + 1..ls.len()).find(|&j| ls[j].kind != Kind::Text || overlaps(&ls[i], &ls[j])) {
-                if ls[j].kind == Kind::Address
-                    && overlaps(&ls[i], &ls[j])
-                    && ls[j].y - ls[i].y < 2.5 * ls[i].h.max(ls[j].h)
-                {
-                    ls[i].kind = Kind::Address;
-                }
-            }
-        }
-    }
+    (emails, webs)
+}
 
-    // E-mails: resolve rn/m with the website domain as anchor.
-    let web_domains: Vec<String> = webs.iter().map(|(w, _)| domain_of(w)).collect();
-    for (k, (e, idx, raw)) in emails.iter().enumerate() {
-        // (bounded: a card has one or two addresses; the check reads every word on the card)
-        let e = if k < 4 { drop_glued_label(e, raw, &ls) } else { e.clone() };
-        let (user, dom) = e.split_once('@').unwrap_or((&e, ""));
-        let mut anchors: Vec<String> =
-            web_domains.iter().map(|d| d.split('.').next().unwrap_or("").to_string()).collect();
-        anchors.retain(|a| a.len() >= 3);
-        let dom = resolve_rn_m(dom, &anchors);
-        let addr = format!("{user}@{dom}");
-        if !card.emails.iter().any(|f| f.value == addr) {
-            card.emails.push(ParsedField { value: addr, blocks: vec![*idx] });
-        }
-    }
-    if let Some((w, idx)) = webs.first() {
-        // Agree with the e-mail domain on rn/m confusions.
-        let anchors: Vec<String> = card
-            .emails
-            .iter()
-            .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.split('.').next().unwrap_or("").to_string()))
-            .filter(|a| a.len() >= 3)
-            .collect();
-        let mut w = resolve_rn_m(w, &anchors);
-        // "W masoncampbell.eu" read "Wmasoncampbell.eu": the e-mail domain shows the extra w.
-        let host = domain_of(&w);
-        if !w.starts_with("www.") && host.starts_with('w') {
-            let email_domain =
-                |d: &str| card.emails.iter().any(|e| e.value.split_once('@').is_some_and(|(_, x)| x == d));
-            if !email_domain(&host) && email_domain(&host[1..]) {
-                w = w.replacen(&host, &host[1..], 1);
-            }
-        }
-        card.website = field(w, vec![*idx]);
-    }
-
-    // --- what the e-mail and web addresses say about the name and company -------------------------
-    let users: Vec<Vec<String>> = card
-        .emails
-        .iter()
-        .filter_map(|e| e.value.split_once('@').map(|(u, _)| u.to_string()))
-        .map(|u| {
-            u.split(['.', '_', '-'])
-                .filter(|p| !p.is_empty())
-                .map(|p| p.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>())
-                .filter(|p| !p.is_empty())
-                .collect()
-        })
-        .collect();
-    let mut domains: Vec<String> = Vec::new();
-    for d in card
-        .emails
-        .iter()
-        .filter_map(|e| e.value.split_once('@').map(|(_, d)| d.to_string()))
-        .chain(card.website.iter().map(|w| domain_of(&w.value)))
-    {
-        let base = d.split('.').next().unwrap_or("").chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>();
-        if base.len() >= 3
-            && !["gmail", "yahoo", "hotmail", "outlook", "mail", "yandex", "icloud", "gmx", "web", "orange", "free"]
-                .contains(&base.as_str())
-            && !domains.contains(&base)
-        {
-            domains.push(base);
-        }
-    }
-    // A name the recogniser split into fragments ("Н ина Юд ин") is joined the way the e-mail
-    // user name spells it (nina.udin@).
-    for l in ls.iter_mut().filter(|l| l.kind == Kind::Text) {
-        if let Some(joined) = join_fragments(&l.text, &users) {
-            l.text = joined;
-        }
-    }
-
-    // --- name ------------------------------------------------------------------------------------
-    // Picked before the address grows, so the name and the line under it (the title) stay out of it.
-    let text_idx: Vec<usize> =
-        (0..ls.len()).filter(|&i| ls[i].kind == Kind::Text && count_letters(&ls[i].text) >= 2).collect();
-    let max_h = text_idx.iter().map(|&i| ls[i].h).fold(0.0, f32::max).max(1.0);
-    // Department lines first (keywords are specific).
-    let dept: Vec<usize> = text_idx.iter().copied().filter(|&i| has_word(&ls[i].text, DEPARTMENT_WORDS)).collect();
-    // Name: e-mail agreement, shape, size, prefix.
-    let mut best_name: Option<(usize, f32)> = None;
-    for &i in &text_idx {
-        if dept.contains(&i) {
-            continue;
-        }
-        let t = &ls[i].text;
-        let shape = name_shape(t);
-        if shape == 0.0 {
-            continue;
-        }
-        let agree = email_agreement(t, &users);
-        let title = title_score(t, hints);
-        let comp = company_score(t, hints, &domains);
-        let score = shape * (1.0 + ls[i].h / max_h) + 2.0 * agree - 0.8 * title - 0.8 * comp;
-        if best_name.is_none_or(|(_, s)| score > s) {
-            best_name = Some((i, score));
-        }
-    }
-    let name_i = best_name.filter(|(_, s)| *s > 0.5).map(|(i, _)| i);
-    // The next line under the name in its column, if it is free text (the title's place).
-    let below = |ni: usize, ls: &[L]| -> Option<usize> {
-        (ni + 1..ls.len())
-            .filter(|&i| overlaps(&ls[ni], &ls[i]))
-            .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
-            .filter(|&i| ls[i].kind == Kind::Text && ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
-    };
-
-    // --- address -------------------------------------------------------------------------------
-    // An address printed over several lines: grow each address line's block by the lines right
-    // above and below it in the same column and type size ("Flat 71W" / "Beth Roads" / "Lewiston" /
-    // "L5H 8YW" / "United Kingdom") unless they read as something else.
-    let keep: Vec<usize> = name_i.into_iter().chain(name_i.and_then(|ni| below(ni, &ls))).collect();
-    grow_address(&mut ls, hints, &users, &domains, &keep);
-    let addr: Vec<&L> = ls.iter().filter(|l| l.kind == Kind::Address).collect();
-    if !addr.is_empty() {
-        let parts: Vec<String> =
-            addr.iter().map(|l| normalize_address(&strip_label(&l.text, ADDRESS_LABELS))).collect();
-        card.address = field(parts.join(", ").replace(",,", ","), addr.iter().map(|l| l.idx).collect());
-    }
-
-    // --- phones --------------------------------------------------------------------------------
-    let clues = region_clues(&ls, hints);
-    // Each candidate costs up to a dozen libphonenumber parses: look at a bounded number.
-    let mut candidates = 0;
-    'phones: for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
-        let norm = normalize_phone_text(&l.text);
-        let mut last_kind: Option<&str> = None;
-        for m in RE_PHONE.find_iter(&norm) {
-            let raw = m.as_str().trim().trim_end_matches(['(', '-', '.', '/']).trim();
-            if count_digits(raw) < 7 {
-                continue;
-            }
-            if card.phones.len() >= MAX_PHONES || candidates >= 4 * MAX_PHONES {
-                break 'phones;
-            }
-            candidates += 1;
-            let before = &norm[..m.start()];
-            // Only the text since the previous number counts as this number's label.
-            let prev_end =
-                RE_PHONE.find_iter(&norm).filter(|p| p.end() <= m.start()).map(|p| p.end()).last().unwrap_or(0);
-            // A label after the number ("0151 2345678 mobil", "… (fax)") counts when none is before it.
-            let next_start = RE_PHONE.find_iter(&norm).map(|p| p.start()).find(|&s| s >= m.end()).unwrap_or(norm.len());
-            let label =
-                label_kind(&before[prev_end.min(before.len())..]).or_else(|| label_after(&norm[m.end()..next_start]));
-            let (e164, ty) = e164_for(raw, &clues);
-            let kind = match (label, last_kind) {
-                (Some(k), _) => k,
-                (None, Some(k)) if prev_end > 0 => k, // "Tel: 123 / 456" shares the label
-                _ => match ty {
-                    Some(phonenumber::Type::Mobile) => "mobile",
-                    _ => "work",
-                },
-            };
-            last_kind = Some(kind);
-            if card.phones.iter().any(|p| p.e164.is_some() && p.e164 == e164) {
-                continue;
-            }
-            card.phones.push(ParsedPhone {
-                kind: kind.to_string(),
-                number: raw.to_string(),
-                e164,
-                blocks: vec![l.idx],
-            });
-        }
-    }
-
-    // --- position / department / company ---------------------------------------------------------
-    let text_idx: Vec<usize> = text_idx.into_iter().filter(|&i| ls[i].kind == Kind::Text).collect();
-    if text_idx.is_empty() {
-        return card;
-    }
-    let mut used: HashSet<usize> = HashSet::new();
-    if let Some(i) = name_i {
-        used.insert(i);
-        split_name(&ls[i].text, &[ls[i].idx], &users, &mut card);
-    }
-
-    // Company: known names, legal forms, web-domain agreement; else by elimination below.
-    let mut best_comp: Option<(usize, f32)> = None;
-    for &i in &text_idx {
-        if used.contains(&i) || dept.contains(&i) {
-            continue;
-        }
-        let s = company_score(&ls[i].text, hints, &domains) - 0.5 * title_score(&ls[i].text, hints);
-        if s > 0.0 && best_comp.is_none_or(|(_, b)| s > b) {
-            best_comp = Some((i, s));
-        }
-    }
-    // Strong company evidence wins; weak evidence ("and" in a job title) may yield to the position rule.
-    let strong_comp = best_comp.filter(|(_, s)| *s >= 2.0).map(|(i, _)| i);
-    if let Some(i) = strong_comp {
-        used.insert(i);
-    }
-
-    // Position: title words, or the line right below the name in its column.
-    let below_name: Option<usize> = name_i.and_then(|ni| {
-        text_idx
-            .iter()
-            .copied()
-            .filter(|&i| !used.contains(&i) && !dept.contains(&i) && ls[i].y > ls[ni].y && overlaps(&ls[ni], &ls[i]))
-            .min_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y))
-            .filter(|&i| ls[i].y - ls[ni].y < 4.0 * ls[ni].h.max(ls[i].h))
-    });
-    let mut best_title: Option<(usize, f32)> = None;
-    for &i in &text_idx {
-        if used.contains(&i) || dept.contains(&i) {
-            continue;
-        }
-        let mut s = title_score(&ls[i].text, hints);
-        if Some(i) == below_name {
-            s += 1.2;
-        }
-        if let Some((ci, _)) = best_comp {
-            if ci == i {
-                s -= 0.7;
-            }
-        }
-        if s > 0.5 && best_title.is_none_or(|(_, b)| s > b) {
-            best_title = Some((i, s));
-        }
-    }
-    if let Some((i, _)) = best_title {
-        used.insert(i);
-        card.position = field(fix_case_confusions(&fix_text_confusions(&ls[i].text)), vec![ls[i].idx]);
-    }
-    if !dept.is_empty() {
-        let v: Vec<String> = dept.iter().map(|&i| fix_text_confusions(&ls[i].text)).collect();
-        card.department = field(v.join(", "), dept.iter().map(|&i| ls[i].idx).collect());
-        used.extend(dept.iter().copied());
-    }
-    let comp_i = strong_comp.or_else(|| best_comp.map(|(i, _)| i).filter(|i| !used.contains(i))).or_else(|| {
-        // By elimination: the remaining text line with the most weight (largest text, then most letters).
-        text_idx.iter().copied().filter(|i| !used.contains(i) && name_shape(&ls[*i].text) < 2.0).max_by(|&a, &b| {
-            (ls[a].h * (count_letters(&ls[a].text) as f32).sqrt())
-                .total_cmp(&(ls[b].h * (count_letters(&ls[b].text) as f32).sqrt()))
-        })
-    });
-    if let Some(i) = comp_i {
-        used.insert(i);
-        // A company name set over two lines ("Schleich GmbH" / "& Co. KG", "Durand" / "Jourdan SARL").
-        // (or three: each added line may be continued once more)
-        let mut parts = vec![i];
-        let mut last = i;
-        while parts.len() < 3 {
-            let Some(j) = company_continuation(&ls, last, &text_idx, &used, &dept, hints, &domains) else { break };
-            used.insert(j);
-            parts.push(j);
-            last = j;
-        }
-        parts.sort_by(|&a, &b| ls[a].y.total_cmp(&ls[b].y));
-        let text = parts.iter().map(|&k| ls[k].text.as_str()).collect::<Vec<_>>().join(" ");
-        let blocks: Vec<usize> = parts.iter().map(|&k| ls[k].idx).collect();
-        let mut c = fix_case_confusions(&fix_text_confusions(&text));
-        // "& Co.KG" read without the space.
-        static CO_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Co\.)(\p{Lu})").unwrap());
-        static AND_CO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*&\s*C[o0]\.\s*(\p{Lu})").unwrap());
-        c = AND_CO.replace_all(&c, " & Co. $1").to_string();
-        c = CO_GLUED.replace_all(&c, "$1 $2").to_string();
-        // A logo in capitals that spells the web domain ("CONTOSO" / contoso.com) is the brand name.
-        let letters: String = c.chars().filter(|ch| ch.is_alphabetic()).collect();
-        if !c.contains(' ')
-            && letters.chars().count() >= 5
-            && letters.chars().all(|ch| ch.is_uppercase())
-            && domains.iter().any(|d| d.eq_ignore_ascii_case(&letters))
-        {
-            let lower = c.to_lowercase();
-            let mut it = lower.chars();
-            c = it.next().map(|f| f.to_uppercase().chain(it).collect()).unwrap_or_default();
-        }
-        // A known company read with an OCR slip ("Lévèque" for "Lévêque") takes the saved spelling.
-        let folded = letters_only(&text);
-        if let Some(k) = hints.known_companies.iter().find(|k| folded.len() >= 4 && letters_only(k) == folded) {
-            c = k.trim().to_string();
-        }
-        card.company = field(c, blocks);
-    }
-    card
+/// The working state of the last steps, which share out the free-text lines among name, company,
+/// position and department.
+struct FreeText<'a> {
+    /// All lines of the card.
+    ls: &'a [L],
+    /// Indexes into `ls` of the lines still free text after the address grew.
+    lines: Vec<usize>,
+    /// The department lines (by keyword, chosen before the name).
+    dept: Vec<usize>,
+    /// Lines already given to a field.
+    used: HashSet<usize>,
 }
 
 #[cfg(test)]

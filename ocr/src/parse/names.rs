@@ -5,11 +5,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::companies_titles::{company_score, title_score};
 use super::email_web::email_agreement;
+use super::layout::{Kind, L};
 use super::scripts::letters_only;
 use super::text::{count_digits, count_letters, has_word};
 use super::words::COMPANY_WORDS;
-use super::{field, ParsedCard};
+use super::{field, ParseHints, ParsedCard};
 
 const PREFIXES: &[&str] = &[
     "dr",
@@ -88,7 +90,7 @@ pub(super) fn name_shape(text: &str) -> f32 {
 
 /// "WaIker" → "Walker": a capital I between lower-case letters (or ending a lower-case word) of a
 /// name is the recogniser's reading of a lower-case l (not after Mc/Mac: "McIntyre").
-pub(super) fn fix_name_confusions(s: &str) -> String {
+fn fix_name_confusions(s: &str) -> String {
     // "Klaus-D.Beckmann": an initial's dot read without the space after it.
     static INITIAL_GLUED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\p{Lu})\.(\p{Lu}\p{Ll})").unwrap());
     let s = INITIAL_GLUED.replace_all(s, "$1. $2");
@@ -278,9 +280,53 @@ pub(super) fn split_name(full: &str, blocks: &[usize], users: &[Vec<String>], ca
     }
 }
 
+/// A name the recogniser split into fragments ("Н ина Юд ин") is joined the way the e-mail user name
+/// spells it (nina.udin@).
+pub(super) fn join_name_fragments(ls: &mut [L], users: &[Vec<String>]) {
+    for l in ls.iter_mut().filter(|l| l.kind == Kind::Text) {
+        if let Some(joined) = join_fragments(&l.text, users) {
+            l.text = joined;
+        }
+    }
+}
+
+/// The name line among the free-text lines `text_idx` (not the department lines): the best of name
+/// shape (weighted by type size), agreement with an e-mail user name, less its title and company
+/// scores; None unless the best scores over 0.5.
+pub(super) fn pick_name_line(
+    ls: &[L],
+    text_idx: &[usize],
+    dept: &[usize],
+    hints: &ParseHints,
+    users: &[Vec<String>],
+    domains: &[String],
+) -> Option<usize> {
+    let max_h = text_idx.iter().map(|&i| ls[i].h).fold(0.0, f32::max).max(1.0);
+    // Name: e-mail agreement, shape, size, prefix.
+    let mut best_name: Option<(usize, f32)> = None;
+    for &i in text_idx {
+        if dept.contains(&i) {
+            continue;
+        }
+        let t = &ls[i].text;
+        let shape = name_shape(t);
+        if shape == 0.0 {
+            continue;
+        }
+        let agree = email_agreement(t, users);
+        let title = title_score(t, hints);
+        let comp = company_score(t, hints, domains);
+        let score = shape * (1.0 + ls[i].h / max_h) + 2.0 * agree - 0.8 * title - 0.8 * comp;
+        if best_name.is_none_or(|(_, s)| score > s) {
+            best_name = Some((i, score));
+        }
+    }
+    best_name.filter(|(_, s)| *s > 0.5).map(|(i, _)| i)
+}
+
 /// "Н ина Юд ин" → "Нина Юдин": a line of 3–8 words, some of one or two letters, regrouped into
 /// two or three words when that agrees clearly better with an e-mail user name.
-pub(super) fn join_fragments(text: &str, users: &[Vec<String>]) -> Option<String> {
+fn join_fragments(text: &str, users: &[Vec<String>]) -> Option<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     if users.is_empty()
         || !(3..=8).contains(&words.len())

@@ -7,12 +7,13 @@ use phonenumber::{country, Mode};
 use regex::Regex;
 
 use super::addresses::address_region;
+use super::addresses::ADDRESS_LABELS;
 use super::layout::{Kind, L};
 use super::scripts::latinize;
-use super::text::{count_digits, words_lower};
-use super::{ParseHints, MAX_PHONES};
+use super::text::{count_digits, count_letters, has_word, words_lower};
+use super::{ParseHints, ParsedCard, ParsedPhone, MAX_PHONES};
 
-re!(pub(super) RE_PHONE, r"(?:\+\s?\d|\(\s?\d|\d)[\d\s\-./()]{5,}\d");
+re!(RE_PHONE, r"(?:\+\s?\d|\(\s?\d|\d)[\d\s\-./()]{5,}\d");
 
 /// Phone label → kind. Matched case-insensitively as the word(s) just before the number.
 const PHONE_LABELS: &[(&str, &str)] = &[
@@ -184,7 +185,7 @@ pub(super) fn label_kind(before: &str) -> Option<&'static str> {
 }
 
 /// A phone label printed after the number: the first word of `after` ("mobil", "(fax)", "Tél.").
-pub(super) fn label_after(after: &str) -> Option<&'static str> {
+fn label_after(after: &str) -> Option<&'static str> {
     let first = after
         .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '(' | '[' | '-' | '|' | ','))
         .split(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | ',' | '|'))
@@ -197,8 +198,75 @@ pub(super) fn label_after(after: &str) -> Option<&'static str> {
     label_kind(first)
 }
 
+/// Whether a line is a phone line: a number of 7+ digits, labelled or with at most three letters
+/// besides labels, and no address label on the line.
+pub(super) fn is_phone_line(text: &str) -> bool {
+    let norm = normalize_phone_text(text);
+    let phone_digits: usize = RE_PHONE.find_iter(&norm).map(|m| count_digits(m.as_str())).max().unwrap_or(0);
+    let labelled = RE_PHONE.find_iter(&norm).any(|m| label_kind(&norm[..m.start()]).is_some());
+    let non_label_letters = {
+        let mut t = norm.clone();
+        for m in RE_PHONE.find_iter(&norm) {
+            t = t.replace(m.as_str(), " ");
+        }
+        t.split_whitespace().filter(|w| label_kind(w).is_none()).map(count_letters).sum::<usize>()
+    };
+    phone_digits >= 7 && (labelled || non_label_letters <= 3) && !has_word(text, ADDRESS_LABELS)
+}
+
+/// The phone numbers on the phone lines (at most [`MAX_PHONES`], from a bounded number of
+/// candidates): each number of 7+ digits with its kind from the label before it (else the one after
+/// it, else the previous number's on the line, else the number's type) and its E.164 form from the
+/// card's region clues; a number already read (same E.164) is skipped.
+pub(super) fn add_phones(card: &mut ParsedCard, ls: &[L], hints: &ParseHints) {
+    let clues = region_clues(ls, hints);
+    // Each candidate costs up to a dozen libphonenumber parses: look at a bounded number.
+    let mut candidates = 0;
+    'phones: for l in ls.iter().filter(|l| l.kind == Kind::Phone) {
+        let norm = normalize_phone_text(&l.text);
+        let mut last_kind: Option<&str> = None;
+        for m in RE_PHONE.find_iter(&norm) {
+            let raw = m.as_str().trim().trim_end_matches(['(', '-', '.', '/']).trim();
+            if count_digits(raw) < 7 {
+                continue;
+            }
+            if card.phones.len() >= MAX_PHONES || candidates >= 4 * MAX_PHONES {
+                break 'phones;
+            }
+            candidates += 1;
+            let before = &norm[..m.start()];
+            // Only the text since the previous number counts as this number's label.
+            let prev_end =
+                RE_PHONE.find_iter(&norm).filter(|p| p.end() <= m.start()).map(|p| p.end()).last().unwrap_or(0);
+            // A label after the number ("0151 2345678 mobil", "… (fax)") counts when none is before it.
+            let next_start = RE_PHONE.find_iter(&norm).map(|p| p.start()).find(|&s| s >= m.end()).unwrap_or(norm.len());
+            let label =
+                label_kind(&before[prev_end.min(before.len())..]).or_else(|| label_after(&norm[m.end()..next_start]));
+            let (e164, ty) = e164_for(raw, &clues);
+            let kind = match (label, last_kind) {
+                (Some(k), _) => k,
+                (None, Some(k)) if prev_end > 0 => k, // "Tel: 123 / 456" shares the label
+                _ => match ty {
+                    Some(phonenumber::Type::Mobile) => "mobile",
+                    _ => "work",
+                },
+            };
+            last_kind = Some(kind);
+            if card.phones.iter().any(|p| p.e164.is_some() && p.e164 == e164) {
+                continue;
+            }
+            card.phones.push(ParsedPhone {
+                kind: kind.to_string(),
+                number: raw.to_string(),
+                e164,
+                blocks: vec![l.idx],
+            });
+        }
+    }
+}
+
 /// Region clues found on the card, most reliable first.
-pub(super) fn region_clues(lines: &[L], hints: &ParseHints) -> Vec<country::Id> {
+fn region_clues(lines: &[L], hints: &ParseHints) -> Vec<country::Id> {
     let mut out: Vec<country::Id> = Vec::new();
     let mut push = |id: Option<country::Id>| {
         if let Some(id) = id {
@@ -359,7 +427,7 @@ fn habit_region(raw: &str) -> Option<country::Id> {
 }
 
 /// Fix letters that OCR puts in numbers and unify dashes.
-pub(super) fn normalize_phone_text(s: &str) -> String {
+fn normalize_phone_text(s: &str) -> String {
     let s = latinize(s);
     let chars: Vec<char> = s.chars().collect();
     let mut out: Vec<char> = Vec::with_capacity(chars.len());
@@ -396,7 +464,7 @@ fn strip_trunk_zero(s: &str) -> String {
     }
 }
 
-pub(super) fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenumber::Type>) {
+fn e164_for(raw: &str, clues: &[country::Id]) -> (Option<String>, Option<phonenumber::Type>) {
     let cleaned = strip_trunk_zero(raw);
     let fmt = |n: &phonenumber::PhoneNumber| n.format().mode(Mode::E164).to_string();
     let ty = |n: &phonenumber::PhoneNumber| n.number_type(&phonenumber::metadata::DATABASE);
