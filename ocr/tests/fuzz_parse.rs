@@ -316,8 +316,9 @@ fn check_card(lines: &[Line], hints: &ParseHints) -> Result<ParsedCard, TestCase
     for p in &card.phones {
         prop_assert!(["mobile", "work", "fax", "home", "other"].contains(&p.kind.as_str()), "kind {:?}", p.kind);
         prop_assert!(p.number.chars().filter(char::is_ascii_digit).count() >= 7, "number {:?}", p.number);
-        prop_assert!(p.blocks.len() == 1 && p.blocks[0] < lines.len());
-        prop_assert!(p.number.chars().count() <= chars_of(&p.blocks), "number {:?}", p.number);
+        // one line, or a number's line and a short fragment joined to it on the same row
+        prop_assert!(!p.blocks.is_empty() && p.blocks.iter().all(|&b| b < lines.len()));
+        prop_assert!(p.number.chars().count() < chars_of(&p.blocks) + p.blocks.len(), "number {:?}", p.number);
         if let Some(e) = &p.e164 {
             let d = e.strip_prefix('+').unwrap_or("x");
             prop_assert!(!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()), "e164 {e:?} of {:?}", p.number);
@@ -407,3 +408,34 @@ fn long_input_is_capped() {
 // ---------------------------------------------------------------------------------------------
 // Regression cases found by the targets above
 // ---------------------------------------------------------------------------------------------
+
+/// A short fragment boxed apart on a number's row ("0" before "000000", found by
+/// `parse_near_valid_cards`; on a card, "+49" before "30 1234567") is read with the number: the
+/// phone names both lines as its sources, so it is never longer than they are.
+#[test]
+fn a_fragment_joined_to_a_number_is_one_of_its_sources() {
+    let boxed = |text: &str, x: f32, y: f32, w: f32| Line {
+        text: text.into(),
+        confidence: 0.95,
+        quad: [Point { x, y }, Point { x: x + w, y }, Point { x: x + w, y: y + 24.0 }, Point { x, y: y + 24.0 }],
+    };
+    for (fragment, number) in [("0", "000000"), ("+49", "30 1234567"), ("0", "/ 119034")] {
+        let lines = vec![
+            boxed("Anna Petrova", 30.0, 0.0, 140.0),
+            boxed(fragment, 30.0, 40.0, 12.0),
+            boxed(number, 60.0, 40.0, 90.0),
+        ];
+        let card = check_card(&lines, &ParseHints::default()).unwrap();
+        for p in &card.phones {
+            assert!(p.blocks.contains(&2), "{p:?}");
+            if p.number.starts_with(fragment) {
+                assert_eq!(p.blocks, vec![1, 2], "{p:?}");
+            }
+        }
+    }
+    let lines = vec![boxed("+49", 30.0, 40.0, 30.0), boxed("30 1234567", 70.0, 40.0, 100.0)];
+    let card = check_card(&lines, &ParseHints::default()).unwrap();
+    assert_eq!(card.phones.len(), 1, "{card:?}");
+    assert_eq!(card.phones[0].blocks, vec![0, 1]);
+    assert_eq!(card.phones[0].e164.as_deref(), Some("+49301234567"));
+}

@@ -29,6 +29,9 @@ pub(super) enum Kind {
 pub(super) struct L {
     /// Index of the input line it came from (what [`super::ParsedField::blocks`] records).
     pub(super) idx: usize,
+    /// Input lines joined to it (a short fragment on the same row, such as "+49" before a
+    /// number, see [`join_row_fragments`]): they are sources of what is read from it too.
+    pub(super) joined: Vec<usize>,
     pub(super) text: String,
     /// Left and right ends along the reading direction.
     x0: f32,
@@ -38,6 +41,17 @@ pub(super) struct L {
     /// Line height (type size).
     pub(super) h: f32,
     pub(super) kind: Kind,
+}
+
+impl L {
+    /// The input lines its text came from, in input order.
+    pub(super) fn sources(&self) -> Vec<usize> {
+        let mut all = self.joined.clone();
+        all.push(self.idx);
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
 }
 
 fn clean_text(s: &str) -> String {
@@ -71,6 +85,7 @@ pub(super) fn read_lines(lines: &[Line]) -> Vec<L> {
             let c = l.center();
             Some(L {
                 idx,
+                joined: Vec::new(),
                 text,
                 x0: xs.iter().cloned().fold(f32::MAX, f32::min),
                 x1: xs.iter().cloned().fold(f32::MIN, f32::max),
@@ -128,8 +143,11 @@ fn join_row_fragments(mut ls: Vec<L>) -> Vec<L> {
             .flatten();
         if let Some(j) = j {
             let (text, x0) = (format!("{} {}", ls[i].text, ls[j].text), ls[i].x0);
+            let mut sources = std::mem::take(&mut ls[i].joined);
+            sources.push(ls[i].idx);
             ls[j].text = text;
             ls[j].x0 = x0;
+            ls[j].joined.extend(sources);
             ls.remove(i);
         } else {
             i += 1;

@@ -259,7 +259,8 @@ pub(super) fn add_phones(card: &mut ParsedCard, ls: &[L], hints: &ParseHints) {
                 kind: kind.to_string(),
                 number: raw.to_string(),
                 e164,
-                blocks: vec![l.idx],
+                // the number's line, and a fragment joined to it ("+49" boxed apart)
+                blocks: l.sources(),
             });
         }
     }

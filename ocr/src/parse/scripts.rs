@@ -60,7 +60,7 @@ pub(super) fn latinize(s: &str) -> String {
 /// Transliterate Cyrillic to Latin for agreement checks (e-mail user names are usually transliterated).
 fn translit(s: &str) -> String {
     // cardcrm's one table (the `translit` crate), in its e-mail spelling (х → h, ц → c, й → i)
-    translit::to_ascii_lower_as(s, translit::Scheme::Simple)
+    ::translit::to_ascii_lower_as(s, ::translit::Scheme::Simple)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect()
