@@ -249,6 +249,7 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
         created_at: Default::default(),
         updated_at: Default::default(),
         deleted_at: None,
+        has_photo: false,
     });
     let field = |v: &str| RwSignal::new(v.to_string());
     let (prefix, first, middle, last) =

@@ -633,6 +633,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            has_photo: false,
         }
     }
 
