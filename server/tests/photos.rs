@@ -175,7 +175,9 @@ async fn bad_photos_are_refused_with_a_detail_and_nothing_is_kept() {
     let app = app().await;
     let t = app.admin().await;
     let id = contact(&app, &t, json!({"full_name": "Refused Photo"})).await["id"].as_i64().unwrap();
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    // (what, Content-Type, body, answer, what the detail says)
+    type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "text",
             Some("image/png"),
