@@ -11,6 +11,7 @@ pub mod contact_group_member;
 pub mod contact_key;
 pub mod contact_merge;
 pub mod contact_phone;
+pub mod contact_photo;
 pub mod contact_tag;
 pub mod duplicate_pair;
 pub mod duplicate_scan;

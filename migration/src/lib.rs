@@ -19,6 +19,7 @@ mod m20261206_000014_token_version;
 mod m20261206_000015_maintenance;
 mod m20261206_000016_imports;
 mod m20261206_000017_carddav;
+mod m20261207_000018_contact_photos;
 pub mod search_words;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_maintenance::Migration),
             Box::new(m20261206_000016_imports::Migration),
             Box::new(m20261206_000017_carddav::Migration),
+            Box::new(m20261207_000018_contact_photos::Migration),
         ]
     }
 }

@@ -474,7 +474,7 @@ async fn put_creates_and_updates_with_etags_and_delete_moves_to_the_trash() {
     assert!(text(&r).contains("valid-address-data"));
     let r = dav.req("PUT", &format!("{BOOK}empty.vcf"), &[], "BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n").await;
     assert!(r.status.is_client_error(), "{}", r.status);
-    let huge = format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nNOTE:{}\r\nEND:VCARD\r\n", "a".repeat(2 * 1024 * 1024));
+    let huge = format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nNOTE:{}\r\nEND:VCARD\r\n", "a".repeat(9 * 1024 * 1024));
     let r = dav.req("PUT", &format!("{BOOK}huge.vcf"), &[], &huge).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     let r = dav.req("PUT", BOOK, &[], CARD).await;

@@ -66,6 +66,10 @@ pub struct Contact {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Whether the contact has a photo (`GET /api/v1/contacts/{id}/photo`); the bytes are never
+    /// part of the contact.
+    #[serde(default)]
+    pub has_photo: bool,
 }
 
 /// A phone as a client sends it; `e164` is computed by the server.

@@ -1,5 +1,5 @@
-//! One contact: its details, the edit form (several phones and e-mails, tags, groups), trash and
-//! restore, and the history of changes.
+//! One contact: its photo, details, the edit form (several phones and e-mails, tags, groups),
+//! trash and restore, and the history of changes.
 
 use crate::api::{self, error_text};
 use crate::components::{kind_label, when, ErrorBox, TagChip};
@@ -70,6 +70,10 @@ pub fn ContactPage() -> impl IntoView {
         contact.refetch();
         history.refetch();
     });
+    let on_photo = Callback::new(move |_| {
+        contact.refetch();
+        history.refetch();
+    });
     view! {
         <p class="crumbs"><A href="/">{t!(i18n, contact.back)}</A></p>
         <ErrorBox error=action_error/>
@@ -89,7 +93,8 @@ pub fn ContactPage() -> impl IntoView {
                                 <button class="link-button" on:click=move |_| { restore.dispatch(cid); }>{t!(i18n, contact.restore_it)}</button>
                             </div>
                         })}
-                        <div class="toolbar">
+                        <div class="toolbar contact-head">
+                            <ContactPhoto c=c.clone() editable=!deleted on_changed=on_photo/>
                             <h1>{if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() }}</h1>
                             <div class="actions">
                                 {(!deleted).then(|| view! {
@@ -136,6 +141,140 @@ pub fn ContactPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Up to two initials of a name ("Anna Petrova" → "AP"), for a contact without a photo.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The contact's photo as a round avatar (its initials when it has none) and, unless the contact
+/// is in the trash, "Change photo" / "Remove photo". The image is `GET /api/v1/contacts/{id}/photo`
+/// with the session cookie (`?v=` the contact's last change, so a new photo is not taken from the
+/// browser's memory); writes go to the same URL with `fetch`, through the same-site check as
+/// every cookie write.
+#[component]
+fn ContactPhoto(c: Contact, editable: bool, on_changed: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let name = if c.full_name.is_empty() { c.company.clone() } else { c.full_name.clone() };
+    let alt = fill_in(td_string!(l, contact.photo_alt), &[("name", &name)]);
+    let src = format!("/api/v1/contacts/{}/photo?v={}", c.id, c.updated_at.timestamp_millis());
+    let letters = initials(&name);
+    let has_photo = c.has_photo;
+    let id = c.id;
+    let busy = RwSignal::new(false);
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let send = move |file: Option<photo_io::File>| {
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let r = photo_io::send(id, file, l).await;
+            busy.set(false);
+            match r {
+                Ok(()) => on_changed.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let on_pick = move |_| {
+        if let Some(file) = photo_io::chosen(&input) {
+            send(Some(file));
+        }
+    };
+    view! {
+        <div class="contact-photo">
+            {if has_photo {
+                view! { <img class="avatar avatar-lg" src=src alt=alt.clone() width="96" height="96"/> }.into_any()
+            } else {
+                view! { <span class="avatar avatar-lg avatar-initials" role="img" aria-label=alt.clone()>{letters}</span> }.into_any()
+            }}
+            {editable.then(|| view! {
+                <div class="photo-actions">
+                    <label class="small-button photo-pick">
+                        {if has_photo { t_string!(i18n, contact.change_photo) } else { t_string!(i18n, contact.add_photo) }}
+                        <input type="file" name="photo" accept="image/jpeg,image/png,image/gif,image/webp" node_ref=input
+                            on:change=on_pick disabled=move || busy.get()/>
+                    </label>
+                    {has_photo.then(|| view! {
+                        <button type="button" class="small-button link-button" disabled=move || busy.get()
+                            on:click=move |_| send(None)>{t!(i18n, contact.remove_photo)}</button>
+                    })}
+                    {move || busy.get().then(|| view! { <span class="muted small" aria-live="polite">{t!(i18n, contact.photo_saving)}</span> })}
+                </div>
+            })}
+            <ErrorBox error=Signal::derive(move || error.get())/>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod photo_io {
+    //! The photo's writes from the browser: `PUT` with the file as the body, or `DELETE`.
+    use crate::lang::{fill_in, td_string, Locale};
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    pub type File = web_sys::File;
+
+    pub fn chosen(input: &NodeRef<leptos::html::Input>) -> Option<File> {
+        input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
+    }
+
+    /// `PUT /api/v1/contacts/{id}/photo` with `file` (its own type as Content-Type), or `DELETE`
+    /// with `None`; the server's `detail` on failure.
+    pub async fn send(id: i64, file: Option<File>, l: Locale) -> Result<(), String> {
+        let init = web_sys::RequestInit::new();
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        match &file {
+            Some(f) => {
+                init.set_method("PUT");
+                let headers = js_sys::Object::new();
+                let kind = if f.type_().is_empty() { "application/octet-stream".to_string() } else { f.type_() };
+                let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &kind.into());
+                init.set_headers(&headers);
+                init.set_body(f);
+            }
+            None => init.set_method("DELETE"),
+        }
+        let failed = |status: u16| fill_in(td_string!(l, contact.photo_failed), &[("status", &status)]);
+        let url = format!("/api/v1/contacts/{id}/photo");
+        let resp = JsFuture::from(window().fetch_with_str_and_init(&url, &init)).await.map_err(|_| failed(0))?;
+        let resp: web_sys::Response = resp.dyn_into().map_err(|_| failed(0))?;
+        let status = resp.status();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let text = match resp.text() {
+            Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        Err(body["detail"].as_str().map(str::to_string).unwrap_or_else(|| failed(status)))
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod photo_io {
+    //! The server never runs the page's event handlers; these keep them compiling there.
+    use crate::lang::Locale;
+    use leptos::prelude::*;
+
+    pub type File = ();
+
+    pub fn chosen(_: &NodeRef<leptos::html::Input>) -> Option<File> {
+        None
+    }
+
+    pub async fn send(_: i64, _: Option<File>, _: Locale) -> Result<(), String> {
+        Err("photo uploads need the browser".into())
     }
 }
 
@@ -249,6 +388,7 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
         created_at: Default::default(),
         updated_at: Default::default(),
         deleted_at: None,
+        has_photo: false,
     });
     let field = |v: &str| RwSignal::new(v.to_string());
     let (prefix, first, middle, last) =

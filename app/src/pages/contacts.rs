@@ -46,7 +46,12 @@ fn cell(i18n: I18n, c: &Contact, column: &str) -> AnyView {
             } else {
                 c.full_name.clone()
             };
-            view! { <A href=href attr:class="contact-name">{name}</A> }.into_any()
+            // A small avatar when the contact has a photo (decorative: the name follows).
+            let photo = c.has_photo.then(|| {
+                let src = format!("/api/v1/contacts/{}/photo?v={}", c.id, c.updated_at.timestamp_millis());
+                view! { <img class="avatar avatar-sm" src=src alt="" loading="lazy" width="28" height="28"/> }
+            });
+            view! { {photo}<A href=href attr:class="contact-name">{name}</A> }.into_any()
         }
         "company" => c.company.clone().into_any(),
         "position" => c.position.clone().into_any(),

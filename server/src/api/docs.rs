@@ -30,6 +30,7 @@ impl Modify for BearerAuth {
         super::admin::reset_password,
         super::contacts::list, super::contacts::create, super::contacts::get, super::contacts::update,
         super::contacts::delete, super::contacts::restore, super::contacts::history, super::contacts::search,
+        super::photos::get, super::photos::put, super::photos::delete,
         super::duplicates::check, super::duplicates::list, super::duplicates::set_status,
         super::duplicates::start_scan, super::duplicates::get_scan, super::duplicates::latest_scan,
         super::duplicates::get_settings, super::duplicates::put_settings, super::duplicates::merge,
@@ -183,6 +184,18 @@ fn patch_operation(path: &str, method: &str, op: &mut Value) {
             "text/vcard": text, "text/csv": text, "application/x-ndjson": text,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": binary,
         });
+    }
+    if path == "/api/v1/contacts/{id}/photo" {
+        // The image itself, one of the four kinds kept, both ways.
+        let binary = json!({"schema": {"type": "string", "format": "binary"}});
+        let images: serde_json::Map<String, Value> =
+            service::photos::MEDIA_TYPES.iter().map(|t| (t.to_string(), binary.clone())).collect();
+        if method == "get" {
+            op["responses"]["200"]["content"] = Value::Object(images.clone());
+        } else if method == "put" {
+            op["requestBody"]["content"] = Value::Object(images);
+            op["requestBody"]["required"] = json!(true);
+        }
     }
     let responses = op["responses"].as_object_mut();
     let Some(responses) = responses else { return };

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod duplicates;
 pub mod imports;
 pub mod labels;
+pub mod photos;
 pub mod scans;
 
 use crate::state::AppState;
@@ -129,6 +130,13 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}", get(contacts::get).put(contacts::update).delete(contacts::delete))
         .route("/contacts/{id}/restore", post(contacts::restore))
         .route("/contacts/{id}/history", get(contacts::history))
+        .route(
+            "/contacts/{id}/photo",
+            get(photos::get)
+                .put(photos::put)
+                .delete(photos::delete)
+                .layer(axum::extract::DefaultBodyLimit::max(service::photos::MAX_PHOTO_BYTES)),
+        )
         .route("/duplicates", get(duplicates::list))
         .route("/duplicates/{id}/status", put(duplicates::set_status))
         .route("/duplicates/scan", get(duplicates::latest_scan).post(duplicates::start_scan))

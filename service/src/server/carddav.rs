@@ -42,8 +42,9 @@ pub const SYNC_PAGE: u64 = 500;
 pub const MULTIGET_MAX: usize = 1000;
 /// Most cards one `addressbook-query` answers with; more → a truncated answer.
 pub const QUERY_MAX: usize = 1000;
-/// Largest vCard a client may `PUT` (a photo included).
-pub const MAX_CARD_BYTES: usize = 1024 * 1024;
+/// Largest vCard a client may `PUT` (a photo included): room for the largest photo cardcrm keeps
+/// (5 MiB, a third more as base64, folded), so a card a phone was given can always be sent back.
+pub const MAX_CARD_BYTES: usize = 8 * 1024 * 1024;
 /// Longest resource name or client UID kept.
 pub const MAX_NAME_CHARS: usize = 255;
 
@@ -208,10 +209,23 @@ pub async fn member(svc: &Services, name: &str) -> AppResult<Option<Member>> {
     Ok(resolve(&svc.db, name).await?.filter(|(_, alive)| *alive).map(|(m, _)| m))
 }
 
-fn render(c: &Contact, version: VcardVersion) -> (ContactRecord, String) {
-    let record = contact_to_record(c);
+fn render(c: &Contact, photo: Option<crate::photos::Photo>, version: VcardVersion) -> (ContactRecord, String) {
+    let mut record = contact_to_record(c);
+    record.photo = photo.map(|p| interchange::Photo { mime: p.media_type, bytes: p.data });
     let text = interchange::card_to_string(&record, version);
     (record, text)
+}
+
+/// The photos of those of `contacts` that have one (one query).
+async fn photos_of<'a>(
+    svc: &Services,
+    contacts: impl Iterator<Item = &'a Contact>,
+) -> AppResult<std::collections::HashMap<i64, crate::photos::Photo>> {
+    let ids: Vec<i64> = contacts.filter(|c| c.has_photo).map(|c| c.id).collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    crate::photos::load_many(&svc.db, &ids).await
 }
 
 /// Live resources by name, two queries per 500 names (custom names, then `<uid>.vcf`).
@@ -256,12 +270,13 @@ pub async fn cards(svc: &Services, names: &[String], version: VcardVersion) -> A
     let ids: Vec<i64> = found.iter().filter_map(|(_, m)| m.as_ref().map(|m| m.contact_id)).collect();
     let loaded: std::collections::HashMap<i64, Contact> =
         load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut photos = photos_of(svc, loaded.values()).await?;
     Ok(found
         .into_iter()
         .map(|(n, m)| {
             let card = m.and_then(|m| {
                 loaded.get(&m.contact_id).map(|c| {
-                    let (record, vcard) = render(c, version);
+                    let (record, vcard) = render(c, photos.remove(&c.id), version);
                     Card { member: m, vcard, record }
                 })
             });
@@ -363,7 +378,8 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
     }
     let limits =
         interchange::Limits { max_file_bytes: MAX_CARD_BYTES, max_card_bytes: MAX_CARD_BYTES, ..Default::default() };
-    let record = interchange::read_single_vcard(body, &limits).map_err(|e| DavError::BadCard(e.to_string()))?;
+    let mut record = interchange::read_single_vcard(body, &limits).map_err(|e| DavError::BadCard(e.to_string()))?;
+    let photo = card_photo(&mut record).await?;
     let mut input = record_to_input(&record);
     input.source = Some("carddav".into());
     let existing = resolve(&svc.db, name).await?;
@@ -387,7 +403,12 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
             input.groups = before.groups.iter().map(|g| NameRef::Name(g.name.clone())).collect();
             input.source = None;
             input.version = Some(before.version);
-            match contacts::update(svc, actor, m.contact_id, input).await {
+            // As `contacts::update`, with the photo in the same transaction.
+            let region = crate::settings::default_region(svc).await?;
+            let c = contacts::clean(input, &region)?;
+            let match_settings = crate::duplicates::match_settings(svc).await?;
+            let txn = crate::db::begin_write(&svc.db).await?;
+            match contacts::update_in(&txn, actor, m.contact_id, &c, before.version, &match_settings, None).await {
                 Ok(_) => {}
                 // The version moved between the ETag check and the write: someone else's edit.
                 Err(AppError::Conflict(_)) => {
@@ -395,6 +416,9 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
                 }
                 Err(e) => return Err(e.into()),
             }
+            write_photo(&txn, actor, m.contact_id, photo).await?;
+            txn.commit().await?;
+            svc.contacts_changed();
             let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
             Ok(Put::Updated(m))
         }
@@ -439,6 +463,7 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
                 .await?;
             }
             let created = contacts::create_in(&txn, actor, new).await?;
+            write_photo(&txn, actor, created.id, photo).await?;
             if let Some(uid) = &uid {
                 txn.execute_raw(stmt(
                     backend,
@@ -459,6 +484,48 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
             Ok(Put::Created(m))
         }
     }
+}
+
+/// What a `PUT` says about the photo: the card is the whole contact as the client has it.
+enum CardPhoto {
+    /// A `PHOTO` we keep: set it (unless it is the stored one, byte for byte).
+    Set(&'static str, Vec<u8>),
+    /// No `PHOTO`: the person removed it on the phone.
+    Absent,
+    /// A `PHOTO` we do not keep (a link, over the cap, not a JPEG/PNG/GIF/WebP, undecodable):
+    /// the stored photo stays as it is; the next sync gives the client the card as kept.
+    Ignored,
+}
+
+async fn card_photo(record: &mut ContactRecord) -> AppResult<CardPhoto> {
+    let dropped = record.warnings.iter().any(|w| w.starts_with("PHOTO"));
+    Ok(match record.photo.take() {
+        Some(p) => match crate::photos::check(p.bytes).await {
+            Ok((bytes, media_type)) => CardPhoto::Set(media_type, bytes),
+            Err(AppError::Validation { .. }) | Err(AppError::PayloadTooLarge(_)) => CardPhoto::Ignored,
+            Err(e) => return Err(e),
+        },
+        None if dropped => CardPhoto::Ignored,
+        None => CardPhoto::Absent,
+    })
+}
+
+/// Writes what a `PUT` said about the photo, in the caller's transaction.
+async fn write_photo<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64, photo: CardPhoto) -> AppResult<()> {
+    use crate::photos::Origin;
+    match photo {
+        CardPhoto::Set(media_type, bytes) => {
+            let same = entity::contact_photo::Entity::find_by_id(id).one(db).await?.is_some_and(|p| p.data == bytes);
+            if !same {
+                crate::photos::put_in(db, Some(actor.user_id), id, media_type, &bytes, Origin::Person, false).await?;
+            }
+        }
+        CardPhoto::Absent => {
+            crate::photos::remove_in(db, Some(actor.user_id), id, None).await?;
+        }
+        CardPhoto::Ignored => {}
+    }
+    Ok(())
 }
 
 async fn resolve_name_of<C: ConnectionTrait>(db: &C, id: i64, uid: &str) -> AppResult<String> {
@@ -644,17 +711,26 @@ pub async fn query(
         let ids: Vec<i64> = chunk.iter().map(|m| m.contact_id).collect();
         let loaded: std::collections::HashMap<i64, Contact> =
             load(svc, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+        // The card text (and its photo) is written only for the matches.
+        let mut matched: Vec<(&Member, &Contact)> = Vec::new();
+        let mut truncated = false;
         for m in chunk {
             let Some(c) = loaded.get(&m.contact_id) else { continue };
-            // The card text is written only for the matches.
-            let record = contact_to_record(c);
-            if filter_matches(&record, filter) {
-                if out.len() == limit {
-                    return Ok((out, true));
+            if filter_matches(&contact_to_record(c), filter) {
+                if out.len() + matched.len() == limit {
+                    truncated = true;
+                    break;
                 }
-                let vcard = interchange::card_to_string(&record, version);
-                out.push(Card { member: m.clone(), vcard, record });
+                matched.push((m, c));
             }
+        }
+        let mut photos = photos_of(svc, matched.iter().map(|(_, c)| *c)).await?;
+        for (m, c) in matched {
+            let (record, vcard) = render(c, photos.remove(&c.id), version);
+            out.push(Card { member: m.clone(), vcard, record });
+        }
+        if truncated {
+            return Ok((out, true));
         }
     }
     Ok((out, false))

@@ -667,6 +667,8 @@ pub async fn load_many<C: ConnectionTrait>(db: &C, rows: Vec<contact::Model>) ->
         let cid: i64 = r.try_get_by_index(0)?;
         groups.entry(cid).or_default().push(dto::GroupRef { id: r.try_get_by_index(1)?, name: r.try_get_by_index(2)? });
     }
+    // Whether each has a photo: the primary key only, never the bytes.
+    let with_photo = crate::photos::which(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| Contact {
@@ -693,6 +695,7 @@ pub async fn load_many<C: ConnectionTrait>(db: &C, rows: Vec<contact::Model>) ->
             created_at: r.created_at,
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
+            has_photo: with_photo.contains(&r.id),
         })
         .collect())
 }

@@ -566,6 +566,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            has_photo: false,
         };
         let keys = keys_for(&c, &dedup::Settings::default());
         assert!(keys.iter().any(|k| k == "p:+79161234567"), "{keys:?}");

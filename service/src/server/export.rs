@@ -22,6 +22,8 @@ pub const MAX_FILTER_CHARS: usize = 300;
 
 /// Contacts read and written per step.
 const BATCH: u64 = 1000;
+/// Most photo bytes read from the database at once while writing vCards.
+const PHOTO_BYTES_AT_ONCE: i64 = 16 << 20;
 
 /// A checked export request.
 #[derive(Clone, Debug)]
@@ -222,19 +224,47 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
             .all(&svc.db)
             .await?;
         let batch: Vec<Contact> = contacts::load_many(&svc.db, rows).await?;
-        for c in &batch {
-            let r = crate::transfer::contact_to_record(c);
-            match &mut writer {
-                Writer::Vcard(w) => w.write(&r).map_err(export_err)?,
-                Writer::Csv(w) => w.write(&r).map_err(export_err)?,
-                Writer::Jsonl(w) => w.write(&r).map_err(export_err)?,
-                Writer::Xlsx(w) => w.write(&r).map_err(|e| AppError::validation("format", e.to_string()))?,
+        // vCards carry photos (CSV, XLSX and JSON lines do not). They are read a few at a time,
+        // at most PHOTO_BYTES_AT_ONCE of them (and at least one contact), and each part is sent
+        // before the next is read: a page of contacts with large photos never sits in memory whole.
+        let sizes = if matches!(writer, Writer::Vcard(_)) {
+            let with: Vec<i64> = batch.iter().filter(|c| c.has_photo).map(|c| c.id).collect();
+            crate::photos::sizes(&svc.db, &with).await?
+        } else {
+            std::collections::HashMap::new()
+        };
+        let mut start = 0;
+        while start < batch.len() {
+            let mut end = start;
+            let mut weight = 0i64;
+            while end < batch.len()
+                && (end == start || weight + sizes.get(&batch[end].id).unwrap_or(&0) <= PHOTO_BYTES_AT_ONCE)
+            {
+                weight += sizes.get(&batch[end].id).unwrap_or(&0);
+                end += 1;
             }
-            n += 1;
-        }
-        let bytes = buf.take();
-        if !bytes.is_empty() && tx.send(bytes).await.is_err() {
-            return Ok(n);
+            let part = &batch[start..end];
+            start = end;
+            let wanted: Vec<i64> = part.iter().filter(|c| sizes.contains_key(&c.id)).map(|c| c.id).collect();
+            let mut photos =
+                if wanted.is_empty() { Default::default() } else { crate::photos::load_many(&svc.db, &wanted).await? };
+            for c in part {
+                let mut r = crate::transfer::contact_to_record(c);
+                if let Some(p) = photos.remove(&c.id) {
+                    r.photo = Some(interchange::Photo { mime: p.media_type, bytes: p.data });
+                }
+                match &mut writer {
+                    Writer::Vcard(w) => w.write(&r).map_err(export_err)?,
+                    Writer::Csv(w) => w.write(&r).map_err(export_err)?,
+                    Writer::Jsonl(w) => w.write(&r).map_err(export_err)?,
+                    Writer::Xlsx(w) => w.write(&r).map_err(|e| AppError::validation("format", e.to_string()))?,
+                }
+                n += 1;
+            }
+            let bytes = buf.take();
+            if !bytes.is_empty() && tx.send(bytes).await.is_err() {
+                return Ok(n);
+            }
         }
     }
     match writer {

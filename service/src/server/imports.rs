@@ -658,6 +658,14 @@ struct Slot {
     contact_id: Option<i64>,
     /// A pending duplicate pair to record once written (created anyway despite a match).
     pair: Option<(Target, dedup::Match)>,
+    /// The row's photo (vCard `PHOTO`), checked.
+    photo: Option<Box<RowPhoto>>,
+}
+
+/// A row's photo that passed [`crate::photos::check_blocking`]: its sniffed type and bytes.
+struct RowPhoto {
+    media_type: &'static str,
+    data: Vec<u8>,
 }
 
 /// One row's outcome, as written to `import_rows`.
@@ -723,7 +731,7 @@ struct Counts {
 /// A row read and checked.
 enum Checked {
     Invalid { line: i64, name: String, detail: String },
-    Ok { line: i64, name: String, uid: String, clean: Box<Clean> },
+    Ok { line: i64, name: String, uid: String, clean: Box<Clean>, photo: Option<Box<RowPhoto>> },
 }
 
 /// The content fingerprint of a row without a UID: re-importing the same row finds the contact it
@@ -736,10 +744,16 @@ fn fingerprint(input: &ContactInput) -> String {
 }
 
 fn check_row(item: Result<ContactRecord, interchange::RowError>, tag: &str, region: &str) -> Checked {
-    let rec = match item {
+    let mut rec = match item {
         Ok(r) => r,
         Err(e) => return Checked::Invalid { line: e.line as i64, name: String::new(), detail: e.detail },
     };
+    // A photo is kept only if it is an image we keep (type sniffed, decoded); a bad one is dropped,
+    // not the row.
+    let photo = rec.photo.take().and_then(|p| match crate::photos::check_blocking(&p.bytes) {
+        Ok(media_type) => Some(Box::new(RowPhoto { media_type, data: p.bytes })),
+        Err(_) => None,
+    });
     let line = rec.line as i64;
     let name = rec.display_name();
     let mut input = crate::transfer::record_to_input(&rec);
@@ -751,7 +765,7 @@ fn check_row(item: Result<ContactRecord, interchange::RowError>, tag: &str, regi
     input.phones.truncate(20);
     input.emails.truncate(20);
     match contacts::clean(input, region) {
-        Ok(c) => Checked::Ok { line, name, uid, clean: Box::new(c) },
+        Ok(c) => Checked::Ok { line, name, uid, clean: Box::new(c), photo },
         Err(e) => Checked::Invalid { line, name, detail: e.to_string() },
     }
 }
@@ -920,14 +934,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     let read = tokio::task::spawn_blocking(move || -> Result<(Opened, Vec<Checked>), String> {
         let reader = Reader::new(&bytes, &opts).map_err(|e| e.to_string())?;
         let o = opened(&reader);
-        let checked = reader
-            .map(|mut item| {
-                if let Ok(r) = &mut item {
-                    r.photo = None;
-                }
-                check_row(item, &tag, &region2)
-            })
-            .collect();
+        let checked = reader.map(|item| check_row(item, &tag, &region2)).collect();
         Ok((o, checked))
     })
     .await
@@ -1152,19 +1159,19 @@ async fn chunk_step(
     // 2. Decide each row.
     enum Todo {
         Create { slot: usize, note: Option<String> },
-        Update { contact_id: i64, found: Found, clean: Box<Clean> },
+        Update { contact_id: i64, found: Found, clean: Box<Clean>, photo: Option<Box<RowPhoto>> },
         Skip { found: Option<Found>, detail: String },
-        Fold { slot: usize, clean: Box<Clean> },
+        Fold { slot: usize, clean: Box<Clean>, photo: Option<Box<RowPhoto>> },
         Invalid { detail: String },
     }
     let mut todo: Vec<(i64, String, Todo)> = Vec::with_capacity(chunk.len());
     for (c, norm) in chunk.into_iter().zip(norms) {
-        let (line, name, uid, clean) = match c {
+        let (line, name, uid, clean, photo) = match c {
             Checked::Invalid { line, name, detail } => {
                 todo.push((line, name, Todo::Invalid { detail }));
                 continue;
             }
-            Checked::Ok { line, name, uid, clean } => (line, name, uid, clean),
+            Checked::Ok { line, name, uid, clean, photo } => (line, name, uid, clean, photo),
         };
         let norm = norm.unwrap_or_default();
         // Same UID: stored, else an earlier row.
@@ -1256,12 +1263,14 @@ async fn chunk_step(
                 }
                 plan.by_uid.entry(uid.clone()).or_insert(slot);
                 let note = decision.as_ref().map(|(_, f)| describe(f));
-                plan.slots.push(Slot { line, uid, clean: *clean, norm, contact_id: None, pair });
+                plan.slots.push(Slot { line, uid, clean: *clean, norm, contact_id: None, pair, photo });
                 todo.push((line, name, Todo::Create { slot, note }));
             }
             Some(("merge", f)) => match f.target {
-                Target::Contact(contact_id) => todo.push((line, name, Todo::Update { contact_id, found: f, clean })),
-                Target::Row(slot) => todo.push((line, name, Todo::Fold { slot, clean })),
+                Target::Contact(contact_id) => {
+                    todo.push((line, name, Todo::Update { contact_id, found: f, clean, photo }))
+                }
+                Target::Row(slot) => todo.push((line, name, Todo::Fold { slot, clean, photo })),
             },
             Some((_, f)) => {
                 let detail = describe(&f);
@@ -1286,7 +1295,7 @@ async fn chunk_step(
     };
 
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(todo.len());
-    let mut updates: Vec<(usize, i64, ContactInput)> = Vec::new();
+    let mut updates: Vec<Update> = Vec::new();
     for (line, name, t) in todo {
         let mut o = Outcome {
             line,
@@ -1323,8 +1332,12 @@ async fn chunk_step(
                 o.detail = detail;
                 plan.counts.skipped += 1;
             }
-            Todo::Fold { slot, clean } => {
-                let added = fold(&mut plan.slots[slot].clean, &clean);
+            Todo::Fold { slot, clean, photo } => {
+                let mut added = fold(&mut plan.slots[slot].clean, &clean);
+                if plan.slots[slot].photo.is_none() && photo.is_some() {
+                    plan.slots[slot].photo = photo;
+                    added.push("photo");
+                }
                 o.detail = if added.is_empty() {
                     format!("the same person as line {}: nothing new", plan.slots[slot].line)
                 } else {
@@ -1332,7 +1345,7 @@ async fn chunk_step(
                 };
                 plan.counts.skipped += 1;
             }
-            Todo::Update { contact_id, found, clean } => {
+            Todo::Update { contact_id, found, clean, photo } => {
                 o.match_id = Some(contact_id);
                 let Some(current) = stored_full.get(&contact_id) else {
                     o.detail = format!("#{contact_id} is no longer there");
@@ -1345,17 +1358,25 @@ async fn chunk_step(
                 } else {
                     format!("looks like #{contact_id} ({})", found.why)
                 };
-                match merged(current, &clean) {
-                    None => {
+                // A photo is added only to a contact without one: a stored photo is never replaced.
+                let photo = photo.filter(|_| !current.has_photo);
+                match (merged(current, &clean), photo) {
+                    (None, None) => {
                         o.detail = format!("{lead}: nothing new");
                         plan.counts.skipped += 1;
                     }
-                    Some((input, added)) => {
+                    (fields, photo) => {
+                        let mut added = fields.as_ref().map(|f| f.1.clone()).unwrap_or_default();
+                        if photo.is_some() {
+                            added.push("photo");
+                        }
                         o.action = "update";
                         o.contact_id = Some(contact_id);
                         o.detail = format!("{lead}: adds {}", added.join(", "));
                         o.before = Some(serde_json::to_string(&ContactInput::from(current)).unwrap_or_default());
-                        updates.push((outcomes.len(), contact_id, input));
+                        // A photo alone leaves the fields (and the version) as they are.
+                        o.version_after = Some(current.version);
+                        updates.push(Update { outcome: outcomes.len(), contact_id, input: fields.map(|f| f.0), photo });
                         plan.counts.updated += 1;
                     }
                 }
@@ -1374,6 +1395,14 @@ async fn chunk_step(
     }
     plan.times.write += phase.elapsed().as_secs_f64();
     Ok(())
+}
+
+/// An update of a stored contact: the fields to write (none: only a photo) and the photo to add.
+struct Update {
+    outcome: usize,
+    contact_id: i64,
+    input: Option<ContactInput>,
+    photo: Option<Box<RowPhoto>>,
 }
 
 async fn contacts_by_uid<C: ConnectionTrait>(db: &C, uids: &[String]) -> AppResult<HashMap<String, i64>> {
@@ -1580,7 +1609,7 @@ async fn write_chunk(
     s: &dedup::Settings,
     plan: &mut Plan,
     outcomes: &mut [Outcome],
-    updates: Vec<(usize, i64, ContactInput)>,
+    updates: Vec<Update>,
 ) -> AppResult<()> {
     let region = plan.region.clone();
     let txn = crate::db::begin_write(&svc.db).await?;
@@ -1719,15 +1748,36 @@ async fn write_chunk(
             duplicates::insert_pair(&txn, id, other, mm).await?;
         }
     }
+    // Photos of the created contacts (each with its history entry; undo trashes the contact, and
+    // the photo stays with it).
+    for &i in &slots {
+        let slot = &plan.slots[i];
+        if let (Some(id), Some(p)) = (slot.contact_id, &slot.photo) {
+            let origin = crate::photos::Origin::Import(import_id);
+            crate::photos::put_in(&txn, Some(actor.user_id), id, p.media_type, &p.data, origin, true).await?;
+        }
+    }
     // Updates: each through the same path as an edit (history, keys), against the contact as it
     // is now inside this transaction.
-    for (o_idx, contact_id, input) in updates {
-        let c = contacts::clean(input, &region)?;
-        let version = c.input.version.unwrap_or_default();
-        match contacts::update_in(&txn, actor, contact_id, &c, version, s, Some(json!(import_id))).await {
-            Ok((_, after)) => {
-                outcomes[o_idx].version_after = Some(after.version);
-            }
+    for u in updates {
+        let o_idx = u.outcome;
+        let mut result: AppResult<()> = Ok(());
+        if let Some(input) = u.input {
+            let c = contacts::clean(input, &region)?;
+            let version = c.input.version.unwrap_or_default();
+            result = contacts::update_in(&txn, actor, u.contact_id, &c, version, s, Some(json!(import_id)))
+                .await
+                .map(|(_, after)| outcomes[o_idx].version_after = Some(after.version));
+        }
+        if let (true, Some(p)) = (result.is_ok(), &u.photo) {
+            let origin = crate::photos::Origin::Import(import_id);
+            result =
+                crate::photos::put_in(&txn, Some(actor.user_id), u.contact_id, p.media_type, &p.data, origin, true)
+                    .await
+                    .map(|_| ());
+        }
+        match result {
+            Ok(()) => {}
             Err(AppError::Conflict(e)) => {
                 outcomes[o_idx].action = "skip";
                 outcomes[o_idx].detail = format!("not updated: {e}");
@@ -1929,6 +1979,14 @@ async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportU
         let (Some(cid), Some(before), Some(version)) = (r.contact_id, r.before.as_deref(), r.version_after) else {
             continue;
         };
+        // A photo this import added goes, while it is still that one (not replaced since).
+        let txn = crate::db::begin_write(&svc.db).await?;
+        let origin = crate::photos::Origin::Import(id);
+        if crate::photos::remove_in(&txn, Some(actor.user_id), cid, Some(origin)).await? {
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+        }
         let Ok(mut input) = serde_json::from_str::<ContactInput>(before) else { continue };
         input.version = Some(version);
         input.source = None;

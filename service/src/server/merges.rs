@@ -320,6 +320,7 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
         groups.sort_by(|a, b| a.name.cmp(&b.name));
         preview.tags = tags;
         preview.groups = groups;
+        preview.has_photo = loaded.iter().any(|c| c.has_photo);
         return Ok(MergeResult {
             merge_id: None,
             dry_run: true,
@@ -414,6 +415,17 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
 
     let mut changes = audit::diff(&contacts::snapshot(&before), &contacts::snapshot(&after));
     changes.push(dto::FieldChange { field: "merged".into(), from: json!([]), to: json!(losers) });
+    // The survivor keeps its photo; without one it gets a copy of the first merged contact's (that
+    // contact keeps its own, for an undo). Undoing the merge removes the copy.
+    if !before.has_photo {
+        let donor = losers.iter().copied().find(|id| loaded.iter().any(|c| c.id == *id && c.has_photo));
+        if let Some(donor) = donor {
+            if let Some(to) = crate::photos::copy_in(&txn, donor, p.survivor, record.id).await? {
+                changes.push(dto::FieldChange { field: "photo".into(), from: json!(""), to: json!(to) });
+            }
+        }
+    }
+    let after = if before.has_photo { after } else { contacts::load_one(&txn, p.survivor).await? };
     audit::record(
         &txn,
         Some(actor.user_id),
@@ -498,6 +510,9 @@ pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<Con
     let ids: Vec<i64> = snapshot.contacts.iter().map(|c| c.id).collect();
 
     snapshot::restore(&txn, &snapshot, &ids).await?;
+    // A photo the merge copied to the survivor goes (while it is still that copy).
+    let origin = crate::photos::Origin::Merge(merge_id);
+    crate::photos::remove_in(&txn, Some(actor.user_id), m.survivor_id, Some(origin)).await?;
     let now = Utc::now();
     contact_merge::Entity::update_many()
         .col_expr(contact_merge::Column::UndoneAt, Expr::value(Some(now)))
@@ -633,6 +648,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            has_photo: false,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod integrations;
 pub mod maintenance;
 pub mod merges;
 pub mod outbound;
+pub mod photos;
 pub mod prefs;
 pub mod rate_limit;
 pub mod scans;
