@@ -452,12 +452,15 @@ pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppRes
     let key = format!("{limit}\u{1}{}", terms.join("\u{1}"));
     svc.searches
         .get_or_read(key, || async {
+            // One turn for either path (a fair queue): the index's answer reads its rows from the
+            // database too, and at 256 connections searches run on the async threads without a
+            // queue left a few waiting for seconds (p95 865 ms against the database path's 137).
+            let _turn = svc.search_turns.take().await?;
             if let Some(index) = &svc.index {
                 if let Some(hits) = index_hits(&svc.db, index, q, limit).await? {
                     return Ok(hits);
                 }
             }
-            let _turn = svc.search_turns.take().await?;
             hits_uncached(&svc.db, &terms, limit).await
         })
         .await
@@ -480,15 +483,21 @@ async fn index_hits<C: ConnectionTrait>(
     }
     let backend = db.get_database_backend();
     let marks: Vec<String> = (1..=ids.len()).map(|i| ph(backend, i)).collect();
+    // Whether a hit is live is read as a column, not put in the WHERE: with it there, SQLite
+    // walks the list index on (deleted_at, merged_into_id, …) instead of looking the ids up
+    // (1–3 ms a search on 20,000 contacts instead of 0.1 ms; found with perf).
     let sql = format!(
-        "SELECT {HIT_COLUMNS} FROM contacts c WHERE c.id IN ({}) \
-         AND c.deleted_at IS NULL AND c.merged_into_id IS NULL",
+        "SELECT {HIT_COLUMNS}, CASE WHEN c.deleted_at IS NULL AND c.merged_into_id IS NULL THEN 1 ELSE 0 END \
+         FROM contacts c WHERE c.id IN ({})",
         marks.join(", ")
     );
     let values: Vec<Value> = ids.iter().map(|&id| Value::from(id)).collect();
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let mut found: HashMap<i64, SearchHit> = HashMap::new();
     for r in &rows {
+        if r.try_get_by_index::<i32>(6)? != 1 {
+            continue; // in the trash or merged away since the index looked
+        }
         let h = hit(r)?;
         found.insert(h.id, h);
     }
