@@ -297,14 +297,7 @@ pub(crate) async fn remove_in<C: ConnectionTrait>(
         Some(Origin::Merge(m)) => q = q.filter(contact_photo::Column::MergeId.eq(m)),
         _ => {}
     }
-    let Some((media_type, bytes)): Option<(String, i32)> = q
-        .select_only()
-        .column(contact_photo::Column::MediaType)
-        .column(contact_photo::Column::Bytes)
-        .into_tuple()
-        .one(db)
-        .await?
-    else {
+    let Some((media_type, bytes)) = type_and_size(db, q).await? else {
         return Ok(false);
     };
     contact_photo::Entity::delete_by_id(id).exec(db).await?;
@@ -318,6 +311,19 @@ pub(crate) async fn remove_in<C: ConnectionTrait>(
     Ok(true)
 }
 
+/// The type and size of the photo `q` finds, without its bytes.
+async fn type_and_size<C: ConnectionTrait>(
+    db: &C,
+    q: sea_orm::Select<contact_photo::Entity>,
+) -> AppResult<Option<(String, i32)>> {
+    Ok(q.select_only()
+        .column(contact_photo::Column::MediaType)
+        .column(contact_photo::Column::Bytes)
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
 /// Copies contact `from`'s photo to `to` (which has none) inside the caller's transaction, named
 /// as merge `merge_id`'s (its undo removes it). No history entry: the merge records the change.
 /// Returns how the copied photo is described in history, `None` when `from` has no photo.
@@ -327,14 +333,7 @@ pub(crate) async fn copy_in<C: ConnectionTrait>(
     to: i64,
     merge_id: i64,
 ) -> AppResult<Option<String>> {
-    let Some((media_type, bytes)): Option<(String, i32)> = contact_photo::Entity::find_by_id(from)
-        .select_only()
-        .column(contact_photo::Column::MediaType)
-        .column(contact_photo::Column::Bytes)
-        .into_tuple()
-        .one(db)
-        .await?
-    else {
+    let Some((media_type, bytes)) = type_and_size(db, contact_photo::Entity::find_by_id(from)).await? else {
         return Ok(None);
     };
     let backend = db.get_database_backend();
