@@ -20,16 +20,20 @@ const PAUSE: Duration = Duration::from_millis(120);
 struct Entry {
     href: String,
     title: String,
+    /// Shown under the title (a contact's company, e-mail …).
     detail: String,
+    /// Matched but not shown (a page's other names: "camera" finds "Scan a card").
+    words: &'static str,
     contact: bool,
 }
 
 /// The app's pages and actions, in the current language (the administration for admins only).
 fn places(i18n: I18n, admin: bool) -> Vec<Entry> {
-    let place = |href: &str, title: String, words: &str| Entry {
+    let place = |href: &str, title: String, words: &'static str| Entry {
         href: href.to_string(),
         title,
-        detail: words.to_string(),
+        detail: String::new(),
+        words,
         contact: false,
     };
     let mut all = vec![
@@ -57,14 +61,10 @@ fn matching_places(all: &[Entry], q: &str) -> Vec<Entry> {
     let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
     all.iter()
         .filter(|e| {
-            let hay = format!("{} {}", e.title.to_lowercase(), e.detail);
+            let hay = format!("{} {}", e.title.to_lowercase(), e.words);
             words.iter().all(|w| hay.contains(w.as_str()))
         })
         .cloned()
-        .map(|mut e| {
-            e.detail = String::new();
-            e
-        })
         .collect()
 }
 
@@ -77,7 +77,7 @@ fn contact_entry(h: &SearchHit) -> Entry {
         .cloned()
         .collect::<Vec<_>>()
         .join(" · ");
-    Entry { href: format!("/contacts/{}", h.id), title: h.full_name.clone(), detail, contact: true }
+    Entry { href: format!("/contacts/{}", h.id), title: h.full_name.clone(), detail, words: "", contact: true }
 }
 
 /// Whether a key press belongs to a text field (where `/` is typed, not a shortcut).
@@ -263,8 +263,8 @@ pub fn CommandPalette(open: RwSignal<bool>, admin: bool) -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn entry(href: &str, title: &str, words: &str) -> Entry {
-        Entry { href: href.into(), title: title.into(), detail: words.into(), contact: false }
+    fn entry(href: &str, title: &str, words: &'static str) -> Entry {
+        Entry { href: href.into(), title: title.into(), detail: String::new(), words, contact: false }
     }
 
     #[test]

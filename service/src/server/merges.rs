@@ -417,15 +417,18 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     changes.push(dto::FieldChange { field: "merged".into(), from: json!([]), to: json!(losers) });
     // The survivor keeps its photo; without one it gets a copy of the first merged contact's (that
     // contact keeps its own, for an undo). Undoing the merge removes the copy.
+    let mut copied = false;
     if !before.has_photo {
         let donor = losers.iter().copied().find(|id| loaded.iter().any(|c| c.id == *id && c.has_photo));
         if let Some(donor) = donor {
             if let Some(to) = crate::photos::copy_in(&txn, donor, p.survivor, record.id).await? {
                 changes.push(dto::FieldChange { field: "photo".into(), from: json!(""), to: json!(to) });
+                copied = true;
             }
         }
     }
-    let after = if before.has_photo { after } else { contacts::load_one(&txn, p.survivor).await? };
+    // The survivor as it is now (a copied photo touched its row).
+    let after = if copied { contacts::load_one(&txn, p.survivor).await? } else { after };
     audit::record(
         &txn,
         Some(actor.user_id),
@@ -557,11 +560,16 @@ pub(crate) async fn ensure_not_merged<C: ConnectionTrait>(db: &C, id: i64) -> Ap
         .one(db)
         .await?;
     match into.flatten() {
-        Some(into) => Err(AppError::Conflict(format!(
-            "contact {id} was merged into contact {into}; edit that one, or undo the merge from its history"
-        ))),
+        Some(into) => Err(merged_conflict(id, into)),
         None => Ok(()),
     }
+}
+
+/// The 409 for a write to contact `id`, merged into `into`.
+pub(crate) fn merged_conflict(id: i64, into: i64) -> AppError {
+    AppError::Conflict(format!(
+        "contact {id} was merged into contact {into}; edit that one, or undo the merge from its history"
+    ))
 }
 
 fn summary(c: &contact::Model) -> ContactSummary {

@@ -189,7 +189,9 @@ pub async fn which<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<std::co
 /// 404 for an unknown contact, 409 for one in the trash or merged into another (as an edit).
 async fn ensure_writable<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
     let row = contact::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("contact"))?;
-    crate::merges::ensure_not_merged(db, id).await?;
+    if let Some(into) = row.merged_into_id {
+        return Err(crate::merges::merged_conflict(id, into));
+    }
     if row.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
     }
@@ -237,13 +239,7 @@ pub(crate) async fn put_in<C: ConnectionTrait>(
     only_if_none: bool,
 ) -> AppResult<bool> {
     ensure_writable(db, id).await?;
-    let before: Option<(String, i32)> = contact_photo::Entity::find_by_id(id)
-        .select_only()
-        .column(contact_photo::Column::MediaType)
-        .column(contact_photo::Column::Bytes)
-        .into_tuple()
-        .one(db)
-        .await?;
+    let before = type_and_size(db, contact_photo::Entity::find_by_id(id)).await?;
     if only_if_none && before.is_some() {
         return Ok(false);
     }
