@@ -4,7 +4,8 @@
 # Radicale (PyPI) — the same scenario against both (scripts/carddav_vdirsyncer.py): first sync both
 # ways, create/edit/delete on each side, a conflict on both sides (`conflict_resolution = "b wins"`),
 # then 20 syncs with nothing changed that must copy nothing and leave no duplicate. Any difference
-# between the two servers is printed.
+# between the two servers is printed. The scenario runs a second time against a group's own address
+# book in cardcrm (members only; a card deleted there leaves the group, not cardcrm).
 #
 #   scripts/carddav-vdirsyncer.sh [PATH/TO/cardcrm]
 #
@@ -109,6 +110,24 @@ status=0
 timeout 150 "$VENV/bin/python" scripts/carddav_vdirsyncer.py cardcrm "$WORK" "$VENV/bin/vdirsyncer" \
   "http://127.0.0.1:$PORT/dav/addressbooks/davtest/contacts/" davtest "$APP_PASSWORD" \
   "http://127.0.0.1:$PORT" "$TOKEN" | tee "$WORK/cardcrm.out" || status=1
+if [ "$status" -ne 0 ]; then echo "--- cardcrm log ---"; tail -40 "$WORK/cardcrm.log"; fi
+
+# --- cardcrm, a group's own address book (the user chose it; no Radicale counterpart) -------------
+GROUP_BOOK=$(python3 - "http://127.0.0.1:$PORT" "$TOKEN" <<'PY'
+import json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+def call(method, path, body):
+    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=20) as r:
+        return json.load(r)
+gid = call("POST", "/api/v1/groups", {"name": "vdirsyncer group"})["id"]
+books = call("PUT", "/api/v1/auth/carddav/groups", {"group_ids": [gid]})["books"]
+print(next(b["url"] for b in books if b["group_id"] == gid))
+PY
+) || { echo "carddav-vdirsyncer: could not choose a group's book"; exit 1; }
+CARDCRM_GROUP="vdirsyncer group" timeout 150 "$VENV/bin/python" scripts/carddav_vdirsyncer.py cardcrm-group "$WORK" \
+  "$VENV/bin/vdirsyncer" "$GROUP_BOOK" davtest "$APP_PASSWORD" "http://127.0.0.1:$PORT" "$TOKEN" || status=1
 if [ "$status" -ne 0 ]; then echo "--- cardcrm log ---"; tail -40 "$WORK/cardcrm.log"; fi
 
 # --- Radicale, the reference ---------------------------------------------------------------------

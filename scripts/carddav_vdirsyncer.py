@@ -11,7 +11,10 @@ A local folder of .vcf files is synced with the server's address book:
   4. 20 more syncs with nothing changed must copy, update and delete nothing.
 After each step both sides are compared: the same UIDs and names, no UID twice on either side.
 Server-side edits go through cardcrm's REST API when API_BASE is given (a real cardcrm edit), else
-through CardDAV itself (Radicale). Prints one line per check; exits non-zero at the first failure.
+through CardDAV itself (Radicale). With CARDCRM_GROUP set, BOOK_URL is that group's own address book:
+the server's new contacts are made in the group, and at the end every card on both sides must be a
+member while the card deleted locally (D) must have left the group but not cardcrm.
+Prints one line per check; exits non-zero at the first failure.
 Standard library only.
 """
 
@@ -29,6 +32,7 @@ import xml.etree.ElementTree as ET
 NAME, WORK, VDIRSYNCER, BOOK, USER, PASSWORD = sys.argv[1:7]
 API = sys.argv[7] if len(sys.argv) > 7 and sys.argv[7] != "-" else None
 TOKEN = sys.argv[8] if len(sys.argv) > 8 else None
+GROUP = os.environ.get("CARDCRM_GROUP") or None
 LOCAL = os.path.join(WORK, f"local-{NAME}")
 CONFIG = os.path.join(WORK, f"vdirsyncer-{NAME}.conf")
 AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -175,7 +179,8 @@ def server_create(fn):
     if API:
         given, _, family = fn.partition(" ")
         c = api("POST", "/api/v1/contacts", {"first_name": given, "last_name": family,
-                                              "emails": [{"kind": "work", "address": f"{given.lower()}@example.com"}]})
+                                              "emails": [{"kind": "work", "address": f"{given.lower()}@example.com"}],
+                                              "groups": [GROUP] if GROUP else []})
         return c["uid"]
     uid = str(uuid.uuid4())
     status, _, text = dav("PUT", BOOK + f"{uid}.vcf", vcard(uid, fn), {"If-None-Match": "*", "Content-Type": "text/vcard"})
@@ -188,7 +193,8 @@ def server_edit(uid, fn):
     if API:
         c = api_find(uid)
         given, _, family = fn.partition(" ")
-        c.update({"first_name": given, "last_name": family, "full_name": fn})
+        c.update({"first_name": given, "last_name": family, "full_name": fn,
+                  "groups": [g["name"] for g in c["groups"]], "tags": [t["name"] for t in c["tags"]]})
         api("PUT", f"/api/v1/contacts/{c['id']}", c)
         return
     href, etag, _ = server_cards()[uid]
@@ -284,6 +290,14 @@ password = "{PASSWORD}"
     write_local(f, "Fiona Walsh")
     sync()
     same(["Anna Petrova-Berg", "Boris Ivanov-Shaw", "Eva Lind", "Fiona Walsh"], "changes on each side")
+    if GROUP:
+        for uid in server_cards():
+            if GROUP not in [g["name"] for g in api_find(uid)["groups"]]:
+                fail(f"{uid} is in the group's book but not in the group")
+        gone = api_find(d)
+        if GROUP in [g["name"] for g in gone["groups"]] or gone.get("deleted_at"):
+            fail(f"the card deleted in the group's book should have left the group only: {gone}")
+        ok("the group's book holds members only; a card deleted there left the group, not cardcrm")
 
     server_edit(a, "Anna Server-Side")
     edit_local(a, "Anna Local-Side")

@@ -429,6 +429,15 @@ pub async fn revoke_app_password(id: i64) -> Result<(), ServerFnError> {
     service::app_passwords::revoke(&services()?, &actor()?, id).await.map_err(fail)
 }
 
+/// Which groups the user has on the phone as address books of their own; the answer is the new
+/// setup (with every book's address).
+#[server(endpoint = "set_carddav_groups", input = Json)]
+pub async fn set_carddav_groups(group_ids: Vec<i64>) -> Result<service::dav_dto::DavSetup, ServerFnError> {
+    let (svc, me) = (services()?, actor()?);
+    service::dav_books::set_shared(&svc, &me, &group_ids).await.map_err(fail)?;
+    carddav_setup().await
+}
+
 /// The CardDAV server address and username to type into a phone.
 #[server(endpoint = "carddav_setup")]
 pub async fn carddav_setup() -> Result<service::dav_dto::DavSetup, ServerFnError> {

@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { expect, fitsWidth, hydrated, signIn, test } from "./helpers";
+import { expect, fitsWidth, hydrated, password, signIn, test, user } from "./helpers";
 
 async function setSetting(page: Page, name: string, value: string) {
   const card = page.getByTestId("integration-status");
@@ -63,4 +63,43 @@ test("profile: an app password for the phone is shown once, listed with its use,
   await fitsWidth(page);
   await row.getByRole("button", { name: "Revoke" }).click();
   await expect(card.locator("tr", { hasText: name })).toHaveCount(0);
+});
+
+test("profile: a group chosen for the phone becomes an address book of its own", async ({ page, request }, info) => {
+  // A group with a member, made through the API as the administrator.
+  const login = await request.post("/api/v1/auth/login", { data: { username: user, password } });
+  expect(login.ok()).toBeTruthy();
+  const auth = { Authorization: `Bearer ${(await login.json()).access_token}` };
+  const name = `Phone book ${info.project.name} ${Date.now().toString(36)}`;
+  const group = await request.post("/api/v1/groups", { headers: auth, data: { name } });
+  expect(group.ok()).toBeTruthy();
+  const gid = (await group.json()).id;
+  const contact = await request.post("/api/v1/contacts", { headers: auth, data: { full_name: "Group Member E2e", groups: [name] } });
+  expect(contact.ok()).toBeTruthy();
+
+  await signIn(page);
+  await page.goto("/profile");
+  await hydrated(page);
+  const card = page.getByTestId("app-passwords");
+  const books = card.getByTestId("dav-books");
+  await expect(books).toContainText("cardcrm contacts");
+  await expect(books).not.toContainText(name);
+  const form = card.getByTestId("dav-groups");
+  await form.getByLabel(name).check();
+  await form.getByRole("button", { name: "Save books" }).click();
+  await expect(form.getByRole("status")).toContainText("Saved");
+  await expect(books).toContainText(name);
+  await expect(books).toContainText(`/group-${gid}/`);
+  await fitsWidth(page);
+  await card.screenshot({ path: `test-results/profile-books-${info.project.name}.png` });
+
+  // The choice is kept: after a reload the box is still ticked; unticking removes the book.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("dav-groups").getByLabel(name)).toBeChecked();
+  await page.getByTestId("dav-groups").getByLabel(name).uncheck();
+  await page.getByTestId("dav-groups").getByRole("button", { name: "Save books" }).click();
+  await expect(page.getByTestId("dav-books")).not.toContainText(name);
+  const setup = await (await request.get("/api/v1/auth/carddav", { headers: auth })).json();
+  expect(setup.books.map((b: { name: string }) => b.name)).not.toContain(name);
 });

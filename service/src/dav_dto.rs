@@ -38,13 +38,40 @@ pub struct NewAppPassword {
     pub password: String,
 }
 
-/// What a person types into their phone to add the CardDAV account.
+/// Most groups one user may have on the phone as address books of their own.
+pub const DAV_GROUPS_MAX: usize = 100;
+
+/// What a person types into their phone to add the CardDAV account, and the address books it
+/// will find there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct DavSetup {
     /// The username to sign in with (with an app password).
     pub username: String,
     /// The server address for iOS and DAVx⁵ (`https://crm.example.com/dav/`); discovery finds the rest.
     pub server_url: String,
-    /// The address book itself, for clients that want it (Thunderbird, vdirsyncer).
+    /// The team's address book itself, for clients that want it (Thunderbird, vdirsyncer).
     pub addressbook_url: String,
+    /// Every address book the phone finds: the team's first, then one per group chosen.
+    pub books: Vec<DavBook>,
+}
+
+/// One CardDAV address book of a user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DavBook {
+    /// The group it shows, or none for the team's book (every contact).
+    pub group_id: Option<i64>,
+    /// Its name on the phone: the group's name, or "cardcrm contacts".
+    pub name: String,
+    pub url: String,
+}
+
+/// The groups to have on the phone as address books of their own (replaces the earlier choice).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DavGroupsInput {
+    /// Group ids, at most 100; an empty list keeps only the team's book.
+    #[cfg_attr(feature = "server", schema(max_items = 100))]
+    pub group_ids: Vec<i64>,
 }

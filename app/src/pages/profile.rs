@@ -6,6 +6,7 @@ use crate::api::{self, error_text};
 use crate::components::{when, ErrorBox};
 use crate::lang::{fill_in, t, t_string, use_i18n};
 use leptos::prelude::*;
+use service::dav_dto::DavSetup;
 use service::integration_dto::{IntegrationStatus, LinkCode, MyIntegrations};
 
 #[component]
@@ -82,9 +83,15 @@ fn AppPasswords() -> impl IntoView {
                 {move || setup.get().and_then(Result::ok).map(|s| view! {
                     <p>{t!(i18n, profile.dav_server)}<code data-testid="dav-url">{s.server_url.clone()}</code></p>
                     <p>{t!(i18n, profile.dav_username)}<code>{s.username.clone()}</code></p>
-                    <p class="muted">{t!(i18n, profile.dav_book)}<code>{s.addressbook_url.clone()}</code></p>
+                    <p class="muted">{t!(i18n, profile.dav_books)}</p>
+                    <ul class="dav-books" data-testid="dav-books">
+                        {s.books.iter().map(|b| view! {
+                            <li><strong>{b.name.clone()}</strong>" "<code>{b.url.clone()}</code></li>
+                        }).collect_view()}
+                    </ul>
                 })}
             </Transition>
+            <DavGroups setup=setup/>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 create.dispatch(name.get_untracked());
@@ -127,6 +134,70 @@ fn AppPasswords() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Which groups the phone shows as address books of their own (the user's choice, beside the
+/// team's book).
+#[component]
+fn DavGroups(setup: Resource<Result<DavSetup, ServerFnError>>) -> impl IntoView {
+    let groups = Resource::new(|| (), |_| api::list_groups());
+    let chosen = RwSignal::new(Vec::<i64>::new());
+    // The boxes show the stored choice whenever it is (re)loaded.
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = setup.get() {
+            chosen.set(s.books.iter().filter_map(|b| b.group_id).collect());
+        }
+    });
+    let save = Action::new(|ids: &Vec<i64>| api::set_carddav_groups(ids.clone()));
+    Effect::new(move |_| {
+        if save.value().get().is_some_and(|r| r.is_ok()) {
+            setup.refetch();
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
+    let i18n = use_i18n();
+    view! {
+        <h3>{t!(i18n, profile.dav_groups_title)}</h3>
+        <p class="muted">{t!(i18n, profile.dav_groups_hint)}</p>
+        <Transition fallback=|| ()>
+            {move || groups.get().map(|r| match r {
+                Err(e) => view! { <div class="error">{error_text(&e)}</div> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="muted">{t!(i18n, profile.dav_no_groups)}</p> }.into_any(),
+                Ok(list) => view! {
+                    <form class="dav-groups" data-testid="dav-groups" on:submit=move |ev| {
+                        ev.prevent_default();
+                        save.dispatch(chosen.get_untracked());
+                    }>
+                        {list.into_iter().map(|g| {
+                            let id = g.id;
+                            view! {
+                                <label class="checkbox">
+                                    <input type="checkbox" prop:checked=move || chosen.with(|c| c.contains(&id))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            chosen.update(|c| {
+                                                c.retain(|x| *x != id);
+                                                if on {
+                                                    c.push(id);
+                                                }
+                                            });
+                                        }/>
+                                    {g.name.clone()}
+                                </label>
+                            }
+                        }).collect_view()}
+                        <div class="row-actions">
+                            <button type="submit">{t!(i18n, profile.dav_groups_save)}</button>
+                            {move || save.value().get().and_then(Result::ok).map(|_| view! {
+                                <span class="badge ok" role="status">{t!(i18n, profile.dav_groups_saved)}</span>
+                            })}
+                        </div>
+                    </form>
+                }.into_any(),
+            })}
+        </Transition>
+        <ErrorBox error=error/>
     }
 }
 

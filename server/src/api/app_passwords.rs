@@ -1,13 +1,15 @@
 //! `/api/v1/auth/app-passwords`: the signed-in user's CardDAV app passwords (see
 //! `service::app_passwords`). The password is in the answer to `POST` only.
+//! `/api/v1/auth/carddav`: what to type into a phone and the address books it finds;
+//! `/api/v1/auth/carddav/groups`: which groups the user has there as books of their own.
 
 use super::{ApiJson, ApiPath, ApiResult, Authed};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use service::app_passwords;
-use service::dav_dto::{AppPassword, AppPasswordInput, NewAppPassword};
+use service::dav_dto::{AppPassword, AppPasswordInput, DavGroupsInput, DavSetup, NewAppPassword};
 
 #[utoipa::path(post, path = "/api/v1/auth/app-passwords", tag = "auth", request_body = AppPasswordInput,
     responses((status = 201, body = NewAppPassword, description = "the password is shown this once"),
@@ -38,4 +40,32 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     app_passwords::revoke(&st.svc, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The address the request came to, for the URLs when `CARDCRM_PUBLIC_URL` is not set.
+fn origin(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/carddav", tag = "auth",
+    responses((status = 200, body = DavSetup, description = "the server address, the username and every address book the phone finds")),
+    security(("bearer" = [])))]
+pub async fn setup(State(st): State<AppState>, Authed(actor): Authed, headers: HeaderMap) -> ApiResult<Json<DavSetup>> {
+    Ok(Json(service::carddav::setup(&st.svc, &actor, origin(&headers).as_deref()).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/auth/carddav/groups", tag = "auth", request_body = DavGroupsInput,
+    responses((status = 200, body = DavSetup, description = "the choice is kept; the phone finds the books on its next sync"),
+              (status = 422, description = "an id that is not a group, or more than 100")),
+    security(("bearer" = [])))]
+pub async fn set_groups(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<DavGroupsInput>,
+) -> ApiResult<Json<DavSetup>> {
+    service::dav_books::set_shared(&st.svc, &actor, &input.group_ids).await?;
+    Ok(Json(service::carddav::setup(&st.svc, &actor, origin(&headers).as_deref()).await?))
 }

@@ -26,6 +26,7 @@ impl Modify for BearerAuth {
         super::auth::register, super::auth::login, super::auth::refresh, super::auth::logout, super::auth::me,
         super::auth::users, super::auth::patch_user,
         super::app_passwords::create, super::app_passwords::list, super::app_passwords::revoke,
+        super::app_passwords::setup, super::app_passwords::set_groups,
         super::admin::status, super::admin::get_settings, super::admin::put_settings, super::admin::audit_log,
         super::admin::reset_password,
         super::contacts::list, super::contacts::create, super::contacts::get, super::contacts::update,
@@ -278,6 +279,10 @@ fn patch_schemas(schemas: &mut Value) {
     );
     if let Some(s) = schemas.get_mut("AppPasswordInput") {
         s["required"] = json!(["name"]);
+    }
+    set(schemas, "DavGroupsInput", "group_ids", json!({"maxItems": service::dav_dto::DAV_GROUPS_MAX}));
+    if let Some(s) = schemas.get_mut("DavGroupsInput") {
+        s["required"] = json!(["group_ids"]);
     }
     set(schemas, "LoginInput", "username", json!({"type": "string", "maxLength": 254}));
     set(schemas, "LoginInput", "password", json!({"type": "string", "maxLength": 1024}));

@@ -123,6 +123,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/users", get(auth::users))
         .route("/auth/app-passwords", get(app_passwords::list).post(app_passwords::create))
         .route("/auth/app-passwords/{id}", axum::routing::delete(app_passwords::revoke))
+        .route("/auth/carddav", get(app_passwords::setup))
+        .route("/auth/carddav/groups", axum::routing::put(app_passwords::set_groups))
         .route("/auth/users/{id}", axum::routing::patch(auth::patch_user))
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route("/contacts/search", get(contacts::search))

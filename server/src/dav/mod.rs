@@ -7,6 +7,8 @@
 //! /dav/addressbooks/<user>/             the address-book home
 //! /dav/addressbooks/<user>/contacts/    the team's live contacts (every user sees the team's)
 //! /dav/addressbooks/<user>/contacts/<name>.vcf   one contact as a vCard
+//! /dav/addressbooks/<user>/group-<id>/  a group's live members, for each group the user chose
+//! /dav/addressbooks/<user>/group-<id>/<name>.vcf (Profile → Contacts on your phone)
 //! ```
 //!
 //! HTTP Basic with the cardcrm username and an app password (`service::app_passwords`); the
@@ -25,7 +27,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use service::carddav::{self, Change, Conditions, DavError, Filter, MatchType, Member, PropFilter, TextMatch};
+use service::carddav::{self, Book, Change, Conditions, DavError, Filter, MatchType, Member, PropFilter, TextMatch};
+use service::dav_books;
 use service::{Actor, AppError};
 use xml::{El, CALSERVER, CARDDAV, DAV};
 
@@ -58,8 +61,16 @@ enum Target {
     Principals,
     Principal(String),
     Home(String),
-    Book(String),
-    Card(String, String),
+    Book(String, Book),
+    Card(String, Book, String),
+}
+
+fn book_of_segment(segment: &str) -> Option<Book> {
+    if segment == "contacts" {
+        Some(Book::Team)
+    } else {
+        dav_books::parse_group_segment(segment).map(Book::Group)
+    }
 }
 
 fn parse_path(path: &str) -> Option<Target> {
@@ -77,8 +88,8 @@ fn parse_path(path: &str) -> Option<Target> {
         ["principals"] => Target::Principals,
         ["principals", u] => Target::Principal(u.to_string()),
         ["addressbooks", u] => Target::Home(u.to_string()),
-        ["addressbooks", u, "contacts"] => Target::Book(u.to_string()),
-        ["addressbooks", u, "contacts", name] => Target::Card(u.to_string(), name.to_string()),
+        ["addressbooks", u, b] => Target::Book(u.to_string(), book_of_segment(b)?),
+        ["addressbooks", u, b, name] => Target::Card(u.to_string(), book_of_segment(b)?, name.to_string()),
         _ => return None,
     })
 }
@@ -89,11 +100,14 @@ fn principal_href(user: &str) -> String {
 fn home_href(user: &str) -> String {
     format!("/dav/addressbooks/{}/", utf8_percent_encode(user, NAME_SET))
 }
-fn book_href(user: &str) -> String {
-    format!("{}contacts/", home_href(user))
+fn book_href(user: &str, book: Book) -> String {
+    match book {
+        Book::Team => format!("{}contacts/", home_href(user)),
+        Book::Group(id) => format!("{}{}/", home_href(user), dav_books::group_segment(id)),
+    }
 }
-fn card_href(user: &str, name: &str) -> String {
-    format!("{}{}", book_href(user), utf8_percent_encode(name, NAME_SET))
+fn card_href(user: &str, book: Book, name: &str) -> String {
+    format!("{}{}", book_href(user, book), utf8_percent_encode(name, NAME_SET))
 }
 
 fn text(status: StatusCode, msg: impl Into<String>) -> Response {
@@ -143,7 +157,7 @@ fn dav_error(e: DavError, user: &str) -> Response {
             StatusCode::CONFLICT,
             CARDDAV,
             "no-uid-conflict",
-            &format!("<D:href>{}</D:href>", xml::esc(&card_href(user, &name))),
+            &format!("<D:href>{}</D:href>", xml::esc(&card_href(user, Book::Team, &name))),
             "another card already has this UID",
         ),
         DavError::BadCard(m) => precondition(StatusCode::BAD_REQUEST, CARDDAV, "valid-address-data", "", &m),
@@ -201,13 +215,31 @@ pub async fn handle(State(st): State<AppState>, req: Request) -> Response {
     }
     // The paths of another user are not this user's to browse (the contacts are the same anyway).
     let owner = match &target {
-        Target::Principal(u) | Target::Home(u) | Target::Book(u) | Target::Card(u, _) => Some(u.as_str()),
+        Target::Principal(u) | Target::Home(u) | Target::Book(u, _) | Target::Card(u, _, _) => Some(u.as_str()),
         _ => None,
     };
     if owner.is_some_and(|u| u != actor.username) {
         return text(StatusCode::FORBIDDEN, "these are another user's CardDAV paths; use your own");
     }
-    let ctx = Ctx { st: &st, actor: &actor, headers: &parts.headers };
+    // The user's books: the team's and the groups they chose. Any other group's book is not here.
+    let mut groups = Vec::new();
+    match &target {
+        Target::Home(_) => match dav_books::shared(&st.svc, &actor).await {
+            Ok(g) => groups = g,
+            Err(e) => return app_error(e),
+        },
+        Target::Book(_, Book::Group(id)) | Target::Card(_, Book::Group(id), _) => {
+            match dav_books::shared_group(&st.svc, &actor, *id).await {
+                Ok(Some(g)) => groups.push(g),
+                Ok(None) => {
+                    return text(StatusCode::NOT_FOUND, "no such address book: choose the group on your profile page")
+                }
+                Err(e) => return app_error(e),
+            }
+        }
+        _ => {}
+    }
+    let ctx = Ctx { st: &st, actor: &actor, headers: &parts.headers, groups };
     match method.as_str() {
         "PROPFIND" => match body_bytes(body, xml::MAX_XML_BYTES).await {
             Ok(b) => ctx.propfind(&target, &b).await,
@@ -240,6 +272,8 @@ struct Ctx<'a> {
     st: &'a AppState,
     actor: &'a Actor,
     headers: &'a HeaderMap,
+    /// The groups whose books this request may name (their names are the books' names).
+    groups: Vec<service::dto::GroupRef>,
 }
 
 /// A property name asked for.
@@ -355,11 +389,15 @@ impl Ctx<'_> {
     /// A property of a collection (root, principals, principal, home, address book), or `None`.
     async fn collection_prop(&self, t: &Target, p: &PName, ctag: &mut Option<i64>) -> Result<Option<String>, AppError> {
         let user = self.user();
-        let book = matches!(t, Target::Book(_));
+        let book = matches!(t, Target::Book(..));
+        let group_name = match t {
+            Target::Book(_, Book::Group(id)) => self.group_name(*id),
+            _ => None,
+        };
         let v = match (p.ns.as_str(), p.name.as_str()) {
             (DAV, "resourcetype") => Some(match t {
                 Target::Principal(_) => "<D:resourcetype><D:collection/><D:principal/></D:resourcetype>".into(),
-                Target::Book(_) => "<D:resourcetype><D:collection/><C:addressbook/></D:resourcetype>".into(),
+                Target::Book(..) => "<D:resourcetype><D:collection/><C:addressbook/></D:resourcetype>".into(),
                 _ => "<D:resourcetype><D:collection/></D:resourcetype>".into(),
             }),
             (DAV, "displayname") => Some(format!(
@@ -369,7 +407,7 @@ impl Ctx<'_> {
                     Target::Principals => "Principals",
                     Target::Principal(_) => user,
                     Target::Home(_) => "Address books",
-                    _ => "cardcrm contacts",
+                    _ => group_name.unwrap_or(dav_books::TEAM_BOOK_NAME),
                 })
             )),
             (DAV, "current-user-principal") => Some(format!(
@@ -406,9 +444,13 @@ impl Ctx<'_> {
                 let n = self.ctag(ctag).await?;
                 Some(format!("<CS:getctag>\"{n}\"</CS:getctag>"))
             }
-            (CARDDAV, "addressbook-description") if book => {
-                Some("<C:addressbook-description>The team's contacts in cardcrm</C:addressbook-description>".into())
-            }
+            (CARDDAV, "addressbook-description") if book => Some(format!(
+                "<C:addressbook-description>{}</C:addressbook-description>",
+                xml::esc(&match group_name {
+                    Some(g) => format!("The contacts of the group \u{201c}{g}\u{201d} in cardcrm"),
+                    None => "The team's contacts in cardcrm".to_string(),
+                })
+            )),
             (CARDDAV, "supported-address-data") if book => Some(
                 "<C:supported-address-data><C:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>\
                  <C:address-data-type content-type=\"text/vcard\" version=\"4.0\"/></C:supported-address-data>"
@@ -420,6 +462,10 @@ impl Ctx<'_> {
             _ => None,
         };
         Ok(v)
+    }
+
+    fn group_name(&self, id: i64) -> Option<&str> {
+        self.groups.iter().find(|g| g.id == id).map(|g| g.name.as_str())
     }
 
     async fn ctag(&self, cache: &mut Option<i64>) -> Result<i64, AppError> {
@@ -471,7 +517,7 @@ impl Ctx<'_> {
         Ok(response(href, &found, &missing))
     }
 
-    fn card_response(&self, m: &Member, ask: &Ask, card: Option<&str>) -> String {
+    fn card_response(&self, book: Book, m: &Member, ask: &Ask, card: Option<&str>) -> String {
         let wanted = match ask {
             Ask::Props(p) => p.clone(),
             Ask::All | Ask::Names => all_props(true),
@@ -485,7 +531,7 @@ impl Ctx<'_> {
                 None => {}
             }
         }
-        response(&card_href(self.user(), &m.name), &found, &missing)
+        response(&card_href(self.user(), book, &m.name), &found, &missing)
     }
 
     async fn propfind(&self, t: &Target, body: &[u8]) -> Response {
@@ -537,12 +583,15 @@ impl Ctx<'_> {
                 Target::Home(_) => {
                     out.push_str(&self.collection_response(t, &home_href(&user), &ask, &mut ctag).await?);
                     if depth == 1 {
-                        let b = Target::Book(user.clone());
-                        out.push_str(&self.collection_response(&b, &book_href(&user), &ask, &mut ctag).await?);
+                        let books = std::iter::once(Book::Team).chain(self.groups.iter().map(|g| Book::Group(g.id)));
+                        for book in books {
+                            let b = Target::Book(user.clone(), book);
+                            out.push_str(&self.collection_response(&b, &book_href(&user, book), &ask, &mut ctag).await?);
+                        }
                     }
                 }
-                Target::Book(_) => {
-                    out.push_str(&self.collection_response(t, &book_href(&user), &ask, &mut ctag).await?);
+                Target::Book(_, book) => {
+                    out.push_str(&self.collection_response(t, &book_href(&user, *book), &ask, &mut ctag).await?);
                     if depth == 1 {
                         let wants_data = matches!(&ask, Ask::Props(p) if p.iter().any(|p| p.ns == CARDDAV && p.name == "address-data"));
                         if wants_data {
@@ -551,16 +600,16 @@ impl Ctx<'_> {
                                 "address-data is not listed by PROPFIND; use addressbook-multiget or sync-collection".into(),
                             ));
                         }
-                        for m in carddav::members(&self.st.svc).await? {
-                            out.push_str(&self.card_response(&m, &ask, None));
+                        for m in carddav::members(&self.st.svc, *book).await? {
+                            out.push_str(&self.card_response(*book, &m, &ask, None));
                         }
                     }
                 }
-                Target::Card(_, name) => {
-                    let Some(m) = carddav::member(&self.st.svc, name).await? else {
+                Target::Card(_, book, name) => {
+                    let Some(m) = carddav::member(&self.st.svc, *book, name).await? else {
                         return Err(AppError::not_found("card"));
                     };
-                    out.push_str(&self.card_response(&m, &ask, None));
+                    out.push_str(&self.card_response(*book, &m, &ask, None));
                 }
             }
             Ok(())
@@ -577,7 +626,7 @@ impl Ctx<'_> {
             Ok(r) => r,
             Err(e) => return text(StatusCode::BAD_REQUEST, e),
         };
-        if !matches!(t, Target::Book(_)) {
+        let Target::Book(_, book) = t else {
             return precondition(
                 StatusCode::FORBIDDEN,
                 DAV,
@@ -585,16 +634,17 @@ impl Ctx<'_> {
                 "",
                 "reports are answered on the address book only",
             );
-        }
+        };
+        let book = *book;
         let props = props_of(root.child(DAV, "prop"));
         let data_el = root.child(DAV, "prop").and_then(|p| p.child(CARDDAV, "address-data"));
         let version = asked_version(data_el, self.headers);
         if root.is(CARDDAV, "addressbook-multiget") {
-            self.multiget(&root, &props, version).await
+            self.multiget(book, &root, &props, version).await
         } else if root.is(CARDDAV, "addressbook-query") {
-            self.query(&root, &props, version).await
+            self.query(book, &root, &props, version).await
         } else if root.is(DAV, "sync-collection") {
-            self.sync(&root, &props, version).await
+            self.sync(book, &root, &props, version).await
         } else {
             precondition(
                 StatusCode::FORBIDDEN,
@@ -607,7 +657,7 @@ impl Ctx<'_> {
     }
 
     /// The resource name an href in a REPORT names, if it is a card of this address book.
-    fn name_of_href(&self, href: &str) -> Option<String> {
+    fn name_of_href(&self, book: Book, href: &str) -> Option<String> {
         let href = href.trim();
         let path = match href.find("://") {
             Some(i) => {
@@ -617,12 +667,12 @@ impl Ctx<'_> {
             None => href,
         };
         match parse_path(path)? {
-            Target::Card(u, name) if u == self.user() => Some(name),
+            Target::Card(u, b, name) if u == self.user() && b == book => Some(name),
             _ => None,
         }
     }
 
-    async fn multiget(&self, root: &El, props: &[PName], version: carddav::VcardVersion) -> Response {
+    async fn multiget(&self, book: Book, root: &El, props: &[PName], version: carddav::VcardVersion) -> Response {
         let hrefs: Vec<&str> = root.all(DAV, "href").map(|h| h.text.as_str()).collect();
         if hrefs.len() > carddav::MULTIGET_MAX {
             return text(
@@ -630,9 +680,9 @@ impl Ctx<'_> {
                 format!("an addressbook-multiget may name at most {} hrefs", carddav::MULTIGET_MAX),
             );
         }
-        let names: Vec<Option<String>> = hrefs.iter().map(|h| self.name_of_href(h)).collect();
+        let names: Vec<Option<String>> = hrefs.iter().map(|h| self.name_of_href(book, h)).collect();
         let asked: Vec<String> = names.iter().flatten().cloned().collect();
-        let cards = match carddav::cards(&self.st.svc, &asked, version).await {
+        let cards = match carddav::cards(&self.st.svc, book, &asked, version).await {
             Ok(c) => c,
             Err(e) => return app_error(e),
         };
@@ -642,7 +692,9 @@ impl Ctx<'_> {
         for (href, name) in hrefs.iter().zip(&names) {
             match name {
                 Some(_) => match it.next() {
-                    Some((_, Some(card))) => out.push_str(&self.card_response(&card.member, &ask, Some(&card.vcard))),
+                    Some((_, Some(card))) => {
+                        out.push_str(&self.card_response(book, &card.member, &ask, Some(&card.vcard)))
+                    }
                     _ => out.push_str(&status_response(href.trim(), "404 Not Found")),
                 },
                 None => out.push_str(&status_response(href.trim(), "404 Not Found")),
@@ -651,7 +703,7 @@ impl Ctx<'_> {
         multistatus(out)
     }
 
-    async fn query(&self, root: &El, props: &[PName], version: carddav::VcardVersion) -> Response {
+    async fn query(&self, book: Book, root: &El, props: &[PName], version: carddav::VcardVersion) -> Response {
         let filter = match parse_filter(root.child(CARDDAV, "filter")) {
             Ok(f) => f,
             Err(m) => return precondition(StatusCode::BAD_REQUEST, CARDDAV, "supported-filter", "", &m),
@@ -660,22 +712,22 @@ impl Ctx<'_> {
             .child(CARDDAV, "limit")
             .and_then(|l| l.child(CARDDAV, "nresults"))
             .and_then(|n| n.text.trim().parse::<usize>().ok());
-        let (cards, truncated) = match carddav::query(&self.st.svc, &filter, limit, version).await {
+        let (cards, truncated) = match carddav::query(&self.st.svc, book, &filter, limit, version).await {
             Ok(r) => r,
             Err(e) => return app_error(e),
         };
         let ask = Ask::Props(props.to_vec());
         let mut out = String::new();
         for c in &cards {
-            out.push_str(&self.card_response(&c.member, &ask, Some(&c.vcard)));
+            out.push_str(&self.card_response(book, &c.member, &ask, Some(&c.vcard)));
         }
         if truncated {
-            out.push_str(&status_response(&book_href(self.user()), "507 Insufficient Storage"));
+            out.push_str(&status_response(&book_href(self.user(), book), "507 Insufficient Storage"));
         }
         multistatus(out)
     }
 
-    async fn sync(&self, root: &El, props: &[PName], version: carddav::VcardVersion) -> Response {
+    async fn sync(&self, book: Book, root: &El, props: &[PName], version: carddav::VcardVersion) -> Response {
         let token_text = root.child(DAV, "sync-token").map(|t| t.text.trim().to_string()).unwrap_or_default();
         let token = if token_text.is_empty() {
             None
@@ -689,7 +741,7 @@ impl Ctx<'_> {
             .child(DAV, "limit")
             .and_then(|l| l.child(DAV, "nresults"))
             .and_then(|n| n.text.trim().parse::<u64>().ok());
-        let page = match carddav::changes(&self.st.svc, token, limit).await {
+        let page = match carddav::changes(&self.st.svc, book, token, limit).await {
             Ok(p) => p,
             Err(e) => return dav_error(e, self.user()),
         };
@@ -704,7 +756,7 @@ impl Ctx<'_> {
                     Change::Removed(_) => None,
                 })
                 .collect();
-            match carddav::cards(&self.st.svc, &names, version).await {
+            match carddav::cards(&self.st.svc, book, &names, version).await {
                 Ok(list) => {
                     for (n, c) in list {
                         if let Some(c) = c {
@@ -720,26 +772,28 @@ impl Ctx<'_> {
         for c in &page.changes {
             match c {
                 Change::Changed(m) => {
-                    out.push_str(&self.card_response(m, &ask, cards.get(&m.name).map(String::as_str)))
+                    out.push_str(&self.card_response(book, m, &ask, cards.get(&m.name).map(String::as_str)))
                 }
-                Change::Removed(name) => out.push_str(&status_response(&card_href(self.user(), name), "404 Not Found")),
+                Change::Removed(name) => {
+                    out.push_str(&status_response(&card_href(self.user(), book, name), "404 Not Found"))
+                }
             }
         }
         if page.truncated {
-            out.push_str(&status_response(&book_href(self.user()), "507 Insufficient Storage"));
+            out.push_str(&status_response(&book_href(self.user(), book), "507 Insufficient Storage"));
         }
         out.push_str(&format!("<D:sync-token>{}</D:sync-token>", xml::esc(&carddav::sync_token(page.token))));
         multistatus(out)
     }
 
     async fn get(&self, t: &Target, head: bool) -> Response {
-        let Target::Card(_, name) = t else {
+        let Target::Card(_, book, name) = t else {
             let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "GET reads a card; use PROPFIND or REPORT on collections");
             r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("OPTIONS, PROPFIND, REPORT"));
             return r;
         };
         let version = asked_version(None, self.headers);
-        match carddav::card(&self.st.svc, name, version).await {
+        match carddav::card(&self.st.svc, *book, name, version).await {
             Ok(Some(c)) => {
                 let mut r =
                     if head { Response::new(Body::empty()) } else { Response::new(Body::from(c.vcard.clone())) };
@@ -764,7 +818,7 @@ impl Ctx<'_> {
     }
 
     async fn put(&self, t: &Target, body: &[u8]) -> Response {
-        let Target::Card(_, name) = t else {
+        let Target::Card(_, book, name) = t else {
             return text(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "PUT writes a card: /dav/addressbooks/<you>/contacts/<name>.vcf",
@@ -783,7 +837,7 @@ impl Ctx<'_> {
                 "send the card as text/vcard",
             );
         }
-        match carddav::put(&self.st.svc, self.actor, name, body, &self.conditions()).await {
+        match carddav::put(&self.st.svc, self.actor, *book, name, body, &self.conditions()).await {
             // No ETag in the answer: the stored card is cardcrm's rendering, not the bytes sent,
             // so the client must read it back (RFC 6352 §6.3.2.3).
             Ok(carddav::Put::Created(_)) => StatusCode::CREATED.into_response(),
@@ -793,11 +847,11 @@ impl Ctx<'_> {
     }
 
     async fn delete(&self, t: &Target) -> Response {
-        let Target::Card(_, name) = t else {
+        let Target::Card(_, book, name) = t else {
             return text(StatusCode::FORBIDDEN, "collections cannot be deleted; delete cards one by one");
         };
         let if_match = self.headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
-        match carddav::delete(&self.st.svc, self.actor, name, if_match).await {
+        match carddav::delete(&self.st.svc, self.actor, *book, name, if_match).await {
             Ok(()) => StatusCode::NO_CONTENT.into_response(),
             Err(e) => dav_error(e, self.user()),
         }
@@ -855,10 +909,18 @@ mod tests {
         assert_eq!(parse_path("/dav/principals/anna/"), Some(Target::Principal("anna".into())));
         assert_eq!(
             parse_path("/dav/addressbooks/anna/contacts/a%20b.vcf"),
-            Some(Target::Card("anna".into(), "a b.vcf".into()))
+            Some(Target::Card("anna".into(), Book::Team, "a b.vcf".into()))
         );
         assert_eq!(parse_path("/dav/addressbooks/anna/contacts/x/y"), None);
         assert_eq!(parse_path("/dav/addressbooks/anna/contacts/%ff"), None);
-        assert_eq!(card_href("anna", "a b/c.vcf"), "/dav/addressbooks/anna/contacts/a%20b%2Fc.vcf");
+        assert_eq!(parse_path("/dav/addressbooks/anna/group-7/"), Some(Target::Book("anna".into(), Book::Group(7))));
+        assert_eq!(
+            parse_path("/dav/addressbooks/anna/group-7/x.vcf"),
+            Some(Target::Card("anna".into(), Book::Group(7), "x.vcf".into()))
+        );
+        assert_eq!(parse_path("/dav/addressbooks/anna/other/"), None);
+        assert_eq!(parse_path("/dav/addressbooks/anna/group-0/"), None);
+        assert_eq!(card_href("anna", Book::Team, "a b/c.vcf"), "/dav/addressbooks/anna/contacts/a%20b%2Fc.vcf");
+        assert_eq!(card_href("anna", Book::Group(7), "x.vcf"), "/dav/addressbooks/anna/group-7/x.vcf");
     }
 }

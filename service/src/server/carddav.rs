@@ -18,6 +18,13 @@
 //! order (SQLite has one writer; on PostgreSQL the triggers take an advisory lock held to the
 //! commit), so "everything with a number above t" is exactly what changed since token t.
 //!
+//! **Address books.** Every user has the team's book ([`Book::Team`]: every live contact) and one
+//! book per group they chose to have on their phone ([`Book::Group`]: the live members of that
+//! group; the choice is per user, see `dav_books`). A contact in a group is the same resource, with
+//! the same name and ETag, in the team's book and in the group's. Writes in a group book: a new
+//! card becomes a contact in that group; a `DELETE` takes the contact out of the group (it stays in
+//! the team's book); an edit is an edit of the contact.
+//!
 //! * The sync token is `<SYNC_TOKEN_PREFIX><n>` (n = the highest number seen); the CTag is `n`.
 //! * A resource's ETag is `"<contact id>-<n>"`: strong, and new after every change of the card.
 //! * `sync-collection` from token t lists the contacts numbered above t in number order, at most
@@ -47,6 +54,28 @@ pub const QUERY_MAX: usize = 1000;
 pub const MAX_CARD_BYTES: usize = 8 * 1024 * 1024;
 /// Longest resource name or client UID kept.
 pub const MAX_NAME_CHARS: usize = 255;
+
+/// Which address book a request is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Book {
+    /// The team's live contacts.
+    Team,
+    /// The live members of one group (by id).
+    Group(i64),
+}
+
+impl Book {
+    /// The extra condition on `contacts c` (appended after the other conditions) and its value.
+    fn member_sql(self) -> (&'static str, Option<Value>) {
+        match self {
+            Book::Team => ("", None),
+            Book::Group(id) => (
+                " AND EXISTS (SELECT 1 FROM contact_group_members gm WHERE gm.contact_id = c.id AND gm.group_id = ?)",
+                Some(id.into()),
+            ),
+        }
+    }
+}
 
 /// A resource of the address book as listed: which contact, under what name, at what version.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,11 +193,12 @@ fn member_from(r: &sea_orm::QueryResult) -> AppResult<Member> {
     Ok(Member { contact_id: id, name: name.unwrap_or_else(|| default_name(&uid)), etag: etag(id, seq) })
 }
 
-/// Every live contact as a resource (a `Depth: 1` PROPFIND): id, name and ETag only, one query.
-pub async fn members(svc: &Services) -> AppResult<Vec<Member>> {
+/// Every resource of a book (a `Depth: 1` PROPFIND): id, name and ETag only, one query.
+pub async fn members(svc: &Services, book: Book) -> AppResult<Vec<Member>> {
     let backend = svc.db.get_database_backend();
-    let sql = format!("{MEMBER_SQL} WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL ORDER BY c.id");
-    let rows = svc.db.query_all_raw(stmt(backend, &sql, vec![])).await?;
+    let (in_book, value) = book.member_sql();
+    let sql = format!("{MEMBER_SQL} WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL{in_book} ORDER BY c.id");
+    let rows = svc.db.query_all_raw(stmt(backend, &sql, value.into_iter().collect())).await?;
     rows.iter().map(member_from).collect()
 }
 
@@ -204,9 +234,26 @@ async fn resolve<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<Option<(Me
     Ok(Some((member_from(&r)?, alive)))
 }
 
-/// A live resource by name.
-pub async fn member(svc: &Services, name: &str) -> AppResult<Option<Member>> {
-    Ok(resolve(&svc.db, name).await?.filter(|(_, alive)| *alive).map(|(m, _)| m))
+/// A live resource of a book by name.
+pub async fn member(svc: &Services, book: Book, name: &str) -> AppResult<Option<Member>> {
+    match resolve(&svc.db, name).await? {
+        Some((m, true)) if in_book(&svc.db, book, m.contact_id).await? => Ok(Some(m)),
+        _ => Ok(None),
+    }
+}
+
+/// Whether a contact belongs to a book (its liveness aside).
+async fn in_book<C: ConnectionTrait>(db: &C, book: Book, contact_id: i64) -> AppResult<bool> {
+    let Book::Group(group_id) = book else { return Ok(true) };
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(stmt(
+            backend,
+            "SELECT 1 FROM contact_group_members WHERE contact_id = ? AND group_id = ?",
+            vec![contact_id.into(), group_id.into()],
+        ))
+        .await?;
+    Ok(row.is_some())
 }
 
 fn render(c: &Contact, photo: Option<crate::photos::Photo>, version: VcardVersion) -> (ContactRecord, String) {
@@ -228,10 +275,15 @@ async fn photos_of<'a>(
     crate::photos::load_many(&svc.db, &ids).await
 }
 
-/// Live resources by name, two queries per 500 names (custom names, then `<uid>.vcf`).
-async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::collections::HashMap<String, Member>> {
+/// Live resources of a book by name, two queries per 500 names (custom names, then `<uid>.vcf`).
+async fn members_named(
+    svc: &Services,
+    book: Book,
+    names: &[String],
+) -> AppResult<std::collections::HashMap<String, Member>> {
     let backend = svc.db.get_database_backend();
-    let live = "c.deleted_at IS NULL AND c.merged_into_id IS NULL";
+    let (in_book, book_value) = book.member_sql();
+    let live = format!("c.deleted_at IS NULL AND c.merged_into_id IS NULL{in_book}");
     let mut out = std::collections::HashMap::new();
     for chunk in names.chunks(500) {
         let chunk: Vec<&String> =
@@ -241,7 +293,8 @@ async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::colle
         }
         let marks = vec!["?"; chunk.len()].join(", ");
         let sql = format!("{MEMBER_SQL} WHERE n.name IN ({marks}) AND {live}");
-        let values: Vec<Value> = chunk.iter().map(|n| n.as_str().into()).collect();
+        let mut values: Vec<Value> = chunk.iter().map(|n| n.as_str().into()).collect();
+        values.extend(book_value.clone());
         for r in svc.db.query_all_raw(stmt(backend, &sql, values)).await? {
             let m = member_from(&r)?;
             out.insert(m.name.clone(), m);
@@ -253,7 +306,8 @@ async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::colle
         }
         let marks = vec!["?"; uids.len()].join(", ");
         let sql = format!("{MEMBER_SQL} WHERE c.uid IN ({marks}) AND n.name IS NULL AND {live}");
-        let values: Vec<Value> = uids.iter().map(|u| (*u).into()).collect();
+        let mut values: Vec<Value> = uids.iter().map(|u| (*u).into()).collect();
+        values.extend(book_value.clone());
         for r in svc.db.query_all_raw(stmt(backend, &sql, values)).await? {
             let m = member_from(&r)?;
             out.insert(m.name.clone(), m);
@@ -262,10 +316,15 @@ async fn members_named(svc: &Services, names: &[String]) -> AppResult<std::colle
     Ok(out)
 }
 
-/// The cards of live resources by name, in the order asked; `None` for a name that is not one.
-pub async fn cards(svc: &Services, names: &[String], version: VcardVersion) -> AppResult<Vec<(String, Option<Card>)>> {
+/// The cards of a book's resources by name, in the order asked; `None` for a name that is not one.
+pub async fn cards(
+    svc: &Services,
+    book: Book,
+    names: &[String],
+    version: VcardVersion,
+) -> AppResult<Vec<(String, Option<Card>)>> {
     let names = &names[..names.len().min(MULTIGET_MAX)];
-    let by_name = members_named(svc, names).await?;
+    let by_name = members_named(svc, book, names).await?;
     let found: Vec<(String, Option<Member>)> = names.iter().map(|n| (n.clone(), by_name.get(n).cloned())).collect();
     let ids: Vec<i64> = found.iter().filter_map(|(_, m)| m.as_ref().map(|m| m.contact_id)).collect();
     let loaded: std::collections::HashMap<i64, Contact> =
@@ -295,14 +354,17 @@ async fn load(svc: &Services, ids: &[i64]) -> AppResult<Vec<Contact>> {
 }
 
 /// One card by name (GET).
-pub async fn card(svc: &Services, name: &str, version: VcardVersion) -> AppResult<Option<Card>> {
-    Ok(cards(svc, &[name.to_string()], version).await?.pop().and_then(|(_, c)| c))
+pub async fn card(svc: &Services, book: Book, name: &str, version: VcardVersion) -> AppResult<Option<Card>> {
+    Ok(cards(svc, book, &[name.to_string()], version).await?.pop().and_then(|(_, c)| c))
 }
 
-/// What changed since `token` (`None`: the first sync, every live resource), at most `limit`
-/// (capped at [`SYNC_PAGE`]) entries. A token above the current number was not given by this
-/// server (or the database was replaced): [`DavError::InvalidSyncToken`], and the client starts over.
-pub async fn changes(svc: &Services, token: Option<i64>, limit: Option<u64>) -> DavResult<SyncPage> {
+/// What changed in a book since `token` (`None`: the first sync, every live resource), at most
+/// `limit` (capped at [`SYNC_PAGE`]) entries. A token above the current number was not given by
+/// this server (or the database was replaced): [`DavError::InvalidSyncToken`], and the client
+/// starts over. The numbers are the team's, so a group book's token moves with every change; its
+/// answer holds the changed contacts that were ever in the group (`dav_group_seen`): members as
+/// changed, the ones that left (or were trashed or merged away) as removed.
+pub async fn changes(svc: &Services, book: Book, token: Option<i64>, limit: Option<u64>) -> DavResult<SyncPage> {
     let now = current(svc).await?;
     let from = token.unwrap_or(0);
     if from > now {
@@ -310,15 +372,30 @@ pub async fn changes(svc: &Services, token: Option<i64>, limit: Option<u64>) -> 
     }
     let limit = limit.unwrap_or(SYNC_PAGE).clamp(1, SYNC_PAGE);
     let backend = svc.db.get_database_backend();
-    let only_live = if token.is_none() { " AND c.deleted_at IS NULL AND c.merged_into_id IS NULL" } else { "" };
+    let (in_book, book_value) = book.member_sql();
+    let live = format!("c.deleted_at IS NULL AND c.merged_into_id IS NULL{in_book}");
+    let only_live = if token.is_none() { format!(" AND {live}") } else { String::new() };
+    // A group's book: only contacts that were ever in the group (dav_group_seen, kept by triggers).
+    let seen = match book {
+        Book::Team => "",
+        Book::Group(_) => {
+            " AND EXISTS (SELECT 1 FROM dav_group_seen s WHERE s.contact_id = d.contact_id AND s.group_id = ?)"
+        }
+    };
     let sql = format!(
-        "SELECT d.contact_id, c.uid, n.name, d.seq, \
-         (c.id IS NOT NULL AND c.deleted_at IS NULL AND c.merged_into_id IS NULL) \
+        "SELECT d.contact_id, c.uid, n.name, d.seq, ({live}) \
          FROM dav_changes d JOIN contacts c ON c.id = d.contact_id \
          LEFT JOIN dav_names n ON n.contact_id = d.contact_id \
-         WHERE d.seq > ?{only_live} ORDER BY d.seq LIMIT ?"
+         WHERE d.seq > ?{seen}{only_live} ORDER BY d.seq LIMIT ?"
     );
-    let rows = svc.db.query_all_raw(stmt(backend, &sql, vec![from.into(), ((limit + 1) as i64).into()])).await?;
+    let mut values: Vec<Value> = book_value.iter().cloned().collect();
+    values.push(from.into());
+    values.extend(book_value.iter().cloned());
+    if token.is_none() {
+        values.extend(book_value.iter().cloned());
+    }
+    values.push(((limit + 1) as i64).into());
+    let rows = svc.db.query_all_raw(stmt(backend, &sql, values)).await?;
     let truncated = rows.len() as u64 > limit;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
     let mut last = from;
@@ -366,8 +443,17 @@ fn etag_matches(header: &str, etag: &str) -> bool {
 /// UI (`contacts::create_in` / `contacts::update`: validation, history, duplicate pairs, audit,
 /// metrics). A new contact keeps the client's resource name and UID. Replacing needs `If-Match`
 /// with the current ETag (412 otherwise, as for a stale one); `If-None-Match: *` on an existing
-/// resource is 412. Groups are not in most clients' view of a card, so an update keeps them.
-pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &Conditions) -> DavResult<Put> {
+/// resource is 412. Groups are not in most clients' view of a card, so an update keeps them; a
+/// card created in a group's book is put in that group. A name taken by a contact outside the
+/// group is 412 in the group's book (the client's view of it is stale).
+pub async fn put(
+    svc: &Services,
+    actor: &Actor,
+    book: Book,
+    name: &str,
+    body: &[u8],
+    cond: &Conditions,
+) -> DavResult<Put> {
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(DavError::App(AppError::BadRequest(format!(
             "a resource name must be 1 to {MAX_NAME_CHARS} printable characters"
@@ -384,6 +470,9 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
     input.source = Some("carddav".into());
     let existing = resolve(&svc.db, name).await?;
     match existing {
+        Some((m, true)) if !in_book(&svc.db, book, m.contact_id).await? => {
+            Err(DavError::PreconditionFailed("this card is no longer in this group's address book".into()))
+        }
         Some((m, true)) => {
             if cond.if_none_match.as_deref().is_some_and(|v| v.trim() == "*" || etag_matches(v, &m.etag)) {
                 return Err(DavError::PreconditionFailed("the resource exists (If-None-Match)".into()));
@@ -419,7 +508,7 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
             write_photo(&txn, actor, m.contact_id, photo).await?;
             txn.commit().await?;
             svc.contacts_changed();
-            let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
+            let m = member(svc, book, name).await?.ok_or_else(|| AppError::not_found("card"))?;
             Ok(Put::Updated(m))
         }
         stale => {
@@ -440,6 +529,13 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
                     }
                     retire = Some(holder.id);
                 }
+            }
+            if let Book::Group(group_id) = book {
+                let group = entity::contact_group::Entity::find_by_id(group_id)
+                    .one(&svc.db)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("address book"))?;
+                input.groups.push(NameRef::Name(group.name));
             }
             let new = contacts::prepare(svc, input).await?;
             let txn = crate::db::begin_write(&svc.db).await?;
@@ -480,7 +576,7 @@ pub async fn put(svc: &Services, actor: &Actor, name: &str, body: &[u8], cond: &
             .await?;
             txn.commit().await?;
             contacts::created_committed(svc, &created);
-            let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
+            let m = member(svc, book, name).await?.ok_or_else(|| AppError::not_found("card"))?;
             Ok(Put::Created(m))
         }
     }
@@ -538,16 +634,35 @@ async fn resolve_name_of<C: ConnectionTrait>(db: &C, id: i64, uid: &str) -> AppR
     })
 }
 
-/// Moves the contact at `name` to the trash (`contacts::delete`: history, audit, restorable).
-/// `If-Match`, when sent, must be the current ETag.
-pub async fn delete(svc: &Services, actor: &Actor, name: &str, if_match: Option<&str>) -> DavResult<()> {
-    let m = member(svc, name).await?.ok_or_else(|| AppError::not_found("card"))?;
+/// In the team's book, moves the contact at `name` to the trash (`contacts::delete`: history,
+/// audit, restorable); in a group's book, takes it out of the group (`contacts::update`: history,
+/// audit), and it stays in the team's book. `If-Match`, when sent, must be the current ETag.
+pub async fn delete(svc: &Services, actor: &Actor, book: Book, name: &str, if_match: Option<&str>) -> DavResult<()> {
+    let m = member(svc, book, name).await?.ok_or_else(|| AppError::not_found("card"))?;
     if let Some(v) = if_match {
         if !etag_matches(v, &m.etag) {
             return Err(DavError::PreconditionFailed("the card changed since it was read (ETag)".into()));
         }
     }
-    contacts::delete(svc, actor, m.contact_id).await?;
+    match book {
+        Book::Team => {
+            contacts::delete(svc, actor, m.contact_id).await?;
+        }
+        Book::Group(group_id) => {
+            let c = contacts::load_one(&svc.db, m.contact_id).await?;
+            let mut input = crate::dto::ContactInput::from(&c);
+            input.groups =
+                c.groups.iter().filter(|g| g.id != group_id).map(|g| NameRef::Name(g.name.clone())).collect();
+            input.source = None;
+            match contacts::update(svc, actor, m.contact_id, input).await {
+                Ok(_) => {}
+                Err(AppError::Conflict(_)) => {
+                    return Err(DavError::PreconditionFailed("the card changed since it was read (ETag)".into()))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
     Ok(())
 }
 
@@ -697,12 +812,13 @@ async fn prefilter(svc: &Services, f: &Filter) -> AppResult<Option<std::collecti
 /// [`QUERY_MAX`]); the flag says more would have matched. Contacts are read 500 at a time.
 pub async fn query(
     svc: &Services,
+    book: Book,
     filter: &Filter,
     limit: Option<usize>,
     version: VcardVersion,
 ) -> AppResult<(Vec<Card>, bool)> {
     let limit = limit.unwrap_or(QUERY_MAX).clamp(1, QUERY_MAX);
-    let mut all = members(svc).await?;
+    let mut all = members(svc, book).await?;
     if let Some(candidates) = prefilter(svc, filter).await? {
         all.retain(|m| candidates.contains(&m.contact_id));
     }
@@ -755,10 +871,12 @@ pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppRe
             }
         })
         .collect();
+    let home = format!("{base}/dav/addressbooks/{user}/");
     Ok(crate::dav_dto::DavSetup {
         username: actor.username.clone(),
         server_url: format!("{base}/dav/"),
-        addressbook_url: format!("{base}/dav/addressbooks/{user}/contacts/"),
+        addressbook_url: format!("{home}contacts/"),
+        books: crate::dav_books::books(svc, actor, &home).await?,
     })
 }
 

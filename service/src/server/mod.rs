@@ -10,6 +10,7 @@ pub mod carddav;
 pub mod contact_index;
 pub mod contacts;
 pub mod corrections;
+pub mod dav_books;
 pub mod db;
 pub mod duplicate_scans;
 pub mod duplicates;
