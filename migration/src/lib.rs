@@ -20,6 +20,7 @@ mod m20261206_000015_maintenance;
 mod m20261206_000016_imports;
 mod m20261206_000017_carddav;
 mod m20261207_000018_contact_photos;
+mod m20261207_000019_search_statement_triggers;
 pub mod search_words;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_imports::Migration),
             Box::new(m20261206_000017_carddav::Migration),
             Box::new(m20261207_000018_contact_photos::Migration),
+            Box::new(m20261207_000019_search_statement_triggers::Migration),
         ]
     }
 }
