@@ -21,6 +21,7 @@ mod m20261206_000016_imports;
 mod m20261206_000017_carddav;
 mod m20261207_000018_contact_photos;
 mod m20261207_000019_dav_group_seen;
+mod m20261207_000020_search_statement_triggers;
 pub mod search_words;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_carddav::Migration),
             Box::new(m20261207_000018_contact_photos::Migration),
             Box::new(m20261207_000019_dav_group_seen::Migration),
+            Box::new(m20261207_000020_search_statement_triggers::Migration),
         ]
     }
 }
