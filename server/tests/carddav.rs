@@ -801,3 +801,40 @@ async fn another_users_group_choice_is_their_own() {
     let r = dav.propfind(&format!("/dav/addressbooks/admin/group-{gid}/"), "0", "<d:displayname/>").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_merge_shows_in_a_group_book_once() {
+    let (app, t, pw) = setup().await;
+    let dav = Dav { app: &app, auth: basic("admin", &pw) };
+    let g = app.post("/api/v1/groups", Some(&t), json!({"name": "Clients"})).await;
+    let gid = g.body["id"].as_i64().unwrap();
+    app.put("/api/v1/auth/carddav/groups", &t, json!({"group_ids": [gid]})).await;
+    let book = format!("/dav/addressbooks/admin/group-{gid}/");
+    let x = app.post("/api/v1/contacts", Some(&t), json!({"full_name": "Xenia Loser", "groups": ["Clients"]})).await.body;
+    let y = contact(&app, &t, "Xenia Survivor").await;
+    let (first, t0, _) = dav.sync_in(&book, "", None).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    let versions = json!({ x["id"].to_string(): x["version"], y["id"].to_string(): y["version"] });
+    let r = app
+        .post(
+            "/api/v1/contacts/merge",
+            Some(&t),
+            json!({"ids": [x["id"], y["id"]], "survivor_id": y["id"], "versions": versions}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The survivor takes the group over (a merge keeps every group of the merged contacts).
+    let survivor = app.get(&format!("/api/v1/contacts/{}", y["id"]), &t).await.body;
+    assert!(survivor["groups"].as_array().unwrap().iter().any(|g| g["name"] == "Clients"), "{survivor}");
+    let (changes, _, _) = dav.sync_in(&book, &t0, None).await;
+    let x_href = format!("{book}{}.vcf", x["uid"].as_str().unwrap());
+    let y_href = format!("{book}{}.vcf", y["uid"].as_str().unwrap());
+    assert!(changes.contains(&(x_href, "removed".into())), "the merged-away contact leaves: {changes:?}");
+    // The survivor appears once, as changed — never two copies.
+    let y_changes: Vec<_> = changes.iter().filter(|(h, _)| *h == y_href).collect();
+    assert_eq!(y_changes.len(), 1, "{changes:?}");
+    assert_ne!(y_changes[0].1, "removed");
+    let listing = text(&dav.propfind(&book, "1", "<d:getetag/>").await);
+    assert!(!listing.contains(x["uid"].as_str().unwrap()), "{listing}");
+    assert!(listing.contains(y["uid"].as_str().unwrap()), "{listing}");
+}
