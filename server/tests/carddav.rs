@@ -810,7 +810,8 @@ async fn a_merge_shows_in_a_group_book_once() {
     let gid = g.body["id"].as_i64().unwrap();
     app.put("/api/v1/auth/carddav/groups", &t, json!({"group_ids": [gid]})).await;
     let book = format!("/dav/addressbooks/admin/group-{gid}/");
-    let x = app.post("/api/v1/contacts", Some(&t), json!({"full_name": "Xenia Loser", "groups": ["Clients"]})).await.body;
+    let x =
+        app.post("/api/v1/contacts", Some(&t), json!({"full_name": "Xenia Loser", "groups": ["Clients"]})).await.body;
     let y = contact(&app, &t, "Xenia Survivor").await;
     let (first, t0, _) = dav.sync_in(&book, "", None).await;
     assert_eq!(first.len(), 1, "{first:?}");
