@@ -7,7 +7,7 @@ use crate::dav_dto::{DavBook, DAV_GROUPS_MAX};
 use crate::dto::GroupRef;
 use crate::{Actor, AppError, AppResult, Services};
 use entity::{contact_group, user_pref};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 const KEY: &str = "dav_groups";
 
@@ -63,19 +63,7 @@ pub async fn set_shared(svc: &Services, actor: &Actor, group_ids: &[i64]) -> App
             return Err(AppError::validation("group_ids", format!("there is no group with id {missing}")));
         }
     }
-    let row = user_pref::ActiveModel {
-        user_id: Set(actor.user_id),
-        key: Set(KEY.to_string()),
-        value: Set(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())),
-    };
-    user_pref::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([user_pref::Column::UserId, user_pref::Column::Key])
-                .update_column(user_pref::Column::Value)
-                .to_owned(),
-        )
-        .exec(&svc.db)
-        .await?;
+    crate::prefs::store(svc, actor.user_id, KEY, serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())).await?;
     shared(svc, actor).await
 }
 

@@ -186,21 +186,8 @@ async fn remembered_mapping(svc: &Services, user_id: Option<i64>, header_key: &s
 }
 
 async fn remember_mapping(svc: &Services, user_id: i64, header_key: &str, mapping: &[String]) -> AppResult<()> {
-    use entity::user_pref;
-    let row = user_pref::ActiveModel {
-        user_id: Set(user_id),
-        key: Set(mapping_pref_key(header_key)),
-        value: Set(serde_json::to_string(mapping).unwrap_or_default()),
-    };
-    user_pref::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([user_pref::Column::UserId, user_pref::Column::Key])
-                .update_column(user_pref::Column::Value)
-                .to_owned(),
-        )
-        .exec(&svc.db)
-        .await?;
-    Ok(())
+    crate::prefs::store(svc, user_id, &mapping_pref_key(header_key), serde_json::to_string(mapping).unwrap_or_default())
+        .await
 }
 
 /// What opening a file tells before its rows are read: the format, the encoding, the header and

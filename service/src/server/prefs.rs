@@ -19,11 +19,13 @@ pub async fn set_columns(svc: &Services, actor: &Actor, columns: Vec<String>) ->
     if let Some(bad) = columns.iter().find(|c| !CONTACT_COLUMNS.contains(&c.as_str())) {
         return Err(AppError::validation("columns", format!("unknown column '{bad}'")));
     }
-    let row = user_pref::ActiveModel {
-        user_id: Set(actor.user_id),
-        key: Set(COLUMNS.to_string()),
-        value: Set(serde_json::to_string(&columns).unwrap_or_default()),
-    };
+    store(svc, actor.user_id, COLUMNS, serde_json::to_string(&columns).unwrap_or_default()).await?;
+    Ok(columns)
+}
+
+/// Writes one preference of a user (insert, or replace the stored value).
+pub(crate) async fn store(svc: &Services, user_id: i64, key: &str, value: String) -> AppResult<()> {
+    let row = user_pref::ActiveModel { user_id: Set(user_id), key: Set(key.to_string()), value: Set(value) };
     user_pref::Entity::insert(row)
         .on_conflict(
             sea_orm::sea_query::OnConflict::columns([user_pref::Column::UserId, user_pref::Column::Key])
@@ -32,5 +34,5 @@ pub async fn set_columns(svc: &Services, actor: &Actor, columns: Vec<String>) ->
         )
         .exec(&svc.db)
         .await?;
-    Ok(columns)
+    Ok(())
 }
