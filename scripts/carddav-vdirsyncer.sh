@@ -11,7 +11,7 @@
 #
 # The binary defaults to target/release/cardcrm, else target/debug/cardcrm (under CARGO_TARGET_DIR
 # when set). vdirsyncer and Radicale are installed, pinned, into .venv-carddav (gitignored). Every
-# step has a time-out; the whole run takes well under 3 minutes. Exits non-zero on any failure.
+# step has a time-out; the whole run (three scenarios) takes about 3 minutes. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -76,7 +76,7 @@ answers 127.0.0.1 "$PORT" || { cat "$E2E_DIR/server.log"; echo "the server did n
 section "CardDAV with a real client (vdirsyncer against cardcrm, and against Radicale as the reference)"
 # Its own throw-away server (SQLite, free port) from the release binary built above; installs
 # vdirsyncer and Radicale into .venv-carddav. Any failure against cardcrm fails the run.
-timeout 300 scripts/carddav-vdirsyncer.sh target/release/cardcrm
+timeout 420 scripts/carddav-vdirsyncer.sh target/release/cardcrm
 
 section "API fuzzing (Schemathesis against /api/v1/openapi.json, same server)"
 # After the browser tests: the fuzzer creates, changes and deletes data at random.
