@@ -441,10 +441,6 @@ pub async fn set_carddav_groups(group_ids: Vec<i64>) -> Result<service::dav_dto:
 /// The CardDAV server address and username to type into a phone.
 #[server(endpoint = "carddav_setup")]
 pub async fn carddav_setup() -> Result<service::dav_dto::DavSetup, ServerFnError> {
-    let origin = use_context::<http::request::Parts>().and_then(|p| {
-        let host = p.headers.get(http::header::HOST)?.to_str().ok()?.to_string();
-        let https = p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-        Some(format!("{}://{host}", if https { "https" } else { "http" }))
-    });
+    let origin = use_context::<http::request::Parts>().and_then(|p| crate::session::request_origin(&p.headers));
     service::carddav::setup(&services()?, &actor()?, origin.as_deref()).await.map_err(fail)
 }

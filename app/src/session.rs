@@ -69,6 +69,14 @@ pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a 
         .map(|(_, v)| v)
 }
 
+/// The address a request came to (`https://host` behind a proxy that says so, else `http://host`),
+/// for links shown to the user when `CARDCRM_PUBLIC_URL` is not set.
+pub fn request_origin(headers: &http::HeaderMap) -> Option<String> {
+    let host = headers.get(http::header::HOST)?.to_str().ok()?;
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    Some(format!("{}://{host}", if https { "https" } else { "http" }))
+}
+
 /// The client's address as the connection saw it, from the request extensions.
 pub fn client_ip(extensions: &http::Extensions) -> String {
     extensions

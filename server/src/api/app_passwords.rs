@@ -6,7 +6,7 @@
 use super::{ApiJson, ApiPath, ApiResult, Authed};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use service::app_passwords;
 use service::dav_dto::{AppPassword, AppPasswordInput, DavGroupsInput, DavSetup, NewAppPassword};
@@ -42,18 +42,11 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The address the request came to, for the URLs when `CARDCRM_PUBLIC_URL` is not set.
-fn origin(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    Some(format!("{}://{host}", if https { "https" } else { "http" }))
-}
-
 #[utoipa::path(get, path = "/api/v1/auth/carddav", tag = "auth",
     responses((status = 200, body = DavSetup, description = "the server address, the username and every address book the phone finds")),
     security(("bearer" = [])))]
 pub async fn setup(State(st): State<AppState>, Authed(actor): Authed, headers: HeaderMap) -> ApiResult<Json<DavSetup>> {
-    Ok(Json(service::carddav::setup(&st.svc, &actor, origin(&headers).as_deref()).await?))
+    Ok(Json(service::carddav::setup(&st.svc, &actor, app::session::request_origin(&headers).as_deref()).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/auth/carddav/groups", tag = "auth", request_body = DavGroupsInput,
@@ -67,5 +60,5 @@ pub async fn set_groups(
     ApiJson(input): ApiJson<DavGroupsInput>,
 ) -> ApiResult<Json<DavSetup>> {
     service::dav_books::set_shared(&st.svc, &actor, &input.group_ids).await?;
-    Ok(Json(service::carddav::setup(&st.svc, &actor, origin(&headers).as_deref()).await?))
+    Ok(Json(service::carddav::setup(&st.svc, &actor, app::session::request_origin(&headers).as_deref()).await?))
 }

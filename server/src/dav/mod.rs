@@ -65,14 +65,6 @@ enum Target {
     Card(String, Book, String),
 }
 
-fn book_of_segment(segment: &str) -> Option<Book> {
-    if segment == "contacts" {
-        Some(Book::Team)
-    } else {
-        dav_books::parse_group_segment(segment).map(Book::Group)
-    }
-}
-
 fn parse_path(path: &str) -> Option<Target> {
     let rest = path.strip_prefix("/dav")?;
     if !(rest.is_empty() || rest.starts_with('/')) {
@@ -88,8 +80,8 @@ fn parse_path(path: &str) -> Option<Target> {
         ["principals"] => Target::Principals,
         ["principals", u] => Target::Principal(u.to_string()),
         ["addressbooks", u] => Target::Home(u.to_string()),
-        ["addressbooks", u, b] => Target::Book(u.to_string(), book_of_segment(b)?),
-        ["addressbooks", u, b, name] => Target::Card(u.to_string(), book_of_segment(b)?, name.to_string()),
+        ["addressbooks", u, b] => Target::Book(u.to_string(), dav_books::parse_segment(b)?),
+        ["addressbooks", u, b, name] => Target::Card(u.to_string(), dav_books::parse_segment(b)?, name.to_string()),
         _ => return None,
     })
 }
@@ -101,10 +93,7 @@ fn home_href(user: &str) -> String {
     format!("/dav/addressbooks/{}/", utf8_percent_encode(user, NAME_SET))
 }
 fn book_href(user: &str, book: Book) -> String {
-    match book {
-        Book::Team => format!("{}contacts/", home_href(user)),
-        Book::Group(id) => format!("{}{}/", home_href(user), dav_books::group_segment(id)),
-    }
+    format!("{}{}/", home_href(user), dav_books::segment(book))
 }
 fn card_href(user: &str, book: Book, name: &str) -> String {
     format!("{}{}", book_href(user, book), utf8_percent_encode(name, NAME_SET))

@@ -875,7 +875,7 @@ pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppRe
     Ok(crate::dav_dto::DavSetup {
         username: actor.username.clone(),
         server_url: format!("{base}/dav/"),
-        addressbook_url: format!("{home}contacts/"),
+        addressbook_url: format!("{home}{}/", crate::dav_books::segment(Book::Team)),
         books: crate::dav_books::books(svc, actor, &home).await?,
     })
 }

@@ -3,6 +3,7 @@
 //! preference (`user_prefs`, key `dav_groups`, a JSON list of group ids). A group deleted since
 //! drops out by itself; its book answers 404 and leaves the phone on the next sync.
 
+use crate::carddav::Book;
 use crate::dav_dto::{DavBook, DAV_GROUPS_MAX};
 use crate::dto::GroupRef;
 use crate::{Actor, AppError, AppResult, Services};
@@ -32,16 +33,12 @@ pub async fn shared(svc: &Services, actor: &Actor) -> AppResult<Vec<GroupRef>> {
 
 /// One group the user has as an address book, if it is one (and still exists).
 pub async fn shared_group(svc: &Services, actor: &Actor, group_id: i64) -> AppResult<Option<GroupRef>> {
-    if !stored_ids(svc, actor).await?.contains(&group_id) {
-        return Ok(None);
-    }
-    let g = contact_group::Entity::find_by_id(group_id).one(&svc.db).await?;
-    Ok(g.map(|g| GroupRef { id: g.id, name: g.name }))
+    Ok(shared(svc, actor).await?.into_iter().find(|g| g.id == group_id))
 }
 
 /// Replaces the user's choice. Every id must be an existing group (422 naming the first that is
 /// not); at most [`DAV_GROUPS_MAX`] ids; repeats count once.
-pub async fn set_shared(svc: &Services, actor: &Actor, group_ids: &[i64]) -> AppResult<Vec<GroupRef>> {
+pub async fn set_shared(svc: &Services, actor: &Actor, group_ids: &[i64]) -> AppResult<()> {
     if group_ids.len() > DAV_GROUPS_MAX {
         return Err(AppError::validation("group_ids", format!("choose at most {DAV_GROUPS_MAX} groups")));
     }
@@ -63,26 +60,32 @@ pub async fn set_shared(svc: &Services, actor: &Actor, group_ids: &[i64]) -> App
             return Err(AppError::validation("group_ids", format!("there is no group with id {missing}")));
         }
     }
-    crate::prefs::store(svc, actor.user_id, KEY, serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())).await?;
-    shared(svc, actor).await
+    crate::prefs::store(svc, actor.user_id, KEY, serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())).await
 }
 
-/// The path segment of a group's book under the user's address-book home.
-pub fn group_segment(group_id: i64) -> String {
-    format!("group-{group_id}")
+/// A book's path segment under the user's address-book home: `contacts`, or `group-<id>`.
+pub fn segment(book: Book) -> String {
+    match book {
+        Book::Team => "contacts".into(),
+        Book::Group(id) => format!("group-{id}"),
+    }
 }
 
-/// The group id of a book's path segment (`group-<id>`).
-pub fn parse_group_segment(segment: &str) -> Option<i64> {
-    segment.strip_prefix("group-")?.parse::<i64>().ok().filter(|id| *id > 0)
+/// The book a path segment names ([`segment`] read back).
+pub fn parse_segment(segment: &str) -> Option<Book> {
+    if segment == "contacts" {
+        return Some(Book::Team);
+    }
+    segment.strip_prefix("group-")?.parse::<i64>().ok().filter(|id| *id > 0).map(Book::Group)
 }
 
 /// Every book of the user, the team's first, with URLs under `home` (the address-book home URL,
 /// ending in `/`).
 pub async fn books(svc: &Services, actor: &Actor, home: &str) -> AppResult<Vec<DavBook>> {
-    let mut out = vec![DavBook { group_id: None, name: TEAM_BOOK_NAME.into(), url: format!("{home}contacts/") }];
+    let mut out =
+        vec![DavBook { group_id: None, name: TEAM_BOOK_NAME.into(), url: format!("{home}{}/", segment(Book::Team)) }];
     for g in shared(svc, actor).await? {
-        out.push(DavBook { group_id: Some(g.id), url: format!("{home}{}/", group_segment(g.id)), name: g.name });
+        out.push(DavBook { group_id: Some(g.id), url: format!("{home}{}/", segment(Book::Group(g.id))), name: g.name });
     }
     Ok(out)
 }
@@ -96,10 +99,11 @@ mod tests {
 
     #[test]
     fn group_segments_round_trip_and_refuse_others() {
-        assert_eq!(parse_group_segment(&group_segment(42)), Some(42));
-        assert_eq!(parse_group_segment("group-0"), None);
-        assert_eq!(parse_group_segment("group--3"), None);
-        assert_eq!(parse_group_segment("group-x"), None);
-        assert_eq!(parse_group_segment("contacts"), None);
+        assert_eq!(parse_segment(&segment(Book::Group(42))), Some(Book::Group(42)));
+        assert_eq!(parse_segment(&segment(Book::Team)), Some(Book::Team));
+        assert_eq!(parse_segment("group-0"), None);
+        assert_eq!(parse_segment("group--3"), None);
+        assert_eq!(parse_segment("group-x"), None);
+        assert_eq!(parse_segment("other"), None);
     }
 }
