@@ -273,7 +273,8 @@ def solve(A, B):
     return [M[i][n] / M[i][i] for i in range(n)]
 
 
-def draw_card(rng, p, loc, difficulty):
+def draw_card(rng, p, loc, difficulty, photo=True):
+    """The card (and, with `photo`, a photo of it on a table) → (image, style, prefix)."""
     w, h = 1050, 600
     bg = tuple(rng.randint(228, 255) for _ in range(3))
     card = Image.new("RGB", (w, h), bg)
@@ -429,6 +430,8 @@ def draw_card(rng, p, loc, difficulty):
         for line in right:
             yy = put(w * 0.5, yy, line, f_small, ink)
 
+    if not photo:
+        return card, style, prefix
     # Photo: the card on a table, at an angle, uneven light, noise, blur, JPEG.
     table = tuple(rng.randint(60, 190) for _ in range(3))
     m = rng.randint(50, 110)

@@ -5,6 +5,7 @@
 //!   PP-OCRv5 mobile det/cls/rec ONNX models on rten; `TesseractEngine` (feature `tesseract`) reads Cyrillic.
 //! * [`Pipeline`] — engine order and fallback (low confidence, Cyrillic script).
 //! * [`parse_card`] — lines + boxes → [`ParsedCard`] fields linked to source blocks.
+//! * [`find_cards`] / [`crop_card`] — several cards laid out in one photo, each cut out to be read alone.
 //! * [`decode_qr`] / [`merge_qr`] — vCard / MeCard QR codes.
 //! * [`learn_hints`] — what users corrected → [`ParseHints`] for the next cards.
 //!
@@ -13,6 +14,7 @@
 //! builds for `wasm32-unknown-unknown` (default features; `ocr-web` runs it in a browser worker).
 
 mod accents;
+mod cards;
 mod clock;
 mod geometry;
 mod image_io;
@@ -27,6 +29,7 @@ mod tess;
 
 use serde::{Deserialize, Serialize};
 
+pub use cards::{card_photos, crop_card, find_cards, CardRegion, MAX_CARDS};
 pub use image_io::{decode_image, Limits};
 pub use json::card_json;
 pub use learn::{learn_hints, Correction, MAX_LEARNED};
