@@ -673,3 +673,109 @@ async fn decodes_and_reads_never_exceed_the_concurrency_bound() {
     assert_eq!(app.svc.scans.in_progress(), 0);
     worker.shutdown().await;
 }
+
+/// `POST /api/v1/scans?cards=…` with one `file` part.
+async fn upload_to(app: &TestApp, token: &str, query: &str, bytes: &[u8]) -> Resp {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/scans{query}"))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body))
+        .expect("request");
+    app.raw(req).await
+}
+
+fn three_cards() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos/three-cards.jpg");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn lines_text(scan: &serde_json::Value) -> String {
+    let lines = scan["lines"].as_array().cloned().unwrap_or_default();
+    lines.iter().filter_map(|l| l["text"].as_str()).collect::<Vec<_>>().join("\n").to_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_of_several_cards_becomes_one_scan_per_card_in_reading_order() {
+    let app = app().await;
+    let token = app.admin().await;
+    let worker = service::scans::Worker::start(app.svc.clone());
+    let photo = three_cards();
+
+    let r = upload_to(&app, &token, "?cards=auto", &photo).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{} ({})", r.body, backend());
+    let cards: Vec<i64> = r.body["cards"].as_array().expect("cards").iter().filter_map(|c| c.as_i64()).collect();
+    assert_eq!(cards.len(), 3, "{}", r.body);
+    assert_eq!(r.body["id"].as_i64(), Some(cards[0]));
+    assert_eq!(scan_rows(&app).await, 3, "one scan per card, none for the whole photo");
+    // Rows top to bottom, each left to right: Walker, Bentley, then Ditschlerin below.
+    let names = ["walker", "bentley", "ditschlerin"];
+    for (id, name) in cards.iter().zip(names) {
+        let s = wait_done(&app, &token, *id).await;
+        assert_eq!(s.body["status"], "done", "{}", s.body);
+        assert_eq!(s.body["content_type"], "image/jpeg");
+        let text = lines_text(&s.body);
+        assert!(text.contains(name), "scan {id} should be {name}'s card: {text}");
+        for other in names.iter().filter(|n| **n != name) {
+            assert!(!text.contains(other), "scan {id} holds only {name}'s card, not {other}'s: {text}");
+        }
+        // Each card's image is the card cut out, smaller than the photo.
+        let size = s.body["size_bytes"].as_u64().expect("size");
+        assert!(size < photo.len() as u64 / 2, "{size} vs {}", photo.len());
+        let img = app.get(&format!("/api/v1/scans/{id}/image"), &token).await;
+        assert_eq!(img.status, StatusCode::OK);
+        assert_eq!(img.headers[header::CONTENT_TYPE], "image/jpeg");
+    }
+
+    // The same photo again: the same cards, answered from the earlier readings.
+    let r = upload_to(&app, &token, "?cards=auto", &photo).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body["status"], "done", "{}", r.body);
+    assert_eq!(r.body["cards"].as_array().map(Vec::len), Some(3));
+
+    // Asked to read it as one card (the default), it is one scan.
+    let r = upload_to(&app, &token, "", &photo).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    assert_eq!(r.body["cards"], serde_json::json!([id]));
+    let r = upload_to(&app, &token, "?cards=one", &variant(&photo, 1)).await;
+    assert_eq!(r.body["cards"].as_array().map(Vec::len), Some(1), "{}", r.body);
+
+    // A photo of one card asked with `auto` is read whole.
+    let one = fixture("contoso-avery.jpg");
+    let r = upload_to(&app, &token, "?cards=auto", &one).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    assert_eq!(r.body["cards"], serde_json::json!([id]));
+    let s = wait_done(&app, &token, id).await;
+    assert!(lines_text(&s.body).contains("avery"), "{}", s.body);
+
+    // A mode that does not exist is named.
+    let r = upload_to(&app, &token, "?cards=many", &photo).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("cards")), "{}", r.body);
+    worker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_photo_of_more_cards_than_the_queue_has_room_for_stores_none() {
+    let app = common::app_with(|svc| svc.with_scan_limits(limits(|l| l.per_user_queue = 2))).await;
+    let token = app.admin().await;
+    // No worker: nothing leaves the queue. Three cards do not fit in a queue of two.
+    let r = upload_to(&app, &token, "?cards=auto", &three_cards()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{} ({})", r.body, backend());
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("this photo holds 3 cards") && detail.contains("at most 2"), "{detail}");
+    assert_eq!(scan_rows(&app).await, 0, "no card of the photo is queued when not all of them fit");
+    // One card still fits.
+    let r = upload_to(&app, &token, "?cards=auto", &fixture("contoso-avery.jpg")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+}

@@ -300,7 +300,8 @@ enum Phase {
 /// What the scans API answered to an upload.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum Uploaded {
-    Queued(i64),
+    /// The scans of the photo's cards (one, or every card found in a photo of several).
+    Queued(Vec<i64>),
     /// The service worker kept the photo on the device (no connection).
     Offline,
     /// 429: too many of this person's scans are waiting to be read (or too many requests); the
@@ -361,15 +362,17 @@ mod browser {
         e.as_string().unwrap_or_else(|| format!("{e:?}"))
     }
 
-    /// `POST /api/v1/scans` with the photo as the multipart `file` part and the session cookie.
-    pub async fn upload(photo: Photo, l: Locale) -> Result<Uploaded, String> {
+    /// `POST /api/v1/scans` with the photo as the multipart `file` part and the session cookie;
+    /// `several`: the photo may hold several cards (`?cards=auto`).
+    pub async fn upload(photo: Photo, several: bool, l: Locale) -> Result<Uploaded, String> {
         let form = web_sys::FormData::new().map_err(js_text)?;
         form.append_with_blob_and_filename("file", &photo, &photo.name()).map_err(js_text)?;
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&form);
         init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-        let resp = JsFuture::from(window().fetch_with_str_and_init("/api/v1/scans", &init))
+        let url = if several { "/api/v1/scans?cards=auto" } else { "/api/v1/scans?cards=one" };
+        let resp = JsFuture::from(window().fetch_with_str_and_init(url, &init))
             .await
             .map_err(|_| td_string!(l, scan.no_reach).to_string())?;
         let resp: web_sys::Response = resp.dyn_into().map_err(js_text)?;
@@ -389,7 +392,12 @@ mod browser {
             ));
         }
         if (200..300).contains(&status) {
-            return body["id"].as_i64().map(Uploaded::Queued).ok_or_else(|| td_string!(l, scan.unexpected).to_string());
+            let cards: Vec<i64> = body["cards"].as_array().into_iter().flatten().filter_map(|c| c.as_i64()).collect();
+            return match body["id"].as_i64() {
+                Some(_) if !cards.is_empty() => Ok(Uploaded::Queued(cards)),
+                Some(id) => Ok(Uploaded::Queued(vec![id])),
+                None => Err(td_string!(l, scan.unexpected).to_string()),
+            };
         }
         Err(body["detail"]
             .as_str()
@@ -422,7 +430,7 @@ mod browser {
         Vec::new()
     }
 
-    pub async fn upload(_: Photo, _: Locale) -> Result<Uploaded, String> {
+    pub async fn upload(_: Photo, _: bool, _: Locale) -> Result<Uploaded, String> {
         Err("uploads need the browser".into())
     }
 
@@ -494,58 +502,68 @@ pub fn ScanPage() -> impl IntoView {
 
     // Many photos at once: upload them one after another (waiting when the person's reading
     // queue is full), then check the cards one after another.
-    let read_stack = move |_| {
-        let photos = browser::chosen_all(&stack_input);
-        if photos.is_empty() {
-            error.set(Some(td_string!(l, scan.choose_stack).into()));
-            return;
-        }
-        let total = photos.len().min(MAX_STACK);
-        error.set(None);
-        notice.set(None);
-        outcomes.set(Vec::new());
-        to_merge.set(Vec::new());
+    let read_stack = {
         let navigate = navigate.clone();
-        spawn_local(async move {
-            let mut ids: Vec<i64> = Vec::new();
-            let mut offline = 0usize;
-            'photos: for (i, photo) in photos.into_iter().take(MAX_STACK).enumerate() {
-                let n = i + 1;
-                let mut waits = 0;
-                loop {
-                    let key =
-                        if waits == 0 { td_string!(l, scan.uploading_n) } else { td_string!(l, scan.stack_waiting) };
-                    phase.set(Phase::Working(fill_in(key, &[("n", &n), ("total", &total)])));
-                    match browser::upload(photo.clone(), l).await {
-                        Ok(Uploaded::Queued(id)) => {
-                            ids.push(id);
-                            break;
-                        }
-                        Ok(Uploaded::Offline) => {
-                            offline += 1;
-                            break;
-                        }
-                        // The queue drains as cards are read: wait (up to 5 minutes per card).
-                        Ok(Uploaded::Busy(_)) if waits < 150 => {
-                            waits += 1;
-                            browser::sleep_ms(2000).await;
-                        }
-                        Ok(Uploaded::Busy(why)) | Err(why) => {
-                            error.set(Some(why));
-                            break 'photos;
+        move |_| {
+            let photos = browser::chosen_all(&stack_input);
+            if photos.is_empty() {
+                error.set(Some(td_string!(l, scan.choose_stack).into()));
+                return;
+            }
+            let total = photos.len().min(MAX_STACK);
+            error.set(None);
+            notice.set(None);
+            outcomes.set(Vec::new());
+            to_merge.set(Vec::new());
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                let mut ids: Vec<i64> = Vec::new();
+                let mut offline = 0usize;
+                'photos: for (i, photo) in photos.into_iter().take(MAX_STACK).enumerate() {
+                    let n = i + 1;
+                    let mut waits = 0;
+                    loop {
+                        let key = if waits == 0 {
+                            td_string!(l, scan.uploading_n)
+                        } else {
+                            td_string!(l, scan.stack_waiting)
+                        };
+                        phase.set(Phase::Working(fill_in(key, &[("n", &n), ("total", &total)])));
+                        match browser::upload(photo.clone(), true, l).await {
+                            Ok(Uploaded::Queued(cards)) => {
+                                for c in cards {
+                                    if ids.len() < MAX_STACK && !ids.contains(&c) {
+                                        ids.push(c);
+                                    }
+                                }
+                                break;
+                            }
+                            Ok(Uploaded::Offline) => {
+                                offline += 1;
+                                break;
+                            }
+                            // The queue drains as cards are read: wait (up to 5 minutes per card).
+                            Ok(Uploaded::Busy(_)) if waits < 150 => {
+                                waits += 1;
+                                browser::sleep_ms(2000).await;
+                            }
+                            Ok(Uploaded::Busy(why)) | Err(why) => {
+                                error.set(Some(why));
+                                break 'photos;
+                            }
                         }
                     }
                 }
-            }
-            if offline > 0 {
-                notice.set(Some(fill_in(td_string!(l, scan.stack_offline), &[("n", &offline)])));
-            }
-            match ids.first() {
-                Some(&first) => navigate(&batch_href(&ids, Some(first)), Default::default()),
-                None if offline > 0 => phase.set(Phase::Offline),
-                None => phase.set(Phase::Choose),
-            }
-        });
+                if offline > 0 {
+                    notice.set(Some(fill_in(td_string!(l, scan.stack_offline), &[("n", &offline)])));
+                }
+                match ids.first() {
+                    Some(&first) => navigate(&batch_href(&ids, Some(first)), Default::default()),
+                    None if offline > 0 => phase.set(Phase::Offline),
+                    None => phase.set(Phase::Choose),
+                }
+            });
+        }
     };
 
     let start = move |_| {
@@ -557,18 +575,30 @@ pub fn ScanPage() -> impl IntoView {
         error.set(None);
         notice.set(None);
         phase.set(Phase::Working(td_string!(l, scan.uploading).into()));
+        let navigate = navigate.clone();
         spawn_local(async move {
             let outcome: Result<Option<(ScanDraft, Option<ScanDraft>)>, String> = async {
-                let f = browser::upload(front, l).await?;
+                // The front may be a photo of several cards laid out on a table: then they are
+                // checked one after another, as a stack (the back, for one card, is not read).
+                let f = browser::upload(front, true, l).await?;
+                if let Uploaded::Queued(cards) = &f {
+                    if cards.len() > 1 {
+                        notice.set(Some(fill_in(td_string!(l, scan.cards_found), &[("n", &cards.len())])));
+                        outcomes.set(Vec::new());
+                        to_merge.set(Vec::new());
+                        navigate(&batch_href(cards, cards.first().copied()), Default::default());
+                        return Err(String::new());
+                    }
+                }
                 let b = match back {
-                    Some(p) => Some(browser::upload(p, l).await?),
+                    Some(p) => Some(browser::upload(p, false, l).await?),
                     None => None,
                 };
                 let (fid, bid) = match (f, b) {
                     (Uploaded::Busy(why), _) | (_, Some(Uploaded::Busy(why))) => return Err(why),
                     (Uploaded::Offline, _) | (_, Some(Uploaded::Offline)) => return Ok(None),
-                    (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f, Some(b)),
-                    (Uploaded::Queued(f), None) => (f, None),
+                    (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f[0], Some(b[0])),
+                    (Uploaded::Queued(f), None) => (f[0], None),
                 };
                 let fd = wait_read(fid, Side::Front, l, phase).await?;
                 let bd = match bid {
@@ -584,6 +614,8 @@ pub fn ScanPage() -> impl IntoView {
                     ed.load(fd, bd);
                     phase.set(Phase::Editing);
                 }
+                // Empty: a photo of several cards went on as a stack.
+                Err(e) if e.is_empty() => {}
                 Err(e) => {
                     error.set(Some(e));
                     phase.set(Phase::Choose);
@@ -674,7 +706,7 @@ pub fn ScanPage() -> impl IntoView {
                             <input type="file" name="back" accept="image/*" capture="environment" node_ref=back_input/>
                         </label>
                     </div>
-                    <button type="button" class="primary scan-go" on:click=start>{t!(i18n, scan.read_card)}</button>
+                    <button type="button" class="primary scan-go" on:click=start.clone()>{t!(i18n, scan.read_card)}</button>
                 </section>
                 <section class="card scan-upload scan-stack">
                     <h2>{t!(i18n, scan.stack_title)}</h2>

@@ -10,7 +10,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use service::scans::{self, Scan, ScanTicket};
+use service::scans::{self, CardsInPhoto, Scan, ScanTicket};
 
 /// Multipart upload with one part named `file` (an image, ≤ 10 MB).
 #[derive(utoipa::ToSchema)]
@@ -20,16 +20,27 @@ pub struct ScanUpload {
     file: Vec<u8>,
 }
 
+/// `POST /api/v1/scans?cards=…`
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    cards: Option<CardsInPhoto>,
+}
+
 #[utoipa::path(post, path = "/api/v1/scans", tag = "scans",
+    params(("cards" = inline(Option<CardsInPhoto>), Query, description = "`one` (default): the photo is one card. \
+`auto`: look for several cards laid out in the photo (at most 8); when there are two or more, each becomes a scan \
+of its own (the answer's `cards`, in reading order)")),
     request_body(content = ScanUpload, content_type = "multipart/form-data"),
     responses((status = 202, body = ScanTicket, description = "queued (or done at once when the same image was read before)"),
               (status = 400, description = "no `file` part"), (status = 401),
               (status = 413, description = "larger than 10 MB"),
+              (status = 429, description = "the person's reading queue has no room (for every card of the photo)"),
               (status = 422, description = "not an image, empty, truncated or too many pixels")),
     security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     // A missing or malformed multipart Content-Type answers JSON like every other error (axum's
@@ -64,7 +75,7 @@ pub async fn create(
     let Some((bytes, name)) = upload else {
         return detail(StatusCode::BAD_REQUEST, "expected a multipart/form-data body with a `file` part");
     };
-    match scans::submit(&st.svc, &actor, bytes, name.as_deref()).await {
+    match scans::submit_photo(&st.svc, &actor, bytes, name.as_deref(), q.cards.unwrap_or_default()).await {
         Ok(ticket) => (StatusCode::ACCEPTED, Json(ticket)).into_response(),
         Err(e) => super::ApiError(e).into_response(),
     }
