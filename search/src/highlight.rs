@@ -1,5 +1,4 @@
-//! Highlights: the query's pieces matched again against the hit's stored text, with the same
-//! words and spellings the index holds.
+//! Highlights: the query's pieces matched again against a hit's stored text, in the index's spellings.
 
 use crate::query::{Group, Piece};
 use crate::{text, ContactDoc, Highlight, MatchKind, MatchedField, EXACT, SNIPPET_CHARS, TYPO_FIELDS};
