@@ -245,3 +245,37 @@ test("a stack of cards: many photos at once, checked one after another, duplicat
   await merge.click();
   await expect(page).toHaveURL(/\/duplicates\/merge\?ids=\d+,\d+$/);
 });
+
+test("a photo of three cards on a table: each card found, cut out and checked one after another", async ({ page }, info) => {
+  test.setTimeout(300_000);
+  const tag = `${Date.now().toString(36)}${info.project.name}`;
+  await signIn(page);
+  await page.goto("/scan");
+  await hydrated(page);
+  const photo = path.join(__dirname, "..", "..", "fixtures", "photos", "three-cards.jpg");
+  // Bytes after the end of the JPEG make the photo new to this server (its cards are found again).
+  await page.locator('input[name="front"]').setInputFiles({
+    name: "three-cards.jpg",
+    mimeType: "image/jpeg",
+    buffer: Buffer.concat([fs.readFileSync(photo), Buffer.from(`cardcrm cards ${tag}`)]),
+  });
+  await page.getByRole("button", { name: "Read the card" }).click();
+
+  await expect(page.getByRole("status").filter({ hasText: "Found 3 cards in the photo" })).toBeVisible({ timeout: 60_000 });
+  const place = page.locator(".scan-batch-place");
+  const field = (name: string) => page.locator(`.scan-field[data-field="${name}"]`);
+  const nameOnCard = async () =>
+    `${await field("first_name").locator("input").inputValue()} ${await field("last_name").locator("input").inputValue()}`;
+  // Rows top to bottom, each left to right; each card is its own photo with its own blocks.
+  const people = [/walker/i, /bentley/i, /ditschlerin/i];
+  for (const [i, who] of people.entries()) {
+    await expect(place).toHaveText(`Card ${i + 1} of 3`, { timeout: 150_000 });
+    await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 150_000 });
+    await expect.poll(nameOnCard, { timeout: 15_000 }).toMatch(who);
+    if (i === 0) await expect(page).toHaveURL(/\/scan\?id=\d+&batch=\d+,\d+,\d+$/);
+    await fitsWidth(page);
+    await page.screenshot({ path: `test-results/scan-cards-${i + 1}-${info.project.name}.png`, fullPage: true });
+    await page.getByRole("button", { name: "Skip" }).click();
+  }
+  await expect(page.locator(".scan-batch-done")).toContainText("0 saved, 3 skipped, of 3 cards.", { timeout: 30_000 });
+});
