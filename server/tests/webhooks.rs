@@ -259,10 +259,10 @@ async fn env() -> Env {
 async fn env_with(configure: impl FnOnce(service::Services) -> service::Services, worker: bool) -> Env {
     // The fakes listen on 127.0.0.1: an address the bots may only call because the operator allows
     // it (stored API bases must otherwise be public https).
-    std::env::set_var(service::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
+    std::env::set_var(service::integrations::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
     let app = common::app_with(configure).await;
     app.admin().await;
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let fake = Arc::new(Fake::default());
     let tg = fake_telegram(fake.clone()).await;
     let graph = fake_graph(fake.clone(), Arc::default()).await;
@@ -749,7 +749,7 @@ async fn settings_are_masked_and_admin_only() {
     let admin_token = app.login("admin", "correct horse battery").await;
     let user_token = app.user(&admin_token, "bob").await;
     let _ = user_token;
-    let bob = service::auth::actor_by_username(&app.svc, "bob").await.expect("bob");
+    let bob = service::accounts::auth::actor_by_username(&app.svc, "bob").await.expect("bob");
     assert!(matches!(integ::status(&app.svc, &bob).await, Err(service::AppError::Forbidden(_))));
     assert!(matches!(
         integ::set_setting(&app.svc, &bob, "TELEGRAM_BOT_TOKEN", "x").await,
@@ -834,7 +834,7 @@ async fn long_polling_uses_the_same_intake() {
 async fn sql(app: &TestApp, text: &str, values: Vec<sea_orm::Value>) -> u64 {
     use sea_orm::ConnectionTrait;
     let backend = app.svc.db.get_database_backend();
-    let stmt = service::db::statement(backend, text, values);
+    let stmt = service::platform::db::statement(backend, text, values);
     app.svc.db.execute_raw(stmt).await.expect(text).rows_affected()
 }
 

@@ -20,8 +20,8 @@ use crate::state::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
-use service::background::Task;
 use service::integrations::{self as integ, kind, BotUpdate, CardOutcome, IntegrationConfig, Progress};
+use service::platform::background::Task;
 use service::{scans, AppError, Services};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -116,10 +116,10 @@ impl From<reqwest::Error> for BotError {
 }
 
 /// An HTTP client with timeouts (connect and whole request) that connects to public addresses only
-/// (see [`service::outbound::PublicOnly`]).
+/// (see [`service::integrations::outbound::PublicOnly`]).
 pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .dns_resolver(std::sync::Arc::new(service::outbound::PublicOnly))
+        .dns_resolver(std::sync::Arc::new(service::integrations::outbound::PublicOnly))
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .timeout(timeout)
         .user_agent(concat!("cardcrm/", env!("CARGO_PKG_VERSION")))

@@ -265,7 +265,7 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
     // The bearer token goes with the download too: the same rule as for the API base (an operator's
     // own API base in the environment vouches for what it answers).
     if !cfg.whatsapp_api_base_from_env {
-        if let Err(why) = service::outbound::outbound_url_rule(file_url) {
+        if let Err(why) = service::integrations::outbound::outbound_url_rule(file_url) {
             return Err(BotError::Permanent(format!("the media URL {why}")));
         }
     }

@@ -11,8 +11,8 @@
 //! `POST /api/v1/duplicates/scan` (administrators) starts one with [`start`]; `cardcrm dedup
 //! scan` runs the same [`run`] in the foreground.
 
-use crate::db::placeholder;
 use crate::dto::DuplicateScan;
+use crate::platform::db::placeholder;
 use crate::{duplicates, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::duplicate_scan;
@@ -109,7 +109,7 @@ pub const KEYS_VERSION_KEY: &str = "duplicate_keys_version";
 
 /// Whether the stored duplicate keys were made by an older key derivation than this build's.
 pub async fn keys_outdated(svc: &Services) -> AppResult<bool> {
-    let stored = crate::settings::get(svc, KEYS_VERSION_KEY).await?.and_then(|v| v.as_u64()).unwrap_or(1);
+    let stored = crate::platform::settings::get(svc, KEYS_VERSION_KEY).await?.and_then(|v| v.as_u64()).unwrap_or(1);
     Ok(stored != u64::from(dedup::KEYS_VERSION))
 }
 
@@ -121,7 +121,7 @@ pub async fn rekey_if_outdated(svc: &Services) -> AppResult<Option<i64>> {
         return Ok(None);
     }
     if crate::contacts::count_live(svc).await? == 0 {
-        crate::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
+        crate::platform::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
         return Ok(None);
     }
     let active = duplicate_scan::Entity::find()
@@ -313,7 +313,7 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
         .map_err(join_err)?;
         job.row.keys_backfilled += with_keys;
         // These contacts have no keys: multi-row inserts, no deletes, one transaction per batch.
-        let txn = crate::db::begin_write(db).await?;
+        let txn = crate::platform::db::begin_write(db).await?;
         for chunk in rows.chunks(KEY_ROWS) {
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
             let mut tuples: Vec<String> = Vec::with_capacity(chunk.len());
@@ -338,7 +338,7 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     }
 
     if rekey {
-        crate::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
+        crate::platform::settings::set_internal(svc, KEYS_VERSION_KEY, serde_json::json!(dedup::KEYS_VERSION)).await?;
         tracing::info!(
             version = dedup::KEYS_VERSION,
             contacts = done,

@@ -23,8 +23,11 @@
 //!   reading really stops, so the bound holds for the work actually running). One user may have at
 //!   most [`ScanLimits::per_user_queue`] scans waiting; more is answered 429.
 
-use crate::background::Task;
+pub mod corrections;
+pub mod vision;
+
 use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
+use crate::platform::background::Task;
 use crate::{Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::card_scan;
@@ -59,8 +62,8 @@ pub const DONE: &str = "done";
 pub const FAILED: &str = "failed";
 
 /// The local engines of this build, in their default order (no network). `google` (Google Cloud
-/// Vision, [`crate::vision`]) is offered besides them only when configured: see
-/// [`crate::vision::available_engines`].
+/// Vision, [`crate::scans::vision`]) is offered besides them only when configured: see
+/// [`crate::scans::vision::available_engines`].
 pub fn engines() -> &'static [&'static str] {
     if cfg!(feature = "tesseract") {
         &["paddle", "tesseract"]
@@ -71,10 +74,10 @@ pub fn engines() -> &'static [&'static str] {
 
 /// Every engine name this build knows, configured or not: the local engines and `google` (for
 /// the API document and the metrics catalogue; what may be used now is
-/// [`crate::vision::available_engines`]).
+/// [`crate::scans::vision::available_engines`]).
 pub fn engine_names() -> Vec<&'static str> {
     let mut names = engines().to_vec();
-    names.push(crate::vision::GOOGLE);
+    names.push(crate::scans::vision::GOOGLE);
     names
 }
 
@@ -178,7 +181,7 @@ impl Drop for BusyGuard<'_> {
 }
 
 /// What a loaded pipeline was built for.
-type PipelineKey = (Vec<String>, Option<crate::vision::VisionConfig>);
+type PipelineKey = (Vec<String>, Option<crate::scans::vision::VisionConfig>);
 
 /// Where scans live on disk and the shared pieces of the job queue; one per process.
 pub struct ScanContext {
@@ -273,13 +276,13 @@ impl ScanContext {
 
     /// The OCR pipeline for an engine order (the `ocr_engine_order` setting; empty: the build's
     /// local order) and the Google Vision configuration (`None`: `google` is left out, see
-    /// [`crate::vision::pipeline`]), loaded on first use and shared until either changes (blocking:
+    /// [`crate::scans::vision::pipeline`]), loaded on first use and shared until either changes (blocking:
     /// call off the runtime). A load failure (missing model) is not remembered, so fetching the
     /// models fixes it without a restart.
     fn pipeline(
         &self,
         order: &[String],
-        vision: Option<&crate::vision::VisionConfig>,
+        vision: Option<&crate::scans::vision::VisionConfig>,
     ) -> Result<Arc<ocr::Pipeline>, ocr::OcrError> {
         let mut slot = self.pipeline.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(((built_order, built_vision), p)) = slot.as_ref() {
@@ -287,7 +290,7 @@ impl ScanContext {
                 return Ok(p.clone());
             }
         }
-        let p = Arc::new(crate::vision::pipeline(order, &self.models_dir, vision)?);
+        let p = Arc::new(crate::scans::vision::pipeline(order, &self.models_dir, vision)?);
         *slot = Some(((order.to_vec(), vision.cloned()), p.clone()));
         Ok(p)
     }
@@ -768,7 +771,7 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
     let mut claims: Vec<(i64, &str)> =
         std::iter::once((front.id, "front")).chain(back.iter().map(|b| (b.id, "back"))).collect();
     claims.sort_unstable();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     for (scan_id, side) in claims {
         let res = card_scan::Entity::update_many()
             .col_expr(card_scan::Column::Side, Expr::value(side))
@@ -793,8 +796,8 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
     let read_front = to_draft(front.clone()).fields;
     let read_back = back.clone().map(|b| to_draft(b).fields);
     let read = merged_fields(&read_front, read_back.as_ref());
-    let fields = crate::corrections::compare(&read, &contact);
-    crate::corrections::record(&txn, actor, front.id, contact.id, &fields).await?;
+    let fields = crate::scans::corrections::compare(&read, &contact);
+    crate::scans::corrections::record(&txn, actor, front.id, contact.id, &fields).await?;
     txn.commit().await?;
     crate::contacts::created_committed(svc, &contact);
     tracing::info!(
@@ -825,9 +828,9 @@ pub async fn for_contact(svc: &Services, actor: &Actor, contact_id: i64) -> AppR
 /// `google` when Google Vision is configured).
 pub async fn rerun(svc: &Services, actor: &Actor, id: i64, engine: Option<&str>) -> AppResult<ScanTicket> {
     if let Some(e) = engine {
-        let available = crate::vision::available_engines(svc).await?;
+        let available = crate::scans::vision::available_engines(svc).await?;
         if !available.iter().any(|a| a == e) {
-            let why = if e == crate::vision::GOOGLE {
+            let why = if e == crate::scans::vision::GOOGLE {
                 "Google Cloud Vision is not configured (GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS)".to_string()
             } else {
                 format!("unknown or disabled engine {e:?}")
@@ -914,7 +917,7 @@ async fn claim(svc: &Services) -> AppResult<Option<card_scan::Model>> {
         }
         _ => {
             // SQLite: one claimer per process; the conditional update keeps two processes on one file apart.
-            let txn = crate::db::begin_write(&svc.db).await?;
+            let txn = crate::platform::db::begin_write(&svc.db).await?;
             let Some(m) = card_scan::Entity::find()
                 .filter(card_scan::Column::Status.eq(QUEUED))
                 .order_by_asc(card_scan::Column::Id)
@@ -955,13 +958,13 @@ fn read_image(
     engine: Option<&str>,
     hints: &ocr::ParseHints,
     order: &[String],
-    vision: Option<&crate::vision::VisionConfig>,
+    vision: Option<&crate::scans::vision::VisionConfig>,
 ) -> Result<(String, serde_json::Value), ocr::OcrError> {
     // A re-read with a named local engine needs every engine of the build, whatever the order
     // setting says; one with `google` falls back to the local engines when it fails, as in an order.
-    let google = [crate::vision::GOOGLE.to_string()];
+    let google = [crate::scans::vision::GOOGLE.to_string()];
     let pipeline = match engine {
-        Some(crate::vision::GOOGLE) => ctx.pipeline(&google, vision)?,
+        Some(crate::scans::vision::GOOGLE) => ctx.pipeline(&google, vision)?,
         Some(_) => ctx.pipeline(&[], None)?,
         None => ctx.pipeline(order, vision)?,
     };
@@ -970,7 +973,7 @@ fn read_image(
     let decode_ms = t0.elapsed().as_millis() as u64;
     let t1 = Instant::now();
     let mut reading = match engine {
-        Some(e) if e != crate::vision::GOOGLE => pipeline.read_with(&img, e)?,
+        Some(e) if e != crate::scans::vision::GOOGLE => pipeline.read_with(&img, e)?,
         _ => pipeline.read(&img)?,
     };
     let ocr_ms = t1.elapsed().as_millis() as u64;
@@ -1027,13 +1030,13 @@ async fn process(svc: &Services, job: card_scan::Model, turn: OwnedSemaphorePerm
             Ok(bytes) => {
                 let engine = job.engine.clone();
                 // What users corrected before; parsing without it beats not reading the card.
-                let hints = crate::corrections::hints(svc).await.unwrap_or_else(|e| {
+                let hints = crate::scans::corrections::hints(svc).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "cannot load parse hints");
                     ocr::ParseHints::default()
                 });
                 let order = crate::admin::ocr_engine_order(svc).await.unwrap_or_default();
                 // Not configured (or not readable now): `google` is left out and never called.
-                let vision = crate::vision::config(svc).await.unwrap_or_else(|e| {
+                let vision = crate::scans::vision::config(svc).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "cannot read the Google Vision settings; not using it");
                     None
                 });

@@ -255,7 +255,7 @@ async fn find_by_login(svc: &Services, login: &str) -> AppResult<Option<user::Mo
 async fn insert_user(svc: &Services, input: &RegisterInput, active: bool, admin: bool) -> AppResult<user::Model> {
     let username = validate_username(&input.username)?;
     let email = input.email.trim().to_lowercase();
-    if !crate::text::is_email(&email) {
+    if !crate::platform::text::is_email(&email) {
         return Err(AppError::validation("email", "is not a valid e-mail address"));
     }
     validate_password(&input.password, &username)?;
@@ -288,8 +288,15 @@ async fn insert_user(svc: &Services, input: &RegisterInput, active: bool, admin:
 /// Self-registration: the account stays inactive until an administrator activates it.
 pub async fn register(svc: &Services, input: &RegisterInput) -> AppResult<dto::User> {
     let u = insert_user(svc, input, false, false).await?;
-    crate::audit::record(&svc.db, Some(u.id), None, "user", "register", serde_json::json!({"username": u.username}))
-        .await?;
+    crate::platform::audit::record(
+        &svc.db,
+        Some(u.id),
+        None,
+        "user",
+        "register",
+        serde_json::json!({"username": u.username}),
+    )
+    .await?;
     Ok(to_dto(&u))
 }
 
@@ -313,7 +320,7 @@ pub async fn create_admin(svc: &Services, input: &RegisterInput) -> AppResult<dt
         return Ok(to_dto(&u));
     }
     let u = insert_user(svc, input, true, true).await?;
-    crate::audit::record(
+    crate::platform::audit::record(
         &svc.db,
         Some(u.id),
         None,
@@ -567,7 +574,7 @@ pub async fn patch_user(svc: &Services, actor: &Actor, id: i64, patch: &UserPatc
         user_changed(svc, u.id).await;
     }
     let after = serde_json::json!({"is_active": u.is_active, "is_admin": u.is_admin});
-    crate::audit::record(
+    crate::platform::audit::record(
         &svc.db,
         Some(actor.user_id),
         None,

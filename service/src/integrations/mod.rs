@@ -5,10 +5,12 @@
 //! background processor works each row through its steps (download → scan → contact → reply),
 //! saving each step, so a retry after an API failure never repeats a finished step.
 
-use crate::db::statement as stmt;
+pub mod outbound;
+
 use crate::dto::{self, ContactInput, ContactSummary, CONTACT_KINDS};
 use crate::integration_dto::{IntegrationSetting, IntegrationStatus, LinkCode, LinkedAccount, MyIntegrations};
-use crate::{audit, contacts, duplicates, settings, Actor, AppError, AppResult, Services};
+use crate::platform::db::statement as stmt;
+use crate::{contacts, duplicates, platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use entity::{card_scan, user};
 use rand::Rng;
@@ -29,7 +31,7 @@ pub use crate::integration_dto::SETTINGS;
 pub const DEFAULT_TELEGRAM_API_BASE: &str = "https://api.telegram.org";
 pub const DEFAULT_WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v21.0";
 
-use crate::outbound::{check_outbound_url, env_value, outbound_url_rule};
+use crate::integrations::outbound::{check_outbound_url, env_value, outbound_url_rule};
 
 /// The resolved configuration: each value from the environment, else from the stored settings.
 #[derive(Clone, Default)]
@@ -50,12 +52,12 @@ pub struct IntegrationConfig {
     pub whatsapp_api_base_from_env: bool,
     /// Where links in replies point (`https://crm.example.com`), without a trailing slash.
     pub public_url: Option<String>,
-    /// Google Cloud Vision OCR engine (see [`crate::vision`]).
+    /// Google Cloud Vision OCR engine (see [`crate::scans::vision`]).
     pub google_vision_api_key: Option<String>,
     pub google_vision_api_base: String,
     /// As `telegram_api_base_from_env`.
     pub google_vision_api_base_from_env: bool,
-    /// `GOOGLE_VISION_TIMEOUT` as written (checked by [`crate::vision::parse_timeout`]).
+    /// `GOOGLE_VISION_TIMEOUT` as written (checked by [`crate::scans::vision::parse_timeout`]).
     pub google_vision_timeout: Option<String>,
     /// A service-account key file's JSON (used when there is no API key).
     pub google_vision_credentials: Option<String>,
@@ -156,7 +158,7 @@ pub async fn config(svc: &Services) -> AppResult<IntegrationConfig> {
         whatsapp_api_base_from_env: env_value("WHATSAPP_API_BASE").is_some(),
         public_url: get("CARDCRM_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
         google_vision_api_key: get("GOOGLE_VISION_API_KEY"),
-        google_vision_api_base: base("GOOGLE_VISION_API_BASE", crate::vision::DEFAULT_API_BASE),
+        google_vision_api_base: base("GOOGLE_VISION_API_BASE", crate::scans::vision::DEFAULT_API_BASE),
         google_vision_api_base_from_env: env_value("GOOGLE_VISION_API_BASE").is_some(),
         google_vision_timeout: get("GOOGLE_VISION_TIMEOUT"),
         google_vision_credentials: get("GOOGLE_VISION_CREDENTIALS"),
@@ -196,13 +198,13 @@ async fn check_setting(name: &str, value: &str) -> AppResult<bool> {
         return Err(AppError::validation(name, "must be an http(s) URL"));
     }
     if name == "GOOGLE_VISION_CREDENTIALS" && !value.is_empty() {
-        crate::vision::parse_service_account(value, None).map_err(|why| AppError::validation(name, why))?;
+        crate::scans::vision::parse_service_account(value, None).map_err(|why| AppError::validation(name, why))?;
     }
     if name == "GOOGLE_VISION_TOKEN_URL" && !value.is_empty() {
         check_outbound_url(value).await.map_err(|why| AppError::validation(name, why))?;
     }
     if name == "GOOGLE_VISION_TIMEOUT" && !value.is_empty() {
-        crate::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why))?;
+        crate::scans::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why))?;
     }
     if name == "TELEGRAM_WEBHOOK_SECRET" && !value.is_empty() && !valid_telegram_secret(value) {
         return Err(AppError::validation(name, "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"));
@@ -221,7 +223,7 @@ pub async fn store_setting(svc: &Services, actor: Option<&Actor>, name: &str, va
     let value = value.trim();
     let secret = check_setting(name, value).await?;
     let backend = svc.db.get_database_backend();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     txn.execute_raw(stmt(backend, "DELETE FROM integration_settings WHERE name = ?", vec![name.into()])).await?;
     if !value.is_empty() {
         txn.execute_raw(stmt(
@@ -326,7 +328,7 @@ fn check_integration(integration: &str) -> AppResult<()> {
 pub async fn whatsapp_number(svc: &Services, raw: &str) -> AppResult<String> {
     let raw = raw.trim();
     let region = settings::default_region(svc).await?;
-    let e164 = crate::text::phone_e164(raw, &region).ok_or_else(|| {
+    let e164 = crate::platform::text::phone_e164(raw, &region).ok_or_else(|| {
         AppError::validation("number", "is not a phone number (write it with the country code, e.g. +44 7700 900123)")
     })?;
     Ok(e164.trim_start_matches('+').to_string())
@@ -352,7 +354,7 @@ pub async fn create_link_code(
     let now = Utc::now();
     let expires_at = now + ChronoDuration::minutes(LINK_CODE_TTL_MINUTES);
     let backend = svc.db.get_database_backend();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     txn.execute_raw(stmt(
         backend,
         "DELETE FROM integration_link_codes WHERE user_id = ? AND integration = ? AND used_at IS NULL",
@@ -424,7 +426,7 @@ pub async fn redeem_link_code(
     }
     let backend = svc.db.get_database_backend();
     let now = Utc::now();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let row = CodeRow::find_by_statement(stmt(
         backend,
         "SELECT id, user_id, external_id FROM integration_link_codes \
@@ -574,7 +576,7 @@ pub async fn unlink(svc: &Services, actor: &Actor, id: Option<i64>) -> AppResult
     .await?
     .filter(|r| r.user_id == actor.user_id || actor.is_admin)
     .ok_or_else(|| AppError::not_found("linked account"))?;
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     txn.execute_raw(stmt(backend, "DELETE FROM integration_accounts WHERE id = ?", vec![row.id.into()])).await?;
     audit::record(
         &txn,

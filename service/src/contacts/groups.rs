@@ -1,7 +1,7 @@
 //! Groups of contacts (a team, an event, an account). Names are unique regardless of case.
 
 use crate::dto::{Group, GroupInput};
-use crate::{audit, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_group, contact_group_member};
 use sea_orm::sea_query::ExprTrait;

@@ -25,13 +25,13 @@
 //! updated back as they were, unless someone edited them since.
 
 use crate::contacts::{self, Clean};
-use crate::db::placeholder;
 use crate::dto::{Contact, ContactInput, EmailInput, NameRef, PhoneInput};
 use crate::import_dto::{
     ImportApply, ImportJob, ImportOptions, ImportRow, ImportSummary, ImportUndo, RowOverride, IMPORT_FORMATS,
     ON_DUPLICATE, UNDO_DAYS,
 };
-use crate::{audit, duplicates, Actor, AppError, AppResult, Services};
+use crate::platform::db::placeholder;
+use crate::{duplicates, platform::audit, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{
     audit_log, contact, contact_email, contact_group_member, contact_key, contact_phone, contact_tag, import,
@@ -186,8 +186,13 @@ async fn remembered_mapping(svc: &Services, user_id: Option<i64>, header_key: &s
 }
 
 async fn remember_mapping(svc: &Services, user_id: i64, header_key: &str, mapping: &[String]) -> AppResult<()> {
-    crate::prefs::store(svc, user_id, &mapping_pref_key(header_key), serde_json::to_string(mapping).unwrap_or_default())
-        .await
+    crate::accounts::prefs::store(
+        svc,
+        user_id,
+        &mapping_pref_key(header_key),
+        serde_json::to_string(mapping).unwrap_or_default(),
+    )
+    .await
 }
 
 /// What opening a file tells before its rows are read: the format, the encoding, the header and
@@ -314,7 +319,7 @@ pub async fn create_job(
         return Err(AppError::TooMany(format!("{active} of your imports are still running; wait for one to finish")));
     }
     let now = Utc::now();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let row = import::ActiveModel {
         user_id: Set(Some(actor.user_id)),
         status: Set("queued".into()),
@@ -401,7 +406,7 @@ pub async fn apply(svc: &Services, actor: &Actor, id: i64, input: ImportApply) -
         st.mapping = Some(mapping.clone());
     }
     st.overrides = input.overrides.clone();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     // The conditional update is the claim: of two parallel applies, one wins.
     let res = import::Entity::update_many()
         .col_expr(import::Column::DryRun, Expr::value(input.dry_run.unwrap_or(false)))
@@ -649,7 +654,7 @@ struct Slot {
     photo: Option<Box<RowPhoto>>,
 }
 
-/// A row's photo that passed [`crate::photos::check_blocking`]: its sniffed type and bytes.
+/// A row's photo that passed [`crate::contacts::photos::check_blocking`]: its sniffed type and bytes.
 struct RowPhoto {
     media_type: &'static str,
     data: Vec<u8>,
@@ -737,7 +742,7 @@ fn check_row(item: Result<ContactRecord, interchange::RowError>, tag: &str, regi
     };
     // A photo is kept only if it is an image we keep (type sniffed, decoded); a bad one is dropped,
     // not the row.
-    let photo = rec.photo.take().and_then(|p| match crate::photos::check_blocking(&p.bytes) {
+    let photo = rec.photo.take().and_then(|p| match crate::contacts::photos::check_blocking(&p.bytes) {
         Ok(media_type) => Some(Box::new(RowPhoto { media_type, data: p.bytes })),
         Err(_) => None,
     });
@@ -788,7 +793,7 @@ fn merged(stored: &Contact, incoming: &Clean) -> Option<(ContactInput, Vec<&'sta
             added.push("notes");
         }
     }
-    let digits = |s: &str| crate::text::digits(s);
+    let digits = |s: &str| crate::platform::text::digits(s);
     let mut phone_added = false;
     for p in &incoming.phones {
         let known = stored.phones.iter().any(|q| {
@@ -805,8 +810,8 @@ fn merged(stored: &Contact, incoming: &Clean) -> Option<(ContactInput, Vec<&'sta
     }
     let mut email_added = false;
     for (kind, address, key) in &incoming.emails {
-        let known = stored.emails.iter().any(|e| crate::text::email_key(&e.address) == *key)
-            || out.emails.iter().any(|e| crate::text::email_key(&e.address) == *key);
+        let known = stored.emails.iter().any(|e| crate::platform::text::email_key(&e.address) == *key)
+            || out.emails.iter().any(|e| crate::platform::text::email_key(&e.address) == *key);
         if !known && out.emails.len() < 20 {
             out.emails.push(EmailInput { kind: kind.clone(), address: address.clone() });
             email_added = true;
@@ -857,8 +862,8 @@ fn fold(into: &mut Clean, from: &Clean) -> Vec<&'static str> {
         }
     }
     for p in &from.phones {
-        let d = crate::text::digits(&p.number);
-        if into.phones.len() < 20 && !into.phones.iter().any(|q| crate::text::digits(&q.number) == d) {
+        let d = crate::platform::text::digits(&p.number);
+        if into.phones.len() < 20 && !into.phones.iter().any(|q| crate::platform::text::digits(&q.number) == d) {
             into.phones.push(p.clone());
             added.push("phones");
         }
@@ -1044,7 +1049,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     } else {
         ("done", None)
     };
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     import::Entity::update_many()
         .col_expr(import::Column::Status, Expr::value(status))
         .col_expr(import::Column::Error, Expr::value(error))
@@ -1571,9 +1576,9 @@ async fn ensure_names<C: ConnectionTrait>(
             Some(id) => *id,
             None => {
                 let id = if groups {
-                    crate::groups::ensure(db, std::slice::from_ref(n)).await?[0]
+                    crate::contacts::groups::ensure(db, std::slice::from_ref(n)).await?[0]
                 } else {
-                    crate::tags::ensure(db, std::slice::from_ref(n)).await?[0]
+                    crate::contacts::tags::ensure(db, std::slice::from_ref(n)).await?[0]
                 };
                 cache.insert(key, id);
                 id
@@ -1599,7 +1604,7 @@ async fn write_chunk(
     updates: Vec<Update>,
 ) -> AppResult<()> {
     let region = plan.region.clone();
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let backend = txn.get_database_backend();
     let now = Utc::now();
     let phase = std::time::Instant::now();
@@ -1740,8 +1745,8 @@ async fn write_chunk(
     for &i in &slots {
         let slot = &plan.slots[i];
         if let (Some(id), Some(p)) = (slot.contact_id, &slot.photo) {
-            let origin = crate::photos::Origin::Import(import_id);
-            crate::photos::put_in(&txn, Some(actor.user_id), id, p.media_type, &p.data, origin, true).await?;
+            let origin = crate::contacts::photos::Origin::Import(import_id);
+            crate::contacts::photos::put_in(&txn, Some(actor.user_id), id, p.media_type, &p.data, origin, true).await?;
         }
     }
     // Updates: each through the same path as an edit (history, keys), against the contact as it
@@ -1757,11 +1762,18 @@ async fn write_chunk(
                 .map(|(_, after)| outcomes[o_idx].version_after = Some(after.version));
         }
         if let (true, Some(p)) = (result.is_ok(), &u.photo) {
-            let origin = crate::photos::Origin::Import(import_id);
-            result =
-                crate::photos::put_in(&txn, Some(actor.user_id), u.contact_id, p.media_type, &p.data, origin, true)
-                    .await
-                    .map(|_| ());
+            let origin = crate::contacts::photos::Origin::Import(import_id);
+            result = crate::contacts::photos::put_in(
+                &txn,
+                Some(actor.user_id),
+                u.contact_id,
+                p.media_type,
+                &p.data,
+                origin,
+                true,
+            )
+            .await
+            .map(|_| ());
         }
         match result {
             Ok(()) => {}
@@ -1892,7 +1904,7 @@ pub async fn undo(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportUnd
 
 async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportUndo> {
     let s = duplicates::match_settings(svc).await?;
-    let region = crate::settings::default_region(svc).await?;
+    let region = crate::platform::settings::default_region(svc).await?;
     let mut out = ImportUndo { id, trashed: 0, reverted: 0, kept: Vec::new() };
     // Created contacts → trash, in batches.
     let created: Vec<i64> = import_row::Entity::find()
@@ -1909,7 +1921,7 @@ async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportU
         .collect();
     for part in created.chunks(500) {
         let now = Utc::now();
-        let txn = crate::db::begin_write(&svc.db).await?;
+        let txn = crate::platform::db::begin_write(&svc.db).await?;
         let live: Vec<i64> = contact::Entity::find()
             .select_only()
             .column(contact::Column::Id)
@@ -1967,9 +1979,9 @@ async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportU
             continue;
         };
         // A photo this import added goes, while it is still that one (not replaced since).
-        let txn = crate::db::begin_write(&svc.db).await?;
-        let origin = crate::photos::Origin::Import(id);
-        if crate::photos::remove_in(&txn, Some(actor.user_id), cid, Some(origin)).await? {
+        let txn = crate::platform::db::begin_write(&svc.db).await?;
+        let origin = crate::contacts::photos::Origin::Import(id);
+        if crate::contacts::photos::remove_in(&txn, Some(actor.user_id), cid, Some(origin)).await? {
             txn.commit().await?;
         } else {
             txn.rollback().await?;
@@ -1984,7 +1996,7 @@ async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportU
                 continue;
             }
         };
-        let txn = crate::db::begin_write(&svc.db).await?;
+        let txn = crate::platform::db::begin_write(&svc.db).await?;
         match contacts::update_in(&txn, actor, cid, &c, version, &s, Some(json!({ "undo": id }))).await {
             Ok(_) => {
                 txn.commit().await?;

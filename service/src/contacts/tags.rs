@@ -1,8 +1,8 @@
 //! Tags: coloured labels on contacts. Names are unique regardless of case.
 
 use crate::dto::{Tag, TagInput};
-use crate::text::{color_for, is_color};
-use crate::{audit, Actor, AppError, AppResult, Services};
+use crate::platform::text::{color_for, is_color};
+use crate::{platform::audit, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_tag, tag};
 use sea_orm::sea_query::ExprTrait;

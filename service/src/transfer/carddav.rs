@@ -151,7 +151,7 @@ pub fn version_for(asked: Option<&str>) -> VcardVersion {
 }
 
 fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    crate::db::statement(backend, sql, values)
+    crate::platform::db::statement(backend, sql, values)
 }
 
 fn etag(contact_id: i64, seq: i64) -> String {
@@ -256,7 +256,11 @@ async fn in_book<C: ConnectionTrait>(db: &C, book: Book, contact_id: i64) -> App
     Ok(row.is_some())
 }
 
-fn render(c: &Contact, photo: Option<crate::photos::Photo>, version: VcardVersion) -> (ContactRecord, String) {
+fn render(
+    c: &Contact,
+    photo: Option<crate::contacts::photos::Photo>,
+    version: VcardVersion,
+) -> (ContactRecord, String) {
     let mut record = contact_to_record(c);
     record.photo = photo.map(|p| interchange::Photo { mime: p.media_type, bytes: p.data });
     let text = interchange::card_to_string(&record, version);
@@ -267,12 +271,12 @@ fn render(c: &Contact, photo: Option<crate::photos::Photo>, version: VcardVersio
 async fn photos_of<'a>(
     svc: &Services,
     contacts: impl Iterator<Item = &'a Contact>,
-) -> AppResult<std::collections::HashMap<i64, crate::photos::Photo>> {
+) -> AppResult<std::collections::HashMap<i64, crate::contacts::photos::Photo>> {
     let ids: Vec<i64> = contacts.filter(|c| c.has_photo).map(|c| c.id).collect();
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    crate::photos::load_many(&svc.db, &ids).await
+    crate::contacts::photos::load_many(&svc.db, &ids).await
 }
 
 /// Live resources of a book by name, two queries per 500 names (custom names, then `<uid>.vcf`).
@@ -493,10 +497,10 @@ pub async fn put(
             input.source = None;
             input.version = Some(before.version);
             // As `contacts::update`, with the photo in the same transaction.
-            let region = crate::settings::default_region(svc).await?;
+            let region = crate::platform::settings::default_region(svc).await?;
             let c = contacts::clean(input, &region)?;
             let match_settings = crate::duplicates::match_settings(svc).await?;
-            let txn = crate::db::begin_write(&svc.db).await?;
+            let txn = crate::platform::db::begin_write(&svc.db).await?;
             match contacts::update_in(&txn, actor, m.contact_id, &c, before.version, &match_settings, None).await {
                 Ok(_) => {}
                 // The version moved between the ETag check and the write: someone else's edit.
@@ -538,7 +542,7 @@ pub async fn put(
                 input.groups.push(NameRef::Name(group.name));
             }
             let new = contacts::prepare(svc, input).await?;
-            let txn = crate::db::begin_write(&svc.db).await?;
+            let txn = crate::platform::db::begin_write(&svc.db).await?;
             let backend = txn.get_database_backend();
             if let Some((old, _)) = &stale {
                 // The name belonged to a contact now in the trash or merged away: it is reused.
@@ -596,7 +600,7 @@ enum CardPhoto {
 async fn card_photo(record: &mut ContactRecord) -> AppResult<CardPhoto> {
     let dropped = record.warnings.iter().any(|w| w.starts_with("PHOTO"));
     Ok(match record.photo.take() {
-        Some(p) => match crate::photos::check(p.bytes).await {
+        Some(p) => match crate::contacts::photos::check(p.bytes).await {
             Ok((bytes, media_type)) => CardPhoto::Set(media_type, bytes),
             Err(AppError::Validation { .. }) | Err(AppError::PayloadTooLarge(_)) => CardPhoto::Ignored,
             Err(e) => return Err(e),
@@ -608,16 +612,17 @@ async fn card_photo(record: &mut ContactRecord) -> AppResult<CardPhoto> {
 
 /// Writes what a `PUT` said about the photo, in the caller's transaction.
 async fn write_photo<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64, photo: CardPhoto) -> AppResult<()> {
-    use crate::photos::Origin;
+    use crate::contacts::photos::Origin;
     match photo {
         CardPhoto::Set(media_type, bytes) => {
             let same = entity::contact_photo::Entity::find_by_id(id).one(db).await?.is_some_and(|p| p.data == bytes);
             if !same {
-                crate::photos::put_in(db, Some(actor.user_id), id, media_type, &bytes, Origin::Person, false).await?;
+                crate::contacts::photos::put_in(db, Some(actor.user_id), id, media_type, &bytes, Origin::Person, false)
+                    .await?;
             }
         }
         CardPhoto::Absent => {
-            crate::photos::remove_in(db, Some(actor.user_id), id, None).await?;
+            crate::contacts::photos::remove_in(db, Some(actor.user_id), id, None).await?;
         }
         CardPhoto::Ignored => {}
     }
@@ -875,8 +880,8 @@ pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppRe
     Ok(crate::dav_dto::DavSetup {
         username: actor.username.clone(),
         server_url: format!("{base}/dav/"),
-        addressbook_url: format!("{home}{}/", crate::dav_books::segment(Book::Team)),
-        books: crate::dav_books::books(svc, actor, &home).await?,
+        addressbook_url: format!("{home}{}/", crate::transfer::dav_books::segment(Book::Team)),
+        books: crate::transfer::dav_books::books(svc, actor, &home).await?,
     })
 }
 

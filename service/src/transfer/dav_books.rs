@@ -3,9 +3,9 @@
 //! preference (`user_prefs`, key `dav_groups`, a JSON list of group ids). A group deleted since
 //! drops out by itself; its book answers 404 and leaves the phone on the next sync.
 
-use crate::carddav::Book;
 use crate::dav_dto::{DavBook, DAV_GROUPS_MAX};
 use crate::dto::GroupRef;
+use crate::transfer::carddav::Book;
 use crate::{Actor, AppError, AppResult, Services};
 use entity::{contact_group, user_pref};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -60,7 +60,8 @@ pub async fn set_shared(svc: &Services, actor: &Actor, group_ids: &[i64]) -> App
             return Err(AppError::validation("group_ids", format!("there is no group with id {missing}")));
         }
     }
-    crate::prefs::store(svc, actor.user_id, KEY, serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())).await
+    crate::accounts::prefs::store(svc, actor.user_id, KEY, serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .await
 }
 
 /// A book's path segment under the user's address-book home: `contacts`, or `group-<id>`.

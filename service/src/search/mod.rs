@@ -9,11 +9,14 @@
 //! The search box ([`hits`]) reads its short rows (name, company, position, first phone and
 //! e-mail) in the query that finds them; a search that needs the typo step costs the exact query,
 //! one vocabulary lookup and one query per spelling tried (one when the closest spelling is a
-//! common word). Recent answers are kept for a second ([`crate::answers`]), dropped by every write.
+//! common word). Recent answers are kept for a second ([`crate::platform::answers`]), dropped by every write.
 
-use crate::db::placeholder as ph;
+pub mod contact_index;
+pub mod search_index;
+
 use crate::dto::SearchHit;
-use crate::text::{digits, has_cyrillic, transliterate};
+use crate::platform::db::placeholder as ph;
+use crate::platform::text::{digits, has_cyrillic, transliterate};
 use crate::{Actor, AppError, AppResult, Services};
 use migration::search_words;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
@@ -220,7 +223,8 @@ fn pg_exact_statement(words: &[String], columns: &str, limit: u64, trash: bool, 
             }
             window.push(format!("s.id > (SELECT max(id) FROM contact_search) - {RECENT_WINDOW}"));
             values.push(words.iter().map(|w| bare_word(w)).collect::<Vec<_>>().join(" ").into());
-            let bound = crate::search_index::match_bound(&format!("(SELECT {}::text)", ph(backend, values.len())));
+            let bound =
+                crate::search::search_index::match_bound(&format!("(SELECT {}::text)", ph(backend, values.len())));
             format!(
                 "WITH b AS MATERIALIZED ({bound} AS n), \
                  w AS MATERIALIZED (SELECT s.id FROM contact_search s \
@@ -272,14 +276,14 @@ pub async fn ids(svc: &Services, q: &str, limit: u64, trash: bool) -> AppResult<
 pub(crate) struct Turns(tokio::sync::Semaphore);
 
 /// How many searches may read the database at once: `CARDCRM_SEARCH_CONCURRENCY`, else the size
-/// of `db`'s pool ([`crate::db::pool_max`]), so searches can use every connection but never wait
+/// of `db`'s pool ([`crate::platform::db::pool_max`]), so searches can use every connection but never wait
 /// for one inside their turn when nothing else is using the pool.
 pub(crate) fn turns(db: &sea_orm::DatabaseConnection) -> usize {
     std::env::var("CARDCRM_SEARCH_CONCURRENCY")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(crate::db::pool_max(db) as usize)
+        .unwrap_or(crate::platform::db::pool_max(db) as usize)
 }
 
 impl Turns {
@@ -466,12 +470,12 @@ pub async fn hits(svc: &Services, _actor: &Actor, q: &str, limit: u64) -> AppRes
         .await
 }
 
-/// The embedded index's answer (see [`crate::contact_index`]), its rows read from the database
+/// The embedded index's answer (see [`crate::search::contact_index`]), its rows read from the database
 /// by id; `None` when the index cannot answer now or finds nothing live (the database's search,
 /// with its substring matching, then has its say).
 async fn index_hits<C: ConnectionTrait>(
     db: &C,
-    index: &crate::contact_index::ContactIndex,
+    index: &crate::search::contact_index::ContactIndex,
     q: &str,
     limit: u64,
 ) -> AppResult<Option<Vec<SearchHit>>> {

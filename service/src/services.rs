@@ -1,41 +1,12 @@
-//! The server-side half of the crate.
+//! Who is acting ([`Actor`], [`Session`]) and what every service call is given ([`Services`]: the
+//! database and the per-process caches and contexts of the domains).
 
-pub mod admin;
-pub mod answers;
-pub mod app_passwords;
-pub mod audit;
-pub mod auth;
-pub mod background;
-pub mod carddav;
-pub mod contact_index;
-pub mod contacts;
-pub mod corrections;
-pub mod dav_books;
-pub mod db;
-pub mod duplicate_scans;
-pub mod duplicates;
-pub mod error;
-pub mod export;
-pub mod groups;
-pub mod imports;
-pub mod integrations;
-pub mod maintenance;
-pub mod merges;
-pub mod outbound;
-pub mod photos;
-pub mod prefs;
-pub mod rate_limit;
-pub mod scans;
-pub mod search;
-pub mod search_index;
-pub mod settings;
-pub mod tags;
-pub mod text;
-pub mod transfer;
-pub mod vision;
-
-pub use error::{AppError, AppResult};
-
+use crate::accounts::auth;
+use crate::contacts;
+use crate::platform::{answers, rate_limit, settings};
+use crate::scans;
+use crate::search::{self, contact_index};
+use crate::{AppError, AppResult};
 use std::sync::Arc;
 
 /// Who is acting: the signed-in user a door resolved from a token or cookie.

@@ -3,6 +3,11 @@
 //! ([`contact_to_record`]). Import, export and the CardDAV server all go through these two, so a
 //! round trip keeps what the service stores.
 
+pub mod carddav;
+pub mod dav_books;
+pub mod export;
+pub mod imports;
+
 use crate::dto::{Contact, ContactInput, EmailInput, NameRef, PhoneInput};
 use interchange::{ContactRecord, Email, Kind, Phone, Website};
 

@@ -9,14 +9,14 @@
 //! one SHA-256 per request is enough and keeps every CardDAV request cheap (a sync makes dozens).
 //! The stored hash is found by its unique index and then compared again in constant time.
 //!
-//! Failed sign-ins are throttled as the login is ([`crate::auth::login`]): each attempt is counted
+//! Failed sign-ins are throttled as the login is ([`crate::accounts::auth::login`]): each attempt is counted
 //! per (name, address) and per address *before* the password is checked, so parallel guesses
 //! cannot all be checked; a success gives both counts their attempt back. The limits are higher
 //! than the login's because a CardDAV client sends its credentials with every request, several at
 //! once, and a wrong password on a phone otherwise locks its owner out for minutes.
 
 use crate::dav_dto::{AppPassword, NewAppPassword, APP_PASSWORDS_PER_USER, APP_PASSWORD_NAME_MAX};
-use crate::{audit, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, Actor, AppError, AppResult, Services};
 use chrono::{Duration as ChronoDuration, Utc};
 use entity::{app_password, user};
 use rand::RngCore;
@@ -147,10 +147,12 @@ pub async fn revoke(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
 /// Anything else is 401 (429 once throttled); the account password is never accepted.
 pub async fn authenticate(svc: &Services, username: &str, password: &str, ip: &str) -> AppResult<Actor> {
     let refused = || AppError::Unauthorized("wrong username or app password".into());
-    if username.chars().count() > crate::auth::MAX_LOGIN_NAME || password.len() > crate::auth::MAX_LOGIN_PASSWORD {
+    if username.chars().count() > crate::accounts::auth::MAX_LOGIN_NAME
+        || password.len() > crate::accounts::auth::MAX_LOGIN_PASSWORD
+    {
         return Err(refused());
     }
-    let address = crate::auth::throttle_address(ip);
+    let address = crate::accounts::auth::throttle_address(ip);
     let name = username.trim().to_lowercase();
     let name_key = format!("dav-name:{}@{address}", hex::encode(Sha256::digest(name.as_bytes())));
     let ip_key = format!("dav-ip:{address}");

@@ -8,7 +8,7 @@
 
 use crate::dto::Contact;
 use crate::import_dto::{ExportQuery, EXPORT_FORMATS, MAX_EXPORT_IDS};
-use crate::{contacts, prefs, search, Actor, AppError, AppResult, Services};
+use crate::{accounts::prefs, contacts, search, Actor, AppError, AppResult, Services};
 use entity::contact;
 use interchange::{Column, CsvOptions, CsvWriter, JsonlWriter, VcardVersion, VcardWriter};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -183,12 +183,15 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
             .filter(contact::Column::MergedIntoId.is_null())
             .filter(contact::Column::Id.gt(last));
         if let Some(tag) = plan.q.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            select = select
-                .filter(Expr::col((contact::Entity, contact::Column::Id)).in_subquery(crate::tags::members_query(tag)));
+            select = select.filter(
+                Expr::col((contact::Entity, contact::Column::Id))
+                    .in_subquery(crate::contacts::tags::members_query(tag)),
+            );
         }
         if let Some(group) = plan.q.group.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             select = select.filter(
-                Expr::col((contact::Entity, contact::Column::Id)).in_subquery(crate::groups::members_query(group)),
+                Expr::col((contact::Entity, contact::Column::Id))
+                    .in_subquery(crate::contacts::groups::members_query(group)),
             );
         }
         if let Some(company) = plan.q.company.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -229,7 +232,7 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
         // before the next is read: a page of contacts with large photos never sits in memory whole.
         let sizes = if matches!(writer, Writer::Vcard(_)) {
             let with: Vec<i64> = batch.iter().filter(|c| c.has_photo).map(|c| c.id).collect();
-            crate::photos::sizes(&svc.db, &with).await?
+            crate::contacts::photos::sizes(&svc.db, &with).await?
         } else {
             std::collections::HashMap::new()
         };
@@ -246,8 +249,11 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
             let part = &batch[start..end];
             start = end;
             let wanted: Vec<i64> = part.iter().filter(|c| sizes.contains_key(&c.id)).map(|c| c.id).collect();
-            let mut photos =
-                if wanted.is_empty() { Default::default() } else { crate::photos::load_many(&svc.db, &wanted).await? };
+            let mut photos = if wanted.is_empty() {
+                Default::default()
+            } else {
+                crate::contacts::photos::load_many(&svc.db, &wanted).await?
+            };
             for c in part {
                 let mut r = crate::transfer::contact_to_record(c);
                 if let Some(p) = photos.remove(&c.id) {

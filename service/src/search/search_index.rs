@@ -15,7 +15,7 @@
 //! ([`refresh_trigram_counts`], read by `search`), when the contacts' search texts have seen
 //! enough writes since the last count ([`trigram_counts_stale`]).
 
-use crate::background::Task;
+use crate::platform::background::Task;
 use crate::{AppResult, Services};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use std::time::Duration;
@@ -46,7 +46,7 @@ pub async fn merge(db: &DatabaseConnection) -> AppResult<usize> {
     while steps < MAX_STEPS {
         // `total_changes()` counts per connection: the transaction keeps the step and both
         // readings on one. FTS5 documents a difference of 2 or more as "work was done".
-        let txn = crate::db::begin_write(db).await?;
+        let txn = crate::platform::db::begin_write(db).await?;
         let before = total_changes(&txn).await?;
         txn.execute_unprepared(&step).await?;
         let after = total_changes(&txn).await?;
@@ -111,7 +111,7 @@ pub async fn refresh_trigram_counts(db: &DatabaseConnection) -> AppResult<bool> 
         return Ok(false);
     }
     let pg = |sql: &str| Statement::from_string(DatabaseBackend::Postgres, sql);
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::platform::db::begin_write(db).await?;
     // One counter at a time (several server processes can share a database).
     let locked = txn.query_one_raw(pg("SELECT pg_try_advisory_xact_lock(7236105845517153123)")).await?;
     if !locked.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(false) {

@@ -5,7 +5,7 @@
 //! database at most every [`SettingsCache::TTL`]. A change made through [`set`] drops this
 //! process's copy at once; other instances sharing the database see it within the TTL.
 
-use crate::{audit, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::setting;
 use sea_orm::{EntityTrait, Set};
@@ -102,7 +102,7 @@ pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppR
     if key == crate::admin::OCR_ENGINE_ORDER {
         let names: Vec<String> = serde_json::from_value(value.clone())
             .map_err(|_| AppError::validation("value", "must be a list of engine names such as [\"paddle\"]"))?;
-        crate::admin::validate_engine_order(&names, &crate::vision::available_engines(svc).await?)?;
+        crate::admin::validate_engine_order(&names, &crate::scans::vision::available_engines(svc).await?)?;
     }
     let mut value = value;
     if key == crate::duplicates::SETTINGS_KEY {

@@ -13,7 +13,7 @@
 use crate::dto::{
     self, Contact, ContactMerges, ContactSummary, MergeFieldChoice, MergeInput, MergeRecord, MergeResult, MERGE_FIELDS,
 };
-use crate::{audit, contacts, duplicates, settings, Actor, AppError, AppResult, Services};
+use crate::{contacts, duplicates, platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use dedup::merge_plan::{self, Choice, Record, Value as PlanValue};
 use entity::{
@@ -150,7 +150,7 @@ fn plan(contacts: &[Contact], input: &MergeInput) -> AppResult<Plan> {
     let mut phone_src: Vec<i64> = Vec::new();
     for c in ordered.iter().filter(|c| phones_from.is_none_or(|id| id == c.id)) {
         for p in &c.phones {
-            let key = p.e164.clone().unwrap_or_else(|| crate::text::digits(&p.number));
+            let key = p.e164.clone().unwrap_or_else(|| crate::platform::text::digits(&p.number));
             if phone_keys.contains(&key) {
                 continue;
             }
@@ -169,7 +169,7 @@ fn plan(contacts: &[Contact], input: &MergeInput) -> AppResult<Plan> {
     let mut email_src: Vec<i64> = Vec::new();
     for c in ordered.iter().filter(|c| emails_from.is_none_or(|id| id == c.id)) {
         for e in &c.emails {
-            let key = crate::text::email_key(&e.address);
+            let key = crate::platform::text::email_key(&e.address);
             if email_keys.contains(&key) {
                 continue;
             }
@@ -276,7 +276,7 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     }
     let region = settings::default_region(svc).await?;
     let match_settings = duplicates::match_settings(svc).await?;
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let loaded = load_for_merge(&txn, &input.ids).await?;
     for c in &loaded {
         if let Some(sent) = input.versions.get(&c.id) {
@@ -421,7 +421,7 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     if !before.has_photo {
         let donor = losers.iter().copied().find(|id| loaded.iter().any(|c| c.id == *id && c.has_photo));
         if let Some(donor) = donor {
-            if let Some(to) = crate::photos::copy_in(&txn, donor, p.survivor, record.id).await? {
+            if let Some(to) = crate::contacts::photos::copy_in(&txn, donor, p.survivor, record.id).await? {
                 changes.push(dto::FieldChange { field: "photo".into(), from: json!(""), to: json!(to) });
                 copied = true;
             }
@@ -503,7 +503,7 @@ async fn undo_blocked<C: ConnectionTrait>(db: &C, m: &contact_merge::Model) -> A
 /// Undoes a merge: every row it changed is written back as it was. 409 when the survivor (or a
 /// merged contact) changed after the merge, or the merge was already undone.
 pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<ContactMerges> {
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let m = contact_merge::Entity::find_by_id(merge_id).one(&txn).await?.ok_or_else(|| AppError::not_found("merge"))?;
     if let Some(why) = undo_blocked(&txn, &m).await? {
         return Err(AppError::Conflict(format!("cannot undo merge {merge_id}: {why}")));
@@ -514,8 +514,8 @@ pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<Con
 
     snapshot::restore(&txn, &snapshot, &ids).await?;
     // A photo the merge copied to the survivor goes (while it is still that copy).
-    let origin = crate::photos::Origin::Merge(merge_id);
-    crate::photos::remove_in(&txn, Some(actor.user_id), m.survivor_id, Some(origin)).await?;
+    let origin = crate::contacts::photos::Origin::Merge(merge_id);
+    crate::contacts::photos::remove_in(&txn, Some(actor.user_id), m.survivor_id, Some(origin)).await?;
     let now = Utc::now();
     contact_merge::Entity::update_many()
         .col_expr(contact_merge::Column::UndoneAt, Expr::value(Some(now)))

@@ -18,7 +18,7 @@
 //! Imports and merges add photos with [`put_in`] and name themselves in `import_id` /
 //! `merge_id`; their undo removes the photo only while it is still the one they added.
 
-use crate::{audit, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_photo};
 use sea_orm::sea_query::Expr;
@@ -190,7 +190,7 @@ pub async fn which<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<std::co
 async fn ensure_writable<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
     let row = contact::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("contact"))?;
     if let Some(into) = row.merged_into_id {
-        return Err(crate::merges::merged_conflict(id, into));
+        return Err(crate::duplicates::merges::merged_conflict(id, into));
     }
     if row.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
@@ -258,7 +258,7 @@ pub(crate) async fn put_in<C: ConnectionTrait>(
         import_id.into(),
         merge_id.into(),
     ];
-    db.execute_raw(crate::db::statement(
+    db.execute_raw(crate::platform::db::statement(
         backend,
         "INSERT INTO contact_photos (contact_id, media_type, data, bytes, updated_at, import_id, merge_id) \
          VALUES (?, ?, ?, ?, ?, ?, ?) \
@@ -333,7 +333,7 @@ pub(crate) async fn copy_in<C: ConnectionTrait>(
         return Ok(None);
     };
     let backend = db.get_database_backend();
-    db.execute_raw(crate::db::statement(
+    db.execute_raw(crate::platform::db::statement(
         backend,
         "INSERT INTO contact_photos (contact_id, media_type, data, bytes, updated_at, import_id, merge_id) \
          SELECT ?, media_type, data, bytes, ?, NULL, ? FROM contact_photos WHERE contact_id = ?",
@@ -351,7 +351,7 @@ pub async fn set(svc: &Services, actor: &Actor, id: i64, bytes: Vec<u8>) -> AppR
     // 404 before the decode work for a contact that is not there.
     contact::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("contact"))?;
     let (bytes, media_type) = check(bytes).await?;
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     put_in(&txn, Some(actor.user_id), id, media_type, &bytes, Origin::Person, false).await?;
     txn.commit().await?;
     svc.contacts_changed();
@@ -361,7 +361,7 @@ pub async fn set(svc: &Services, actor: &Actor, id: i64, bytes: Vec<u8>) -> AppR
 /// Removes a contact's photo (nothing to do when it has none). 404 for an unknown contact, 409 for
 /// one in the trash or merged into another.
 pub async fn remove(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     ensure_writable(&txn, id).await?;
     let removed = remove_in(&txn, Some(actor.user_id), id, None).await?;
     txn.commit().await?;

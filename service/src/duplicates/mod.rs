@@ -6,12 +6,15 @@
 //! indexed equality lookup, capped by `blocking::lookup_limit`) → `candidates` (scored, explained).
 //! Never compares all pairs. A deleted contact has no keys, so it is never a candidate.
 
-use crate::db::placeholder;
+pub mod duplicate_scans;
+pub mod merges;
+
 use crate::dto::{
     self, CheckDuplicatesInput, Contact, ContactSummary, DuplicateCandidate, DuplicatePair, DuplicateQuery,
     DuplicateSettings, MatchField, Page, DUPLICATE_STATUSES,
 };
-use crate::{audit, contacts, settings, Actor, AppError, AppResult, Services};
+use crate::platform::db::placeholder;
+use crate::{contacts, platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_key, duplicate_pair};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement, Value};
@@ -433,7 +436,7 @@ pub async fn set_status(svc: &Services, actor: &Actor, id: i64, status: &str) ->
             "merged is set by merging the contacts; use pending, reviewed or ignored",
         ));
     }
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let before =
         duplicate_pair::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("duplicate pair"))?;
     if before.status == "merged" {

@@ -7,7 +7,7 @@
 //!   (default [`DEFAULT_API_BASE`]) and `GOOGLE_VISION_TIMEOUT` (default 15 s), from the environment
 //!   or the administrator's integration settings (see [`crate::integrations`]: the environment wins,
 //!   secrets are shown masked, a stored base or token URL follows
-//!   [`crate::outbound::outbound_url_rule`]).
+//!   [`crate::integrations::outbound::outbound_url_rule`]).
 //! * Without a key or key file the engine is not offered (rerun, engine order) and never built, so no image
 //!   leaves the server. With one, it is only called when `google` is in the engine order (or a
 //!   rerun asks for it).
@@ -246,7 +246,7 @@ impl IntegrationConfig {
             self.google_vision_credentials_from_env
         };
         if !from_env {
-            crate::outbound::outbound_url_rule(&sa.token_url)
+            crate::integrations::outbound::outbound_url_rule(&sa.token_url)
                 .map_err(|why| format!("names a token URL that {why}; it is not used"))?;
         }
         Ok(sa)
@@ -305,7 +305,7 @@ fn engine_error(msg: impl Into<String>) -> OcrError {
 impl GoogleEngine {
     pub fn new(cfg: VisionConfig) -> Result<GoogleEngine, OcrError> {
         let client = reqwest::blocking::Client::builder()
-            .dns_resolver(std::sync::Arc::new(crate::outbound::PublicOnly))
+            .dns_resolver(std::sync::Arc::new(crate::integrations::outbound::PublicOnly))
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .timeout(cfg.timeout)
             // The key goes in a header; a redirect could carry it elsewhere.

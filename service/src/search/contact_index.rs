@@ -33,7 +33,7 @@
 //!   folder (`<CARDCRM_DATA_DIR>/search-index`). `CARDCRM_SEARCH_INDEX=off` turns the index off;
 //!   a second process that finds the folder in use (its writer lock) runs without one.
 
-use crate::background::Task;
+use crate::platform::background::Task;
 use crate::{AppError, AppResult, Services};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
 use std::collections::HashMap;
@@ -275,7 +275,7 @@ async fn changes_after<C: ConnectionTrait>(db: &C, from: i64, limit: u64) -> App
     let backend = db.get_database_backend();
     let sql = format!(
         "SELECT contact_id, seq FROM dav_changes WHERE seq > {} ORDER BY seq LIMIT {limit}",
-        crate::db::placeholder(backend, 1)
+        crate::platform::db::placeholder(backend, 1)
     );
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(from)])).await?;
     rows.iter().map(|r| Ok((r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<i64>(1)?))).collect()

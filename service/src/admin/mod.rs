@@ -3,8 +3,10 @@
 //! scraped. Every entry point that reveals or changes something checks the administrator role here,
 //! so the REST API and the server functions refuse alike.
 
+pub mod maintenance;
+
 use crate::admin_dto::{AdminSettings, Check, SystemStatus};
-use crate::{audit, settings, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{card_scan, duplicate_pair, user};
 use sea_orm::sea_query::Expr;
@@ -90,14 +92,14 @@ pub async fn reset_password(svc: &Services, actor: &Actor, id: i64, password: &s
     if password.to_lowercase().contains(&u.username) {
         return Err(AppError::validation("password", "must not contain the username"));
     }
-    let hash = crate::auth::hash_password(svc, password).await?;
+    let hash = crate::accounts::auth::hash_password(svc, password).await?;
     let username = u.username.clone();
     let mut am: user::ActiveModel = u.into();
     am.password_hash = Set(hash);
     am.updated_at = Set(Utc::now());
     am.update(&svc.db).await?;
     // The old password's sessions end, and so do the access tokens they hold.
-    crate::auth::revoke_all_sessions(svc, id).await?;
+    crate::accounts::auth::revoke_all_sessions(svc, id).await?;
     audit::record(
         &svc.db,
         Some(actor.user_id),
@@ -118,14 +120,14 @@ pub async fn ocr_engine_order(svc: &Services) -> AppResult<Vec<String>> {
 }
 
 /// Checks an engine order against the engines available now (`known`: the build's local
-/// engines, and `google` when configured — [`crate::vision::available_engines`]): each once, at
+/// engines, and `google` when configured — [`crate::scans::vision::available_engines`]): each once, at
 /// least one.
 pub fn validate_engine_order(order: &[String], known: &[String]) -> AppResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for e in order {
         let e = e.trim().to_lowercase();
         if !known.contains(&e) {
-            let why = if e == crate::vision::GOOGLE {
+            let why = if e == crate::scans::vision::GOOGLE {
                 "Google Cloud Vision is not configured: set GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS first"
                     .into()
             } else {
@@ -146,7 +148,7 @@ pub fn validate_engine_order(order: &[String], known: &[String]) -> AppResult<Ve
 
 pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSettings> {
     actor.require_admin()?;
-    let available = crate::vision::available_engines(svc).await?;
+    let available = crate::scans::vision::available_engines(svc).await?;
     // An engine stored in the order but not available now (`google` after its key was removed) is
     // not used, so it is not shown either; saving the page drops it.
     let mut order: Vec<String> = ocr_engine_order(svc).await?.into_iter().filter(|e| available.contains(e)).collect();
@@ -157,7 +159,7 @@ pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSetti
         default_phone_region: settings::default_region(svc).await?,
         ocr_engine_order: order,
         available_engines: available,
-        nightly_duplicate_scan: crate::maintenance::nightly_duplicate_scan(svc).await?,
+        nightly_duplicate_scan: crate::admin::maintenance::nightly_duplicate_scan(svc).await?,
     })
 }
 
@@ -165,7 +167,7 @@ pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSetti
 pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings) -> AppResult<AdminSettings> {
     actor.require_admin()?;
     let region = input.default_phone_region.trim().to_uppercase();
-    let order = validate_engine_order(&input.ocr_engine_order, &crate::vision::available_engines(svc).await?)?;
+    let order = validate_engine_order(&input.ocr_engine_order, &crate::scans::vision::available_engines(svc).await?)?;
     if region != settings::default_region(svc).await? {
         settings::set(svc, actor, settings::DEFAULT_REGION, serde_json::Value::String(region)).await.map_err(|e| {
             match e {
@@ -177,7 +179,7 @@ pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings)
     if order != ocr_engine_order(svc).await? {
         settings::set(svc, actor, OCR_ENGINE_ORDER, serde_json::json!(order)).await?;
     }
-    crate::maintenance::set_nightly_duplicate_scan(svc, actor, input.nightly_duplicate_scan).await?;
+    crate::admin::maintenance::set_nightly_duplicate_scan(svc, actor, input.nightly_duplicate_scan).await?;
     get_settings(svc, actor).await
 }
 
@@ -185,7 +187,7 @@ pub async fn save_settings(svc: &Services, actor: &Actor, input: &AdminSettings)
 pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
     actor.require_admin()?;
     let models_dir = svc.scans.models_dir();
-    let database = match crate::db::ping(&svc.db).await {
+    let database = match crate::platform::db::ping(&svc.db).await {
         Ok(()) => Check { status: "ok".into(), detail: format!("{:?}", svc.db.get_database_backend()) },
         Err(e) => Check { status: "down".into(), detail: e.to_string() },
     };
@@ -202,7 +204,7 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
                 "{} in {}; engines: {}; {}",
                 ocr::MODEL_FILES.join(", "),
                 models_dir.display(),
-                crate::vision::available_engines(svc).await?.join(", "),
+                crate::scans::vision::available_engines(svc).await?.join(", "),
                 if svc.scans.pipeline_loaded() { "loaded in memory" } else { "loaded on the first scan" }
             ),
         }
@@ -227,7 +229,7 @@ pub async fn status(svc: &Services, actor: &Actor) -> AppResult<SystemStatus> {
         users,
         users_inactive,
         duplicate_pairs: duplicates_by_status(svc).await?,
-        maintenance: crate::maintenance::overview(svc).await?,
-        maintenance_interval_secs: crate::maintenance::interval_secs(),
+        maintenance: crate::admin::maintenance::overview(svc).await?,
+        maintenance_interval_secs: crate::admin::maintenance::interval_secs(),
     })
 }

@@ -1,9 +1,13 @@
 //! Contacts: validation and normalisation, create/update (with optimistic versioning), soft
 //! delete and restore, the paged list with filters and sorting, and the history.
 
+pub mod groups;
+pub mod photos;
+pub mod tags;
+
 use crate::dto::{self, Contact, ContactInput, ContactQuery, Page, CONTACT_KINDS};
-use crate::text::{email_key, is_email, phone_e164};
-use crate::{audit, duplicates, search, settings, Actor, AppError, AppResult, Services};
+use crate::platform::text::{email_key, is_email, phone_e164};
+use crate::{duplicates, platform::audit, platform::settings, search, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_email, contact_phone};
 use sea_orm::sea_query::ExprTrait;
@@ -153,13 +157,13 @@ pub(crate) fn search_text(c: &Clean) -> String {
         vec![i.full_name.clone(), i.company.clone(), i.position.clone(), i.department.clone(), i.website.clone()];
     parts.extend(c.emails.iter().map(|e| e.2.clone()));
     for p in &c.phones {
-        parts.push(crate::text::digits(&p.number));
+        parts.push(crate::platform::text::digits(&p.number));
         if let Some(e) = &p.e164 {
             parts.push(e.trim_start_matches('+').to_string());
         }
     }
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    crate::text::searchable(&refs)
+    crate::platform::text::searchable(&refs)
 }
 
 /// The editable state of a contact, the shape history diffs are taken over.
@@ -230,10 +234,10 @@ pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clea
         .exec(db)
         .await?;
     }
-    let tag_ids = crate::tags::ensure(db, &c.tags).await?;
-    crate::tags::set_for_contact(db, id, &tag_ids).await?;
-    let group_ids = crate::groups::ensure(db, &c.groups).await?;
-    crate::groups::set_for_contact(db, id, &group_ids).await?;
+    let tag_ids = crate::contacts::tags::ensure(db, &c.tags).await?;
+    crate::contacts::tags::set_for_contact(db, id, &tag_ids).await?;
+    let group_ids = crate::contacts::groups::ensure(db, &c.groups).await?;
+    crate::contacts::groups::set_for_contact(db, id, &group_ids).await?;
     Ok(())
 }
 
@@ -241,7 +245,7 @@ pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clea
 /// it makes in the same transaction.
 pub async fn create(svc: &Services, actor: &Actor, input: ContactInput) -> AppResult<Contact> {
     let new = prepare(svc, input).await?;
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let created = create_in(&txn, actor, new).await?;
     txn.commit().await?;
     created_committed(svc, &created);
@@ -375,7 +379,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
     let match_settings = duplicates::match_settings(svc).await?;
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let (_, after) = update_in(&txn, actor, id, &c, version, &match_settings, None).await?;
     txn.commit().await?;
     svc.contacts_changed();
@@ -395,7 +399,7 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     import: Option<serde_json::Value>,
 ) -> AppResult<(Contact, Contact)> {
     let before = load_one(txn, id).await?;
-    crate::merges::ensure_not_merged(txn, id).await?;
+    crate::duplicates::merges::ensure_not_merged(txn, id).await?;
     if before.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
     }
@@ -423,9 +427,9 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
 /// Trash or restore; the duplicate keys go with it (a contact in the trash has none).
 async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> AppResult<Contact> {
     let match_settings = duplicates::match_settings(svc).await?;
-    let txn = crate::db::begin_write(&svc.db).await?;
+    let txn = crate::platform::db::begin_write(&svc.db).await?;
     let before = load_one(&txn, id).await?;
-    crate::merges::ensure_not_merged(&txn, id).await?;
+    crate::duplicates::merges::ensure_not_merged(&txn, id).await?;
     if before.deleted_at.is_some() == deleted {
         return Ok(before);
     }
@@ -497,7 +501,7 @@ fn lower(col: contact::Column) -> sea_orm::sea_query::SimpleExpr {
 
 /// The paged contact list with filters, sorting and (when `q` is set) search.
 /// Every user of the team sees the same contacts, so pages are shared between users (see
-/// `Services::lists`, an [`crate::answers::Answers`] cache).
+/// `Services::lists`, an [`crate::platform::answers::Answers`] cache).
 pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult<Page<Contact>> {
     let key = serde_json::to_string(q).unwrap_or_default();
     svc.lists.get_or_read(key, || list_uncached(svc, q)).await
@@ -529,13 +533,16 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
     let mut filtered = false;
     if let Some(tag) = q.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
-        select = select
-            .filter(Expr::col((contact::Entity, contact::Column::Id)).in_subquery(crate::tags::members_query(tag)));
+        select = select.filter(
+            Expr::col((contact::Entity, contact::Column::Id)).in_subquery(crate::contacts::tags::members_query(tag)),
+        );
     }
     if let Some(group) = q.group.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
-        select = select
-            .filter(Expr::col((contact::Entity, contact::Column::Id)).in_subquery(crate::groups::members_query(group)));
+        select = select.filter(
+            Expr::col((contact::Entity, contact::Column::Id))
+                .in_subquery(crate::contacts::groups::members_query(group)),
+        );
     }
     if let Some(company) = q.company.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
@@ -615,7 +622,7 @@ pub async fn load_one<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Contact>
 }
 
 fn placeholders(backend: DatabaseBackend, n: usize) -> String {
-    (1..=n).map(|i| crate::db::placeholder(backend, i)).collect::<Vec<_>>().join(", ")
+    (1..=n).map(|i| crate::platform::db::placeholder(backend, i)).collect::<Vec<_>>().join(", ")
 }
 
 /// Loads the children of many contacts with one query per child table (never one per contact).
@@ -668,7 +675,7 @@ pub async fn load_many<C: ConnectionTrait>(db: &C, rows: Vec<contact::Model>) ->
         groups.entry(cid).or_default().push(dto::GroupRef { id: r.try_get_by_index(1)?, name: r.try_get_by_index(2)? });
     }
     // Whether each has a photo: the primary key only, never the bytes.
-    let with_photo = crate::photos::which(db, &ids).await?;
+    let with_photo = crate::contacts::photos::which(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| Contact {

@@ -15,9 +15,9 @@
 //! and files were removed; the admin status page shows the last run of each job.
 
 use crate::admin_dto::{MaintenanceJob, MaintenanceRun};
-use crate::background::Task;
-use crate::db::statement as stmt;
-use crate::{settings, Actor, AppError, AppResult, Services};
+use crate::platform::background::Task;
+use crate::platform::db::statement as stmt;
+use crate::{platform::settings, Actor, AppError, AppResult, Services};
 use chrono::{DateTime, Duration as ChronoDuration, Timelike, Utc};
 use entity::{card_scan, duplicate_scan, maintenance_run, refresh_token};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -329,8 +329,8 @@ async fn run_duplicate_scan(svc: &Services) -> AppResult<(u64, String, &'static 
     if let Some(active) = active {
         return Ok((0, format!("duplicate scan #{} was already running", active.id), "skipped"));
     }
-    let id = crate::duplicate_scans::create_job(svc, None).await?;
-    let done = crate::duplicate_scans::run(svc, id).await?;
+    let id = crate::duplicates::duplicate_scans::create_job(svc, None).await?;
+    let done = crate::duplicates::duplicate_scans::run(svc, id).await?;
     Ok((
         0,
         format!(
@@ -354,7 +354,9 @@ pub async fn run_job(
         LINK_CODES => remove_expired_link_codes(svc, now).await.map(ok),
         BOT_UPDATES => prune_bot_updates(svc, now).await.map(ok),
         SCAN_IMAGES => remove_orphaned_scans(svc, opts, now).await.map(ok),
-        IMPORT_FILES => crate::imports::purge_files(svc).await.map(|n| (n, format!("{n} import files removed"), "ok")),
+        IMPORT_FILES => {
+            crate::transfer::imports::purge_files(svc).await.map(|n| (n, format!("{n} import files removed"), "ok"))
+        }
         DUPLICATE_SCAN => run_duplicate_scan(svc).await,
         other => Err(AppError::Internal(format!("unknown maintenance job {other}"))),
     }

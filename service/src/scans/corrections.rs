@@ -3,7 +3,7 @@
 //! (`ocr::learn_hints`: known company names, job-title words).
 
 use crate::dto::{Contact, FieldCorrection, ScanFields, SCAN_TEXT_FIELDS};
-use crate::{settings, Actor, AppResult, Services};
+use crate::{platform::settings, Actor, AppResult, Services};
 use chrono::Utc;
 use entity::ocr_correction;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
