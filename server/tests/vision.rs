@@ -219,7 +219,7 @@ async fn fake_api(fake: Arc<Fake>) -> String {
 /// The app, its administrator's token, and a fake API it may call (127.0.0.1 is allowed by the
 /// operator, as a stored base must otherwise be public https); nothing configured yet.
 async fn env() -> (TestApp, String, Arc<Fake>, String) {
-    std::env::set_var(service::integrations::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
+    std::env::set_var(service::platform::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
     let app = common::app().await;
     let token = app.admin().await;
     let fake = Fake::new();

@@ -259,7 +259,7 @@ async fn env() -> Env {
 async fn env_with(configure: impl FnOnce(service::Services) -> service::Services, worker: bool) -> Env {
     // The fakes listen on 127.0.0.1: an address the bots may only call because the operator allows
     // it (stored API bases must otherwise be public https).
-    std::env::set_var(service::integrations::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
+    std::env::set_var(service::platform::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
     let app = common::app_with(configure).await;
     app.admin().await;
     let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
@@ -784,7 +784,7 @@ async fn set_webhook_generates_and_stores_a_secret() {
     assert_eq!(sent["url"], "https://crm.example.test/webhooks/telegram");
     let secret = sent["secret_token"].as_str().expect("secret").to_string();
     assert!(integ::valid_telegram_secret(&secret) && secret.len() >= 32, "{secret}");
-    let cfg = integ::config(&app.svc).await.expect("config");
+    let cfg = service::platform::integration_config::config(&app.svc).await.expect("config");
     assert_eq!(cfg.telegram_webhook_secret.as_deref(), Some(secret.as_str()));
     assert_eq!(cfg.telegram_bot_username.as_deref(), Some("cardcrm_test_bot"));
     // The webhook now accepts that secret, and only that one.
@@ -870,7 +870,7 @@ async fn api_bases_must_be_public_https_unless_the_operator_allows_the_host() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.to_string().contains("TELEGRAM_API_BASE"), "{}", r.body);
     // Public https is fine (an address: no DNS needed here); so is the operator-allowed fake.
-    let fake_base = integ::config(&app.svc).await.expect("config").telegram_api_base;
+    let fake_base = service::platform::integration_config::config(&app.svc).await.expect("config").telegram_api_base;
     assert!(fake_base.starts_with("http://127.0.0.1:"), "{fake_base}");
     integ::set_setting(&app.svc, &env.admin, "TELEGRAM_API_BASE", "https://149.154.167.220").await.expect("public");
     integ::set_setting(&app.svc, &env.admin, "TELEGRAM_API_BASE", &fake_base).await.expect("allowed host");

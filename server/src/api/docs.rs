@@ -327,7 +327,7 @@ fn patch_schemas(schemas: &mut Value) {
     if let Some(s) = schemas.get_mut("UserPatch") {
         s["minProperties"] = json!(1);
     }
-    let weights: serde_json::Map<String, Value> = service::duplicates::settings_view(&Default::default())
+    let weights: serde_json::Map<String, Value> = service::contacts::matching::settings_view(&Default::default())
         .weights
         .into_keys()
         .map(|k| (k, json!({"type": "number", "minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})))

@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use service::dto::{ContactInput, EmailInput, PhoneInput};
-use service::integrations::{self as integ, kind, IntegrationConfig, RedeemError, WHATSAPP};
+use service::integrations::{self as integ, kind, RedeemError, WHATSAPP};
+use service::platform::integration_config::{self, IntegrationConfig};
 use service::{AppResult, Services};
 use sha2::Sha256;
 use std::collections::HashMap;
@@ -24,7 +25,7 @@ pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// The subscription handshake: `hub.mode=subscribe` with the right `hub.verify_token` → the raw
 /// `hub.challenge`; anything else → 403. The token is never logged.
 pub async fn verify(State(st): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let expected = match integ::config(&st.svc).await {
+    let expected = match integration_config::config(&st.svc).await {
         Ok(c) => c.whatsapp_verify_token,
         Err(_) => return detail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
@@ -51,7 +52,7 @@ pub fn signature_ok(secret: &[u8], body: &[u8], header: &str) -> bool {
 }
 
 pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let cfg = match integ::config(&st.svc).await {
+    let cfg = match integration_config::config(&st.svc).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the integration settings");
@@ -265,7 +266,7 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
     // The bearer token goes with the download too: the same rule as for the API base (an operator's
     // own API base in the environment vouches for what it answers).
     if !cfg.whatsapp_api_base_from_env {
-        if let Err(why) = service::integrations::outbound::outbound_url_rule(file_url) {
+        if let Err(why) = service::platform::outbound::outbound_url_rule(file_url) {
             return Err(BotError::Permanent(format!("the media URL {why}")));
         }
     }

@@ -6,6 +6,7 @@
 pub mod maintenance;
 
 use crate::admin_dto::{AdminSettings, Check, SystemStatus};
+use crate::scans::engine_order::{ocr_engine_order, validate_engine_order, OCR_ENGINE_ORDER};
 use crate::{platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{card_scan, duplicate_pair, user};
@@ -13,9 +14,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// Setting key of the OCR engine order (a JSON array of engine names).
-pub const OCR_ENGINE_ORDER: &str = "ocr_engine_order";
 
 /// Rows per status of a table with a `status` column.
 async fn by_status<E: EntityTrait>(svc: &Services, column: E::Column) -> AppResult<Vec<(String, u64)>> {
@@ -110,40 +108,6 @@ pub async fn reset_password(svc: &Services, actor: &Actor, id: i64, password: &s
     )
     .await?;
     Ok(())
-}
-
-/// The OCR engine order (setting, else the build's default order).
-pub async fn ocr_engine_order(svc: &Services) -> AppResult<Vec<String>> {
-    let stored =
-        settings::get(svc, OCR_ENGINE_ORDER).await?.and_then(|v| serde_json::from_value::<Vec<String>>(v).ok());
-    Ok(stored.unwrap_or_else(|| crate::scans::engines().iter().map(|s| s.to_string()).collect()))
-}
-
-/// Checks an engine order against the engines available now (`known`: the build's local
-/// engines, and `google` when configured — [`crate::scans::vision::available_engines`]): each once, at
-/// least one.
-pub fn validate_engine_order(order: &[String], known: &[String]) -> AppResult<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for e in order {
-        let e = e.trim().to_lowercase();
-        if !known.contains(&e) {
-            let why = if e == crate::scans::vision::GOOGLE {
-                "Google Cloud Vision is not configured: set GOOGLE_VISION_API_KEY or GOOGLE_VISION_CREDENTIALS first"
-                    .into()
-            } else {
-                format!("unknown engine '{e}'")
-            };
-            return Err(AppError::validation("ocr_engine_order", format!("{why} (available: {})", known.join(", "))));
-        }
-        if out.contains(&e) {
-            return Err(AppError::validation("ocr_engine_order", format!("'{e}' is listed twice")));
-        }
-        out.push(e);
-    }
-    if out.is_empty() {
-        return Err(AppError::validation("ocr_engine_order", "name at least one engine"));
-    }
-    Ok(out)
 }
 
 pub async fn get_settings(svc: &Services, actor: &Actor) -> AppResult<AdminSettings> {

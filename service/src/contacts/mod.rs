@@ -2,12 +2,13 @@
 //! delete and restore, the paged list with filters and sorting, and the history.
 
 pub mod groups;
+pub mod matching;
 pub mod photos;
 pub mod tags;
 
 use crate::dto::{self, Contact, ContactInput, ContactQuery, Page, CONTACT_KINDS};
 use crate::platform::text::{email_key, is_email, phone_e164};
-use crate::{duplicates, platform::audit, platform::settings, search, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, platform::settings, search, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_email, contact_phone};
 use sea_orm::sea_query::ExprTrait;
@@ -20,13 +21,6 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// [`dto::check_paging`] as a service error (422 naming `page` or `limit`): every door that lists
-/// (REST, server functions, bots) goes through it, so none can pass an overflowing offset on.
-pub(crate) fn paging(page: Option<u64>, limit: Option<u64>, default_limit: u64) -> AppResult<(u64, u64)> {
-    dto::check_paging(page, limit, default_limit, dto::MAX_PAGE_SIZE)
-        .map_err(|(field, message)| AppError::validation(field, message))
-}
 
 /// A validated, normalised contact ready to be stored.
 pub(crate) struct Clean {
@@ -264,7 +258,7 @@ pub struct NewContact {
 pub async fn prepare(svc: &Services, input: ContactInput) -> AppResult<NewContact> {
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
-    let match_settings = duplicates::match_settings(svc).await?;
+    let match_settings = matching::match_settings(svc).await?;
     Ok(NewContact { c, match_settings })
 }
 
@@ -323,8 +317,8 @@ pub async fn create_in(txn: &DatabaseTransaction, actor: &Actor, new: NewContact
     let created = load_one(txn, row.id).await?;
     let changes = audit::diff(&empty_snapshot(), &snapshot(&created));
     audit::record(txn, Some(actor.user_id), Some(row.id), "contact", "create", json!({ "changes": changes })).await?;
-    duplicates::sync_keys(txn, &created, &match_settings).await?;
-    duplicates::record_pairs(txn, &created, &match_settings).await?;
+    matching::sync_keys(txn, &created, &match_settings).await?;
+    matching::record_pairs(txn, &created, &match_settings).await?;
     Ok(created)
 }
 
@@ -378,7 +372,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: ContactInput)
     };
     let region = settings::default_region(svc).await?;
     let c = clean(input, &region)?;
-    let match_settings = duplicates::match_settings(svc).await?;
+    let match_settings = matching::match_settings(svc).await?;
     let txn = crate::platform::db::begin_write(&svc.db).await?;
     let (_, after) = update_in(&txn, actor, id, &c, version, &match_settings, None).await?;
     txn.commit().await?;
@@ -399,7 +393,7 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
     import: Option<serde_json::Value>,
 ) -> AppResult<(Contact, Contact)> {
     let before = load_one(txn, id).await?;
-    crate::duplicates::merges::ensure_not_merged(txn, id).await?;
+    ensure_not_merged(txn, id).await?;
     if before.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));
     }
@@ -420,16 +414,16 @@ pub(crate) async fn update_in<C: ConnectionTrait>(
         }
         audit::record(txn, Some(actor.user_id), Some(id), "contact", "update", detail).await?;
     }
-    duplicates::sync_keys(txn, &after, match_settings).await?;
+    matching::sync_keys(txn, &after, match_settings).await?;
     Ok((before, after))
 }
 
 /// Trash or restore; the duplicate keys go with it (a contact in the trash has none).
 async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> AppResult<Contact> {
-    let match_settings = duplicates::match_settings(svc).await?;
+    let match_settings = matching::match_settings(svc).await?;
     let txn = crate::platform::db::begin_write(&svc.db).await?;
     let before = load_one(&txn, id).await?;
-    crate::duplicates::merges::ensure_not_merged(&txn, id).await?;
+    ensure_not_merged(&txn, id).await?;
     if before.deleted_at.is_some() == deleted {
         return Ok(before);
     }
@@ -445,7 +439,7 @@ async fn set_deleted(svc: &Services, actor: &Actor, id: i64, deleted: bool) -> A
     let change = json!({"changes": [{"field": "deleted", "from": !deleted, "to": deleted}]});
     audit::record(&txn, Some(actor.user_id), Some(id), "contact", action, change).await?;
     let after = load_one(&txn, id).await?;
-    duplicates::sync_keys(&txn, &after, &match_settings).await?;
+    matching::sync_keys(&txn, &after, &match_settings).await?;
     txn.commit().await?;
     svc.contacts_changed();
     metrics::gauge!("contacts_total").increment(if deleted { -1.0 } else { 1.0 });
@@ -508,7 +502,7 @@ pub async fn list(svc: &Services, _actor: &Actor, q: &ContactQuery) -> AppResult
 }
 
 async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Contact>> {
-    let (page, limit) = paging(q.page, q.limit, 25)?;
+    let (page, limit) = crate::platform::db::paging(q.page, q.limit, 25)?;
     let trash = q.trash.unwrap_or(false);
     if let Some(sort) = q.sort.as_deref() {
         if !dto::CONTACT_SORTS.contains(&sort) {
@@ -733,6 +727,28 @@ pub async fn companies(svc: &Services, prefix: &str, limit: u64) -> AppResult<Ve
         .all(&svc.db)
         .await?;
     Ok(rows)
+}
+
+/// 409 when contact `id` was merged into another one: it is kept only so the merge can be
+/// undone, and is not edited, trashed or restored on its own.
+pub(crate) async fn ensure_not_merged<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
+    let into: Option<Option<i64>> = entity::contact::Entity::find_by_id(id)
+        .select_only()
+        .column(entity::contact::Column::MergedIntoId)
+        .into_tuple()
+        .one(db)
+        .await?;
+    match into.flatten() {
+        Some(into) => Err(merged_conflict(id, into)),
+        None => Ok(()),
+    }
+}
+
+/// The 409 for a write to contact `id`, merged into `into`.
+pub(crate) fn merged_conflict(id: i64, into: i64) -> AppError {
+    AppError::Conflict(format!(
+        "contact {id} was merged into contact {into}; edit that one, or undo the merge from its history"
+    ))
 }
 
 #[cfg(test)]

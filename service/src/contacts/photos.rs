@@ -190,7 +190,7 @@ pub async fn which<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<std::co
 async fn ensure_writable<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
     let row = contact::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("contact"))?;
     if let Some(into) = row.merged_into_id {
-        return Err(crate::duplicates::merges::merged_conflict(id, into));
+        return Err(super::merged_conflict(id, into));
     }
     if row.deleted_at.is_some() {
         return Err(AppError::Conflict("the contact is in the trash; restore it first".into()));

@@ -13,7 +13,7 @@
 
 use crate::dto::DuplicateScan;
 use crate::platform::db::placeholder;
-use crate::{duplicates, Actor, AppError, AppResult, Services};
+use crate::{Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::duplicate_scan;
 use sea_orm::sea_query::Expr;
@@ -263,7 +263,7 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     let row = duplicate_scan::Entity::find_by_id(id).one(&svc.db).await?.ok_or_else(|| AppError::not_found("scan"))?;
     let mut job = Job { svc, id, row };
     job.row.status = "running".into();
-    let s = duplicates::match_settings(svc).await?;
+    let s = crate::contacts::matching::match_settings(svc).await?;
     let db = &svc.db;
     let backend = db.get_database_backend();
 
@@ -285,14 +285,14 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     job.phase("keys", missing).await?;
     let mut cursor = 0i64;
     let mut done = 0i64;
-    let by_id = duplicates::contacts_by_id(backend);
+    let by_id = crate::contacts::matching::contacts_by_id(backend);
     let ids_sql = format!(
         "SELECT c.id FROM {by_id} WHERE {missing_where} AND c.id > {} ORDER BY c.id LIMIT {KEY_BATCH}",
         placeholder(backend, 1)
     );
     loop {
         // One query reads the batch (contacts + phones + e-mails); keys are computed here.
-        let loaded = duplicates::load_light(db, &ids_sql, vec![Value::from(cursor)], None).await?;
+        let loaded = crate::contacts::matching::load_light(db, &ids_sql, vec![Value::from(cursor)], None).await?;
         let Some(last) = loaded.last().map(|l| l.input.id) else { break };
         cursor = last;
         let count = loaded.len();
@@ -362,7 +362,7 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
     );
     let mut cursor = 0i64;
     loop {
-        let loaded = duplicates::load_light(db, &ids_sql, vec![Value::from(cursor)], None).await?;
+        let loaded = crate::contacts::matching::load_light(db, &ids_sql, vec![Value::from(cursor)], None).await?;
         let Some(last) = loaded.last().map(|l| l.input.id) else { break };
         cursor = last;
         inputs.extend(loaded.into_iter().map(|l| l.input));
@@ -417,7 +417,7 @@ async fn run_inner(svc: &Services, id: i64) -> AppResult<()> {
         let mut rows: Vec<String> = Vec::with_capacity(chunk.len());
         for p in chunk {
             let fields = match (index.get(&p.a), index.get(&p.b)) {
-                (Some(&i), Some(&j)) => duplicates::fields_json(&dedup::score(&norm[i], &norm[j], &s)),
+                (Some(&i), Some(&j)) => crate::contacts::matching::fields_json(&dedup::score(&norm[i], &norm[j], &s)),
                 _ => "[]".to_string(),
             };
             let base = values.len();

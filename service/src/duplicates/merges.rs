@@ -13,7 +13,7 @@
 use crate::dto::{
     self, Contact, ContactMerges, ContactSummary, MergeFieldChoice, MergeInput, MergeRecord, MergeResult, MERGE_FIELDS,
 };
-use crate::{contacts, duplicates, platform::audit, platform::settings, Actor, AppError, AppResult, Services};
+use crate::{contacts, platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use dedup::merge_plan::{self, Choice, Record, Value as PlanValue};
 use entity::{
@@ -275,7 +275,7 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
         }
     }
     let region = settings::default_region(svc).await?;
-    let match_settings = duplicates::match_settings(svc).await?;
+    let match_settings = crate::contacts::matching::match_settings(svc).await?;
     let txn = crate::platform::db::begin_write(&svc.db).await?;
     let loaded = load_for_merge(&txn, &input.ids).await?;
     for c in &loaded {
@@ -384,8 +384,8 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
         .await?;
 
     let after = contacts::load_one(&txn, p.survivor).await?;
-    duplicates::sync_keys(&txn, &after, &match_settings).await?;
-    duplicates::record_pairs(&txn, &after, &match_settings).await?;
+    crate::contacts::matching::sync_keys(&txn, &after, &match_settings).await?;
+    crate::contacts::matching::record_pairs(&txn, &after, &match_settings).await?;
 
     for (id, v) in contact::Entity::find()
         .select_only()
@@ -548,28 +548,6 @@ pub async fn undo(svc: &Services, actor: &Actor, merge_id: i64) -> AppResult<Con
     svc.contacts_changed();
     metrics::gauge!("contacts_total").increment(losers.len() as f64);
     for_contact(svc, actor, m.survivor_id).await
-}
-
-/// 409 when contact `id` was merged into another one: it is kept only so the merge can be
-/// undone, and is not edited, trashed or restored on its own.
-pub(crate) async fn ensure_not_merged<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
-    let into: Option<Option<i64>> = contact::Entity::find_by_id(id)
-        .select_only()
-        .column(contact::Column::MergedIntoId)
-        .into_tuple()
-        .one(db)
-        .await?;
-    match into.flatten() {
-        Some(into) => Err(merged_conflict(id, into)),
-        None => Ok(()),
-    }
-}
-
-/// The 409 for a write to contact `id`, merged into `into`.
-pub(crate) fn merged_conflict(id: i64, into: i64) -> AppError {
-    AppError::Conflict(format!(
-        "contact {id} was merged into contact {into}; edit that one, or undo the merge from its history"
-    ))
 }
 
 fn summary(c: &contact::Model) -> ContactSummary {

@@ -100,7 +100,7 @@ fn day(value: &Option<String>, field: &str) -> AppResult<Option<NaiveDate>> {
 /// what action and entity, and a date range (UTC days, inclusive), one page at a time.
 pub async fn query(svc: &Services, actor: &Actor, q: &AuditQuery) -> AppResult<Page<AuditEntry>> {
     actor.require_admin()?;
-    let (page, limit) = crate::contacts::paging(q.page, q.limit, 50)?;
+    let (page, limit) = crate::platform::db::paging(q.page, q.limit, 50)?;
     let mut select = audit_log::Entity::find();
     if let Some(name) = q.user.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         let found = user::Entity::find().filter(user::Column::Username.eq(name.to_lowercase())).one(&svc.db).await?;

@@ -148,3 +148,10 @@ pub fn placeholder(backend: DatabaseBackend, i: usize) -> String {
         "?".into()
     }
 }
+
+/// [`crate::dto::check_paging`] as a service error (422 naming `page` or `limit`): every door that lists
+/// (REST, server functions, bots) goes through it, so none can pass an overflowing offset on.
+pub(crate) fn paging(page: Option<u64>, limit: Option<u64>, default_limit: u64) -> crate::AppResult<(u64, u64)> {
+    crate::dto::check_paging(page, limit, default_limit, crate::dto::MAX_PAGE_SIZE)
+        .map_err(|(field, message)| crate::AppError::validation(field, message))
+}

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod background;
 pub mod db;
 pub mod error;
+pub mod integration_config;
+pub mod outbound;
 pub mod rate_limit;
 pub mod settings;
 pub mod text;

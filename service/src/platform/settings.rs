@@ -91,27 +91,16 @@ async fn get_stored(svc: &Services, key: &str) -> AppResult<Option<Value>> {
         .and_then(|s| serde_json::from_str(&s.value).ok()))
 }
 
+/// An administrator's change of one setting, audited. Only the phone region is checked here; a
+/// setting a domain owns is checked by that domain's own setter before it calls this (the OCR
+/// engine order by `admin::save_settings`, the matching settings by `duplicates::put_settings`),
+/// so this module, under every domain, knows none of them.
 pub async fn set(svc: &Services, actor: &Actor, key: &str, value: Value) -> AppResult<()> {
     actor.require_admin()?;
     if key == DEFAULT_REGION {
         let region = value.as_str().unwrap_or_default();
         if region.parse::<phonenumber::country::Id>().is_err() {
             return Err(AppError::validation("value", "must be a two-letter region code such as US, GB, DE or RU"));
-        }
-    }
-    if key == crate::admin::OCR_ENGINE_ORDER {
-        let names: Vec<String> = serde_json::from_value(value.clone())
-            .map_err(|_| AppError::validation("value", "must be a list of engine names such as [\"paddle\"]"))?;
-        crate::admin::validate_engine_order(&names, &crate::scans::vision::available_engines(svc).await?)?;
-    }
-    let mut value = value;
-    if key == crate::duplicates::SETTINGS_KEY {
-        crate::duplicates::parse_settings(&value).map_err(|e| AppError::validation("value", e))?;
-        // Weights a person sets now are for this matcher.
-        if let Some(o) = value.as_object_mut() {
-            if o.contains_key("weights") {
-                o.insert("matcher_version".into(), serde_json::json!(dedup::KEYS_VERSION));
-            }
         }
     }
     let before = get_stored(svc, key).await?;

@@ -24,6 +24,7 @@
 //!   most [`ScanLimits::per_user_queue`] scans waiting; more is answered 429.
 
 pub mod corrections;
+pub mod engine_order;
 pub mod vision;
 
 use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
@@ -1034,7 +1035,7 @@ async fn process(svc: &Services, job: card_scan::Model, turn: OwnedSemaphorePerm
                     tracing::warn!(error = %e, "cannot load parse hints");
                     ocr::ParseHints::default()
                 });
-                let order = crate::admin::ocr_engine_order(svc).await.unwrap_or_default();
+                let order = crate::scans::engine_order::ocr_engine_order(svc).await.unwrap_or_default();
                 // Not configured (or not readable now): `google` is left out and never called.
                 let vision = crate::scans::vision::config(svc).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "cannot read the Google Vision settings; not using it");

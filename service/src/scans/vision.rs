@@ -4,10 +4,10 @@
 //!
 //! * Configured by `GOOGLE_VISION_API_KEY` (a secret) or `GOOGLE_VISION_CREDENTIALS` (a service
 //!   account's key file, a secret; with `GOOGLE_VISION_TOKEN_URL`), `GOOGLE_VISION_API_BASE`
-//!   (default [`DEFAULT_API_BASE`]) and `GOOGLE_VISION_TIMEOUT` (default 15 s), from the environment
+//!   (default [`crate::platform::integration_config::DEFAULT_GOOGLE_VISION_API_BASE`]) and `GOOGLE_VISION_TIMEOUT` (default 15 s), from the environment
 //!   or the administrator's integration settings (see [`crate::integrations`]: the environment wins,
 //!   secrets are shown masked, a stored base or token URL follows
-//!   [`crate::integrations::outbound::outbound_url_rule`]).
+//!   [`crate::platform::outbound::outbound_url_rule`]).
 //! * Without a key or key file the engine is not offered (rerun, engine order) and never built, so no image
 //!   leaves the server. With one, it is only called when `google` is in the engine order (or a
 //!   rerun asks for it).
@@ -20,7 +20,7 @@
 //!   access log carries it; a service account's access token as `Authorization: Bearer`. Errors
 //!   never include the URL or the answer's body.
 
-use crate::integrations::{self, IntegrationConfig};
+use crate::platform::integration_config::{self, IntegrationConfig};
 use base64::Engine as _;
 use ocr::{Engine, Line, OcrError, Point};
 use serde::Deserialize;
@@ -29,7 +29,6 @@ use std::time::Duration;
 
 /// The engine's name in the engine order, reruns and `card_scans.engine`.
 pub const GOOGLE: &str = "google";
-pub const DEFAULT_API_BASE: &str = "https://vision.googleapis.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The longest accepted `GOOGLE_VISION_TIMEOUT`.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(120);
@@ -88,7 +87,7 @@ impl std::fmt::Debug for ServiceAccount {
 impl std::fmt::Debug for VisionConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let credentials = match &self.credentials {
-            Credentials::ApiKey(k) => format!("api key {}", integrations::mask(k)),
+            Credentials::ApiKey(k) => format!("api key {}", integration_config::mask(k)),
             Credentials::ServiceAccount(sa) => format!("service account {} via {}", sa.client_email, sa.token_url),
         };
         f.debug_struct("VisionConfig")
@@ -246,7 +245,7 @@ impl IntegrationConfig {
             self.google_vision_credentials_from_env
         };
         if !from_env {
-            crate::integrations::outbound::outbound_url_rule(&sa.token_url)
+            crate::platform::outbound::outbound_url_rule(&sa.token_url)
                 .map_err(|why| format!("names a token URL that {why}; it is not used"))?;
         }
         Ok(sa)
@@ -255,7 +254,7 @@ impl IntegrationConfig {
 
 /// The configuration in force now (environment over stored settings); `None` when not configured.
 pub async fn config(svc: &crate::Services) -> crate::AppResult<Option<VisionConfig>> {
-    Ok(integrations::config(svc).await?.google_vision())
+    Ok(integration_config::config(svc).await?.google_vision())
 }
 
 /// The engines a scan may be read with now: the build's local engines, and `google` when configured.
@@ -305,7 +304,7 @@ fn engine_error(msg: impl Into<String>) -> OcrError {
 impl GoogleEngine {
     pub fn new(cfg: VisionConfig) -> Result<GoogleEngine, OcrError> {
         let client = reqwest::blocking::Client::builder()
-            .dns_resolver(std::sync::Arc::new(crate::integrations::outbound::PublicOnly))
+            .dns_resolver(std::sync::Arc::new(crate::platform::outbound::PublicOnly))
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .timeout(cfg.timeout)
             // The key goes in a header; a redirect could carry it elsewhere.

@@ -499,7 +499,7 @@ pub async fn put(
             // As `contacts::update`, with the photo in the same transaction.
             let region = crate::platform::settings::default_region(svc).await?;
             let c = contacts::clean(input, &region)?;
-            let match_settings = crate::duplicates::match_settings(svc).await?;
+            let match_settings = crate::contacts::matching::match_settings(svc).await?;
             let txn = crate::platform::db::begin_write(&svc.db).await?;
             match contacts::update_in(&txn, actor, m.contact_id, &c, before.version, &match_settings, None).await {
                 Ok(_) => {}
@@ -860,7 +860,7 @@ pub async fn query(
 /// What the profile page shows for setting up a phone: the username and the URLs, made from
 /// `CARDCRM_PUBLIC_URL` when it is set, else from the address the page was requested at.
 pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppResult<crate::dav_dto::DavSetup> {
-    let base = crate::integrations::config(svc)
+    let base = crate::platform::integration_config::config(svc)
         .await?
         .public_url
         .or_else(|| origin.map(|o| o.trim_end_matches('/').to_string()))

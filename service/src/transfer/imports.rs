@@ -31,7 +31,7 @@ use crate::import_dto::{
     ON_DUPLICATE, UNDO_DAYS,
 };
 use crate::platform::db::placeholder;
-use crate::{duplicates, platform::audit, Actor, AppError, AppResult, Services};
+use crate::{platform::audit, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{
     audit_log, contact, contact_email, contact_group_member, contact_key, contact_phone, contact_tag, import,
@@ -518,7 +518,7 @@ pub async fn get(
     limit: u64,
     action: Option<&str>,
 ) -> AppResult<ImportJob> {
-    let (page, limit) = contacts::paging(Some(page), Some(limit), DEFAULT_ROW_LIMIT)?;
+    let (page, limit) = crate::platform::db::paging(Some(page), Some(limit), DEFAULT_ROW_LIMIT)?;
     if let Some(a) = action {
         if !crate::import_dto::ROW_ACTIONS.contains(&a) {
             return Err(AppError::validation("action", "must be create, update, skip or invalid"));
@@ -588,7 +588,7 @@ pub async fn list(
     page: Option<u64>,
     limit: Option<u64>,
 ) -> AppResult<crate::dto::Page<ImportSummary>> {
-    let (page, limit) = contacts::paging(page, limit, 20)?;
+    let (page, limit) = crate::platform::db::paging(page, limit, 20)?;
     let mut q = import::Entity::find();
     if !actor.is_admin {
         q = q.filter(import::Column::UserId.eq(actor.user_id));
@@ -917,7 +917,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
         },
         None => None,
     };
-    let (s, region) = duplicates::settings_and_region(svc).await?;
+    let (s, region) = crate::contacts::matching::settings_and_region(svc).await?;
     // Reading and checking is CPU work on the whole file: off the async threads, in one pass.
     let tag = m.tag.clone();
     let read_started = std::time::Instant::now();
@@ -1112,7 +1112,7 @@ async fn chunk_step(
     for c in &chunk {
         match c {
             Checked::Ok { uid, clean, .. } => {
-                let n = duplicates::normalize_draft(0, clean, s);
+                let n = crate::contacts::matching::normalize_draft(0, clean, s);
                 if !by_uid.contains_key(uid) && !plan.by_uid.contains_key(uid) {
                     for k in dedup::blocking_keys(&n) {
                         if seen_keys.insert(k.clone()) {
@@ -1521,14 +1521,23 @@ async fn lookup_keys_postgres<C: ConnectionTrait>(
     Ok(out)
 }
 
-async fn load_light_by_ids<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<Vec<duplicates::Light>> {
+async fn load_light_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<Vec<crate::contacts::matching::Light>> {
     let backend = db.get_database_backend();
     let mut out = Vec::with_capacity(ids.len());
     for part in ids.chunks(2000) {
         let values: Vec<Value> = part.iter().map(|i| (*i).into()).collect();
         let list = (1..=part.len()).map(|i| placeholder(backend, i)).collect::<Vec<_>>().join(", ");
         out.extend(
-            duplicates::load_light(db, &format!("SELECT id FROM contacts WHERE id IN ({list})"), values, None).await?,
+            crate::contacts::matching::load_light(
+                db,
+                &format!("SELECT id FROM contacts WHERE id IN ({list})"),
+                values,
+                None,
+            )
+            .await?,
         );
     }
     Ok(out)
@@ -1696,7 +1705,7 @@ async fn write_chunk(
         group_links.extend(
             group_ids.iter().map(|g| contact_group_member::ActiveModel { contact_id: Set(id), group_id: Set(*g) }),
         );
-        let norm = duplicates::normalize_draft(id, c, s);
+        let norm = crate::contacts::matching::normalize_draft(id, c, s);
         keys.extend(
             dedup::blocking_keys(&norm)
                 .into_iter()
@@ -1737,7 +1746,7 @@ async fn write_chunk(
             Target::Row(r) => plan.slots[*r].contact_id,
         };
         if let Some(other) = other.filter(|o| *o != id) {
-            duplicates::insert_pair(&txn, id, other, mm).await?;
+            crate::contacts::matching::insert_pair(&txn, id, other, mm).await?;
         }
     }
     // Photos of the created contacts (each with its history entry; undo trashes the contact, and
@@ -1903,7 +1912,7 @@ pub async fn undo(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportUnd
 }
 
 async fn undo_inner(svc: &Services, actor: &Actor, id: i64) -> AppResult<ImportUndo> {
-    let s = duplicates::match_settings(svc).await?;
+    let s = crate::contacts::matching::match_settings(svc).await?;
     let region = crate::platform::settings::default_region(svc).await?;
     let mut out = ImportUndo { id, trashed: 0, reverted: 0, kept: Vec::new() };
     // Created contacts → trash, in batches.
