@@ -265,7 +265,8 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let addr = cfg.site_addr;
     let mut svc = svc;
     if let Some(url) = &cfg.redis_url {
-        let limiter = service::platform::rate_limit::RateLimiter::redis(url, "cardcrm:rl:")?;
+        let limiter =
+            service::platform::rate_limit::RateLimiter::redis(url, "cardcrm:rl:").map_err(|e| e.to_string())?;
         if limiter.wait_connected(std::time::Duration::from_secs(3)).await {
             tracing::info!("Redis connected: rate limits are shared between instances");
         } else {

@@ -178,7 +178,7 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
 
 /// The Bot API base, refused (not used) when a stored value breaks the rule for where a token may go.
 fn api_base(cfg: &IntegrationConfig) -> Result<&str, BotError> {
-    cfg.telegram_api().map_err(BotError::Transient)
+    cfg.telegram_api().map_err(|e| BotError::Transient(e.to_string()))
 }
 
 fn token(cfg: &IntegrationConfig) -> Result<&str, BotError> {

@@ -254,7 +254,7 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
         return Err(BotError::Permanent("the message has no usable media id".into()));
     }
     let token = access_token(cfg)?;
-    let url = format!("{}/{media_id}", cfg.whatsapp_api().map_err(BotError::Transient)?);
+    let url = format!("{}/{media_id}", cfg.whatsapp_api().map_err(|e| BotError::Transient(e.to_string()))?);
     let meta: Value =
         check_status(client.get(url).bearer_auth(token).send().await?, "media lookup").await?.json().await?;
     if meta["file_size"].as_u64().is_some_and(|n| n > limit as u64) {
@@ -284,7 +284,7 @@ pub async fn send_message(
     let Some(phone_id) = cfg.whatsapp_phone_number_id.as_deref() else {
         return Err(BotError::Transient("WHATSAPP_PHONE_NUMBER_ID is not configured".into()));
     };
-    let url = format!("{}/{phone_id}/messages", cfg.whatsapp_api().map_err(BotError::Transient)?);
+    let url = format!("{}/{phone_id}/messages", cfg.whatsapp_api().map_err(|e| BotError::Transient(e.to_string()))?);
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
         "type": "text", "text": {"preview_url": false, "body": text},

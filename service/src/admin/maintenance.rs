@@ -17,6 +17,7 @@
 use crate::admin_dto::{MaintenanceJob, MaintenanceRun};
 use crate::platform::background::Task;
 use crate::platform::db::statement as stmt;
+use crate::platform::error::EnvError;
 use crate::{platform::settings, Actor, AppError, AppResult, Services};
 use chrono::{DateTime, Duration as ChronoDuration, Timelike, Utc};
 use entity::{card_scan, duplicate_scan, maintenance_run, refresh_token};
@@ -89,27 +90,30 @@ impl Default for MaintenanceOptions {
     }
 }
 
+const INTERVAL_ENV: &str = "CARDCRM_MAINTENANCE_INTERVAL";
+const DRAFT_RETENTION_ENV: &str = "CARDCRM_SCAN_DRAFT_RETENTION";
+const NIGHTLY_HOUR_ENV: &str = "CARDCRM_MAINTENANCE_NIGHTLY_HOUR";
+
 impl MaintenanceOptions {
     /// The defaults changed by the environment; an invalid value is an error naming the variable.
-    pub fn from_env() -> Result<MaintenanceOptions, String> {
+    pub fn from_env() -> Result<MaintenanceOptions, EnvError> {
         let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let mut o = MaintenanceOptions::default();
-        if let Some(v) = var("CARDCRM_MAINTENANCE_INTERVAL") {
+        if let Some(v) = var(INTERVAL_ENV) {
             o.interval = crate::scans::parse_duration(&v)
                 .ok()
                 .filter(|d| *d >= Duration::from_secs(60))
-                .ok_or_else(|| format!("CARDCRM_MAINTENANCE_INTERVAL is invalid: '{v}' (at least 60s, e.g. 1h)"))?;
+                .ok_or_else(|| EnvError::new(INTERVAL_ENV, format!("'{v}' (at least 60s, e.g. 1h)")))?;
         }
-        if let Some(v) = var("CARDCRM_SCAN_DRAFT_RETENTION") {
-            o.draft_retention = crate::scans::parse_duration(&v)
-                .map_err(|e| format!("CARDCRM_SCAN_DRAFT_RETENTION is invalid: {e}"))?;
+        if let Some(v) = var(DRAFT_RETENTION_ENV) {
+            o.draft_retention = crate::scans::parse_duration(&v).map_err(|e| EnvError::new(DRAFT_RETENTION_ENV, e))?;
         }
-        if let Some(v) = var("CARDCRM_MAINTENANCE_NIGHTLY_HOUR") {
+        if let Some(v) = var(NIGHTLY_HOUR_ENV) {
             o.nightly_hour = v
                 .parse::<u32>()
                 .ok()
                 .filter(|h| *h < 24)
-                .ok_or_else(|| format!("CARDCRM_MAINTENANCE_NIGHTLY_HOUR is invalid: '{v}' (0-23, UTC)"))?;
+                .ok_or_else(|| EnvError::new(NIGHTLY_HOUR_ENV, format!("'{v}' (0-23, UTC)")))?;
         }
         o.tick = o.tick.min(o.interval);
         Ok(o)

@@ -11,8 +11,8 @@
 use crate::dto::{self, Contact, ContactSummary, DuplicateSettings, MatchField};
 use crate::platform::db::placeholder;
 use crate::platform::settings;
-use crate::AppResult;
 use crate::Services;
+use crate::{AppError, AppResult};
 use chrono::Utc;
 use entity::contact_key;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement, Value};
@@ -21,16 +21,18 @@ use std::collections::{BTreeMap, HashMap};
 /// The `settings` row whose JSON value overrides [`dedup::Settings::default`] (partial JSON is fine).
 pub const SETTINGS_KEY: &str = "duplicate_settings";
 
-/// Parses a `duplicate_settings` value; the error names what is wrong.
-pub fn parse_settings(value: &serde_json::Value) -> Result<dedup::Settings, String> {
+/// Parses a `duplicate_settings` value; a 422 on `value` whose message names what is wrong.
+pub fn parse_settings(value: &serde_json::Value) -> AppResult<dedup::Settings> {
+    let invalid = |message: String| AppError::validation("value", message);
     if !value.is_object() {
-        return Err("must be a JSON object of dedup settings".into());
+        return Err(invalid("must be a JSON object of dedup settings".into()));
     }
-    let s: dedup::Settings = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-    check_thresholds(s.threshold, s.candidate_threshold).map_err(|(name, message)| format!("{name} {message}"))?;
+    let s: dedup::Settings = serde_json::from_value(value.clone()).map_err(|e| invalid(e.to_string()))?;
+    check_thresholds(s.threshold, s.candidate_threshold)
+        .map_err(|(name, message)| invalid(format!("{name} {message}")))?;
     for (name, w) in settings_view(&s).weights {
         if !w.is_finite() || w.abs() > dto::MAX_WEIGHT {
-            return Err(format!("weights.{name} must be a number between -{0} and {0}", dto::MAX_WEIGHT));
+            return Err(invalid(format!("weights.{name} must be a number between -{0} and {0}", dto::MAX_WEIGHT)));
         }
     }
     Ok(s)
@@ -353,10 +355,13 @@ mod tests {
         let s = parse_settings(&json!({"threshold": 0.7})).expect("partial settings");
         assert_eq!(s.threshold, 0.7);
         assert_eq!(s.lookup_limit, dedup::Settings::default().lookup_limit);
-        assert!(parse_settings(&json!({"threshold": 2.0})).unwrap_err().contains("threshold"));
+        assert!(parse_settings(&json!({"threshold": 2.0})).unwrap_err().to_string().contains("threshold"));
         // 0.0 made every blocked candidate a pair; a stored value out of range is refused.
-        assert!(parse_settings(&json!({"threshold": 0.0})).unwrap_err().contains("threshold"));
-        assert!(parse_settings(&json!({"candidate_threshold": -0.1})).unwrap_err().contains("candidate_threshold"));
+        assert!(parse_settings(&json!({"threshold": 0.0})).unwrap_err().to_string().contains("threshold"));
+        assert!(parse_settings(&json!({"candidate_threshold": -0.1}))
+            .unwrap_err()
+            .to_string()
+            .contains("candidate_threshold"));
         assert!(parse_settings(&json!({"threshold": "high"})).is_err());
         assert!(parse_settings(&json!([1, 2])).is_err());
     }

@@ -197,7 +197,7 @@ pub async fn put_settings(svc: &Services, actor: &Actor, input: DuplicateSetting
     raw["candidate_threshold"] = json!(input.candidate_threshold);
     raw["weights"] = weights;
     raw[MATCHER_VERSION] = json!(dedup::KEYS_VERSION);
-    parse_settings(&raw).map_err(|e| AppError::validation("value", e))?;
+    parse_settings(&raw)?;
     settings::set(svc, actor, SETTINGS_KEY, raw).await?;
     get_settings(svc, actor).await
 }

@@ -16,7 +16,7 @@ async fn check_setting(name: &str, value: &str) -> AppResult<bool> {
         return Err(AppError::validation(name, "must be at most 4096 characters"));
     }
     if name.ends_with("_API_BASE") && !value.is_empty() {
-        check_outbound_url(value).await.map_err(|why| AppError::validation(name, why))?;
+        check_outbound_url(value).await.map_err(|why| AppError::validation(name, why.to_string()))?;
     }
     if name == "CARDCRM_PUBLIC_URL"
         && !(value.is_empty() || value.starts_with("https://") || value.starts_with("http://"))
@@ -27,7 +27,7 @@ async fn check_setting(name: &str, value: &str) -> AppResult<bool> {
         crate::scans::vision::parse_service_account(value, None).map_err(|why| AppError::validation(name, why))?;
     }
     if name == "GOOGLE_VISION_TOKEN_URL" && !value.is_empty() {
-        check_outbound_url(value).await.map_err(|why| AppError::validation(name, why))?;
+        check_outbound_url(value).await.map_err(|why| AppError::validation(name, why.to_string()))?;
     }
     if name == "GOOGLE_VISION_TIMEOUT" && !value.is_empty() {
         crate::scans::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why))?;

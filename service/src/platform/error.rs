@@ -67,3 +67,18 @@ impl From<DbErr> for AppError {
         AppError::Internal(text)
     }
 }
+
+/// An environment variable the process cannot use: its name and what is wrong or expected
+/// ("CARDCRM_MAINTENANCE_INTERVAL is invalid: '5s' (at least 60s, e.g. 1h)").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} is invalid: {why}")]
+pub struct EnvError {
+    pub name: &'static str,
+    pub why: String,
+}
+
+impl EnvError {
+    pub fn new(name: &'static str, why: impl Into<String>) -> Self {
+        EnvError { name, why: why.into() }
+    }
+}

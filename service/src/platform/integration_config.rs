@@ -6,7 +6,7 @@
 //! storing a setting is `crate::integrations` (it knows each setting's rule).
 
 use crate::platform::db::statement as stmt;
-use crate::platform::outbound::{env_value, outbound_url_rule};
+use crate::platform::outbound::{env_value, outbound_url_rule, Refused};
 use crate::{AppResult, Services};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -72,18 +72,18 @@ impl IntegrationConfig {
     }
     /// The Telegram Bot API base to send the token to, re-checked at each use: a stored value
     /// saved before the rule existed (or written around it) is refused, not used.
-    pub fn telegram_api(&self) -> Result<&str, String> {
+    pub fn telegram_api(&self) -> Result<&str, StoredBaseRefused> {
         checked_base("TELEGRAM_API_BASE", &self.telegram_api_base, self.telegram_api_base_from_env)
     }
 
     /// The Graph API base, checked like [`IntegrationConfig::telegram_api`].
-    pub fn whatsapp_api(&self) -> Result<&str, String> {
+    pub fn whatsapp_api(&self) -> Result<&str, StoredBaseRefused> {
         checked_base("WHATSAPP_API_BASE", &self.whatsapp_api_base, self.whatsapp_api_base_from_env)
     }
 
     /// The Google Vision API base the card images (and the API key) go to, checked like
     /// [`IntegrationConfig::telegram_api`].
-    pub fn google_vision_api(&self) -> Result<&str, String> {
+    pub fn google_vision_api(&self) -> Result<&str, StoredBaseRefused> {
         checked_base("GOOGLE_VISION_API_BASE", &self.google_vision_api_base, self.google_vision_api_base_from_env)
     }
 
@@ -96,13 +96,21 @@ impl IntegrationConfig {
     }
 }
 
-fn checked_base<'a>(name: &str, base: &'a str, from_env: bool) -> Result<&'a str, String> {
+fn checked_base<'a>(name: &'static str, base: &'a str, from_env: bool) -> Result<&'a str, StoredBaseRefused> {
     if from_env {
         return Ok(base);
     }
-    outbound_url_rule(base)
-        .map(|_| base)
-        .map_err(|why| format!("the stored {name} {why}; it is not used: fix it in the integration settings"))
+    outbound_url_rule(base).map(|_| base).map_err(|why| StoredBaseRefused { name, why })
+}
+
+/// A stored API base that breaks the outbound URL rule: it is not used (see
+/// [`IntegrationConfig::telegram_api`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the stored {name} {why}; it is not used: fix it in the integration settings")]
+pub struct StoredBaseRefused {
+    /// The setting, e.g. `TELEGRAM_API_BASE`.
+    pub name: &'static str,
+    pub why: Refused,
 }
 
 /// A stored setting (the environment not applied).

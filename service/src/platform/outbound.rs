@@ -112,30 +112,56 @@ pub fn is_public_ip(ip: std::net::IpAddr) -> bool {
     }
 }
 
+/// Why a URL is not sent a secret ([`outbound_url_rule`], [`check_outbound_url`]). The text
+/// completes a sentence that names the URL: "the stored TELEGRAM_API_BASE {why}".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("is not a URL ({0})")]
+    NotUrl(url::ParseError),
+    #[error("has no host")]
+    NoHost,
+    /// An allowed host, but neither `https://` nor `http://`.
+    #[error("must be an https:// URL")]
+    NotHttpAllowed,
+    #[error("must be an https:// URL (plain http only for hosts allowed in {allow})", allow = ALLOW_HOSTS_ENV)]
+    NotHttps,
+    #[error("must not contain a user name or password")]
+    Credentials,
+    /// The host is `localhost` or a non-public address (`what` says which).
+    #[error(
+        "points to {what} ({host}); the bot token is not sent there unless the operator allows the host in \
+         {allow}",
+        allow = ALLOW_HOSTS_ENV
+    )]
+    Private { what: &'static str, host: String },
+    /// The host name resolves to a non-public address.
+    #[error(
+        "{name} resolves to {addr}, a private, loopback or link-local address; the bot token is not sent \
+         there unless the operator allows the host in {allow}",
+        allow = ALLOW_HOSTS_ENV
+    )]
+    ResolvesPrivate { name: String, addr: std::net::IpAddr },
+}
+
 /// The rule for a URL a bot token (or a downloaded file's bearer token) is sent to, without DNS:
 /// `https://`, no user name or password in it, and a host that is not `localhost` nor a
 /// non-public address (see [`is_public_ip`]) — unless the host (and port) is in
 /// `CARDCRM_INTEGRATION_ALLOW_HOSTS`, which also allows `http://`. Answers the host name to resolve
 /// (for [`check_outbound_url`]) when it is a name that is not allowed outright.
-pub fn outbound_url_rule(url: &str) -> Result<Option<String>, String> {
-    let u = url::Url::parse(url.trim()).map_err(|e| format!("is not a URL ({e})"))?;
-    let host = u.host().ok_or("has no host")?;
+pub fn outbound_url_rule(url: &str) -> Result<Option<String>, Refused> {
+    let u = url::Url::parse(url.trim()).map_err(Refused::NotUrl)?;
+    let host = u.host().ok_or(Refused::NoHost)?;
     let key = host_key(&host);
     if host_allowed(&key, u.port_or_known_default()) {
-        return if matches!(u.scheme(), "https" | "http") { Ok(None) } else { Err("must be an https:// URL".into()) };
+        return if matches!(u.scheme(), "https" | "http") { Ok(None) } else { Err(Refused::NotHttpAllowed) };
     }
     if u.scheme() != "https" {
-        return Err(format!("must be an https:// URL (plain http only for hosts allowed in {ALLOW_HOSTS_ENV})"));
+        return Err(Refused::NotHttps);
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err("must not contain a user name or password".into());
+        return Err(Refused::Credentials);
     }
-    let private = |what: &str| {
-        format!(
-            "points to {what} ({key}); the bot token is not sent there unless the operator allows the host in \
-             {ALLOW_HOSTS_ENV}"
-        )
-    };
+    let private = |what: &'static str| Refused::Private { what, host: key.clone() };
     match host {
         url::Host::Ipv4(ip) if !is_public_ip(ip.into()) => Err(private("a private, loopback or link-local address")),
         url::Host::Ipv6(ip) if !is_public_ip(ip.into()) => Err(private("a private, loopback or link-local address")),
@@ -148,7 +174,7 @@ pub fn outbound_url_rule(url: &str) -> Result<Option<String>, String> {
 /// [`outbound_url_rule`], and a host name must not resolve to a non-public address. A name that
 /// does not resolve now is accepted (the HTTP client of the bots checks every address it connects
 /// to again, see `server::webhooks::http_client`).
-pub async fn check_outbound_url(url: &str) -> Result<(), String> {
+pub async fn check_outbound_url(url: &str) -> Result<(), Refused> {
     let Some(name) = outbound_url_rule(url)? else { return Ok(()) };
     if host_trusted(&name) {
         return Ok(());
@@ -156,10 +182,7 @@ pub async fn check_outbound_url(url: &str) -> Result<(), String> {
     let lookup = tokio::time::timeout(std::time::Duration::from_secs(5), tokio::net::lookup_host((name.as_str(), 443)));
     if let Ok(Ok(addrs)) = lookup.await {
         if let Some(a) = addrs.map(|a| a.ip()).find(|ip| !is_public_ip(*ip)) {
-            return Err(format!(
-                "{name} resolves to {a}, a private, loopback or link-local address; the bot token is not sent \
-                 there unless the operator allows the host in {ALLOW_HOSTS_ENV}"
-            ));
+            return Err(Refused::ResolvesPrivate { name: name.clone(), addr: a });
         }
     }
     Ok(())

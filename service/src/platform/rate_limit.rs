@@ -107,12 +107,26 @@ fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// What went wrong with Redis: setting the client up ([`RateLimiter::redis`]) or asking it
+/// ([`RateLimiter::redis_ping`]).
+#[derive(Debug, thiserror::Error)]
+pub enum RedisError {
+    #[error("REDIS_URL is invalid: {0}")]
+    Url(fred::error::Error),
+    #[error("cannot set up the Redis client: {0}")]
+    Client(fred::error::Error),
+    #[error("not connected")]
+    NotConnected,
+    #[error("{0}")]
+    Command(fred::error::Error),
+}
+
 impl RateLimiter {
     /// Counters shared through Redis at `url` (keys `<prefix><key>`). The connection is made in the
     /// background and re-made after an outage; until it is up the in-process counters are used.
     /// Fails only for a malformed URL.
-    pub fn redis(url: &str, prefix: &str) -> Result<Self, String> {
-        let config = Config::from_url(url).map_err(|e| format!("REDIS_URL is invalid: {e}"))?;
+    pub fn redis(url: &str, prefix: &str) -> Result<Self, RedisError> {
+        let config = Config::from_url(url).map_err(RedisError::Url)?;
         let mut config = config;
         config.fail_fast = false;
         let client = Builder::from_config(config)
@@ -124,7 +138,7 @@ impl RateLimiter {
             })
             .set_policy(ReconnectPolicy::new_constant(0, 2_000))
             .build()
-            .map_err(|e| format!("cannot set up the Redis client: {e}"))?;
+            .map_err(RedisError::Client)?;
         let _ = client.connect();
         Ok(RateLimiter {
             local: Local::default(),
@@ -157,17 +171,17 @@ impl RateLimiter {
     }
 
     /// Round trip to Redis (status page): `None` without Redis, else whether it answered.
-    pub async fn redis_ping(&self) -> Option<Result<(), String>> {
+    pub async fn redis_ping(&self) -> Option<Result<(), RedisError>> {
         let r = self.redis.as_ref()?;
         if !r.client.is_connected() {
-            return Some(Err("not connected".into()));
+            return Some(Err(RedisError::NotConnected));
         }
         Some(
             r.client
                 .eval::<i64, _, _, _>("return 1", Vec::<String>::new(), Vec::<String>::new())
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(RedisError::Command),
         )
     }
 

@@ -261,12 +261,12 @@ async fn open(
     };
     let opts = read_options(st.format.as_deref(), file_name, chosen.clone());
     let (bytes, result) = tokio::task::spawn_blocking(move || {
-        let result = Reader::new(&bytes, &opts).map(|r| opened(&r)).map_err(|e| e.to_string());
+        let result = Reader::new(&bytes, &opts).map(|r| opened(&r));
         (bytes, result)
     })
     .await
     .map_err(|e| AppError::Internal(format!("import reader: {e}")))?;
-    let mut o = result.map_err(|e| AppError::validation("file", e))?;
+    let mut o = result.map_err(|e| AppError::validation("file", e.to_string()))?;
     if chosen.is_none() {
         if let Some(key) = &o.header_key {
             if let Some(m) = remembered_mapping(svc, user_id, key).await? {

@@ -29,8 +29,8 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     let read_started = std::time::Instant::now();
     let opts = read_options(st.format.as_deref(), &m.file_name, mapping);
     let region2 = region.clone();
-    let read = tokio::task::spawn_blocking(move || -> Result<(Opened, Vec<Checked>), String> {
-        let reader = Reader::new(&bytes, &opts).map_err(|e| e.to_string())?;
+    let read = tokio::task::spawn_blocking(move || -> Result<(Opened, Vec<Checked>), interchange::ImportError> {
+        let reader = Reader::new(&bytes, &opts)?;
         let o = opened(&reader);
         let checked = reader.map(|item| check_row(item, &tag, &region2)).collect();
         Ok((o, checked))
@@ -39,7 +39,7 @@ pub async fn run(svc: &Services, actor: &Actor, id: i64) -> AppResult<()> {
     .map_err(|e| AppError::Internal(format!("import reader: {e}")))?;
     let (o, checked) = match read {
         Ok(r) => r,
-        Err(e) => return fail(svc, id, &e).await,
+        Err(e) => return fail(svc, id, &e.to_string()).await,
     };
     let format = o.format;
     let encoding = o.encoding;
