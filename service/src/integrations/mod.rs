@@ -56,6 +56,7 @@ struct Count {
 
 #[cfg(test)]
 mod tests {
+    use super::links::{code_hash, new_code};
     use super::*;
 
     #[test]

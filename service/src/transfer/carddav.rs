@@ -457,6 +457,7 @@ pub async fn setup(svc: &Services, actor: &Actor, origin: Option<&str>) -> AppRe
 
 #[cfg(test)]
 mod tests {
+    use super::writes::etag_matches;
     use super::*;
 
     #[test]
