@@ -17,7 +17,7 @@
 //!                 rule, and the shared stores: audit log, settings, integration settings
 //! ```
 //!
-//! `scans` and `transfer` sit side by side and use neither each other. What two domains both
+//! `scans` and `transfer` sit side by side: neither uses the other. What two domains both
 //! need lives in the lower one (or in `platform`). [`Services`], [`Actor`] and [`Session`]
 //! (`services.rs`) hold every domain's state and are the exception. `layering.rs` checks the rule
 //! on the sources (`cargo test -p service layering`).
