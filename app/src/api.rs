@@ -82,7 +82,7 @@ use ssr::*;
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
     let Some(actor) = maybe_actor() else { return Ok(None) };
-    service::auth::me(&services()?, &actor).await.map(Some).map_err(fail)
+    service::accounts::auth::me(&services()?, &actor).await.map(Some).map_err(fail)
 }
 
 /// Signs in and stores the session cookies; redirects to `next` (a local path) on success.
@@ -90,7 +90,7 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
 pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), ServerFnError> {
     let svc = services()?;
     let input = service::dto::LoginInput { username, password };
-    let tokens = service::auth::login(&svc, &input, &client_ip()).await.map_err(fail)?;
+    let tokens = service::accounts::auth::login(&svc, &input, &client_ip()).await.map_err(fail)?;
     let cfg = use_context::<crate::session::CookieConfig>().unwrap_or_default();
     set_cookies(crate::session::token_cookies(&tokens, &cfg));
     let next = crate::next::safe_next(next.as_deref());
@@ -106,8 +106,8 @@ pub async fn logout() -> Result<(), ServerFnError> {
         .and_then(|parts| crate::session::cookie_value(&parts.headers, cfg.refresh_name()).map(str::to_string));
     // Signing out ends the session's refresh tokens and every access token issued before now.
     match (refresh, maybe_actor()) {
-        (Some(token), _) => service::auth::logout(&svc, &token).await.map_err(fail)?,
-        (None, Some(actor)) => service::auth::revoke_access(&svc, actor.user_id).await.map_err(fail)?,
+        (Some(token), _) => service::accounts::auth::logout(&svc, &token).await.map_err(fail)?,
+        (None, Some(actor)) => service::accounts::auth::revoke_access(&svc, actor.user_id).await.map_err(fail)?,
         (None, None) => {}
     }
     set_cookies(crate::session::clear_cookies(&cfg));
@@ -120,7 +120,7 @@ pub async fn register(username: String, email: String, password: String) -> Resu
     let svc = services()?;
     // Requests are limited per IP by the server's rate-limit middleware (endpoint class "register").
     let input = service::dto::RegisterInput { username, email, password };
-    service::auth::register(&svc, &input).await.map_err(fail)
+    service::accounts::auth::register(&svc, &input).await.map_err(fail)
 }
 
 #[server(endpoint = "list_contacts", input = Json)]
@@ -167,43 +167,43 @@ pub async fn contact_history(id: i64) -> Result<Vec<HistoryEntry>, ServerFnError
 #[server(endpoint = "list_tags")]
 pub async fn list_tags() -> Result<Vec<Tag>, ServerFnError> {
     actor()?;
-    service::tags::list(&services()?).await.map_err(fail)
+    service::contacts::tags::list(&services()?).await.map_err(fail)
 }
 
 #[server(endpoint = "list_groups")]
 pub async fn list_groups() -> Result<Vec<Group>, ServerFnError> {
     actor()?;
-    service::groups::list(&services()?).await.map_err(fail)
+    service::contacts::groups::list(&services()?).await.map_err(fail)
 }
 
 #[server(endpoint = "save_tag", input = Json)]
 pub async fn save_tag(id: Option<i64>, input: TagInput) -> Result<Tag, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
     match id {
-        Some(id) => service::tags::update(&svc, &actor, id, &input).await,
-        None => service::tags::create(&svc, &actor, &input).await,
+        Some(id) => service::contacts::tags::update(&svc, &actor, id, &input).await,
+        None => service::contacts::tags::create(&svc, &actor, &input).await,
     }
     .map_err(fail)
 }
 
 #[server(endpoint = "delete_tag")]
 pub async fn delete_tag(id: i64) -> Result<(), ServerFnError> {
-    service::tags::delete(&services()?, &actor()?, id).await.map_err(fail)
+    service::contacts::tags::delete(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 #[server(endpoint = "save_group", input = Json)]
 pub async fn save_group(id: Option<i64>, input: GroupInput) -> Result<Group, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
     match id {
-        Some(id) => service::groups::update(&svc, &actor, id, &input).await,
-        None => service::groups::create(&svc, &actor, &input).await,
+        Some(id) => service::contacts::groups::update(&svc, &actor, id, &input).await,
+        None => service::contacts::groups::create(&svc, &actor, &input).await,
     }
     .map_err(fail)
 }
 
 #[server(endpoint = "delete_group")]
 pub async fn delete_group(id: i64) -> Result<(), ServerFnError> {
-    service::groups::delete(&services()?, &actor()?, id).await.map_err(fail)
+    service::contacts::groups::delete(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 #[server(endpoint = "companies")]
@@ -214,22 +214,22 @@ pub async fn companies(prefix: String) -> Result<Vec<String>, ServerFnError> {
 
 #[server(endpoint = "get_columns")]
 pub async fn get_columns() -> Result<Vec<String>, ServerFnError> {
-    service::prefs::columns(&services()?, &actor()?).await.map_err(fail)
+    service::accounts::prefs::columns(&services()?, &actor()?).await.map_err(fail)
 }
 
 #[server(endpoint = "set_columns", input = Json)]
 pub async fn set_columns(columns: Vec<String>) -> Result<Vec<String>, ServerFnError> {
-    service::prefs::set_columns(&services()?, &actor()?, columns).await.map_err(fail)
+    service::accounts::prefs::set_columns(&services()?, &actor()?, columns).await.map_err(fail)
 }
 
 #[server(endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<User>, ServerFnError> {
-    service::auth::list_users(&services()?, &actor()?).await.map_err(fail)
+    service::accounts::auth::list_users(&services()?, &actor()?).await.map_err(fail)
 }
 
 #[server(endpoint = "patch_user", input = Json)]
 pub async fn patch_user(id: i64, patch: UserPatch) -> Result<User, ServerFnError> {
-    service::auth::patch_user(&services()?, &actor()?, id, &patch).await.map_err(fail)
+    service::accounts::auth::patch_user(&services()?, &actor()?, id, &patch).await.map_err(fail)
 }
 
 #[server(endpoint = "list_duplicates", input = Json)]
@@ -254,24 +254,24 @@ pub async fn check_duplicates(
 /// Merges contacts (or previews the merge with `dry_run`).
 #[server(endpoint = "merge_contacts", input = Json)]
 pub async fn merge_contacts(input: service::dto::MergeInput) -> Result<service::dto::MergeResult, ServerFnError> {
-    service::merges::merge(&services()?, &actor()?, input).await.map_err(fail)
+    service::duplicates::merges::merge(&services()?, &actor()?, input).await.map_err(fail)
 }
 
 #[server(endpoint = "undo_merge", input = Json)]
 pub async fn undo_merge(id: i64) -> Result<service::dto::ContactMerges, ServerFnError> {
-    service::merges::undo(&services()?, &actor()?, id).await.map_err(fail)
+    service::duplicates::merges::undo(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 /// The merges a contact took part in, and what it was merged into.
 #[server(endpoint = "contact_merges")]
 pub async fn contact_merges(id: i64) -> Result<service::dto::ContactMerges, ServerFnError> {
-    service::merges::for_contact(&services()?, &actor()?, id).await.map_err(fail)
+    service::duplicates::merges::for_contact(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 /// Starts a full duplicate scan (administrators).
 #[server(endpoint = "start_duplicate_scan")]
 pub async fn start_duplicate_scan() -> Result<service::dto::DuplicateScan, ServerFnError> {
-    service::duplicate_scans::start(&services()?, &actor()?).await.map_err(fail)
+    service::duplicates::duplicate_scans::start(&services()?, &actor()?).await.map_err(fail)
 }
 
 /// A scan's progress, or the latest scan when `id` is absent.
@@ -279,8 +279,8 @@ pub async fn start_duplicate_scan() -> Result<service::dto::DuplicateScan, Serve
 pub async fn duplicate_scan(id: Option<i64>) -> Result<Option<service::dto::DuplicateScan>, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
     match id {
-        Some(id) => service::duplicate_scans::get(&svc, &actor, id).await.map(Some),
-        None => service::duplicate_scans::latest(&svc, &actor).await,
+        Some(id) => service::duplicates::duplicate_scans::get(&svc, &actor, id).await.map(Some),
+        None => service::duplicates::duplicate_scans::latest(&svc, &actor).await,
     }
     .map_err(fail)
 }
@@ -375,14 +375,16 @@ pub async fn get_import(
     action: Option<String>,
 ) -> Result<service::import_dto::ImportJob, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
-    service::imports::get(&svc, &actor, id, page, 50, action.as_deref().filter(|a| !a.is_empty())).await.map_err(fail)
+    service::transfer::imports::get(&svc, &actor, id, page, 50, action.as_deref().filter(|a| !a.is_empty()))
+        .await
+        .map_err(fail)
 }
 
 /// The signed-in user's imports (an administrator's: everyone's), newest first.
 #[server(endpoint = "list_imports", input = Json)]
 pub async fn list_imports(page: u64) -> Result<Page<service::import_dto::ImportSummary>, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
-    service::imports::list(&svc, &actor, Some(page), Some(20)).await.map_err(fail)
+    service::transfer::imports::list(&svc, &actor, Some(page), Some(20)).await.map_err(fail)
 }
 
 /// Applies a preview (or previews it again) with the person's choices.
@@ -392,21 +394,21 @@ pub async fn apply_import(
     choices: service::import_dto::ImportApply,
 ) -> Result<service::import_dto::ImportJob, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
-    service::imports::apply(&svc, &actor, id, choices).await.map_err(fail)
+    service::transfer::imports::apply(&svc, &actor, id, choices).await.map_err(fail)
 }
 
 /// Undoes an import: what it created goes to the trash, what it updated is put back.
 #[server(endpoint = "undo_import", input = Json)]
 pub async fn undo_import(id: i64) -> Result<service::import_dto::ImportUndo, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
-    service::imports::undo(&svc, &actor, id).await.map_err(fail)
+    service::transfer::imports::undo(&svc, &actor, id).await.map_err(fail)
 }
 
 /// The fields a spreadsheet column can be read as: `(id, English label)`.
 #[server(endpoint = "import_field_choices")]
 pub async fn import_field_choices() -> Result<Vec<(String, String)>, ServerFnError> {
     actor()?;
-    Ok(service::imports::field_choices())
+    Ok(service::transfer::imports::field_choices())
 }
 
 // CardDAV app passwords on the profile page (the REST API has the same under /api/v1/auth/app-passwords).
@@ -414,19 +416,19 @@ pub async fn import_field_choices() -> Result<Vec<(String, String)>, ServerFnErr
 /// The signed-in user's app passwords in use (never the passwords).
 #[server(endpoint = "list_app_passwords")]
 pub async fn list_app_passwords() -> Result<Vec<service::dav_dto::AppPassword>, ServerFnError> {
-    service::app_passwords::list(&services()?, &actor()?).await.map_err(fail)
+    service::accounts::app_passwords::list(&services()?, &actor()?).await.map_err(fail)
 }
 
 /// A new app password; the answer is the only time the password is shown.
 #[server(endpoint = "create_app_password")]
 pub async fn create_app_password(name: String) -> Result<service::dav_dto::NewAppPassword, ServerFnError> {
-    service::app_passwords::create(&services()?, &actor()?, &name).await.map_err(fail)
+    service::accounts::app_passwords::create(&services()?, &actor()?, &name).await.map_err(fail)
 }
 
 /// Revokes one of the user's app passwords: it stops working at once.
 #[server(endpoint = "revoke_app_password")]
 pub async fn revoke_app_password(id: i64) -> Result<(), ServerFnError> {
-    service::app_passwords::revoke(&services()?, &actor()?, id).await.map_err(fail)
+    service::accounts::app_passwords::revoke(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 /// Which groups the user has on the phone as address books of their own; the answer is the new
@@ -434,7 +436,7 @@ pub async fn revoke_app_password(id: i64) -> Result<(), ServerFnError> {
 #[server(endpoint = "set_carddav_groups", input = Json)]
 pub async fn set_carddav_groups(group_ids: Vec<i64>) -> Result<service::dav_dto::DavSetup, ServerFnError> {
     let (svc, me) = (services()?, actor()?);
-    service::dav_books::set_shared(&svc, &me, &group_ids).await.map_err(fail)?;
+    service::transfer::dav_books::set_shared(&svc, &me, &group_ids).await.map_err(fail)?;
     carddav_setup().await
 }
 
@@ -442,5 +444,5 @@ pub async fn set_carddav_groups(group_ids: Vec<i64>) -> Result<service::dav_dto:
 #[server(endpoint = "carddav_setup")]
 pub async fn carddav_setup() -> Result<service::dav_dto::DavSetup, ServerFnError> {
     let origin = use_context::<http::request::Parts>().and_then(|p| crate::session::request_origin(&p.headers));
-    service::carddav::setup(&services()?, &actor()?, origin.as_deref()).await.map_err(fail)
+    service::transfer::carddav::setup(&services()?, &actor()?, origin.as_deref()).await.map_err(fail)
 }

@@ -1,6 +1,6 @@
 //! One merge of duplicate contacts: the survivor, the contacts merged into it (JSON list of ids),
 //! the full before-snapshot of everything the merge changed (JSON text, read by
-//! `service::merges`), the survivor's version right after the merge (an undo is refused once it
+//! `service::duplicates::merges`), the survivor's version right after the merge (an undo is refused once it
 //! has moved on) and, once undone, when and by whom.
 use sea_orm::entity::prelude::*;
 

@@ -1,5 +1,5 @@
 //! PostgreSQL: how many contacts hold each trigram of the search text, counted now and then by
-//! the server's search upkeep (`service::search_index`). The search reads it to bound how many
+//! the server's search upkeep (`service::search::search_index`). The search reads it to bound how many
 //! contacts a query word can match, and looks a word that is rare by that bound up in the trigram
 //! index at once instead of first walking the newest contacts. See
 //! `sql/search_trigram_counts.postgres.sql`. SQLite's search index needs no such table.

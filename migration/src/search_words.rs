@@ -22,7 +22,7 @@ pub const KEY_PREFIX: usize = 7;
 pub const MAX_WORDS: usize = 64;
 
 /// Whether `s` holds a Cyrillic letter (the Unicode Cyrillic block; the `translit` crate). The
-/// service's search text and query words use it too (`service::text::has_cyrillic`).
+/// service's search text and query words use it too (`service::platform::text::has_cyrillic`).
 pub use translit::has_cyrillic;
 
 /// The vocabulary words of a (lower-case) search text, distinct, in order of first appearance.

@@ -6,7 +6,7 @@
 //! `OcrReader` wraps it for JavaScript: built from the model files' bytes, `read(image)` returns
 //! the JSON of [`Reader::read`].
 //!
-//! The result is the shape the server stores for a scan (`service/src/server/scans.rs`,
+//! The result is the shape the server stores for a scan (`service/src/scans/mod.rs`,
 //! `read_image`): `{engine, result: {fields, lines, image, hints, timings}}`, where `fields` is
 //! `ocr::card_json` without its `engine`, `lines` and `elapsed_ms`, so the scan page can later
 //! build its `ScanDraft` (lines with boxes, fields with their source blocks) from it unchanged.

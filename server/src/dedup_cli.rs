@@ -38,19 +38,19 @@ pub fn settings(path: Option<&Path>) -> Result<dedup::Settings, String> {
 /// none, new pairs recorded, stored pairs keep their status). Progress goes to standard error
 /// every second; the finished scan is returned.
 pub async fn scan(svc: &service::Services) -> Result<service::dto::DuplicateScan, String> {
-    let id = service::duplicate_scans::create_job(svc, None).await.map_err(|e| e.to_string())?;
+    let id = service::duplicates::duplicate_scans::create_job(svc, None).await.map_err(|e| e.to_string())?;
     let watcher = {
         let svc = svc.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                if let Ok(s) = service::duplicate_scans::by_id(&svc, id).await {
+                if let Ok(s) = service::duplicates::duplicate_scans::by_id(&svc, id).await {
                     eprintln!("scan {id}: {} {}/{} ({:.0}%)", s.phase, s.done, s.total, s.progress * 100.0);
                 }
             }
         })
     };
-    let result = service::duplicate_scans::run(svc, id).await;
+    let result = service::duplicates::duplicate_scans::run(svc, id).await;
     watcher.abort();
     result.map_err(|e| e.to_string())
 }

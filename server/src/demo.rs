@@ -3,7 +3,7 @@
 //! as real address books have), tags, groups, a handful of people entered twice (pending duplicate
 //! pairs to review) and, given a folder of card photos, card scans waiting to be read.
 //!
-//! The contacts go through the ordinary import job (`service::imports`), so they get history,
+//! The contacts go through the ordinary import job (`service::transfer::imports`), so they get history,
 //! duplicate keys, search words and an undo like any import. Deterministic for a given seed.
 
 use interchange::{Address, ContactRecord, Email, JsonlWriter, Kind, Phone, Website};

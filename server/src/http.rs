@@ -64,7 +64,7 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 async fn ready(State(st): State<AppState>) -> Response {
-    match service::db::ping(&st.svc.db).await {
+    match service::platform::db::ping(&st.svc.db).await {
         Ok(()) => Json(serde_json::json!({"status": "ready", "database": "ok"})).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -265,7 +265,8 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let addr = cfg.site_addr;
     let mut svc = svc;
     if let Some(url) = &cfg.redis_url {
-        let limiter = service::rate_limit::RateLimiter::redis(url, "cardcrm:rl:")?;
+        let limiter =
+            service::platform::rate_limit::RateLimiter::redis(url, "cardcrm:rl:").map_err(|e| e.to_string())?;
         if limiter.wait_connected(std::time::Duration::from_secs(3)).await {
             tracing::info!("Redis connected: rate limits are shared between instances");
         } else {
@@ -275,7 +276,7 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     }
     if let Some(dir) = &cfg.search_index {
         // A second process on the same folder finds it locked and searches the database only.
-        match service::contact_index::ContactIndex::open(Some(dir)) {
+        match service::search::contact_index::ContactIndex::open(Some(dir)) {
             Ok(index) => svc = svc.with_search_index(index),
             Err(e) => tracing::warn!(error = %e, "no search index: the search box reads the database"),
         }
@@ -283,12 +284,12 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     let state = state(cfg, svc);
     let svc = state.svc.clone();
     // Keys made by an older key derivation are recomputed by a background scan.
-    if let Err(e) = service::duplicate_scans::rekey_if_outdated(&svc).await {
+    if let Err(e) = service::duplicates::duplicate_scans::rekey_if_outdated(&svc).await {
         tracing::warn!(error = %e, "cannot check the version of the duplicate keys");
     }
     // The gauges read from the database have their values from the start.
     service::admin::refresh_gauges(&svc, std::time::Duration::ZERO).await;
-    if service::auth::count_admins(&svc).await.unwrap_or(1) == 0 {
+    if service::accounts::auth::count_admins(&svc).await.unwrap_or(1) == 0 {
         tracing::warn!(
             "no administrator yet: create one with `cardcrm create-admin --username NAME --email ADDRESS` \
              (password from CARDCRM_ADMIN_PASSWORD or typed at the prompt), then sign in at http://{addr}/login"
@@ -313,9 +314,9 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
     tracing::info!("cardcrm listening on http://{addr}");
     let worker = service::scans::Worker::start(svc.clone());
     let bots = crate::webhooks::Processor::start(svc.clone(), crate::webhooks::ProcessorOptions::default());
-    let upkeep = service::search_index::Upkeep::start(svc.clone());
-    let follower = service::contact_index::Follower::start(svc.clone());
-    let maintenance = service::maintenance::Maintenance::start(svc.clone());
+    let upkeep = service::search::search_index::Upkeep::start(svc.clone());
+    let follower = service::search::contact_index::Follower::start(svc.clone());
+    let maintenance = service::admin::maintenance::Maintenance::start(svc.clone());
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -1,5 +1,5 @@
 //! Request rate limits per endpoint class (login, register, uploads, API), each per client IP and
-//! per signed-in user, counted by the shared [`service::rate_limit::RateLimiter`] (Redis when
+//! per signed-in user, counted by the shared [`service::platform::rate_limit::RateLimiter`] (Redis when
 //! configured). Over the limit: `429` with `Retry-After` and a JSON `detail`.
 //!
 //! Also the client address behind a trusted reverse proxy: when the peer is in `TRUSTED_PROXIES`,

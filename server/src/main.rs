@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use server::config::Config;
 use server::http;
-use service::{auth, db, Services};
+use service::{accounts::auth, platform::db, Services};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -240,15 +240,16 @@ async fn import_with_progress(
     name: Option<&str>,
     opts: service::import_dto::ImportOptions,
 ) -> Result<service::import_dto::ImportJob, String> {
-    let id = service::imports::create_job(svc, actor, bytes, name, opts, None).await.map_err(|e| e.to_string())?;
+    let id =
+        service::transfer::imports::create_job(svc, actor, bytes, name, opts, None).await.map_err(|e| e.to_string())?;
     let job = {
         let (svc, actor) = (svc.clone(), actor.clone());
-        tokio::spawn(async move { service::imports::run(&svc, &actor, id).await })
+        tokio::spawn(async move { service::transfer::imports::run(&svc, &actor, id).await })
     };
     let mut last = -1;
     while !job.is_finished() {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        if let Ok(m) = service::imports::by_id(svc, id).await {
+        if let Ok(m) = service::transfer::imports::by_id(svc, id).await {
             if m.done != last && m.total > 0 {
                 eprintln!("{} of {} rows", m.done, m.total);
                 last = m.done;
@@ -258,7 +259,7 @@ async fn import_with_progress(
     job.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     // The job with its first 50 invalid rows (the caller prints them).
     let admin = service::Actor { is_admin: true, ..actor.clone() };
-    service::imports::get(svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())
+    service::transfer::imports::get(svc, &admin, id, 1, 50, Some("invalid")).await.map_err(|e| e.to_string())
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -343,7 +344,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 return Err(format!("import {id} failed"));
             }
             if !m.dry_run && m.created > 0 {
-                let steps = service::search_index::merge(&svc.db).await.map_err(|e| e.to_string())?;
+                let steps = service::search::search_index::merge(&svc.db).await.map_err(|e| e.to_string())?;
                 if steps > 0 {
                     eprintln!("search index merged");
                 }
@@ -412,7 +413,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 TelegramCommand::Poll => {
                     let worker = service::scans::Worker::start(svc.clone());
-                    let maintenance = service::maintenance::Maintenance::start(svc.clone());
+                    let maintenance = service::admin::maintenance::Maintenance::start(svc.clone());
                     let bots =
                         server::webhooks::Processor::start(svc.clone(), server::webhooks::ProcessorOptions::default());
                     let stop = async {

@@ -89,7 +89,7 @@ pub fn register() {
 
     describe_counter!("maintenance_runs_total", "scheduled maintenance runs, by job and outcome");
     describe_counter!("maintenance_removed_total", "rows or files removed by scheduled maintenance, by job");
-    for (job, _) in service::maintenance::JOBS {
+    for (job, _) in service::admin::maintenance::JOBS {
         for outcome in ["ok", "failed"] {
             counter!("maintenance_runs_total", "job" => job, "outcome" => outcome).increment(0);
         }

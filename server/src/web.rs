@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::provide_context;
-use service::{auth, Session};
+use service::{accounts::auth, Session};
 
 fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     session::cookie_value(req.headers(), name)

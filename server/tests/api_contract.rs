@@ -145,7 +145,7 @@ async fn duplicate_thresholds_are_kept_to_sane_ranges() {
     let r = app.put("/api/v1/duplicates/settings", &t, body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A stored value from before the ranges (0.0) is ignored in favour of the defaults: see the
-    // unit test `settings_are_partial_json_and_checked` in service/src/server/duplicates.rs.
+    // unit test `settings_are_partial_json_and_checked` in service/src/contacts/matching.rs.
 }
 
 /// With 2,143 pending pairs among 20,000 contacts, `GET /api/v1/duplicates` (all statuses) took

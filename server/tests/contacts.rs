@@ -151,12 +151,12 @@ async fn search_is_indexed_and_tolerant() {
     tolerant_search(&app, &t).await;
 }
 
-/// The same searches answered by the embedded index (`service::contact_index`), which the
+/// The same searches answered by the embedded index (`service::search::contact_index`), which the
 /// server opens by default; the database answers what it finds nothing for.
 #[tokio::test]
 async fn search_with_the_embedded_index_is_as_tolerant() {
     let app = app_with(|svc| {
-        svc.with_search_index(service::contact_index::ContactIndex::open(None).expect("index in memory"))
+        svc.with_search_index(service::search::contact_index::ContactIndex::open(None).expect("index in memory"))
     })
     .await;
     let t = app.admin().await;
@@ -289,18 +289,19 @@ async fn import_lines(app: &common::TestApp, actor: &service::Actor, data: &str)
         on_duplicate: "create".into(),
         ..Default::default()
     };
-    let id = service::imports::create_job(&app.svc, actor, data.as_bytes().to_vec(), Some("c.jsonl"), opts, None)
-        .await
-        .unwrap();
-    service::imports::run(&app.svc, actor, id).await.unwrap();
-    service::imports::get(&app.svc, actor, id, 1, 200, None).await.unwrap()
+    let id =
+        service::transfer::imports::create_job(&app.svc, actor, data.as_bytes().to_vec(), Some("c.jsonl"), opts, None)
+            .await
+            .unwrap();
+    service::transfer::imports::run(&app.svc, actor, id).await.unwrap();
+    service::transfer::imports::get(&app.svc, actor, id, 1, 200, None).await.unwrap()
 }
 
 #[tokio::test]
 async fn import_creates_good_lines_and_reports_bad_ones() {
     let app = app().await;
     let t = app.admin().await;
-    let actor = service::auth::actor_by_username(&app.svc, "admin").await.unwrap();
+    let actor = service::accounts::auth::actor_by_username(&app.svc, "admin").await.unwrap();
     let data = concat!(
         r#"{"id": 1, "cluster": 7, "first_name": "Ida", "last_name": "Lind", "company": "Nordic AB", "emails": ["ida@nordic.se"], "phones": ["+46 8 123 456 78"]}"#,
         "\n",
@@ -328,7 +329,7 @@ async fn import_creates_good_lines_and_reports_bad_ones() {
 async fn search_finds_the_newest_matches_of_rare_and_common_words() {
     let app = app().await;
     let t = app.admin().await;
-    let actor = service::auth::actor_by_username(&app.svc, "admin").await.unwrap();
+    let actor = service::accounts::auth::actor_by_username(&app.svc, "admin").await.unwrap();
     let line = |first: &str, last: &str| format!("{{\"first_name\": \"{first}\", \"last_name\": \"{last}\"}}\n");
     let first = ["Ada", "Ben", "Cyd", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kit", "Lou"];
     let mut data = line("Rhea", "Quillfeather");
@@ -350,12 +351,12 @@ async fn search_finds_the_newest_matches_of_rare_and_common_words() {
     // PostgreSQL answers first without trigram counts (the walk of the newest contacts comes
     // first for every word), then with them (rare words go to the trigram index at once): the
     // same answers. SQLite has no counts.
-    let pg = service::search_index::trigram_counts_stale(&app.svc.db).await.unwrap();
+    let pg = service::search::search_index::trigram_counts_stale(&app.svc.db).await.unwrap();
     assert_eq!(pg, common::backend() == "postgres", "no counts yet");
     for counted in [false, true] {
         if counted {
-            assert_eq!(service::search_index::refresh_trigram_counts(&app.svc.db).await.unwrap(), pg);
-            assert!(!service::search_index::trigram_counts_stale(&app.svc.db).await.unwrap());
+            assert_eq!(service::search::search_index::refresh_trigram_counts(&app.svc.db).await.unwrap(), pg);
+            assert!(!service::search::search_index::trigram_counts_stale(&app.svc.db).await.unwrap());
         }
         // Rare, and older than the newest thousand.
         assert_eq!(names(&app.get(&search("quillfeather"), &t).await.body), vec!["Rhea Quillfeather"]);
@@ -377,14 +378,14 @@ async fn search_finds_the_newest_matches_of_rare_and_common_words() {
         // The counts bound what a word can match: `tarnwick` is in 11 contacts, `filler` in 1,150.
         use sea_orm::ConnectionTrait;
         for (w, n) in [("tarnwick", 11i64), ("filler", 1150), ("zzyzxq", 0)] {
-            let bound = service::search_index::match_bound(&format!("'{w}'"));
+            let bound = service::search::search_index::match_bound(&format!("'{w}'"));
             let stmt = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, bound);
             let row = app.svc.db.query_one_raw(stmt).await.unwrap().unwrap();
             assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), n, "{w}");
         }
         // Writes make the counts stale only after enough of them (500 here).
         app.post("/api/v1/contacts", Some(&t), json!({"first_name": "Nova", "last_name": "Tarnwick"})).await;
-        assert!(!service::search_index::trigram_counts_stale(&app.svc.db).await.unwrap());
+        assert!(!service::search::search_index::trigram_counts_stale(&app.svc.db).await.unwrap());
         // A word added since the counts were made is still found (its trigrams count 0, so the
         // index is read at once).
         app.post("/api/v1/contacts", Some(&t), json!({"first_name": "Zed", "last_name": "Brandnewname"})).await;
@@ -519,11 +520,13 @@ async fn settings_are_read_once_not_per_write_and_changes_show() {
     // A change made by another instance (its own caches, the same database) shows here within the TTL.
     let mut other = app.svc.clone();
     other.settings = Default::default();
-    service::settings::set(&other, &admin, service::settings::DEFAULT_REGION, json!("GB")).await.unwrap();
-    assert_eq!(service::settings::default_region(&other).await.unwrap(), "GB");
-    assert_eq!(service::settings::default_region(&app.svc).await.unwrap(), "DE", "cached here meanwhile");
-    tokio::time::sleep(service::settings::SettingsCache::TTL + std::time::Duration::from_millis(100)).await;
-    assert_eq!(service::settings::default_region(&app.svc).await.unwrap(), "GB");
+    service::platform::settings::set(&other, &admin, service::platform::settings::DEFAULT_REGION, json!("GB"))
+        .await
+        .unwrap();
+    assert_eq!(service::platform::settings::default_region(&other).await.unwrap(), "GB");
+    assert_eq!(service::platform::settings::default_region(&app.svc).await.unwrap(), "DE", "cached here meanwhile");
+    tokio::time::sleep(service::platform::settings::SettingsCache::TTL + std::time::Duration::from_millis(100)).await;
+    assert_eq!(service::platform::settings::default_region(&app.svc).await.unwrap(), "GB");
     let r = app.post("/api/v1/contacts", Some(&t), phone("020 7946 0958")).await;
     assert_eq!(e164(&r.body).as_deref(), Some("+442079460958"), "{}", r.body);
 }
@@ -678,13 +681,13 @@ async fn search_index_merges_its_pieces_and_still_finds_everything() {
     let before = names(&app.get(&search("segmentworks"), &t).await.body);
     assert_eq!(before.len(), 40);
     // One transaction per contact left many index segments on SQLite; PostgreSQL has none to merge.
-    let steps = service::search_index::merge(&app.svc.db).await.unwrap();
+    let steps = service::search::search_index::merge(&app.svc.db).await.unwrap();
     if common::backend() == "sqlite" {
         assert!(steps > 0, "nothing was merged");
     } else {
         assert_eq!(steps, 0);
     }
-    assert_eq!(service::search_index::merge(&app.svc.db).await.unwrap(), 0, "a second pass found work");
+    assert_eq!(service::search::search_index::merge(&app.svc.db).await.unwrap(), 0, "a second pass found work");
     app.svc.contacts_changed();
     // The merged index answers as before: every contact, newest first, exact words and typos.
     assert_eq!(names(&app.get(&search("segmentworks"), &t).await.body), before);

@@ -531,7 +531,7 @@ async fn check_on_create_reads_the_database_in_one_query() {
     let t = app.admin().await;
     let cyr = create(&app, &t, anna_cyrillic()).await;
     create(&app, &t, anna_globex()).await;
-    let token = service::auth::authenticate(&app.svc, &t).await.expect("actor");
+    let token = service::accounts::auth::authenticate(&app.svc, &t).await.expect("actor");
     let statements = Arc::new(AtomicUsize::new(0));
     let mut svc = app.svc.clone();
     let counter = statements.clone();
@@ -585,7 +585,7 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
     let before = new_keys().await;
     assert_eq!(before, 0);
 
-    let scan = service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().expect("a scan starts");
+    let scan = service::duplicates::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().expect("a scan starts");
     let started = std::time::Instant::now();
     loop {
         let r = app.get(&format!("/api/v1/duplicates/scan/{scan}"), &t).await;
@@ -598,7 +598,10 @@ async fn keys_from_an_older_version_are_recomputed_and_name_and_address_find_the
     }
     let after = new_keys().await;
     assert!(after > 0, "the new key kinds were added");
-    assert!(service::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().is_none(), "up to date now");
+    assert!(
+        service::duplicates::duplicate_scans::rekey_if_outdated(&app.svc).await.unwrap().is_none(),
+        "up to date now"
+    );
     // The same person typed again with a typo and no phone or e-mail is found.
     let found = check(
         &app,

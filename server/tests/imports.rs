@@ -507,26 +507,26 @@ async fn a_preview_left_for_a_day_loses_its_file_and_cannot_be_applied() {
     let preview = import(&app, &t, "?dry_run=true", "p.csv", PEOPLE.as_bytes()).await;
     let id = n(&preview, "id");
     // A fresh preview keeps its file through maintenance.
-    assert_eq!(service::imports::purge_files(&app.svc).await.unwrap(), 0);
+    assert_eq!(service::transfer::imports::purge_files(&app.svc).await.unwrap(), 0);
     let backend = app.svc.db.get_database_backend();
     let old = chrono::Utc::now() - chrono::Duration::hours(25);
     app.svc
         .db
-        .execute_raw(service::db::statement(
+        .execute_raw(service::platform::db::statement(
             backend,
             "UPDATE imports SET updated_at = ? WHERE id = ?",
             vec![old.into(), id.into()],
         ))
         .await
         .unwrap();
-    assert_eq!(service::imports::purge_files(&app.svc).await.unwrap(), 1);
+    assert_eq!(service::transfer::imports::purge_files(&app.svc).await.unwrap(), 1);
     let r = app.post(&format!("/api/v1/imports/{id}/apply"), Some(&t), json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body["detail"].as_str().unwrap().contains("no longer kept"), "{}", r.body);
     // An applied import's file goes at once.
     let done = import(&app, &t, "", "p.csv", PEOPLE.as_bytes()).await;
     assert_eq!(done["status"], "done");
-    assert_eq!(service::imports::purge_files(&app.svc).await.unwrap(), 0, "nothing left to remove");
+    assert_eq!(service::transfer::imports::purge_files(&app.svc).await.unwrap(), 0, "nothing left to remove");
 }
 
 #[tokio::test]
@@ -596,7 +596,7 @@ async fn the_demo_data_imports_with_tags_groups_and_pairs_to_review() {
 async fn count(app: &TestApp, text: &str) -> i64 {
     use sea_orm::ConnectionTrait;
     let backend = app.svc.db.get_database_backend();
-    let row = app.svc.db.query_one_raw(service::db::statement(backend, text, vec![])).await.expect(text);
+    let row = app.svc.db.query_one_raw(service::platform::db::statement(backend, text, vec![])).await.expect(text);
     row.expect("a row").try_get_by_index::<i64>(0).expect(text)
 }
 

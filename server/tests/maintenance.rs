@@ -9,15 +9,15 @@ use common::{app, backend, TestApp};
 use entity::{card_scan, refresh_token};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, Value};
 use serde_json::json;
+use service::admin::maintenance::{self, MaintenanceOptions};
 use service::integrations as integ;
-use service::maintenance::{self, MaintenanceOptions};
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// Runs SQL with `?` placeholders on either backend (the service's own rewriter, `db::statement`).
 async fn sql(app: &TestApp, text: &str, values: Vec<Value>) -> u64 {
     let backend = app.svc.db.get_database_backend();
-    let stmt = service::db::statement(backend, text, values);
+    let stmt = service::platform::db::statement(backend, text, values);
     app.svc.db.execute_raw(stmt).await.expect(text).rows_affected()
 }
 
@@ -34,7 +34,7 @@ fn opts(instance: &str) -> MaintenanceOptions {
 async fn expired_refresh_tokens_and_link_codes_are_removed_and_nothing_else() {
     let app = app().await;
     app.admin().await; // signing in stores a live refresh token
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let now = Utc::now();
     refresh_token::ActiveModel {
         user_id: Set(admin.user_id),
@@ -175,7 +175,7 @@ async fn scan_exists(app: &TestApp, id: i64) -> bool {
 async fn orphaned_scans_and_images_are_removed_and_nothing_else() {
     let app = app().await;
     let token = app.admin().await;
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let contact = |name: &'static str| {
         let (app, token) = (&app, &token);
         async move {

@@ -14,7 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The test app with its router rebuilt from a changed configuration (and optionally another limiter).
-fn rebuild(app: &mut TestApp, change: impl FnOnce(&mut Config), limiter: Option<service::rate_limit::RateLimiter>) {
+fn rebuild(
+    app: &mut TestApp,
+    change: impl FnOnce(&mut Config),
+    limiter: Option<service::platform::rate_limit::RateLimiter>,
+) {
     let mut cfg = Config::from_env().expect("config");
     cfg.data_dir = app.svc.scans.data_dir().to_path_buf();
     cfg.models_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
@@ -292,7 +296,7 @@ async fn rate_limits_per_user_per_address_and_class_in_process() {
             c.rate_limits.register_per_ip = per_minute(1);
         },
         // Fresh counters: the sign-ins above are not counted against the new limits.
-        Some(service::rate_limit::RateLimiter::default()),
+        Some(service::platform::rate_limit::RateLimiter::default()),
     );
     exercise_limits(&app, &admin, &user, 3).await;
     for _ in 0..2 {
@@ -340,7 +344,7 @@ async fn rate_limits_are_shared_through_redis() {
     };
     let prefix = format!("cardcrm-test:{}:", rand::random::<u64>());
     let connect = || {
-        let l = service::rate_limit::RateLimiter::redis(&url, &prefix).expect("redis url");
+        let l = service::platform::rate_limit::RateLimiter::redis(&url, &prefix).expect("redis url");
         l
     };
     let mut a = app().await;
@@ -366,7 +370,7 @@ async fn rate_limits_are_shared_through_redis() {
         }
     }
     a.router = router_a;
-    assert_eq!(a.svc.limiter.backend(), service::rate_limit::Backend::Redis);
+    assert_eq!(a.svc.limiter.backend(), service::platform::rate_limit::Backend::Redis);
     let status = a.get("/api/v1/admin/status", &admin).await;
     assert_eq!(status.body["redis"]["status"], "ok", "{}", status.body);
 }
@@ -376,7 +380,7 @@ async fn redis_down_degrades_to_in_process_limits() {
     let mut app = app().await;
     let admin = app.admin().await;
     let user = app.user(&admin, "degraded").await;
-    let limiter = service::rate_limit::RateLimiter::redis("redis://127.0.0.1:1", "x:").unwrap();
+    let limiter = service::platform::rate_limit::RateLimiter::redis("redis://127.0.0.1:1", "x:").unwrap();
     rebuild(&mut app, |c| c.rate_limits.api_per_user = per_minute(3), Some(limiter));
     exercise_limits(&app, &admin, &user, 3).await;
     let r = app.get("/api/v1/admin/status", &admin).await;

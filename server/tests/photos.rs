@@ -206,7 +206,7 @@ async fn bad_photos_are_refused_with_a_detail_and_nothing_is_kept() {
         (
             "oversize",
             Some("image/jpeg"),
-            vec![0xFF; service::photos::MAX_PHOTO_BYTES + 1],
+            vec![0xFF; service::contacts::photos::MAX_PHOTO_BYTES + 1],
             StatusCode::PAYLOAD_TOO_LARGE,
             "limit",
         ),

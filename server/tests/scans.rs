@@ -321,7 +321,7 @@ async fn a_read_card_is_saved_as_a_contact_with_its_images_and_corrections() {
     assert_eq!((company.read_value.as_str(), company.saved_value.as_str()), ("Contoso", "Contoso Research"));
     assert_eq!(company.contact_id, Some(cid));
     // …and become the parser's hints: the company is known, the new title word learned.
-    let hints = service::corrections::hints(&app.svc).await.expect("hints");
+    let hints = service::scans::corrections::hints(&app.svc).await.expect("hints");
     assert!(hints.known_companies.contains(&"Contoso Research".to_string()), "{hints:?}");
     assert!(hints.title_words.contains(&"zymurgist".to_string()), "{hints:?}");
     assert!(!hints.title_words.contains(&"principal".to_string()), "built-in word learned again: {hints:?}");
@@ -517,7 +517,7 @@ async fn a_scan_another_live_instance_is_reading_is_left_to_it() {
 
 /// The app with its Redis client at `url` (as `serve` sets it up when `REDIS_URL` is set).
 async fn with_redis(mut app: TestApp, url: &str) -> TestApp {
-    let limiter = service::rate_limit::RateLimiter::redis(url, "cardcrm-test:rl:").expect("redis url");
+    let limiter = service::platform::rate_limit::RateLimiter::redis(url, "cardcrm-test:rl:").expect("redis url");
     assert!(limiter.wait_connected(Duration::from_secs(5)).await, "Redis at {url} does not answer");
     app.svc.limiter = std::sync::Arc::new(limiter);
     let mut cfg = server::config::Config::from_env().expect("config");

@@ -1,4 +1,4 @@
-//! The embedded contact index (`service::contact_index`) follows every write — edits, the trash,
+//! The embedded contact index (`service::search::contact_index`) follows every write — edits, the trash,
 //! restores, merges and their undo, another instance's writes, an import larger than a search
 //! catches up itself — and is built again when it is ahead of the database.
 
@@ -7,7 +7,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{app_with, TestApp};
 use serde_json::{json, Value};
-use service::contact_index::{ContactIndex, INLINE_GAP};
+use service::search::contact_index::{ContactIndex, INLINE_GAP};
 use std::time::Duration;
 
 fn with_index(svc: service::Services) -> service::Services {
@@ -118,7 +118,7 @@ async fn another_instances_writes_are_seen() {
     let app = app_with(with_index).await;
     let t = app.admin().await;
     let other = app.svc.clone().with_search_index(ContactIndex::open(None).unwrap().with_recheck(Duration::ZERO));
-    let actor = service::auth::actor_by_username(&app.svc, "admin").await.unwrap();
+    let actor = service::accounts::auth::actor_by_username(&app.svc, "admin").await.unwrap();
     let none = service::search::hits(&other, &actor, "wojcik", 10).await.unwrap();
     assert!(none.is_empty());
     let c = create(&app, &t, json!({"first_name": "Zofia", "last_name": "Wójcik", "company": "Fabrikam"})).await;
@@ -135,7 +135,7 @@ async fn another_instances_writes_are_seen() {
 async fn a_large_import_is_answered_by_the_database_until_the_index_caught_up() {
     let app = app_with(with_index).await;
     let t = app.admin().await;
-    let actor = service::auth::actor_by_username(&app.svc, "admin").await.unwrap();
+    let actor = service::accounts::auth::actor_by_username(&app.svc, "admin").await.unwrap();
     let n = INLINE_GAP as usize + 50;
     let lines: String = (0..n)
         .map(|i| {
@@ -150,9 +150,10 @@ async fn a_large_import_is_answered_by_the_database_until_the_index_caught_up() 
         on_duplicate: "create".into(),
         ..Default::default()
     };
-    let job =
-        service::imports::create_job(&app.svc, &actor, lines.into_bytes(), Some("p.jsonl"), opts, None).await.unwrap();
-    service::imports::run(&app.svc, &actor, job).await.unwrap();
+    let job = service::transfer::imports::create_job(&app.svc, &actor, lines.into_bytes(), Some("p.jsonl"), opts, None)
+        .await
+        .unwrap();
+    service::transfer::imports::run(&app.svc, &actor, job).await.unwrap();
     let index = app.svc.index.as_ref().unwrap();
     assert_eq!(index.ids(&app.svc.db, "bulkimport", 5).await.unwrap(), None, "too far behind to answer");
     assert_eq!(search(&app, &t, "bulkimport").await.len(), 10, "the database answers meanwhile");

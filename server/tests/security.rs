@@ -147,7 +147,7 @@ async fn parallel_guesses_are_counted_before_the_password_is_checked() {
     assert_eq!(checked + throttled, 25, "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
     assert_eq!(
         checked,
-        service::auth::LOGIN_ATTEMPTS_PER_NAME_AND_ADDRESS as usize,
+        service::accounts::auth::LOGIN_ATTEMPTS_PER_NAME_AND_ADDRESS as usize,
         "only the allowed attempts are checked"
     );
     // From that address even the right password waits …
@@ -160,7 +160,7 @@ async fn parallel_guesses_are_counted_before_the_password_is_checked() {
 async fn an_ipv6_network_counts_as_one_address() {
     let app = app().await;
     app.admin().await;
-    for i in 0..service::auth::LOGIN_ATTEMPTS_PER_NAME_AND_ADDRESS {
+    for i in 0..service::accounts::auth::LOGIN_ATTEMPTS_PER_NAME_AND_ADDRESS {
         // Each guess from another address of the same /64.
         let addr = format!("2001:db8:1:2::{:x}", i + 1);
         assert_eq!(login_from(&app, &addr, "admin", "wrong password!").await.status, StatusCode::UNAUTHORIZED);
@@ -170,15 +170,15 @@ async fn an_ipv6_network_counts_as_one_address() {
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(login_from(&app, "2001:db8:1:3::1", "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
-    assert_eq!(service::auth::throttle_address("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
-    assert_eq!(service::auth::throttle_address("::ffff:192.0.2.1"), "192.0.2.1");
+    assert_eq!(service::accounts::auth::throttle_address("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+    assert_eq!(service::accounts::auth::throttle_address("::ffff:192.0.2.1"), "192.0.2.1");
 }
 
 #[tokio::test]
 async fn successful_sign_ins_do_not_use_up_the_address() {
     let app = app().await;
     app.admin().await;
-    for _ in 0..(service::auth::LOGIN_ATTEMPTS_PER_ADDRESS + 5) {
+    for _ in 0..(service::accounts::auth::LOGIN_ATTEMPTS_PER_ADDRESS + 5) {
         assert_eq!(login_from(&app, "192.0.2.44", "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
     }
 }
@@ -391,12 +391,13 @@ async fn two_instances_migrating_one_fresh_postgres_database_both_come_up() {
     }
     use sea_orm::ConnectionTrait;
     let name = format!("cardcrm_migrate_{}", std::process::id());
-    let admin = service::db::connect(&base).await.unwrap();
+    let admin = service::platform::db::connect(&base).await.unwrap();
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
     let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-    let (a, b) = (service::db::connect(&url).await.unwrap(), service::db::connect(&url).await.unwrap());
-    let (ra, rb) = tokio::join!(service::db::migrate(&a), service::db::migrate(&b));
+    let (a, b) =
+        (service::platform::db::connect(&url).await.unwrap(), service::platform::db::connect(&url).await.unwrap());
+    let (ra, rb) = tokio::join!(service::platform::db::migrate(&a), service::platform::db::migrate(&b));
     let result = (ra.map_err(|e| e.to_string()), rb.map_err(|e| e.to_string()));
     let applied = a
         .query_one_raw(sea_orm::Statement::from_string(
@@ -420,9 +421,9 @@ async fn concurrent_writers_on_a_sqlite_file_all_succeed() {
     let dir = std::env::temp_dir().join(format!("cardcrm-writers-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/w.db", dir.display());
-    let db = service::db::connect(&url).await.unwrap();
-    service::db::migrate(&db).await.unwrap();
-    let mut auth = service::auth::AuthConfig::new(common::SECRET.as_bytes());
+    let db = service::platform::db::connect(&url).await.unwrap();
+    service::platform::db::migrate(&db).await.unwrap();
+    let mut auth = service::accounts::auth::AuthConfig::new(common::SECRET.as_bytes());
     auth.argon2_cost = (1024, 1);
     let svc = service::Services::new(db, auth);
     let input = service::dto::RegisterInput {
@@ -430,7 +431,7 @@ async fn concurrent_writers_on_a_sqlite_file_all_succeed() {
         email: "writer@example.com".into(),
         password: "a long enough password".into(),
     };
-    let user = service::auth::create_admin(&svc, &input).await.unwrap();
+    let user = service::accounts::auth::create_admin(&svc, &input).await.unwrap();
     let actor = service::Actor { user_id: user.id, username: user.username, is_admin: true };
     let creates = (0..24).map(|i| {
         let (svc, actor) = (svc.clone(), actor.clone());
@@ -462,7 +463,8 @@ async fn a_sign_out_on_one_instance_is_seen_by_another_at_once_through_redis() {
         (r.body["access_token"].as_str().unwrap().to_string(), r.body["refresh_token"].as_str().unwrap().to_string());
     let instance = |svc: &service::Services| {
         let mut svc = svc.clone();
-        let limiter = service::rate_limit::RateLimiter::redis(&url, "cardcrm-test:stamps:").expect("redis url");
+        let limiter =
+            service::platform::rate_limit::RateLimiter::redis(&url, "cardcrm-test:stamps:").expect("redis url");
         svc.limiter = std::sync::Arc::new(limiter);
         svc.fresh_caches()
     };
@@ -470,9 +472,10 @@ async fn a_sign_out_on_one_instance_is_seen_by_another_at_once_through_redis() {
     assert!(one.limiter.wait_connected(std::time::Duration::from_secs(5)).await, "Redis at {url} did not answer");
     assert!(two.limiter.wait_connected(std::time::Duration::from_secs(5)).await);
     // Both instances know the token (and have the user in their caches).
-    assert!(service::auth::authenticate(&one, &access).await.is_ok());
-    assert!(service::auth::authenticate(&two, &access).await.is_ok());
-    service::auth::logout(&one, &refresh).await.unwrap();
-    let err = service::auth::authenticate(&two, &access).await.expect_err("the other instance still accepted it");
+    assert!(service::accounts::auth::authenticate(&one, &access).await.is_ok());
+    assert!(service::accounts::auth::authenticate(&two, &access).await.is_ok());
+    service::accounts::auth::logout(&one, &refresh).await.unwrap();
+    let err =
+        service::accounts::auth::authenticate(&two, &access).await.expect_err("the other instance still accepted it");
     assert_eq!(err.status(), 401);
 }

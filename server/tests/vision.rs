@@ -219,7 +219,7 @@ async fn fake_api(fake: Arc<Fake>) -> String {
 /// The app, its administrator's token, and a fake API it may call (127.0.0.1 is allowed by the
 /// operator, as a stored base must otherwise be public https); nothing configured yet.
 async fn env() -> (TestApp, String, Arc<Fake>, String) {
-    std::env::set_var(service::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
+    std::env::set_var(service::platform::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
     let app = common::app().await;
     let token = app.admin().await;
     let fake = Fake::new();
@@ -342,7 +342,7 @@ async fn a_card_read_by_google_gives_the_parsed_fields_and_the_boxes() {
     assert_eq!(f["emails"][0]["blocks"], json!([4]), "{f}");
 
     // The draft editor gets the same lines and boxes.
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let draft = service::scans::draft(&app.svc, &admin, id).await.expect("draft");
     assert_eq!(draft.engine.as_deref(), Some("google"));
     assert_eq!(draft.lines.len(), 6);
@@ -443,7 +443,7 @@ async fn without_a_key_google_is_refused_and_never_called() {
 async fn the_key_is_masked_and_a_stored_base_follows_the_outbound_rule() {
     let (app, token, _fake, _base) = env().await;
     setting(&app, "GOOGLE_VISION_API_KEY", KEY).await;
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let status = integ::status(&app.svc, &admin).await.expect("status");
     assert!(status.google_vision_configured);
     let key = status.settings.iter().find(|s| s.name == "GOOGLE_VISION_API_KEY").expect("listed");
@@ -476,7 +476,7 @@ async fn a_service_account_signs_for_a_token_that_is_reused() {
     })
     .to_string();
     // A key file that is not one is refused when stored.
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let bad = key_file.replace("service_account", "user");
     let e = integ::set_setting(&app.svc, &admin, "GOOGLE_VISION_CREDENTIALS", &bad).await.expect_err("refused");
     assert_eq!(e.status(), 422, "{e}");

@@ -1,6 +1,6 @@
 //! Cyrillic written in Latin letters, and text folded to lower-case ASCII — **one table** for the
 //! whole of cardcrm: the duplicate matcher (`dedup`), the search index (`search`), the database
-//! search's words (`service::text`), the card reader's e-mail agreement checks (`ocr`) and the
+//! search's words (`service::platform::text`), the card reader's e-mail agreement checks (`ocr`) and the
 //! demo data all read it here, so a name is spelt the same way wherever it is compared.
 //!
 //! Each letter has two spellings ([`Scheme`]): the usual one (BGN/PCGN-like, the way Russian

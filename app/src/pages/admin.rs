@@ -61,13 +61,13 @@ pub async fn save_admin_settings(input: AdminSettings) -> Result<AdminSettings, 
 #[server(endpoint = "admin_audit", input = Json)]
 pub async fn admin_audit(query: AuditQuery) -> Result<Page<AuditEntry>, ServerFnError> {
     let (svc, actor) = ctx()?;
-    service::audit::query(&svc, &actor, &query).await.map_err(fail)
+    service::platform::audit::query(&svc, &actor, &query).await.map_err(fail)
 }
 
 #[server(endpoint = "admin_audit_actions")]
 pub async fn admin_audit_actions() -> Result<Vec<String>, ServerFnError> {
     let (svc, actor) = ctx()?;
-    service::audit::actions(&svc, &actor).await.map_err(fail)
+    service::platform::audit::actions(&svc, &actor).await.map_err(fail)
 }
 
 #[server(endpoint = "reset_user_password", input = Json)]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use service::admin_dto::{AdminSettings, AuditEntry, AuditQuery, PasswordReset, SystemStatus};
 use service::dto::Page;
-use service::{admin, audit};
+use service::{admin, platform::audit};
 
 #[utoipa::path(get, path = "/api/v1/admin/status", tag = "admin",
     responses((status = 200, body = SystemStatus), (status = 403, description = "administrators only")),

@@ -1,5 +1,5 @@
 //! `/api/v1/auth/app-passwords`: the signed-in user's CardDAV app passwords (see
-//! `service::app_passwords`). The password is in the answer to `POST` only.
+//! `service::accounts::app_passwords`). The password is in the answer to `POST` only.
 //! `/api/v1/auth/carddav`: what to type into a phone and the address books it finds;
 //! `/api/v1/auth/carddav/groups`: which groups the user has there as books of their own.
 
@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use service::app_passwords;
+use service::accounts::app_passwords;
 use service::dav_dto::{AppPassword, AppPasswordInput, DavGroupsInput, DavSetup, NewAppPassword};
 
 #[utoipa::path(post, path = "/api/v1/auth/app-passwords", tag = "auth", request_body = AppPasswordInput,
@@ -46,7 +46,9 @@ pub async fn revoke(
     responses((status = 200, body = DavSetup, description = "the server address, the username and every address book the phone finds")),
     security(("bearer" = [])))]
 pub async fn setup(State(st): State<AppState>, Authed(actor): Authed, headers: HeaderMap) -> ApiResult<Json<DavSetup>> {
-    Ok(Json(service::carddav::setup(&st.svc, &actor, app::session::request_origin(&headers).as_deref()).await?))
+    Ok(Json(
+        service::transfer::carddav::setup(&st.svc, &actor, app::session::request_origin(&headers).as_deref()).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/auth/carddav/groups", tag = "auth", request_body = DavGroupsInput,
@@ -59,6 +61,8 @@ pub async fn set_groups(
     headers: HeaderMap,
     ApiJson(input): ApiJson<DavGroupsInput>,
 ) -> ApiResult<Json<DavSetup>> {
-    service::dav_books::set_shared(&st.svc, &actor, &input.group_ids).await?;
-    Ok(Json(service::carddav::setup(&st.svc, &actor, app::session::request_origin(&headers).as_deref()).await?))
+    service::transfer::dav_books::set_shared(&st.svc, &actor, &input.group_ids).await?;
+    Ok(Json(
+        service::transfer::carddav::setup(&st.svc, &actor, app::session::request_origin(&headers).as_deref()).await?,
+    ))
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use service::dto::{LoginInput, RegisterInput, TokenPair, User, UserPatch};
-use service::{auth, AppError};
+use service::{accounts::auth, AppError};
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterInput,
     responses((status = 201, body = User), (status = 409, description = "taken"), (status = 422, description = "invalid field")))]

@@ -112,7 +112,7 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "tag" if path.starts_with("/api/v1/imports") => json!({"type": "string", "maxLength": 50}),
         "ids" => json!({"type": "string", "pattern": "^\\s*([1-9][0-9]{0,17}\\s*(,\\s*[1-9][0-9]{0,17}\\s*)*)?$"}),
         "q" | "tag" | "group" | "company" if path == "/api/v1/export" => {
-            json!({"type": "string", "maxLength": service::export::MAX_FILTER_CHARS})
+            json!({"type": "string", "maxLength": service::transfer::export::MAX_FILTER_CHARS})
         }
         "q" | "tag" | "group" | "company" | "user" | "action" | "entity" => json!({"type": "string"}),
         _ => return None,
@@ -190,7 +190,7 @@ fn patch_operation(path: &str, method: &str, op: &mut Value) {
         // The image itself, one of the four kinds kept, both ways.
         let binary = json!({"schema": {"type": "string", "format": "binary"}});
         let images: serde_json::Map<String, Value> =
-            service::photos::MEDIA_TYPES.iter().map(|t| (t.to_string(), binary.clone())).collect();
+            service::contacts::photos::MEDIA_TYPES.iter().map(|t| (t.to_string(), binary.clone())).collect();
         if method == "get" {
             op["responses"]["200"]["content"] = Value::Object(images.clone());
         } else if method == "put" {
@@ -297,7 +297,7 @@ fn patch_schemas(schemas: &mut Value) {
         schemas,
         "MergeInput",
         "ids",
-        json!({"minItems": 2, "maxItems": service::merges::MAX_MERGE, "uniqueItems": true}),
+        json!({"minItems": 2, "maxItems": service::duplicates::merges::MAX_MERGE, "uniqueItems": true}),
     );
     for s in ["TagInput", "GroupInput"] {
         if let Some(s) = schemas.get_mut(s) {
@@ -327,7 +327,7 @@ fn patch_schemas(schemas: &mut Value) {
     if let Some(s) = schemas.get_mut("UserPatch") {
         s["minProperties"] = json!(1);
     }
-    let weights: serde_json::Map<String, Value> = service::duplicates::settings_view(&Default::default())
+    let weights: serde_json::Map<String, Value> = service::contacts::matching::settings_view(&Default::default())
         .weights
         .into_keys()
         .map(|k| (k, json!({"type": "number", "minimum": -MAX_WEIGHT, "maximum": MAX_WEIGHT})))
@@ -338,7 +338,7 @@ fn patch_schemas(schemas: &mut Value) {
         "weights",
         json!({"type": "object", "properties": weights, "additionalProperties": false}),
     );
-    let mut regions = service::settings::region_codes();
+    let mut regions = service::platform::settings::region_codes();
     regions.extend(regions.clone().iter().map(|r| r.to_lowercase()));
     set(schemas, "AdminSettings", "default_phone_region", json!({"type": "string", "enum": regions}));
     set(
@@ -358,7 +358,7 @@ fn patch_schemas(schemas: &mut Value) {
     set(schemas, "ImportApply", "on_duplicate", json!({"type": "string", "enum": service::import_dto::ON_DUPLICATE}));
     set(schemas, "ImportApply", "tag", json!({"type": "string", "maxLength": 50}));
     // A mapping names one field id (or "ignore") per column.
-    let fields: Vec<String> = service::imports::field_choices().into_iter().map(|(id, _)| id).collect();
+    let fields: Vec<String> = service::transfer::imports::field_choices().into_iter().map(|(id, _)| id).collect();
     set(
         schemas,
         "ImportApply",

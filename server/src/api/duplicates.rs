@@ -12,7 +12,7 @@ use service::dto::{
     CheckDuplicatesInput, ContactMerges, DuplicateCandidate, DuplicatePair, DuplicateQuery, DuplicateScan,
     DuplicateSettings, DuplicateStatusInput, MergeInput, MergeResult, Page,
 };
-use service::{duplicate_scans, duplicates, merges};
+use service::{duplicates, duplicates::duplicate_scans, duplicates::merges};
 
 #[utoipa::path(post, path = "/api/v1/contacts/check-duplicates", tag = "duplicates", request_body = CheckDuplicatesInput,
     responses((status = 200, body = Vec<DuplicateCandidate>, description = "existing contacts the draft looks like, best first"),

@@ -1,6 +1,6 @@
 //! `/api/v1/imports*` and `/api/v1/export`: contact files in (a background job with a preview,
-//! progress events and undo) and out (streamed). The work is `service::imports` and
-//! `service::export`.
+//! progress events and undo) and out (streamed). The work is `service::transfer::imports` and
+//! `service::transfer::export`.
 
 use super::{detail, ApiPath, ApiQuery, ApiResult, Authed};
 use crate::state::AppState;
@@ -13,7 +13,7 @@ use axum::Json;
 use serde::Deserialize;
 use service::dto::Page;
 use service::import_dto::{ExportQuery, ImportApply, ImportJob, ImportOptions, ImportSummary, ImportUndo};
-use service::{export, imports};
+use service::{transfer::export, transfer::imports};
 
 /// Multipart upload: one part `file` (the contact file, ≤ 256 MiB) and optionally one part
 /// `mapping` (a JSON array of field ids, one per CSV/XLSX column).

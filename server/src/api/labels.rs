@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use service::dto::{Group, GroupInput, Tag, TagInput};
-use service::{groups, tags};
+use service::{contacts::groups, contacts::tags};
 
 #[utoipa::path(get, path = "/api/v1/tags", tag = "tags", responses((status = 200, body = Vec<Tag>)), security(("bearer" = [])))]
 pub async fn list_tags(State(st): State<AppState>, Authed(_actor): Authed) -> ApiResult<Json<Vec<Tag>>> {

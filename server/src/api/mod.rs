@@ -137,7 +137,7 @@ pub fn router() -> Router<AppState> {
             get(photos::get)
                 .put(photos::put)
                 .delete(photos::delete)
-                .layer(axum::extract::DefaultBodyLimit::max(service::photos::MAX_PHOTO_BYTES)),
+                .layer(axum::extract::DefaultBodyLimit::max(service::contacts::photos::MAX_PHOTO_BYTES)),
         )
         .route("/duplicates", get(duplicates::list))
         .route("/duplicates/{id}/status", put(duplicates::set_status))
@@ -167,7 +167,7 @@ pub fn router() -> Router<AppState> {
             "/imports",
             get(imports::list)
                 .post(imports::create)
-                .layer(axum::extract::DefaultBodyLimit::max(service::imports::MAX_FILE_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(service::transfer::imports::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/imports/{id}", get(imports::get))
         .route("/imports/{id}/apply", post(imports::apply))

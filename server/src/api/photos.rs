@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use service::photos;
+use service::contacts::photos;
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/photo", tag = "contacts",
     responses((status = 200, description = "the photo's bytes, with its type (JPEG, PNG, GIF or WebP) as Content-Type and a strong ETag"),

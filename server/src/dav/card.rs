@@ -7,7 +7,7 @@ use super::Ctx;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use service::carddav::{self, Conditions};
+use service::transfer::carddav::{self, Conditions};
 
 /// The parameters a `vCard` is rendered with: version from `address-data` or `Accept`.
 pub(super) fn asked_version(el: Option<&El>, headers: &HeaderMap) -> carddav::VcardVersion {

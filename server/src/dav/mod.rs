@@ -11,10 +11,10 @@
 //! /dav/addressbooks/<user>/group-<id>/<name>.vcf (Profile → Contacts on your phone)
 //! ```
 //!
-//! HTTP Basic with the cardcrm username and an app password (`service::app_passwords`); the
+//! HTTP Basic with the cardcrm username and an app password (`service::accounts::app_passwords`); the
 //! account password never works here. Methods: OPTIONS, PROPFIND (depth 0/1), REPORT
 //! (`addressbook-multiget`, `addressbook-query`, `sync-collection`), GET/HEAD, PUT, DELETE. The
-//! rules and the change numbers live in `service::carddav`; this module is HTTP and XML only.
+//! rules and the change numbers live in `service::transfer::carddav`; this module is HTTP and XML only.
 //! Every body is capped (XML 512 KB, a vCard 1 MB), multiget at 1,000 hrefs, sync and query
 //! answers are paged; bad XML, unknown methods and paths get a 4xx, never a 500.
 //!
@@ -35,8 +35,8 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use respond::{app_error, text, unauthorized};
-use service::carddav::{self, Book};
-use service::dav_books;
+use service::transfer::carddav::{self, Book};
+use service::transfer::dav_books;
 use service::{Actor, AppError};
 use target::{parse_path, Target};
 
@@ -93,7 +93,7 @@ pub async fn handle(State(st): State<AppState>, req: Request) -> Response {
         return unauthorized("sign in with your cardcrm username and an app password (Profile → App passwords)");
     };
     let ip = app::session::client_ip(&parts.extensions);
-    let actor = match service::app_passwords::authenticate(&st.svc, &user, &password, &ip).await {
+    let actor = match service::accounts::app_passwords::authenticate(&st.svc, &user, &password, &ip).await {
         Ok(a) => a,
         Err(AppError::Unauthorized(m)) => return unauthorized(&m),
         Err(e) => return app_error(e),

@@ -6,8 +6,8 @@ use super::xml::{self, El, CALSERVER, CARDDAV, DAV};
 use super::Ctx;
 use axum::http::StatusCode;
 use axum::response::Response;
-use service::carddav::{self, Book, Member};
-use service::dav_books;
+use service::transfer::carddav::{self, Book, Member};
+use service::transfer::dav_books;
 use service::AppError;
 
 /// A property name asked for.

@@ -8,7 +8,7 @@ use super::xml::{self, El, CARDDAV, DAV};
 use super::Ctx;
 use axum::http::StatusCode;
 use axum::response::Response;
-use service::carddav::{self, Book, Change, DavError, Filter, MatchType, PropFilter, TextMatch};
+use service::transfer::carddav::{self, Book, Change, DavError, Filter, MatchType, PropFilter, TextMatch};
 
 impl Ctx<'_> {
     pub(super) async fn report(&self, t: &Target, body: &[u8]) -> Response {

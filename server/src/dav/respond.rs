@@ -5,7 +5,7 @@ use super::target::card_href;
 use super::xml::{self, CARDDAV, DAV};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use service::carddav::{Book, DavError};
+use service::transfer::carddav::{Book, DavError};
 use service::AppError;
 
 pub(super) fn text(status: StatusCode, msg: impl Into<String>) -> Response {

@@ -1,8 +1,8 @@
 //! What a request path names, and the hrefs of the resources.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use service::carddav::Book;
-use service::dav_books;
+use service::transfer::carddav::Book;
+use service::transfer::dav_books;
 
 /// Characters kept as they are in a resource name within an href.
 const NAME_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');

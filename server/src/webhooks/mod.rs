@@ -20,8 +20,9 @@ use crate::state::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
-use service::background::Task;
-use service::integrations::{self as integ, kind, BotUpdate, CardOutcome, IntegrationConfig, Progress};
+use service::integrations::{self as integ, kind, BotUpdate, CardOutcome, Progress};
+use service::platform::background::Task;
+use service::platform::integration_config::{self, IntegrationConfig};
 use service::{scans, AppError, Services};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -116,10 +117,10 @@ impl From<reqwest::Error> for BotError {
 }
 
 /// An HTTP client with timeouts (connect and whole request) that connects to public addresses only
-/// (see [`service::outbound::PublicOnly`]).
+/// (see [`service::platform::outbound::PublicOnly`]).
 pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
-        .dns_resolver(std::sync::Arc::new(service::outbound::PublicOnly))
+        .dns_resolver(std::sync::Arc::new(service::platform::outbound::PublicOnly))
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .timeout(timeout)
         .user_agent(concat!("cardcrm/", env!("CARGO_PKG_VERSION")))
@@ -301,7 +302,7 @@ impl Processor {
 impl Ctx {
     async fn handle(&self, u: BotUpdate) {
         let (id, integration) = (u.id, u.integration.clone());
-        let result = match integ::config(&self.svc).await {
+        let result = match integration_config::config(&self.svc).await {
             Ok(cfg) => self.run(&cfg, &u).await,
             Err(e) => Err(e.into()),
         };

@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use service::integrations::{self as integ, kind, IntegrationConfig, RedeemError, TELEGRAM};
+use service::integrations::{self as integ, kind, RedeemError, TELEGRAM};
+use service::platform::integration_config::{self, IntegrationConfig};
 use service::{AppResult, Services};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 }
 
 pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let cfg = match integ::config(&st.svc).await {
+    let cfg = match integration_config::config(&st.svc).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the integration settings");
@@ -177,7 +178,7 @@ pub async fn intake(svc: &Services, cfg: &IntegrationConfig, update: &Value) -> 
 
 /// The Bot API base, refused (not used) when a stored value breaks the rule for where a token may go.
 fn api_base(cfg: &IntegrationConfig) -> Result<&str, BotError> {
-    cfg.telegram_api().map_err(BotError::Transient)
+    cfg.telegram_api().map_err(|e| BotError::Transient(e.to_string()))
 }
 
 fn token(cfg: &IntegrationConfig) -> Result<&str, BotError> {
@@ -256,7 +257,7 @@ pub async fn set_webhook(svc: &Services, url: &str) -> Result<String, String> {
         return Err("the webhook URL must start with https:// (Telegram accepts only HTTPS)".into());
     }
     let client = super::http_client(Duration::from_secs(30));
-    let mut cfg = integ::config(svc).await.map_err(|e| e.to_string())?;
+    let mut cfg = integration_config::config(svc).await.map_err(|e| e.to_string())?;
     if cfg.telegram_bot_token.is_none() {
         return Err("set TELEGRAM_BOT_TOKEN (from @BotFather) first".into());
     }
@@ -288,7 +289,7 @@ pub async fn set_webhook(svc: &Services, url: &str) -> Result<String, String> {
 /// recorded, so a crash or a database error never loses one. Runs until `stop` resolves.
 pub async fn poll(svc: &Services, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
     let client = super::http_client(Duration::from_secs(60));
-    let cfg = integ::config(svc).await.map_err(|e| e.to_string())?;
+    let cfg = integration_config::config(svc).await.map_err(|e| e.to_string())?;
     if cfg.telegram_bot_token.is_none() {
         return Err("set TELEGRAM_BOT_TOKEN (from @BotFather) first".into());
     }
@@ -302,7 +303,7 @@ pub async fn poll(svc: &Services, stop: impl std::future::Future<Output = ()>) -
     loop {
         let body = json!({"offset": offset, "timeout": 25, "allowed_updates": ["message"]});
         let round = async {
-            let cfg = integ::config(svc).await.map_err(BotError::from)?;
+            let cfg = integration_config::config(svc).await.map_err(BotError::from)?;
             let updates = call(&client, &cfg, "getUpdates", &body).await?;
             let mut next = offset;
             for u in updates.as_array().into_iter().flatten() {

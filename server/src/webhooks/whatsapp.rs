@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use service::dto::{ContactInput, EmailInput, PhoneInput};
-use service::integrations::{self as integ, kind, IntegrationConfig, RedeemError, WHATSAPP};
+use service::integrations::{self as integ, kind, RedeemError, WHATSAPP};
+use service::platform::integration_config::{self, IntegrationConfig};
 use service::{AppResult, Services};
 use sha2::Sha256;
 use std::collections::HashMap;
@@ -24,7 +25,7 @@ pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// The subscription handshake: `hub.mode=subscribe` with the right `hub.verify_token` → the raw
 /// `hub.challenge`; anything else → 403. The token is never logged.
 pub async fn verify(State(st): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let expected = match integ::config(&st.svc).await {
+    let expected = match integration_config::config(&st.svc).await {
         Ok(c) => c.whatsapp_verify_token,
         Err(_) => return detail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
@@ -51,7 +52,7 @@ pub fn signature_ok(secret: &[u8], body: &[u8], header: &str) -> bool {
 }
 
 pub async fn webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let cfg = match integ::config(&st.svc).await {
+    let cfg = match integration_config::config(&st.svc).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the integration settings");
@@ -253,7 +254,7 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
         return Err(BotError::Permanent("the message has no usable media id".into()));
     }
     let token = access_token(cfg)?;
-    let url = format!("{}/{media_id}", cfg.whatsapp_api().map_err(BotError::Transient)?);
+    let url = format!("{}/{media_id}", cfg.whatsapp_api().map_err(|e| BotError::Transient(e.to_string()))?);
     let meta: Value =
         check_status(client.get(url).bearer_auth(token).send().await?, "media lookup").await?.json().await?;
     if meta["file_size"].as_u64().is_some_and(|n| n > limit as u64) {
@@ -265,7 +266,7 @@ pub async fn download(client: &reqwest::Client, cfg: &IntegrationConfig, media_i
     // The bearer token goes with the download too: the same rule as for the API base (an operator's
     // own API base in the environment vouches for what it answers).
     if !cfg.whatsapp_api_base_from_env {
-        if let Err(why) = service::outbound::outbound_url_rule(file_url) {
+        if let Err(why) = service::platform::outbound::outbound_url_rule(file_url) {
             return Err(BotError::Permanent(format!("the media URL {why}")));
         }
     }
@@ -283,7 +284,7 @@ pub async fn send_message(
     let Some(phone_id) = cfg.whatsapp_phone_number_id.as_deref() else {
         return Err(BotError::Transient("WHATSAPP_PHONE_NUMBER_ID is not configured".into()));
     };
-    let url = format!("{}/{phone_id}/messages", cfg.whatsapp_api().map_err(BotError::Transient)?);
+    let url = format!("{}/{phone_id}/messages", cfg.whatsapp_api().map_err(|e| BotError::Transient(e.to_string()))?);
     let body = json!({
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
         "type": "text", "text": {"preview_url": false, "body": text},

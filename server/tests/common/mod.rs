@@ -7,7 +7,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
 use server::config::Config;
-use service::{auth::AuthConfig, db, Services};
+use service::{accounts::auth::AuthConfig, platform::db, Services};
 use tower::ServiceExt;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
@@ -146,7 +146,7 @@ impl TestApp {
             email: "admin@example.com".into(),
             password: "correct horse battery".into(),
         };
-        service::auth::create_admin(&self.svc, &input).await.expect("create admin");
+        service::accounts::auth::create_admin(&self.svc, &input).await.expect("create admin");
         self.login("admin", "correct horse battery").await
     }
 

@@ -127,10 +127,10 @@ async fn env() -> Env {
 async fn env_with(configure: impl FnOnce(service::Services) -> service::Services, worker: bool) -> Env {
     // The fakes listen on 127.0.0.1: an address the bots may only call because the operator allows
     // it (stored API bases must otherwise be public https).
-    std::env::set_var(service::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
+    std::env::set_var(service::platform::outbound::ALLOW_HOSTS_ENV, "127.0.0.1");
     let app = common::app_with(configure).await;
     app.admin().await;
-    let admin = service::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
+    let admin = service::accounts::auth::actor_by_username(&app.svc, "admin").await.expect("admin");
     let fake = Arc::new(Fake::default());
     let tg = fake_telegram(fake.clone()).await;
     let graph = fake_graph(fake.clone(), Arc::default()).await;

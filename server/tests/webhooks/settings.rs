@@ -19,7 +19,7 @@ async fn settings_are_masked_and_admin_only() {
     let admin_token = app.login("admin", "correct horse battery").await;
     let user_token = app.user(&admin_token, "bob").await;
     let _ = user_token;
-    let bob = service::auth::actor_by_username(&app.svc, "bob").await.expect("bob");
+    let bob = service::accounts::auth::actor_by_username(&app.svc, "bob").await.expect("bob");
     assert!(matches!(integ::status(&app.svc, &bob).await, Err(service::AppError::Forbidden(_))));
     assert!(matches!(
         integ::set_setting(&app.svc, &bob, "TELEGRAM_BOT_TOKEN", "x").await,
@@ -44,7 +44,7 @@ async fn settings_are_masked_and_admin_only() {
 async fn sql(app: &TestApp, text: &str, values: Vec<sea_orm::Value>) -> u64 {
     use sea_orm::ConnectionTrait;
     let backend = app.svc.db.get_database_backend();
-    let stmt = service::db::statement(backend, text, values);
+    let stmt = service::platform::db::statement(backend, text, values);
     app.svc.db.execute_raw(stmt).await.expect(text).rows_affected()
 }
 
@@ -80,7 +80,7 @@ async fn api_bases_must_be_public_https_unless_the_operator_allows_the_host() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.to_string().contains("TELEGRAM_API_BASE"), "{}", r.body);
     // Public https is fine (an address: no DNS needed here); so is the operator-allowed fake.
-    let fake_base = integ::config(&app.svc).await.expect("config").telegram_api_base;
+    let fake_base = service::platform::integration_config::config(&app.svc).await.expect("config").telegram_api_base;
     assert!(fake_base.starts_with("http://127.0.0.1:"), "{fake_base}");
     integ::set_setting(&app.svc, &env.admin, "TELEGRAM_API_BASE", "https://149.154.167.220").await.expect("public");
     integ::set_setting(&app.svc, &env.admin, "TELEGRAM_API_BASE", &fake_base).await.expect("allowed host");

@@ -247,7 +247,7 @@ async fn set_webhook_generates_and_stores_a_secret() {
     assert_eq!(sent["url"], "https://crm.example.test/webhooks/telegram");
     let secret = sent["secret_token"].as_str().expect("secret").to_string();
     assert!(integ::valid_telegram_secret(&secret) && secret.len() >= 32, "{secret}");
-    let cfg = integ::config(&app.svc).await.expect("config");
+    let cfg = service::platform::integration_config::config(&app.svc).await.expect("config");
     assert_eq!(cfg.telegram_webhook_secret.as_deref(), Some(secret.as_str()));
     assert_eq!(cfg.telegram_bot_username.as_deref(), Some("cardcrm_test_bot"));
     // The webhook now accepts that secret, and only that one.
