@@ -189,7 +189,10 @@ async fn sync_collection_reports_creates_edits_trash_and_merges_once() {
 async fn concurrent_writes_are_never_skipped_by_a_sync() {
     let (app, _t, _pw) = setup().await;
     let actor = service::accounts::auth::actor_by_username(&app.svc, "admin").await.unwrap();
-    let first = service::transfer::carddav::changes(&app.svc, service::transfer::carddav::Book::Team, None, None).await.ok().unwrap();
+    let first = service::transfer::carddav::changes(&app.svc, service::transfer::carddav::Book::Team, None, None)
+        .await
+        .ok()
+        .unwrap();
     let mut token = first.token;
     let mut writers = Vec::new();
     for w in 0..6 {
@@ -208,7 +211,10 @@ async fn concurrent_writes_are_never_skipped_by_a_sync() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while writers.iter().any(|w| !w.is_finished()) && std::time::Instant::now() < deadline {
         let page =
-            service::transfer::carddav::changes(&app.svc, service::transfer::carddav::Book::Team, Some(token), None).await.ok().unwrap();
+            service::transfer::carddav::changes(&app.svc, service::transfer::carddav::Book::Team, Some(token), None)
+                .await
+                .ok()
+                .unwrap();
         for c in page.changes {
             if let service::transfer::carddav::Change::Changed(m) = c {
                 seen.insert(m.name);
@@ -223,7 +229,10 @@ async fn concurrent_writes_are_never_skipped_by_a_sync() {
     }
     loop {
         let page =
-            service::transfer::carddav::changes(&app.svc, service::transfer::carddav::Book::Team, Some(token), None).await.ok().unwrap();
+            service::transfer::carddav::changes(&app.svc, service::transfer::carddav::Book::Team, Some(token), None)
+                .await
+                .ok()
+                .unwrap();
         for c in page.changes {
             if let service::transfer::carddav::Change::Changed(m) = c {
                 seen.insert(m.name);
