@@ -18,8 +18,10 @@ pub const MAX_CARDS: usize = 8;
 
 /// The side of the thumbnail the search runs on.
 const WORK_SIDE: u32 = 640;
-/// The longest side of a cut-out card.
-const MAX_CROP_SIDE: f32 = 2400.0;
+/// The long side of a cut-out card: small cards (many in one photo) are enlarged to it, which
+/// lets the detector find their small print (chosen on the tuning photos of
+/// `scripts/gen-card-stacks.py`: 88.7 % of fields read at 1,900 pixels, 89.5 % at 2,400).
+const CROP_SIDE: f32 = 2400.0;
 
 /// One card found in a photo.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +72,7 @@ pub fn find_cards(img: &DynamicImage) -> Vec<CardRegion> {
 /// Cut a card out of the photo, turned upright by its small angle (long axis as photographed).
 pub fn crop_card(img: &DynamicImage, r: &CardRegion) -> RgbImage {
     let src = img.to_rgb8();
-    let k = (MAX_CROP_SIDE / r.width.max(r.height)).min(1.0);
+    let k = CROP_SIDE / r.width.max(r.height).max(1.0);
     let (w, h) = ((r.width * k).round().max(1.0) as u32, (r.height * k).round().max(1.0) as u32);
     let (s, c) = r.angle.sin_cos();
     let mut out = RgbImage::new(w, h);
@@ -417,11 +419,14 @@ mod tests {
             assert!((c.angle.to_degrees() - deg).abs() < 2.5, "{c:?} vs {deg}°");
             assert!((c.width - 350.0).abs() < 20.0 && (c.height - 200.0).abs() < 20.0, "{c:?}");
         }
+        // Cut out at the crop size, with the card's proportions.
         let crop = crop_card(&img, &cards[1]);
-        assert!((crop.width() as i32 - 350).abs() < 20 && (crop.height() as i32 - 200).abs() < 20);
-        // Upright: the crop's corners are card, not table (a few pixels of margin aside).
-        let (r, b) = (crop.width() - 16, crop.height() - 16);
-        for (x, y) in [(15, 15), (r, 15), (15, b), (r, b)] {
+        assert_eq!(crop.width(), CROP_SIDE as u32);
+        assert!((crop.width() as f32 / crop.height() as f32 - 1.75).abs() < 0.1, "{}×{}", crop.width(), crop.height());
+        // Upright: the crop's corners are card, not table (a margin of a few percent aside).
+        let (mx, my) = (crop.width() / 25, crop.height() / 25);
+        let (r, b) = (crop.width() - mx, crop.height() - my);
+        for (x, y) in [(mx, my), (r, my), (mx, b), (r, b)] {
             assert!(crop.get_pixel(x, y)[0] > 200, "corner {x},{y} is {:?}", crop.get_pixel(x, y));
         }
     }
