@@ -758,7 +758,7 @@ async fn a_photo_of_several_cards_becomes_one_scan_per_card_in_reading_order() {
 
     // A mode that does not exist is named.
     let r = upload_to(&app, &token, "?cards=many", &photo).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("cards")), "{}", r.body);
     worker.shutdown().await;
 }
