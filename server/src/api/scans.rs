@@ -35,7 +35,7 @@ of its own (the answer's `cards`, in reading order)")),
               (status = 400, description = "no `file` part"), (status = 401),
               (status = 413, description = "larger than 10 MB"),
               (status = 429, description = "the person's reading queue has no room (for every card of the photo)"),
-              (status = 422, description = "not an image, empty, truncated or too many pixels")),
+              (status = 422, description = "not an image, empty, truncated or too many pixels; or a `cards` mode that does not exist")),
     security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
