@@ -17,6 +17,15 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn upload(app: &TestApp, token: Option<&str>, part: &str, file_name: &str, bytes: &[u8]) -> Resp {
+    upload_at(app, "/api/v1/scans", token, part, file_name, bytes).await
+}
+
+/// `POST /api/v1/scans?cards=…` with one `file` part.
+async fn upload_to(app: &TestApp, token: &str, query: &str, bytes: &[u8]) -> Resp {
+    upload_at(app, &format!("/api/v1/scans{query}"), Some(token), "file", "photo.jpg", bytes).await
+}
+
+async fn upload_at(app: &TestApp, uri: &str, token: Option<&str>, part: &str, file_name: &str, bytes: &[u8]) -> Resp {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\n\
          Content-Type: application/octet-stream\r\n\r\n"
@@ -26,7 +35,7 @@ async fn upload(app: &TestApp, token: Option<&str>, part: &str, file_name: &str,
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     let mut req = Request::builder()
         .method(Method::POST)
-        .uri("/api/v1/scans")
+        .uri(uri)
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -672,25 +681,6 @@ async fn decodes_and_reads_never_exceed_the_concurrency_bound() {
     assert!((1..=BOUND).contains(&peak), "at most {BOUND} decodes/reads at once, saw {peak}");
     assert_eq!(app.svc.scans.in_progress(), 0);
     worker.shutdown().await;
-}
-
-/// `POST /api/v1/scans?cards=…` with one `file` part.
-async fn upload_to(app: &TestApp, token: &str, query: &str, bytes: &[u8]) -> Resp {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\n\
-         Content-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(format!("/api/v1/scans{query}"))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::from(body))
-        .expect("request");
-    app.raw(req).await
 }
 
 fn three_cards() -> Vec<u8> {
