@@ -106,7 +106,8 @@ impl MaintenanceOptions {
                 .ok_or_else(|| EnvError::new(INTERVAL_ENV, format!("'{v}' (at least 60s, e.g. 1h)")))?;
         }
         if let Some(v) = var(DRAFT_RETENTION_ENV) {
-            o.draft_retention = crate::scans::parse_duration(&v).map_err(|e| EnvError::new(DRAFT_RETENTION_ENV, e))?;
+            o.draft_retention =
+                crate::scans::parse_duration(&v).map_err(|e| EnvError::new(DRAFT_RETENTION_ENV, e.to_string()))?;
         }
         if let Some(v) = var(NIGHTLY_HOUR_ENV) {
             o.nightly_hour = v

@@ -24,13 +24,14 @@ async fn check_setting(name: &str, value: &str) -> AppResult<bool> {
         return Err(AppError::validation(name, "must be an http(s) URL"));
     }
     if name == "GOOGLE_VISION_CREDENTIALS" && !value.is_empty() {
-        crate::scans::vision::parse_service_account(value, None).map_err(|why| AppError::validation(name, why))?;
+        crate::scans::vision::parse_service_account(value, None)
+            .map_err(|why| AppError::validation(name, why.to_string()))?;
     }
     if name == "GOOGLE_VISION_TOKEN_URL" && !value.is_empty() {
         check_outbound_url(value).await.map_err(|why| AppError::validation(name, why.to_string()))?;
     }
     if name == "GOOGLE_VISION_TIMEOUT" && !value.is_empty() {
-        crate::scans::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why))?;
+        crate::scans::vision::parse_timeout(value).map_err(|why| AppError::validation(name, why.to_string()))?;
     }
     if name == "TELEGRAM_WEBHOOK_SECRET" && !value.is_empty() && !valid_telegram_secret(value) {
         return Err(AppError::validation(name, "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"));

@@ -2,6 +2,7 @@
 //! and where the images and models are: [`ScanLimits`], [`ScanContext`].
 
 use super::*;
+use crate::platform::error::EnvError;
 
 /// How much image work runs at once, for how long, and how many scans one user may queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,22 +24,35 @@ impl Default for ScanLimits {
     }
 }
 
+/// A duration setting that cannot be used, and why (the messages name the value as written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("'{0}' is not a duration (e.g. 120, 500ms, 90s, 2m)")]
+    NotADuration(String),
+    #[error("unknown unit '{unit}' in '{value}' (use ms, s, m, h or d)")]
+    UnknownUnit { unit: String, value: String },
+    #[error("'{0}' must be more than zero")]
+    Zero(String),
+    #[error("must be at most {max_secs} s")]
+    TooLong { max_secs: u64 },
+}
+
 /// `120` (seconds), `500ms`, `90s`, `2m`, `1h`.
-pub fn parse_duration(v: &str) -> Result<Duration, String> {
+pub fn parse_duration(v: &str) -> Result<Duration, DurationError> {
     let v = v.trim();
     let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("'{v}' is not a duration (e.g. 120, 500ms, 90s, 2m)"))?;
+    let n: u64 = num.parse().map_err(|_| DurationError::NotADuration(v.to_string()))?;
     let d = match unit.trim() {
         "" | "s" => Duration::from_secs(n),
         "ms" => Duration::from_millis(n),
         "m" => Duration::from_secs(n.saturating_mul(60)),
         "h" => Duration::from_secs(n.saturating_mul(3600)),
         "d" => Duration::from_secs(n.saturating_mul(86400)),
-        other => return Err(format!("unknown unit '{other}' in '{v}' (use ms, s, m, h or d)")),
+        other => return Err(DurationError::UnknownUnit { unit: other.to_string(), value: v.to_string() }),
     };
     if d.is_zero() {
-        return Err(format!("'{v}' must be more than zero"));
+        return Err(DurationError::Zero(v.to_string()));
     }
     Ok(d)
 }
@@ -46,23 +60,21 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
 impl ScanLimits {
     /// The defaults, changed by `CARDCRM_SCAN_CONCURRENCY`, `CARDCRM_SCAN_TIME_LIMIT` and
     /// `CARDCRM_SCAN_QUEUE_PER_USER`; an invalid value is an error naming the variable.
-    pub fn from_env() -> Result<ScanLimits, String> {
+    pub fn from_env() -> Result<ScanLimits, EnvError> {
         let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let mut l = ScanLimits::default();
         if let Some(v) = var("CARDCRM_SCAN_CONCURRENCY") {
-            l.concurrency =
-                v.parse::<usize>().ok().filter(|n| (1..=256).contains(n)).ok_or_else(|| {
-                    format!("CARDCRM_SCAN_CONCURRENCY is invalid: '{v}' is not a count from 1 to 256")
-                })?;
+            l.concurrency = v.parse::<usize>().ok().filter(|n| (1..=256).contains(n)).ok_or_else(|| {
+                EnvError::new("CARDCRM_SCAN_CONCURRENCY", format!("'{v}' is not a count from 1 to 256"))
+            })?;
         }
         if let Some(v) = var("CARDCRM_SCAN_TIME_LIMIT") {
-            l.time_limit = parse_duration(&v).map_err(|e| format!("CARDCRM_SCAN_TIME_LIMIT is invalid: {e}"))?;
+            l.time_limit = parse_duration(&v).map_err(|e| EnvError::new("CARDCRM_SCAN_TIME_LIMIT", e.to_string()))?;
         }
         if let Some(v) = var("CARDCRM_SCAN_QUEUE_PER_USER") {
-            l.per_user_queue =
-                v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    format!("CARDCRM_SCAN_QUEUE_PER_USER is invalid: '{v}' is not a count of at least 1")
-                })?;
+            l.per_user_queue = v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                EnvError::new("CARDCRM_SCAN_QUEUE_PER_USER", format!("'{v}' is not a count of at least 1"))
+            })?;
         }
         Ok(l)
     }

@@ -31,7 +31,7 @@ mod context;
 mod upload;
 mod worker;
 
-pub use context::{parse_duration, ScanContext, ScanLimits};
+pub use context::{parse_duration, DurationError, ScanContext, ScanLimits};
 use upload::check_queue_room;
 pub use upload::{redis_result_key, submit, submit_photo, CardsInPhoto, ScanTicket};
 pub use worker::{requeue_stale, Worker};

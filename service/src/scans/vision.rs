@@ -106,7 +106,27 @@ const SCOPE: &str = "https://www.googleapis.com/auth/cloud-vision";
 /// `service_account`, `client_email`, `private_key` (PEM, PKCS#8 or PKCS#1 RSA), optional
 /// `private_key_id` and `token_uri`. The token URL is `token_url` when given, else `token_uri`,
 /// else [`DEFAULT_TOKEN_URL`]. Errors never quote the key.
-pub fn parse_service_account(json: &str, token_url: Option<&str>) -> Result<ServiceAccount, String> {
+/// Why a service-account key file cannot be used (never quoting the key); read after the
+/// setting's name ("GOOGLE_VISION_CREDENTIALS has no client_email").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("is not a service-account key file (JSON)")]
+    NotJson,
+    #[error("is not a service-account key file (its type is not service_account)")]
+    NotServiceAccount,
+    #[error("has no client_email")]
+    NoClientEmail,
+    #[error("has no private_key")]
+    NoPrivateKey,
+    #[error("has a private_key that is not an RSA key in PEM")]
+    NotRsaPem,
+    #[error("has a private_key that cannot sign (RS256)")]
+    CannotSign,
+    #[error("names a token URL that {0}; it is not used")]
+    TokenUrlRefused(crate::platform::outbound::Refused),
+}
+
+pub fn parse_service_account(json: &str, token_url: Option<&str>) -> Result<ServiceAccount, KeyFileError> {
     #[derive(Deserialize)]
     struct KeyFile {
         #[serde(rename = "type")]
@@ -116,20 +136,20 @@ pub fn parse_service_account(json: &str, token_url: Option<&str>) -> Result<Serv
         private_key_id: Option<String>,
         token_uri: Option<String>,
     }
-    let k: KeyFile = serde_json::from_str(json).map_err(|_| "is not a service-account key file (JSON)".to_string())?;
+    let k: KeyFile = serde_json::from_str(json).map_err(|_| KeyFileError::NotJson)?;
     if k.kind.as_deref() != Some("service_account") {
-        return Err("is not a service-account key file (its type is not service_account)".into());
+        return Err(KeyFileError::NotServiceAccount);
     }
-    let client_email = k.client_email.filter(|e| e.contains('@')).ok_or("has no client_email")?;
-    let pem = k.private_key.ok_or("has no private_key")?;
-    let key_der = rsa_pkcs1_der(&pem).ok_or("has a private_key that is not an RSA key in PEM")?;
+    let client_email = k.client_email.filter(|e| e.contains('@')).ok_or(KeyFileError::NoClientEmail)?;
+    let pem = k.private_key.ok_or(KeyFileError::NoPrivateKey)?;
+    let key_der = rsa_pkcs1_der(&pem).ok_or(KeyFileError::NotRsaPem)?;
     // The key must sign: a broken key is refused when stored, not at the first card.
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
         &serde_json::json!({"check": true}),
         &jsonwebtoken::EncodingKey::from_rsa_der(&key_der),
     )
-    .map_err(|_| "has a private_key that cannot sign (RS256)".to_string())?;
+    .map_err(|_| KeyFileError::CannotSign)?;
     let token_url = token_url
         .map(str::to_string)
         .or(k.token_uri)
@@ -193,10 +213,10 @@ fn rsa_pkcs1_der(pem: &str) -> Option<Vec<u8>> {
 }
 
 /// `GOOGLE_VISION_TIMEOUT`: seconds or `500ms`, `20s`, `1m`; more than zero, at most [`MAX_TIMEOUT`].
-pub fn parse_timeout(v: &str) -> Result<Duration, String> {
+pub fn parse_timeout(v: &str) -> Result<Duration, crate::scans::DurationError> {
     let d = crate::scans::parse_duration(v)?;
     if d > MAX_TIMEOUT {
-        return Err(format!("must be at most {} s", MAX_TIMEOUT.as_secs()));
+        return Err(crate::scans::DurationError::TooLong { max_secs: MAX_TIMEOUT.as_secs() });
     }
     Ok(d)
 }
@@ -237,7 +257,7 @@ impl IntegrationConfig {
     /// The service account of `GOOGLE_VISION_CREDENTIALS`, its token URL checked like an API base:
     /// a stored one (in a stored key file, or `GOOGLE_VISION_TOKEN_URL` stored) follows the
     /// outbound URL rule; one the operator set in the environment does not.
-    fn google_vision_service_account(&self, json: &str) -> Result<ServiceAccount, String> {
+    fn google_vision_service_account(&self, json: &str) -> Result<ServiceAccount, KeyFileError> {
         let sa = parse_service_account(json, self.google_vision_token_url.as_deref())?;
         let from_env = if self.google_vision_token_url.is_some() {
             self.google_vision_token_url_from_env
@@ -245,8 +265,7 @@ impl IntegrationConfig {
             self.google_vision_credentials_from_env
         };
         if !from_env {
-            crate::platform::outbound::outbound_url_rule(&sa.token_url)
-                .map_err(|why| format!("names a token URL that {why}; it is not used"))?;
+            crate::platform::outbound::outbound_url_rule(&sa.token_url).map_err(KeyFileError::TokenUrlRefused)?;
         }
         Ok(sa)
     }
@@ -721,7 +740,7 @@ mod tests {
                 "private_key",
             ),
         ] {
-            let e = parse_service_account(&file, None).expect_err(why);
+            let e = parse_service_account(&file, None).expect_err(why).to_string();
             assert!(e.contains(why) && !e.contains("secret"), "{e}");
         }
         assert_eq!(rsa_pkcs1_der("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----"), None);
@@ -731,7 +750,11 @@ mod tests {
     fn timeouts_are_bounded() {
         assert_eq!(parse_timeout("15").unwrap(), Duration::from_secs(15));
         assert_eq!(parse_timeout("500ms").unwrap(), Duration::from_millis(500));
-        assert!(parse_timeout("10m").is_err());
-        assert!(parse_timeout("0").is_err());
+        assert_eq!(parse_timeout("10m"), Err(crate::scans::DurationError::TooLong { max_secs: MAX_TIMEOUT.as_secs() }));
+        assert_eq!(parse_timeout("0"), Err(crate::scans::DurationError::Zero("0".into())));
+        assert_eq!(
+            parse_timeout("5 fortnights").unwrap_err().to_string(),
+            "unknown unit 'fortnights' in '5 fortnights' (use ms, s, m, h or d)"
+        );
     }
 }
