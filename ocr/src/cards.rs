@@ -9,7 +9,9 @@
 //! regions means "one card": the photo is read as a whole, as before (a single card on a table or
 //! filling the frame, a blank photo — nothing is cut).
 
-use image::{imageops, DynamicImage, Rgb, RgbImage};
+use image::{imageops, DynamicImage, RgbImage};
+
+use crate::geometry::{sample_box, TextBox, V2};
 
 use crate::Point;
 
@@ -33,16 +35,6 @@ pub struct CardRegion {
     pub angle: f32,
     pub width: f32,
     pub height: f32,
-}
-
-impl CardRegion {
-    /// Corners in photo pixels: top-left, top-right, bottom-right, bottom-left.
-    pub fn corners(&self) -> [Point; 4] {
-        let (s, c) = self.angle.sin_cos();
-        let (hw, hh) = (self.width / 2.0, self.height / 2.0);
-        let at = |dx: f32, dy: f32| Point { x: self.center.x + dx * c - dy * s, y: self.center.y + dx * s + dy * c };
-        [at(-hw, -hh), at(hw, -hh), at(hw, hh), at(-hw, hh)]
-    }
 }
 
 /// The cards in a photo of several cards, in reading order (rows top to bottom, each left to
@@ -71,51 +63,42 @@ pub fn find_cards(img: &DynamicImage) -> Vec<CardRegion> {
 
 /// Cut a card out of the photo, turned upright by its small angle (long axis as photographed).
 pub fn crop_card(img: &DynamicImage, r: &CardRegion) -> RgbImage {
-    let src = img.to_rgb8();
-    let k = CROP_SIDE / r.width.max(r.height).max(1.0);
-    let (w, h) = ((r.width * k).round().max(1.0) as u32, (r.height * k).round().max(1.0) as u32);
-    let (s, c) = r.angle.sin_cos();
-    let mut out = RgbImage::new(w, h);
-    for y in 0..h {
-        for x in 0..w {
-            let dx = (x as f32 + 0.5) / k - r.width / 2.0;
-            let dy = (y as f32 + 0.5) / k - r.height / 2.0;
-            let sx = r.center.x + dx * c - dy * s;
-            let sy = r.center.y + dx * s + dy * c;
-            out.put_pixel(x, y, bilinear(&src, sx, sy));
-        }
-    }
-    out
+    cut(&img.to_rgb8(), r)
 }
 
 /// The cards of a photo of several cards, each cut out as a JPEG (quality 92), in reading order;
 /// empty when the photo is one card (see [`find_cards`]).
 pub fn card_photos(img: &DynamicImage) -> Vec<Vec<u8>> {
-    find_cards(img)
+    let cards = find_cards(img);
+    if cards.is_empty() {
+        return Vec::new();
+    }
+    let src = img.to_rgb8();
+    cards
         .iter()
         .filter_map(|r| {
             let mut out = Vec::new();
             let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92);
-            crop_card(img, r).write_with_encoder(enc).ok().map(|_| out)
+            cut(&src, r).write_with_encoder(enc).ok().map(|_| out)
         })
         .collect()
 }
 
-fn bilinear(src: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
-    let (w, h) = (src.width() as i64, src.height() as i64);
-    let (fx, fy) = (x - 0.5, y - 0.5);
-    let (x0, y0) = (fx.floor(), fy.floor());
-    let (ax, ay) = (fx - x0, fy - y0);
-    let px = |xx: i64, yy: i64| *src.get_pixel(xx.clamp(0, w - 1) as u32, yy.clamp(0, h - 1) as u32);
-    let (x0, y0) = (x0 as i64, y0 as i64);
-    let (p00, p10, p01, p11) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
-    let mut o = [0u8; 3];
-    for (i, v) in o.iter_mut().enumerate() {
-        let top = p00[i] as f32 * (1.0 - ax) + p10[i] as f32 * ax;
-        let bottom = p01[i] as f32 * (1.0 - ax) + p11[i] as f32 * ax;
-        *v = (top * (1.0 - ay) + bottom * ay).round().clamp(0.0, 255.0) as u8;
-    }
-    Rgb(o)
+/// The card as an upright image of [`CROP_SIDE`] pixels along its long side, sampled from the
+/// photo as a text line is for the recogniser ([`sample_box`]).
+fn cut(src: &RgbImage, r: &CardRegion) -> RgbImage {
+    let k = CROP_SIDE / r.width.max(r.height).max(1.0);
+    let (w, h) = ((r.width * k).round().max(1.0) as u32, (r.height * k).round().max(1.0) as u32);
+    let (s, c) = r.angle.sin_cos();
+    let card = TextBox {
+        center: V2::new(r.center.x, r.center.y),
+        u: V2::new(c, s),
+        v: V2::new(-s, c),
+        half_w: r.width / 2.0,
+        half_h: r.height / 2.0,
+        score: 1.0,
+    };
+    sample_box(src, &card, w, h)
 }
 
 /// The card-shaped regions of a (thumbnail) image, in its pixels.
