@@ -229,14 +229,21 @@ fn new_row(
     };
     if let Some((engine, result)) = previous {
         row.status = Set(DONE.into());
-        row.engine = Set(engine.clone());
+        row.engine = Set(engine);
         row.result = Set(result);
         row.started_at = Set(Some(now));
         row.finished_at = Set(Some(now));
-        metrics::counter!("ocr_processing_total", "engine" => engine.unwrap_or_default(), "outcome" => "cached")
-            .increment(1);
     }
     row
+}
+
+/// Counts a stored scan answered from an earlier reading (once it is stored, not when a refused
+/// upload only built its row).
+fn count_if_cached(m: &card_scan::Model) {
+    if m.status == DONE {
+        let engine = m.engine.clone().unwrap_or_default();
+        metrics::counter!("ocr_processing_total", "engine" => engine, "outcome" => "cached").increment(1);
+    }
 }
 
 /// One card's image: checked (unless `checked`: decoded already), kept, queued.
@@ -284,6 +291,7 @@ async fn store(
         }
         row.insert(&svc.db).await?
     };
+    count_if_cached(&saved);
     // A clean-up that found the file unreferenced just before this row existed may have removed it.
     if tokio::fs::metadata(dir.join(&file_name)).await.is_err() {
         keep_image(&dir, &file_name, &bytes).await?;
@@ -311,11 +319,12 @@ async fn store_cards(
         let sha = hex::encode(Sha256::digest(bytes));
         let previous = previous_result(svc, &sha).await?;
         fresh += u64::from(previous.is_none());
-        let file_name = format!("{sha}.jpg");
+        let (content_type, ext) = sniff(bytes);
+        let file_name = format!("{sha}.{ext}");
         keep_image(&dir, &file_name, bytes).await?;
         rows.push((
             file_name.clone(),
-            new_row(actor, &sha, format!("scans/{file_name}"), "image/jpeg", bytes.len(), previous),
+            new_row(actor, &sha, format!("scans/{file_name}"), content_type, bytes.len(), previous),
         ));
     }
     let saved = {
@@ -329,6 +338,7 @@ async fn store_cards(
         txn.commit().await?;
         saved
     };
+    saved.iter().for_each(count_if_cached);
     for ((file_name, _), bytes) in rows.iter().zip(&photos) {
         if tokio::fs::metadata(dir.join(file_name)).await.is_err() {
             keep_image(&dir, file_name, bytes).await?;
