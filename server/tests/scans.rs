@@ -392,6 +392,16 @@ async fn saving_a_scan_checks_its_input() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("back_scan_id")), "{}", r.body);
+    // A source outside the enum is refused, not silently replaced by `ocr` (Schemathesis found it).
+    let r = app
+        .post(
+            &format!("/api/v1/scans/{id}/save"),
+            Some(&token),
+            serde_json::json!({"contact": {"first_name": "A", "source": "fax machine"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("source")), "{}", r.body);
     // Another user cannot save someone else's scan.
     let other = app.user(&token, "other").await;
     let r = app.post(&format!("/api/v1/scans/{id}/save"), Some(&other), contact).await;

@@ -244,12 +244,7 @@ fn patch_schemas(schemas: &mut Value) {
     }
     set(schemas, "ContactInput", "phones", json!({"maxItems": 20}));
     set(schemas, "ContactInput", "emails", json!({"maxItems": 20}));
-    set(
-        schemas,
-        "ContactInput",
-        "source",
-        json!({"type": "string", "enum": ["manual", "ocr", "import", "telegram", "whatsapp"]}),
-    );
+    set(schemas, "ContactInput", "source", json!({"type": "string", "enum": service::contacts::SOURCES}));
     let mut kinds: Vec<&str> = CONTACT_KINDS.to_vec();
     kinds.push("");
     for s in ["PhoneInput", "EmailInput"] {

@@ -136,13 +136,24 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
     if input.full_name.is_empty() && input.company.is_empty() && phones.is_empty() && emails.is_empty() {
         return Err(AppError::validation("full_name", "a contact needs a name, a company, a phone or an e-mail"));
     }
-    let source = input.source.clone().unwrap_or_else(|| "manual".into()).trim().to_lowercase();
-    if !["manual", "ocr", "import", "telegram", "whatsapp", "merge", "carddav"].contains(&source.as_str()) {
-        return Err(AppError::validation("source", "must be manual, ocr, import, telegram or whatsapp"));
-    }
+    let source = check_source(input.source.as_deref())?;
     let tags = names(&input.tags, "tags")?;
     let groups = names(&input.groups, "groups")?;
     Ok(Clean { input, phones, emails, tags, groups, source })
+}
+
+/// Where a contact came from, as a client may name it (the OpenAPI enum of `ContactInput.source`).
+pub const SOURCES: [&str; 6] = ["manual", "ocr", "import", "telegram", "whatsapp", "carddav"];
+
+/// A contact's `source` as given (absent: `manual`), trimmed and lower-cased, or 422 naming `source`.
+/// Also checked where the service sets the source itself (a saved scan is `ocr` whatever was sent),
+/// so a value outside the enum is refused everywhere, not silently replaced.
+pub(crate) fn check_source(source: Option<&str>) -> AppResult<String> {
+    let source = source.unwrap_or("manual").trim().to_lowercase();
+    if !SOURCES.contains(&source.as_str()) {
+        return Err(AppError::validation("source", format!("must be one of {}", SOURCES.join(", "))));
+    }
+    Ok(source)
 }
 
 pub(crate) fn search_text(c: &Clean) -> String {

@@ -319,6 +319,7 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
         None => None,
     };
     let mut contact_input = input.contact;
+    crate::contacts::check_source(contact_input.source.as_deref())?;
     contact_input.source = Some("ocr".into());
     contact_input.version = None;
     let new_contact = crate::contacts::prepare(svc, contact_input).await?;
