@@ -6,10 +6,10 @@
 //! `OcrReader` wraps it for JavaScript: built from the model files' bytes, `read(image)` returns
 //! the JSON of [`Reader::read`].
 //!
-//! The result is the shape the server stores for a scan (`service/src/scans/mod.rs`,
-//! `read_image`): `{engine, result: {fields, lines, image, hints, timings}}`, where `fields` is
-//! `ocr::card_json` without its `engine`, `lines` and `elapsed_ms`, so the scan page can later
-//! build its `ScanDraft` (lines with boxes, fields with their source blocks) from it unchanged.
+//! The result is `{engine, result}`, where `result` is the [`ocr::CardReading`] the server stores
+//! for a scan (`service/src/scans/worker.rs`, `read_image`) — the same type, built by the same
+//! `ocr::card_reading` — so the scan page can build its `ScanDraft` (lines with boxes, fields with
+//! their source blocks, `CardReading::draft_fields`) from it as for a server reading.
 
 use ocr::{Limits, OcrError, PaddleEngine, PaddleOptions, ParseHints, Reading, Stage};
 use serde_json::{json, Value};
@@ -70,25 +70,11 @@ impl Reader {
         }
         let qr_ms = ms(t3);
         reading.elapsed_ms = ms(t0);
-        let mut fields = ocr::card_json(&parsed, &reading);
-        let lines = fields.as_object_mut().and_then(|o| {
-            o.remove("elapsed_ms");
-            o.remove("engine");
-            o.remove("lines")
-        });
-        Ok(json!({
-            "engine": reading.engine,
-            "result": {
-                "fields": fields,
-                "lines": lines.unwrap_or_default(),
-                "image": { "width": img.width(), "height": img.height() },
-                "hints": { "known_companies": hints.known_companies.len(), "title_words": hints.title_words.len() },
-                "timings": {
-                    "decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "qr_ms": qr_ms,
-                    "total_ms": reading.elapsed_ms,
-                },
-            },
-        }))
+        let size = ocr::ImageSize { width: img.width(), height: img.height() };
+        let timings =
+            ocr::Timings { decode_ms, ocr_ms, parse_ms, qr_ms, total_ms: reading.elapsed_ms, queued_ms: None };
+        let result = ocr::card_reading(&parsed, &reading, size, hints, timings);
+        Ok(json!({ "engine": reading.engine, "result": result }))
     }
 }
 

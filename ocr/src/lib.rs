@@ -8,6 +8,8 @@
 //! * [`find_cards`] / [`crop_card`] — several cards laid out in one photo, each cut out to be read alone.
 //! * [`decode_qr`] / [`merge_qr`] — vCard / MeCard QR codes.
 //! * [`learn_hints`] — what users corrected → [`ParseHints`] for the next cards.
+//! * [`card_reading`] — all of it as one typed [`CardReading`] (crate `card-reading`), what a scan
+//!   stores and the on-device reader answers.
 //!
 //! No database, no network, no async runtime. Models are files on disk fetched at install time
 //! by `scripts/fetch-models.sh`, or their bytes ([`PaddleEngine::from_bytes`]): the crate also
@@ -18,20 +20,20 @@ mod cards;
 mod clock;
 mod geometry;
 mod image_io;
-mod json;
 mod learn;
 mod paddle;
 mod parse;
 mod pipeline;
 mod qr;
+mod result;
 #[cfg(feature = "tesseract")]
 mod tess;
 
 use serde::{Deserialize, Serialize};
 
+pub use card_reading::{CardReading, HintCounts, ImageSize, ReadEmail, ReadFields, ReadPhone, ScanLine, Timings};
 pub use cards::{card_photos, crop_card, find_cards, CardRegion, MAX_CARDS};
 pub use image_io::{decode_image, Limits};
-pub use json::card_json;
 pub use learn::{learn_hints, Correction, MAX_LEARNED};
 pub use paddle::{PaddleEngine, PaddleOptions, Stage, MODEL_FILES};
 pub use parse::{
@@ -39,6 +41,7 @@ pub use parse::{
 };
 pub use pipeline::{looks_cyrillic, FallbackPolicy, Pipeline, Reading};
 pub use qr::{decode_qr, merge_qr, parse_mecard, parse_vcard, qr_gray, QR_SIDE};
+pub use result::{card_json, card_reading, read_fields, scan_lines};
 #[cfg(feature = "tesseract")]
 pub use tess::{limit_openmp_threads, TesseractEngine};
 

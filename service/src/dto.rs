@@ -595,74 +595,8 @@ fn bounded_weights<'de, D: serde::Deserializer<'de>>(
         .collect()
 }
 
-/// One text line a scan read: its text, the recogniser's confidence (0..1) and its rotated box,
-/// four `[x, y]` points in image pixels clockwise from the text's top-left corner.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub struct ScanLine {
-    pub text: String,
-    pub confidence: f32,
-    pub quad: Vec<[f32; 2]>,
-}
-
-/// A field read from a card and the indexes of the lines (blocks) it came from.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub struct ScanValue {
-    pub value: String,
-    pub blocks: Vec<usize>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub struct ScanPhone {
-    pub kind: String,
-    pub number: String,
-    pub e164: Option<String>,
-    pub blocks: Vec<usize>,
-}
-
-/// The contact fields the card parser found, each with its source blocks.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct ScanFields {
-    pub prefix: Option<ScanValue>,
-    pub first_name: Option<ScanValue>,
-    pub middle_name: Option<ScanValue>,
-    pub last_name: Option<ScanValue>,
-    pub full_name: Option<ScanValue>,
-    pub company: Option<ScanValue>,
-    pub position: Option<ScanValue>,
-    pub department: Option<ScanValue>,
-    pub website: Option<ScanValue>,
-    pub address: Option<ScanValue>,
-    pub phones: Vec<ScanPhone>,
-    pub emails: Vec<ScanValue>,
-}
-
-impl ScanFields {
-    /// The single-value field called `name` (`company`, `position`, …).
-    pub fn get(&self, name: &str) -> Option<&ScanValue> {
-        match name {
-            "prefix" => self.prefix.as_ref(),
-            "first_name" => self.first_name.as_ref(),
-            "middle_name" => self.middle_name.as_ref(),
-            "last_name" => self.last_name.as_ref(),
-            "full_name" => self.full_name.as_ref(),
-            "company" => self.company.as_ref(),
-            "position" => self.position.as_ref(),
-            "department" => self.department.as_ref(),
-            "website" => self.website.as_ref(),
-            "address" => self.address.as_ref(),
-            _ => None,
-        }
-    }
-}
-
-/// The single-value contact fields a scan fills, in the editor's order.
-pub const SCAN_TEXT_FIELDS: [&str; 9] =
-    ["prefix", "first_name", "middle_name", "last_name", "company", "position", "department", "website", "address"];
+// What a card reading holds, typed once for the reader, the services, the editor and the bots.
+pub use card_reading::{ScanFields, ScanLine, ScanPhone, ScanValue, SCAN_TEXT_FIELDS};
 
 /// A card scan as the editor sees it: status, the lines with their boxes and the parsed fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

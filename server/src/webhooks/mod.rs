@@ -479,8 +479,8 @@ impl Ctx {
             }
             _ => return Ok(None),
         }
-        let result: Value = scan.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
-        let input = integ::input_from_fields(&result["fields"], &u.integration);
+        let fields = scans::stored_reading(&scan).map(|r| r.fields).unwrap_or_default();
+        let input = integ::input_from_fields(&fields, &u.integration);
         let outcome = integ::save_card(svc, actor, input.clone()).await?;
         if let CardOutcome::Created { contact, .. } = &outcome {
             progress.contact_id = Some(contact.id);

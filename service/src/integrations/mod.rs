@@ -25,7 +25,7 @@ pub use updates::{
     DONE, FAILED, PENDING,
 };
 
-use crate::dto::{self, ContactInput, ContactSummary, CONTACT_KINDS};
+use crate::dto::{self, ContactInput, ContactSummary, EmailInput, PhoneInput, CONTACT_KINDS};
 use crate::integration_dto::{IntegrationSetting, IntegrationStatus, LinkCode, LinkedAccount, MyIntegrations};
 use crate::platform::db::statement as stmt;
 use crate::platform::integration_config::{config, mask, stored_settings, IntegrationConfig};
@@ -93,7 +93,10 @@ mod tests {
             "phones": [{"kind": "pager", "number": "+1 555 0100", "e164": "+15550100", "blocks": [1]}],
             "emails": [{"address": "avery@contoso.com", "blocks": [2]}],
         });
+        let fields: card_reading::ReadFields = serde_json::from_value(fields).expect("stored fields");
         let input = input_from_fields(&fields, "telegram");
+        assert_eq!(input.emails[0].kind, "work");
+        assert!(input.website.is_empty() && input.tags.is_empty() && input.version.is_none());
         assert_eq!(input.full_name, "Avery Smith");
         assert_eq!(input.phones[0].kind, "other");
         assert_eq!(input.emails[0].address, "avery@contoso.com");

@@ -24,36 +24,33 @@ impl CardOutcome {
     }
 }
 
-/// A copy without `null` members (the OCR writes a field it did not find as `null`).
-fn without_nulls(v: &serde_json::Value) -> serde_json::Value {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect()
-        }
-        serde_json::Value::Array(a) => a.iter().map(without_nulls).collect(),
-        other => other.clone(),
+/// A card's fields as read, as a contact to save (`source` = the bot): phone kinds the CRM does
+/// not know become `other`, e-mails are `work`; no tags, groups or notes.
+pub fn input_from_fields(fields: &card_reading::ReadFields, source: &str) -> ContactInput {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    ContactInput {
+        prefix: text(&fields.prefix),
+        first_name: text(&fields.first_name),
+        middle_name: text(&fields.middle_name),
+        last_name: text(&fields.last_name),
+        full_name: text(&fields.full_name),
+        company: text(&fields.company),
+        position: text(&fields.position),
+        department: text(&fields.department),
+        website: text(&fields.website),
+        address: text(&fields.address),
+        phones: fields
+            .phones
+            .iter()
+            .map(|p| PhoneInput {
+                kind: if CONTACT_KINDS.contains(&p.kind.as_str()) { p.kind.clone() } else { "other".into() },
+                number: p.number.clone(),
+            })
+            .collect(),
+        emails: fields.emails.iter().map(|e| EmailInput { kind: "work".into(), address: e.address.clone() }).collect(),
+        source: Some(source.to_string()),
+        ..ContactInput::default()
     }
-}
-
-/// Scan `fields` (contact-shaped JSON) as a contact to save.
-pub fn input_from_fields(fields: &serde_json::Value, source: &str) -> ContactInput {
-    let mut input: ContactInput = serde_json::from_value(without_nulls(fields)).unwrap_or_default();
-    for p in &mut input.phones {
-        if !CONTACT_KINDS.contains(&p.kind.as_str()) {
-            p.kind = "other".into();
-        }
-    }
-    for e in &mut input.emails {
-        if !CONTACT_KINDS.contains(&e.kind.as_str()) {
-            e.kind = "work".into();
-        }
-    }
-    input.tags.clear();
-    input.groups.clear();
-    input.notes.clear();
-    input.version = None;
-    input.source = Some(source.to_string());
-    input
 }
 
 /// Saves `input` for `actor` unless the person is already known: the same check-on-create the

@@ -39,6 +39,7 @@ pub use worker::{requeue_stale, Worker};
 use crate::dto::{CardImage, SaveScanInput, SavedScan, ScanDraft, ScanFields, ScanLine, ScanPhone, ScanValue};
 use crate::platform::background::Task;
 use crate::{Actor, AppError, AppResult, Services};
+use card_reading::{CardReading, HintCounts, ReadFields, Timings};
 use chrono::Utc;
 use entity::card_scan;
 use sea_orm::sea_query::Expr;
@@ -107,23 +108,17 @@ pub struct Scan {
     pub contact_id: Option<i64>,
     /// `front` or `back` of the card.
     pub side: String,
-    /// Contact-shaped fields (`first_name`, `phones[{kind, number, e164, blocks}]`,
-    /// `emails[{address, blocks}]`, …); `blocks` maps each field to the indexes of its source lines.
-    #[schema(value_type = Object)]
-    pub fields: Option<serde_json::Value>,
-    /// Text lines: `{text, confidence, quad: [[x, y] × 4]}` in image pixels.
-    #[schema(value_type = Vec<Object>)]
-    pub lines: Option<serde_json::Value>,
+    /// Contact-shaped fields as read; `blocks` maps each single value to the indexes of its source lines.
+    pub fields: Option<ReadFields>,
+    /// Text lines with their boxes in image pixels.
+    pub lines: Option<Vec<ScanLine>>,
     /// Milliseconds: `decode_ms`, `ocr_ms`, `parse_ms`, `qr_ms` (QR code search), `total_ms`, and `queued_ms` (wait before a worker took it).
-    #[schema(value_type = Object)]
-    pub timings: Option<serde_json::Value>,
+    pub timings: Option<Timings>,
     /// How much learned knowledge the parser had: `{known_companies, title_words}` (counts).
-    #[schema(value_type = Object)]
-    pub hints: Option<serde_json::Value>,
+    pub hints: Option<HintCounts>,
     /// The engines run, in order, with why the next one was tried: `["google: error", "paddle"]`
     /// (`error`, `low-confidence`, `cyrillic`); the last one without a reason read the card.
-    #[schema(value_type = Option<Vec<String>>)]
-    pub tried: Option<serde_json::Value>,
+    pub tried: Option<Vec<String>>,
     pub created_at: chrono::DateTime<Utc>,
     pub started_at: Option<chrono::DateTime<Utc>>,
     pub finished_at: Option<chrono::DateTime<Utc>>,
@@ -131,14 +126,13 @@ pub struct Scan {
 
 impl From<card_scan::Model> for Scan {
     fn from(m: card_scan::Model) -> Self {
-        let result: Option<serde_json::Value> = m.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
-        let part = |k: &str| result.as_ref().and_then(|r| r.get(k)).cloned();
+        let r = stored_reading(&m);
         Scan {
-            fields: part("fields"),
-            lines: part("lines"),
-            timings: part("timings"),
-            hints: part("hints"),
-            tried: part("tried"),
+            fields: r.as_ref().map(|r| r.fields.clone()),
+            lines: r.as_ref().map(|r| r.lines.clone()),
+            timings: r.as_ref().map(|r| r.timings),
+            hints: r.as_ref().map(|r| r.hints),
+            tried: r.map(|r| r.tried),
             id: m.id,
             uid: m.uid,
             status: m.status,
@@ -191,11 +185,18 @@ pub async fn draft(svc: &Services, actor: &Actor, id: i64) -> AppResult<ScanDraf
     Ok(to_draft(load(svc, actor, id).await?))
 }
 
+/// The reading a scan stores (`None` before it is read, or when what is stored does not read).
+pub fn stored_reading(m: &card_scan::Model) -> Option<CardReading> {
+    let text = m.result.as_deref()?;
+    serde_json::from_str(text)
+        .map_err(|e| tracing::warn!(scan = m.id, error = %e, "the stored reading of this scan does not read"))
+        .ok()
+}
+
 fn to_draft(m: card_scan::Model) -> ScanDraft {
-    let result: Option<serde_json::Value> = m.result.as_deref().and_then(|r| serde_json::from_str(r).ok());
-    let result = result.unwrap_or_default();
-    let lines: Vec<ScanLine> = serde_json::from_value(result["lines"].clone()).unwrap_or_default();
-    let size = |k: &str| result["image"][k].as_u64().unwrap_or(0) as u32;
+    let stored = stored_reading(&m);
+    let total_ms = stored.as_ref().map(|r| r.timings.total_ms);
+    let result = stored.unwrap_or_default();
     ScanDraft {
         id: m.id,
         status: m.status,
@@ -203,59 +204,11 @@ fn to_draft(m: card_scan::Model) -> ScanDraft {
         error: m.error,
         side: m.side,
         contact_id: m.contact_id,
-        width: size("width"),
-        height: size("height"),
-        fields: fields_of(&result["fields"], lines.len()),
-        lines,
-        total_ms: result["timings"]["total_ms"].as_u64(),
-    }
-}
-
-/// The `ocr::card_json` shape (values, with `blocks` per field under `blocks`) as typed fields;
-/// block indexes outside the lines are dropped.
-fn fields_of(f: &serde_json::Value, n_lines: usize) -> ScanFields {
-    let blocks = |v: &serde_json::Value| -> Vec<usize> {
-        v.as_array()
-            .map(|a| a.iter().filter_map(|b| b.as_u64()).map(|b| b as usize).filter(|b| *b < n_lines).collect())
-            .unwrap_or_default()
-    };
-    let text = |k: &str| -> Option<ScanValue> {
-        let v = f[k].as_str()?.trim();
-        (!v.is_empty()).then(|| ScanValue { value: v.to_string(), blocks: blocks(&f["blocks"][k]) })
-    };
-    let empty = Vec::new();
-    ScanFields {
-        prefix: text("prefix"),
-        first_name: text("first_name"),
-        middle_name: text("middle_name"),
-        last_name: text("last_name"),
-        full_name: text("full_name"),
-        company: text("company"),
-        position: text("position"),
-        department: text("department"),
-        website: text("website"),
-        address: text("address"),
-        phones: f["phones"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .map(|p| ScanPhone {
-                kind: p["kind"].as_str().unwrap_or("work").to_string(),
-                number: p["number"].as_str().unwrap_or_default().to_string(),
-                e164: p["e164"].as_str().map(str::to_string),
-                blocks: blocks(&p["blocks"]),
-            })
-            .filter(|p| !p.number.is_empty())
-            .collect(),
-        emails: f["emails"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .filter_map(|e| {
-                let a = e["address"].as_str()?.trim();
-                (!a.is_empty()).then(|| ScanValue { value: a.to_string(), blocks: blocks(&e["blocks"]) })
-            })
-            .collect(),
+        width: result.image.width,
+        height: result.image.height,
+        fields: result.draft_fields(),
+        total_ms,
+        lines: result.lines,
     }
 }
 

@@ -98,7 +98,7 @@ fn read_image(
     hints: &ocr::ParseHints,
     order: &[String],
     vision: Option<&crate::scans::vision::VisionConfig>,
-) -> Result<(String, serde_json::Value), ocr::OcrError> {
+) -> Result<(String, ocr::CardReading), ocr::OcrError> {
     // A re-read with a named local engine needs every engine of the build, whatever the order
     // setting says; one with `google` falls back to the local engines when it fails, as in an order.
     let google = [crate::scans::vision::GOOGLE.to_string()];
@@ -125,23 +125,9 @@ fn read_image(
     }
     let qr_ms = t3.elapsed().as_millis() as u64;
     reading.elapsed_ms = t0.elapsed().as_millis() as u64;
-    let mut fields = ocr::card_json(&parsed, &reading);
-    let lines = fields.as_object_mut().and_then(|o| {
-        o.remove("elapsed_ms");
-        o.remove("engine");
-        o.remove("lines")
-    });
-    let result = serde_json::json!({
-        "fields": fields,
-        "lines": lines.unwrap_or_default(),
-        "image": { "width": img.width(), "height": img.height() },
-        "tried": reading.tried,
-        "hints": { "known_companies": hints.known_companies.len(), "title_words": hints.title_words.len() },
-        "timings": {
-            "decode_ms": decode_ms, "ocr_ms": ocr_ms, "parse_ms": parse_ms, "qr_ms": qr_ms,
-            "total_ms": reading.elapsed_ms,
-        },
-    });
+    let size = ocr::ImageSize { width: img.width(), height: img.height() };
+    let timings = ocr::Timings { decode_ms, ocr_ms, parse_ms, qr_ms, total_ms: reading.elapsed_ms, queued_ms: None };
+    let result = ocr::card_reading(&parsed, &reading, size, hints, timings);
     Ok((reading.engine, result))
 }
 
@@ -160,7 +146,7 @@ fn human(d: Duration) -> String {
 /// Run one claimed scan to `done` or `failed`, reading it in `turn` (see [`ScanLimits`]).
 async fn process(svc: &Services, job: card_scan::Model, turn: OwnedSemaphorePermit) -> AppResult<()> {
     let id = job.id;
-    let outcome: Result<(String, serde_json::Value), String> = if job.attempts > MAX_ATTEMPTS {
+    let outcome: Result<(String, ocr::CardReading), String> = if job.attempts > MAX_ATTEMPTS {
         Err(format!("gave up after {MAX_ATTEMPTS} attempts"))
     } else {
         let path = svc.scans.data_dir.join(&job.image_path);
@@ -224,12 +210,10 @@ async fn process(svc: &Services, job: card_scan::Model, turn: OwnedSemaphorePerm
         .filter(still_ours(&job));
     let (write, stored_result) = match outcome {
         Ok((engine, mut result)) => {
-            if let Some(t) = result.get_mut("timings").and_then(|t| t.as_object_mut()) {
-                t.insert("queued_ms".into(), queued_ms.into());
-            }
+            result.timings.queued_ms = Some(queued_ms as u64);
             metrics::counter!("ocr_processing_total", "engine" => engine.clone(), "outcome" => "done").increment(1);
             tracing::info!(scan = id, engine = %engine, "scan read");
-            let result = result.to_string();
+            let result = serde_json::to_string(&result).unwrap_or_default();
             let write = write
                 .col_expr(card_scan::Column::Status, Expr::value(DONE))
                 .col_expr(card_scan::Column::Engine, Expr::value(Some(engine.clone())))
