@@ -14,6 +14,9 @@ pub struct Model {
     pub updated_at: ChronoDateTimeUtc,
     pub import_id: Option<i64>,
     pub merge_id: Option<i64>,
+    /// The photo as phones get it over CardDAV (JPEG, at most 720 px a side), made on first use;
+    /// NULL when the photo as sent is small enough, or not made yet (`service::contacts::photos`).
+    pub phone_data: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m20261206_000017_carddav;
 mod m20261207_000018_contact_photos;
 mod m20261207_000019_dav_group_seen;
 mod m20261207_000020_search_statement_triggers;
+mod m20261208_000021_photo_for_phones;
 pub mod search_words;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_contact_photos::Migration),
             Box::new(m20261207_000019_dav_group_seen::Migration),
             Box::new(m20261207_000020_search_statement_triggers::Migration),
+            Box::new(m20261208_000021_photo_for_phones::Migration),
         ]
     }
 }

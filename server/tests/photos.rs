@@ -2,7 +2,7 @@
 //! read, replace and remove over REST; refused kinds and sizes as 4xx with a detail; vCard import
 //! keeps a photo and export writes it back byte for byte (4.0 and 3.0); a re-import changes
 //! nothing; an import adds a photo only where there is none and its undo takes it away; CardDAV
-//! GET carries the photo, PUT sets and removes it, and ETags move; a merge copies a photo to a
+//! GET carries the photo (a large one as a small copy), PUT sets and removes it, and ETags move; a merge copies a photo to a
 //! survivor without one and its undo removes the copy.
 
 mod common;
@@ -533,6 +533,63 @@ async fn carddav_cards_carry_the_photo_and_a_put_sets_or_removes_it() {
     let made = list["items"][0]["id"].as_i64().unwrap();
     assert_eq!(list["items"][0]["has_photo"], true);
     assert_eq!(get_photo(&app, &t, made).await.2, png());
+}
+
+/// Width and height of a JPEG, read from its header.
+fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
+    let r = image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Jpeg);
+    r.into_dimensions().expect("a JPEG")
+}
+
+#[tokio::test]
+async fn phones_get_a_small_copy_of_a_large_photo_and_sending_it_back_keeps_the_original() {
+    use sea_orm::EntityTrait;
+    let app = app().await;
+    let t = app.admin().await;
+    let r = app.post("/api/v1/auth/app-passwords", Some(&t), json!({"name": "phone"})).await;
+    let auth = basic("admin", r.body["password"].as_str().unwrap());
+    let c = contact(&app, &t, json!({"full_name": "Large Photo", "company": "Lens"})).await;
+    let (id, href) = (c["id"].as_i64().unwrap(), format!("{BOOK}{}.vcf", c["uid"].as_str().unwrap()));
+    // A camera photo (wider than 720 px): kept as sent.
+    let big = fixture("photos/three-cards.jpg");
+    let (w, h) = jpeg_size(&big);
+    assert!(w.max(h) > service::contacts::photos::PHONE_SIDE, "the fixture must be larger than a phone's copy");
+    assert_eq!(put_photo(&app, &t, id, Some("image/jpeg"), big.clone()).await.0, StatusCode::NO_CONTENT);
+
+    // Over CardDAV: a JPEG of at most 720 px a side, smaller than the original, the same each time.
+    let r = dav(&app, &auth, "GET", &href, &[], String::new()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    let card = text(&r);
+    let (name, value) = photo_prop(&card);
+    assert_eq!(name, "PHOTO;ENCODING=b;TYPE=JPEG");
+    let small = base64::engine::general_purpose::STANDARD.decode(value).unwrap();
+    let (sw, sh) = jpeg_size(&small);
+    assert_eq!(sw.max(sh), service::contacts::photos::PHONE_SIDE, "{sw}×{sh}");
+    assert!((sw as f64 / sh as f64 - w as f64 / h as f64).abs() < 0.01, "the shape is kept");
+    assert!(small.len() < big.len());
+    let stored = entity::contact_photo::Entity::find_by_id(id).one(&app.svc.db).await.unwrap().unwrap();
+    assert_eq!(stored.phone_data.as_deref(), Some(small.as_slice()), "the small copy is kept, not made again");
+    let r = dav(&app, &auth, "GET", &href, &[], String::new()).await;
+    assert_eq!(photo_prop(&text(&r)).1, photo_prop(&card).1);
+    // The REST API and the UI still give the original.
+    assert_eq!(get_photo(&app, &t, id).await.2, big);
+
+    // The phone edits the name and sends the card back with the small copy: the original stays.
+    let entries = history_photo_entries(&app, &t, id).await.len();
+    let edited = card.replace("FN:Large Photo", "FN:Large Photo Edited");
+    let r = dav(&app, &auth, "PUT", &href, &[("if-match", &etag), ("content-type", "text/vcard")], edited).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", text(&r));
+    assert_eq!(app.get(&format!("/api/v1/contacts/{id}"), &t).await.body["full_name"], "Large Photo Edited");
+    assert_eq!(get_photo(&app, &t, id).await.2, big);
+    assert_eq!(history_photo_entries(&app, &t, id).await.len(), entries, "no photo change recorded");
+
+    // A new photo drops the old small copy; a small photo goes to phones as it is.
+    assert_eq!(put_photo(&app, &t, id, Some("image/jpeg"), jpeg()).await.0, StatusCode::NO_CONTENT);
+    let stored = entity::contact_photo::Entity::find_by_id(id).one(&app.svc.db).await.unwrap().unwrap();
+    assert_eq!(stored.phone_data, None);
+    let r = dav(&app, &auth, "GET", &href, &[], String::new()).await;
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(photo_prop(&text(&r)).1).unwrap(), jpeg());
 }
 
 #[tokio::test]

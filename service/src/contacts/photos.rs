@@ -15,6 +15,13 @@
 //! a contact in the trash or merged into another; reading follows the contact page (a trashed
 //! contact's photo can be seen).
 //!
+//! **Phones get a small copy**: a photo over [`PHONE_MAX_BYTES`] or [`PHONE_SIDE`] pixels a side
+//! goes out over CardDAV as a JPEG of at most [`PHONE_SIDE`] px ([`for_phones`]), made the first
+//! time a CardDAV answer carries it and kept in `phone_data` until the photo changes. A full-size
+//! camera photo in every vCard would make each sync megabytes a contact (and Android's contacts
+//! provider refuses large photos). The original stays what the REST API, the UI and the exports
+//! give; a phone sending back the small copy it was given leaves the original as it is.
+//!
 //! Imports and merges add photos with [`put_in`] and name themselves in `import_id` /
 //! `merge_id`; their undo removes the photo only while it is still the one they added.
 
@@ -32,6 +39,10 @@ pub const MAX_PHOTO_BYTES: usize = 5 << 20;
 pub const MEDIA_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
 /// Largest width × height decoded (a 24-megapixel camera photo fits).
 const MAX_PIXELS: u64 = 30_000_000;
+/// Longest side of the copy phones get (a contact photo is shown at most this large on a phone).
+pub const PHONE_SIDE: u32 = 720;
+/// A photo up to this size (and [`PHONE_SIDE`] a side) goes to phones as it is.
+pub const PHONE_MAX_BYTES: usize = 256 << 10;
 /// Photos decoded at once (each may take a few hundred MB briefly); the others wait their turn.
 static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
@@ -114,6 +125,88 @@ pub async fn check(bytes: Vec<u8>) -> AppResult<(Vec<u8>, &'static str)> {
     })
     .await
     .map_err(|e| AppError::Internal(format!("photo check failed: {e}")))?
+}
+
+/// The copy of a photo phones get, or `None` when the photo goes as it is (small enough, or
+/// not readable: then it is sent as stored, as before). Blocking: decodes and encodes.
+pub fn for_phones(data: &[u8]) -> Option<Vec<u8>> {
+    let limits = ocr::Limits { max_bytes: MAX_PHOTO_BYTES, max_pixels: MAX_PIXELS, max_side: 12_000 };
+    let img = ocr::decode_image(data, &limits).ok()?;
+    if data.len() <= PHONE_MAX_BYTES && img.width().max(img.height()) <= PHONE_SIDE {
+        return None;
+    }
+    let small = if img.width().max(img.height()) > PHONE_SIDE {
+        img.resize(PHONE_SIDE, PHONE_SIDE, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    // JPEG has no transparency: transparent parts become white, not black.
+    let rgba = small.to_rgba8();
+    let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
+    for (out, p) in rgb.pixels_mut().zip(rgba.pixels()) {
+        let a = p[3] as u32;
+        *out = image::Rgb([0, 1, 2].map(|i| ((p[i] as u32 * a + 255 * (255 - a) + 127) / 255) as u8));
+    }
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&rgb).ok()?;
+    (out.len() < data.len()).then_some(out)
+}
+
+/// The photos of `ids` that have one, as phones get them over CardDAV: the small copy where the
+/// photo needs one (made now, off the async threads, and kept, when it is not made yet).
+pub async fn load_for_phones<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Photo>> {
+    let mut out = std::collections::HashMap::new();
+    for part in ids.chunks(500) {
+        for p in
+            contact_photo::Entity::find().filter(contact_photo::Column::ContactId.is_in(part.to_vec())).all(db).await?
+        {
+            let photo = match p.phone_data {
+                Some(small) => Photo { etag: String::new(), media_type: "image/jpeg".into(), data: small },
+                None if p.data.len() <= PHONE_MAX_BYTES && !too_wide(&p.data) => {
+                    Photo { etag: String::new(), media_type: p.media_type, data: p.data }
+                }
+                None => {
+                    let _turn =
+                        DECODES.acquire().await.map_err(|e| AppError::Internal(format!("photo decode turns: {e}")))?;
+                    let data = p.data;
+                    let (data, small) = tokio::task::spawn_blocking(move || {
+                        let small = for_phones(&data);
+                        (data, small)
+                    })
+                    .await
+                    .map_err(|e| AppError::Internal(format!("photo resize failed: {e}")))?;
+                    match small {
+                        Some(small) => {
+                            // Kept only while the photo is still the one it was made from.
+                            contact_photo::Entity::update_many()
+                                .col_expr(contact_photo::Column::PhoneData, Expr::value(Some(small.clone())))
+                                .filter(contact_photo::Column::ContactId.eq(p.contact_id))
+                                .filter(contact_photo::Column::UpdatedAt.eq(p.updated_at))
+                                .filter(contact_photo::Column::Bytes.eq(p.bytes))
+                                .exec(db)
+                                .await?;
+                            Photo { etag: String::new(), media_type: "image/jpeg".into(), data: small }
+                        }
+                        None => Photo { etag: String::new(), media_type: p.media_type, data },
+                    }
+                }
+            };
+            out.insert(p.contact_id, photo);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a small file is still wider or taller than [`PHONE_SIDE`] (header only, no decode).
+fn too_wide(data: &[u8]) -> bool {
+    image::ImageReader::new(std::io::Cursor::new(data))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .is_some_and(|(w, h)| w.max(h) > PHONE_SIDE)
 }
 
 fn etag_of(data: &[u8]) -> String {
@@ -264,7 +357,7 @@ pub(crate) async fn put_in<C: ConnectionTrait>(
          VALUES (?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (contact_id) DO UPDATE SET media_type = excluded.media_type, data = excluded.data, \
          bytes = excluded.bytes, updated_at = excluded.updated_at, import_id = excluded.import_id, \
-         merge_id = excluded.merge_id",
+         merge_id = excluded.merge_id, phone_data = NULL",
         values,
     ))
     .await?;
@@ -335,8 +428,8 @@ pub(crate) async fn copy_in<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     db.execute_raw(crate::platform::db::statement(
         backend,
-        "INSERT INTO contact_photos (contact_id, media_type, data, bytes, updated_at, import_id, merge_id) \
-         SELECT ?, media_type, data, bytes, ?, NULL, ? FROM contact_photos WHERE contact_id = ?",
+        "INSERT INTO contact_photos (contact_id, media_type, data, bytes, updated_at, import_id, merge_id, phone_data) \
+         SELECT ?, media_type, data, bytes, ?, NULL, ?, phone_data FROM contact_photos WHERE contact_id = ?",
         vec![to.into(), Utc::now().into(), merge_id.into(), from.into()],
     ))
     .await?;

@@ -275,7 +275,8 @@ fn render(
     (record, text)
 }
 
-/// The photos of those of `contacts` that have one (one query).
+/// The photos of those of `contacts` that have one, as phones get them (one query; see
+/// `photos::load_for_phones`).
 async fn photos_of<'a>(
     svc: &Services,
     contacts: impl Iterator<Item = &'a Contact>,
@@ -284,7 +285,7 @@ async fn photos_of<'a>(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    crate::contacts::photos::load_many(&svc.db, &ids).await
+    crate::contacts::photos::load_for_phones(&svc.db, &ids).await
 }
 
 /// Live resources of a book by name, two queries per 500 names (custom names, then `<uid>.vcf`).

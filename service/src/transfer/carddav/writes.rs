@@ -172,7 +172,8 @@ pub async fn put(
 
 /// What a `PUT` says about the photo: the card is the whole contact as the client has it.
 enum CardPhoto {
-    /// A `PHOTO` we keep: set it (unless it is the stored one, byte for byte).
+    /// A `PHOTO` we keep: set it (unless it is the stored one, or the small copy of it phones
+    /// get, byte for byte).
     Set(&'static str, Vec<u8>),
     /// No `PHOTO`: the person removed it on the phone.
     Absent,
@@ -199,7 +200,11 @@ async fn write_photo<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64, photo: 
     use crate::contacts::photos::Origin;
     match photo {
         CardPhoto::Set(media_type, bytes) => {
-            let same = entity::contact_photo::Entity::find_by_id(id).one(db).await?.is_some_and(|p| p.data == bytes);
+            // The photo as stored, or the small copy phones were given of it: unchanged.
+            let same = entity::contact_photo::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .is_some_and(|p| p.data == bytes || p.phone_data.as_deref() == Some(bytes.as_slice()));
             if !same {
                 crate::contacts::photos::put_in(db, Some(actor.user_id), id, media_type, &bytes, Origin::Person, false)
                     .await?;
