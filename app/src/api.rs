@@ -11,6 +11,7 @@ use service::dto::{
 #[cfg(feature = "ssr")]
 mod ssr {
     use leptos::prelude::*;
+    pub use service::contacts::labels::{self, Groups, Tags};
     use service::{Actor, AppError, Services, Session};
 
     /// Turns a service error into a server-function error and sets the HTTP status to match.
@@ -167,43 +168,43 @@ pub async fn contact_history(id: i64) -> Result<Vec<HistoryEntry>, ServerFnError
 #[server(endpoint = "list_tags")]
 pub async fn list_tags() -> Result<Vec<Tag>, ServerFnError> {
     actor()?;
-    service::contacts::tags::list(&services()?).await.map_err(fail)
+    labels::list::<Tags>(&services()?).await.map_err(fail)
 }
 
 #[server(endpoint = "list_groups")]
 pub async fn list_groups() -> Result<Vec<Group>, ServerFnError> {
     actor()?;
-    service::contacts::groups::list(&services()?).await.map_err(fail)
+    labels::list::<Groups>(&services()?).await.map_err(fail)
 }
 
 #[server(endpoint = "save_tag", input = Json)]
 pub async fn save_tag(id: Option<i64>, input: TagInput) -> Result<Tag, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
     match id {
-        Some(id) => service::contacts::tags::update(&svc, &actor, id, &input).await,
-        None => service::contacts::tags::create(&svc, &actor, &input).await,
+        Some(id) => labels::update::<Tags>(&svc, &actor, id, &input).await,
+        None => labels::create::<Tags>(&svc, &actor, &input).await,
     }
     .map_err(fail)
 }
 
 #[server(endpoint = "delete_tag")]
 pub async fn delete_tag(id: i64) -> Result<(), ServerFnError> {
-    service::contacts::tags::delete(&services()?, &actor()?, id).await.map_err(fail)
+    labels::delete::<Tags>(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 #[server(endpoint = "save_group", input = Json)]
 pub async fn save_group(id: Option<i64>, input: GroupInput) -> Result<Group, ServerFnError> {
     let (svc, actor) = (services()?, actor()?);
     match id {
-        Some(id) => service::contacts::groups::update(&svc, &actor, id, &input).await,
-        None => service::contacts::groups::create(&svc, &actor, &input).await,
+        Some(id) => labels::update::<Groups>(&svc, &actor, id, &input).await,
+        None => labels::create::<Groups>(&svc, &actor, &input).await,
     }
     .map_err(fail)
 }
 
 #[server(endpoint = "delete_group")]
 pub async fn delete_group(id: i64) -> Result<(), ServerFnError> {
-    service::contacts::groups::delete(&services()?, &actor()?, id).await.map_err(fail)
+    labels::delete::<Groups>(&services()?, &actor()?, id).await.map_err(fail)
 }
 
 #[server(endpoint = "companies")]

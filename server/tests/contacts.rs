@@ -269,6 +269,81 @@ async fn tags_and_groups_crud() {
     assert_eq!(app.get("/api/v1/groups", &t).await.body[0]["description"], "Resellers");
 }
 
+/// Tags and groups share one implementation: each kind keeps its own words in the answers and
+/// the audit log, and its own second field (a tag's colour, a group's description).
+#[tokio::test]
+async fn tags_and_groups_answer_and_audit_in_their_own_words() {
+    let app = app().await;
+    let t = app.admin().await;
+    // (path, noun, second field, given, stored, a bad value, its message)
+    let long = "d".repeat(1001);
+    let kinds = [
+        ("tags", "tag", "color", " #FFAA00 ", "#ffaa00", "red", "color: must be a colour like #2563eb"),
+        (
+            "groups",
+            "group",
+            "description",
+            " Resellers ",
+            "Resellers",
+            long.as_str(),
+            "description: must be at most 1000 characters",
+        ),
+    ];
+    for (path, noun, field, given, stored, bad, bad_message) in kinds {
+        let base = format!("/api/v1/{path}");
+        let r = app.post(&base, Some(&t), json!({"name": " First "})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{path}");
+        let (id, first_extra) = (r.body["id"].as_i64().unwrap(), r.body[field].clone());
+        assert_eq!((r.body["name"].clone(), r.body["contacts"].clone()), (json!("First"), json!(0)), "{path}");
+        let r = app.post(&base, Some(&t), json!({"name": "fIRST"})).await;
+        assert_eq!(
+            (r.status, r.body["detail"].clone()),
+            (StatusCode::CONFLICT, json!(format!("a {noun} named 'fIRST' already exists")))
+        );
+        let r = app.post(&base, Some(&t), json!({"name": "x", field: bad})).await;
+        assert_eq!((r.status, r.body["detail"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!(bad_message)));
+        let r = app.post(&base, Some(&t), json!({"name": " "})).await;
+        assert_eq!(r.body["detail"], "name: must be 1 to 50 characters", "{path}");
+        let r = app.put(&format!("{base}/999999"), &t, json!({"name": "y"})).await;
+        assert_eq!((r.status, r.body["detail"].clone()), (StatusCode::NOT_FOUND, json!(format!("{noun} not found"))));
+
+        // A contact naming a label that does not exist yet makes it; the count follows.
+        let r = app
+            .post(
+                "/api/v1/contacts",
+                Some(&t),
+                json!({"full_name": format!("Carrier {path}"), path: ["first", "Made"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{path}");
+        let list = app.get(&base, &t).await.body;
+        let names: Vec<_> =
+            list.as_array().unwrap().iter().map(|l| (l["name"].clone(), l["contacts"].clone())).collect();
+        assert_eq!(names, [(json!("First"), json!(1)), (json!("Made"), json!(1))], "{path}");
+
+        let r = app.put(&format!("{base}/{id}"), &t, json!({"name": "Second", field: given})).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.body, json!({"id": id, "name": "Second", field: stored, "contacts": 1}), "{path}");
+        assert_eq!(
+            app.call(Method::DELETE, &format!("{base}/{id}"), Some(&t), None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let r = app.call(Method::DELETE, &format!("{base}/{id}"), Some(&t), None).await;
+        assert_eq!((r.status, r.body["detail"].clone()), (StatusCode::NOT_FOUND, json!(format!("{noun} not found"))));
+
+        let audit = app.get(&format!("/api/v1/admin/audit?entity={noun}"), &t).await.body;
+        let diff = |action: &str| {
+            let items = audit["items"].as_array().unwrap();
+            items.iter().find(|e| e["action"] == action && e["diff"]["id"] == id).map(|e| e["diff"].clone())
+        };
+        assert_eq!(diff("create"), Some(json!({"id": id, "name": "First"})), "{path}");
+        let from = json!({"name": "First", field: first_extra});
+        let to = json!({"name": "Second", field: stored});
+        assert_eq!(diff("update"), Some(json!({"id": id, "from": from, "to": to})), "{path}");
+        assert_eq!(diff("delete"), Some(json!({"id": id, "name": "Second"})), "{path}");
+    }
+}
+
 #[tokio::test]
 async fn openapi_and_docs_are_served() {
     let app = app().await;

@@ -5,12 +5,12 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use service::contacts::labels::{self, Groups, Tags};
 use service::dto::{Group, GroupInput, Tag, TagInput};
-use service::{contacts::groups, contacts::tags};
 
 #[utoipa::path(get, path = "/api/v1/tags", tag = "tags", responses((status = 200, body = Vec<Tag>)), security(("bearer" = [])))]
 pub async fn list_tags(State(st): State<AppState>, Authed(_actor): Authed) -> ApiResult<Json<Vec<Tag>>> {
-    Ok(Json(tags::list(&st.svc).await?))
+    Ok(Json(labels::list::<Tags>(&st.svc).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/tags", tag = "tags", request_body = TagInput,
@@ -20,7 +20,7 @@ pub async fn create_tag(
     Authed(actor): Authed,
     ApiJson(input): ApiJson<TagInput>,
 ) -> ApiResult<(StatusCode, Json<Tag>)> {
-    Ok((StatusCode::CREATED, Json(tags::create(&st.svc, &actor, &input).await?)))
+    Ok((StatusCode::CREATED, Json(labels::create::<Tags>(&st.svc, &actor, &input).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v1/tags/{id}", tag = "tags", request_body = TagInput,
@@ -31,7 +31,7 @@ pub async fn update_tag(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<TagInput>,
 ) -> ApiResult<Json<Tag>> {
-    Ok(Json(tags::update(&st.svc, &actor, id, &input).await?))
+    Ok(Json(labels::update::<Tags>(&st.svc, &actor, id, &input).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tags/{id}", tag = "tags", responses((status = 204), (status = 404)), security(("bearer" = [])))]
@@ -40,13 +40,13 @@ pub async fn delete_tag(
     Authed(actor): Authed,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    tags::delete(&st.svc, &actor, id).await?;
+    labels::delete::<Tags>(&st.svc, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<Group>)), security(("bearer" = [])))]
 pub async fn list_groups(State(st): State<AppState>, Authed(_actor): Authed) -> ApiResult<Json<Vec<Group>>> {
-    Ok(Json(groups::list(&st.svc).await?))
+    Ok(Json(labels::list::<Groups>(&st.svc).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = GroupInput,
@@ -56,7 +56,7 @@ pub async fn create_group(
     Authed(actor): Authed,
     ApiJson(input): ApiJson<GroupInput>,
 ) -> ApiResult<(StatusCode, Json<Group>)> {
-    Ok((StatusCode::CREATED, Json(groups::create(&st.svc, &actor, &input).await?)))
+    Ok((StatusCode::CREATED, Json(labels::create::<Groups>(&st.svc, &actor, &input).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v1/groups/{id}", tag = "groups", request_body = GroupInput,
@@ -67,7 +67,7 @@ pub async fn update_group(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<GroupInput>,
 ) -> ApiResult<Json<Group>> {
-    Ok(Json(groups::update(&st.svc, &actor, id, &input).await?))
+    Ok(Json(labels::update::<Groups>(&st.svc, &actor, id, &input).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/groups/{id}", tag = "groups", responses((status = 204), (status = 404)), security(("bearer" = [])))]
@@ -76,6 +76,6 @@ pub async fn delete_group(
     Authed(actor): Authed,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    groups::delete(&st.svc, &actor, id).await?;
+    labels::delete::<Groups>(&st.svc, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,16 +1,16 @@
 //! Contacts: validation and normalisation, create/update (with optimistic versioning), soft
 //! delete and restore, the paged list with filters and sorting, and the history.
 
-pub mod groups;
+pub mod labels;
 pub mod matching;
 pub mod photos;
-pub mod tags;
 
 use crate::dto::{self, Contact, ContactInput, ContactQuery, Page, CONTACT_KINDS};
 use crate::platform::text::{email_key, is_email, phone_e164};
 use crate::{platform::audit, platform::settings, search, Actor, AppError, AppResult, Services};
 use chrono::Utc;
 use entity::{contact, contact_email, contact_phone};
+use labels::{Groups, Tags};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -239,10 +239,10 @@ pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clea
         .exec(db)
         .await?;
     }
-    let tag_ids = crate::contacts::tags::ensure(db, &c.tags).await?;
-    crate::contacts::tags::set_for_contact(db, id, &tag_ids).await?;
-    let group_ids = crate::contacts::groups::ensure(db, &c.groups).await?;
-    crate::contacts::groups::set_for_contact(db, id, &group_ids).await?;
+    let tag_ids = labels::ensure::<Tags, _>(db, &c.tags).await?;
+    labels::set_for_contact::<Tags, _>(db, id, &tag_ids).await?;
+    let group_ids = labels::ensure::<Groups, _>(db, &c.groups).await?;
+    labels::set_for_contact::<Groups, _>(db, id, &group_ids).await?;
     Ok(())
 }
 
@@ -538,15 +538,13 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
     let mut filtered = false;
     if let Some(tag) = q.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
-        select = select.filter(
-            Expr::col((contact::Entity, contact::Column::Id)).in_subquery(crate::contacts::tags::members_query(tag)),
-        );
+        select = select
+            .filter(Expr::col((contact::Entity, contact::Column::Id)).in_subquery(labels::members_query::<Tags>(tag)));
     }
     if let Some(group) = q.group.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         filtered = true;
         select = select.filter(
-            Expr::col((contact::Entity, contact::Column::Id))
-                .in_subquery(crate::contacts::groups::members_query(group)),
+            Expr::col((contact::Entity, contact::Column::Id)).in_subquery(labels::members_query::<Groups>(group)),
         );
     }
     if let Some(company) = q.company.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -6,6 +6,7 @@
 //! XLSX is the exception in form only: the workbook is a zip whose directory comes last, so rows go
 //! to a constant-memory worksheet (on disk) and the finished file is streamed from there.
 
+use crate::contacts::labels::{self, Groups, Tags};
 use crate::dto::Contact;
 use crate::import_dto::{ExportQuery, EXPORT_FORMATS, MAX_EXPORT_IDS};
 use crate::{accounts::prefs, contacts, search, Actor, AppError, AppResult, Services};
@@ -184,14 +185,12 @@ pub async fn stream(svc: &Services, actor: &Actor, plan: &Plan, tx: mpsc::Sender
             .filter(contact::Column::Id.gt(last));
         if let Some(tag) = plan.q.tag.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             select = select.filter(
-                Expr::col((contact::Entity, contact::Column::Id))
-                    .in_subquery(crate::contacts::tags::members_query(tag)),
+                Expr::col((contact::Entity, contact::Column::Id)).in_subquery(labels::members_query::<Tags>(tag)),
             );
         }
         if let Some(group) = plan.q.group.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             select = select.filter(
-                Expr::col((contact::Entity, contact::Column::Id))
-                    .in_subquery(crate::contacts::groups::members_query(group)),
+                Expr::col((contact::Entity, contact::Column::Id)).in_subquery(labels::members_query::<Groups>(group)),
             );
         }
         if let Some(company) = plan.q.company.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

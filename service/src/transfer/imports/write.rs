@@ -2,6 +2,7 @@
 //! tags, groups, keys, audit entries and pairs, and the rows' outcomes.
 
 use super::*;
+use crate::contacts::labels::{self, Groups, Label, Tags};
 
 fn row_model(import_id: i64, o: &Outcome, plan: &Plan) -> import_row::ActiveModel {
     let contact_id = o.contact_id.or_else(|| o.slot.and_then(|s| plan.slots[s].contact_id));
@@ -32,11 +33,10 @@ pub(super) async fn write_outcomes<C: ConnectionTrait>(
 }
 
 /// Ids of the named tags or groups, created when missing, remembered for the rest of the import.
-async fn ensure_names<C: ConnectionTrait>(
+async fn ensure_names<L: Label, C: ConnectionTrait>(
     db: &C,
     names: &[String],
     cache: &mut HashMap<String, i64>,
-    groups: bool,
 ) -> AppResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(names.len());
     for n in names {
@@ -44,11 +44,7 @@ async fn ensure_names<C: ConnectionTrait>(
         let id = match cache.get(&key) {
             Some(id) => *id,
             None => {
-                let id = if groups {
-                    crate::contacts::groups::ensure(db, std::slice::from_ref(n)).await?[0]
-                } else {
-                    crate::contacts::tags::ensure(db, std::slice::from_ref(n)).await?[0]
-                };
+                let id = labels::ensure::<L, C>(db, std::slice::from_ref(n)).await?[0];
                 cache.insert(key, id);
                 id
             }
@@ -137,8 +133,8 @@ pub(super) async fn write_chunk(
     for &i in &slots {
         let id = plan.slots[i].contact_id.unwrap_or_default();
         let (tags, groups) = (plan.slots[i].clean.tags().to_vec(), plan.slots[i].clean.groups().to_vec());
-        let tag_ids = ensure_names(&txn, &tags, &mut plan.tag_ids, false).await?;
-        let group_ids = ensure_names(&txn, &groups, &mut plan.group_ids, true).await?;
+        let tag_ids = ensure_names::<Tags, _>(&txn, &tags, &mut plan.tag_ids).await?;
+        let group_ids = ensure_names::<Groups, _>(&txn, &groups, &mut plan.group_ids).await?;
         let slot = &plan.slots[i];
         let c = &slot.clean;
         for (pos, p) in c.phones.iter().enumerate() {
