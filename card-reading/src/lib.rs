@@ -24,18 +24,6 @@ pub struct ScanLine {
     pub quad: Vec<[f32; 2]>,
 }
 
-/// A phone number as the parser read it: `kind` (`work`, `mobile`, `fax`, …), the number as
-/// printed, its E.164 form when it parses, and the lines it came from.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-pub struct ReadPhone {
-    pub kind: String,
-    pub number: String,
-    pub e164: Option<String>,
-    #[serde(default)]
-    pub blocks: Vec<usize>,
-}
-
 /// An e-mail address as the parser read it, with the lines it came from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -62,7 +50,7 @@ pub struct ReadFields {
     pub department: Option<String>,
     pub website: Option<String>,
     pub address: Option<String>,
-    pub phones: Vec<ReadPhone>,
+    pub phones: Vec<ScanPhone>,
     pub emails: Vec<ReadEmail>,
     pub blocks: BTreeMap<String, Vec<usize>>,
 }
@@ -135,6 +123,35 @@ impl ReadFields {
     }
 }
 
+impl From<&ScanFields> for ReadFields {
+    /// The parser's fields in the stored shape: each value as text, its lines under `blocks`.
+    fn from(f: &ScanFields) -> ReadFields {
+        let mut blocks = BTreeMap::new();
+        let mut text = |name: &str, v: &Option<ScanValue>| -> Option<String> {
+            let v = v.as_ref()?;
+            blocks.insert(name.to_string(), v.blocks.clone());
+            Some(v.value.clone())
+        };
+        let mut out = ReadFields {
+            prefix: text("prefix", &f.prefix),
+            first_name: text("first_name", &f.first_name),
+            middle_name: text("middle_name", &f.middle_name),
+            last_name: text("last_name", &f.last_name),
+            full_name: text("full_name", &f.full_name),
+            company: text("company", &f.company),
+            position: text("position", &f.position),
+            department: text("department", &f.department),
+            website: text("website", &f.website),
+            address: text("address", &f.address),
+            phones: f.phones.clone(),
+            emails: f.emails.iter().map(|e| ReadEmail { address: e.value.clone(), blocks: e.blocks.clone() }).collect(),
+            blocks: BTreeMap::new(),
+        };
+        out.blocks = blocks;
+        out
+    }
+}
+
 /// The size of the (EXIF-oriented) image the boxes refer to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -196,17 +213,20 @@ pub struct ScanValue {
     pub blocks: Vec<usize>,
 }
 
-/// A phone in the draft editor.
+/// A phone read from a card: `kind` (`mobile`, `work`, `fax`, `home`, `other`), the number as
+/// printed, its E.164 form when it parses, and the lines it came from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ScanPhone {
     pub kind: String,
     pub number: String,
     pub e164: Option<String>,
+    #[serde(default)]
     pub blocks: Vec<usize>,
 }
 
-/// The contact fields of a card as the draft editor holds them, each with its source blocks.
+/// The contact fields of a card, each with the lines it came from: what the parser finds
+/// (`ocr::ParsedCard` is this type) and what the draft editor holds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -296,6 +316,18 @@ mod tests {
         assert_eq!(f.phones.len(), 1, "a phone without a number is dropped");
         assert_eq!(f.phones[0].blocks, vec![2]);
         assert_eq!(f.emails, vec![ScanValue { value: "avery@contoso.com".into(), blocks: vec![3] }]);
+    }
+
+    #[test]
+    fn the_parsers_fields_go_to_the_stored_shape_and_back() {
+        let r: CardReading = serde_json::from_str(STORED).unwrap();
+        let parsed = r.draft_fields();
+        let stored = ReadFields::from(&parsed);
+        assert_eq!(stored.company.as_deref(), Some("Contoso"));
+        assert_eq!(stored.blocks["company"], vec![1]);
+        assert!(!stored.blocks.contains_key("website"));
+        assert_eq!(stored.emails[0].address, "avery@contoso.com");
+        assert_eq!(stored.for_editor(5), parsed);
     }
 
     #[test]

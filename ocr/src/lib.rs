@@ -31,7 +31,7 @@ mod tess;
 
 use serde::{Deserialize, Serialize};
 
-pub use card_reading::{CardReading, HintCounts, ImageSize, ReadEmail, ReadFields, ReadPhone, ScanLine, Timings};
+pub use card_reading::{CardReading, HintCounts, ImageSize, ReadEmail, ReadFields, ScanLine, Timings};
 pub use cards::{card_photos, crop_card, find_cards, CardRegion, MAX_CARDS};
 pub use image_io::{decode_image, Limits};
 pub use learn::{learn_hints, Correction, MAX_LEARNED};

@@ -1,50 +1,15 @@
 //! The typed result of reading one card ([`CardReading`], crate `card-reading`), built from the
 //! engines' lines and the parser's fields; and the JSON `cardcrm ocr --json` prints.
 
-use card_reading::{CardReading, HintCounts, ImageSize, ReadEmail, ReadFields, ReadPhone, ScanLine, Timings};
+use card_reading::{CardReading, HintCounts, ImageSize, ReadFields, ScanLine, Timings};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{Line, ParseHints, ParsedCard, ParsedField, Reading};
+use crate::{Line, ParseHints, ParsedCard, Reading};
 
 /// The parser's fields, contact-shaped, each value's source lines under `blocks`.
 pub fn read_fields(parsed: &ParsedCard) -> ReadFields {
-    let mut blocks = std::collections::BTreeMap::new();
-    let mut text = |name: &str, f: &Option<ParsedField>| -> Option<String> {
-        let f = f.as_ref()?;
-        blocks.insert(name.to_string(), f.blocks.clone());
-        Some(f.value.clone())
-    };
-    let mut fields = ReadFields {
-        prefix: text("prefix", &parsed.prefix),
-        first_name: text("first_name", &parsed.first_name),
-        middle_name: text("middle_name", &parsed.middle_name),
-        last_name: text("last_name", &parsed.last_name),
-        full_name: text("full_name", &parsed.full_name),
-        company: text("company", &parsed.company),
-        position: text("position", &parsed.position),
-        department: text("department", &parsed.department),
-        website: text("website", &parsed.website),
-        address: text("address", &parsed.address),
-        phones: parsed
-            .phones
-            .iter()
-            .map(|p| ReadPhone {
-                kind: p.kind.clone(),
-                number: p.number.clone(),
-                e164: p.e164.clone(),
-                blocks: p.blocks.clone(),
-            })
-            .collect(),
-        emails: parsed
-            .emails
-            .iter()
-            .map(|e| ReadEmail { address: e.value.clone(), blocks: e.blocks.clone() })
-            .collect(),
-        blocks: Default::default(),
-    };
-    fields.blocks = blocks;
-    fields
+    ReadFields::from(parsed)
 }
 
 /// The lines as stored: confidence to three decimals, box corners to whole pixels.

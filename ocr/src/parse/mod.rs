@@ -23,38 +23,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::Line;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ParsedField {
-    pub value: String,
-    /// Indexes into the lines the card was parsed from.
-    pub blocks: Vec<usize>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ParsedPhone {
-    /// mobile | work | fax | home | other
-    pub kind: String,
-    /// As printed (cleaned of OCR confusions).
-    pub number: String,
-    pub e164: Option<String>,
-    pub blocks: Vec<usize>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ParsedCard {
-    pub prefix: Option<ParsedField>,
-    pub first_name: Option<ParsedField>,
-    pub middle_name: Option<ParsedField>,
-    pub last_name: Option<ParsedField>,
-    pub full_name: Option<ParsedField>,
-    pub position: Option<ParsedField>,
-    pub department: Option<ParsedField>,
-    pub company: Option<ParsedField>,
-    pub website: Option<ParsedField>,
-    pub address: Option<ParsedField>,
-    pub phones: Vec<ParsedPhone>,
-    pub emails: Vec<ParsedField>,
-}
+/// What the parser finds on a card: the contact fields, each with the indexes of the lines it
+/// came from. The same type the draft editor holds (`card_reading::ScanFields`): one card type from
+/// the parser to the editor.
+pub use card_reading::ScanFields as ParsedCard;
+/// A phone read from a card: kind (`mobile | work | fax | home | other`), the number as printed
+/// (cleaned of OCR confusions), its E.164 form and its lines.
+pub use card_reading::ScanPhone as ParsedPhone;
+/// A field read from a card and the indexes of the lines it came from.
+pub use card_reading::ScanValue as ParsedField;
 
 /// Knowledge that improves parsing; the service fills it from what users corrected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
