@@ -12,14 +12,19 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter().table(Alias::new("contact_photos")).add_column(ColumnDef::new(Alias::new("phone_data")).binary().null()).to_owned(),
+                Table::alter()
+                    .table(Alias::new("contact_photos"))
+                    .add_column(ColumnDef::new(Alias::new("phone_data")).binary().null())
+                    .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Alias::new("contact_photos")).drop_column(Alias::new("phone_data")).to_owned())
+            .alter_table(
+                Table::alter().table(Alias::new("contact_photos")).drop_column(Alias::new("phone_data")).to_owned(),
+            )
             .await
     }
 }
