@@ -12,6 +12,7 @@ mod generated {
 
 pub use generated::i18n::*;
 use leptos::prelude::*;
+use service::dto::ContactField;
 
 /// The translation context (`use_i18n()`), for helpers that take it as an argument.
 pub type I18n = leptos_i18n::I18nContext<Locale>;
@@ -156,21 +157,33 @@ mod tests {
 
 /// A contact field's label in the current language (`None` for a field name it does not know).
 pub fn field_label(l: Locale, field: &str) -> Option<&'static str> {
+    if let Some(f) = ContactField::parse(field) {
+        return text_field_label(l, f);
+    }
     Some(match field {
-        "prefix" => td_string!(l, field.prefix),
-        "first_name" => td_string!(l, field.first_name),
-        "middle_name" => td_string!(l, field.middle_name),
-        "last_name" => td_string!(l, field.last_name),
-        "company" => td_string!(l, field.company),
-        "position" => td_string!(l, field.position),
-        "department" => td_string!(l, field.department),
-        "website" => td_string!(l, field.website),
-        "address" => td_string!(l, field.address),
         "phone" => td_string!(l, field.phone),
         "phones" => td_string!(l, field.phones),
         "email" => td_string!(l, field.email),
         "emails" => td_string!(l, field.emails),
-        "notes" => td_string!(l, field.notes),
         _ => return None,
+    })
+}
+
+/// A text field's label in the current language; the full name has none (the forms show its
+/// parts, the pages the name itself).
+pub fn text_field_label(l: Locale, f: ContactField) -> Option<&'static str> {
+    use ContactField as F;
+    Some(match f {
+        F::Prefix => td_string!(l, field.prefix),
+        F::FirstName => td_string!(l, field.first_name),
+        F::MiddleName => td_string!(l, field.middle_name),
+        F::LastName => td_string!(l, field.last_name),
+        F::FullName => return None,
+        F::Company => td_string!(l, field.company),
+        F::Position => td_string!(l, field.position),
+        F::Department => td_string!(l, field.department),
+        F::Website => td_string!(l, field.website),
+        F::Address => td_string!(l, field.address),
+        F::Notes => td_string!(l, field.notes),
     })
 }

@@ -139,25 +139,105 @@ pub struct ContactInput {
 
 impl From<&Contact> for ContactInput {
     fn from(c: &Contact) -> Self {
-        ContactInput {
-            prefix: c.prefix.clone(),
-            first_name: c.first_name.clone(),
-            middle_name: c.middle_name.clone(),
-            last_name: c.last_name.clone(),
-            full_name: c.full_name.clone(),
-            company: c.company.clone(),
-            position: c.position.clone(),
-            department: c.department.clone(),
+        let mut input = ContactInput {
             phones: c.phones.iter().map(|p| PhoneInput { kind: p.kind.clone(), number: p.number.clone() }).collect(),
             emails: c.emails.iter().map(|e| EmailInput { kind: e.kind.clone(), address: e.address.clone() }).collect(),
-            website: c.website.clone(),
-            address: c.address.clone(),
-            notes: c.notes.clone(),
             tags: c.tags.iter().map(|t| NameRef::Name(t.name.clone())).collect(),
             groups: c.groups.iter().map(|g| NameRef::Name(g.name.clone())).collect(),
             source: Some(c.source.clone()),
             version: Some(c.version),
+            ..Default::default()
+        };
+        for f in ContactField::ALL {
+            f.set(&mut input, f.of(c).to_string());
         }
+        input
+    }
+}
+
+/// Declares [`ContactField`] from the table below it: per field its variant, its name (the
+/// field of [`Contact`] and [`ContactInput`], the JSON key and the database column) and the most
+/// characters it may hold.
+macro_rules! contact_fields {
+    ($($variant:ident $name:ident $max:literal,)+) => {
+        /// A single-value text field of a contact. The one list of them: merges, scan
+        /// corrections, the history, imports, the API document and the forms go through it, so a
+        /// new field is a line in the table below (plus the struct fields, the database column,
+        /// and a label in the UI).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ContactField {
+            $($variant,)+
+        }
+
+        impl ContactField {
+            /// Every field, in the contact's order.
+            pub const ALL: [ContactField; [$(stringify!($name)),+].len()] = [$(ContactField::$variant),+];
+
+            /// The field's name: in JSON, in the database, in history entries and error messages.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(ContactField::$variant => stringify!($name),)+
+                }
+            }
+
+            /// The most characters the field may hold (as sent, before trimming).
+            pub const fn max_len(self) -> usize {
+                match self {
+                    $(ContactField::$variant => $max,)+
+                }
+            }
+
+            contact_fields!(@get [$($variant $name)+]
+                /// The field's value in a contact.
+                of(Contact, &Contact) -> &str);
+            contact_fields!(@get [$($variant $name)+] of_mut(Contact, &mut Contact) -> &mut String);
+            contact_fields!(@get [$($variant $name)+]
+                /// The field's value in what a client sends.
+                of_input(ContactInput, &ContactInput) -> &str);
+            contact_fields!(@get [$($variant $name)+] of_input_mut(ContactInput, &mut ContactInput) -> &mut String);
+        }
+    };
+    // An accessor: the field of `$Struct` (borrowed as `value` is).
+    (@get [$($variant:ident $name:ident)+] $(#[$doc:meta])* $fn:ident($Struct:ident, $ty:ty) -> $ret:ty) => {
+        $(#[$doc])*
+        pub fn $fn(self, value: $ty) -> $ret {
+            let $Struct { $($name,)+ .. } = value;
+            match self {
+                $(ContactField::$variant => $name,)+
+            }
+        }
+    };
+}
+
+contact_fields! {
+    Prefix prefix 40,
+    FirstName first_name 200,
+    MiddleName middle_name 200,
+    LastName last_name 200,
+    FullName full_name 400,
+    Company company 300,
+    Position position 300,
+    Department department 300,
+    Website website 2048,
+    Address address 1000,
+    Notes notes 20_000,
+}
+
+impl ContactField {
+    /// The field called `name` ([`ContactField::name`]).
+    pub fn parse(name: &str) -> Option<ContactField> {
+        ContactField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    pub fn set(self, i: &mut ContactInput, value: String) {
+        *self.of_input_mut(i) = value;
+    }
+
+    /// Whether the card editor shows the field and a saved scan compares it with what was read
+    /// (the card reading's [`SCAN_TEXT_FIELDS`]: not the full name, which the contact builds from
+    /// its parts, nor the notes).
+    pub fn scanned(self) -> bool {
+        SCAN_TEXT_FIELDS.contains(&self.name())
     }
 }
 
@@ -446,22 +526,17 @@ pub enum MergeFieldChoice {
     Value(String),
 }
 
-/// Fields a merge can choose per contact.
-pub const MERGE_FIELDS: [&str; 13] = [
-    "prefix",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "full_name",
-    "company",
-    "position",
-    "department",
-    "website",
-    "address",
-    "notes",
-    "phones",
-    "emails",
-];
+/// Fields a merge can choose per contact: every [`ContactField`], then the phones and e-mails.
+pub const MERGE_FIELDS: [&str; ContactField::ALL.len() + 2] = {
+    let mut out = ["emails"; ContactField::ALL.len() + 2];
+    let mut i = 0;
+    while i < ContactField::ALL.len() {
+        out[i] = ContactField::ALL[i].name();
+        i += 1;
+    }
+    out[i] = "phones";
+    out
+};
 
 /// `POST /api/v1/contacts/merge`: merge two or more contacts into one survivor.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -661,4 +736,54 @@ pub struct CardImage {
     pub side: String,
     /// Where the browser fetches it: `/api/v1/scans/{id}/image`.
     pub url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_fields_are_the_structs_fields_by_their_json_names() {
+        let mut input = ContactInput::default();
+        for f in ContactField::ALL {
+            f.set(&mut input, format!("{} value", f.name()));
+        }
+        let json = serde_json::to_value(&input).unwrap();
+        for f in ContactField::ALL {
+            assert_eq!(json[f.name()], format!("{} value", f.name()));
+            assert_eq!(ContactField::parse(f.name()), Some(f));
+        }
+        let back: ContactInput = serde_json::from_value(json).unwrap();
+        assert_eq!(back, input);
+        assert_eq!(ContactField::parse("phones"), None);
+        // `ALL` is in the declaration order: a field's place in it is `field as usize`.
+        assert!(ContactField::ALL.iter().enumerate().all(|(i, f)| *f as usize == i));
+    }
+
+    #[test]
+    fn merge_fields_are_the_text_fields_then_phones_and_emails() {
+        let names: Vec<&str> = ContactField::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(MERGE_FIELDS[..names.len()], names[..]);
+        assert_eq!(MERGE_FIELDS[names.len()..], ["phones", "emails"]);
+    }
+
+    /// A card reading names its fields by string: each of them must be a contact field, and it
+    /// must read every contact field but the notes.
+    #[test]
+    fn a_card_reading_knows_the_contact_fields() {
+        for name in SCAN_TEXT_FIELDS {
+            assert!(ContactField::parse(name).is_some_and(|f| f.scanned()), "{name}");
+        }
+        let scanned: Vec<&str> = ContactField::ALL.into_iter().filter(|f| f.scanned()).map(|f| f.name()).collect();
+        assert_eq!(scanned, SCAN_TEXT_FIELDS, "the editor's order is the contact's");
+        let fields: serde_json::Map<String, serde_json::Value> =
+            ContactField::ALL.iter().map(|f| (f.name().to_string(), f.name().into())).collect();
+        let read: card_reading::ReadFields = serde_json::from_value(fields.into()).unwrap();
+        let draft = read.for_editor(0);
+        for f in ContactField::ALL {
+            let expected = (f != ContactField::Notes).then_some(f.name());
+            assert_eq!(read.text(f.name()), expected);
+            assert_eq!(draft.get(f.name()).map(|v| v.value.as_str()), expected);
+        }
+    }
 }

@@ -3,11 +3,11 @@
 
 use crate::api::{self, error_text};
 use crate::components::{kind_label, when, ErrorBox, TagChip};
-use crate::lang::{fill_in, t, t_string, td_string, use_i18n, Locale};
+use crate::lang::{fill_in, t, t_string, td_string, text_field_label, use_i18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use service::dto::{Contact, ContactInput, EmailInput, NameRef, PhoneInput, CONTACT_KINDS};
+use service::dto::{Contact, ContactField, ContactInput, EmailInput, NameRef, PhoneInput, CONTACT_KINDS};
 
 #[component]
 pub fn NewContactPage() -> impl IntoView {
@@ -364,45 +364,20 @@ fn split_names(s: &str) -> Vec<NameRef> {
 fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel: Callback<()>) -> impl IntoView {
     let id = initial.as_ref().map(|c| c.id);
     let version = initial.as_ref().map(|c| c.version);
-    let c = initial.unwrap_or_else(|| Contact {
-        id: 0,
-        uid: String::new(),
-        sequence_number: 0,
-        prefix: String::new(),
-        first_name: String::new(),
-        middle_name: String::new(),
-        last_name: String::new(),
-        full_name: String::new(),
-        company: String::new(),
-        position: String::new(),
-        department: String::new(),
-        phones: vec![],
-        emails: vec![],
-        website: String::new(),
-        address: String::new(),
-        notes: String::new(),
-        tags: vec![],
-        groups: vec![],
-        source: "manual".into(),
-        version: 0,
-        created_at: Default::default(),
-        updated_at: Default::default(),
-        deleted_at: None,
-        has_photo: false,
-    });
-    let field = |v: &str| RwSignal::new(v.to_string());
-    let (prefix, first, middle, last) =
-        (field(&c.prefix), field(&c.first_name), field(&c.middle_name), field(&c.last_name));
-    let (company, position, department) = (field(&c.company), field(&c.position), field(&c.department));
-    let (website, address, notes) = (field(&c.website), field(&c.address), field(&c.notes));
-    let tags = field(&c.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "));
-    let groups = field(&c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", "));
+    // One signal per text field, at the field's place in `ContactField::ALL`.
+    let texts = ContactField::ALL.map(|f| RwSignal::new(initial.as_ref().map_or("", |c| f.of(c)).to_string()));
+    let text_of = move |f: ContactField| texts[f as usize];
+    let names = |list: Vec<&str>| RwSignal::new(list.join(", "));
+    let tags = names(initial.iter().flat_map(|c| &c.tags).map(|t| t.name.as_str()).collect());
+    let groups = names(initial.iter().flat_map(|c| &c.groups).map(|g| g.name.as_str()).collect());
     let mut next = 0usize;
-    let mut phone_items: Vec<(String, String)> = c.phones.iter().map(|p| (p.kind.clone(), p.number.clone())).collect();
+    let mut phone_items: Vec<(String, String)> =
+        initial.iter().flat_map(|c| &c.phones).map(|p| (p.kind.clone(), p.number.clone())).collect();
     if phone_items.is_empty() {
         phone_items.push(("mobile".into(), String::new()));
     }
-    let mut email_items: Vec<(String, String)> = c.emails.iter().map(|e| (e.kind.clone(), e.address.clone())).collect();
+    let mut email_items: Vec<(String, String)> =
+        initial.iter().flat_map(|c| &c.emails).map(|e| (e.kind.clone(), e.address.clone())).collect();
     if email_items.is_empty() {
         email_items.push(("work".into(), String::new()));
     }
@@ -435,10 +410,10 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
     let draft = Memo::new(move |_| {
         id.is_none()
             .then(|| ContactInput {
-                first_name: first.get(),
-                middle_name: middle.get(),
-                last_name: last.get(),
-                company: company.get(),
+                first_name: text_of(ContactField::FirstName).get(),
+                middle_name: text_of(ContactField::MiddleName).get(),
+                last_name: text_of(ContactField::LastName).get(),
+                company: text_of(ContactField::Company).get(),
                 phones: phones
                     .get()
                     .iter()
@@ -474,15 +449,7 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
     let error = Signal::derive(move || save.value().get().and_then(Result::err).map(|e| error_text(&e)));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = ContactInput {
-            prefix: prefix.get_untracked(),
-            first_name: first.get_untracked(),
-            middle_name: middle.get_untracked(),
-            last_name: last.get_untracked(),
-            full_name: String::new(),
-            company: company.get_untracked(),
-            position: position.get_untracked(),
-            department: department.get_untracked(),
+        let mut input = ContactInput {
             phones: phones
                 .get_untracked()
                 .iter()
@@ -493,19 +460,22 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
                 .iter()
                 .map(|r| EmailInput { kind: r.kind.get_untracked(), address: r.value.get_untracked() })
                 .collect(),
-            website: website.get_untracked(),
-            address: address.get_untracked(),
-            notes: notes.get_untracked(),
             tags: split_names(&tags.get_untracked()),
             groups: split_names(&groups.get_untracked()),
             source: None,
             version,
+            ..Default::default()
         };
+        // The full name is left empty: the service derives it from the parts.
+        for f in ContactField::ALL.into_iter().filter(|f| *f != ContactField::FullName) {
+            f.set(&mut input, text_of(f).get_untracked());
+        }
         save.dispatch(input);
     };
-    let text = move |label: &'static str, name: &'static str, sig: RwSignal<String>| {
+    let text = move |f: ContactField| {
+        let (label, sig) = (text_field_label(l, f).unwrap_or_default(), text_of(f));
         view! {
-            <label>{label}<input name=name bind:value=sig/></label>
+            <label>{label}<input name=f.name() bind:value=sig/></label>
         }
     };
     // `name` is the form field's name; `what` its label in the current language.
@@ -531,19 +501,19 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
             <fieldset>
                 <legend>{t!(i18n, contact.legend_name)}</legend>
                 <div class="grid name-grid">
-                    {text(td_string!(l, field.prefix), "prefix", prefix)}
-                    {text(td_string!(l, field.first_name), "first_name", first)}
-                    {text(td_string!(l, field.middle_name), "middle_name", middle)}
-                    {text(td_string!(l, field.last_name), "last_name", last)}
+                    {text(ContactField::Prefix)}
+                    {text(ContactField::FirstName)}
+                    {text(ContactField::MiddleName)}
+                    {text(ContactField::LastName)}
                 </div>
             </fieldset>
             <fieldset>
                 <legend>{t!(i18n, contact.legend_work)}</legend>
                 <div class="grid">
-                    {text(td_string!(l, field.company), "company", company)}
-                    {text(td_string!(l, field.position), "position", position)}
-                    {text(td_string!(l, field.department), "department", department)}
-                    {text(td_string!(l, field.website), "website", website)}
+                    {text(ContactField::Company)}
+                    {text(ContactField::Position)}
+                    {text(ContactField::Department)}
+                    {text(ContactField::Website)}
                 </div>
             </fieldset>
             <fieldset>
@@ -558,10 +528,10 @@ fn ContactForm(initial: Option<Contact>, on_saved: Callback<Contact>, on_cancel:
             </fieldset>
             <fieldset>
                 <legend>{t!(i18n, contact.legend_more)}</legend>
-                <label>{t!(i18n, field.address)}<textarea name="address" rows="2" bind:value=address></textarea></label>
+                <label>{t!(i18n, field.address)}<textarea name="address" rows="2" bind:value=text_of(ContactField::Address)></textarea></label>
                 <label>{t!(i18n, contact.tags_input)}<input name="tags" list="tag-names" bind:value=tags/></label>
                 <label>{t!(i18n, contact.groups_input)}<input name="groups" list="group-names" bind:value=groups/></label>
-                <label>{t!(i18n, field.notes)}<textarea name="notes" rows="3" bind:value=notes></textarea></label>
+                <label>{t!(i18n, field.notes)}<textarea name="notes" rows="3" bind:value=text_of(ContactField::Notes)></textarea></label>
                 <datalist id="tag-names">
                     <Transition>{move || all_tags.get().and_then(Result::ok).map(|ts| ts.into_iter().map(|t| view! { <option value=t.name/> }).collect_view())}</Transition>
                 </datalist>

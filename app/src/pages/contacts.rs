@@ -2,12 +2,12 @@
 
 use crate::api::{self, error_text};
 use crate::components::{encode, when, Pager, TagChip};
-use crate::lang::{count_text, t, t_string, use_i18n, I18n, Locale};
+use crate::lang::{count_text, field_label, t, t_string, use_i18n, I18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use service::dto::{Contact, ContactQuery, CONTACT_COLUMNS};
+use service::dto::{Contact, ContactField, ContactQuery, CONTACT_COLUMNS};
 
 const PAGE_SIZE: u64 = 25;
 
@@ -15,15 +15,11 @@ fn column_label(l: Locale, c: &str) -> &'static str {
     use crate::lang::td_string;
     match c {
         "name" => td_string!(l, field.name),
-        "company" => td_string!(l, field.company),
-        "position" => td_string!(l, field.position),
-        "department" => td_string!(l, field.department),
-        "email" => td_string!(l, field.email),
-        "phone" => td_string!(l, field.phone),
         "tags" => td_string!(l, field.tags),
         "groups" => td_string!(l, field.groups),
         "updated_at" => td_string!(l, field.updated),
-        _ => "",
+        // A contact field: company, position, department, email, phone.
+        field => field_label(l, field).unwrap_or(""),
     }
 }
 
@@ -53,9 +49,6 @@ fn cell(i18n: I18n, c: &Contact, column: &str) -> AnyView {
             });
             view! { {photo}<A href=href attr:class="contact-name">{name}</A> }.into_any()
         }
-        "company" => c.company.clone().into_any(),
-        "position" => c.position.clone().into_any(),
-        "department" => c.department.clone().into_any(),
         "email" => c
             .emails
             .first()
@@ -72,7 +65,11 @@ fn cell(i18n: I18n, c: &Contact, column: &str) -> AnyView {
         "tags" => c.tags.iter().cloned().map(|t| view! { <TagChip tag=t/> }).collect_view().into_any(),
         "groups" => c.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", ").into_any(),
         "updated_at" => when(&c.updated_at).into_any(),
-        _ => ().into_any(),
+        // A text field: company, position, department.
+        field => match ContactField::parse(field) {
+            Some(f) => f.of(c).to_string().into_any(),
+            None => ().into_any(),
+        },
     }
 }
 

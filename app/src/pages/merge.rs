@@ -10,40 +10,16 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use service::dto::{
-    CheckDuplicatesInput, Contact, ContactInput, ContactMerges, DuplicateCandidate, MergeFieldChoice, MergeInput,
-    MergeResult,
+    CheckDuplicatesInput, Contact, ContactField, ContactInput, ContactMerges, DuplicateCandidate, MergeFieldChoice,
+    MergeInput, MergeResult,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Text fields offered for a choice.
-const FIELDS: [&str; 10] = [
-    "prefix",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "company",
-    "position",
-    "department",
-    "website",
-    "address",
-    "notes",
-];
-
-fn text_of(c: &Contact, field: &str) -> String {
-    match field {
-        "prefix" => c.prefix.clone(),
-        "first_name" => c.first_name.clone(),
-        "middle_name" => c.middle_name.clone(),
-        "last_name" => c.last_name.clone(),
-        "company" => c.company.clone(),
-        "position" => c.position.clone(),
-        "department" => c.department.clone(),
-        "website" => c.website.clone(),
-        "address" => c.address.clone(),
-        "notes" => c.notes.clone(),
-        _ => String::new(),
-    }
+/// Text fields offered for a choice: all but the full name, which the merge derives from the
+/// chosen parts.
+fn choosable() -> impl Iterator<Item = ContactField> {
+    ContactField::ALL.into_iter().filter(|f| *f != ContactField::FullName)
 }
 
 fn phones_of(c: &Contact) -> String {
@@ -102,10 +78,10 @@ pub fn MergePage() -> impl IntoView {
 }
 
 /// The default pick for a field: the survivor's value, else the first non-empty one.
-fn default_pick(contacts: &[Contact], survivor: i64, field: &str) -> i64 {
-    let first_non_empty = contacts.iter().find(|c| !text_of(c, field).trim().is_empty()).map(|c| c.id);
+fn default_pick(contacts: &[Contact], survivor: i64, field: ContactField) -> i64 {
+    let first_non_empty = contacts.iter().find(|c| !field.of(c).trim().is_empty()).map(|c| c.id);
     match contacts.iter().find(|c| c.id == survivor) {
-        Some(s) if !text_of(s, field).trim().is_empty() => survivor,
+        Some(s) if !field.of(s).trim().is_empty() => survivor,
         _ => first_non_empty.unwrap_or(survivor),
     }
 }
@@ -118,28 +94,25 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     let first = contacts.with_value(|c| c[0].id);
     let survivor = RwSignal::new(first);
     let picks: RwSignal<BTreeMap<String, i64>> = RwSignal::new(
-        contacts.with_value(|cs| FIELDS.iter().map(|f| (f.to_string(), default_pick(cs, first, f))).collect()),
+        contacts.with_value(|cs| choosable().map(|f| (f.name().to_string(), default_pick(cs, first, f))).collect()),
     );
     let keep_all_phones = RwSignal::new(true);
     let keep_all_emails = RwSignal::new(true);
     let phones_from = RwSignal::new(first);
     let emails_from = RwSignal::new(first);
     // Only the fields where the records differ need a choice.
-    let differing: Vec<&'static str> = contacts.with_value(|cs| {
-        FIELDS
-            .iter()
-            .copied()
+    let differing: Vec<ContactField> = contacts.with_value(|cs| {
+        choosable()
             .filter(|f| {
-                let vals: Vec<String> = cs.iter().map(|c| text_of(c, f).trim().to_string()).collect();
+                let vals: Vec<&str> = cs.iter().map(|c| f.of(c).trim()).collect();
                 vals.iter().any(|v| !v.is_empty()) && vals.iter().any(|v| *v != vals[0])
             })
             .collect()
     });
     let same: Vec<String> = contacts.with_value(|cs| {
-        FIELDS
-            .iter()
-            .filter(|f| !differing.contains(f) && !text_of(&cs[0], f).trim().is_empty())
-            .map(|f| format!("{}: {}", field_label(l, f).unwrap_or(f), text_of(&cs[0], f)))
+        choosable()
+            .filter(|f| !differing.contains(f) && !f.of(&cs[0]).trim().is_empty())
+            .map(|f| format!("{}: {}", field_label(l, f.name()).unwrap_or(f.name()), f.of(&cs[0])))
             .collect()
     });
     let build = move |dry_run: bool| -> MergeInput {
@@ -198,7 +171,8 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
     };
     let field_rows = differing
         .into_iter()
-        .map(|f| {
+        .map(|field| {
+            let f = field.name();
             let label = field_label(l, f).unwrap_or(f);
             let options = contacts.with_value(|cs| {
                 cs.iter()
@@ -210,7 +184,7 @@ fn MergeEditor(contacts: Vec<Contact>) -> impl IntoView {
                                 p.insert(f.to_string(), id);
                             })
                         });
-                        radio(format!("field-{f}"), id, text_of(c, f), selected, pick)
+                        radio(format!("field-{f}"), id, field.of(c).to_string(), selected, pick)
                     })
                     .collect_view()
             });

@@ -214,7 +214,7 @@ fn patch_operation(path: &str, method: &str, op: &mut Value) {
 /// Constraints of request bodies that the derives cannot state (lengths, enums, item counts), as
 /// the service checks them.
 fn patch_schemas(schemas: &mut Value) {
-    use service::dto::{CONTACT_KINDS, MAX_WEIGHT};
+    use service::dto::{ContactField, CONTACT_KINDS, MAX_WEIGHT};
     let set = |schemas: &mut Value, schema: &str, prop: &str, patch: Value| {
         if let Some(target) =
             schemas.get_mut(schema).and_then(|s| s.get_mut("properties")).and_then(|p| p.get_mut(prop))
@@ -227,20 +227,8 @@ fn patch_schemas(schemas: &mut Value) {
         }
     };
     let text = |max: u64| json!({"type": "string", "maxLength": max});
-    for (prop, max) in [
-        ("prefix", 40),
-        ("first_name", 200),
-        ("middle_name", 200),
-        ("last_name", 200),
-        ("full_name", 400),
-        ("company", 300),
-        ("position", 300),
-        ("department", 300),
-        ("website", 2048),
-        ("address", 1000),
-        ("notes", 20_000),
-    ] {
-        set(schemas, "ContactInput", prop, text(max));
+    for f in ContactField::ALL {
+        set(schemas, "ContactInput", f.name(), text(f.max_len() as u64));
     }
     set(schemas, "ContactInput", "phones", json!({"maxItems": 20}));
     set(schemas, "ContactInput", "emails", json!({"maxItems": 20}));

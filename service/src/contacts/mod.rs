@@ -5,7 +5,7 @@ pub mod labels;
 pub mod matching;
 pub mod photos;
 
-use crate::dto::{self, Contact, ContactInput, ContactQuery, Page, CONTACT_KINDS};
+use crate::dto::{self, Contact, ContactField, ContactInput, ContactQuery, Page, CONTACT_KINDS};
 use crate::platform::text::{email_key, is_email, phone_e164};
 use crate::{platform::audit, platform::settings, search, Actor, AppError, AppResult, Services};
 use chrono::Utc;
@@ -76,21 +76,10 @@ fn names(list: &[dto::NameRef], field: &str) -> AppResult<Vec<String>> {
 
 /// Trims, validates and normalises what a client sent. Errors name the offending field.
 pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
-    for (field, value, max) in [
-        ("prefix", &mut input.prefix, 40),
-        ("first_name", &mut input.first_name, 200),
-        ("middle_name", &mut input.middle_name, 200),
-        ("last_name", &mut input.last_name, 200),
-        ("full_name", &mut input.full_name, 400),
-        ("company", &mut input.company, 300),
-        ("position", &mut input.position, 300),
-        ("department", &mut input.department, 300),
-        ("website", &mut input.website, 2048),
-        ("address", &mut input.address, 1000),
-        ("notes", &mut input.notes, 20_000),
-    ] {
+    for f in ContactField::ALL {
+        let value = f.of_input_mut(&mut input);
         // The length counts the text as sent (as the API document's maxLength does), then it is trimmed.
-        check_len(field, value, max)?;
+        check_len(f.name(), value, f.max_len())?;
         *value = value.trim().to_string();
     }
     if input.full_name.is_empty() {
@@ -156,10 +145,17 @@ pub(crate) fn check_source(source: Option<&str>) -> AppResult<String> {
     Ok(source)
 }
 
+/// The fields the contact list's search looks in, besides the e-mails and phones.
+const SEARCHED: [ContactField; 5] = [
+    ContactField::FullName,
+    ContactField::Company,
+    ContactField::Position,
+    ContactField::Department,
+    ContactField::Website,
+];
+
 pub(crate) fn search_text(c: &Clean) -> String {
-    let i = &c.input;
-    let mut parts: Vec<String> =
-        vec![i.full_name.clone(), i.company.clone(), i.position.clone(), i.department.clone(), i.website.clone()];
+    let mut parts: Vec<String> = SEARCHED.iter().map(|f| f.of_input(&c.input).to_string()).collect();
     parts.extend(c.emails.iter().map(|e| e.2.clone()));
     for p in &c.phones {
         parts.push(crate::platform::text::digits(&p.number));
@@ -171,43 +167,50 @@ pub(crate) fn search_text(c: &Clean) -> String {
     crate::platform::text::searchable(&refs)
 }
 
-/// The editable state of a contact, the shape history diffs are taken over.
-pub(crate) fn snapshot(c: &Contact) -> serde_json::Value {
-    let mut tags: Vec<&str> = c.tags.iter().map(|t| t.name.as_str()).collect();
+/// The editable state of a contact, the shape history diffs are taken over: each text field,
+/// then `phones` and `emails` as `kind: value` lines, the tag and group names sorted.
+fn history_state<'a>(
+    text: impl Fn(ContactField) -> &'a str,
+    phones: Vec<String>,
+    emails: Vec<String>,
+    mut tags: Vec<&str>,
+    mut groups: Vec<&str>,
+) -> serde_json::Value {
     tags.sort_unstable();
-    let mut groups: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
     groups.sort_unstable();
-    json!({
-        "prefix": c.prefix, "first_name": c.first_name, "middle_name": c.middle_name, "last_name": c.last_name,
-        "full_name": c.full_name, "company": c.company, "position": c.position, "department": c.department,
-        "phones": c.phones.iter().map(|p| format!("{}: {}", p.kind, p.number)).collect::<Vec<_>>(),
-        "emails": c.emails.iter().map(|e| format!("{}: {}", e.kind, e.address)).collect::<Vec<_>>(),
-        "website": c.website, "address": c.address, "notes": c.notes, "tags": tags, "groups": groups,
-    })
+    let mut state: serde_json::Map<String, serde_json::Value> =
+        ContactField::ALL.into_iter().map(|f| (f.name().to_string(), text(f).into())).collect();
+    state.insert("phones".into(), json!(phones));
+    state.insert("emails".into(), json!(emails));
+    state.insert("tags".into(), json!(tags));
+    state.insert("groups".into(), json!(groups));
+    state.into()
+}
+
+/// [`history_state`] of a stored contact.
+pub(crate) fn snapshot(c: &Contact) -> serde_json::Value {
+    history_state(
+        |f| f.of(c),
+        c.phones.iter().map(|p| format!("{}: {}", p.kind, p.number)).collect(),
+        c.emails.iter().map(|e| format!("{}: {}", e.kind, e.address)).collect(),
+        c.tags.iter().map(|t| t.name.as_str()).collect(),
+        c.groups.iter().map(|g| g.name.as_str()).collect(),
+    )
 }
 
 /// [`snapshot`] of a contact about to be written (the same shape, from its cleaned fields).
 pub(crate) fn snapshot_of_clean(c: &Clean) -> serde_json::Value {
-    let i = &c.input;
-    let mut tags: Vec<&str> = c.tags.iter().map(String::as_str).collect();
-    tags.sort_unstable();
-    let mut groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
-    groups.sort_unstable();
-    json!({
-        "prefix": i.prefix, "first_name": i.first_name, "middle_name": i.middle_name, "last_name": i.last_name,
-        "full_name": i.full_name, "company": i.company, "position": i.position, "department": i.department,
-        "phones": c.phones.iter().map(|p| format!("{}: {}", p.kind, p.number)).collect::<Vec<_>>(),
-        "emails": c.emails.iter().map(|e| format!("{}: {}", e.0, e.1)).collect::<Vec<_>>(),
-        "website": i.website, "address": i.address, "notes": i.notes, "tags": tags, "groups": groups,
-    })
+    history_state(
+        |f| f.of_input(&c.input),
+        c.phones.iter().map(|p| format!("{}: {}", p.kind, p.number)).collect(),
+        c.emails.iter().map(|e| format!("{}: {}", e.0, e.1)).collect(),
+        c.tags.iter().map(String::as_str).collect(),
+        c.groups.iter().map(String::as_str).collect(),
+    )
 }
 
 pub(crate) fn empty_snapshot() -> serde_json::Value {
-    json!({
-        "prefix": "", "first_name": "", "middle_name": "", "last_name": "", "full_name": "", "company": "",
-        "position": "", "department": "", "phones": [], "emails": [], "website": "", "address": "", "notes": "",
-        "tags": [], "groups": [],
-    })
+    history_state(|_| "", Vec::new(), Vec::new(), Vec::new(), Vec::new())
 }
 
 pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clean) -> AppResult<()> {
@@ -282,21 +285,9 @@ pub(crate) fn new_row(
     owner: i64,
     now: chrono::DateTime<Utc>,
 ) -> contact::ActiveModel {
-    let i = &c.input;
-    contact::ActiveModel {
+    let mut row = contact::ActiveModel {
         uid: Set(uid),
         sequence_number: Set(0),
-        prefix: Set(i.prefix.clone()),
-        first_name: Set(i.first_name.clone()),
-        middle_name: Set(i.middle_name.clone()),
-        last_name: Set(i.last_name.clone()),
-        full_name: Set(i.full_name.clone()),
-        company: Set(i.company.clone()),
-        position: Set(i.position.clone()),
-        department: Set(i.department.clone()),
-        website: Set(i.website.clone()),
-        address: Set(i.address.clone()),
-        notes: Set(i.notes.clone()),
         source: Set(c.source.clone()),
         search_text: Set(text),
         version: Set(1),
@@ -306,7 +297,17 @@ pub(crate) fn new_row(
         deleted_at: Set(None),
         merged_into_id: Set(None),
         ..Default::default()
+    };
+    for f in ContactField::ALL {
+        row.set(column(f), f.of_input(&c.input).into());
     }
+    row
+}
+
+/// The column of `contacts` that stores a text field: the one of the same name (a test reads
+/// every field's).
+fn column(f: ContactField) -> contact::Column {
+    f.name().parse().expect("every contact field has its column")
 }
 
 /// Writes a prepared contact inside the caller's transaction: the row, its phones, e-mails, tags
@@ -351,18 +352,11 @@ pub(crate) async fn write_fields<C: ConnectionTrait>(
 ) -> AppResult<u64> {
     let i = &c.input;
     let text = search_text(c);
-    let res = contact::Entity::update_many()
-        .col_expr(contact::Column::Prefix, Expr::value(i.prefix.clone()))
-        .col_expr(contact::Column::FirstName, Expr::value(i.first_name.clone()))
-        .col_expr(contact::Column::MiddleName, Expr::value(i.middle_name.clone()))
-        .col_expr(contact::Column::LastName, Expr::value(i.last_name.clone()))
-        .col_expr(contact::Column::FullName, Expr::value(i.full_name.clone()))
-        .col_expr(contact::Column::Company, Expr::value(i.company.clone()))
-        .col_expr(contact::Column::Position, Expr::value(i.position.clone()))
-        .col_expr(contact::Column::Department, Expr::value(i.department.clone()))
-        .col_expr(contact::Column::Website, Expr::value(i.website.clone()))
-        .col_expr(contact::Column::Address, Expr::value(i.address.clone()))
-        .col_expr(contact::Column::Notes, Expr::value(i.notes.clone()))
+    let mut update = contact::Entity::update_many();
+    for f in ContactField::ALL {
+        update = update.col_expr(column(f), Expr::value(f.of_input(i).to_string()));
+    }
+    let res = update
         .col_expr(contact::Column::SearchText, Expr::value(text.clone()))
         .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
         .col_expr(contact::Column::UpdatedAt, Expr::value(now))
@@ -766,6 +760,42 @@ mod tests {
 
     fn input() -> ContactInput {
         ContactInput { first_name: " Anna ".into(), last_name: "Petrova".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn every_text_field_is_checked_trimmed_and_stored_in_its_column() {
+        let mut sent = input();
+        for f in ContactField::ALL {
+            f.set(&mut sent, format!(" {}.text ", f.name()));
+        }
+        let c = clean(sent, "US").unwrap();
+        let row = new_row(&c, String::new(), "uid".into(), 1, Utc::now());
+        for f in ContactField::ALL {
+            assert_eq!(f.of_input(&c.input), format!("{}.text", f.name()));
+            assert_eq!(row.get(column(f)).into_value(), Some(Value::from(format!("{}.text", f.name()))));
+            let mut long = input();
+            f.set(&mut long, "x".repeat(f.max_len() + 1));
+            let err = clean(long, "US").err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(f.name()), "{}: {err}", f.name());
+        }
+        let changes = audit::diff(&empty_snapshot(), &snapshot_of_clean(&c));
+        let names: Vec<&str> = changes.iter().map(|ch| ch.field.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "address",
+                "company",
+                "department",
+                "first_name",
+                "full_name",
+                "last_name",
+                "middle_name",
+                "notes",
+                "position",
+                "prefix",
+                "website"
+            ]
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! (409) once the survivor or a merged contact has changed after the merge.
 
 use crate::dto::{
-    self, Contact, ContactMerges, ContactSummary, MergeFieldChoice, MergeInput, MergeRecord, MergeResult, MERGE_FIELDS,
+    self, Contact, ContactField, ContactMerges, ContactSummary, MergeFieldChoice, MergeInput, MergeRecord, MergeResult,
+    MERGE_FIELDS,
 };
 use crate::{contacts, platform::audit, platform::settings, Actor, AppError, AppResult, Services};
 use chrono::Utc;
@@ -29,37 +30,6 @@ use std::collections::{BTreeMap, HashSet};
 
 /// At most this many contacts in one merge.
 pub const MAX_MERGE: usize = 20;
-
-fn text_of(c: &Contact, field: &str) -> String {
-    match field {
-        "prefix" => c.prefix.clone(),
-        "first_name" => c.first_name.clone(),
-        "middle_name" => c.middle_name.clone(),
-        "last_name" => c.last_name.clone(),
-        "full_name" => c.full_name.clone(),
-        "company" => c.company.clone(),
-        "position" => c.position.clone(),
-        "department" => c.department.clone(),
-        "website" => c.website.clone(),
-        "address" => c.address.clone(),
-        "notes" => c.notes.clone(),
-        _ => String::new(),
-    }
-}
-
-const TEXT_FIELDS: [&str; 11] = [
-    "prefix",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "full_name",
-    "company",
-    "position",
-    "department",
-    "website",
-    "address",
-    "notes",
-];
 
 /// What the survivor becomes: its fields as a contact input, and where each field came from.
 struct Plan {
@@ -105,12 +75,15 @@ fn plan(contacts: &[Contact], input: &MergeInput) -> AppResult<Plan> {
         .map(|c| Record {
             id: c.id,
             updated_at: Some(c.updated_at.timestamp_micros()),
-            fields: TEXT_FIELDS.iter().map(|f| (f.to_string(), PlanValue::Text(text_of(c, f)))).collect(),
+            fields: ContactField::ALL
+                .iter()
+                .map(|f| (f.name().to_string(), PlanValue::Text(f.of(c).to_string())))
+                .collect(),
         })
         .collect();
     let mut choices: BTreeMap<String, Choice> = BTreeMap::new();
     for (name, choice) in &input.fields {
-        if !TEXT_FIELDS.contains(&name.as_str()) {
+        if ContactField::parse(name).is_none() {
             continue;
         }
         let c = match choice {
@@ -197,25 +170,19 @@ fn plan(contacts: &[Contact], input: &MergeInput) -> AppResult<Plan> {
         }
     }
     let surv = ordered[0];
-    let input = dto::ContactInput {
-        prefix: text("prefix"),
-        first_name: text("first_name"),
-        middle_name: text("middle_name"),
-        last_name: text("last_name"),
-        full_name,
-        company: text("company"),
-        position: text("position"),
-        department: text("department"),
+    let mut input = dto::ContactInput {
         phones,
         emails,
-        website: text("website"),
-        address: text("address"),
-        notes: text("notes"),
         tags,
         groups,
         source: Some(surv.source.clone()),
         version: Some(surv.version),
+        ..Default::default()
     };
+    for f in ContactField::ALL {
+        f.set(&mut input, text(f.name()));
+    }
+    input.full_name = full_name;
     Ok(Plan { survivor, merged: order_ids[1..].to_vec(), input, sources })
 }
 
@@ -292,17 +259,9 @@ pub async fn merge(svc: &Services, actor: &Actor, input: MergeInput) -> AppResul
     if input.dry_run {
         let mut preview = before.clone();
         let i = &clean.input;
-        preview.prefix = i.prefix.clone();
-        preview.first_name = i.first_name.clone();
-        preview.middle_name = i.middle_name.clone();
-        preview.last_name = i.last_name.clone();
-        preview.full_name = i.full_name.clone();
-        preview.company = i.company.clone();
-        preview.position = i.position.clone();
-        preview.department = i.department.clone();
-        preview.website = i.website.clone();
-        preview.address = i.address.clone();
-        preview.notes = i.notes.clone();
+        for f in ContactField::ALL {
+            *f.of_mut(&mut preview) = f.of_input(i).to_string();
+        }
         preview.phones = clean.phones.clone();
         preview.emails = clean
             .emails

@@ -25,7 +25,7 @@ pub use updates::{
     DONE, FAILED, PENDING,
 };
 
-use crate::dto::{self, ContactInput, ContactSummary, EmailInput, PhoneInput, CONTACT_KINDS};
+use crate::dto::{self, ContactField, ContactInput, ContactSummary, EmailInput, PhoneInput, CONTACT_KINDS};
 use crate::integration_dto::{IntegrationSetting, IntegrationStatus, LinkCode, LinkedAccount, MyIntegrations};
 use crate::platform::db::statement as stmt;
 use crate::platform::integration_config::{config, mask, stored_settings, IntegrationConfig};

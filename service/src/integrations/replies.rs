@@ -27,18 +27,7 @@ impl CardOutcome {
 /// A card's fields as read, as a contact to save (`source` = the bot): phone kinds the CRM does
 /// not know become `other`, e-mails are `work`; no tags, groups or notes.
 pub fn input_from_fields(fields: &card_reading::ReadFields, source: &str) -> ContactInput {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    ContactInput {
-        prefix: text(&fields.prefix),
-        first_name: text(&fields.first_name),
-        middle_name: text(&fields.middle_name),
-        last_name: text(&fields.last_name),
-        full_name: text(&fields.full_name),
-        company: text(&fields.company),
-        position: text(&fields.position),
-        department: text(&fields.department),
-        website: text(&fields.website),
-        address: text(&fields.address),
+    let mut input = ContactInput {
         phones: fields
             .phones
             .iter()
@@ -50,7 +39,11 @@ pub fn input_from_fields(fields: &card_reading::ReadFields, source: &str) -> Con
         emails: fields.emails.iter().map(|e| EmailInput { kind: "work".into(), address: e.address.clone() }).collect(),
         source: Some(source.to_string()),
         ..ContactInput::default()
+    };
+    for f in ContactField::ALL {
+        f.set(&mut input, fields.text(f.name()).unwrap_or_default().to_string());
     }
+    input
 }
 
 /// Saves `input` for `actor` unless the person is already known: the same check-on-create the

@@ -2,7 +2,7 @@
 //! parser read and the value saved), and the parse hints learned from it for the next cards
 //! (`ocr::learn_hints`: known company names, job-title words).
 
-use crate::dto::{Contact, FieldCorrection, ScanFields, SCAN_TEXT_FIELDS};
+use crate::dto::{Contact, ContactField, FieldCorrection, ScanFields};
 use crate::{platform::settings, Actor, AppResult, Services};
 use chrono::Utc;
 use entity::ocr_correction;
@@ -10,21 +10,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 /// The fields whose corrections the parser learns from.
 const LEARNED_FIELDS: [&str; 2] = ["company", "position"];
-
-fn saved_text(c: &Contact, field: &str) -> String {
-    match field {
-        "prefix" => c.prefix.clone(),
-        "first_name" => c.first_name.clone(),
-        "middle_name" => c.middle_name.clone(),
-        "last_name" => c.last_name.clone(),
-        "company" => c.company.clone(),
-        "position" => c.position.clone(),
-        "department" => c.department.clone(),
-        "website" => c.website.clone(),
-        "address" => c.address.clone(),
-        _ => String::new(),
-    }
-}
 
 /// Phones compared by E.164 when known, else by the digits as printed; sorted, `; `-joined.
 fn phone_list<'a>(items: impl Iterator<Item = (&'a str, &'a str, Option<&'a String>)>) -> String {
@@ -39,11 +24,11 @@ fn phone_list<'a>(items: impl Iterator<Item = (&'a str, &'a str, Option<&'a Stri
 /// was read or saved (unchanged fields included, so accuracy can be counted).
 pub fn compare(read: &ScanFields, saved: &Contact) -> Vec<FieldCorrection> {
     let mut out = Vec::new();
-    for f in SCAN_TEXT_FIELDS {
-        let r = read.get(f).map(|v| v.value.trim().to_string()).unwrap_or_default();
-        let s = saved_text(saved, f).trim().to_string();
+    for f in ContactField::ALL.into_iter().filter(|f| f.scanned()) {
+        let r = read.get(f.name()).map(|v| v.value.trim().to_string()).unwrap_or_default();
+        let s = f.of(saved).trim().to_string();
         if !r.is_empty() || !s.is_empty() {
-            out.push(FieldCorrection { field: f.to_string(), read: r, saved: s });
+            out.push(FieldCorrection { field: f.name().to_string(), read: r, saved: s });
         }
     }
     let r = phone_list(read.phones.iter().map(|p| (p.kind.as_str(), p.number.as_str(), p.e164.as_ref())));

@@ -36,7 +36,7 @@ pub use chunks::run;
 pub use undo::undo;
 
 use crate::contacts::{self, Clean};
-use crate::dto::{Contact, ContactInput, EmailInput, NameRef, PhoneInput};
+use crate::dto::{Contact, ContactField, ContactInput, EmailInput, NameRef, PhoneInput};
 use crate::import_dto::{
     ImportApply, ImportJob, ImportOptions, ImportRow, ImportSummary, ImportUndo, RowOverride, IMPORT_FORMATS,
     ON_DUPLICATE, UNDO_DAYS,

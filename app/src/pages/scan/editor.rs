@@ -45,8 +45,10 @@ impl Slot {
     }
 }
 
-pub(super) const TEXT_SLOTS: [&str; 9] =
-    ["prefix", "first_name", "middle_name", "last_name", "company", "position", "department", "website", "address"];
+/// The text fields the editor shows, in the contact's order.
+fn text_fields() -> impl Iterator<Item = ContactField> {
+    ContactField::ALL.into_iter().filter(|f| f.scanned())
+}
 
 /// The editor's state; every part is a signal, so the whole thing is `Copy`.
 #[derive(Clone, Copy)]
@@ -66,7 +68,7 @@ pub(super) struct Editor {
 
 impl Editor {
     pub(super) fn new() -> Self {
-        let texts = TEXT_SLOTS.iter().enumerate().map(|(i, f)| Slot::new(i + 1, f)).collect();
+        let texts = text_fields().enumerate().map(|(i, f)| Slot::new(i + 1, f.name())).collect();
         Editor {
             front: RwSignal::new(None),
             back: RwSignal::new(None),
@@ -236,16 +238,7 @@ impl Editor {
 
     pub(super) fn contact(&self) -> ContactInput {
         let t = |f: &str| self.text(f).map(|s| s.value.get_untracked().trim().to_string()).unwrap_or_default();
-        ContactInput {
-            prefix: t("prefix"),
-            first_name: t("first_name"),
-            middle_name: t("middle_name"),
-            last_name: t("last_name"),
-            company: t("company"),
-            position: t("position"),
-            department: t("department"),
-            website: t("website"),
-            address: t("address"),
+        let mut input = ContactInput {
             phones: self
                 .phones
                 .get_untracked()
@@ -268,6 +261,10 @@ impl Editor {
                 .collect(),
             source: Some("ocr".into()),
             ..Default::default()
+        };
+        for f in text_fields() {
+            f.set(&mut input, t(f.name()));
         }
+        input
     }
 }

@@ -46,21 +46,12 @@ pub(super) fn merged(stored: &Contact, incoming: &Clean) -> Option<(ContactInput
     out.version = Some(stored.version);
     let i = &incoming.input;
     let mut added: Vec<&'static str> = Vec::new();
-    for (name, dst, src) in [
-        ("prefix", &mut out.prefix, &i.prefix),
-        ("first_name", &mut out.first_name, &i.first_name),
-        ("middle_name", &mut out.middle_name, &i.middle_name),
-        ("last_name", &mut out.last_name, &i.last_name),
-        ("full_name", &mut out.full_name, &i.full_name),
-        ("company", &mut out.company, &i.company),
-        ("position", &mut out.position, &i.position),
-        ("department", &mut out.department, &i.department),
-        ("website", &mut out.website, &i.website),
-        ("address", &mut out.address, &i.address),
-    ] {
+    // The notes are joined, not filled, below.
+    for f in ContactField::ALL.into_iter().filter(|f| *f != ContactField::Notes) {
+        let (dst, src) = (f.of_input_mut(&mut out), f.of_input(i));
         if dst.trim().is_empty() && !src.is_empty() {
-            *dst = src.clone();
-            added.push(name);
+            *dst = src.to_string();
+            added.push(f.name());
         }
     }
     if !i.notes.is_empty() && !out.notes.contains(i.notes.as_str()) {
@@ -121,21 +112,12 @@ pub(super) fn merged(stored: &Contact, incoming: &Clean) -> Option<(ContactInput
 pub(super) fn fold(into: &mut Clean, from: &Clean) -> Vec<&'static str> {
     let mut added = Vec::new();
     let (dst, src) = (&mut into.input, &from.input);
-    for (name, d, s) in [
-        ("prefix", &mut dst.prefix, &src.prefix),
-        ("first_name", &mut dst.first_name, &src.first_name),
-        ("middle_name", &mut dst.middle_name, &src.middle_name),
-        ("last_name", &mut dst.last_name, &src.last_name),
-        ("full_name", &mut dst.full_name, &src.full_name),
-        ("company", &mut dst.company, &src.company),
-        ("position", &mut dst.position, &src.position),
-        ("department", &mut dst.department, &src.department),
-        ("website", &mut dst.website, &src.website),
-        ("address", &mut dst.address, &src.address),
-    ] {
+    // Notes are not folded: the first row's stay.
+    for f in ContactField::ALL.into_iter().filter(|f| *f != ContactField::Notes) {
+        let (d, s) = (f.of_input_mut(dst), f.of_input(src));
         if d.is_empty() && !s.is_empty() {
-            *d = s.clone();
-            added.push(name);
+            *d = s.to_string();
+            added.push(f.name());
         }
     }
     for p in &from.phones {
