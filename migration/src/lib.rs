@@ -23,6 +23,7 @@ mod m20261207_000018_contact_photos;
 mod m20261207_000019_dav_group_seen;
 mod m20261207_000020_search_statement_triggers;
 mod m20261208_000021_photo_for_phones;
+mod m20261208_000022_bot_update_scans;
 pub mod search_words;
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_dav_group_seen::Migration),
             Box::new(m20261207_000020_search_statement_triggers::Migration),
             Box::new(m20261208_000021_photo_for_phones::Migration),
+            Box::new(m20261208_000022_bot_update_scans::Migration),
         ]
     }
 }

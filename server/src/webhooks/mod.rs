@@ -403,7 +403,7 @@ impl Ctx {
         Ok(Step::Finished(outcome))
     }
 
-    /// Download → scan → contact. `None` while the scan is being read.
+    /// Download → scans (one per card in the photo) → contacts. `None` while a scan is being read.
     async fn image(
         &self,
         cfg: &IntegrationConfig,
@@ -413,8 +413,8 @@ impl Ctx {
         progress: &mut Progress,
     ) -> Result<Option<(String, String)>, BotError> {
         let svc = &self.svc;
-        let scan_id = match u.scan_id {
-            Some(s) => s,
+        let scan_ids = match u.scans() {
+            Some(ids) => ids,
             None => {
                 let media = payload["media_id"].as_str().unwrap_or_default();
                 let declared = payload["size"].as_u64();
@@ -436,11 +436,12 @@ impl Ctx {
                     }
                     Err(e) => return Err(e),
                 };
-                match scans::submit(svc, actor, bytes, payload["file_name"].as_str()).await {
+                let name = payload["file_name"].as_str();
+                match scans::submit_photo(svc, actor, bytes, name, scans::CardsInPhoto::Auto).await {
                     Ok(ticket) => {
-                        integ::save_progress(svc, u.id, Progress { scan_id: Some(ticket.id), ..Default::default() })
-                            .await?;
-                        ticket.id
+                        let p = Progress { scans: Some(ticket.cards.clone()), ..Default::default() };
+                        integ::save_progress(svc, u.id, p).await?;
+                        ticket.cards
                     }
                     Err(AppError::PayloadTooLarge(m)) => {
                         return Ok(Some((format!("This image is too large for me: {m}."), "too_large".into())))
@@ -464,29 +465,94 @@ impl Ctx {
                 }
             }
         };
-        let Some(scan) = integ::scan_state(svc, scan_id).await? else {
-            return Ok(Some(("The scan of this image was deleted before it was read.".into(), "scan_failed".into())));
-        };
-        match scan.status.as_str() {
-            scans::DONE => {}
-            scans::FAILED => {
-                let why = scan.error.unwrap_or_default();
-                let link = cfg.link(&format!("/scan?id={scan_id}"));
-                return Ok(Some((
-                    format!("I could not read this image ({why}).\nType the card in cardcrm: {link}"),
-                    "scan_failed".into(),
-                )));
+        // Every card is read before any is saved: one reply for the whole photo.
+        let mut states = Vec::with_capacity(scan_ids.len());
+        for id in &scan_ids {
+            let scan = integ::scan_state(svc, *id).await?;
+            if scan.as_ref().is_some_and(|s| s.status != scans::DONE && s.status != scans::FAILED) {
+                return Ok(None);
             }
-            _ => return Ok(None),
+            states.push((*id, scan));
+        }
+        let several = states.len() > 1;
+        let mut replies = Vec::with_capacity(states.len());
+        let mut labels = Vec::with_capacity(states.len());
+        for (scan_id, scan) in states {
+            let (text, label, created) = self.card(cfg, u, actor, scan_id, scan, several).await?;
+            if let Some(c) = created {
+                progress.contact_id.get_or_insert(c);
+            }
+            replies.push(text);
+            labels.push(label);
+        }
+        if !several {
+            return Ok(replies.pop().zip(labels.pop().map(str::to_string)));
+        }
+        let mut text = format!("I found {} cards in this photo:", replies.len());
+        for (i, r) in replies.iter().enumerate() {
+            text.push_str(&format!("\n\n{}. {r}", i + 1));
+        }
+        // One update is counted once (`bot_updates_total`): by what happened to the most of it —
+        // any contact saved, else any duplicate found, else why nothing was.
+        let label = ["contact_created", "duplicate", "unreadable", "scan_failed"]
+            .into_iter()
+            .find(|l| labels.contains(l))
+            .unwrap_or("scan_failed");
+        Ok(Some((text, label.into())))
+    }
+
+    /// One card of a photo, once its scan is read (`scan` None: deleted meanwhile): saved unless
+    /// it was before (`card_scans.contact_id`, set as soon as the contact exists, so a retry after
+    /// a crash does not save it twice) or the person is known. The reply, the outcome label and
+    /// the contact saved now or before.
+    async fn card(
+        &self,
+        cfg: &IntegrationConfig,
+        u: &BotUpdate,
+        actor: &service::Actor,
+        scan_id: i64,
+        scan: Option<integ::ScanRow>,
+        several: bool,
+    ) -> Result<(String, &'static str, Option<i64>), BotError> {
+        let svc = &self.svc;
+        let what = if several { "card" } else { "image" };
+        let Some(scan) = scan else {
+            return Ok((format!("The scan of this {what} was deleted before it was read."), "scan_failed", None));
+        };
+        if scan.status == scans::FAILED {
+            let why = scan.error.unwrap_or_default();
+            let link = cfg.link(&format!("/scan?id={scan_id}"));
+            return Ok((
+                format!("I could not read this {what} ({why}).\nType the card in cardcrm: {link}"),
+                "scan_failed",
+                None,
+            ));
         }
         let fields = scans::stored_reading(&scan).map(|r| r.fields).unwrap_or_default();
         let input = integ::input_from_fields(&fields, &u.integration);
-        let outcome = integ::save_card(svc, actor, input.clone()).await?;
-        if let CardOutcome::Created { contact, .. } = &outcome {
-            progress.contact_id = Some(contact.id);
-            integ::attach_scan(svc, scan_id, contact.id).await?;
-        }
-        Ok(Some((integ::reply_for(cfg, &outcome, &input, Some(scan_id)), outcome.label().into())))
+        let outcome = match scan.contact_id {
+            Some(id) => match service::contacts::get(svc, actor, id).await {
+                // Saved by an earlier round that did not get to its reply.
+                Ok(contact) => CardOutcome::Created { contact, similar: None },
+                Err(AppError::NotFound(_)) => {
+                    let text = format!("This card was saved before as contact #{id}, which is gone now.");
+                    return Ok((text, "contact_created", Some(id)));
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => {
+                let outcome = integ::save_card(svc, actor, input.clone()).await?;
+                if let CardOutcome::Created { contact, .. } = &outcome {
+                    integ::attach_scan(svc, scan_id, contact.id).await?;
+                }
+                outcome
+            }
+        };
+        let created = match &outcome {
+            CardOutcome::Created { contact, .. } => Some(contact.id),
+            _ => None,
+        };
+        Ok((integ::reply_for(cfg, &outcome, &input, Some(scan_id)), outcome.label(), created))
     }
 
     /// WhatsApp shared contacts: each through the same check-on-create.

@@ -44,6 +44,20 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
+/// A photo of several cards (`fixtures/photos`).
+fn photo(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// Runs SQL with `?` placeholders on either backend (the service's own rewriter, `db::statement`).
+async fn sql(app: &TestApp, text: &str, values: Vec<sea_orm::Value>) -> u64 {
+    use sea_orm::ConnectionTrait;
+    let backend = app.svc.db.get_database_backend();
+    let stmt = service::platform::db::statement(backend, text, values);
+    app.svc.db.execute_raw(stmt).await.expect(text).rows_affected()
+}
+
 /// What the fake APIs serve and what they were sent.
 #[derive(Default)]
 struct Fake {

@@ -234,6 +234,96 @@ async fn api_timeouts_and_500s_are_retried_without_loss_or_duplicates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_of_three_cards_becomes_three_contacts_and_one_reply() {
+    let env = env().await;
+    let app = &env.app;
+    link_telegram(&env, 1, TG_USER).await;
+    let chat = TG_USER.to_string();
+    env.fake.add_file("three", photo("three-cards.jpg"));
+    let sends_before = env.fake.calls("sendMessage");
+    tg_update(app, tg_photo(40, TG_USER, "three")).await;
+    let rows = settled(app).await;
+    let row = rows.iter().find(|u| u.external_id == "40").expect("update 40").clone();
+    assert_eq!(row.status, "done", "{row:?} ({})", backend());
+    assert_eq!(row.outcome.as_deref(), Some("contact_created"), "{row:?}");
+    let scan_ids = row.scans().expect("the scans of the photo");
+    assert_eq!(scan_ids.len(), 3, "one scan per card: {row:?}");
+    assert_eq!(row.scan_id, Some(scan_ids[0]), "scan_id stays the first card");
+    assert_eq!(scans(app).await, 3, "no scan of the whole photo");
+
+    // One contact per card, each marked on its scan; reading order: Walker, Bentley, then
+    // Ditschlerin of Klemt e.V. (whose name the parser does not pick out: her e-mail tells the card).
+    let all = contacts(app).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    let mut saved = Vec::new();
+    let cards = [("walker", None), ("bentley", None), ("klemt e.v.", Some("mechthild@klemtev.fr"))];
+    for (scan_id, (name, email)) in scan_ids.iter().zip(cards) {
+        let scan = entity::card_scan::Entity::find_by_id(*scan_id).one(&app.svc.db).await.expect("scan").expect("row");
+        let contact_id = scan.contact_id.expect("the scan names its contact");
+        let c = all.iter().find(|c| c.id == contact_id).expect("the contact of the scan");
+        let names = format!("{} {} {} {}", c.full_name, c.first_name, c.last_name, c.company).to_lowercase();
+        assert!(names.contains(name), "scan {scan_id} should be {name}'s card: {c:?}");
+        assert_eq!(c.source, "telegram");
+        if let Some(email) = email {
+            assert!(emails_of(app, contact_id).await.contains(&email.to_string()), "{c:?}");
+        }
+        let emails = emails_of(app, contact_id).await;
+        assert!(!emails.is_empty(), "{name}'s e-mail was read: {c:?}");
+        saved.push((contact_id, emails));
+    }
+    assert_eq!(row.contact_id, Some(saved[0].0));
+
+    // One reply for the photo: a header, then each card's reply in reading order.
+    let replies: Vec<String> =
+        env.fake.sent_to(&chat).into_iter().filter(|t| t.contains("Read from the card")).collect();
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(env.fake.calls("sendMessage") - sends_before, 1);
+    let reply = &replies[0];
+    assert!(reply.starts_with("I found 3 cards in this photo:"), "{reply}");
+    let mut at = 0;
+    for (n, (contact_id, emails)) in saved.iter().enumerate() {
+        let head = format!("{}. Read from the card:", n + 1);
+        let pos = reply[at..].find(&head).map(|p| p + at).unwrap_or_else(|| panic!("{head} after {at}: {reply}"));
+        let link = format!("Saved to cardcrm: {PUBLIC_URL}/contacts/{contact_id}");
+        let end = reply[pos..].find(&link).map(|p| p + pos).unwrap_or_else(|| panic!("{link}: {reply}"));
+        assert!(reply[pos..end].contains(&format!("E-mail: {}", emails[0])), "{reply}");
+        at = end;
+    }
+
+    // The same update delivered again: acknowledged, nothing repeated.
+    let sent_before = env.fake.sent().len();
+    tg_update(app, tg_photo(40, TG_USER, "three")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(integ::updates(&app.svc).await.expect("updates").len(), rows.len());
+    assert_eq!(env.fake.sent().len(), sent_before);
+    assert_eq!(contacts(app).await.len(), 3);
+    assert_eq!(scans(app).await, 3);
+
+    // The processor stopped after the cards were saved and before the reply was (the row is
+    // pending again with no reply): the next round saves nothing twice and says the same.
+    sql(
+        app,
+        "UPDATE bot_updates SET status = 'pending', outcome = NULL, reply_text = NULL, replied_at = NULL, \
+         locked_until = NULL, next_attempt_at = ? WHERE id = ?",
+        vec![chrono::Utc::now().into(), row.id.into()],
+    )
+    .await;
+    wait_for(|| env.fake.sent().len() > sent_before, "the reply after the crash").await;
+    let rows = settled(app).await;
+    let again = rows.iter().find(|u| u.id == row.id).expect("update 40");
+    assert_eq!(again.outcome.as_deref(), Some("contact_created"), "{again:?}");
+    assert_eq!(contacts(app).await.len(), 3, "no card saved twice");
+    assert_eq!(scans(app).await, 3, "no photo scanned twice");
+    let last = env.fake.sent_to(&chat).pop().expect("a reply");
+    assert!(last.starts_with("I found 3 cards in this photo:"), "{last}");
+    for (contact_id, _) in &saved {
+        assert!(last.contains(&format!("Saved to cardcrm: {PUBLIC_URL}/contacts/{contact_id}")), "{last}");
+    }
+    assert!(!last.contains("Already in cardcrm"), "{last}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_webhook_generates_and_stores_a_secret() {
     let env = env().await;
     let app = &env.app;

@@ -172,3 +172,35 @@ async fn whatsapp_graph_failures_are_retried() {
     assert_eq!(delivered, 1);
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_photo_of_three_cards_is_three_contacts_even_when_the_reply_is_retried() {
+    let env = env().await;
+    let app = &env.app;
+    let code =
+        integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+4915123456789")).await.expect("code");
+    wa_send(app, json!([{"from": WA_NUMBER, "id": "wamid.L1", "type": "text", "text": {"body": code.command}}])).await;
+    settled(app).await;
+    env.fake.add_file("media-3", photo("three-cards.jpg"));
+    // The first reply answers 500: the update is retried from its reply, not from its cards.
+    env.fake.fail_sends.store(1, Ordering::SeqCst);
+    let image = json!([{"from": WA_NUMBER, "id": "wamid.IMG3", "type": "image", "image": {"id": "media-3", "mime_type": "image/jpeg"}}]);
+    wa_send(app, image).await;
+    let rows = settled(app).await;
+    let row = rows.iter().find(|u| u.external_id == "wamid.IMG3").expect("image");
+    assert_eq!(row.outcome.as_deref(), Some("contact_created"), "{row:?} ({})", backend());
+    assert!(row.attempts >= 1, "{row:?}");
+    assert_eq!(row.scans().map(|s| s.len()), Some(3), "{row:?}");
+    assert_eq!(scans(app).await, 3);
+    let all = contacts(app).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.iter().all(|c| c.source == "whatsapp"));
+    let delivered: Vec<String> =
+        env.fake.sent_to(WA_NUMBER).into_iter().filter(|t| t.contains("Read from the card")).collect();
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert!(delivered[0].starts_with("I found 3 cards in this photo:"), "{}", delivered[0]);
+    for c in &all {
+        assert!(delivered[0].contains(&format!("{PUBLIC_URL}/contacts/{}", c.id)), "{}", delivered[0]);
+    }
+    env.stop().await;
+}

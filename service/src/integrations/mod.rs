@@ -18,7 +18,7 @@ pub use links::{
     actor_for, create_link_code, linked_user, mine, redeem_link_code, unlink, whatsapp_number, RedeemError,
 };
 pub use replies::{
-    attach_scan, describe, input_from_fields, reply_for, save_card, scan_state, search_reply, CardOutcome,
+    attach_scan, describe, input_from_fields, reply_for, save_card, scan_state, search_reply, CardOutcome, ScanRow,
 };
 pub use updates::{
     claim_due, is_recorded, kind, record_update, retry_later, save_progress, updates, BotUpdate, NewUpdate, Progress,

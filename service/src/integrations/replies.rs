@@ -203,7 +203,10 @@ pub async fn search_reply(svc: &Services, actor: &Actor, cfg: &IntegrationConfig
     Ok(text)
 }
 
+/// A scan row as the processor reads it (the server crate does not name `entity`).
+pub type ScanRow = card_scan::Model;
+
 /// The scan an update fed, as the processor needs it.
-pub async fn scan_state(svc: &Services, scan_id: i64) -> AppResult<Option<card_scan::Model>> {
+pub async fn scan_state(svc: &Services, scan_id: i64) -> AppResult<Option<ScanRow>> {
     Ok(card_scan::Entity::find_by_id(scan_id).one(&svc.db).await?)
 }

@@ -85,6 +85,9 @@ pub struct BotUpdate {
     pub status: String,
     pub attempts: i32,
     pub scan_id: Option<i64>,
+    /// Every scan of an image update's photo (JSON array, reading order); NULL on rows written
+    /// before a photo could hold several cards: then `scan_id` is the only one. See [`BotUpdate::scans`].
+    pub scan_ids: Option<String>,
     pub contact_id: Option<i64>,
     pub outcome: Option<String>,
     pub reply_text: Option<String>,
@@ -92,8 +95,19 @@ pub struct BotUpdate {
     pub last_error: Option<String>,
 }
 
+impl BotUpdate {
+    /// The scans the update's photo became (one per card, in reading order), once it was submitted.
+    pub fn scans(&self) -> Option<Vec<i64>> {
+        let listed = self.scan_ids.as_deref().and_then(|s| serde_json::from_str::<Vec<i64>>(s).ok());
+        match listed {
+            Some(ids) if !ids.is_empty() => Some(ids),
+            _ => self.scan_id.map(|id| vec![id]),
+        }
+    }
+}
+
 const UPDATE_COLUMNS: &str =
-    "id, integration, external_id, kind, payload, chat_id, user_id, status, attempts, scan_id, \
+    "id, integration, external_id, kind, payload, chat_id, user_id, status, attempts, scan_id, scan_ids, \
      contact_id, outcome, reply_text, replied_at, last_error";
 
 /// All recorded updates (oldest first), for tests and diagnostics.
@@ -135,7 +149,8 @@ pub async fn claim_due(svc: &Services, limit: u64, lease: std::time::Duration) -
 /// A step's result to save on an update row.
 #[derive(Default)]
 pub struct Progress {
-    pub scan_id: Option<i64>,
+    /// The scans of the update's photo in reading order; the first is also kept as `scan_id`.
+    pub scans: Option<Vec<i64>>,
     pub contact_id: Option<i64>,
     pub outcome: Option<String>,
     pub reply_text: Option<String>,
@@ -153,8 +168,9 @@ pub async fn save_progress(svc: &Services, id: i64, p: Progress) -> AppResult<()
         sets.push(format!("{col} = ?"));
         values.push(v);
     };
-    if let Some(s) = p.scan_id {
-        add("scan_id", s.into());
+    if let Some(ids) = p.scans.filter(|ids| !ids.is_empty()) {
+        add("scan_id", ids[0].into());
+        add("scan_ids", serde_json::to_string(&ids).unwrap_or_default().into());
     }
     if let Some(c) = p.contact_id {
         add("contact_id", c.into());
