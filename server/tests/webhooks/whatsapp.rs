@@ -39,6 +39,15 @@ async fn wa_send(app: &TestApp, messages: Value) {
     assert_eq!(r.status, StatusCode::OK, "{} ({})", r.body, backend());
 }
 
+/// Links `WA_NUMBER` to the admin with a one-time code sent from that number.
+async fn link_whatsapp(env: &Env) {
+    let app = &env.app;
+    let code =
+        integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+4915123456789")).await.expect("code");
+    wa_send(app, json!([{"from": WA_NUMBER, "id": "wamid.L1", "type": "text", "text": {"body": code.command}}])).await;
+    settled(app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whatsapp_verification_handshake() {
     let env = env().await;
@@ -152,10 +161,7 @@ async fn whatsapp_signed_messages_become_contacts() {
 async fn whatsapp_graph_failures_are_retried() {
     let env = env().await;
     let app = &env.app;
-    let code =
-        integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+4915123456789")).await.expect("code");
-    wa_send(app, json!([{"from": WA_NUMBER, "id": "wamid.L1", "type": "text", "text": {"body": code.command}}])).await;
-    settled(app).await;
+    link_whatsapp(&env).await;
     env.fake.add_file("media-9", fixture("contoso-avery.jpg"));
     env.fake.stall_lookups.store(1, Ordering::SeqCst);
     env.fake.fail_sends.store(1, Ordering::SeqCst);
@@ -177,10 +183,7 @@ async fn whatsapp_graph_failures_are_retried() {
 async fn whatsapp_photo_of_three_cards_is_three_contacts_even_when_the_reply_is_retried() {
     let env = env().await;
     let app = &env.app;
-    let code =
-        integ::create_link_code(&app.svc, &env.admin, integ::WHATSAPP, Some("+4915123456789")).await.expect("code");
-    wa_send(app, json!([{"from": WA_NUMBER, "id": "wamid.L1", "type": "text", "text": {"body": code.command}}])).await;
-    settled(app).await;
+    link_whatsapp(&env).await;
     env.fake.add_file("media-3", photo("three-cards.jpg"));
     // The first reply answers 500: the update is retried from its reply, not from its cards.
     env.fake.fail_sends.store(1, Ordering::SeqCst);
