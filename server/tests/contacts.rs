@@ -788,7 +788,7 @@ async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
     let me = app.get("/api/v1/auth/me", &t).await.body["id"].as_i64().unwrap();
     let actor = service::Actor { user_id: me, username: "admin".into(), is_admin: true };
     // Back to before `search_table`: it, the trigram counts and the migrations after them
-    // (the users' token version, maintenance runs, imports, CardDAV, photos, CardDAV group books, per-statement search triggers). Without the token version no access token can
+    // (the users' token version, maintenance runs, imports, CardDAV, photos, CardDAV group books, per-statement search triggers, photos for phones, bot updates' scans). Without the token version no access token can
     // be checked, so the contacts of the old database are written through the service directly.
     let after = [
         "m20261130_000013_search_trigram_counts",
@@ -799,6 +799,8 @@ async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
         "m20261207_000018_contact_photos",
         "m20261207_000019_dav_group_seen",
         "m20261207_000020_search_statement_triggers",
+        "m20261208_000021_photo_for_phones",
+        "m20261208_000022_bot_update_scans",
     ];
     let later = <migration::Migrator as MigratorTrait>::migrations()
         .iter()
