@@ -210,7 +210,8 @@ pub fn help_text(integration: &str) -> String {
     };
     format!(
         "Send me a photo of a business card ({file}): I read it, save the contact to cardcrm and tell you \
-         what I found, or that the person is already there.\n{search} — find contacts\n/help — this message"
+         what I found, or that the person is already there. Several cards laid apart on a table in one photo \
+         become one contact each.\n{search} — find contacts\n/help — this message"
     )
 }
 

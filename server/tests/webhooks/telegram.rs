@@ -125,7 +125,7 @@ async fn telegram_photo_becomes_a_contact_and_a_reply() {
     let replies = env.fake.sent_to(&chat);
     let found = replies.iter().find(|t| t.starts_with("Contacts matching")).expect("search reply");
     assert!(found.contains("Avery") && found.contains(&format!("/contacts/{contact_id}")), "{found}");
-    assert!(replies.iter().any(|t| t.starts_with("Send me a photo of a business card")));
+    assert!(replies.iter().any(|t| t.starts_with("Send me a photo of a business card") && t.contains("Several cards")));
 
     let metrics = app.raw(Request::get("/metrics").body(Body::empty()).expect("req")).await;
     let text = metrics.body.as_str().unwrap_or_default().to_string();
