@@ -126,13 +126,17 @@ pub struct Scan {
 
 impl From<card_scan::Model> for Scan {
     fn from(m: card_scan::Model) -> Self {
-        let r = stored_reading(&m);
+        // The stored reading taken apart, its parts moved (not copied) into the view.
+        let (fields, lines, timings, hints, tried) = match stored_reading(&m) {
+            Some(r) => (Some(r.fields), Some(r.lines), Some(r.timings), Some(r.hints), Some(r.tried)),
+            None => (None, None, None, None, None),
+        };
         Scan {
-            fields: r.as_ref().map(|r| r.fields.clone()),
-            lines: r.as_ref().map(|r| r.lines.clone()),
-            timings: r.as_ref().map(|r| r.timings),
-            hints: r.as_ref().map(|r| r.hints),
-            tried: r.map(|r| r.tried),
+            fields,
+            lines,
+            timings,
+            hints,
+            tried,
             id: m.id,
             uid: m.uid,
             status: m.status,
