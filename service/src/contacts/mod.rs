@@ -268,6 +268,26 @@ pub struct NewContact {
     match_settings: dedup::Settings,
 }
 
+impl NewContact {
+    /// Puts the new contact in group `group_id` too. The group's name is read inside the caller's
+    /// write transaction (its row locked on PostgreSQL; SQLite's write transaction holds the whole
+    /// database) and the contact is then written under that name, so a rename or a delete of the
+    /// group between the read and the write cannot make a second group of the old name. 404 when
+    /// the group is gone.
+    pub async fn join_group_in(&mut self, txn: &DatabaseTransaction, group_id: i64) -> AppResult<()> {
+        let mut find = entity::contact_group::Entity::find_by_id(group_id);
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            find = find.lock_exclusive();
+        }
+        let group = find.one(txn).await?.ok_or_else(|| AppError::not_found("address book"))?;
+        let lower = group.name.to_lowercase();
+        if !self.c.groups.iter().any(|g| g.to_lowercase() == lower) {
+            self.c.groups.push(group.name);
+        }
+        Ok(())
+    }
+}
+
 /// Checks and cleans a new contact's fields (422 on bad input); nothing is written.
 pub async fn prepare(svc: &Services, input: ContactInput) -> AppResult<NewContact> {
     let region = settings::default_region(svc).await?;

@@ -118,16 +118,13 @@ pub async fn put(
                     retire = Some(holder.id);
                 }
             }
-            if let Book::Group(group_id) = book {
-                let group = entity::contact_group::Entity::find_by_id(group_id)
-                    .one(&svc.db)
-                    .await?
-                    .ok_or_else(|| AppError::not_found("address book"))?;
-                input.groups.push(NameRef::Name(group.name));
-            }
-            let new = contacts::prepare(svc, input).await?;
+            let mut new = contacts::prepare(svc, input).await?;
             let txn = crate::platform::db::begin_write(&svc.db).await?;
             let backend = txn.get_database_backend();
+            if let Book::Group(group_id) = book {
+                // Read in the write transaction: a rename cannot slip in and make a second group.
+                new.join_group_in(&txn, group_id).await?;
+            }
             if let Some((old, _)) = &stale {
                 // The name belonged to a contact now in the trash or merged away: it is reused.
                 txn.execute_raw(stmt(
