@@ -3,6 +3,8 @@
 
 pub mod api;
 mod components;
+#[cfg(feature = "hydrate")]
+mod file_post;
 mod lang;
 pub mod next;
 mod pages;

@@ -434,51 +434,24 @@ fn rows_table(
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use crate::lang::{fill_in, td_string, Locale};
+    use crate::lang::{td_string, Locale};
     use leptos::prelude::*;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
 
     pub type File = web_sys::File;
 
-    pub fn chosen(input: &NodeRef<leptos::html::Input>) -> Option<File> {
-        input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
-    }
+    pub use crate::file_post::chosen;
 
     pub fn confirm(text: &str) -> bool {
         window().confirm_with_message(text).unwrap_or(false)
     }
 
-    fn js_text(e: wasm_bindgen::JsValue) -> String {
-        e.as_string().unwrap_or_else(|| format!("{e:?}"))
-    }
-
-    /// `POST /api/v1/imports{query}` with the file as the multipart `file` part and the session
-    /// cookie; the new import's id.
+    /// `POST /api/v1/imports{query}` with the file; the new import's id.
     pub async fn upload(file: File, query: &str, l: Locale) -> Result<i64, String> {
-        let form = web_sys::FormData::new().map_err(js_text)?;
-        form.append_with_blob_and_filename("file", &file, &file.name()).map_err(js_text)?;
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&form);
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-        let resp = JsFuture::from(window().fetch_with_str_and_init(&format!("/api/v1/imports{query}"), &init))
-            .await
-            .map_err(|_| td_string!(l, scan.no_reach).to_string())?;
-        let resp: web_sys::Response = resp.dyn_into().map_err(js_text)?;
-        let status = resp.status();
-        let text = match resp.text() {
-            Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        if (200..300).contains(&status) {
-            return body["id"].as_i64().ok_or_else(|| td_string!(l, scan.unexpected).to_string());
+        let answer = crate::file_post::post_file(&format!("/api/v1/imports{query}"), &file, l).await?;
+        if answer.ok() {
+            return answer.body["id"].as_i64().ok_or_else(|| td_string!(l, scan.unexpected).to_string());
         }
-        Err(body["detail"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| fill_in(td_string!(l, scan.upload_failed), &[("status", &status)])))
+        Err(answer.failure(l))
     }
 }
 

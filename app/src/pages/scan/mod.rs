@@ -81,16 +81,13 @@ enum Outcome {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::Uploaded;
-    use crate::lang::{fill_in, td_string, Locale};
+    use crate::lang::{td_string, Locale};
     use leptos::prelude::*;
-    use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
     pub type Photo = web_sys::File;
 
-    pub fn chosen(input: &NodeRef<leptos::html::Input>) -> Option<Photo> {
-        input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
-    }
+    pub use crate::file_post::chosen;
 
     /// Every photo chosen in a `multiple` file input, in order.
     pub fn chosen_all(input: &NodeRef<leptos::html::Input>) -> Vec<Photo> {
@@ -98,40 +95,19 @@ mod browser {
         (0..files.length()).filter_map(|i| files.get(i)).collect()
     }
 
-    fn js_text(e: wasm_bindgen::JsValue) -> String {
-        e.as_string().unwrap_or_else(|| format!("{e:?}"))
-    }
-
-    /// `POST /api/v1/scans` with the photo as the multipart `file` part and the session cookie;
-    /// `several`: the photo may hold several cards (`?cards=auto`).
+    /// `POST /api/v1/scans` with the photo; `several`: the photo may hold several cards
+    /// (`?cards=auto`).
     pub async fn upload(photo: Photo, several: bool, l: Locale) -> Result<Uploaded, String> {
-        let form = web_sys::FormData::new().map_err(js_text)?;
-        form.append_with_blob_and_filename("file", &photo, &photo.name()).map_err(js_text)?;
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&form);
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
         let url = if several { "/api/v1/scans?cards=auto" } else { "/api/v1/scans?cards=one" };
-        let resp = JsFuture::from(window().fetch_with_str_and_init(url, &init))
-            .await
-            .map_err(|_| td_string!(l, scan.no_reach).to_string())?;
-        let resp: web_sys::Response = resp.dyn_into().map_err(js_text)?;
-        let status = resp.status();
-        let text = match resp.text() {
-            Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        if status == 202 && body["status"] == "queued_offline" {
+        let answer = crate::file_post::post_file(url, &photo, l).await?;
+        let body = &answer.body;
+        if answer.status == 202 && body["status"] == "queued_offline" {
             return Ok(Uploaded::Offline);
         }
-        if status == 429 {
-            let why = body["detail"].as_str().map(str::to_string);
-            return Ok(Uploaded::Busy(
-                why.unwrap_or_else(|| fill_in(td_string!(l, scan.upload_failed), &[("status", &status)])),
-            ));
+        if answer.status == 429 {
+            return Ok(Uploaded::Busy(answer.failure(l)));
         }
-        if (200..300).contains(&status) {
+        if answer.ok() {
             let cards: Vec<i64> = body["cards"].as_array().into_iter().flatten().filter_map(|c| c.as_i64()).collect();
             return match body["id"].as_i64() {
                 Some(_) if !cards.is_empty() => Ok(Uploaded::Queued(cards)),
@@ -139,10 +115,7 @@ mod browser {
                 None => Err(td_string!(l, scan.unexpected).to_string()),
             };
         }
-        Err(body["detail"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| fill_in(td_string!(l, scan.upload_failed), &[("status", &status)])))
+        Err(answer.failure(l))
     }
 
     pub async fn sleep_ms(ms: i32) {
