@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A million contacts on the product path (issues 20 and 21): the full duplicate scan
+# (`cardcrm dedup scan`) and the export (`GET /api/v1/export?format=vcf|csv|xlsx|jsonl`) of
+# 1,000,000 stored contacts, with wall time and peak memory, on SQLite and on PostgreSQL.
+#
+#   python3 scripts/gen-contacts.py --out /tmp/c1m.jsonl --count 1000000 --seed 101   # needs faker
+#   scripts/bench-million.sh /tmp/c1m.jsonl            # target/release/cardcrm (cargo leptos build --release)
+#   BENCH_ONLY=sqlite scripts/bench-million.sh FILE    # one database (sqlite | postgres)
+#   BENCH_SKIP=export scripts/bench-million.sh FILE    # only the scans (or BENCH_SKIP=scan)
+#
+# The contacts are bulk-loaded straight into a migrated database by scripts/bench-dedup-load.py
+# (as contacts stored before duplicate keys existed: the first scan also computes their keys; the
+# second scan is the steady state). Each export runs against a freshly started server, so the
+# server's peak RSS (VmHWM) is that export's. Needs /usr/bin/time, curl, python3 (and psql for
+# PostgreSQL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC="${1:?usage: scripts/bench-million.sh CONTACTS.jsonl}"
+BIN="${CARDCRM_BIN:-target/release/cardcrm}"
+PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PORT="${BENCH_PORT:-3931}"
+ONLY="${BENCH_ONLY:-}"
+SKIP="${BENCH_SKIP:-}"
+[ -x "$BIN" ] || { echo "build the release binary first: cargo leptos build --release" >&2; exit 1; }
+WORK="$(mktemp -d)"
+SERVER=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+export CARDCRM_ADMIN_PASSWORD="quiet harbour 4821" RATE_LIMIT_LOGIN_PER_IP=1000/1m \
+  RATE_LIMIT_API_PER_IP=100000/1m RATE_LIMIT_API_PER_USER=100000/1m LEPTOS_SITE_ROOT=target/site \
+  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn
+
+scan() { # label
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" dedup scan >"$WORK/scan.out" 2>"$WORK/scan.err" ||
+    { cat "$WORK/scan.err" >&2; exit 1; }
+  read -r secs kb <"$WORK/time"
+  printf '  dedup scan (%s): %s s wall, peak RSS %s MB; %s\n' "$1" "$secs" "$((kb / 1024))" \
+    "$(tail -c 300 "$WORK/scan.out" | tr -d '\n')"
+  # Progress is printed once a second: seconds spent in each phase.
+  printf '    seconds per phase: %s\n' "$(awk '{print $3}' "$WORK/scan.err" | uniq -c | awk '{printf "%s %s, ", $2, $1}')"
+}
+
+export_one() { # format
+  "$BIN" serve >"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 120); do curl -sf "127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
+  local token
+  token=$(curl -sf "127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"username\":\"bench\",\"password\":\"$CARDCRM_ADMIN_PASSWORD\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  local before after
+  before=$(awk '/VmHWM/{print $2}' "/proc/$SERVER/status")
+  curl -sf -o "$WORK/export.$1" -w '%{time_starttransfer} %{time_total} %{size_download}\n' \
+    -H "authorization: Bearer $token" "127.0.0.1:$PORT/api/v1/export?format=$1" >"$WORK/curl"
+  after=$(awk '/VmHWM/{print $2}' "/proc/$SERVER/status")
+  read -r first total bytes <"$WORK/curl"
+  local lines
+  case "$1" in
+    vcf) lines=$(grep -c '^BEGIN:VCARD' "$WORK/export.$1") ;;
+    csv) lines=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8-sig"))) - 1)' "$WORK/export.$1") ;;
+    jsonl) lines=$(wc -l <"$WORK/export.$1") ;;
+    *) lines="(zip)" ;;
+  esac
+  printf '  export %-5s %8.1f MB in %6.1f s (first byte %.2f s), %s contacts; server peak RSS %s MB (%s MB before the export)\n' \
+    "$1" "$(echo "$bytes / 1048576" | bc -l)" "$total" "$first" "$lines" "$((after / 1024))" "$((before / 1024))"
+  rm -f "$WORK/export.$1"
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+}
+
+run() { # name url
+  echo "== $1"
+  export DATABASE_URL="$2" CARDCRM_DATA_DIR="$WORK/data-$1"
+  mkdir -p "$CARDCRM_DATA_DIR"
+  "$BIN" migrate >/dev/null
+  "$BIN" create-admin --username bench --email bench@example.com >/dev/null
+  local load_target="$2"
+  [ "$1" = sqlite ] && load_target="$CARDCRM_DATA_DIR/cardcrm.db"
+  local t0
+  t0=$(date +%s)
+  python3 scripts/bench-dedup-load.py "$load_target" "$SRC" | tail -1
+  echo "  loaded in $(($(date +%s) - t0)) s; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ "$SKIP" != scan ]; then
+    scan "first: keys computed for every contact"
+    scan "again: keys in place"
+  fi
+  if [ "$SKIP" != export ]; then
+    for f in vcf csv xlsx jsonl; do export_one "$f"; done
+  fi
+  echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
+  run sqlite "sqlite://$WORK/data-sqlite/cardcrm.db?mode=rwc"
+fi
+if { [ -z "$ONLY" ] || [ "$ONLY" = postgres ]; } && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  DB="bench_million_$$"
+  psql "$PG_BASE/postgres" -qc "CREATE DATABASE $DB" >/dev/null
+  run postgres "$PG_BASE/$DB"
+  psql "$PG_BASE/postgres" -qc "DROP DATABASE $DB WITH (FORCE)" >/dev/null 2>&1 || true
+fi
