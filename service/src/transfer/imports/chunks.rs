@@ -361,7 +361,7 @@ async fn chunk_step(
                 }
                 plan.by_uid.entry(uid.clone()).or_insert(slot);
                 let note = decision.as_ref().map(|(_, f)| describe(f));
-                plan.slots.push(Slot { line, uid, clean: *clean, norm, contact_id: None, pair, photo });
+                plan.slots.push(Slot { line, uid, clean: *clean, norm, folded: false, contact_id: None, pair, photo });
                 todo.push((line, name, Todo::Create { slot, note }));
             }
             Some(("merge", f)) => match f.target {
@@ -432,6 +432,7 @@ async fn chunk_step(
             }
             Todo::Fold { slot, clean, photo } => {
                 let mut added = fold(&mut plan.slots[slot].clean, &clean);
+                plan.slots[slot].folded = true;
                 if plan.slots[slot].photo.is_none() && photo.is_some() {
                     plan.slots[slot].photo = photo;
                     added.push("photo");
