@@ -656,7 +656,10 @@ struct Slot {
     line: i64,
     uid: String,
     clean: Clean,
+    /// The row as it was matched (later rows of the file are matched against this).
     norm: dedup::Normalized,
+    /// Whether a later row was folded into `clean` (then `norm` no longer gives its stored keys).
+    folded: bool,
     /// The contact it became (once written).
     contact_id: Option<i64>,
     /// A pending duplicate pair to record once written (created anyway despite a match).

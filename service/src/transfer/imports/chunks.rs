@@ -361,7 +361,7 @@ async fn chunk_step(
                 }
                 plan.by_uid.entry(uid.clone()).or_insert(slot);
                 let note = decision.as_ref().map(|(_, f)| describe(f));
-                plan.slots.push(Slot { line, uid, clean: *clean, norm, contact_id: None, pair, photo });
+                plan.slots.push(Slot { line, uid, clean: *clean, norm, folded: false, contact_id: None, pair, photo });
                 todo.push((line, name, Todo::Create { slot, note }));
             }
             Some(("merge", f)) => match f.target {
@@ -432,6 +432,7 @@ async fn chunk_step(
             }
             Todo::Fold { slot, clean, photo } => {
                 let mut added = fold(&mut plan.slots[slot].clean, &clean);
+                plan.slots[slot].folded = true;
                 if plan.slots[slot].photo.is_none() && photo.is_some() {
                     plan.slots[slot].photo = photo;
                     added.push("photo");
@@ -560,11 +561,17 @@ async fn lookup_keys<C: ConnectionTrait>(
     for part in keys.chunks(KEYS_PER_STATEMENT) {
         let mut values: Vec<Value> = Vec::with_capacity(part.len());
         let mut arms: Vec<String> = Vec::with_capacity(part.len());
+        // The caps are bound too, not written into the text: the statement's text then depends
+        // only on how many keys it holds, so the connection's statement cache keeps one prepared
+        // statement instead of preparing a new 400-arm `UNION ALL` every time (and pushing the
+        // import's other cached statements out of the cache, so that they are prepared again).
         for (i, key) in part.iter().enumerate() {
-            let limit = dedup::blocking::lookup_limit(key, s);
+            let limit = dedup::blocking::lookup_limit(key, s) as i64;
             values.push(key.clone().into());
+            let key_at = placeholder(backend, values.len());
+            values.push(limit.into());
             arms.push(format!(
-                "SELECT {i} AS k, contact_id FROM (SELECT contact_id FROM contact_keys WHERE key = {} LIMIT {limit}) AS k{i}",
+                "SELECT {i} AS k, contact_id FROM (SELECT contact_id FROM contact_keys WHERE key = {key_at} LIMIT {}) AS k{i}",
                 placeholder(backend, values.len())
             ));
         }
