@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A million contacts on the product path (issues 20 and 21): the full duplicate scan
 # (`cardcrm dedup scan`) and the export (`GET /api/v1/export?format=vcf|csv|xlsx|jsonl`) of
-# 1,000,000 stored contacts, with wall time and peak memory, on SQLite and on PostgreSQL.
+# 1,000,000 stored contacts, with wall time and peak memory, and the contact list's random pages,
+# on SQLite and on PostgreSQL.
 #
 #   python3 scripts/gen-contacts.py --out /tmp/c1m.jsonl --count 1000000 --seed 101   # needs faker
 #   scripts/bench-million.sh /tmp/c1m.jsonl            # target/release/cardcrm (cargo leptos build --release)
 #   BENCH_ONLY=sqlite scripts/bench-million.sh FILE    # one database (sqlite | postgres)
-#   BENCH_SKIP=export scripts/bench-million.sh FILE    # only the scans (or BENCH_SKIP=scan)
+#   BENCH_SKIP=export scripts/bench-million.sh FILE    # leave one part out (scan | export | list)
 #
 # The contacts are bulk-loaded straight into a migrated database by scripts/bench-dedup-load.py
 # (as contacts stored before duplicate keys existed: the first scan also computes their keys; the
@@ -44,17 +45,11 @@ scan() { # label
 }
 
 export_one() { # format
-  "$BIN" serve >"$WORK/server.log" 2>&1 &
-  SERVER=$!
-  for _ in $(seq 1 120); do curl -sf "127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
-  local token
-  token=$(curl -sf "127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"bench\",\"password\":\"$CARDCRM_ADMIN_PASSWORD\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  start_server
   local before after
   before=$(awk '/VmHWM/{print $2}' "/proc/$SERVER/status")
   curl -sf -o "$WORK/export.$1" -w '%{time_starttransfer} %{time_total} %{size_download}\n' \
-    -H "authorization: Bearer $token" "127.0.0.1:$PORT/api/v1/export?format=$1" >"$WORK/curl"
+    -H "authorization: Bearer $TOKEN" "127.0.0.1:$PORT/api/v1/export?format=$1" >"$WORK/curl"
   after=$(awk '/VmHWM/{print $2}' "/proc/$SERVER/status")
   read -r first total bytes <"$WORK/curl"
   local lines
@@ -67,7 +62,43 @@ export_one() { # format
   printf '  export %-5s %8.1f MB in %6.1f s (first byte %.2f s), %s contacts; server peak RSS %s MB (%s MB before the export)\n' \
     "$1" "$(echo "$bytes / 1048576" | bc -l)" "$total" "$first" "$lines" "$((after / 1024))" "$((before / 1024))"
   rm -f "$WORK/export.$1"
+  stop_server
+}
+
+start_server() {
+  "$BIN" serve >"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 120); do curl -sf "127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
+  TOKEN=$(curl -sf "127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"username\":\"bench\",\"password\":\"$CARDCRM_ADMIN_PASSWORD\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+}
+
+stop_server() {
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+}
+
+# The contact list at a million: any of the 40,000 pages of 25, at random (so the list cache
+# almost never answers), per sort, 32 connections. Needs wrk (apt-get install wrk).
+list_pages() {
+  command -v wrk >/dev/null || { echo "  list: wrk not installed, skipped"; return; }
+  start_server
+  local sort
+  for sort in updated_at name company; do
+    cat >"$WORK/pages.lua" <<LUA
+math.randomseed(7)
+request = function()
+  return wrk.format("GET", "/api/v1/contacts?limit=25&sort=$sort&page=" .. math.random(1, 40000))
+end
+LUA
+    local out
+    out=$(wrk -t2 -c32 -d"${BENCH_DURATION:-15s}" --latency -H "Authorization: Bearer $TOKEN" -s "$WORK/pages.lua" \
+      "http://127.0.0.1:$PORT")
+    printf '  list, random pages of 40,000, sort=%s, 32 connections: %s req/s, p50 %s, p99 %s, %s\n' "$sort" \
+      "$(awk '/Requests\/sec/{print $2}' <<<"$out")" "$(awk '$1=="50%"{print $2}' <<<"$out")" \
+      "$(awk '$1=="99%"{print $2}' <<<"$out")" "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)"
+  done
+  stop_server
 }
 
 run() { # name url
@@ -89,6 +120,7 @@ run() { # name url
   if [ "$SKIP" != export ]; then
     for f in vcf csv xlsx jsonl; do export_one "$f"; done
   fi
+  [ "$SKIP" != list ] && list_pages
   echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
