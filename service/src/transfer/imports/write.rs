@@ -72,197 +72,208 @@ pub(super) async fn write_chunk(
     let txn = crate::platform::db::begin_write(&svc.db).await?;
     let backend = txn.get_database_backend();
     let cache = larger_cache(&txn).await?;
-    let now = Utc::now();
-    let phase = std::time::Instant::now();
-    let slots: Vec<usize> = outcomes.iter().filter_map(|o| o.slot).collect();
-    // UIDs must be unique: a fingerprint or a vCard UID already taken (by a contact in the trash)
-    // gives way to a fresh one.
-    let wanted: Vec<String> = slots.iter().map(|&i| plan.slots[i].uid.clone()).collect();
-    let mut taken: HashSet<String> = HashSet::new();
-    for part in wanted.chunks(500) {
-        let found: Vec<String> = contact::Entity::find()
-            .select_only()
-            .column(contact::Column::Uid)
-            .filter(contact::Column::Uid.is_in(part.to_vec()))
-            .into_tuple::<String>()
-            .all(&txn)
-            .await?;
-        taken.extend(found);
-    }
-    // `taken` also collects the UIDs given so far, so a UID repeated within the chunk gives way
-    // too (a set: looking each one up in the list given so far was quadratic in the chunk).
-    let mut uid_of: Vec<String> = Vec::with_capacity(slots.len());
-    for &i in &slots {
-        let u = &plan.slots[i].uid;
-        if taken.contains(u) {
-            uid_of.push(uuid::Uuid::new_v4().to_string());
-        } else {
-            taken.insert(u.clone());
-            uid_of.push(u.clone());
+    // Everything up to the commit, so that the page cache is put back whether it succeeds or not
+    // (a failed chunk rolls back, but its connection goes back to the pool all the same).
+    let filled = async {
+        let now = Utc::now();
+        let phase = std::time::Instant::now();
+        let slots: Vec<usize> = outcomes.iter().filter_map(|o| o.slot).collect();
+        // UIDs must be unique: a fingerprint or a vCard UID already taken (by a contact in the trash)
+        // gives way to a fresh one.
+        let wanted: Vec<String> = slots.iter().map(|&i| plan.slots[i].uid.clone()).collect();
+        let mut taken: HashSet<String> = HashSet::new();
+        for part in wanted.chunks(500) {
+            let found: Vec<String> = contact::Entity::find()
+                .select_only()
+                .column(contact::Column::Uid)
+                .filter(contact::Column::Uid.is_in(part.to_vec()))
+                .into_tuple::<String>()
+                .all(&txn)
+                .await?;
+            taken.extend(found);
         }
-    }
-    // Ids are taken up front (the write lock is held: SQLite's transaction is IMMEDIATE, and
-    // PostgreSQL hands out sequence values), so each row is inserted complete, sequence number
-    // included, with no read-back by uid and no second UPDATE.
-    let new_ids = allocate_ids(&txn, slots.len()).await?;
-    let mut words: Vec<(String, String)> = Vec::new();
-    let rows: Vec<(usize, &String, i64)> =
-        slots.iter().zip(&uid_of).zip(&new_ids).map(|((&i, u), &id)| (i, u, id)).collect();
-    for part in rows.chunks(CONTACTS_PER_INSERT) {
-        contact::Entity::insert_many(part.iter().map(|&(i, uid, id)| {
-            let c = &plan.slots[i].clean;
-            let text = contacts::search_text(c);
-            words.extend(migration::search_words::rows(&text));
-            let mut row = contacts::new_row(c, text, uid.clone(), actor.user_id, now);
-            row.id = Set(id);
-            row.sequence_number = Set(id);
-            row
-        }))
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    for (&i, &id) in slots.iter().zip(&new_ids) {
-        plan.slots[i].contact_id = Some(id);
-        plan.created.insert(id);
-    }
-    plan.times.write_contacts += phase.elapsed().as_secs_f64();
-    let phase = std::time::Instant::now();
-    // Children, keys, audit.
-    let mut phones = Vec::new();
-    let mut emails = Vec::new();
-    let mut tag_links = Vec::new();
-    let mut group_links = Vec::new();
-    let mut keys = Vec::new();
-    let mut audits = Vec::new();
-    for &i in &slots {
-        let id = plan.slots[i].contact_id.unwrap_or_default();
-        let (tags, groups) = (plan.slots[i].clean.tags().to_vec(), plan.slots[i].clean.groups().to_vec());
-        let tag_ids = ensure_names::<Tags, _>(&txn, &tags, &mut plan.tag_ids).await?;
-        let group_ids = ensure_names::<Groups, _>(&txn, &groups, &mut plan.group_ids).await?;
-        let slot = &plan.slots[i];
-        let c = &slot.clean;
-        for (pos, p) in c.phones.iter().enumerate() {
-            phones.push(contact_phone::ActiveModel {
-                contact_id: Set(id),
-                kind: Set(p.kind.clone()),
-                number: Set(p.number.clone()),
-                e164: Set(p.e164.clone()),
-                position: Set(pos as i32),
-                ..Default::default()
-            });
-        }
-        for (pos, (kind, address, key)) in c.emails.iter().enumerate() {
-            emails.push(contact_email::ActiveModel {
-                contact_id: Set(id),
-                kind: Set(kind.clone()),
-                address: Set(address.clone()),
-                normalized: Set(key.clone()),
-                position: Set(pos as i32),
-                ..Default::default()
-            });
-        }
-        tag_links.extend(tag_ids.iter().map(|t| contact_tag::ActiveModel { contact_id: Set(id), tag_id: Set(*t) }));
-        group_links.extend(
-            group_ids.iter().map(|g| contact_group_member::ActiveModel { contact_id: Set(id), group_id: Set(*g) }),
-        );
-        // The keys of the row as it was matched (the keys do not depend on the id), unless later
-        // rows of the file were folded into it: then of the contact as it is written.
-        let row_keys = if slot.folded {
-            dedup::blocking_keys(&crate::contacts::matching::normalize_draft(id, c, s))
-        } else {
-            dedup::blocking_keys(&slot.norm)
-        };
-        keys.extend(row_keys.into_iter().map(|key| (id, key)));
-        let changes = audit::diff(&contacts::empty_snapshot(), &contacts::snapshot_of_clean(c));
-        audits.push(audit_log::ActiveModel {
-            user_id: Set(Some(actor.user_id)),
-            contact_id: Set(Some(id)),
-            entity: Set("contact".into()),
-            action: Set("create".into()),
-            diff: Set(json!({ "changes": changes, "import": import_id }).to_string()),
-            created_at: Set(now),
-            ..Default::default()
-        });
-    }
-    insert_all(&txn, phones, CHILDREN_PER_INSERT, |p| contact_phone::Entity::insert_many(p)).await?;
-    insert_all(&txn, emails, CHILDREN_PER_INSERT, |p| contact_email::Entity::insert_many(p)).await?;
-    insert_all(&txn, tag_links, PAIRS_PER_INSERT, |p| contact_tag::Entity::insert_many(p)).await?;
-    insert_all(&txn, group_links, PAIRS_PER_INSERT, |p| contact_group_member::Entity::insert_many(p)).await?;
-    insert_keys(&txn, keys).await?;
-    insert_all(&txn, audits, AUDITS_PER_INSERT, |p| audit_log::Entity::insert_many(p)).await?;
-    plan.times.write_children += phase.elapsed().as_secs_f64();
-    let phase = std::time::Instant::now();
-    words.sort();
-    words.dedup();
-    words.retain(|w| !plan.words_written.contains(w));
-    insert_words(&txn, backend, &words).await?;
-    plan.times.write_words += phase.elapsed().as_secs_f64();
-    // Pending pairs for rows created despite a match.
-    for &i in &slots {
-        let slot = &plan.slots[i];
-        let (Some(id), Some((target, mm))) = (slot.contact_id, &slot.pair) else { continue };
-        let other = match target {
-            Target::Contact(o) => Some(*o),
-            Target::Row(r) => plan.slots[*r].contact_id,
-        };
-        if let Some(other) = other.filter(|o| *o != id) {
-            crate::contacts::matching::insert_pair(&txn, id, other, mm).await?;
-        }
-    }
-    // Photos of the created contacts (each with its history entry; undo trashes the contact, and
-    // the photo stays with it).
-    for &i in &slots {
-        let slot = &plan.slots[i];
-        if let (Some(id), Some(p)) = (slot.contact_id, &slot.photo) {
-            let origin = crate::contacts::photos::Origin::Import(import_id);
-            crate::contacts::photos::put_in(&txn, Some(actor.user_id), id, p.media_type, &p.data, origin, true).await?;
-        }
-    }
-    // Updates: each through the same path as an edit (history, keys), against the contact as it
-    // is now inside this transaction.
-    for u in updates {
-        let o_idx = u.outcome;
-        let mut result: AppResult<()> = Ok(());
-        if let Some(input) = u.input {
-            let c = contacts::clean(input, &region)?;
-            let version = c.input.version.unwrap_or_default();
-            result = contacts::update_in(&txn, actor, u.contact_id, &c, version, s, Some(json!(import_id)))
-                .await
-                .map(|(_, after)| outcomes[o_idx].version_after = Some(after.version));
-        }
-        if let (true, Some(p)) = (result.is_ok(), &u.photo) {
-            let origin = crate::contacts::photos::Origin::Import(import_id);
-            result = crate::contacts::photos::put_in(
-                &txn,
-                Some(actor.user_id),
-                u.contact_id,
-                p.media_type,
-                &p.data,
-                origin,
-                true,
-            )
-            .await
-            .map(|_| ());
-        }
-        match result {
-            Ok(()) => {}
-            Err(AppError::Conflict(e)) => {
-                outcomes[o_idx].action = "skip";
-                outcomes[o_idx].detail = format!("not updated: {e}");
-                outcomes[o_idx].before = None;
-                plan.counts.updated -= 1;
-                plan.counts.skipped += 1;
+        // `taken` also collects the UIDs given so far, so a UID repeated within the chunk gives way
+        // too (a set: looking each one up in the list given so far was quadratic in the chunk).
+        let mut uid_of: Vec<String> = Vec::with_capacity(slots.len());
+        for &i in &slots {
+            let u = &plan.slots[i].uid;
+            if taken.contains(u) {
+                uid_of.push(uuid::Uuid::new_v4().to_string());
+            } else {
+                taken.insert(u.clone());
+                uid_of.push(u.clone());
             }
-            Err(e) => return Err(e),
         }
+        // Ids are taken up front (the write lock is held: SQLite's transaction is IMMEDIATE, and
+        // PostgreSQL hands out sequence values), so each row is inserted complete, sequence number
+        // included, with no read-back by uid and no second UPDATE.
+        let new_ids = allocate_ids(&txn, slots.len()).await?;
+        let mut words: Vec<(String, String)> = Vec::new();
+        let rows: Vec<(usize, &String, i64)> =
+            slots.iter().zip(&uid_of).zip(&new_ids).map(|((&i, u), &id)| (i, u, id)).collect();
+        for part in rows.chunks(CONTACTS_PER_INSERT) {
+            contact::Entity::insert_many(part.iter().map(|&(i, uid, id)| {
+                let c = &plan.slots[i].clean;
+                let text = contacts::search_text(c);
+                words.extend(migration::search_words::rows(&text));
+                let mut row = contacts::new_row(c, text, uid.clone(), actor.user_id, now);
+                row.id = Set(id);
+                row.sequence_number = Set(id);
+                row
+            }))
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        for (&i, &id) in slots.iter().zip(&new_ids) {
+            plan.slots[i].contact_id = Some(id);
+            plan.created.insert(id);
+        }
+        plan.times.write_contacts += phase.elapsed().as_secs_f64();
+        let phase = std::time::Instant::now();
+        // Children, keys, audit.
+        let mut phones = Vec::new();
+        let mut emails = Vec::new();
+        let mut tag_links = Vec::new();
+        let mut group_links = Vec::new();
+        let mut keys = Vec::new();
+        let mut audits = Vec::new();
+        for &i in &slots {
+            let id = plan.slots[i].contact_id.unwrap_or_default();
+            let (tags, groups) = (plan.slots[i].clean.tags().to_vec(), plan.slots[i].clean.groups().to_vec());
+            let tag_ids = ensure_names::<Tags, _>(&txn, &tags, &mut plan.tag_ids).await?;
+            let group_ids = ensure_names::<Groups, _>(&txn, &groups, &mut plan.group_ids).await?;
+            let slot = &plan.slots[i];
+            let c = &slot.clean;
+            for (pos, p) in c.phones.iter().enumerate() {
+                phones.push(contact_phone::ActiveModel {
+                    contact_id: Set(id),
+                    kind: Set(p.kind.clone()),
+                    number: Set(p.number.clone()),
+                    e164: Set(p.e164.clone()),
+                    position: Set(pos as i32),
+                    ..Default::default()
+                });
+            }
+            for (pos, (kind, address, key)) in c.emails.iter().enumerate() {
+                emails.push(contact_email::ActiveModel {
+                    contact_id: Set(id),
+                    kind: Set(kind.clone()),
+                    address: Set(address.clone()),
+                    normalized: Set(key.clone()),
+                    position: Set(pos as i32),
+                    ..Default::default()
+                });
+            }
+            tag_links.extend(tag_ids.iter().map(|t| contact_tag::ActiveModel { contact_id: Set(id), tag_id: Set(*t) }));
+            group_links.extend(
+                group_ids.iter().map(|g| contact_group_member::ActiveModel { contact_id: Set(id), group_id: Set(*g) }),
+            );
+            // The keys of the row as it was matched (the keys do not depend on the id), unless later
+            // rows of the file were folded into it: then of the contact as it is written.
+            let row_keys = if slot.folded {
+                dedup::blocking_keys(&crate::contacts::matching::normalize_draft(id, c, s))
+            } else {
+                dedup::blocking_keys(&slot.norm)
+            };
+            keys.extend(row_keys.into_iter().map(|key| (id, key)));
+            let changes = audit::diff(&contacts::empty_snapshot(), &contacts::snapshot_of_clean(c));
+            audits.push(audit_log::ActiveModel {
+                user_id: Set(Some(actor.user_id)),
+                contact_id: Set(Some(id)),
+                entity: Set("contact".into()),
+                action: Set("create".into()),
+                diff: Set(json!({ "changes": changes, "import": import_id }).to_string()),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+        insert_all(&txn, phones, CHILDREN_PER_INSERT, |p| contact_phone::Entity::insert_many(p)).await?;
+        insert_all(&txn, emails, CHILDREN_PER_INSERT, |p| contact_email::Entity::insert_many(p)).await?;
+        insert_all(&txn, tag_links, PAIRS_PER_INSERT, |p| contact_tag::Entity::insert_many(p)).await?;
+        insert_all(&txn, group_links, PAIRS_PER_INSERT, |p| contact_group_member::Entity::insert_many(p)).await?;
+        insert_keys(&txn, keys).await?;
+        insert_all(&txn, audits, AUDITS_PER_INSERT, |p| audit_log::Entity::insert_many(p)).await?;
+        plan.times.write_children += phase.elapsed().as_secs_f64();
+        let phase = std::time::Instant::now();
+        words.sort();
+        words.dedup();
+        words.retain(|w| !plan.words_written.contains(w));
+        insert_words(&txn, backend, &words).await?;
+        plan.times.write_words += phase.elapsed().as_secs_f64();
+        // Pending pairs for rows created despite a match.
+        for &i in &slots {
+            let slot = &plan.slots[i];
+            let (Some(id), Some((target, mm))) = (slot.contact_id, &slot.pair) else { continue };
+            let other = match target {
+                Target::Contact(o) => Some(*o),
+                Target::Row(r) => plan.slots[*r].contact_id,
+            };
+            if let Some(other) = other.filter(|o| *o != id) {
+                crate::contacts::matching::insert_pair(&txn, id, other, mm).await?;
+            }
+        }
+        // Photos of the created contacts (each with its history entry; undo trashes the contact, and
+        // the photo stays with it).
+        for &i in &slots {
+            let slot = &plan.slots[i];
+            if let (Some(id), Some(p)) = (slot.contact_id, &slot.photo) {
+                let origin = crate::contacts::photos::Origin::Import(import_id);
+                crate::contacts::photos::put_in(&txn, Some(actor.user_id), id, p.media_type, &p.data, origin, true)
+                    .await?;
+            }
+        }
+        // Updates: each through the same path as an edit (history, keys), against the contact as it
+        // is now inside this transaction.
+        for u in updates {
+            let o_idx = u.outcome;
+            let mut result: AppResult<()> = Ok(());
+            if let Some(input) = u.input {
+                let c = contacts::clean(input, &region)?;
+                let version = c.input.version.unwrap_or_default();
+                result = contacts::update_in(&txn, actor, u.contact_id, &c, version, s, Some(json!(import_id)))
+                    .await
+                    .map(|(_, after)| outcomes[o_idx].version_after = Some(after.version));
+            }
+            if let (true, Some(p)) = (result.is_ok(), &u.photo) {
+                let origin = crate::contacts::photos::Origin::Import(import_id);
+                result = crate::contacts::photos::put_in(
+                    &txn,
+                    Some(actor.user_id),
+                    u.contact_id,
+                    p.media_type,
+                    &p.data,
+                    origin,
+                    true,
+                )
+                .await
+                .map(|_| ());
+            }
+            match result {
+                Ok(()) => {}
+                Err(AppError::Conflict(e)) => {
+                    outcomes[o_idx].action = "skip";
+                    outcomes[o_idx].detail = format!("not updated: {e}");
+                    outcomes[o_idx].before = None;
+                    plan.counts.updated -= 1;
+                    plan.counts.skipped += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        write_outcomes(&txn, import_id, outcomes, plan).await?;
+        Ok::<_, AppError>((words, new_ids))
     }
-    write_outcomes(&txn, import_id, outcomes, plan).await?;
+    .await;
+    // Back to the connection's own size before it returns to the pool (the chunk's dirty pages
+    // stay until the commit writes them; only clean ones are let go). A chunk's own error is the
+    // one reported.
+    let restored = match cache {
+        Some(pages) => txn.execute_unprepared(&format!("PRAGMA cache_size = {pages}")).await.map(|_| ()),
+        None => Ok(()),
+    };
+    let (words, new_ids) = filled?;
+    restored?;
     let phase = std::time::Instant::now();
-    if let Some(pages) = cache {
-        // Back to the connection's own size before it returns to the pool (the chunk's dirty
-        // pages stay until the commit writes them; only clean ones are let go).
-        txn.execute_unprepared(&format!("PRAGMA cache_size = {pages}")).await?;
-    }
     txn.commit().await?;
     plan.times.commit += phase.elapsed().as_secs_f64();
     // Remembered only once committed (a chunk that failed wrote none of them).
@@ -290,7 +301,12 @@ const OUTCOMES_PER_INSERT: usize = 2000;
 const TEXT_PAIRS_PER_INSERT: usize = 10_000;
 /// The separator of the texts that carry a column to PostgreSQL's `string_to_array` (no key or
 /// word holds it: they are folded letters and digits).
-const SEP: char = '\u{1f}';
+const SEP: &str = "\u{1f}";
+
+/// The texts as one `SEP`-delimited text, for `string_to_array(…, chr(31))`.
+fn delimited<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    texts.collect::<Vec<_>>().join(SEP)
+}
 
 /// Whether every text can travel in a `SEP`-delimited text (non-empty, without `SEP`):
 /// `string_to_array` reads an empty text as no element at all.
@@ -308,7 +324,7 @@ async fn insert_keys<C: ConnectionTrait>(db: &C, keys: Vec<(i64, String)>) -> Ap
     let backend = db.get_database_backend();
     if backend == DatabaseBackend::Postgres && delimitable(keys.iter().map(|(_, k)| k.as_str())) {
         let ids = keys.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
-        let texts = keys.iter().map(|(_, k)| k.as_str()).collect::<Vec<_>>().join("\u{1f}");
+        let texts = delimited(keys.iter().map(|(_, k)| k.as_str()));
         db.execute_raw(Statement::from_sql_and_values(
             backend,
             "INSERT INTO contact_keys (contact_id, key) \
@@ -334,8 +350,8 @@ async fn insert_words<C: ConnectionTrait>(
         return Ok(());
     }
     if backend == DatabaseBackend::Postgres && delimitable(words.iter().flat_map(|(k, w)| [k.as_str(), w.as_str()])) {
-        let keys = words.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join("\u{1f}");
-        let texts = words.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join("\u{1f}");
+        let keys = delimited(words.iter().map(|(k, _)| k.as_str()));
+        let texts = delimited(words.iter().map(|(_, w)| w.as_str()));
         db.execute_raw(Statement::from_sql_and_values(
             backend,
             "INSERT INTO search_words (key, word) \
