@@ -67,11 +67,18 @@ fn names(list: &[dto::NameRef], field: &str) -> AppResult<Vec<String>> {
             return Err(AppError::validation(format!("{field}[{i}]"), "must not be empty"));
         }
         check_len(&format!("{field}[{i}]"), n.name(), 50)?;
-        if !out.iter().any(|o| o.to_lowercase() == name.to_lowercase()) {
-            out.push(name);
-        }
+        add_name(&mut out, name);
     }
     Ok(out)
+}
+
+/// Adds a tag or group name unless the list has it already in another case (a label is one
+/// label whatever the case it is written in).
+fn add_name(names: &mut Vec<String>, name: String) {
+    let lower = name.to_lowercase();
+    if !names.iter().any(|n| n.to_lowercase() == lower) {
+        names.push(name);
+    }
 }
 
 /// Trims, validates and normalises what a client sent. Errors name the offending field.
@@ -280,10 +287,7 @@ impl NewContact {
             find = find.lock_exclusive();
         }
         let group = find.one(txn).await?.ok_or_else(|| AppError::not_found("address book"))?;
-        let lower = group.name.to_lowercase();
-        if !self.c.groups.iter().any(|g| g.to_lowercase() == lower) {
-            self.c.groups.push(group.name);
-        }
+        add_name(&mut self.c.groups, group.name);
         Ok(())
     }
 }
