@@ -221,6 +221,95 @@ async fn list_filters_sorts_and_pages() {
     assert_eq!(vip["contacts"], 2);
 }
 
+fn ids(v: &Value) -> Vec<i64> {
+    v["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn list_pages_by_cursor_in_every_sort() {
+    let app = app().await;
+    let t = app.admin().await;
+    // Ties on purpose: names that differ only in case, four companies (one empty) shared by many.
+    let companies = ["Acme", "acme", "", "Borealis", ""];
+    for i in 0..23 {
+        let first = if i % 4 == 0 { "ann" } else { "Ann" };
+        let body = json!({"first_name": first, "last_name": format!("Lee{}", i % 5), "company": companies[i % 5],
+                          "emails": [{"kind": "work", "address": format!("p{i}@example.com")}]});
+        assert_eq!(app.post("/api/v1/contacts", Some(&t), body).await.status, StatusCode::CREATED);
+    }
+    for sort in ["name", "company", "created_at", "updated_at", "id"] {
+        for order in ["asc", "desc"] {
+            let base = format!("/api/v1/contacts?sort={sort}&order={order}&limit=4");
+            let all = ids(&app.get(&format!("/api/v1/contacts?sort={sort}&order={order}&limit=200"), &t).await.body);
+            assert_eq!(all.len(), 23);
+            // By number: every page, the back half read from the far end of the index.
+            let mut by_number = Vec::new();
+            for p in 1..=6 {
+                let r = app.get(&format!("{base}&page={p}"), &t).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                assert_eq!(r.body["pages"], 6);
+                by_number.extend(ids(&r.body));
+            }
+            assert_eq!(by_number, all, "{sort} {order} by page number");
+            // Forwards by `next`, with the page numbers counted on.
+            let mut r = app.get(&base, &t).await.body;
+            assert!(r.get("previous").is_none(), "the first page has no previous: {r}");
+            let mut forward = ids(&r);
+            let mut page = 1;
+            while let Some(next) = r.get("next").and_then(Value::as_str).map(str::to_string) {
+                r = app.get(&format!("{base}&after={next}"), &t).await.body;
+                page += 1;
+                assert_eq!(r["page"], page, "{sort} {order}");
+                assert!(r["previous"].is_string());
+                forward.extend(ids(&r));
+            }
+            assert_eq!(page, 6);
+            assert_eq!(forward, all, "{sort} {order} by cursor");
+            // Backwards from the last page by `previous`.
+            let mut r = app.get(&format!("{base}&page=6"), &t).await.body;
+            assert!(r.get("next").is_none(), "the last page has no next: {r}");
+            let mut backward = vec![ids(&r)];
+            while let Some(prev) = r.get("previous").and_then(Value::as_str).map(str::to_string) {
+                r = app.get(&format!("{base}&before={prev}"), &t).await.body;
+                assert!(r["next"].is_string());
+                backward.push(ids(&r));
+            }
+            assert_eq!(r["page"], 1);
+            backward.reverse();
+            assert_eq!(backward.concat(), all, "{sort} {order} backwards");
+            assert_eq!(backward[0].len(), 4, "the first page is full");
+        }
+    }
+    // A cursor stays good when its contact changes: the page after it is still the next rows.
+    let r = app.get("/api/v1/contacts?sort=name&limit=4", &t).await.body;
+    let next = r["next"].as_str().unwrap().to_string();
+    let second = ids(&app.get(&format!("/api/v1/contacts?sort=name&limit=4&after={next}"), &t).await.body);
+    let last = r["items"][3]["id"].as_i64().unwrap();
+    let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{last}"), Some(&t), None).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    assert_eq!(ids(&app.get(&format!("/api/v1/contacts?sort=name&limit=4&after={next}"), &t).await.body), second);
+    // Past the end by number: an empty page, not an error.
+    let r = app.get("/api/v1/contacts?sort=name&limit=4&page=999", &t).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(ids(&r.body).is_empty());
+
+    // Cursors that cannot be followed are refused, naming the parameter.
+    for (url, field) in [
+        (format!("/api/v1/contacts?sort=company&limit=4&after={next}"), "after"),
+        (format!("/api/v1/contacts?sort=name&order=desc&limit=4&before={next}"), "before"),
+        (format!("/api/v1/contacts?sort=name&page=2&after={next}"), "page"),
+        (format!("/api/v1/contacts?sort=name&after={next}&before={next}"), "after"),
+        (format!("/api/v1/contacts?q=ann&after={next}"), "after"),
+        ("/api/v1/contacts?sort=name&after=not-a-cursor".to_string(), "after"),
+        ("/api/v1/contacts?sort=name&after=e30".to_string(), "after"),
+        (format!("/api/v1/contacts?sort=name&after={}", "A".repeat(9000)), "after"),
+    ] {
+        let r = app.get(&url, &t).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains(field), "{url}: {}", r.body);
+    }
+}
+
 #[tokio::test]
 async fn history_records_who_changed_what() {
     let app = app().await;

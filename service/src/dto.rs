@@ -261,6 +261,12 @@ pub struct ContactQuery {
     pub order: Option<String>,
     /// List the trash instead of live contacts.
     pub trash: Option<bool>,
+    /// The page after the one this cursor (a page's `next`) was handed out with: read from the
+    /// sort index at the cursor's place, as fast on the millionth contact as on the first, where
+    /// `page` must walk past every row before it. Not with `page` or `before`.
+    pub after: Option<String>,
+    /// The page before the one this cursor (a page's `previous`) was handed out with.
+    pub before: Option<String>,
 }
 
 /// The highest page number a list accepts (every paged list: contacts, duplicates, audit log).
@@ -305,6 +311,20 @@ pub struct Page<T> {
     pub page: u64,
     pub limit: u64,
     pub pages: u64,
+    /// Cursor of the next page (the contact list, when not ranked by a search): pass it as
+    /// `after`. Absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Cursor of the previous page: pass it as `before`. Absent on the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of a list that is paged by number only.
+    pub fn numbered(items: Vec<T>, total: u64, page: u64, limit: u64) -> Self {
+        Page { items, total, page, limit, pages: total.div_ceil(limit), next: None, previous: None }
+    }
 }
 
 /// A short hit for the search box.

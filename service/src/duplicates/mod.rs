@@ -124,7 +124,7 @@ pub async fn list(svc: &Services, _actor: &Actor, q: &DuplicateQuery) -> AppResu
     rows.sort_by_key(|r| pos.get(&r.id).copied().unwrap_or(usize::MAX));
     let items = load_pairs(&svc.db, rows).await?;
     let total = total.max(0) as u64;
-    Ok(Page { items, total, page, limit, pages: total.div_ceil(limit) })
+    Ok(Page::numbered(items, total, page, limit))
 }
 
 /// Marks a pair pending, reviewed or ignored (merged is set by merging), with an audit entry.

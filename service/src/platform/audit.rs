@@ -123,7 +123,7 @@ pub async fn query(svc: &Services, actor: &Actor, q: &AuditQuery) -> AppResult<P
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
             // A well-formed but empty range: nothing is in it.
-            return Ok(Page { items: Vec::new(), total: 0, page, limit, pages: 0 });
+            return Ok(Page::numbered(Vec::new(), 0, page, limit));
         }
     }
     if let Some(f) = from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
@@ -157,7 +157,7 @@ pub async fn query(svc: &Services, actor: &Actor, q: &AuditQuery) -> AppResult<P
             created_at: r.created_at,
         })
         .collect();
-    Ok(Page { items, total, page, limit, pages: total.div_ceil(limit) })
+    Ok(Page::numbered(items, total, page, limit))
 }
 
 /// The distinct actions and entities recorded so far (for the filter choices).

@@ -614,7 +614,7 @@ pub async fn list(
         .into_iter()
         .map(summary)
         .collect();
-    Ok(crate::dto::Page { items, total, page, limit, pages: total.div_ceil(limit) })
+    Ok(crate::dto::Page::numbered(items, total, page, limit))
 }
 
 /// The job's row as progress (the command line has no HTTP poll).
