@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { expect, fitsWidth, hydrated, signIn, user, test } from "./helpers";
+import { expect, fitsWidth, hydrated, password, signIn, user, test } from "./helpers";
 
 test("sign in, create a contact with two phones, find it, edit it, see the history", async ({ page }, info) => {
   const last = `Tester${Date.now().toString(36)}${info.project.name}`;
@@ -116,4 +116,58 @@ test("the search overlay: Ctrl+K or / on any page finds a contact or a page, arr
   await box.fill("scan");
   await dialog.getByRole("option").filter({ hasText: "Scan a card" }).click();
   await expect(page).toHaveURL(/\/scan$/);
+});
+
+test("the list pages on by cursor: next, previous, first and last keep the order", async ({ page, request }, info) => {
+  const company = `Pager${Date.now().toString(36)}${info.project.name}`;
+  const login = await request.post("/api/v1/auth/login", { data: { username: user, password } });
+  const auth = { authorization: `Bearer ${(await login.json()).access_token}` };
+  // 27 contacts: a full page of 25 and two more.
+  const names = Array.from({ length: 27 }, (_, i) => `Page${String(i).padStart(2, "0")}`);
+  for (const last of names) {
+    const r = await request.post("/api/v1/contacts", { headers: auth, data: { first_name: "Ada", last_name: last, company } });
+    expect(r.status()).toBe(201);
+  }
+  await signIn(page);
+  await page.goto(`/?company=${company}&sort=name`);
+  await hydrated(page);
+  const pager = page.locator("nav.pager span");
+  const rows = page.locator("table.contacts tbody tr");
+  await expect(pager).toHaveText("Page 1 of 2");
+  await expect(rows).toHaveCount(25);
+  await expect(rows.first()).toContainText("Ada Page00");
+  await expect(page.getByRole("button", { name: "« First" })).toBeDisabled();
+
+  await page.getByRole("button", { name: "Next →" }).click();
+  await expect(pager).toHaveText("Page 2 of 2");
+  await expect(page).toHaveURL(/after=/);
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText("Ada Page25");
+  await expect(page.getByRole("button", { name: "Next →" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Last »" })).toBeDisabled();
+  await fitsWidth(page);
+  await page.screenshot({ path: `test-results/list-pager-${info.project.name}.png`, fullPage: true });
+
+  await page.getByRole("button", { name: "← Previous" }).click();
+  await expect(pager).toHaveText("Page 1 of 2");
+  await expect(page).toHaveURL(/before=/);
+  await expect(rows).toHaveCount(25);
+  await expect(rows.last()).toContainText("Ada Page24");
+
+  await page.getByRole("button", { name: "Last »" }).click();
+  await expect(pager).toHaveText("Page 2 of 2");
+  await expect(rows.last()).toContainText("Ada Page26");
+  await page.getByRole("button", { name: "« First" }).click();
+  await expect(pager).toHaveText("Page 1 of 2");
+  await expect(rows.first()).toContainText("Ada Page00");
+  // A new sort (the column headers: on a phone the table is a list of cards without them) starts
+  // again from the first page, in the new order.
+  if (info.project.name === "desktop") {
+    await page.getByRole("button", { name: "Next →" }).click();
+    await expect(pager).toHaveText("Page 2 of 2");
+    await page.locator("th button.sort").filter({ hasText: "Name" }).click();
+    await expect(pager).toHaveText("Page 1 of 2");
+    await expect(rows.first()).toContainText("Ada Page26");
+    await expect(page).not.toHaveURL(/after=|before=|page=/);
+  }
 });

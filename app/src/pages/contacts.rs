@@ -2,7 +2,7 @@
 
 use crate::api::{self, error_text};
 use crate::components::{encode, when, Pager, TagChip};
-use crate::lang::{count_text, field_label, t, t_string, use_i18n, I18n, Locale};
+use crate::lang::{count_text, field_label, fill_in, t, t_string, use_i18n, I18n, Locale};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -73,6 +73,43 @@ fn cell(i18n: I18n, c: &Contact, column: &str) -> AnyView {
     }
 }
 
+/// The query parameters that say which page of the list is shown.
+const PAGING: [&str; 3] = ["page", "after", "before"];
+
+/// The contact list's pager: first, previous, next and last. Previous and next follow the
+/// cursors the page came with, so paging on through a million contacts stays as fast as the
+/// first page (a page number makes the database walk past every row before it); the last page
+/// is asked for by number, which the list reads from the far end of its index.
+#[component]
+fn ListPager(
+    page: u64,
+    pages: u64,
+    previous: Option<String>,
+    next: Option<String>,
+    go: impl Fn(&'static str, Option<String>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let pages = pages.max(1);
+    let (has_previous, has_next) = (previous.is_some() || page > 1, next.is_some() || page < pages);
+    let back = move || match previous.clone() {
+        Some(c) => go("before", Some(c)),
+        None => go("page", Some(page.saturating_sub(1).max(1).to_string())),
+    };
+    let on = move || match next.clone() {
+        Some(c) => go("after", Some(c)),
+        None => go("page", Some((page + 1).min(pages).to_string())),
+    };
+    view! {
+        <nav class="pager" aria-label=t_string!(i18n, common.pages)>
+            <button disabled=!has_previous on:click=move |_| go("page", None)>{t!(i18n, common.first)}</button>
+            <button disabled=!has_previous on:click=move |_| back()>{t!(i18n, common.previous)}</button>
+            <span>{fill_in(t_string!(i18n, common.page_of), &[("page", &page), ("pages", &pages)])}</span>
+            <button disabled=!has_next on:click=move |_| on()>{t!(i18n, common.next)}</button>
+            <button disabled=!has_next on:click=move |_| go("page", Some(pages.to_string()))>{t!(i18n, common.last)}</button>
+        </nav>
+    }
+}
+
 #[component]
 pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
@@ -90,6 +127,8 @@ pub fn ContactsPage() -> impl IntoView {
         sort: param("sort"),
         order: param("order"),
         trash: None,
+        after: param("after"),
+        before: param("before"),
     });
     let contacts = Resource::new(move || list_query.get(), api::list_contacts);
     let tags = Resource::new(|| (), |_| api::list_tags());
@@ -103,18 +142,17 @@ pub fn ContactsPage() -> impl IntoView {
     });
     let save_columns = Action::new(|cols: &Vec<String>| api::set_columns(cols.clone()));
 
-    // Replaces some query parameters and goes back to page 1 unless the page itself changes.
+    // Replaces some query parameters and goes back to the first page unless the change is a
+    // move to another page (by number, or by a cursor from the list: `after`, `before`), which
+    // replaces the other paging parameters.
     let set_params = move |changes: Vec<(&'static str, Option<String>)>| {
         let mut pairs: Vec<(String, String)> = query.with_untracked(|m| {
-            ["q", "tag", "group", "company", "sort", "order", "page"]
+            ["q", "tag", "group", "company", "sort", "order", "page", "after", "before"]
                 .iter()
                 .filter_map(|k| m.get(k).map(|v| (k.to_string(), v)))
                 .collect()
         });
-        let paging = changes.iter().any(|(k, _)| *k == "page");
-        if !paging {
-            pairs.retain(|(k, _)| k != "page");
-        }
+        pairs.retain(|(k, _)| !PAGING.contains(&k.as_str()));
         for (k, v) in changes {
             pairs.retain(|(pk, _)| pk != k);
             if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -235,6 +273,7 @@ pub fn ContactsPage() -> impl IntoView {
                     let cols = chosen.get();
                     let header_cols = cols.clone();
                     let (p, pages, total) = (page.page, page.pages, page.total);
+                    let (previous, next) = (page.previous.clone(), page.next.clone());
                     view! {
                         <p class="muted small result-count">{count_text!(i18n, total, contacts_one, contacts_few, contacts_many)}</p>
                         <table class="contacts">
@@ -265,7 +304,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <Pager page=p pages=pages go=move |n| set("page", Some(n.to_string()))/>
+                        <ListPager page=p pages=pages previous=previous next=next go=move |k, v| set(k, v)/>
                     }.into_any()
                 }
             })}
