@@ -7,7 +7,7 @@
 #   python3 scripts/gen-contacts.py --out /tmp/c1m.jsonl --count 1000000 --seed 101   # needs faker
 #   scripts/bench-million.sh /tmp/c1m.jsonl            # target/release/cardcrm (cargo leptos build --release)
 #   BENCH_ONLY=sqlite scripts/bench-million.sh FILE    # one database (sqlite | postgres)
-#   BENCH_SKIP=export scripts/bench-million.sh FILE    # leave one part out (scan | export | list)
+#   BENCH_SKIP=scan,export scripts/bench-million.sh FILE   # leave parts out (scan, export, list)
 #
 # The contacts are bulk-loaded straight into a migrated database by scripts/bench-dedup-load.py
 # (as contacts stored before duplicate keys existed: the first scan also computes their keys; the
@@ -78,28 +78,57 @@ stop_server() {
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 }
 
-# The contact list at a million: any of the 40,000 pages of 25, at random (so the list cache
-# almost never answers), per sort, 32 connections. Needs wrk (apt-get install wrk).
+# The contact list at a million, per sort, 32 connections. Needs wrk (apt-get install wrk).
+# - by number: any of the 40,000 pages of 25 at random (so the list cache almost never answers);
+#   the database walks past the rows before the page (pages in the back half from the far end).
+# - by cursor: the page after 4,000 different contacts drawn at random from the database, as
+#   the list's Next button asks for it (`after=` a cursor, read from the sort index at its place).
 list_pages() {
   command -v wrk >/dev/null || { echo "  list: wrk not installed, skipped"; return; }
   start_server
-  local sort
+  local sort out
   for sort in updated_at name company; do
-    cat >"$WORK/pages.lua" <<LUA
+    python3 - "$DATABASE_URL" "$sort" >"$WORK/cursors.txt" <<'PY'
+import base64, datetime, json, subprocess, sys
+url, sort = sys.argv[1], sys.argv[2]
+sql = ("SELECT id, full_name, company, updated_at FROM contacts WHERE deleted_at IS NULL "
+       "AND merged_into_id IS NULL ORDER BY random() LIMIT 4000")
+if url.startswith("sqlite:"):
+    import sqlite3
+    rows = sqlite3.connect(url.split("://", 1)[1].split("?")[0]).execute(sql).fetchall()
+else:
+    out = subprocess.run(["psql", url, "-AtF", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+desc = sort == "updated_at"
+for cid, name, company, updated in rows:
+    key = {"name": name, "company": company,
+           "updated_at": datetime.datetime.fromisoformat(str(updated)).isoformat()}[sort]
+    cur = json.dumps({"s": sort, "d": desc, "k": key, "i": int(cid), "p": 2}, ensure_ascii=False)
+    print(base64.urlsafe_b64encode(cur.encode()).decode().rstrip("="))
+PY
+    for how in number cursor; do
+      cat >"$WORK/pages.lua" <<LUA
 math.randomseed(7)
+local cursors = {}
+for line in io.lines("$WORK/cursors.txt") do cursors[#cursors + 1] = line end
 request = function()
-  return wrk.format("GET", "/api/v1/contacts?limit=25&sort=$sort&page=" .. math.random(1, 40000))
+  if "$how" == "number" then
+    return wrk.format("GET", "/api/v1/contacts?limit=25&sort=$sort&page=" .. math.random(1, 40000))
+  end
+  return wrk.format("GET", "/api/v1/contacts?limit=25&sort=$sort&after=" .. cursors[math.random(1, #cursors)])
 end
 LUA
-    local out
-    out=$(wrk -t2 -c32 -d"${BENCH_DURATION:-15s}" --latency -H "Authorization: Bearer $TOKEN" -s "$WORK/pages.lua" \
-      "http://127.0.0.1:$PORT")
-    printf '  list, random pages of 40,000, sort=%s, 32 connections: %s req/s, p50 %s, p99 %s, %s\n' "$sort" \
-      "$(awk '/Requests\/sec/{print $2}' <<<"$out")" "$(awk '$1=="50%"{print $2}' <<<"$out")" \
-      "$(awk '$1=="99%"{print $2}' <<<"$out")" "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)"
+      out=$(wrk -t2 -c32 -d"${BENCH_DURATION:-15s}" --latency -H "Authorization: Bearer $TOKEN" -s "$WORK/pages.lua" \
+        "http://127.0.0.1:$PORT")
+      printf '  list by %s, sort=%s, 32 connections: %s req/s, p50 %s, p99 %s, %s\n' "$how" "$sort" \
+        "$(awk '/Requests\/sec/{print $2}' <<<"$out")" "$(awk '$1=="50%"{print $2}' <<<"$out")" \
+        "$(awk '$1=="99%"{print $2}' <<<"$out")" "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ' ' || true)"
+    done
   done
   stop_server
 }
+
+skip() { [[ ",$SKIP," == *",$1,"* ]]; }
 
 run() { # name url
   echo "== $1"
@@ -113,14 +142,14 @@ run() { # name url
   t0=$(date +%s)
   python3 scripts/bench-dedup-load.py "$load_target" "$SRC" | tail -1
   echo "  loaded in $(($(date +%s) - t0)) s; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [ "$SKIP" != scan ]; then
+  if ! skip scan; then
     scan "first: keys computed for every contact"
     scan "again: keys in place"
   fi
-  if [ "$SKIP" != export ]; then
+  if ! skip export; then
     for f in vcf csv xlsx jsonl; do export_one "$f"; done
   fi
-  [ "$SKIP" != list ] && list_pages
+  skip list || list_pages
   echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
