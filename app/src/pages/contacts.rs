@@ -73,6 +73,16 @@ fn cell(i18n: I18n, c: &Contact, column: &str) -> AnyView {
     }
 }
 
+/// The sorts a phone chooses from (its list has no column headers): (sort, order).
+const SORT_CHOICES: [(&str, &str); 6] = [
+    ("updated_at", "desc"),
+    ("updated_at", "asc"),
+    ("name", "asc"),
+    ("name", "desc"),
+    ("company", "asc"),
+    ("company", "desc"),
+];
+
 /// The query parameters that say which page of the list is shown.
 const PAGING: [&str; 3] = ["page", "after", "before"];
 
@@ -241,6 +251,26 @@ pub fn ContactsPage() -> impl IntoView {
                 prop:value=move || param("company").unwrap_or_default()
                 on:change=move |ev| set("company", Some(event_target_value(&ev)))
             />
+            <select
+                class="sort-select"
+                aria-label=t_string!(i18n, contacts.sort_by)
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let (s, o) = v.split_once(':').unwrap_or(("updated_at", "desc"));
+                    set_params.with_value(|f| f(vec![("sort", Some(s.to_string())), ("order", Some(o.to_string()))]));
+                }
+            >
+                {SORT_CHOICES.iter().map(|&(s, o)| {
+                    let chosen_now = move || {
+                        let sort = param("sort").unwrap_or_else(|| "updated_at".to_string());
+                        let order = param("order")
+                            .unwrap_or_else(|| if sort == "updated_at" { "desc" } else { "asc" }.to_string());
+                        sort == s && order == o
+                    };
+                    let arrow = if o == "desc" { " ↓" } else { " ↑" };
+                    view! { <option value=format!("{s}:{o}") selected=chosen_now>{column_label(locale, s)}{arrow}</option> }
+                }).collect_view()}
+            </select>
             <details class="columns-menu">
                 <summary>{t!(i18n, contacts.columns)}</summary>
                 <div class="menu">
