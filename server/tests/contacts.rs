@@ -281,13 +281,24 @@ async fn list_pages_by_cursor_in_every_sort() {
         }
     }
     // A cursor stays good when its contact changes: the page after it is still the next rows.
-    let r = app.get("/api/v1/contacts?sort=name&limit=4", &t).await.body;
-    let next = r["next"].as_str().unwrap().to_string();
+    let first = app.get("/api/v1/contacts?sort=name&limit=4", &t).await.body;
+    let next = first["next"].as_str().unwrap().to_string();
     let second = ids(&app.get(&format!("/api/v1/contacts?sort=name&limit=4&after={next}"), &t).await.body);
-    let last = r["items"][3]["id"].as_i64().unwrap();
+    let last = first["items"][3]["id"].as_i64().unwrap();
     let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{last}"), Some(&t), None).await;
     assert!(r.status.is_success(), "{}", r.body);
     assert_eq!(ids(&app.get(&format!("/api/v1/contacts?sort=name&limit=4&after={next}"), &t).await.body), second);
+    // Where the list ends, the page number is put right: with four contacts gone from the first
+    // page, the page after the old fifth page is the last of five, not a sixth.
+    let fifth = app.get("/api/v1/contacts?sort=name&limit=4&page=5", &t).await.body;
+    let after_fifth = fifth["next"].as_str().unwrap().to_string();
+    for c in first["items"].as_array().unwrap().iter().take(3) {
+        let r = app.call(Method::DELETE, &format!("/api/v1/contacts/{}", c["id"]), Some(&t), None).await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+    let r = app.get(&format!("/api/v1/contacts?sort=name&limit=4&after={after_fifth}"), &t).await.body;
+    assert_eq!((r["page"].as_u64(), r["pages"].as_u64()), (Some(5), Some(5)), "{r}");
+    assert!(r.get("next").is_none());
     // Past the end by number: an empty page, not an error.
     let r = app.get("/api/v1/contacts?sort=name&limit=4&page=999", &t).await;
     assert_eq!(r.status, StatusCode::OK);

@@ -632,10 +632,14 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
                 ids.reverse();
             }
             let rows = rows_in_order(&svc.db, &ids).await?;
+            // The page number counts on from the cursor's; where the list ends it is put right
+            // (contacts added or removed since the cursor was made shift the pages).
             if forward {
-                (rows, Ord::min(cur.p.saturating_add(1), dto::MAX_PAGE), !ids.is_empty(), more)
+                let page = if more { Ord::min(cur.p.saturating_add(1), pages) } else { pages };
+                (rows, Ord::max(page, 1), !ids.is_empty(), more)
             } else {
-                (rows, Ord::max(cur.p.saturating_sub(1), 1), more, !ids.is_empty())
+                let page = if more { Ord::max(cur.p.saturating_sub(1), 1) } else { 1 };
+                (rows, Ord::min(page, Ord::max(pages, 1)), more, !ids.is_empty())
             }
         }
         (Some(key), None) => {
