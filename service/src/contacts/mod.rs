@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -494,25 +495,50 @@ pub async fn history(svc: &Services, _actor: &Actor, id: i64) -> AppResult<Vec<d
     audit::contact_history(&svc.db, id, 500).await
 }
 
-/// The number of live contacts, remembered for two seconds: the unfiltered list asks for it on
-/// every page and counting a large table each time would dominate the request.
+/// The number of live contacts, for the unfiltered list's "N contacts" and page count: counting a
+/// large table on every page would dominate the request (a million rows: ~100 ms). A count older
+/// than [`COUNT_FRESH`] is still shown while one request's background task counts again, so no
+/// request waits for the count; a write on this instance drops it (the next page counts), and a
+/// count older than [`COUNT_USABLE`] (the refresh failing) is not shown at all.
 #[derive(Default)]
 pub struct CountCache {
     live: Mutex<Option<(Instant, u64)>>,
+    /// Bumped by every invalidation, so a count begun before a write is not stored after it.
+    generation: AtomicU64,
+    refreshing: AtomicBool,
 }
 
+const COUNT_FRESH: Duration = Duration::from_secs(2);
+const COUNT_USABLE: Duration = Duration::from_secs(60);
+
 impl CountCache {
-    fn get(&self) -> Option<u64> {
-        let v = *self.live.lock().ok()?;
-        v.filter(|(at, _)| at.elapsed() < Duration::from_secs(2)).map(|(_, n)| n)
+    /// The count, and whether it is due for a recount; none when there is none worth showing.
+    fn get(&self) -> Option<(u64, bool)> {
+        let (at, n) = (*self.live.lock().ok()?)?;
+        let age = at.elapsed();
+        (age < COUNT_USABLE).then_some((n, age >= COUNT_FRESH))
     }
-    fn put(&self, n: u64) {
+    fn generation(&self) -> u64 {
+        self.generation.load(AtomicOrdering::SeqCst)
+    }
+    /// Keeps `n`, counted since `generation`, unless the contacts changed meanwhile.
+    fn put(&self, n: u64, generation: u64) {
         if let Ok(mut v) = self.live.lock() {
-            *v = Some((Instant::now(), n));
+            if self.generation.load(AtomicOrdering::SeqCst) == generation {
+                *v = Some((Instant::now(), n));
+            }
         }
+    }
+    /// True for the one caller that is to recount.
+    fn claim_recount(&self) -> bool {
+        !self.refreshing.swap(true, AtomicOrdering::SeqCst)
+    }
+    fn recounted(&self) {
+        self.refreshing.store(false, AtomicOrdering::SeqCst);
     }
     pub(crate) fn invalidate(&self) {
         if let Ok(mut v) = self.live.lock() {
+            self.generation.fetch_add(1, AtomicOrdering::SeqCst);
             *v = None;
         }
     }
@@ -600,12 +626,26 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
         _ => None,
     };
 
-    let total = match (&ranked, filtered || trash, svc.counts.get()) {
-        (_, false, Some(n)) => n,
+    let total = match (filtered || trash, svc.counts.get()) {
+        (false, Some((n, due))) => {
+            if due && svc.counts.claim_recount() {
+                let (db, counts, query) = (svc.db.clone(), svc.counts.clone(), select.clone());
+                let generation = counts.generation();
+                tokio::spawn(async move {
+                    match query.count(&db).await {
+                        Ok(n) => counts.put(n, generation),
+                        Err(e) => tracing::warn!(error = %e, "recounting the live contacts failed"),
+                    }
+                    counts.recounted();
+                });
+            }
+            n
+        }
         _ => {
+            let generation = svc.counts.generation();
             let n = select.clone().count(&svc.db).await?;
             if !filtered && !trash {
-                svc.counts.put(n);
+                svc.counts.put(n, generation);
             }
             n
         }
@@ -1043,6 +1083,26 @@ mod tests {
 
     fn input() -> ContactInput {
         ContactInput { first_name: " Anna ".into(), last_name: "Petrova".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_count_begun_before_a_write_is_not_kept_after_it() {
+        let counts = CountCache::default();
+        assert_eq!(counts.get(), None);
+        let before = counts.generation();
+        counts.put(10, before);
+        assert_eq!(counts.get(), Some((10, false)), "fresh, not yet due for a recount");
+        // A recount starts, a write drops the count, the recount finishes: its number is stale.
+        assert!(counts.claim_recount());
+        assert!(!counts.claim_recount(), "one recount at a time");
+        let started = counts.generation();
+        counts.invalidate();
+        counts.put(10, started);
+        counts.recounted();
+        assert_eq!(counts.get(), None);
+        counts.put(11, counts.generation());
+        assert_eq!(counts.get(), Some((11, false)));
+        assert!(counts.claim_recount());
     }
 
     #[test]
