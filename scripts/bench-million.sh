@@ -8,6 +8,7 @@
 #   scripts/bench-million.sh /tmp/c1m.jsonl            # target/release/cardcrm (cargo leptos build --release)
 #   BENCH_ONLY=sqlite scripts/bench-million.sh FILE    # one database (sqlite | postgres)
 #   BENCH_SKIP=scan,export scripts/bench-million.sh FILE   # leave parts out (scan, export, list)
+#   BENCH_LIST=cursor ...                              # the list by cursor only (default: cursor number)
 #
 # The contacts are bulk-loaded straight into a migrated database by scripts/bench-dedup-load.py
 # (as contacts stored before duplicate keys existed: the first scan also computes their keys; the
@@ -83,6 +84,8 @@ stop_server() {
 #   the database walks past the rows before the page (pages in the back half from the far end).
 # - by cursor: the page after 4,000 different contacts drawn at random from the database, as
 #   the list's Next button asks for it (`after=` a cursor, read from the sort index at its place).
+# Cursors run first: requests wrk gave up on keep running in the database for a while and would
+# slow the next run (PostgreSQL's deep pages by number do).
 list_pages() {
   command -v wrk >/dev/null || { echo "  list: wrk not installed, skipped"; return; }
   start_server
@@ -106,7 +109,7 @@ for cid, name, company, updated in rows:
     cur = json.dumps({"s": sort, "d": desc, "k": key, "i": int(cid), "p": 2}, ensure_ascii=False)
     print(base64.urlsafe_b64encode(cur.encode()).decode().rstrip("="))
 PY
-    for how in number cursor; do
+    for how in ${BENCH_LIST:-cursor number}; do
       cat >"$WORK/pages.lua" <<LUA
 math.randomseed(7)
 local cursors = {}

@@ -299,6 +299,10 @@ async fn list_pages_by_cursor_in_every_sort() {
     let r = app.get(&format!("/api/v1/contacts?sort=name&limit=4&after={after_fifth}"), &t).await.body;
     assert_eq!((r["page"].as_u64(), r["pages"].as_u64()), (Some(5), Some(5)), "{r}");
     assert!(r.get("next").is_none());
+    // Empty cursors are no cursors, as empty filters are no filters.
+    let r = app.get("/api/v1/contacts?sort=name&limit=4&page=2&after=&before=&q=&tag=", &t).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["page"], 2);
     // Past the end by number: an empty page, not an error.
     let r = app.get("/api/v1/contacts?sort=name&limit=4&page=999", &t).await;
     assert_eq!(r.status, StatusCode::OK);

@@ -572,10 +572,13 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
             return Err(AppError::validation("order", "must be asc or desc"));
         }
     }
-    if q.after.is_some() && q.before.is_some() {
+    // An empty cursor is no cursor, as an empty filter is no filter.
+    let after = q.after.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let before = q.before.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if after.is_some() && before.is_some() {
         return Err(AppError::validation("after", "use after or before, not both"));
     }
-    if q.page.is_some() && (q.after.is_some() || q.before.is_some()) {
+    if q.page.is_some() && (after.is_some() || before.is_some()) {
         return Err(AppError::validation("page", "use page or a cursor (after or before), not both"));
     }
     let mut select = contact::Entity::find().filter(if trash {
@@ -620,7 +623,7 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
         None => sort == "updated_at",
     };
     let key = SortKey::of(sort);
-    let cursor = match (q.after.as_deref(), q.before.as_deref()) {
+    let cursor = match (after, before) {
         (Some(c), _) => Some((Cursor::decode("after", c, key, desc)?, true)),
         (_, Some(c)) => Some((Cursor::decode("before", c, key, desc)?, false)),
         _ => None,
