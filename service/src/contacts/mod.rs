@@ -695,28 +695,11 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
                 // skipped rows is at most half the list (the last page is as fast as the first).
                 let take = Ord::min(limit, total - offset);
                 let from_end = total - offset - take;
-                let mut ids: Vec<i64> = ordered(select, key, !desc)
-                    .select_only()
-                    .column(contact::Column::Id)
-                    .offset(from_end)
-                    .limit(take)
-                    .into_tuple()
-                    .all(&svc.db)
-                    .await?;
+                let mut ids = page_ids(&svc.db, ordered(select, key, !desc), from_end, take).await?;
                 ids.reverse();
                 ids
             } else {
-                // Page over ids first: the walk past skipped rows then reads the sort index only
-                // (a deep page of 100,000 contacts went from ~60 ms to a few), and only the page's
-                // rows are read.
-                ordered(select, key, desc)
-                    .select_only()
-                    .column(contact::Column::Id)
-                    .offset(offset)
-                    .limit(limit)
-                    .into_tuple()
-                    .all(&svc.db)
-                    .await?
+                page_ids(&svc.db, ordered(select, key, desc), offset, limit).await?
             };
             let rows = rows_in_order(&svc.db, &ids).await?;
             (rows, page, page > 1, page < pages)
@@ -845,38 +828,31 @@ async fn seek<C: ConnectionTrait>(
     };
     let (Some(expr), Some(value)) = (key.expr(), key.bind(&cur.k)) else {
         // Sorted by the id alone.
-        return Ok(ordered(select.filter(past_id), key, down)
-            .select_only()
-            .column(contact::Column::Id)
-            .limit(n)
-            .into_tuple()
-            .all(db)
-            .await?);
+        return page_ids(db, ordered(select.filter(past_id), key, down), 0, n).await;
     };
     let order = if down { Order::Desc } else { Order::Asc };
-    let mut ids: Vec<i64> = select
-        .clone()
-        .filter(Expr::expr(expr.clone()).eq(value.clone()))
-        .filter(past_id)
-        .order_by(contact::Column::Id, order)
-        .select_only()
-        .column(contact::Column::Id)
-        .limit(n)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let ties = select.clone().filter(Expr::expr(expr.clone()).eq(value.clone())).filter(past_id);
+    let mut ids = page_ids(db, ties.order_by(contact::Column::Id, order), 0, n).await?;
     if (ids.len() as u64) < n {
         let past_value = if down { Expr::expr(expr).lt(value) } else { Expr::expr(expr).gt(value) };
-        let rest: Vec<i64> = ordered(select.filter(past_value), key, down)
-            .select_only()
-            .column(contact::Column::Id)
-            .limit(n - ids.len() as u64)
-            .into_tuple()
-            .all(db)
-            .await?;
-        ids.extend(rest);
+        let rest = ordered(select.filter(past_value), key, down);
+        ids.extend(page_ids(db, rest, 0, n - ids.len() as u64).await?);
     }
     Ok(ids)
+}
+
+/// The ids of `limit` rows of an ordered list from `offset` on: the walk past skipped rows reads
+/// the sort index only (a deep page of 100,000 contacts went from ~60 ms to a few), and only the
+/// page's rows are read afterwards.
+async fn page_ids<C: ConnectionTrait>(
+    db: &C,
+    select: sea_orm::Select<contact::Entity>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<Vec<i64>> {
+    let select = select.select_only().column(contact::Column::Id).limit(limit);
+    let select = if offset > 0 { select.offset(offset) } else { select };
+    Ok(select.into_tuple().all(db).await?)
 }
 
 /// A place in the contact list: the first or last row of the page it was handed out with (its
