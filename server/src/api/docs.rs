@@ -97,6 +97,8 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "limit" => int_schema(1, MAX_PAGE_SIZE as i64),
         "sort" => enum_schema(&CONTACT_SORTS),
         "order" => enum_schema(&SORT_ORDERS),
+        // A list cursor: unpadded base64url, as `next` and `previous` hand it out.
+        "after" | "before" => json!({"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 8192}),
         "status" => enum_schema(&DUPLICATE_STATUSES),
         "trash" => json!({"type": "boolean"}),
         "contact_id" => int_schema(i64::MIN, i64::MAX),
