@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # cardcrm production image: the release build the README describes (scripts/setup.sh, then
-# cargo leptos build --release: the server binary with Tesseract, and the wasm site), the OCR models
+# cargo leptos build --release: the server binary with Tesseract, and the wasm site; scripts/ocr-web.sh
+# site: the on-device card reader in the site under ocr/), the OCR models
 # fetched from the registry at build time (SHA-256 checked), and a slim non-root runtime.
 #
 #   docker build -t cardcrm .                       # from the repository root
@@ -42,10 +43,12 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target,sharing=locked \
     PATH=/src/node_modules/.bin:$PATH cargo leptos build --release \
+ && scripts/ocr-web.sh site \
  && mkdir -p /out \
  && cp target/release/cardcrm target/release/hash.txt /out/ \
  && cp -r target/site /out/site \
- && /out/cardcrm precompress /out/site/pkg
+ && /out/cardcrm precompress /out/site/pkg \
+ && /out/cardcrm precompress /out/site/ocr
 
 FROM debian:${DEBIAN}-slim AS runtime
 # Tesseract's runtime (the engine for Cyrillic cards) and curl for the health check.

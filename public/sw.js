@@ -16,6 +16,12 @@
 //   account is signed in; another account's cards wait for their owner. The page asks the new
 //   account whether to take them over (`{type:"adopt", ids, user}`) or discard them
 //   (`{type:"discard", ids}`).
+// * The on-device reader (issue 23, public/ocr-device.js): its models (`/ocr-models/*`, 27 MB,
+//   pinned by SHA-256, checked by the reader) are kept in their own cache, cache first, so they
+//   are fetched once; the reader's code (`/ocr/*`) is network first with the kept copy offline.
+//   Neither cache is dropped when the shell's version changes; the profile page removes the models.
+//   A card read on the device and saved without a connection (`POST /api/v1/scans/device`) waits
+//   in the same queue as photos and is sent the same way.
 
 "use strict";
 
@@ -24,6 +30,7 @@ const OFFLINE_PAGE = "/offline.html";
 const SHELL = [
   OFFLINE_PAGE,
   "/pwa.js",
+  "/ocr-device.js",
   "/favicon.svg",
   "/manifest.webmanifest",
   "/icons/icon-192.png",
@@ -36,6 +43,10 @@ const DB_NAME = "cardcrm-offline";
 const STORE = "uploads";
 const META = "meta";
 const SCANS_PATH = "/api/v1/scans";
+const DEVICE_SAVE_PATH = "/api/v1/scans/device";
+const OCR_MODELS = "cardcrm-ocr-models";
+const OCR_CODE = "cardcrm-ocr-code";
+const KEPT_CACHES = [OCR_MODELS, OCR_CODE];
 const ME_PATH = "/api/v1/auth/me";
 
 // ---- IndexedDB queue -------------------------------------------------------------------------
@@ -196,7 +207,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== VERSION).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== VERSION && !KEPT_CACHES.includes(k)).map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
       .then(() => broadcast()),
   );
@@ -298,6 +309,29 @@ async function bundle(request) {
   }
 }
 
+// Model files never change under their names (the reader refuses any other content): once kept,
+// they are served from the cache. Only complete answers are kept.
+async function ocrModel(request) {
+  const cache = await caches.open(OCR_MODELS);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const resp = await fetch(request);
+  if (resp.status === 200) await cache.put(request, resp.clone());
+  return resp;
+}
+
+// The reader's code follows the server (a new build brings new code): network first.
+async function ocrCode(request) {
+  const cache = await caches.open(OCR_CODE);
+  try {
+    const resp = await fetch(request);
+    if (resp.status === 200) cache.put(request, resp.clone());
+    return resp;
+  } catch (_) {
+    return (await cache.match(request)) || new Response("", { status: 504 });
+  }
+}
+
 async function shellAsset(request) {
   const cache = await caches.open(VERSION);
   const cached = await cache.match(request);
@@ -315,7 +349,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === "POST" && url.pathname === SCANS_PATH) {
+  if (request.method === "POST" && (url.pathname === SCANS_PATH || url.pathname === DEVICE_SAVE_PATH)) {
     event.respondWith(uploadOrQueue(request, event.clientId));
     return;
   }
@@ -326,6 +360,14 @@ self.addEventListener("fetch", (event) => {
   }
   if (url.pathname.startsWith("/pkg/")) {
     event.respondWith(bundle(request));
+    return;
+  }
+  if (url.pathname.startsWith("/ocr-models/")) {
+    event.respondWith(ocrModel(request));
+    return;
+  }
+  if (url.pathname.startsWith("/ocr/")) {
+    event.respondWith(ocrCode(request));
     return;
   }
   if (url.pathname.startsWith("/icons/") || SHELL.includes(url.pathname)) {

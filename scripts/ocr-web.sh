@@ -4,6 +4,8 @@
 #
 #   scripts/ocr-web.sh [test]   build + native reference + serve + browser test (default)
 #   scripts/ocr-web.sh build    build the site only (target/ocr-web/site)
+#   scripts/ocr-web.sh site     build, then put the reader into cardcrm's site ($LEPTOS_SITE_ROOT,
+#                               default target/site) under ocr/, where the scan page runs it
 #   scripts/ocr-web.sh serve    build, then serve the test page on http://127.0.0.1:$OCR_WEB_PORT/ until Ctrl-C
 #
 # Environment: OCR_WEB_SIMD=0 builds without WebAssembly SIMD (default: +simd128);
@@ -95,6 +97,15 @@ for (const k of ["wasm", "js", "models"]) console.log(`${k}: raw ${mb(out[k].raw
 ' "$SITE" "$SIMD"
 
 if [ "$MODE" = build ]; then say "site in $SITE"; exit 0; fi
+if [ "$MODE" = site ]; then
+  # The server serves this directory at /ocr/ (precompressed at start) and the models at /ocr-models/.
+  DEST="$(realpath -m "${LEPTOS_SITE_ROOT:-$ROOT/target/site}")/ocr"
+  rm -rf "$DEST"
+  mkdir -p "$DEST"
+  cp -r "$SITE/pkg" "$SITE/worker.js" "$SITE/reader.js" "$DEST/"
+  say "the on-device reader is in $DEST"
+  exit 0
+fi
 
 serve() {
   python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$SITE" >"$OUT/http.log" 2>&1 &

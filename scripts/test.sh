@@ -54,6 +54,8 @@ fi
 
 section "Browser tests (Playwright, Debian's Chromium)"
 cargo leptos build --release
+# The on-device card reader (crate ocr-web, wasm SIMD) into the site under ocr/ (issue 23).
+scripts/ocr-web.sh site
 E2E_DIR=$(mktemp -d)
 PORT="${E2E_PORT:-3917}"
 export CARDCRM_DATA_DIR="$E2E_DIR" DATABASE_URL="sqlite://$E2E_DIR/e2e.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT"

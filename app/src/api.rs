@@ -317,6 +317,21 @@ pub async fn save_scan(id: i64, input: service::dto::SaveScanInput) -> Result<se
     service::scans::save(&services()?, &actor()?, id, input).await.map_err(fail)
 }
 
+/// Where this person's cards are read, and the parse hints for reading on the device.
+#[server(endpoint = "scan_reader")]
+pub async fn scan_reader() -> Result<service::dto::ScanReaderInfo, ServerFnError> {
+    let (svc, actor) = (services()?, actor()?);
+    let mode = service::accounts::prefs::scan_reader(&svc, &actor).await.map_err(fail)?;
+    let hints = service::scans::corrections::hints(&svc).await.map_err(fail)?;
+    Ok(service::dto::ScanReaderInfo { mode, hints: serde_json::to_string(&hints).unwrap_or_default() })
+}
+
+/// Sets where this person's cards are read (`server`, `device` or `offline`).
+#[server(endpoint = "set_scan_reader")]
+pub async fn set_scan_reader(mode: String) -> Result<String, ServerFnError> {
+    service::accounts::prefs::set_scan_reader(&services()?, &actor()?, &mode).await.map_err(fail)
+}
+
 /// The card images saved with a contact, front first.
 #[server(endpoint = "contact_cards")]
 pub async fn contact_cards(id: i64) -> Result<Vec<service::dto::CardImage>, ServerFnError> {

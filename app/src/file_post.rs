@@ -44,9 +44,14 @@ impl Answer {
 pub async fn post_file(url: &str, file: &web_sys::File, l: Locale) -> Result<Answer, String> {
     let form = web_sys::FormData::new().map_err(js_text)?;
     form.append_with_blob_and_filename("file", file, &file.name()).map_err(js_text)?;
+    post_form(url, &form, l).await
+}
+
+/// `POST url` with `form` (multipart) and the session cookie; as [`post_file`].
+pub async fn post_form(url: &str, form: &web_sys::FormData, l: Locale) -> Result<Answer, String> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
-    init.set_body(&form);
+    init.set_body(form);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     let resp = JsFuture::from(window().fetch_with_str_and_init(url, &init))
         .await

@@ -36,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
                 <script src="/pwa.js" defer></script>
+                <script src="/ocr-device.js" defer></script>
                 <MetaTags/>
             </head>
             <body>

@@ -74,7 +74,10 @@ impl Reader {
         let timings =
             ocr::Timings { decode_ms, ocr_ms, parse_ms, qr_ms, total_ms: reading.elapsed_ms, queued_ms: None };
         let result = ocr::card_reading(&parsed, &reading, size, hints, timings);
-        Ok(json!({ "engine": reading.engine, "result": result }))
+        // PP-OCR reads Latin letters only: a Cyrillic card comes out as look-alikes, which the
+        // server's pipeline would send to Tesseract. The page offers the server for such a card.
+        let cyrillic = ocr::looks_cyrillic(&reading.lines);
+        Ok(json!({ "engine": reading.engine, "result": result, "cyrillic": cyrillic }))
     }
 }
 
@@ -157,6 +160,7 @@ mod tests {
         let v = reader.read(&img, &ParseHints::default(), &|| 0.0, &mut |s| stages.push(s)).unwrap();
         assert_eq!(stages, STAGES);
         assert_eq!(v["engine"], "paddle");
+        assert_eq!(v["cyrillic"], false);
         let r = &v["result"];
         assert_eq!(r["fields"]["full_name"], "Bianca Lee");
         assert_eq!(r["fields"]["blocks"]["full_name"], serde_json::json!([1]));

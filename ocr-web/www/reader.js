@@ -46,12 +46,19 @@ export async function loadReader(modelsUrl) {
 }
 
 /// Read one image (bytes) with what loadReader returned. `onStage(name, ms)` is called as each
-/// stage begins (decoding, detecting, recognising, parsing). Returns {engine, result, ms, memory}:
-/// `result` is what the server stores for a scan (fields, lines, image, hints, timings).
+/// stage begins (decoding, detecting, recognising, parsing). Returns {engine, result, cyrillic, ms,
+/// memory}: `result` is what the server stores for a scan (fields, lines, image, hints, timings);
+/// `cyrillic`: the lines look like a Cyrillic card read with Latin letters (the server reads it better).
 export function readCard(loaded, image, hints, onStage) {
   const t0 = performance.now();
   const stage = (name) => onStage && onStage(name, Math.round(performance.now() - t0));
   const out = JSON.parse(loaded.reader.read(image, hints ? JSON.stringify(hints) : "", stage));
   const ms = Math.round(performance.now() - t0);
-  return { engine: out.engine, result: out.result, ms, memory: loaded.wasm.memory.buffer.byteLength };
+  return {
+    engine: out.engine,
+    result: out.result,
+    cyrillic: out.cyrillic,
+    ms,
+    memory: loaded.wasm.memory.buffer.byteLength,
+  };
 }

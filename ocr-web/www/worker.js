@@ -8,7 +8,7 @@
 //   {type: "progress", stage: "fetching-models" | "models-loaded", bytes?}
 //   {type: "progress", id, stage: "decoding" | "detecting" | "recognising" | "parsing", ms}
 //   {type: "ready", fetch_ms, load_ms, bytes, memory}   after init (memory: wasm linear memory, bytes)
-//   {type: "result", id, engine, result, ms, memory}   result: what the server stores for a scan
+//   {type: "result", id, engine, result, cyrillic, ms, memory}   result: what the server stores for a scan
 //   {type: "error", id?, message}
 import { loadReader, readCard } from "./reader.js";
 

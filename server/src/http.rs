@@ -153,11 +153,65 @@ fn pkg_service(
        + Send
        + Sync
        + 'static {
-    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    static_dir(std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref()))
+}
+
+/// `/ocr`: the on-device reader (crate `ocr-web`: its worker, JS and wasm, built into the site by
+/// `scripts/ocr-web.sh site`), served like `/pkg`; 404 when the site has none.
+fn ocr_service(
+    options: &LeptosOptions,
+) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    static_dir(std::path::Path::new(options.site_root.as_ref()).join("ocr"))
+}
+
+/// A directory of the site, precompressed siblings preferred, with the caching headers of
+/// [`crate::assets::pkg_headers`].
+fn static_dir(
+    dir: std::path::PathBuf,
+) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
     tower::ServiceBuilder::new()
         .layer(middleware::from_fn(crate::assets::pkg_headers))
         .map_response(IntoResponse::into_response)
         .service(tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip())
+}
+
+/// `/ocr-models/{name}`: the OCR model files, for the on-device reader (`/ocr/`, crate `ocr-web`,
+/// which checks each file against its pinned SHA-256). Only the pinned files; with ranges and
+/// validators (`ServeFile`); a week in the browser's cache (the service worker keeps them longer).
+async fn ocr_model(
+    State(st): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    use tower::ServiceExt;
+    if !ocr::MODEL_FILES.contains(&name.as_str()) {
+        return api::detail(StatusCode::NOT_FOUND, "no such model file");
+    }
+    let path = st.config.models_dir.join(&name);
+    if !path.is_file() {
+        return api::detail(
+            StatusCode::NOT_FOUND,
+            format!("the OCR models are not installed on this server ({})", ocr::FETCH_MODELS_COMMAND),
+        );
+    }
+    match tower_http::services::ServeFile::new(path).oneshot(req).await {
+        Ok(resp) => {
+            let mut resp = resp.map(axum::body::Body::new);
+            if resp.status().is_success() {
+                resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=604800"));
+            }
+            resp
+        }
+        Err(e) => api::detail(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read the model file: {e}")),
+    }
 }
 
 /// The whole application router.
@@ -178,11 +232,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", get(web::server_fn_handler).post(web::server_fn_handler))
         .leptos_routes_with_handler(routes, get(web::render_page))
         .route("/sw.js", get(crate::assets::sw_js))
+        .route("/ocr-models/{name}", get(ocr_model))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         // Pages, API answers and CardDAV documents gzip-compressed for clients that ask (not event
         // streams, images or anything already encoded); the bundle below is precompressed.
         .layer(CompressionLayer::new().no_br().no_deflate().no_zstd())
         .nest_service("/pkg", pkg_service(&state.leptos_options))
+        .nest_service("/ocr", ocr_service(&state.leptos_options))
         .layer(middleware::from_fn_with_state(state.clone(), crate::limits::rate_limit));
     if cfg.metrics_enabled {
         router = router.layer(middleware::from_fn(track_metrics));
@@ -308,6 +364,10 @@ pub async fn serve(cfg: Config, svc: Services) -> Result<(), String> {
         std::path::Path::new(state.leptos_options.site_root.as_ref()).join(state.leptos_options.site_pkg_dir.as_ref());
     if pkg.is_dir() {
         crate::assets::precompress_in_background(pkg);
+    }
+    let ocr_site = std::path::Path::new(state.leptos_options.site_root.as_ref()).join("ocr");
+    if ocr_site.is_dir() {
+        crate::assets::precompress_in_background(ocr_site);
     }
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

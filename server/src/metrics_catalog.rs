@@ -18,12 +18,14 @@ pub fn register() {
     counter!("http_requests_total", "method" => "GET", "path" => "/metrics", "status" => "200").increment(0);
     let _ = histogram!("http_request_duration_seconds", "method" => "GET", "path" => "/metrics");
 
-    describe_counter!("ocr_processing_total", "cards read, by engine and outcome (done, failed, cached, timeout)");
+    describe_counter!("ocr_processing_total", "cards read, by engine and outcome (done, failed, cached, timeout; engine `device`: cards read in the browser and saved, outcome `saved`)");
     for engine in service::scans::engine_names() {
         for outcome in ["done", "failed", "cached", "timeout"] {
             counter!("ocr_processing_total", "engine" => engine, "outcome" => outcome).increment(0);
         }
     }
+    counter!("ocr_processing_total", "engine" => service::scans::device::DEVICE_ENGINE, "outcome" => "saved")
+        .increment(0);
     describe_counter!(
         "ocr_fields_saved_total",
         "fields of card drafts saved, by outcome (kept as read, corrected by the person)"
@@ -39,7 +41,7 @@ pub fn register() {
 
     describe_gauge!("contacts_total", "live contacts (not in the trash)");
     describe_counter!("contacts_created_total", "contacts created, by source");
-    for source in ["manual", "ocr", "import", "telegram", "whatsapp", "carddav"] {
+    for source in service::contacts::SOURCES {
         counter!("contacts_created_total", "source" => source).increment(0);
     }
 

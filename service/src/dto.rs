@@ -691,7 +691,17 @@ fn bounded_weights<'de, D: serde::Deserializer<'de>>(
 }
 
 // What a card reading holds, typed once for the reader, the services, the editor and the bots.
-pub use card_reading::{ScanFields, ScanLine, ScanPhone, ScanValue, SCAN_TEXT_FIELDS};
+pub use card_reading::{CardReading, ScanFields, ScanLine, ScanPhone, ScanValue, SCAN_TEXT_FIELDS};
+
+/// Where a person's cards are read (their setting: `server`, `device` or `offline`, see
+/// `accounts::prefs::SCAN_READERS`) and what the on-device reader needs from the server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScanReaderInfo {
+    pub mode: String,
+    /// The parse hints a server reading would use (`ocr::ParseHints` as JSON: the team's default
+    /// region, learnt company names and job-title words), for reading on the device the same way.
+    pub hints: String,
+}
 
 /// A card scan as the editor sees it: status, the lines with their boxes and the parsed fields.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -43,8 +43,87 @@ pub fn ProfilePage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        <ScanReaderCard/>
         <AppPasswords/>
         <AdminIntegrations/>
+    }
+}
+
+/// "Where cards are read": the person's setting (on the server, on this device, on this device
+/// when there is no connection) and the models this device keeps for reading here, with their
+/// size and a button that removes them.
+#[component]
+fn ScanReaderCard() -> impl IntoView {
+    use crate::pages::scan::device;
+    use leptos::task::spawn_local;
+    let i18n = use_i18n();
+    let info = Resource::new(|| (), |_| api::scan_reader());
+    let mode = RwSignal::new(String::new());
+    let saved = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    // Bytes of models kept on this device (`None` until known).
+    let models = RwSignal::new(None::<f64>);
+    let refresh_models = move || spawn_local(async move { models.set(device::models_size().await.ok()) });
+    Effect::new(move |_| {
+        if let Some(Ok(i)) = info.get() {
+            device::remember(&i);
+            mode.set(i.mode);
+        }
+    });
+    Effect::new(move |_| refresh_models());
+    let choose = move |m: &'static str| {
+        mode.set(m.to_string());
+        saved.set(false);
+        spawn_local(async move {
+            match api::set_scan_reader(m.to_string()).await {
+                Ok(_) => {
+                    saved.set(true);
+                    error.set(None);
+                    info.refetch();
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    let remove = move |_| {
+        spawn_local(async move {
+            if let Err(e) = device::remove_models().await {
+                error.set(Some(e));
+            }
+            refresh_models();
+        })
+    };
+    let option = move |value: &'static str, label: String| {
+        view! {
+            <label class="reader-choice">
+                <input type="radio" name="scan_reader" value=value prop:checked=move || mode.get() == value
+                    on:change=move |_| choose(value)/>
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <section class="card" data-testid="scan-reader">
+            <h2>{t!(i18n, profile.reader_title)}</h2>
+            <p class="muted small">{t!(i18n, profile.reader_intro)}</p>
+            <ErrorBox error=error/>
+            <fieldset class="reader-choices" style="border: 0; padding: 0; margin: 0 0 .8rem; display: grid; gap: .4rem">
+                <legend class="visually-hidden">{t!(i18n, profile.reader_title)}</legend>
+                {option("server", t_string!(i18n, profile.reader_server).to_string())}
+                {option("device", t_string!(i18n, profile.reader_device).to_string())}
+                {option("offline", t_string!(i18n, profile.reader_offline).to_string())}
+            </fieldset>
+            {move || saved.get().then(|| view! { <p class="muted small" role="status">{t!(i18n, profile.reader_saved)}</p> })}
+            <div class="models-kept" style="display: flex; flex-wrap: wrap; gap: .6rem; align-items: center">
+                {move || match models.get() {
+                    Some(bytes) if bytes > 0.0 => view! {
+                        <span class="small">{fill_in(t_string!(i18n, profile.models_kept), &[("size", &format!("{:.1} MB", bytes / 1_000_000.0))])}</span>
+                        <button type="button" class="small-button" on:click=remove>{t!(i18n, profile.models_remove)}</button>
+                    }.into_any(),
+                    _ => view! { <span class="muted small">{t!(i18n, profile.models_none)}</span> }.into_any(),
+                }}
+            </div>
+        </section>
     }
 }
 

@@ -39,10 +39,11 @@ impl Modify for BearerAuth {
         super::labels::list_tags, super::labels::create_tag, super::labels::update_tag, super::labels::delete_tag,
         super::labels::list_groups, super::labels::create_group, super::labels::update_group, super::labels::delete_group,
         super::scans::create, super::scans::get, super::scans::image, super::scans::rerun, super::scans::events,
-        super::scans::draft, super::scans::save, super::scans::contact_cards,
+        super::scans::draft, super::scans::save, super::scans::save_device, super::scans::contact_cards,
         super::imports::create, super::imports::list, super::imports::get, super::imports::apply,
         super::imports::undo, super::imports::events, super::imports::export,
     ),
+    components(schemas(service::scans::device::DeviceSave)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

@@ -156,6 +156,10 @@ pub fn router() -> Router<AppState> {
             post(scans::create)
                 .layer(axum::extract::DefaultBodyLimit::max(service::scans::MAX_UPLOAD_BYTES + 64 * 1024)),
         )
+        .route(
+            "/scans/device",
+            post(scans::save_device).layer(axum::extract::DefaultBodyLimit::max(scans::MAX_DEVICE_SAVE_BYTES)),
+        )
         .route("/scans/{id}", get(scans::get))
         .route("/scans/{id}/image", get(scans::image))
         .route("/scans/{id}/rerun", post(scans::rerun))

@@ -226,3 +226,96 @@ pub async fn contact_cards(
 ) -> ApiResult<Json<Vec<service::dto::CardImage>>> {
     Ok(Json(scans::for_contact(&st.svc, &actor, id).await?))
 }
+
+/// Multipart save of a card read on the device: `save` (JSON, [`scans::device::DeviceSave`]) and,
+/// when the person keeps them, `front_photo` and `back_photo` (images, ≤ 10 MB each).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DeviceSaveUpload {
+    /// The JSON text of a `DeviceSave`: `{"contact": ContactInput, "front": CardReading, "back": CardReading?}`.
+    save: String,
+    #[schema(value_type = Option<String>, format = Binary)]
+    front_photo: Option<Vec<u8>>,
+    #[schema(value_type = Option<String>, format = Binary)]
+    back_photo: Option<Vec<u8>>,
+}
+
+/// The largest `save` part (a reading of 1,000 lines with their boxes fits well within it).
+const MAX_SAVE_PART: usize = 2 * 1024 * 1024;
+/// The whole device save: two photos and the `save` part, with room for the multipart framing.
+pub const MAX_DEVICE_SAVE_BYTES: usize = 2 * scans::MAX_UPLOAD_BYTES + MAX_SAVE_PART + 64 * 1024;
+
+#[utoipa::path(post, path = "/api/v1/scans/device", tag = "scans",
+    request_body(content = DeviceSaveUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = service::dto::SavedScan, description = "the contact (source `device`), with the kept photos as its card images; per field what was read versus saved"),
+              (status = 400, description = "not multipart, no `save` part, an unknown or repeated part"),
+              (status = 401), (status = 413, description = "a photo larger than 10 MB"),
+              (status = 422, description = "`save` is not the documented JSON, an invalid contact field, a photo that is not an image, or a reading that is not of its photo")),
+    security(("bearer" = [])))]
+pub async fn save_device(
+    State(st): State<AppState>,
+    Authed(actor): Authed,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let mut form = match form {
+        Ok(f) => f,
+        Err(e) => {
+            return detail(StatusCode::BAD_REQUEST, format!("expected a multipart/form-data body: {}", e.body_text()))
+        }
+    };
+    let mut save: Option<Vec<u8>> = None;
+    let mut photos: [Option<scans::device::DevicePhoto>; 2] = [None, None];
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return multipart_error(e),
+        };
+        let name = field.name().unwrap_or("").chars().take(64).collect::<String>();
+        let slot = match name.as_str() {
+            "save" => None,
+            "front_photo" => Some(0),
+            "back_photo" => Some(1),
+            _ => {
+                return detail(
+                    StatusCode::BAD_REQUEST,
+                    format!("unexpected part '{name}': send `save`, and optionally `front_photo` and `back_photo`"),
+                )
+            }
+        };
+        let repeated = match slot {
+            None => save.is_some(),
+            Some(i) => photos[i].is_some(),
+        };
+        if repeated {
+            return detail(StatusCode::BAD_REQUEST, format!("the part `{name}` is sent twice"));
+        }
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = match field.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return multipart_error(e),
+        };
+        match slot {
+            None if bytes.len() > MAX_SAVE_PART => {
+                return detail(StatusCode::PAYLOAD_TOO_LARGE, format!("`save` is larger than {MAX_SAVE_PART} bytes"))
+            }
+            None => save = Some(bytes),
+            Some(i) => photos[i] = Some(scans::device::DevicePhoto { bytes, declared_name: file_name }),
+        }
+    }
+    let Some(save) = save else {
+        return detail(StatusCode::BAD_REQUEST, "expected a multipart/form-data body with a `save` part (JSON)");
+    };
+    let input: scans::device::DeviceSave = match serde_json::from_slice(&save) {
+        Ok(v) => v,
+        Err(e) => {
+            return super::ApiError(service::AppError::validation("save", format!("not the documented JSON: {e}")))
+                .into_response()
+        }
+    };
+    let [front, back] = photos;
+    match scans::device::save_device(&st.svc, &actor, input, front, back).await {
+        Ok(saved) => (StatusCode::CREATED, Json(saved)).into_response(),
+        Err(e) => super::ApiError(e).into_response(),
+    }
+}

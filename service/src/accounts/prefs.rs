@@ -36,3 +36,23 @@ pub(crate) async fn store(svc: &Services, user_id: i64, key: &str, value: String
         .await?;
     Ok(())
 }
+
+const SCAN_READER: &str = "scan_reader";
+
+/// Where a person's card photos are read (`server`, the default; `device`: in the browser, by the
+/// on-device reader; `offline`: in the browser when there is no connection, else on the server).
+pub const SCAN_READERS: [&str; 3] = ["server", "device", "offline"];
+
+pub async fn scan_reader(svc: &Services, actor: &Actor) -> AppResult<String> {
+    let stored = user_pref::Entity::find_by_id((actor.user_id, SCAN_READER.to_string())).one(&svc.db).await?;
+    Ok(stored.map(|p| p.value).filter(|v| SCAN_READERS.contains(&v.as_str())).unwrap_or_else(|| "server".into()))
+}
+
+pub async fn set_scan_reader(svc: &Services, actor: &Actor, reader: &str) -> AppResult<String> {
+    let reader = reader.trim().to_lowercase();
+    if !SCAN_READERS.contains(&reader.as_str()) {
+        return Err(AppError::validation("scan_reader", format!("must be one of {}", SCAN_READERS.join(", "))));
+    }
+    store(svc, actor.user_id, SCAN_READER, reader.clone()).await?;
+    Ok(reader)
+}

@@ -140,7 +140,7 @@ pub(crate) fn clean(mut input: ContactInput, region: &str) -> AppResult<Clean> {
 }
 
 /// Where a contact came from, as a client may name it (the OpenAPI enum of `ContactInput.source`).
-pub const SOURCES: [&str; 6] = ["manual", "ocr", "import", "telegram", "whatsapp", "carddav"];
+pub const SOURCES: [&str; 7] = ["manual", "ocr", "device", "import", "telegram", "whatsapp", "carddav"];
 
 /// A contact's `source` as given (absent: `manual`), trimmed and lower-cased, or 422 naming `source`.
 /// Also checked where the service sets the source itself (a saved scan is `ocr` whatever was sent),

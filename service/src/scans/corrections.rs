@@ -46,18 +46,19 @@ pub fn compare(read: &ScanFields, saved: &Contact) -> Vec<FieldCorrection> {
     out
 }
 
-/// Store the per-field comparison of a saved scan.
+/// Store the per-field comparison of a saved scan (`scan_id`: none for a card read on the device
+/// whose photo was not kept).
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    scan_id: i64,
+    scan_id: Option<i64>,
     contact_id: i64,
     fields: &[FieldCorrection],
 ) -> AppResult<()> {
     let now = Utc::now();
     for f in fields {
         ocr_correction::ActiveModel {
-            scan_id: Set(Some(scan_id)),
+            scan_id: Set(scan_id),
             contact_id: Set(Some(contact_id)),
             user_id: Set(Some(actor.user_id)),
             field: Set(f.field.clone()),

@@ -24,6 +24,7 @@
 //!   most [`ScanLimits::per_user_queue`] scans waiting; more is answered 429.
 
 pub mod corrections;
+pub mod device;
 pub mod engine_order;
 pub mod vision;
 
@@ -315,7 +316,7 @@ pub async fn save(svc: &Services, actor: &Actor, id: i64, input: SaveScanInput) 
     let read_back = back.clone().map(|b| to_draft(b).fields);
     let read = merged_fields(&read_front, read_back.as_ref());
     let fields = crate::scans::corrections::compare(&read, &contact);
-    crate::scans::corrections::record(&txn, actor, front.id, contact.id, &fields).await?;
+    crate::scans::corrections::record(&txn, actor, Some(front.id), contact.id, &fields).await?;
     txn.commit().await?;
     crate::contacts::created_committed(svc, &contact);
     tracing::info!(

@@ -64,6 +64,11 @@ pub(super) struct Editor {
     pub(super) next_key: StoredValue<usize>,
     /// The engine chosen for "Read again" (empty: automatic).
     pub(super) engine: RwSignal<String>,
+    /// A card read on this device (photos and readings; the drafts' ids are negative), kept for
+    /// the save; `None` for a server scan.
+    pub(super) local: StoredValue<Option<super::device::LocalCard>, LocalStorage>,
+    /// Send the photos read on the device with the contact, as its card images.
+    pub(super) keep_photos: RwSignal<bool>,
 }
 
 impl Editor {
@@ -79,7 +84,36 @@ impl Editor {
             hovered: RwSignal::new(None),
             next_key: StoredValue::new(100),
             engine: RwSignal::new(String::new()),
+            local: StoredValue::new_local(None),
+            keep_photos: RwSignal::new(true),
         }
+    }
+
+    /// Fill the fields from a card read on this device.
+    pub(super) fn load_local(&self, card: super::device::LocalCard) {
+        use super::device::{draft_of, DEVICE_BACK, DEVICE_FRONT};
+        let front = draft_of(&card.front.reading, DEVICE_FRONT, "front");
+        let back = card.back.as_ref().map(|b| draft_of(&b.reading, DEVICE_BACK, "back"));
+        self.local.set_value(Some(card));
+        self.fill(front, back);
+    }
+
+    /// The photo of a side of the draft: the server's copy, or the device's for a card read here.
+    pub(super) fn image_src(&self, d: &ScanDraft, side: u8) -> String {
+        if !super::device::is_device(d) {
+            return format!("/api/v1/scans/{}/image", d.id);
+        }
+        self.local
+            .with_value(|c| {
+                c.as_ref().and_then(|c| {
+                    if side == 0 {
+                        Some(c.front.url.clone())
+                    } else {
+                        c.back.as_ref().map(|b| b.url.clone())
+                    }
+                })
+            })
+            .unwrap_or_default()
     }
 
     pub(super) fn text(&self, field: &str) -> Option<Slot> {
@@ -105,8 +139,14 @@ impl Editor {
             .unwrap_or_default()
     }
 
-    /// Fill the fields from the front's reading, taking what the front lacks from the back.
+    /// Fill the fields from a server scan's reading (front, and the back if any).
     pub(super) fn load(&self, front: ScanDraft, back: Option<ScanDraft>) {
+        self.local.set_value(None);
+        self.fill(front, back);
+    }
+
+    /// Fill the fields from the front's reading, taking what the front lacks from the back.
+    fn fill(&self, front: ScanDraft, back: Option<ScanDraft>) {
         let sides: Vec<(u8, ScanFields)> =
             std::iter::once((0u8, front.fields.clone())).chain(back.iter().map(|b| (1u8, b.fields.clone()))).collect();
         for slot in self.texts.get_value() {

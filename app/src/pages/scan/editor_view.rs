@@ -25,6 +25,8 @@ pub(super) fn ScanEditor(
     // A card already saved is shown read-only (saving it again is refused), with its contact.
     let saved_as = move || ed.front.with(|d| d.as_ref().and_then(|d| d.contact_id));
     let read_only = move || saved_as().is_some();
+    // Read on this device: no server scan to read again; the photos go only if the person keeps them.
+    let on_device = move || ed.front.with(|d| d.as_ref().is_some_and(super::device::is_device));
     let navigate = use_navigate();
     let discard = move |_| {
         error.set(None);
@@ -64,11 +66,28 @@ pub(super) fn ScanEditor(
         if saving.get_untracked() {
             return;
         }
-        let input = SaveScanInput { contact: ed.contact(), back_scan_id: ed.back.get_untracked().map(|b| b.id) };
+        let local = if super::device::is_device(&front) { ed.local.get_value() } else { None };
+        let contact = ed.contact();
+        let input = SaveScanInput { contact: contact.clone(), back_scan_id: ed.back.get_untracked().map(|b| b.id) };
+        let keep_photos = ed.keep_photos.get_untracked();
         saving.set(true);
         error.set(None);
         spawn_local(async move {
-            match api::save_scan(front.id, input).await {
+            // A card read on this device goes with its readings (and the photos, if kept); without
+            // a connection the service worker keeps it and sends it later.
+            let answer = match &local {
+                Some(card) => match super::device::save(contact, card, keep_photos, l).await {
+                    Ok(super::device::DeviceSaved::Saved(saved)) => Ok(*saved),
+                    Ok(super::device::DeviceSaved::Queued) => {
+                        saving.set(false);
+                        phase.set(Phase::SavedOffline);
+                        return;
+                    }
+                    Err(e) => Err(e),
+                },
+                None => api::save_scan(front.id, input).await.map_err(|e| error_text(&e)),
+            };
+            match answer {
                 Ok(saved) => {
                     // Before moving on: the next card replaces this editor, and its signals go with it.
                     saving.set(false);
@@ -88,7 +107,7 @@ pub(super) fn ScanEditor(
                     }
                 }
                 Err(e) => {
-                    error.set(Some(error_text(&e)));
+                    error.set(Some(e));
                     saving.set(false);
                 }
             }
@@ -142,7 +161,23 @@ pub(super) fn ScanEditor(
                     </div>
                 })}
                 <fieldset class="scan-body" disabled=read_only style="min-width: 0; margin: 0">
-                <div class="scan-engine" style:display=move || if read_only() { "none" } else { "" }>
+                {move || on_device().then(|| view! {
+                    <div class="scan-engine scan-device">
+                        <span class="muted small">{move || ed.front.with(|d| d.as_ref().map(|d| {
+                            let took = d
+                                .total_ms
+                                .map(|ms| fill_in(td_string!(l, scan.in_seconds), &[("seconds", &format!("{:.1}", ms as f64 / 1000.0))]))
+                                .unwrap_or_default();
+                            format!("{}{took}", td_string!(l, scan.read_on_device))
+                        }))}</span>
+                        <label class="keep-photo small">
+                            <input type="checkbox" name="keep_photo" prop:checked=move || ed.keep_photos.get()
+                                on:change=move |ev| ed.keep_photos.set(event_target_checked(&ev))/>
+                            {t!(i18n, scan.keep_photo)}
+                        </label>
+                    </div>
+                })}
+                <div class="scan-engine" style:display=move || if read_only() || on_device() { "none" } else { "" }>
                     <span class="muted small">{move || ed.front.with(|d| d.as_ref().map(|d| {
                         let by = fill_in(td_string!(l, scan.read_by), &[("engine", &d.engine.clone().unwrap_or_else(|| "—".into()))]);
                         let took = d
@@ -289,7 +324,7 @@ pub(super) fn CardFigure(ed: Editor, side: u8) -> impl IntoView {
         draft.get().map(|d| {
             let (w, h) = (d.width, d.height);
             let font = (w.max(h) as f32 / 55.0).max(10.0);
-            let src = format!("/api/v1/scans/{}/image", d.id);
+            let src = ed.image_src(&d, side);
             let title = if side == 0 { t_string!(i18n, scan.front) } else { t_string!(i18n, scan.back_side) };
             let blocks = d.lines.iter().cloned().enumerate().map(|(i, l)| {
                 let b: BlockRef = (side, i);

@@ -17,6 +17,7 @@ use service::dto::{
     ContactField, ContactInput, EmailInput, PhoneInput, SaveScanInput, SavedScan, ScanDraft, ScanFields, CONTACT_KINDS,
 };
 
+pub(crate) mod device;
 mod editor;
 mod editor_view;
 mod summary;
@@ -32,6 +33,8 @@ enum Phase {
     Working(String),
     Editing,
     Offline,
+    /// A card read on the device was saved without a connection: the service worker keeps it.
+    SavedOffline,
     Saved(Box<SavedScan>),
     /// Every card of a stack was saved or skipped (`/scan?batch=…` without an `id`).
     BatchDone,
@@ -176,6 +179,28 @@ async fn wait_read(id: i64, what: Side, l: Locale, phase: RwSignal<Phase>) -> Re
     }
 }
 
+/// The progress line of a reading on the device, by stage.
+fn device_stage(l: Locale, stage: &str) -> String {
+    match stage {
+        "decoding" => td_string!(l, scan.device_decoding),
+        "detecting" => td_string!(l, scan.device_detecting),
+        "recognising" => td_string!(l, scan.device_recognising),
+        "parsing" => td_string!(l, scan.device_parsing),
+        _ => td_string!(l, scan.device_starting),
+    }
+    .to_string()
+}
+
+/// Where the on-device reader is: not needed (cards are read on the server), getting ready,
+/// ready, or failed (why).
+#[derive(Clone, PartialEq)]
+enum ReaderState {
+    Server,
+    Loading,
+    Ready,
+    Failed(String),
+}
+
 #[component]
 pub fn ScanPage() -> impl IntoView {
     let ed = Editor::new();
@@ -194,6 +219,42 @@ pub fn ScanPage() -> impl IntoView {
     let to_merge: RwSignal<Vec<(i64, i64)>> = RwSignal::new(Vec::new());
     let notice = RwSignal::new(None::<String>);
     let navigate = use_navigate();
+    // Where cards are read (the person's setting) and the parse hints: from the server, kept on the
+    // device for a page without a connection. Set in the browser only (same first render as the server's).
+    let reader = RwSignal::new(service::dto::ScanReaderInfo { mode: "server".into(), hints: String::new() });
+    let reader_state = RwSignal::new(ReaderState::Server);
+    // The card just read on the device looks Cyrillic (its reader reads Latin letters only).
+    let cyrillic = RwSignal::new(false);
+    // Reading on the device: fetch and check the models and load the engine as soon as the page
+    // opens, so a card can then be read with no connection.
+    let warm_up = move || {
+        if reader.get_untracked().mode == "server"
+            || matches!(reader_state.get_untracked(), ReaderState::Loading | ReaderState::Ready)
+        {
+            return;
+        }
+        reader_state.set(ReaderState::Loading);
+        spawn_local(async move {
+            match device::start().await {
+                Ok(()) => reader_state.set(ReaderState::Ready),
+                Err(e) => reader_state.set(ReaderState::Failed(e)),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        reader.set(device::remembered());
+        warm_up();
+        spawn_local(async move {
+            if let Ok(info) = api::scan_reader().await {
+                device::remember(&info);
+                if info.mode == "server" {
+                    reader_state.set(ReaderState::Server);
+                }
+                reader.set(info);
+                warm_up();
+            }
+        });
+    });
     let go_next = {
         let navigate = navigate.clone();
         Callback::new(move |(current, outcome): (i64, Option<Outcome>)| {
@@ -279,62 +340,123 @@ pub fn ScanPage() -> impl IntoView {
         }
     };
 
-    let start = move |_| {
-        let Some(front) = browser::chosen(&front_input) else {
-            error.set(Some(td_string!(l, scan.choose_front).into()));
-            return;
-        };
-        let back = browser::chosen(&back_input);
-        error.set(None);
-        notice.set(None);
-        phase.set(Phase::Working(td_string!(l, scan.uploading).into()));
-        let navigate = navigate.clone();
+    // Read the front (and the back) here, then check the fields in the editor as for a server scan.
+    let read_on_device = move |front: browser::Photo, back: Option<browser::Photo>| {
+        phase.set(Phase::Working(device_stage(l, "")));
         spawn_local(async move {
-            let outcome: Result<Option<(ScanDraft, Option<ScanDraft>)>, String> = async {
-                // The front may be a photo of several cards laid out on a table: then they are
-                // checked one after another, as a stack (the back, for one card, is not read).
-                let f = browser::upload(front, true, l).await?;
-                if let Uploaded::Queued(cards) = &f {
-                    if cards.len() > 1 {
-                        notice.set(Some(fill_in(td_string!(l, scan.cards_found), &[("n", &cards.len())])));
-                        outcomes.set(Vec::new());
-                        to_merge.set(Vec::new());
-                        navigate(&batch_href(cards, cards.first().copied()), Default::default());
-                        return Err(String::new());
+            let hints = reader.get_untracked().hints;
+            let outcome: Result<device::LocalCard, String> = async {
+                device::start().await?;
+                reader_state.set(ReaderState::Ready);
+                let stage = move |s: String| phase.set(Phase::Working(device_stage(l, &s)));
+                let (fr, front_cyrillic) = device::read(&front, &hints, stage).await?;
+                let back = match back {
+                    Some(b) => {
+                        let (r, c) = device::read(&b, &hints, stage).await?;
+                        cyrillic.set(c || front_cyrillic);
+                        Some(device::LocalSide { url: device::object_url(&b), photo: b, reading: r })
                     }
-                }
-                let b = match back {
-                    Some(p) => Some(browser::upload(p, false, l).await?),
-                    None => None,
+                    None => {
+                        cyrillic.set(front_cyrillic);
+                        None
+                    }
                 };
-                let (fid, bid) = match (f, b) {
-                    (Uploaded::Busy(why), _) | (_, Some(Uploaded::Busy(why))) => return Err(why),
-                    (Uploaded::Offline, _) | (_, Some(Uploaded::Offline)) => return Ok(None),
-                    (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f[0], Some(b[0])),
-                    (Uploaded::Queued(f), None) => (f[0], None),
-                };
-                let fd = wait_read(fid, Side::Front, l, phase).await?;
-                let bd = match bid {
-                    Some(id) => Some(wait_read(id, Side::Back, l, phase).await?),
-                    None => None,
-                };
-                Ok(Some((fd, bd)))
+                Ok(device::LocalCard {
+                    front: device::LocalSide { url: device::object_url(&front), photo: front, reading: fr },
+                    back,
+                })
             }
             .await;
             match outcome {
-                Ok(None) => phase.set(Phase::Offline),
-                Ok(Some((fd, bd))) => {
-                    ed.load(fd, bd);
+                Ok(card) => {
+                    ed.load_local(card);
                     phase.set(Phase::Editing);
                 }
-                // Empty: a photo of several cards went on as a stack.
-                Err(e) if e.is_empty() => {}
                 Err(e) => {
-                    error.set(Some(e));
+                    error.set(Some(fill_in(td_string!(l, scan.device_failed), &[("why", &e)])));
                     phase.set(Phase::Choose);
                 }
             }
         });
+    };
+    // Upload the front (and the back) and wait while the server reads them.
+    let read_on_server = {
+        let navigate = navigate.clone();
+        move |front: browser::Photo, back: Option<browser::Photo>| {
+            phase.set(Phase::Working(td_string!(l, scan.uploading).into()));
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                let outcome: Result<Option<(ScanDraft, Option<ScanDraft>)>, String> = async {
+                    // The front may be a photo of several cards laid out on a table: then they are
+                    // checked one after another, as a stack (the back, for one card, is not read).
+                    let f = browser::upload(front, true, l).await?;
+                    if let Uploaded::Queued(cards) = &f {
+                        if cards.len() > 1 {
+                            notice.set(Some(fill_in(td_string!(l, scan.cards_found), &[("n", &cards.len())])));
+                            outcomes.set(Vec::new());
+                            to_merge.set(Vec::new());
+                            navigate(&batch_href(cards, cards.first().copied()), Default::default());
+                            return Err(String::new());
+                        }
+                    }
+                    let b = match back {
+                        Some(p) => Some(browser::upload(p, false, l).await?),
+                        None => None,
+                    };
+                    let (fid, bid) = match (f, b) {
+                        (Uploaded::Busy(why), _) | (_, Some(Uploaded::Busy(why))) => return Err(why),
+                        (Uploaded::Offline, _) | (_, Some(Uploaded::Offline)) => return Ok(None),
+                        (Uploaded::Queued(f), Some(Uploaded::Queued(b))) => (f[0], Some(b[0])),
+                        (Uploaded::Queued(f), None) => (f[0], None),
+                    };
+                    let fd = wait_read(fid, Side::Front, l, phase).await?;
+                    let bd = match bid {
+                        Some(id) => Some(wait_read(id, Side::Back, l, phase).await?),
+                        None => None,
+                    };
+                    Ok(Some((fd, bd)))
+                }
+                .await;
+                match outcome {
+                    Ok(None) => phase.set(Phase::Offline),
+                    Ok(Some((fd, bd))) => {
+                        ed.load(fd, bd);
+                        phase.set(Phase::Editing);
+                    }
+                    // Empty: a photo of several cards went on as a stack.
+                    Err(e) if e.is_empty() => {}
+                    Err(e) => {
+                        error.set(Some(e));
+                        phase.set(Phase::Choose);
+                    }
+                }
+            });
+        }
+    };
+    let start = {
+        let read_on_server = read_on_server.clone();
+        move |_| {
+            let Some(front) = browser::chosen(&front_input) else {
+                error.set(Some(td_string!(l, scan.choose_front).into()));
+                return;
+            };
+            let back = browser::chosen(&back_input);
+            error.set(None);
+            notice.set(None);
+            cyrillic.set(false);
+            if device::should_read_here(&reader.get_untracked().mode) {
+                read_on_device(front, back);
+            } else {
+                read_on_server(front, back);
+            }
+        }
+    };
+    // A card the device's reader took for Cyrillic: the person may send it to the server instead.
+    let to_server = move |_| {
+        let Some(card) = ed.local.get_value() else { return };
+        cyrillic.set(false);
+        error.set(None);
+        read_on_server(card.front.photo, card.back.map(|b| b.photo));
     };
     let reset = move || {
         error.set(None);
@@ -409,6 +531,12 @@ pub fn ScanPage() -> impl IntoView {
             Phase::Choose => view! {
                 <section class="card scan-upload">
                     <p class="muted">{t!(i18n, scan.intro)}</p>
+                    {move || match reader_state.get() {
+                        ReaderState::Server => None,
+                        ReaderState::Loading => Some(view! { <p class="device-status small" data-state="loading" role="status">{t!(i18n, scan.device_loading)}</p> }.into_any()),
+                        ReaderState::Ready => Some(view! { <p class="device-status small" data-state="ready" role="status">{t!(i18n, scan.device_ready)}</p> }.into_any()),
+                        ReaderState::Failed(why) => Some(view! { <p class="device-status small error" data-state="failed" role="status">{fill_in(td_string!(l, scan.device_failed), &[("why", &why)])}</p> }.into_any()),
+                    }}
                     <div class="scan-inputs">
                         <label class="scan-file">
                             <span>{t!(i18n, scan.front_of_card)}</span>
@@ -444,9 +572,25 @@ pub fn ScanPage() -> impl IntoView {
                     <button type="button" on:click=move |_| reset()>{t!(i18n, common.scan_another)}</button>
                 </section>
             }.into_any(),
-            Phase::Editing => view! {
-                <ScanEditor ed=ed phase=phase error=error position=position go_next=go_next to_merge=to_merge/>
+            Phase::SavedOffline => view! {
+                <section class="card scan-offline" role="status">
+                    <h2>{t!(i18n, scan.saved_offline)}</h2>
+                    <p>{t!(i18n, scan.saved_offline_text)}</p>
+                    <button type="button" on:click=move |_| reset()>{t!(i18n, common.scan_another)}</button>
+                </section>
             }.into_any(),
+            Phase::Editing => { let to_server = to_server.clone(); view! {
+                {move || cyrillic.get().then(|| {
+                    let to_server = to_server.clone();
+                    view! {
+                        <p class="card scan-notice device-cyrillic" role="status">
+                            {t!(i18n, scan.device_cyrillic)}" "
+                            <button type="button" class="small-button" on:click=to_server>{t!(i18n, scan.read_on_server)}</button>
+                        </p>
+                    }
+                })}
+                <ScanEditor ed=ed phase=phase error=error position=position go_next=go_next to_merge=to_merge/>
+            }.into_any() },
             Phase::BatchDone => view! { <BatchDone batch=batch outcomes=outcomes to_merge=to_merge/> }.into_any(),
             Phase::Saved(saved) => view! { <SavedSummary saved=*saved on_again=Callback::new(move |_| reset())/> }.into_any(),
         }}
