@@ -33,7 +33,9 @@ test("read on this device: chosen in the profile, read with the network cut, sav
   await page.goto("/scan");
   await hydrated(page);
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  const tReady = Date.now();
   await expect(page.locator('.device-status[data-state="ready"]')).toBeVisible({ timeout: 180_000 });
+  console.log(`[${info.project.name}] reader ready (models fetched, checked, loaded): ${Date.now() - tReady} ms after hydration`);
   await fitsWidth(page);
   await page.screenshot({ path: `test-results/device-ready-${info.project.name}.png`, fullPage: true });
 
@@ -44,8 +46,10 @@ test("read on this device: chosen in the profile, read with the network cut, sav
     if (r.method() === "POST" && r.url().includes("/api/v1/scans")) uploads.push(r.url());
   });
   await page.locator('input[name="front"]').setInputFiles(card);
+  const t0 = Date.now();
   await page.getByRole("button", { name: "Read the card" }).click();
   await expect(page.locator(".scan-overlay .block").first()).toBeVisible({ timeout: 120_000 });
+  console.log(`[${info.project.name}] read on the device, offline: ${Date.now() - t0} ms from the click to the editor`);
   const field = (name: string) => page.locator(`.scan-field[data-field="${name}"]`);
   await expect(field("first_name").locator("input")).toHaveValue(truth.first_name);
   await expect(field("company").locator("input")).toHaveValue(truth.company);

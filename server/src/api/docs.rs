@@ -99,7 +99,9 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "sort" => enum_schema(&CONTACT_SORTS),
         "order" => enum_schema(&SORT_ORDERS),
         // A list cursor: unpadded base64url, as `next` and `previous` hand it out.
-        "after" | "before" => json!({"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 8192}),
+        "after" | "before" => {
+            json!({"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": service::dto::MAX_CURSOR})
+        }
         "status" => enum_schema(&DUPLICATE_STATUSES),
         "trash" => json!({"type": "boolean"}),
         "contact_id" => int_schema(i64::MIN, i64::MAX),

@@ -5,7 +5,7 @@ pub mod labels;
 pub mod matching;
 pub mod photos;
 
-use crate::dto::{self, Contact, ContactField, ContactInput, ContactQuery, Page, CONTACT_KINDS};
+use crate::dto::{self, Contact, ContactField, ContactInput, ContactQuery, Page, CONTACT_KINDS, MAX_CURSOR};
 use crate::platform::text::{email_key, is_email, phone_e164};
 use crate::{platform::audit, platform::settings, search, Actor, AppError, AppResult, Services};
 use chrono::Utc;
@@ -35,6 +35,30 @@ pub(crate) struct Clean {
 }
 
 impl Clean {
+    /// The contact's phone rows, in their order, for contact `id`.
+    pub(crate) fn phone_rows(&self, id: i64) -> impl Iterator<Item = contact_phone::ActiveModel> + '_ {
+        self.phones.iter().enumerate().map(move |(i, p)| contact_phone::ActiveModel {
+            contact_id: Set(id),
+            kind: Set(p.kind.clone()),
+            number: Set(p.number.clone()),
+            e164: Set(p.e164.clone()),
+            position: Set(i as i32),
+            ..Default::default()
+        })
+    }
+
+    /// The contact's e-mail rows, in their order, for contact `id`.
+    pub(crate) fn email_rows(&self, id: i64) -> impl Iterator<Item = contact_email::ActiveModel> + '_ {
+        self.emails.iter().enumerate().map(move |(i, (kind, address, key))| contact_email::ActiveModel {
+            contact_id: Set(id),
+            kind: Set(kind.clone()),
+            address: Set(address.clone()),
+            normalized: Set(key.clone()),
+            position: Set(i as i32),
+            ..Default::default()
+        })
+    }
+
     pub(crate) fn tags(&self) -> &[String] {
         &self.tags
     }
@@ -225,30 +249,10 @@ pub(crate) async fn write_children<C: ConnectionTrait>(db: &C, id: i64, c: &Clea
     contact_phone::Entity::delete_many().filter(contact_phone::Column::ContactId.eq(id)).exec(db).await?;
     contact_email::Entity::delete_many().filter(contact_email::Column::ContactId.eq(id)).exec(db).await?;
     if !c.phones.is_empty() {
-        contact_phone::Entity::insert_many(c.phones.iter().enumerate().map(|(i, p)| contact_phone::ActiveModel {
-            contact_id: Set(id),
-            kind: Set(p.kind.clone()),
-            number: Set(p.number.clone()),
-            e164: Set(p.e164.clone()),
-            position: Set(i as i32),
-            ..Default::default()
-        }))
-        .exec(db)
-        .await?;
+        contact_phone::Entity::insert_many(c.phone_rows(id)).exec(db).await?;
     }
     if !c.emails.is_empty() {
-        contact_email::Entity::insert_many(c.emails.iter().enumerate().map(|(i, (kind, address, key))| {
-            contact_email::ActiveModel {
-                contact_id: Set(id),
-                kind: Set(kind.clone()),
-                address: Set(address.clone()),
-                normalized: Set(key.clone()),
-                position: Set(i as i32),
-                ..Default::default()
-            }
-        }))
-        .exec(db)
-        .await?;
+        contact_email::Entity::insert_many(c.email_rows(id)).exec(db).await?;
     }
     let tag_ids = labels::ensure::<Tags, _>(db, &c.tags).await?;
     labels::set_for_contact::<Tags, _>(db, id, &tag_ids).await?;
@@ -875,7 +879,6 @@ struct Cursor {
 
 /// The longest cursor accepted: a name or company of the longest allowed length in JSON and
 /// base64 fits several times over.
-const MAX_CURSOR: usize = 8192;
 
 impl Cursor {
     fn at(key: SortKey, desc: bool, row: &contact::Model, page: u64) -> Cursor {

@@ -144,26 +144,8 @@ pub(super) async fn write_chunk(
             let group_ids = ensure_names::<Groups, _>(&txn, &groups, &mut plan.group_ids).await?;
             let slot = &plan.slots[i];
             let c = &slot.clean;
-            for (pos, p) in c.phones.iter().enumerate() {
-                phones.push(contact_phone::ActiveModel {
-                    contact_id: Set(id),
-                    kind: Set(p.kind.clone()),
-                    number: Set(p.number.clone()),
-                    e164: Set(p.e164.clone()),
-                    position: Set(pos as i32),
-                    ..Default::default()
-                });
-            }
-            for (pos, (kind, address, key)) in c.emails.iter().enumerate() {
-                emails.push(contact_email::ActiveModel {
-                    contact_id: Set(id),
-                    kind: Set(kind.clone()),
-                    address: Set(address.clone()),
-                    normalized: Set(key.clone()),
-                    position: Set(pos as i32),
-                    ..Default::default()
-                });
-            }
+            phones.extend(c.phone_rows(id));
+            emails.extend(c.email_rows(id));
             tag_links.extend(tag_ids.iter().map(|t| contact_tag::ActiveModel { contact_id: Set(id), tag_id: Set(*t) }));
             group_links.extend(
                 group_ids.iter().map(|g| contact_group_member::ActiveModel { contact_id: Set(id), group_id: Set(*g) }),
