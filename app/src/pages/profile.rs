@@ -95,7 +95,7 @@ fn ScanReaderCard() -> impl IntoView {
     };
     let option = move |value: &'static str, label: String| {
         view! {
-            <label class="reader-choice">
+            <label class="check reader-choice">
                 <input type="radio" name="scan_reader" value=value prop:checked=move || mode.get() == value
                     on:change=move |_| choose(value)/>
                 {label}

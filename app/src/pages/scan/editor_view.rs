@@ -170,7 +170,7 @@ pub(super) fn ScanEditor(
                                 .unwrap_or_default();
                             format!("{}{took}", td_string!(l, scan.read_on_device))
                         }))}</span>
-                        <label class="keep-photo small">
+                        <label class="check keep-photo small">
                             <input type="checkbox" name="keep_photo" prop:checked=move || ed.keep_photos.get()
                                 on:change=move |ev| ed.keep_photos.set(event_target_checked(&ev))/>
                             {t!(i18n, scan.keep_photo)}

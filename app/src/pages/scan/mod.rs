@@ -552,6 +552,9 @@ pub fn ScanPage() -> impl IntoView {
                 <section class="card scan-upload scan-stack">
                     <h2>{t!(i18n, scan.stack_title)}</h2>
                     <p class="muted">{t!(i18n, scan.stack_intro)}</p>
+                    {move || (reader_state.get() != ReaderState::Server).then(|| view! {
+                        <p class="device-status small" data-state="stack">{t!(i18n, scan.stack_on_server)}</p>
+                    })}
                     <label class="scan-file">
                         <span>{t!(i18n, scan.stack_photos)}</span>
                         <input type="file" name="stack" accept="image/*" multiple node_ref=stack_input/>
