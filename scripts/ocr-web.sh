@@ -71,6 +71,16 @@ for f in ppocrv5_det.onnx ppocrv5_rec.onnx ppocrv5_cls.onnx ppocr_keys_v5.txt; d
   ln -sf "$MODELS/$f" "$SITE/models/$f"
 done
 
+if [ "$MODE" = site ]; then
+  # The server serves this directory at /ocr/ (precompressed at start) and the models at /ocr-models/.
+  DEST="$(realpath -m "${LEPTOS_SITE_ROOT:-$ROOT/target/site}")/ocr"
+  rm -rf "$DEST"
+  mkdir -p "$DEST"
+  cp -r "$SITE/pkg" "$SITE/worker.js" "$SITE/reader.js" "$DEST/"
+  say "the on-device reader is in $DEST"
+  exit 0
+fi
+
 # Sizes: what a phone downloads once (the models could be served compressed too).
 node -e '
 const fs = require("fs"), zlib = require("zlib");
@@ -97,15 +107,6 @@ for (const k of ["wasm", "js", "models"]) console.log(`${k}: raw ${mb(out[k].raw
 ' "$SITE" "$SIMD"
 
 if [ "$MODE" = build ]; then say "site in $SITE"; exit 0; fi
-if [ "$MODE" = site ]; then
-  # The server serves this directory at /ocr/ (precompressed at start) and the models at /ocr-models/.
-  DEST="$(realpath -m "${LEPTOS_SITE_ROOT:-$ROOT/target/site}")/ocr"
-  rm -rf "$DEST"
-  mkdir -p "$DEST"
-  cp -r "$SITE/pkg" "$SITE/worker.js" "$SITE/reader.js" "$DEST/"
-  say "the on-device reader is in $DEST"
-  exit 0
-fi
 
 serve() {
   python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$SITE" >"$OUT/http.log" 2>&1 &

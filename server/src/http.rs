@@ -145,30 +145,9 @@ fn cors(cfg: &Config) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-/// `/pkg`: the wasm/js/css bundle, precompressed (brotli, gzip) with caching headers (crate::assets).
-fn pkg_service(
-    options: &LeptosOptions,
-) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send>
-       + Clone
-       + Send
-       + Sync
-       + 'static {
-    static_dir(std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref()))
-}
-
-/// `/ocr`: the on-device reader (crate `ocr-web`: its worker, JS and wasm, built into the site by
-/// `scripts/ocr-web.sh site`), served like `/pkg`; 404 when the site has none.
-fn ocr_service(
-    options: &LeptosOptions,
-) -> impl tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future = impl Send>
-       + Clone
-       + Send
-       + Sync
-       + 'static {
-    static_dir(std::path::Path::new(options.site_root.as_ref()).join("ocr"))
-}
-
-/// A directory of the site, precompressed siblings preferred, with the caching headers of
+/// A directory of the site — `/pkg` (the wasm/js/css bundle) and `/ocr` (the on-device reader,
+/// crate `ocr-web`, built into the site by `scripts/ocr-web.sh site`; 404 when the site has none) —
+/// served precompressed (brotli, gzip siblings preferred) with the caching headers of
 /// [`crate::assets::pkg_headers`].
 fn static_dir(
     dir: std::path::PathBuf,
@@ -218,6 +197,7 @@ async fn ocr_model(
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let cfg = state.config.clone();
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
     let mut router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -237,8 +217,8 @@ pub fn router(state: AppState) -> Router {
         // Pages, API answers and CardDAV documents gzip-compressed for clients that ask (not event
         // streams, images or anything already encoded); the bundle below is precompressed.
         .layer(CompressionLayer::new().no_br().no_deflate().no_zstd())
-        .nest_service("/pkg", pkg_service(&state.leptos_options))
-        .nest_service("/ocr", ocr_service(&state.leptos_options))
+        .nest_service("/pkg", static_dir(site_root.join(state.leptos_options.site_pkg_dir.as_ref())))
+        .nest_service("/ocr", static_dir(site_root.join("ocr")))
         .layer(middleware::from_fn_with_state(state.clone(), crate::limits::rate_limit));
     if cfg.metrics_enabled {
         router = router.layer(middleware::from_fn(track_metrics));

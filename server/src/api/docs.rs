@@ -360,6 +360,11 @@ fn patch_schemas(schemas: &mut Value) {
         s["required"] = json!(["file"]);
         s["additionalProperties"] = json!(false);
     }
+    // A card read on the device: `save`, and the photos only when kept; nothing else.
+    if let Some(s) = schemas.get_mut("DeviceSaveUpload") {
+        s["required"] = json!(["save"]);
+        s["additionalProperties"] = json!(false);
+    }
 }
 
 fn esc(s: &str) -> String {

@@ -44,11 +44,9 @@ pub async fn create(
     ApiQuery(opts): ApiQuery<ImportOptions>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let mut form = match form {
+    let mut form = match super::multipart_body(form) {
         Ok(f) => f,
-        Err(e) => {
-            return detail(StatusCode::BAD_REQUEST, format!("expected a multipart/form-data body: {}", e.body_text()))
-        }
+        Err(resp) => return resp,
     };
     let mut upload: Option<(Vec<u8>, Option<String>)> = None;
     let mut mapping: Option<Vec<String>> = None;

@@ -34,6 +34,14 @@ pub fn detail(status: StatusCode, detail: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "detail": detail.into() }))).into_response()
 }
 
+/// A multipart body, or the JSON 400 for a missing or malformed multipart Content-Type (axum's own
+/// rejection is text/plain, which the document does not list).
+pub fn multipart_body(
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<axum::extract::Multipart, Response> {
+    form.map_err(|e| detail(StatusCode::BAD_REQUEST, format!("expected a multipart/form-data body: {}", e.body_text())))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -43,13 +43,9 @@ pub async fn create(
     ApiQuery(q): ApiQuery<UploadQuery>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    // A missing or malformed multipart Content-Type answers JSON like every other error (axum's
-    // own rejection is text/plain, which the document does not list).
-    let mut form = match form {
+    let mut form = match super::multipart_body(form) {
         Ok(f) => f,
-        Err(e) => {
-            return detail(StatusCode::BAD_REQUEST, format!("expected a multipart/form-data body: {}", e.body_text()))
-        }
+        Err(resp) => return resp,
     };
     let mut upload: Option<(Vec<u8>, Option<String>)> = None;
     loop {
@@ -257,11 +253,9 @@ pub async fn save_device(
     Authed(actor): Authed,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let mut form = match form {
+    let mut form = match super::multipart_body(form) {
         Ok(f) => f,
-        Err(e) => {
-            return detail(StatusCode::BAD_REQUEST, format!("expected a multipart/form-data body: {}", e.body_text()))
-        }
+        Err(resp) => return resp,
     };
     let mut save: Option<Vec<u8>> = None;
     let mut photos: [Option<scans::device::DevicePhoto>; 2] = [None, None];
