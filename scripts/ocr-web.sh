@@ -6,6 +6,7 @@
 #   scripts/ocr-web.sh build    build the site only (target/ocr-web/site)
 #   scripts/ocr-web.sh site     build, then put the reader into cardcrm's site ($LEPTOS_SITE_ROOT,
 #                               default target/site) under ocr/, where the scan page runs it
+#   scripts/ocr-web.sh compile  only compile the wasm (scripts/test.sh does it early, in the background)
 #   scripts/ocr-web.sh serve    build, then serve the test page on http://127.0.0.1:$OCR_WEB_PORT/ until Ctrl-C
 #
 # Environment: OCR_WEB_SIMD=0 builds without WebAssembly SIMD (default: +simd128);
@@ -61,6 +62,7 @@ say "cargo build --release --target wasm32-unknown-unknown -p ocr-web (RUSTFLAGS
 t0=$(date +%s)
 RUSTFLAGS="$FLAGS" CARGO_TARGET_DIR="$WASM_TARGET" nice -n 10 cargo build --release --target wasm32-unknown-unknown -p ocr-web
 say "built in $(( $(date +%s) - t0 )) s"
+if [ "$MODE" = compile ]; then exit 0; fi
 WASM="$WASM_TARGET/wasm32-unknown-unknown/release/ocr_web.wasm"
 rm -rf "$SITE"
 mkdir -p "$SITE/pkg"

@@ -44,6 +44,14 @@ else
   echo "cargo deny check advisories: skipped, the RustSec advisory database (GitHub) cannot be fetched from here"
 fi
 
+# The on-device card reader's wasm (crate ocr-web, issue 23) compiles in its own target directory,
+# at low priority, while the PostgreSQL run (much of it waiting on the database) goes on; it is put
+# into the site after the release build below.
+OCR_WEB_TARGET="$PWD/target/ocr-web-build"
+mkdir -p "$OCR_WEB_TARGET"
+(CARGO_TARGET_DIR="$OCR_WEB_TARGET" scripts/ocr-web.sh compile > "$OCR_WEB_TARGET/compile.log" 2>&1) &
+OCR_WEB_PID=$!
+
 if answers 127.0.0.1 5432; then
   section "Rust tests on PostgreSQL ($PG_URL) and Redis ($REDIS_URL_TEST)"
   # Same selection as above, so nothing is rebuilt.
@@ -54,8 +62,10 @@ fi
 
 section "Browser tests (Playwright, Debian's Chromium)"
 cargo leptos build --release
-# The on-device card reader (crate ocr-web, wasm SIMD) into the site under ocr/ (issue 23).
-scripts/ocr-web.sh site
+# The on-device card reader (crate ocr-web, wasm SIMD) into the site under ocr/ (issue 23); if the
+# early compile failed, this compiles again and shows why.
+wait "$OCR_WEB_PID" || tail -30 "$OCR_WEB_TARGET/compile.log"
+CARGO_TARGET_DIR="$OCR_WEB_TARGET" scripts/ocr-web.sh site
 E2E_DIR=$(mktemp -d)
 PORT="${E2E_PORT:-3917}"
 export CARDCRM_DATA_DIR="$E2E_DIR" DATABASE_URL="sqlite://$E2E_DIR/e2e.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT"
