@@ -49,8 +49,11 @@ fi
 # into the site after the release build below.
 OCR_WEB_TARGET="$PWD/target/ocr-web-build"
 mkdir -p "$OCR_WEB_TARGET"
-(CARGO_TARGET_DIR="$OCR_WEB_TARGET" scripts/ocr-web.sh compile > "$OCR_WEB_TARGET/compile.log" 2>&1) &
+# Its own process group (setsid), so that a run that stops early stops it too, cargo included (the
+# trap is replaced once it has been waited for).
+setsid env CARGO_TARGET_DIR="$OCR_WEB_TARGET" scripts/ocr-web.sh compile > "$OCR_WEB_TARGET/compile.log" 2>&1 &
 OCR_WEB_PID=$!
+trap 'kill -- -"$OCR_WEB_PID" 2>/dev/null || true' EXIT
 
 if answers 127.0.0.1 5432; then
   section "Rust tests on PostgreSQL ($PG_URL) and Redis ($REDIS_URL_TEST)"
