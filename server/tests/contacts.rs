@@ -945,3 +945,57 @@ async fn search_table_is_filled_from_the_stored_contacts_on_upgrade() {
     assert_eq!(names(&app.get(&search("brennock"), &t).await.body), vec!["Pim Brennock", "Orla Brennock"]);
     assert_eq!(names(&app.get(&search("darrow"), &t).await.body), vec!["Kit Darrow"]);
 }
+
+/// A search ranked by relevance keeps its rank through a filter and through pages: the pages put
+/// together are the whole ranked list, each contact once, and a filter only leaves contacts out.
+#[tokio::test]
+async fn a_ranked_search_keeps_its_order_through_filters_and_pages() {
+    let app = app().await;
+    let t = app.admin().await;
+    let people = [
+        ("Ann", "Berg", "Annex Ltd", true),
+        ("Anna", "Kowalski", "Berg & Co", false),
+        ("Joanna", "Annis", "Acme", true),
+        ("Hanna", "Berg", "Annex Ltd", false),
+        ("Annika", "Lund", "Nordic", true),
+        ("Marianne", "Ann", "Acme", false),
+        ("Bob", "Annan", "Annex Ltd", true),
+    ];
+    for (first, last, company, vip) in people {
+        let tags = if vip { json!(["vip"]) } else { json!([]) };
+        let body = json!({"first_name": first, "last_name": last, "company": company, "tags": tags});
+        let r = app.post("/api/v1/contacts", Some(&t), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let all = app.get("/api/v1/contacts?q=ann&limit=100", &t).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let ranked = ids(&all.body);
+    assert!(ranked.len() >= 5, "{}", all.body);
+    let unique: std::collections::HashSet<i64> = ranked.iter().copied().collect();
+    assert_eq!(unique.len(), ranked.len(), "each contact once: {ranked:?}");
+    // Page by page, in the same order.
+    let mut paged = Vec::new();
+    for page in 1..=ranked.len().div_ceil(2) {
+        let r = app.get(&format!("/api/v1/contacts?q=ann&limit=2&page={page}"), &t).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["total"], ranked.len(), "{}", r.body);
+        paged.extend(ids(&r.body));
+    }
+    assert_eq!(paged, ranked);
+    // With a filter: the ranked list without the others, in the same order.
+    let vip = app.get("/api/v1/contacts?q=ann&tag=vip&limit=100", &t).await;
+    let vip_ids = ids(&vip.body);
+    let tagged: std::collections::HashSet<i64> = vip.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["tags"].as_array().is_some_and(|t| t.iter().any(|x| x["name"] == "vip")))
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(tagged.len(), vip_ids.len(), "only tagged contacts: {}", vip.body);
+    let expected: Vec<i64> = ranked.iter().copied().filter(|id| tagged.contains(id)).collect();
+    assert_eq!(vip_ids, expected);
+    assert_eq!(vip.body["total"], expected.len());
+    let second = app.get("/api/v1/contacts?q=ann&tag=vip&limit=2&page=2", &t).await;
+    assert_eq!(ids(&second.body), expected.iter().copied().skip(2).take(2).collect::<Vec<_>>());
+}

@@ -660,14 +660,21 @@ async fn list_uncached(svc: &Services, q: &ContactQuery) -> AppResult<Page<Conta
     let pages = total.div_ceil(limit);
     let (rows, page, has_previous, has_next) = match (key, cursor) {
         (None, _) => {
-            // Ranked by a search (at most 1,000 ids): keep the rank, page over the ids that pass
-            // the filters.
-            let mut rows = select.order_by(contact::Column::Id, Order::Asc).all(&svc.db).await?;
-            let ids = ranked.unwrap_or_default();
-            let pos: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-            rows.sort_by_key(|r| pos.get(&r.id).copied().unwrap_or(usize::MAX));
-            let rows: Vec<_> = rows.into_iter().skip(((page - 1) * limit) as usize).take(limit as usize).collect();
-            (rows, page, false, false)
+            // Ranked by a search (at most 1,000 ids): of the ids that pass the filters, in rank
+            // order, the page's; then only the page's rows (not every row that passes).
+            let mut passing: std::collections::HashSet<i64> =
+                page_ids(&svc.db, select, 0, ranked.as_ref().map_or(0, |r| r.len() as u64))
+                    .await?
+                    .into_iter()
+                    .collect();
+            let ids: Vec<i64> = ranked
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|id| passing.remove(id)) // each contact once
+                .skip(((page - 1) * limit) as usize)
+                .take(limit as usize)
+                .collect();
+            (rows_in_order(&svc.db, &ids).await?, page, false, false)
         }
         (Some(key), Some((cur, forward))) => {
             // One page from the cursor's place in the sort index, one row more to learn whether
