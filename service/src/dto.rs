@@ -272,7 +272,8 @@ pub struct ContactQuery {
 /// The highest page number a list accepts (every paged list: contacts, duplicates, audit log).
 /// With the largest page size the offset stays far inside the database's signed 64-bit range.
 pub const MAX_PAGE: u64 = 1_000_000;
-/// The longest contact list cursor (`after`, `before`) accepted, in characters.
+/// The longest contact list cursor (`after`, `before`) accepted, in characters: a name or company
+/// of the longest allowed length, in JSON and base64, fits several times over.
 pub const MAX_CURSOR: usize = 8192;
 /// The largest page size of the contact and duplicate lists and the audit log.
 pub const MAX_PAGE_SIZE: u64 = 200;

@@ -884,9 +884,6 @@ struct Cursor {
     p: u64,
 }
 
-/// The longest cursor accepted: a name or company of the longest allowed length in JSON and
-/// base64 fits several times over.
-
 impl Cursor {
     fn at(key: SortKey, desc: bool, row: &contact::Model, page: u64) -> Cursor {
         Cursor { s: key.name().into(), d: desc, k: key.value_of(row), i: row.id, p: page }

@@ -7,7 +7,7 @@
 //! one the reading's boxes refer to, the reading is bounded) and stores it in one transaction
 //! with the contact (`source = device`). A refused save stores nothing.
 
-use super::upload::{keep_image, sniff, upload_error};
+use super::upload::{checked_image, keep_image, new_row, sniff};
 use super::*;
 use crate::dto::{ContactInput, ScanFields};
 
@@ -58,30 +58,22 @@ fn check_reading(part: &str, r: &CardReading) -> AppResult<()> {
     Ok(())
 }
 
-/// Decode the photo (in turn with every other decode, off the runtime) and check that the reading's
-/// boxes are in its pixels; answers its content type and file extension.
+/// Decode the photo (the upload's check, [`checked_image`]) and check that the reading's boxes are
+/// in its pixels; answers the photo back with its content type and file extension.
 async fn check_photo(
     svc: &Services,
     part: &str,
-    photo: &DevicePhoto,
+    photo: DevicePhoto,
     reading: &CardReading,
-) -> AppResult<(&'static str, &'static str)> {
+) -> AppResult<(DevicePhoto, &'static str, &'static str)> {
     if photo.bytes.len() > MAX_UPLOAD_BYTES {
         return Err(AppError::PayloadTooLarge(format!(
             "{part}: {} bytes (limit {MAX_UPLOAD_BYTES})",
             photo.bytes.len()
         )));
     }
-    let bytes = photo.bytes.clone();
-    let turn = svc.scans.turn().await?;
-    let size = svc
-        .scans
-        .run_with_turn(turn, move |_| {
-            ocr::decode_image(&bytes, &ocr::Limits::default()).map(|i| (i.width(), i.height()))
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("image check failed: {e}")))?;
-    let (w, h) = size.map_err(|e| match upload_error(e) {
+    let DevicePhoto { bytes, declared_name } = photo;
+    let (bytes, (w, h)) = checked_image(svc, bytes).await.map_err(|e| match e {
         AppError::Validation { message, .. } => AppError::validation(part, message),
         e => e,
     })?;
@@ -91,7 +83,8 @@ async fn check_photo(
             format!("the reading is of a {}×{} image, the photo is {w}×{h}", reading.image.width, reading.image.height),
         ));
     }
-    Ok(sniff(&photo.bytes))
+    let (content_type, ext) = sniff(&bytes);
+    Ok((DevicePhoto { bytes, declared_name }, content_type, ext))
 }
 
 /// Save a card read on the device as a new contact (`source = device`), with its photos as card
@@ -118,48 +111,31 @@ pub async fn save_device(
 
     // The photos: checked, then kept under their SHA-256 like an upload (before the transaction:
     // a file without a row is removed by the clean-up of unreferenced images).
-    let mut photos: Vec<(&str, DevicePhoto, &CardReading, String, &'static str)> = Vec::new();
+    let mut photos: Vec<(&str, DevicePhoto, &CardReading, String, String, &'static str)> = Vec::new();
     let back_reading = input.back.as_ref();
     for (side, photo, reading) in
         [("front", front_photo, Some(&input.front)), ("back", back_photo, back_reading)].into_iter()
     {
         let (Some(photo), Some(reading)) = (photo, reading) else { continue };
         let part = if side == "front" { "front_photo" } else { "back_photo" };
-        let (content_type, ext) = check_photo(svc, part, &photo, reading).await?;
+        let (photo, content_type, ext) = check_photo(svc, part, photo, reading).await?;
         let sha = hex::encode(Sha256::digest(&photo.bytes));
         let file_name = format!("{sha}.{ext}");
         keep_image(&svc.scans.scans_dir(), &file_name, &photo.bytes).await?;
-        photos.push((side, photo, reading, file_name, content_type));
+        photos.push((side, photo, reading, sha, file_name, content_type));
     }
 
     let txn = crate::platform::db::begin_write(&svc.db).await?;
     let contact = crate::contacts::create_in(&txn, actor, new_contact).await?;
-    let now = Utc::now();
     let mut front_scan = None;
-    for (side, photo, reading, file_name, content_type) in &photos {
-        let sha = file_name.split('.').next().unwrap_or_default().to_string();
-        let row = card_scan::ActiveModel {
-            uid: Set(uuid::Uuid::new_v4().to_string()),
-            status: Set(DONE.into()),
-            image_sha256: Set(sha),
-            image_path: Set(format!("scans/{file_name}")),
-            content_type: Set(content_type.to_string()),
-            size_bytes: Set(photo.bytes.len() as i64),
-            engine: Set(Some(DEVICE_ENGINE.into())),
-            result: Set(Some(serde_json::to_string(reading).map_err(|e| AppError::Internal(e.to_string()))?)),
-            error: Set(None),
-            attempts: Set(0),
-            owner_id: Set(actor.user_id),
-            contact_id: Set(Some(contact.id)),
-            side: Set(side.to_string()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            started_at: Set(Some(now)),
-            finished_at: Set(Some(now)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+    for (side, photo, reading, sha, file_name, content_type) in &photos {
+        // A row as an upload makes it, already read (by the device) and saved with the contact.
+        let result = serde_json::to_string(reading).map_err(|e| AppError::Internal(e.to_string()))?;
+        let previous = Some((Some(DEVICE_ENGINE.to_string()), Some(result)));
+        let mut row = new_row(actor, sha, format!("scans/{file_name}"), content_type, photo.bytes.len(), previous);
+        row.contact_id = Set(Some(contact.id));
+        row.side = Set(side.to_string());
+        let row = row.insert(&txn).await?;
         if *side == "front" {
             front_scan = Some(row.id);
         }
@@ -173,7 +149,7 @@ pub async fn save_device(
     txn.commit().await?;
     crate::contacts::created_committed(svc, &contact);
     // A clean-up that found a photo unreferenced just before its row existed may have removed it.
-    for (_, photo, _, file_name, _) in &photos {
+    for (_, photo, _, _, file_name, _) in &photos {
         if tokio::fs::metadata(svc.scans.scans_dir().join(file_name)).await.is_err() {
             keep_image(&svc.scans.scans_dir(), file_name, &photo.bytes).await?;
         }

@@ -198,8 +198,24 @@ async fn previous_result(svc: &Services, sha: &str) -> AppResult<Option<(Option<
     })
 }
 
+/// Full check of an image (type, header dimensions, truncation, corrupt data) off the runtime, in
+/// turn with every other decode and OCR run: the bytes back with the (EXIF-oriented) width and
+/// height, or the 4xx naming the problem (as the part `file`); nothing is stored on failure.
+pub(super) async fn checked_image(svc: &Services, bytes: Vec<u8>) -> AppResult<(Vec<u8>, (u32, u32))> {
+    let turn = svc.scans.turn().await?;
+    let (bytes, checked) = svc
+        .scans
+        .run_with_turn(turn, move |_| {
+            let r = ocr::decode_image(&bytes, &ocr::Limits::default()).map(|i| (i.width(), i.height()));
+            (bytes, r)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("image check failed: {e}")))?;
+    Ok((bytes, checked.map_err(upload_error)?))
+}
+
 /// A new scan row of a stored image; `done` at once with an earlier reading of the same bytes.
-fn new_row(
+pub(super) fn new_row(
     actor: &Actor,
     sha: &str,
     rel: String,
@@ -263,19 +279,7 @@ async fn store(
         bytes
     } else {
         check_queue_room(svc, actor, 1).await?;
-        // Full check (type, header dimensions, truncation, corrupt data) off the runtime, in turn
-        // with every other decode and OCR run; nothing is stored on failure.
-        let turn = svc.scans.turn().await?;
-        let (bytes, checked) = svc
-            .scans
-            .run_with_turn(turn, move |_| {
-                let r = ocr::decode_image(&bytes, &ocr::Limits::default()).map(|_| ());
-                (bytes, r)
-            })
-            .await
-            .map_err(|e| AppError::Internal(format!("image check failed: {e}")))?;
-        checked.map_err(upload_error)?;
-        bytes
+        checked_image(svc, bytes).await?.0
     };
 
     let (content_type, ext) = sniff(&bytes);
