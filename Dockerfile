@@ -1,14 +1,14 @@
 # syntax=docker/dockerfile:1.7
 # cardcrm production image: the release build the README describes (scripts/setup.sh, then
-# cargo leptos build --release: the server binary with Tesseract, and the wasm site; scripts/ocr-web.sh
-# site: the on-device card reader in the site under ocr/), the OCR models
+# scripts/build.sh: the server binary with Tesseract and the wasm site, built side by side;
+# scripts/ocr-web.sh site: the on-device card reader in the site under ocr/), the OCR models
 # fetched from the registry at build time (SHA-256 checked), and a slim non-root runtime.
 #
 #   docker build -t cardcrm .                       # from the repository root
 #   docker compose up -d --build                    # the whole stack (docker-compose.yml, README "Production with Docker")
 #
-# The first build compiles cargo-leptos (about 17 minutes on 2 cores) and then the release build (about
-# 20 minutes); later builds reuse the cargo-leptos layer while scripts/setup.sh is unchanged.
+# The first build compiles wasm-bindgen-cli (a few minutes, in a layer of its own) and then the release
+# build (about 20 minutes on 2 cores); later builds reuse the tool layers while their inputs are unchanged.
 #
 # No secret is baked in. The image runs with CARDCRM_ENV=production, which refuses to start without
 # JWT_SECRET (at least 32 characters) and METRICS_TOKEN (at least 16): pass them at run time, e.g.
@@ -26,23 +26,20 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm python3-pip unzip \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# cargo-leptos is the slow install (compiled with its own newer toolchain): its own layer, with the
-# versions scripts/setup.sh pins, so that setup.sh below finds it in place and skips it.
-COPY scripts/setup.sh scripts/setup.sh
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN eval "$(grep -E '^(CARGO_LEPTOS_VERSION|LEPTOS_TOOLCHAIN)=' scripts/setup.sh)" \
- && rustup toolchain install "$LEPTOS_TOOLCHAIN" --profile minimal \
- && cargo +"$LEPTOS_TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-# The rest of scripts/setup.sh: the wasm target, wasm-bindgen-cli at the Cargo.lock version, wasm-opt
-# into ./node_modules, the OCR models into ./models, Tesseract. Only the files it reads are copied
-# first, so a source change does not redo it.
+# scripts/setup.sh: the wasm target, wasm-opt and esbuild into ./node_modules, the OCR models into
+# ./models, Tesseract. Only the files it reads are copied first, so a source change does not redo it.
 COPY Cargo.lock package.json package-lock.json ./
-COPY scripts/fetch-models.sh scripts/fetch-models.sh
+COPY scripts/setup.sh scripts/fetch-models.sh scripts/
 RUN scripts/setup.sh
+# wasm-bindgen-cli at the Cargo.lock version, in its own layer (scripts/build.sh would otherwise
+# compile it beside the build each time the source changes).
+RUN WBG=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock) \
+ && cargo install wasm-bindgen-cli --version "$WBG"
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target,sharing=locked \
-    PATH=/src/node_modules/.bin:$PATH cargo leptos build --release \
+    scripts/build.sh \
  && scripts/ocr-web.sh site \
  && mkdir -p /out \
  && cp target/release/cardcrm target/release/hash.txt /out/ \

@@ -5,7 +5,7 @@
 # (METRICS_ENABLED=false RATE_LIMITS=off), alternating ROUNDS times. ON_ENV=ACCESS_LOG=true adds the
 # per-request access log to the "on" server.
 #
-#   deploy/bench-middleware.sh            # needs target/release/cardcrm (cargo leptos build --release) and wrk
+#   deploy/bench-middleware.sh            # needs target/release/cardcrm (scripts/build.sh) and wrk
 #
 # Env: BENCH_PORT (3923), BENCH_DURATION (10s), BENCH_CONNS (32), ROUNDS (3), CONTACTS (200),
 # ON_ENV (extra VAR=value settings for the "on" server, e.g. ON_ENV=ACCESS_LOG=false to isolate one part).

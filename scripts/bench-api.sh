@@ -12,7 +12,7 @@
 # Every run prints the load average before it and the server's CPU time per request (user+system
 # from /proc, which the other load on the machine changes much less than the latencies).
 # Rate limits stay on (their cost is part of what is measured) with ceilings the load cannot reach.
-# Needs a release build (cargo leptos build --release) and wrk (apt-get install wrk).
+# Needs a release build (scripts/build.sh) and wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 INPUT="${1:-}"

@@ -5,7 +5,7 @@
 # on SQLite and on PostgreSQL.
 #
 #   python3 scripts/gen-contacts.py --out /tmp/c1m.jsonl --count 1000000 --seed 101   # needs faker
-#   scripts/bench-million.sh /tmp/c1m.jsonl            # target/release/cardcrm (cargo leptos build --release)
+#   scripts/bench-million.sh /tmp/c1m.jsonl            # target/release/cardcrm (scripts/build.sh)
 #   BENCH_ONLY=sqlite scripts/bench-million.sh FILE    # one database (sqlite | postgres)
 #   BENCH_SKIP=scan,export scripts/bench-million.sh FILE   # leave parts out (scan, export, list)
 #   BENCH_LIST=cursor ...                              # the list by cursor only (default: cursor number)
@@ -23,7 +23,7 @@ PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 PORT="${BENCH_PORT:-3931}"
 ONLY="${BENCH_ONLY:-}"
 SKIP="${BENCH_SKIP:-}"
-[ -x "$BIN" ] || { echo "build the release binary first: cargo leptos build --release" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "build the release binary first: scripts/build.sh" >&2; exit 1; }
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {

@@ -14,7 +14,7 @@
 #   BENCH_ENGINES="index database"   which answers to measure: the embedded index (as shipped) and/or
 #                                    the database search alone (CARDCRM_SEARCH_INDEX=off)
 #   BENCH_DURATION=15s  BENCH_BIN=target/release/cardcrm  BENCH_PORT=3933
-# Needs a release build (cargo leptos build --release), wrk (apt-get install wrk) and python3.
+# Needs a release build (scripts/build.sh), wrk (apt-get install wrk) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 INPUT="${1:?usage: scripts/bench-search.sh CONTACTS.jsonl}"

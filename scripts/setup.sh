@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing cardcrm needs, only where it is missing, from the package
 # registries (crates.io, rustup, npm, Debian). Idempotent and quick when everything is in place.
-#   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Tesseract, models)
-#   scripts/setup.sh --test   also the browser-test tools (Debian's Chromium, Playwright)
+#   scripts/setup.sh          build tools (wasm target, wasm-opt and esbuild from npm, Tesseract, models)
+#                             (scripts/build.sh compiles wasm-bindgen-cli itself, beside the build)
+#   scripts/setup.sh --test   also wasm-bindgen-cli and the browser-test tools (Debian's Chromium, Playwright)
+#   scripts/setup.sh --dev    also cargo-leptos and wasm-bindgen-cli, for `cargo leptos watch`
+#                             (about 20 minutes the first time; no other command needs them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,22 +20,24 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+if [ "${1:-}" = "--dev" ] && [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, about 20 minutes)"
   rustup toolchain install "$LEPTOS_TOOLCHAIN" --profile minimal
   cargo +"$LEPTOS_TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
 fi
-
-# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock. For a plain build,
+# scripts/build.sh compiles it beside the server and the wasm (sooner done); cargo-leptos and the
+# tests (the on-device reader is compiled early in scripts/test.sh) need it first.
 WBG=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG" ]; then
+if [ -n "${1:-}" ] && [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG" ]; then
   say "installing wasm-bindgen-cli $WBG"
   cargo install wasm-bindgen-cli --version "$WBG"
 fi
 
-# wasm-opt from npm's binaryen (Debian's binaryen 108 breaks hydration).
-if [ ! -x node_modules/.bin/wasm-opt ]; then
-  say "installing binaryen (wasm-opt) from npm"
+# wasm-opt from npm's binaryen (Debian's binaryen 108 breaks hydration) and esbuild (minifies the
+# bundle's JavaScript and stylesheet), both as prebuilt binaries into ./node_modules/.bin.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ]; then
+  say "installing binaryen (wasm-opt) and esbuild from npm"
   npm install --no-audit --no-fund --loglevel=error
 fi
 

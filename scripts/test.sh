@@ -64,7 +64,8 @@ else
 fi
 
 section "Browser tests (Playwright, Debian's Chromium)"
-cargo leptos build --release
+# The release build as scripts/start.sh and the Dockerfile make it (scripts/build.sh, no cargo-leptos).
+scripts/build.sh
 # The on-device card reader (crate ocr-web, wasm SIMD) into the site under ocr/ (issue 23); if the
 # early compile failed, this compiles again and shows why.
 wait "$OCR_WEB_PID" || tail -30 "$OCR_WEB_TARGET/compile.log"
