@@ -54,8 +54,9 @@ WBG=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}'
 BINDGEN_PID=""
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG" ]; then
   # Not optimised (half the compiling): it runs once per build, for a few seconds, beside the server.
+  # Its own build directory (not CARGO_TARGET_DIR), so it does not wait on the server build's lock.
   CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install wasm-bindgen-cli --version "$WBG" > "$LOGS/wasm-bindgen-cli.log" 2>&1 &
+    env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WBG" > "$LOGS/wasm-bindgen-cli.log" 2>&1 &
   BINDGEN_PID=$!
 fi
 # CARDCRM_BUILD_TIMINGS=1: cargo's --timings report (target/cargo-timings/) for both builds.
