@@ -2,8 +2,9 @@
 # Installs what is missing, builds cardcrm and starts it on http://127.0.0.1:3000 with the embedded
 # SQLite database in ./data (see README for the first admin).
 #
-# The build is the `start` profile (Cargo.toml: opt-level 1, full speed for the OCR, image, SQLite,
-# search and matcher crates), about half the CPU of a release build; CARDCRM_BUILD_PROFILE=release
+# The build is the `start` profile (Cargo.toml: unoptimised but for the OCR, image, matcher, regex,
+# hashing and compression crates, SQLite at -O1; a light wasm), about 15 minutes cold on 2 cores
+# against 25 for a release build (BENCHMARKS.md "The first start"); CARDCRM_BUILD_PROFILE=release
 # builds what production and the benchmarks use. The on-device card reader (crate ocr-web) is
 # compiled in the background once the server is up; until it is there, cards are read on the server.
 set -euo pipefail
